@@ -1,0 +1,1 @@
+"""Marketplace order rules in plain Python: aggregates, policies, events, use cases."""

@@ -1,0 +1,62 @@
+"""Who may do what to which order: the one place object-level access is decided."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from domain.errors import Forbidden, NotFound
+from domain.identity import Actor, Role
+
+if TYPE_CHECKING:
+    from domain.order import Order
+
+
+class Action(Enum):
+    VIEW = "view"
+    PLACE = "place an order"
+    VERIFY_PAYMENT = "verify payment"
+    FAIL_PAYMENT = "fail payment"
+    CANCEL = "cancel an order"
+    CONFIRM_SHIPMENT = "confirm a shipment"
+    RECORD_SCAN = "record a tracking event"
+    REPORT_DELAY = "report a delay"
+
+
+ROLES_FOR: dict[Action, frozenset[Role]] = {
+    Action.VIEW: frozenset(Role),
+    Action.PLACE: frozenset({Role.BUYER}),
+    Action.VERIFY_PAYMENT: frozenset({Role.OPERATOR}),
+    Action.FAIL_PAYMENT: frozenset({Role.OPERATOR}),
+    Action.CANCEL: frozenset({Role.BUYER, Role.SELLER, Role.OPERATOR}),
+    Action.CONFIRM_SHIPMENT: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.RECORD_SCAN: frozenset({Role.CARRIER, Role.OPERATOR}),
+    Action.REPORT_DELAY: frozenset({Role.SELLER, Role.OPERATOR}),
+}
+
+
+def require_role(actor: Actor, action: Action) -> None:
+    """Refuse a role that may never take this action, whatever the order."""
+    if actor.role not in ROLES_FOR[action]:
+        raise Forbidden(f"a {actor.role.value.lower()} may not {action.value}")
+
+
+def can_see(actor: Actor, order: Order) -> bool:
+    """Buyers see their orders, sellers their shop's, carriers those they carry, operators all."""
+    match actor.role:
+        case Role.OPERATOR:
+            return True
+        case Role.BUYER:
+            return order.buyer_id == actor.id
+        case Role.SELLER:
+            return order.seller_id == actor.id
+        case Role.CARRIER:
+            return any(s.carrier == actor.id.upper() for s in order.shipments)
+
+
+def require_access(actor: Actor, order: Order | None, action: Action, order_id: str) -> Order:
+    """Return the order if the actor may take the action on it; a foreign order reads as absent."""
+    require_role(actor, action)
+    if order is None or not can_see(actor, order):
+        raise NotFound(f"order {order_id} not found", field="orderId")
+    return order

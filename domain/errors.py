@@ -1,0 +1,63 @@
+"""Errors a caller can act on, each with a stable code."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(Enum):
+    """Stable codes clients switch on; never renamed, only added to."""
+
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    CONFLICT = "CONFLICT"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    CANCEL_WINDOW_CLOSED = "CANCEL_WINDOW_CLOSED"
+    ALREADY_SHIPPED = "ALREADY_SHIPPED"
+
+
+class DomainError(Exception):
+    """Base of every error the marketplace rules raise."""
+
+    code: ErrorCode = ErrorCode.VALIDATION
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    code = ErrorCode.VALIDATION
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Forbidden(DomainError):
+    code = ErrorCode.FORBIDDEN
+
+
+class Unauthenticated(DomainError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Conflict(DomainError):
+    """Someone else changed the aggregate between our read and our write."""
+
+    code = ErrorCode.CONFLICT
+
+
+class InvalidTransition(DomainError):
+    code = ErrorCode.INVALID_TRANSITION
+
+
+class CancelWindowClosed(DomainError):
+    code = ErrorCode.CANCEL_WINDOW_CLOSED
+
+
+class OrderAlreadyShipped(DomainError):
+    code = ErrorCode.ALREADY_SHIPPED

@@ -1,0 +1,118 @@
+"""What happened to an order, as small frozen facts named in the past tense."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.identity import Actor
+from domain.money import Money
+from domain.shipping import (
+    Address,
+    DeliveryOption,
+    DeliveryWindow,
+    FulfillmentChannel,
+    ScanLocation,
+    ShippedItem,
+    ShippingSpeed,
+    TrackingTag,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    occurred_at: datetime
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderPlaced(Event):
+    buyer_id: str
+    seller_id: str
+    channel: FulfillmentChannel
+    speed: ShippingSpeed
+    delivery_option: DeliveryOption
+    total: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentVerified(Event):
+    estimated_delivery: DeliveryWindow
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentFailed(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCanceled(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentAuthorizationReleased(Event):
+    """A verified but uncaptured payment is released because the order was canceled."""
+
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShipmentConfirmed(Event):
+    shipment_id: str
+    carrier: str
+    shipping_method: str
+    tracking_id: str
+    shipped_at: datetime
+    items: tuple[ShippedItem, ...]
+    ship_from: Address
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentCaptured(Event):
+    """The buyer is charged for the items of one shipment, when it is confirmed."""
+
+    amount: Money
+    shipment_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackingEventRecorded(Event):
+    shipment_id: str
+    carrier: str
+    tracking_id: str
+    tag: TrackingTag
+    location: ScanLocation
+    scanned_at: datetime
+    description: str | None
+    out_of_order: bool  # older than the shipment's latest scan: kept, but moves nothing
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryDelayed(Event):
+    previous: DeliveryWindow | None
+    revised: DeliveryWindow
+    reason: str
+
+
+ORDER_EVENTS: tuple[type[Event], ...] = (
+    OrderPlaced,
+    PaymentVerified,
+    PaymentFailed,
+    OrderCanceled,
+    PaymentAuthorizationReleased,
+    ShipmentConfirmed,
+    PaymentCaptured,
+    TrackingEventRecorded,
+    DeliveryDelayed,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored in an aggregate's log: its sequence number and the status after it."""
+
+    aggregate_id: str
+    sequence: int
+    status: str
+    event: Event

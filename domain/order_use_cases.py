@@ -1,0 +1,193 @@
+"""Order use cases: load the aggregate, let it decide, commit state and events together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.access import Action, require_access, require_role
+from domain.errors import ValidationFailed
+from domain.events import Event, RecordedEvent
+from domain.identity import Actor
+from domain.order import LineItem, Order
+from domain.ports import (
+    Clock,
+    EventLog,
+    IdGenerator,
+    OrderCursor,
+    OrderPage,
+    OrderQuery,
+    OrderRepository,
+)
+from domain.shipping import (
+    Address,
+    DeliveryOption,
+    DeliveryWindow,
+    FulfillmentChannel,
+    ScanLocation,
+    ShippedItem,
+    ShippingSpeed,
+    TrackingTag,
+    carrier_code,
+)
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    seller_id: str
+    items: Sequence[LineItem]
+    shipping_address: Address
+    channel: FulfillmentChannel = FulfillmentChannel.MFN
+    speed: ShippingSpeed = ShippingSpeed.STANDARD
+    delivery_option: DeliveryOption = DeliveryOption.DOOR
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmShipment:
+    order_id: str
+    carrier: str
+    shipping_method: str
+    tracking_id: str
+    shipped_at: datetime
+    ship_from: Address
+    items: Sequence[ShippedItem] | None = None  # None ships every unit still unshipped
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTrackingEvent:
+    carrier: str
+    tracking_id: str
+    tag: TrackingTag
+    location: ScanLocation
+    scanned_at: datetime
+    description: str | None = None
+
+
+class OrderUseCases:
+    """Every order command and query the API offers, each checked against the caller."""
+
+    def __init__(
+        self, orders: OrderRepository, log: EventLog, ids: IdGenerator, clock: Clock
+    ) -> None:
+        self._orders = orders
+        self._log = log
+        self._ids = ids
+        self._clock = clock
+
+    async def place_order(self, actor: Actor, command: PlaceOrder) -> Order:
+        require_role(actor, Action.PLACE)
+        order, events = Order.place(
+            order_id=self._ids("ord"),
+            buyer=actor,
+            seller_id=command.seller_id,
+            items=command.items,
+            shipping_address=command.shipping_address,
+            channel=command.channel,
+            speed=command.speed,
+            delivery_option=command.delivery_option,
+            now=self._clock(),
+        )
+        await self._orders.create(order, events)
+        return order
+
+    async def verify_payment(self, actor: Actor, order_id: str) -> Order:
+        return await self._change(
+            actor, order_id, Action.VERIFY_PAYMENT, lambda o, now: o.verify_payment(actor, now)
+        )
+
+    async def fail_payment(self, actor: Actor, order_id: str, reason: str) -> Order:
+        return await self._change(
+            actor, order_id, Action.FAIL_PAYMENT, lambda o, now: o.fail_payment(actor, reason, now)
+        )
+
+    async def cancel_order(self, actor: Actor, order_id: str, reason: str | None) -> Order:
+        return await self._change(
+            actor, order_id, Action.CANCEL, lambda o, now: o.cancel(actor, reason, now)
+        )
+
+    async def confirm_shipment(self, actor: Actor, command: ConfirmShipment) -> Order:
+        shipment_id = self._ids("shp")
+        return await self._change(
+            actor,
+            command.order_id,
+            Action.CONFIRM_SHIPMENT,
+            lambda o, now: o.confirm_shipment(
+                actor,
+                shipment_id=shipment_id,
+                carrier=command.carrier,
+                shipping_method=command.shipping_method,
+                tracking_id=command.tracking_id,
+                shipped_at=command.shipped_at,
+                ship_from=command.ship_from,
+                items=command.items,
+                now=now,
+            ),
+        )
+
+    async def record_tracking_event(self, actor: Actor, command: RecordTrackingEvent) -> Order:
+        require_role(actor, Action.RECORD_SCAN)
+        found = await self._orders.get_by_tracking(
+            carrier_code(command.carrier), command.tracking_id
+        )
+        order = require_access(actor, found, Action.RECORD_SCAN, command.tracking_id)
+        return await self._commit(
+            order,
+            lambda o, now: o.record_scan(
+                actor,
+                carrier=command.carrier,
+                tracking_id=command.tracking_id,
+                tag=command.tag,
+                location=command.location,
+                scanned_at=command.scanned_at,
+                description=command.description,
+                now=now,
+            ),
+        )
+
+    async def report_delay(
+        self, actor: Actor, order_id: str, revised: DeliveryWindow, reason: str
+    ) -> Order:
+        return await self._change(
+            actor,
+            order_id,
+            Action.REPORT_DELAY,
+            lambda o, now: o.report_delay(actor, revised, reason, now),
+        )
+
+    async def get_order(self, actor: Actor, order_id: str) -> Order:
+        return require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)
+
+    async def list_orders(
+        self, actor: Actor, query: OrderQuery, *, first: int, after: OrderCursor | None
+    ) -> OrderPage:
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+        scoped = query.scoped_to(actor)
+        if scoped is None:
+            return OrderPage(orders=[], has_next_page=False)
+        return await self._orders.page(scoped, first=first, after=after)
+
+    async def timelines(self, order_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
+        """Event logs of orders the caller has already been allowed to see."""
+        return await self._log.events_of(order_ids)
+
+    async def _change(
+        self,
+        actor: Actor,
+        order_id: str,
+        action: Action,
+        decide: Callable[[Order, datetime], list[Event]],
+    ) -> Order:
+        order = require_access(actor, await self._orders.get(order_id), action, order_id)
+        return await self._commit(order, decide)
+
+    async def _commit(
+        self, order: Order, decide: Callable[[Order, datetime], list[Event]]
+    ) -> Order:
+        expected_version = order.version
+        events = decide(order, self._clock())
+        await self._orders.update(order, events, expected_version=expected_version)
+        return order

@@ -1,0 +1,44 @@
+"""The marketplace's numbers, named once; every rule that needs one reads it here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from domain.shipping import DeliveryWindow, ShippingSpeed
+
+# A buyer may cancel on their own within this long after placing the order.
+BUYER_CANCEL_HOLD = timedelta(minutes=30)
+
+# Calendar days from payment verification to the (earliest, latest) delivery date.
+DELIVERY_DAYS: dict[ShippingSpeed, tuple[int, int]] = {
+    ShippingSpeed.STANDARD: (3, 5),
+    ShippingSpeed.EXPEDITED: (2, 3),
+    ShippingSpeed.ONE_DAY: (1, 1),
+    ShippingSpeed.SAME_DAY: (0, 0),
+}
+
+# Lockers are restocked once a day, so a locker delivery may take a day longer at most.
+LOCKER_EXTRA_DAYS = 1
+
+# Limits on one order, so a single request cannot create an unbounded aggregate.
+MAX_LINE_ITEMS = 50
+MAX_QUANTITY = 999
+
+# How far a carrier's clock may run ahead of ours before a scan is refused as from the future.
+SCAN_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def buyer_may_cancel(placed_at: datetime, now: datetime) -> bool:
+    """True while the buyer's own cancel hold is open (29:59 yes, 30:00 no)."""
+    return now - placed_at < BUYER_CANCEL_HOLD
+
+
+def estimated_delivery_window(
+    speed: ShippingSpeed, verified_at: datetime, *, locker: bool
+) -> DeliveryWindow:
+    """The window promised to the buyer when payment is verified."""
+    earliest, latest = DELIVERY_DAYS[speed]
+    if locker:
+        latest += LOCKER_EXTRA_DAYS
+    day = verified_at.date()
+    return DeliveryWindow(day + timedelta(days=earliest), day + timedelta(days=latest))

@@ -1,0 +1,84 @@
+"""What the use cases need from the outside world, as protocols the storage layer fulfils."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from domain.errors import Forbidden
+from domain.events import Event, RecordedEvent
+from domain.identity import Actor, Role
+from domain.order import Order, OrderStatus
+from domain.shipping import FulfillmentChannel
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    """Filters for listing orders; every field narrows, none widens."""
+
+    statuses: frozenset[OrderStatus] | None = None
+    buyer_id: str | None = None
+    seller_id: str | None = None
+    channel: FulfillmentChannel | None = None
+    placed_from: datetime | None = None
+    placed_before: datetime | None = None
+
+    def scoped_to(self, actor: Actor) -> OrderQuery | None:
+        """Narrow the query to what the actor may see; None when it can match nothing."""
+        match actor.role:
+            case Role.OPERATOR:
+                return self
+            case Role.BUYER:
+                if self.buyer_id not in (None, actor.id):
+                    return None
+                return replace(self, buyer_id=actor.id)
+            case Role.SELLER:
+                if self.seller_id not in (None, actor.id):
+                    return None
+                return replace(self, seller_id=actor.id)
+            case Role.CARRIER:
+                raise Forbidden("a carrier may not list orders")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCursor:
+    """Position in the newest-first order list: placed time, then id to break ties."""
+
+    placed_at: datetime
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    orders: list[Order]
+    has_next_page: bool
+
+
+class OrderRepository(Protocol):
+    async def get(self, order_id: str) -> Order | None: ...
+
+    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None: ...
+
+    async def create(self, order: Order, events: Sequence[Event]) -> None: ...
+
+    async def update(
+        self, order: Order, events: Sequence[Event], *, expected_version: int
+    ) -> None: ...
+
+    async def page(
+        self, query: OrderQuery, *, first: int, after: OrderCursor | None
+    ) -> OrderPage: ...
+
+
+class EventLog(Protocol):
+    async def events_of(self, aggregate_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]: ...
+
+
+class IdGenerator(Protocol):
+    def __call__(self, prefix: str) -> str: ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...

@@ -1,0 +1,109 @@
+"""Shipping vocabulary: channels, speeds, addresses, delivery windows, carrier scan tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from domain.errors import ValidationFailed
+
+
+class FulfillmentChannel(Enum):
+    MFN = "MFN"  # merchant fulfilled
+    SFP = "SFP"  # seller-fulfilled prime
+    FBA = "FBA"  # fulfilled by the marketplace
+
+
+class ShippingSpeed(Enum):
+    STANDARD = "STANDARD"
+    EXPEDITED = "EXPEDITED"
+    ONE_DAY = "ONE_DAY"
+    SAME_DAY = "SAME_DAY"
+
+
+class DeliveryOption(Enum):
+    DOOR = "DOOR"
+    LOCKER = "LOCKER"
+
+
+class TrackingTag(Enum):
+    """Normalized carrier scan tags; every carrier's codes map onto these."""
+
+    INFO_RECEIVED = "INFO_RECEIVED"
+    IN_TRANSIT = "IN_TRANSIT"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    ATTEMPT_FAIL = "ATTEMPT_FAIL"
+    DELIVERED = "DELIVERED"
+    AVAILABLE_FOR_PICKUP = "AVAILABLE_FOR_PICKUP"
+    EXCEPTION = "EXCEPTION"
+
+
+MAX_TEXT = 200
+
+
+def require_text(value: str, field: str, *, limit: int = MAX_TEXT) -> str:
+    """Return `value` stripped, refusing empty or over-long text."""
+    text = value.strip()
+    if not text:
+        raise ValidationFailed(f"{field} must not be empty", field=field)
+    if len(text) > limit:
+        raise ValidationFailed(f"{field} is longer than {limit} characters", field=field)
+    return text
+
+
+def carrier_code(name: str) -> str:
+    """Carriers are named case-insensitively: `ups` and `UPS` are one carrier."""
+    return require_text(name, "carrier", limit=64).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country_code: str
+    line2: str | None = None
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        for field in ("name", "line1", "city", "postal_code"):
+            require_text(getattr(self, field), field)
+        if len(self.country_code) != 2 or not self.country_code.isalpha():
+            raise ValidationFailed(
+                "country_code must be a two-letter ISO 3166 code", field="country_code"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ScanLocation:
+    city: str
+    country_code: str
+    region: str | None = None
+    postal_code: str | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.city, "city")
+        if len(self.country_code) != 2 or not self.country_code.isalpha():
+            raise ValidationFailed(
+                "country_code must be a two-letter ISO 3166 code", field="country_code"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryWindow:
+    """The dates between which the buyer is told to expect the parcel."""
+
+    earliest: date
+    latest: date
+
+    def __post_init__(self) -> None:
+        if self.earliest > self.latest:
+            raise ValidationFailed("earliest must not be after latest", field="earliest")
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedItem:
+    sku: str
+    quantity: int

@@ -1,0 +1,1 @@
+"""MongoDB persistence: repositories, event log, indexes, and the embedded server launcher."""

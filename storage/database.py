@@ -1,0 +1,69 @@
+"""Connect to MongoDB (or start the embedded server) and prepare collections and indexes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from storage.embedded import EmbeddedMongo
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+
+# Collections exist before the first transaction: some servers refuse to create one inside it.
+INDEXES: dict[str, list[IndexModel]] = {
+    "orders": [
+        IndexModel([("buyer_id", ASCENDING), ("placed_at", DESCENDING)]),
+        IndexModel([("seller_id", ASCENDING), ("placed_at", DESCENDING)]),
+        IndexModel([("status", ASCENDING), ("placed_at", DESCENDING)]),
+        IndexModel([("placed_at", DESCENDING)]),
+        IndexModel([("shipments.tracking_id", ASCENDING)]),
+    ],
+    "events": [
+        IndexModel([("aggregate_id", ASCENDING), ("sequence", ASCENDING)], unique=True),
+    ],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    client: AsyncMongoClient[Document]
+    db: AsyncDatabase[Document]
+
+
+async def prepare(db: AsyncDatabase[Document]) -> None:
+    """Create every collection and index the repositories rely on; safe to repeat."""
+    existing = set(await db.list_collection_names())
+    for name, indexes in INDEXES.items():
+        if name not in existing:
+            await db.create_collection(name)
+        await db[name].create_indexes(indexes)
+
+
+@asynccontextmanager
+async def open_database(
+    uri: str | None, name: str, *, data_dir: Path | None
+) -> AsyncIterator[Database]:
+    """Yield a prepared database; with no URI, an embedded server (in memory if no data_dir)."""
+    embedded: EmbeddedMongo | None = None
+    if uri is None:
+        embedded = EmbeddedMongo(data_dir)
+        uri = await asyncio.to_thread(embedded.start)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        db = client[name]
+        await prepare(db)
+        yield Database(client=client, db=db)
+    finally:
+        await client.close()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)

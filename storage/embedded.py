@@ -1,0 +1,115 @@
+"""Run the nx-27017 MongoDB wire-protocol server as a child process on a free loopback port."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger(__name__)
+
+# nx-27017 logs every command at INFO; silencing that roughly doubles its throughput.
+_LAUNCHER = (
+    "import logging, sys; logging.disable(logging.INFO); "
+    "from nx_27017.nx_27017 import main; sys.argv[0] = 'nx-27017'; main()"
+)
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded MongoDB server could not be started."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class EmbeddedMongo:
+    """nx-27017 on SQLite: a file under `data_dir`, or memory when `data_dir` is None."""
+
+    def __init__(self, data_dir: Path | None, *, start_timeout: float = 30.0) -> None:
+        self.data_dir = data_dir
+        self.start_timeout = start_timeout
+        self.port: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._stderr = Path(os.devnull)
+
+    @property
+    def uri(self) -> str:
+        if self.port is None:
+            raise EmbeddedServerError("the embedded server is not running")
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self) -> str:
+        """Start the server and return its URI once it answers ping."""
+        if self.data_dir is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="orderwire-nx-")
+            files, db = Path(self._scratch.name), "memory"
+        else:
+            files = self.data_dir
+            try:
+                files.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise EmbeddedServerError(f"cannot create data directory {files}: {exc}") from exc
+            db = str(files / "orderwire.sqlite")
+        self.port = free_port()
+        log_file = files / "nx-27017.log"
+        command = [
+            sys.executable, "-c", _LAUNCHER, "--db", db, "--host", "127.0.0.1",
+            "-p", str(self.port), "--log-file", str(log_file),
+            "--pid-file", str(files / "nx-27017.pid"),
+        ]  # fmt: skip
+        self._stderr = files / "nx-27017.stderr"
+        with self._stderr.open("wb") as stderr:
+            # A file, not a pipe: a pipe nobody reads would block the server once full.
+            self._process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL
+            )
+        self._wait_until_ready()
+        log.info("embedded MongoDB (nx-27017) on port %s, data %s", self.port, db)
+        return self.uri
+
+    def _wait_until_ready(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                self._process = None
+                stderr = self._stderr.read_text(errors="replace")
+                tail = "\n".join(stderr.strip().splitlines()[-5:])
+                raise EmbeddedServerError(f"nx-27017 exited during start-up:\n{tail}")
+            try:
+                client: MongoClient[dict[str, object]]
+                with MongoClient(self.uri, serverSelectionTimeoutMS=250) as client:
+                    client.admin.command("ping")
+                return
+            except PyMongoError:
+                time.sleep(0.1)
+        self.stop()
+        raise EmbeddedServerError(f"nx-27017 did not answer ping within {self.start_timeout:.0f}s")
+
+    def stop(self) -> None:
+        """Stop the server; the data stays on disk for the next start."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+        self.port = None

@@ -1,0 +1,122 @@
+"""Orders in MongoDB: state and its new events committed together, guarded by `version`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import DESCENDING, AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from domain.errors import Conflict
+from domain.events import Event
+from domain.order import Order
+from domain.ports import OrderCursor, OrderPage, OrderQuery
+from storage.codec import decode_dataclass, encode
+from storage.event_log import MongoEventLog, event_documents
+
+Document = dict[str, Any]
+
+# Real MongoDB reports two transactions touching one document as WriteConflict (code 112).
+_WRITE_CONFLICT = 112
+
+
+def order_document(order: Order) -> Document:
+    doc = encode(order)
+    doc["_id"] = doc.pop("id")
+    return doc  # type: ignore[no-any-return]
+
+
+def order_from_document(doc: Document) -> Order:
+    return decode_dataclass(Order, {**doc, "id": doc["_id"]})
+
+
+def _query_filter(query: OrderQuery, after: OrderCursor | None) -> Document:
+    conditions: list[Document] = []
+    if query.statuses is not None:
+        conditions.append({"status": {"$in": sorted(s.value for s in query.statuses)}})
+    if query.buyer_id is not None:
+        conditions.append({"buyer_id": query.buyer_id})
+    if query.seller_id is not None:
+        conditions.append({"seller_id": query.seller_id})
+    if query.channel is not None:
+        conditions.append({"channel": query.channel.value})
+    if query.placed_from is not None:
+        conditions.append({"placed_at": {"$gte": encode(query.placed_from)}})
+    if query.placed_before is not None:
+        conditions.append({"placed_at": {"$lt": encode(query.placed_before)}})
+    if after is not None:
+        placed_at = encode(after.placed_at)
+        conditions.append(
+            {
+                "$or": [
+                    {"placed_at": {"$lt": placed_at}},
+                    {"placed_at": placed_at, "_id": {"$lt": after.order_id}},
+                ]
+            }
+        )
+    if not conditions:
+        return {}
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+class MongoOrderRepository:
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        orders: AsyncCollection[Document],
+        log: MongoEventLog,
+    ) -> None:
+        self._client = client
+        self._orders = orders
+        self._log = log
+
+    async def get(self, order_id: str) -> Order | None:
+        doc = await self._orders.find_one({"_id": order_id})
+        return None if doc is None else order_from_document(doc)
+
+    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
+        doc = await self._orders.find_one(
+            {"shipments": {"$elemMatch": {"carrier": carrier, "tracking_id": tracking_id}}}
+        )
+        return None if doc is None else order_from_document(doc)
+
+    async def create(self, order: Order, events: Sequence[Event]) -> None:
+        docs = event_documents(order.id, order.status.value, events, after=0)
+        try:
+            async with self._client.start_session() as session, await session.start_transaction():
+                await self._orders.insert_one(order_document(order), session=session)
+                await self._log.append(docs, session=session)
+        except DuplicateKeyError as exc:
+            raise Conflict(f"order {order.id} already exists") from exc
+
+    async def update(self, order: Order, events: Sequence[Event], *, expected_version: int) -> None:
+        """Replace the order only if nobody wrote it since `expected_version`; append its events."""
+        docs = event_documents(order.id, order.status.value, events, after=expected_version)
+        try:
+            async with self._client.start_session() as session, await session.start_transaction():
+                result = await self._orders.replace_one(
+                    {"_id": order.id, "version": expected_version},
+                    order_document(order),
+                    session=session,
+                )
+                if result.matched_count == 0:
+                    raise Conflict(f"order {order.id} was changed by someone else; reload it")
+                await self._log.append(docs, session=session)
+        except DuplicateKeyError as exc:
+            raise Conflict(f"order {order.id} was changed by someone else; reload it") from exc
+        except OperationFailure as exc:
+            if exc.code == _WRITE_CONFLICT or exc.has_error_label("TransientTransactionError"):
+                raise Conflict(f"order {order.id} was changed by someone else; reload it") from exc
+            raise
+
+    async def page(self, query: OrderQuery, *, first: int, after: OrderCursor | None) -> OrderPage:
+        """Newest first, by keyset on (placed_at, _id); never skips."""
+        cursor = (
+            self._orders.find(_query_filter(query, after))
+            .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(first + 1)
+        )
+        orders = [order_from_document(doc) async for doc in cursor]
+        return OrderPage(orders=orders[:first], has_next_page=len(orders) > first)
