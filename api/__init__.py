@@ -1,0 +1,1 @@
+"""The GraphQL API: schema, auth, app factory and command line."""

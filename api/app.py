@@ -1,0 +1,122 @@
+"""The application factory: one Starlette app serving /graphql (HTTP and WebSocket) and /health."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.auth import actor_from_header
+from api.clock import system_now
+from api.context import Context
+from api.schema import schema
+from api.settings import Settings
+from domain.errors import Unauthenticated
+from domain.order_use_cases import OrderUseCases
+from domain.ports import Clock
+from storage.database import open_database
+from storage.event_log import MongoEventLog
+from storage.ids import new_id
+from storage.orders import MongoOrderRepository
+
+log = logging.getLogger("orderwire")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass
+class Services:
+    """What the lifespan opens and every request uses."""
+
+    orders: OrderUseCases | None = None
+
+    def require_orders(self) -> OrderUseCases:
+        if self.orders is None:
+            raise RuntimeError("the application has not started; run it with its lifespan")
+        return self.orders
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """Strawberry's ASGI app, with the caller proven from the bearer token before execution."""
+
+    def __init__(self, services: Services, secret: str) -> None:
+        super().__init__(
+            schema,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        )
+        self.services = services
+        self.secret = secret
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            try:
+                actor = actor_from_header(request.headers.get("authorization"), self.secret)
+            except Unauthenticated as error:
+                body = {
+                    "errors": [
+                        {"message": error.message, "extensions": {"code": "UNAUTHENTICATED"}}
+                    ]
+                }
+                await JSONResponse(body, status_code=401)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["actor"] = actor
+        await super().__call__(scope, receive, send)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        given = request.headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
+        if isinstance(response, Response):
+            response.headers["X-Request-ID"] = request_id
+        return Context(
+            actor=request.scope.get("state", {}).get("actor"),
+            orders=self.services.require_orders(),
+            request_id=request_id,
+            request=request,
+            response=response,
+        )
+
+
+async def health(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings, *, clock: Clock = system_now) -> Starlette:
+    """Build the app; its lifespan opens the database (starting the embedded one if needed)."""
+    services = Services()
+    endpoint = GraphQLEndpoint(services, settings.signing_secret())
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with open_database(
+            settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
+        ) as database:
+            events = MongoEventLog(database.db["events"])
+            repository = MongoOrderRepository(database.client, database.db["orders"], events)
+            services.orders = OrderUseCases(repository, events, new_id, clock)
+            log.info("orderwire ready: database %s", settings.mongodb_db)
+            yield
+            services.orders = None
+
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", endpoint),
+        ],
+        lifespan=lifespan,
+    )

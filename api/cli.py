@@ -1,0 +1,155 @@
+"""The `orderwire` command: serve, seed, token, export-schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from api.auth import mint_token
+from api.clock import system_now
+from api.settings import Settings
+from domain.identity import Actor, Role
+from storage.embedded import EmbeddedMongo, EmbeddedServerError
+
+app = typer.Typer(
+    help="orderwire: GraphQL API for marketplace order updates.", no_args_is_help=True
+)
+log = logging.getLogger("orderwire")
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _settings(ephemeral: bool) -> Settings:
+    settings = Settings()
+    return settings.model_copy(update={"ephemeral": True}) if ephemeral else settings
+
+
+def _start_embedded(settings: Settings) -> tuple[Settings, EmbeddedMongo | None]:
+    """With no MONGODB_URI, start nx-27017 and point the settings at it; exit clearly if it fails."""
+    if settings.mongodb_uri is not None:
+        return settings, None
+    embedded = EmbeddedMongo(settings.embedded_data_dir)
+    try:
+        uri = embedded.start()
+    except EmbeddedServerError as error:
+        typer.secho(f"error: cannot start the embedded MongoDB server: {error}", err=True, fg="red")
+        raise typer.Exit(code=1) from error
+    return settings.model_copy(update={"mongodb_uri": uri}), embedded
+
+
+def _print_demo_tokens(settings: Settings) -> None:
+    from api.demo import DEMO_ACTORS
+
+    secret = settings.signing_secret()
+    typer.echo("Demo tokens (valid 7 days); send as 'Authorization: Bearer <token>':")
+    for actor in DEMO_ACTORS:
+        token = mint_token(actor, secret, now=system_now(), ttl=timedelta(days=7))
+        typer.echo(f"  {actor.role.value:<8} {actor.id:<16} {token}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [ORDERWIRE_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [ORDERWIRE_PORT].")] = None,
+    demo: Annotated[bool, typer.Option(help="Load demo data if the database is empty.")] = False,
+    ephemeral: Annotated[bool, typer.Option(help="Keep the embedded database in memory.")] = False,
+) -> None:
+    """Run the API (GraphiQL at /graphql)."""
+    from api.app import create_app
+
+    settings = _settings(ephemeral)
+    _configure_logging(settings.log_level)
+    settings, embedded = _start_embedded(settings)
+    try:
+        if demo:
+            asyncio.run(_seed(settings))
+            _print_demo_tokens(settings)
+        bind_host, bind_port = host or settings.host, port or settings.port
+        typer.echo(f"GraphiQL: http://{bind_host}:{bind_port}/graphql")
+        uvicorn.run(
+            create_app(settings),
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.log_level.lower(),
+        )
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+async def _seed(settings: Settings) -> int:
+    from api.demo import seed_demo
+    from storage.database import open_database
+    from storage.event_log import MongoEventLog
+    from storage.ids import new_id
+    from storage.orders import MongoOrderRepository
+
+    async with open_database(
+        settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
+    ) as database:
+        events = MongoEventLog(database.db["events"])
+        orders = MongoOrderRepository(database.client, database.db["orders"], events)
+        created = await seed_demo(orders, events, new_id, now=system_now())
+    log.info("demo data: %s orders created", created) if created else log.info("demo data present")
+    return created
+
+
+@app.command()
+def seed() -> None:
+    """Load the demo data into the configured database if it has no orders yet."""
+    settings = _settings(ephemeral=False)
+    _configure_logging(settings.log_level)
+    settings, embedded = _start_embedded(settings)
+    try:
+        created = asyncio.run(_seed(settings))
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    typer.echo(
+        f"{created} demo orders created" if created else "orders exist already; nothing seeded"
+    )
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option(help="The caller's id (a carrier's id is its carrier code).")],
+    role: Annotated[
+        Role, typer.Option(case_sensitive=False, help="BUYER, SELLER, OPERATOR or CARRIER.")
+    ],
+    ttl_hours: Annotated[float, typer.Option(help="Hours until it expires.")] = 24.0,
+) -> None:
+    """Mint a bearer token signed with JWT_SECRET (or the data directory's secret)."""
+    secret = Settings().signing_secret()
+    typer.echo(
+        mint_token(Actor(sub, role), secret, now=system_now(), ttl=timedelta(hours=ttl_hours))
+    )
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[
+        Path | None, typer.Option(help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the GraphQL schema (SDL) that `schema.graphql` must equal."""
+    from api.schema import schema
+
+    sdl = str(schema) + "\n"
+    if output is None:
+        typer.echo(sdl, nl=False)
+    else:
+        output.write_text(sdl)
+
+
+def main() -> None:
+    app()

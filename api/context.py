@@ -1,0 +1,35 @@
+"""Per-request context: the caller, the use cases, DataLoaders and a request id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from domain.errors import Unauthenticated
+from domain.events import RecordedEvent
+from domain.identity import Actor
+from domain.order_use_cases import OrderUseCases
+
+
+@dataclass
+class Context:
+    actor: Actor | None
+    orders: OrderUseCases
+    request_id: str
+    request: Any = None
+    response: Any = None
+    timeline_loader: DataLoader[str, list[RecordedEvent]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.timeline_loader = DataLoader(load_fn=self._load_timelines)
+
+    async def _load_timelines(self, order_ids: list[str]) -> list[list[RecordedEvent]]:
+        found = await self.orders.timelines(order_ids)
+        return [found[order_id] for order_id in order_ids]
+
+    def require_actor(self) -> Actor:
+        if self.actor is None:
+            raise Unauthenticated("sign in: send 'Authorization: Bearer <token>'")
+        return self.actor

@@ -1,0 +1,33 @@
+"""Domain enums exposed in the schema; every GraphQL module imports them from here first."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.errors import ErrorCode
+from domain.identity import Role
+from domain.order import OrderStatus, ShipmentStatus
+from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
+
+for _enum, _description in (
+    (OrderStatus, "Where an order is in its lifecycle."),
+    (ShipmentStatus, "Where one parcel of an order is."),
+    (FulfillmentChannel, "MFN: merchant, SFP: seller-fulfilled prime, FBA: the marketplace."),
+    (ShippingSpeed, "The delivery speed the buyer paid for."),
+    (DeliveryOption, "Door delivery or pickup locker."),
+    (TrackingTag, "Normalized carrier scan tags."),
+    (Role, "What the caller is to the marketplace."),
+    (ErrorCode, "Stable error codes; clients may switch on them."),
+):
+    strawberry.enum(_enum, description=_description)
+
+__all__ = [
+    "DeliveryOption",
+    "ErrorCode",
+    "FulfillmentChannel",
+    "OrderStatus",
+    "Role",
+    "ShipmentStatus",
+    "ShippingSpeed",
+    "TrackingTag",
+]

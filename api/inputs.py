@@ -1,0 +1,178 @@
+"""GraphQL input types and their conversion into domain commands (which validate)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from api.enums import (
+    DeliveryOption,
+    FulfillmentChannel,
+    OrderStatus,
+    ShippingSpeed,
+    TrackingTag,
+)
+from domain.errors import ValidationFailed
+from domain.money import Money
+from domain.order import LineItem
+from domain.order_use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
+from domain.shipping import Address, DeliveryWindow, ScanLocation, ShippedItem
+from storage.codec import truncate_to_millis
+
+
+def moment(value: datetime, field: str) -> datetime:
+    """Client times must say their offset; they are kept to the millisecond."""
+    if value.tzinfo is None:
+        raise ValidationFailed(f"{field} needs a time zone offset, e.g. 'Z'", field=field)
+    return truncate_to_millis(value)
+
+
+@strawberry.input(description="An amount in integer minor units, e.g. 1299 USD is $12.99.")
+class MoneyInput:
+    amount: int
+    currency: str
+
+    def to_domain(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+@strawberry.input
+class AddressInput:
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country_code: str
+    line2: str | None = None
+    region: str | None = None
+
+    def to_domain(self) -> Address:
+        return Address(
+            name=self.name,
+            line1=self.line1,
+            line2=self.line2,
+            city=self.city,
+            region=self.region,
+            postal_code=self.postal_code,
+            country_code=self.country_code,
+        )
+
+
+@strawberry.input
+class LineItemInput:
+    sku: str
+    title: str
+    quantity: int
+    unit_price: MoneyInput
+
+    def to_domain(self) -> LineItem:
+        return LineItem(self.sku, self.title, self.quantity, self.unit_price.to_domain())
+
+
+@strawberry.input
+class PlaceOrderInput:
+    seller_id: strawberry.ID
+    items: list[LineItemInput]
+    shipping_address: AddressInput
+    fulfillment_channel: FulfillmentChannel = FulfillmentChannel.MFN
+    shipping_speed: ShippingSpeed = ShippingSpeed.STANDARD
+    delivery_option: DeliveryOption = DeliveryOption.DOOR
+
+    def to_domain(self) -> PlaceOrder:
+        return PlaceOrder(
+            seller_id=str(self.seller_id),
+            items=[item.to_domain() for item in self.items],
+            shipping_address=self.shipping_address.to_domain(),
+            channel=self.fulfillment_channel,
+            speed=self.shipping_speed,
+            delivery_option=self.delivery_option,
+        )
+
+
+@strawberry.input
+class ShippedItemInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input
+class ConfirmShipmentInput:
+    order_id: strawberry.ID
+    carrier: str
+    shipping_method: str
+    tracking_id: str
+    ship_date: datetime
+    ship_from: AddressInput
+    items: list[ShippedItemInput] | None = strawberry.field(
+        default=None, description="Items in this parcel; omit to ship every unit still unshipped."
+    )
+
+    def to_domain(self) -> ConfirmShipment:
+        items = None if self.items is None else [ShippedItem(i.sku, i.quantity) for i in self.items]
+        return ConfirmShipment(
+            order_id=str(self.order_id),
+            carrier=self.carrier,
+            shipping_method=self.shipping_method,
+            tracking_id=self.tracking_id,
+            shipped_at=moment(self.ship_date, "shipDate"),
+            ship_from=self.ship_from.to_domain(),
+            items=items,
+        )
+
+
+@strawberry.input
+class ScanLocationInput:
+    city: str
+    country_code: str
+    region: str | None = None
+    postal_code: str | None = None
+
+    def to_domain(self) -> ScanLocation:
+        return ScanLocation(
+            city=self.city,
+            country_code=self.country_code,
+            region=self.region,
+            postal_code=self.postal_code,
+        )
+
+
+@strawberry.input
+class RecordTrackingEventInput:
+    carrier: str
+    tracking_id: str
+    tag: TrackingTag
+    location: ScanLocationInput
+    occurred_at: datetime
+    description: str | None = None
+
+    def to_domain(self) -> RecordTrackingEvent:
+        return RecordTrackingEvent(
+            carrier=self.carrier,
+            tracking_id=self.tracking_id,
+            tag=self.tag,
+            location=self.location.to_domain(),
+            scanned_at=moment(self.occurred_at, "occurredAt"),
+            description=self.description,
+        )
+
+
+@strawberry.input
+class ReportDelayInput:
+    order_id: strawberry.ID
+    revised_earliest: date
+    revised_latest: date
+    reason: str
+
+    def window(self) -> DeliveryWindow:
+        return DeliveryWindow(self.revised_earliest, self.revised_latest)
+
+
+@strawberry.input(description="Every field narrows the list; none widens what you may see.")
+class OrderFilter:
+    statuses: list[OrderStatus] | None = None
+    seller_id: strawberry.ID | None = None
+    buyer_id: strawberry.ID | None = None
+    fulfillment_channel: FulfillmentChannel | None = None
+    placed_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    placed_before: datetime | None = strawberry.field(default=None, description="Exclusive.")

@@ -1,0 +1,57 @@
+"""Relay-style connections over keyset cursors; a cursor is opaque to clients."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import strawberry
+
+from domain.errors import ValidationFailed
+from domain.ports import OrderCursor
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+
+    @strawberry.field(description="The nodes of this page, without their cursors.")
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_order_cursor(cursor: OrderCursor) -> str:
+    raw = json.dumps([cursor.placed_at.isoformat(), cursor.order_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_order_cursor(value: str | None) -> OrderCursor | None:
+    """The position a cursor names; VALIDATION for anything we did not issue."""
+    if value is None:
+        return None
+    try:
+        placed_at, order_id = json.loads(base64.urlsafe_b64decode(value.encode()))
+        moment = datetime.fromisoformat(placed_at)
+    except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
+        raise ValidationFailed("malformed cursor", field="after") from exc
+    if not isinstance(order_id, str) or moment.tzinfo is None:
+        raise ValidationFailed("malformed cursor", field="after")
+    return OrderCursor(placed_at=moment, order_id=order_id)

@@ -1,0 +1,46 @@
+"""Settings from the environment; every name is listed in the README's configuration table."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
+    mongodb_db: str = Field(default="orderwire", validation_alias="MONGODB_DB")
+    data_dir: Path = Field(default=Path(".orderwire"), validation_alias="ORDERWIRE_DATA_DIR")
+    ephemeral: bool = Field(default=False, validation_alias="ORDERWIRE_EPHEMERAL")
+    broadcast_url: str = Field(default="memory://", validation_alias="BROADCAST_URL")
+    jwt_secret: str | None = Field(default=None, validation_alias="JWT_SECRET")
+    host: str = Field(default="127.0.0.1", validation_alias="ORDERWIRE_HOST")
+    port: int = Field(default=8000, validation_alias="ORDERWIRE_PORT")
+    log_level: str = Field(default="INFO", validation_alias="ORDERWIRE_LOG_LEVEL")
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value.encode()) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 bytes for HS256")
+        return value
+
+    @property
+    def embedded_data_dir(self) -> Path | None:
+        """Where the embedded server keeps its data; None keeps it in memory."""
+        return None if self.ephemeral else self.data_dir
+
+    def signing_secret(self) -> str:
+        """JWT_SECRET, or a random secret kept in the data directory so the CLI and server agree."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_dir / "jwt-secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()

@@ -1,0 +1,280 @@
+"""GraphQL object types, each built from its domain counterpart."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.enums import (
+    DeliveryOption,
+    FulfillmentChannel,
+    OrderStatus,
+    Role,
+    ShipmentStatus,
+    ShippingSpeed,
+    TrackingTag,
+)
+from domain import events as ev
+from domain.money import Money
+from domain.order import LineItem, Order, Shipment
+from domain.shipping import Address, DeliveryWindow, ScanLocation
+
+
+@strawberry.enum(description="What happened to an order.")
+class OrderEventKind(Enum):
+    ORDER_PLACED = "OrderPlaced"
+    PAYMENT_VERIFIED = "PaymentVerified"
+    PAYMENT_FAILED = "PaymentFailed"
+    ORDER_CANCELED = "OrderCanceled"
+    PAYMENT_AUTHORIZATION_RELEASED = "PaymentAuthorizationReleased"
+    SHIPMENT_CONFIRMED = "ShipmentConfirmed"
+    PAYMENT_CAPTURED = "PaymentCaptured"
+    TRACKING_EVENT_RECORDED = "TrackingEventRecorded"
+    DELIVERY_DELAYED = "DeliveryDelayed"
+
+
+@strawberry.type(name="Money", description="An amount in integer minor units (cents).")
+class MoneyType:
+    amount: int
+    currency: str
+
+    @classmethod
+    def from_domain(cls, money: Money) -> MoneyType:
+        return cls(amount=money.amount, currency=money.currency)
+
+
+@strawberry.type(name="Address")
+class AddressType:
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str
+    country_code: str
+
+    @classmethod
+    def from_domain(cls, a: Address) -> AddressType:
+        return cls(
+            name=a.name,
+            line1=a.line1,
+            line2=a.line2,
+            city=a.city,
+            region=a.region,
+            postal_code=a.postal_code,
+            country_code=a.country_code,
+        )
+
+
+@strawberry.type(name="ScanLocation")
+class ScanLocationType:
+    city: str
+    region: str | None
+    postal_code: str | None
+    country_code: str
+
+    @classmethod
+    def from_domain(cls, loc: ScanLocation) -> ScanLocationType:
+        return cls(
+            city=loc.city,
+            region=loc.region,
+            postal_code=loc.postal_code,
+            country_code=loc.country_code,
+        )
+
+
+@strawberry.type(name="DeliveryWindow", description="Dates between which delivery is expected.")
+class DeliveryWindowType:
+    earliest: date
+    latest: date
+
+    @classmethod
+    def from_domain(cls, window: DeliveryWindow | None) -> DeliveryWindowType | None:
+        return None if window is None else cls(earliest=window.earliest, latest=window.latest)
+
+
+@strawberry.type(name="LineItem")
+class LineItemType:
+    sku: str
+    title: str
+    quantity: int
+    unit_price: MoneyType
+    total: MoneyType
+
+    @classmethod
+    def from_domain(cls, item: LineItem) -> LineItemType:
+        return cls(
+            sku=item.sku,
+            title=item.title,
+            quantity=item.quantity,
+            unit_price=MoneyType.from_domain(item.unit_price),
+            total=MoneyType.from_domain(item.total),
+        )
+
+
+@strawberry.type(name="ShippedItem")
+class ShippedItemType:
+    sku: str
+    quantity: int
+
+
+@strawberry.type(name="Shipment", description="One parcel: its items, carrier and progress.")
+class ShipmentType:
+    id: strawberry.ID
+    carrier: str
+    shipping_method: str
+    tracking_id: str
+    shipped_at: datetime
+    items: list[ShippedItemType]
+    ship_from: AddressType
+    status: ShipmentStatus
+    last_scan_at: datetime | None
+    last_location: ScanLocationType | None
+
+    @classmethod
+    def from_domain(cls, s: Shipment) -> ShipmentType:
+        return cls(
+            id=strawberry.ID(s.id),
+            carrier=s.carrier,
+            shipping_method=s.shipping_method,
+            tracking_id=s.tracking_id,
+            shipped_at=s.shipped_at,
+            items=[ShippedItemType(sku=i.sku, quantity=i.quantity) for i in s.items],
+            ship_from=AddressType.from_domain(s.ship_from),
+            status=s.status,
+            last_scan_at=s.last_scan_at,
+            last_location=None
+            if s.last_location is None
+            else ScanLocationType.from_domain(s.last_location),
+        )
+
+
+@strawberry.type(
+    name="OrderEvent",
+    description="One entry of an order's timeline; fields that do not apply to its type are null.",
+)
+class OrderEventType:
+    sequence: int
+    type: OrderEventKind
+    occurred_at: datetime
+    status: OrderStatus = strawberry.field(description="The order's status after this event.")
+    actor_role: Role
+    reason: str | None = None
+    amount: MoneyType | None = None
+    estimated_delivery: DeliveryWindowType | None = None
+    previous_estimated_delivery: DeliveryWindowType | None = None
+    shipment_id: strawberry.ID | None = None
+    carrier: str | None = None
+    tracking_id: str | None = None
+    shipping_method: str | None = None
+    tracking_tag: TrackingTag | None = None
+    location: ScanLocationType | None = None
+    scanned_at: datetime | None = None
+    description: str | None = None
+    out_of_order: bool | None = strawberry.field(
+        default=None, description="A scan older than the shipment's latest: kept, moved nothing."
+    )
+
+    @classmethod
+    def from_domain(cls, recorded: ev.RecordedEvent) -> OrderEventType:
+        event = recorded.event
+        entry = cls(
+            sequence=recorded.sequence,
+            type=OrderEventKind(type(event).__name__),
+            occurred_at=event.occurred_at,
+            status=OrderStatus(recorded.status),
+            actor_role=event.actor.role,
+        )
+        match event:
+            case ev.OrderPlaced(total=total):
+                entry.amount = MoneyType.from_domain(total)
+            case ev.PaymentVerified(estimated_delivery=window):
+                entry.estimated_delivery = DeliveryWindowType.from_domain(window)
+            case ev.PaymentFailed(reason=reason) | ev.OrderCanceled(reason=reason):
+                entry.reason = reason
+            case ev.PaymentAuthorizationReleased(amount=amount):
+                entry.amount = MoneyType.from_domain(amount)
+            case ev.PaymentCaptured(amount=amount, shipment_id=shipment_id):
+                entry.amount = MoneyType.from_domain(amount)
+                entry.shipment_id = strawberry.ID(shipment_id)
+            case ev.ShipmentConfirmed():
+                entry.shipment_id = strawberry.ID(event.shipment_id)
+                entry.carrier = event.carrier
+                entry.tracking_id = event.tracking_id
+                entry.shipping_method = event.shipping_method
+            case ev.TrackingEventRecorded():
+                entry.shipment_id = strawberry.ID(event.shipment_id)
+                entry.carrier = event.carrier
+                entry.tracking_id = event.tracking_id
+                entry.tracking_tag = event.tag
+                entry.location = ScanLocationType.from_domain(event.location)
+                entry.scanned_at = event.scanned_at
+                entry.description = event.description
+                entry.out_of_order = event.out_of_order
+            case ev.DeliveryDelayed():
+                entry.reason = event.reason
+                entry.estimated_delivery = DeliveryWindowType.from_domain(event.revised)
+                entry.previous_estimated_delivery = DeliveryWindowType.from_domain(event.previous)
+        return entry
+
+
+@strawberry.type(name="Order", description="A buyer's order from one seller.")
+class OrderType:
+    id: strawberry.ID
+    buyer_id: strawberry.ID
+    seller_id: strawberry.ID
+    status: OrderStatus
+    fulfillment_channel: FulfillmentChannel
+    shipping_speed: ShippingSpeed
+    delivery_option: DeliveryOption
+    items: list[LineItemType]
+    shipping_address: AddressType
+    total: MoneyType
+    captured: MoneyType = strawberry.field(description="What the buyer has been charged so far.")
+    estimated_delivery: DeliveryWindowType | None
+    shipments: list[ShipmentType]
+    placed_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None
+    cancel_reason: str | None
+    version: int = strawberry.field(
+        description="Grows with every change; equals the last event's sequence."
+    )
+
+    @strawberry.field(description="Everything that happened to the order, oldest first.")
+    async def timeline(self, info: Info[Context, None]) -> list[OrderEventType]:
+        recorded = await info.context.timeline_loader.load(str(self.id))
+        return [OrderEventType.from_domain(r) for r in recorded]
+
+    @classmethod
+    def from_domain(cls, o: Order) -> OrderType:
+        return cls(
+            id=strawberry.ID(o.id),
+            buyer_id=strawberry.ID(o.buyer_id),
+            seller_id=strawberry.ID(o.seller_id),
+            status=o.status,
+            fulfillment_channel=o.channel,
+            shipping_speed=o.speed,
+            delivery_option=o.delivery_option,
+            items=[LineItemType.from_domain(i) for i in o.items],
+            shipping_address=AddressType.from_domain(o.shipping_address),
+            total=MoneyType.from_domain(o.total),
+            captured=MoneyType.from_domain(o.captured),
+            estimated_delivery=DeliveryWindowType.from_domain(o.estimated_delivery),
+            shipments=[ShipmentType.from_domain(s) for s in o.shipments],
+            placed_at=o.placed_at,
+            updated_at=o.updated_at,
+            delivered_at=o.delivered_at,
+            cancel_reason=o.cancel_reason,
+            version=o.version,
+        )
+
+
+@strawberry.type(description="The signed-in caller.")
+class Viewer:
+    id: strawberry.ID
+    role: Role

@@ -1,0 +1,61 @@
+"""Shared fixtures: one MongoDB for the session (embedded unless MONGODB_URI), a fresh database per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from api.clock import ManualClock
+from api.settings import Settings
+from storage.database import Database, prepare
+from storage.embedded import EmbeddedMongo
+
+# A Monday morning, so that delivery windows are easy to reason about in assertions.
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def mongo_uri() -> Iterator[str]:
+    """The MongoDB every test talks to: MONGODB_URI when set, else one embedded nx-27017."""
+    if uri := os.environ.get("MONGODB_URI"):
+        yield uri
+        return
+    server = EmbeddedMongo(None)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def db_name() -> str:
+    return f"test_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def database(mongo_uri: str, db_name: str) -> AsyncIterator[Database]:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    db = client[db_name]
+    await prepare(db)
+    yield Database(client=client, db=db)
+    await client.drop_database(db_name)
+    await client.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
+    return Settings(
+        MONGODB_URI=mongo_uri,
+        MONGODB_DB=db_name,
+        ORDERWIRE_DATA_DIR=tmp_path,
+        JWT_SECRET="test-secret-of-at-least-thirty-two-bytes",
+    )
