@@ -106,7 +106,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now) -> Starlette:
             settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
         ) as database:
             events = MongoEventLog(database.db["events"])
-            repository = MongoOrderRepository(database.client, database.db["orders"], events)
+            repository = MongoOrderRepository(database, events)
             services.orders = OrderUseCases(repository, events, new_id, clock)
             log.info("orderwire ready: database %s", settings.mongodb_db)
             yield

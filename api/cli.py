@@ -98,7 +98,7 @@ async def _seed(settings: Settings) -> int:
         settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
     ) as database:
         events = MongoEventLog(database.db["events"])
-        orders = MongoOrderRepository(database.client, database.db["orders"], events)
+        orders = MongoOrderRepository(database, events)
         created = await seed_demo(orders, events, new_id, now=system_now())
     log.info("demo data: %s orders created", created) if created else log.info("demo data present")
     return created

@@ -321,7 +321,7 @@ class Order:
             ship_from=ship_from,
         )
         self.shipments.append(shipment)
-        self._move_to(self._status_from_shipments())
+        self._follow_shipments()
         prices = {item.sku: item.unit_price for item in self.items}
         charge = sum((prices[i.sku].times(i.quantity) for i in parcel), Money.zero(self.currency))
         self.captured_amount += charge.amount
@@ -373,7 +373,7 @@ class Order:
             shipment.last_scan_at = scanned_at
             shipment.last_location = location
             if self.status is not S.PARTIALLY_SHIPPED:
-                self._move_to(self._status_from_shipments())
+                self._follow_shipments()
                 if self.status is S.DELIVERED:
                     self.delivered_at = scanned_at
         return self._emit(
@@ -454,7 +454,7 @@ class Order:
         return S(min(moving, key=_PROGRESS.index).value)
 
     def _check_move(self, target: OrderStatus) -> None:
-        if target is not self.status and target not in TRANSITIONS[self.status]:
+        if target not in TRANSITIONS[self.status]:
             raise InvalidTransition(
                 f"an order cannot go from {self.status.value} to {target.value}"
             )
@@ -463,6 +463,12 @@ class Order:
         """The only place a status changes, and only along TRANSITIONS."""
         self._check_move(target)
         self.status = target
+
+    def _follow_shipments(self) -> None:
+        """Move to the status the parcels add up to, if that differs from the current one."""
+        target = self._status_from_shipments()
+        if target is not self.status:
+            self._move_to(target)
 
     def _emit(self, now: datetime, *events: Event) -> list[Event]:
         self.version += len(events)

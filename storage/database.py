@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.embedded import EmbeddedMongo
@@ -34,10 +35,27 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Database:
     client: AsyncMongoClient[Document]
     db: AsyncDatabase[Document]
+    # nx-27017 runs every session on one SQLite connection, so two open transactions nest
+    # into each other and one's abort can undo the other's writes: take turns there.
+    serialize_transactions: bool = False
+    _turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncClientSession]:
+        """A session in a transaction: committed on exit, aborted on an exception."""
+        gate: AbstractAsyncContextManager[object] = (
+            self._turn if self.serialize_transactions else nullcontext()
+        )
+        async with (
+            gate,
+            self.client.start_session() as session,
+            await session.start_transaction(),
+        ):
+            yield session
 
 
 async def prepare(db: AsyncDatabase[Document]) -> None:
@@ -47,6 +65,15 @@ async def prepare(db: AsyncDatabase[Document]) -> None:
         if name not in existing:
             await db.create_collection(name)
         await db[name].create_indexes(indexes)
+
+
+async def connect(client: AsyncMongoClient[Document], name: str) -> Database:
+    """Prepare database `name` and learn whether its server isolates concurrent transactions."""
+    db = client[name]
+    await prepare(db)
+    build = await client.admin.command("buildInfo")
+    embedded = build.get("process") == "nx_27017"
+    return Database(client=client, db=db, serialize_transactions=embedded)
 
 
 @asynccontextmanager
@@ -60,9 +87,7 @@ async def open_database(
         uri = await asyncio.to_thread(embedded.start)
     client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
     try:
-        db = client[name]
-        await prepare(db)
-        yield Database(client=client, db=db)
+        yield await connect(client, name)
     finally:
         await client.close()
         if embedded is not None:

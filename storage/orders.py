@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import DESCENDING, AsyncMongoClient
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo import DESCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from domain.errors import Conflict
@@ -14,6 +13,7 @@ from domain.events import Event
 from domain.order import Order
 from domain.ports import OrderCursor, OrderPage, OrderQuery
 from storage.codec import decode_dataclass, encode
+from storage.database import Database
 from storage.event_log import MongoEventLog, event_documents
 
 Document = dict[str, Any]
@@ -62,14 +62,9 @@ def _query_filter(query: OrderQuery, after: OrderCursor | None) -> Document:
 
 
 class MongoOrderRepository:
-    def __init__(
-        self,
-        client: AsyncMongoClient[Document],
-        orders: AsyncCollection[Document],
-        log: MongoEventLog,
-    ) -> None:
-        self._client = client
-        self._orders = orders
+    def __init__(self, database: Database, log: MongoEventLog) -> None:
+        self._database = database
+        self._orders = database.db["orders"]
         self._log = log
 
     async def get(self, order_id: str) -> Order | None:
@@ -85,7 +80,7 @@ class MongoOrderRepository:
     async def create(self, order: Order, events: Sequence[Event]) -> None:
         docs = event_documents(order.id, order.status.value, events, after=0)
         try:
-            async with self._client.start_session() as session, await session.start_transaction():
+            async with self._database.transaction() as session:
                 await self._orders.insert_one(order_document(order), session=session)
                 await self._log.append(docs, session=session)
         except DuplicateKeyError as exc:
@@ -95,7 +90,7 @@ class MongoOrderRepository:
         """Replace the order only if nobody wrote it since `expected_version`; append its events."""
         docs = event_documents(order.id, order.status.value, events, after=expected_version)
         try:
-            async with self._client.start_session() as session, await session.start_transaction():
+            async with self._database.transaction() as session:
                 result = await self._orders.replace_one(
                     {"_id": order.id, "version": expected_version},
                     order_document(order),

@@ -13,7 +13,7 @@ from pymongo import AsyncMongoClient
 
 from api.clock import ManualClock
 from api.settings import Settings
-from storage.database import Database, prepare
+from storage.database import Database, connect
 from storage.embedded import EmbeddedMongo
 
 # A Monday morning, so that delivery windows are easy to reason about in assertions.
@@ -39,9 +39,7 @@ def db_name() -> str:
 @pytest.fixture
 async def database(mongo_uri: str, db_name: str) -> AsyncIterator[Database]:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_uri, tz_aware=True)
-    db = client[db_name]
-    await prepare(db)
-    yield Database(client=client, db=db)
+    yield await connect(client, db_name)
     await client.drop_database(db_name)
     await client.close()
 
@@ -54,8 +52,8 @@ def clock() -> ManualClock:
 @pytest.fixture
 def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
     return Settings(
-        MONGODB_URI=mongo_uri,
-        MONGODB_DB=db_name,
-        ORDERWIRE_DATA_DIR=tmp_path,
-        JWT_SECRET="test-secret-of-at-least-thirty-two-bytes",
+        mongodb_uri=mongo_uri,
+        mongodb_db=db_name,
+        data_dir=tmp_path,
+        jwt_secret="test-secret-of-at-least-thirty-two-bytes",
     )

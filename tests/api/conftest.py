@@ -92,7 +92,7 @@ class Api:
         self, name: str, args: str, variables: dict[str, Any], *, as_: Actor
     ) -> dict[str, Any]:
         """Run one order mutation and return its payload (order and errors)."""
-        decls = ", ".join(f"${k}: {t}" for k, t in _var_types(name).items() if k in variables)
+        decls = ", ".join(f"${k}: {t}" for k, t in _var_types(name).items() if f"${k}" in args)
         body = await self.gql(
             f"mutation({decls}) {{ {name}({args}) {{ {PAYLOAD} }} }}", variables, as_=as_
         )

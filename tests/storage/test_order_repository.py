@@ -1,0 +1,171 @@
+"""Contract tests for the order repository; they run on the embedded server or on MONGODB_URI."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.errors import Conflict
+from domain.identity import Actor, Role
+from domain.money import Money
+from domain.order import LineItem, Order, OrderStatus
+from domain.ports import OrderCursor, OrderQuery
+from domain.shipping import Address, DeliveryOption, FulfillmentChannel, ShippingSpeed
+from storage.database import Database
+from storage.event_log import MongoEventLog
+from storage.ids import new_id
+from storage.orders import MongoOrderRepository
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+BUYER = Actor("b1", Role.BUYER)
+OPERATOR = Actor("op", Role.OPERATOR)
+HOME = Address("Ana", "1 Main St", "Springfield", "12345", "US")
+
+
+@pytest.fixture
+def log(database: Database) -> MongoEventLog:
+    return MongoEventLog(database.db["events"])
+
+
+@pytest.fixture
+def repo(database: Database, log: MongoEventLog) -> MongoOrderRepository:
+    return MongoOrderRepository(database, log)
+
+
+def _order(
+    at: datetime = T0, buyer: Actor = BUYER, order_id: str | None = None
+) -> tuple[Order, list]:  # type: ignore[type-arg]
+    return Order.place(
+        order_id=order_id or new_id("ord"),
+        buyer=buyer,
+        seller_id="s1",
+        items=[LineItem("SKU", "Thing", 2, Money(1250, "EUR"))],
+        shipping_address=HOME,
+        channel=FulfillmentChannel.SFP,
+        speed=ShippingSpeed.EXPEDITED,
+        delivery_option=DeliveryOption.LOCKER,
+        now=at,
+    )
+
+
+async def test_an_order_reads_back_equal(repo: MongoOrderRepository, log: MongoEventLog) -> None:
+    order, events = _order()
+    await repo.create(order, events)
+    expected = order.version
+    events = order.verify_payment(OPERATOR, T0 + timedelta(minutes=1))
+    await repo.update(order, events, expected_version=expected)
+    assert await repo.get(order.id) == order
+    recorded = (await log.events_of([order.id]))[order.id]
+    assert [(r.sequence, r.status) for r in recorded] == [(1, "PENDING"), (2, "UNSHIPPED")]
+    assert recorded[1].event == events[0]
+
+
+async def test_a_stale_version_is_a_conflict_and_writes_nothing(
+    repo: MongoOrderRepository, log: MongoEventLog
+) -> None:
+    order, events = _order()
+    await repo.create(order, events)
+    first, second = await repo.get(order.id), await repo.get(order.id)
+    assert first is not None
+    assert second is not None
+    await repo.update(first, first.verify_payment(OPERATOR, T0), expected_version=1)
+    late = second.cancel(OPERATOR, "fraud", T0)
+    with pytest.raises(Conflict):
+        await repo.update(second, late, expected_version=1)
+    stored = await repo.get(order.id)
+    assert stored is not None
+    assert stored.status is OrderStatus.UNSHIPPED
+    assert len((await log.events_of([order.id]))[order.id]) == 2
+
+
+async def test_concurrent_updates_from_one_version_let_exactly_one_through(
+    repo: MongoOrderRepository, log: MongoEventLog
+) -> None:
+    for _ in range(5):
+        order, events = _order()
+        await repo.create(order, events)
+        await repo.update(order, order.verify_payment(OPERATOR, T0), expected_version=1)
+        copies = [await repo.get(order.id) for _ in range(3)]
+        assert all(c is not None for c in copies)
+        shipper, *cancelers = copies
+        attempts = [
+            repo.update(shipper, _ship(shipper), expected_version=2),  # type: ignore[arg-type]
+            *(
+                repo.update(c, c.cancel(OPERATOR, "fraud", T0), expected_version=2)  # type: ignore[union-attr, arg-type]
+                for c in cancelers
+            ),
+        ]
+        results = await asyncio.gather(*attempts, return_exceptions=True)
+        assert sum(r is None for r in results) == 1, results
+        assert all(isinstance(r, Conflict) for r in results if r is not None)
+        stored = await repo.get(order.id)
+        assert stored is not None
+        # The winner's state and all of its events are there, and nothing of the losers'.
+        recorded = (await log.events_of([order.id]))[order.id]
+        assert [r.sequence for r in recorded] == list(range(1, stored.version + 1))
+        assert {r.status for r in recorded[2:]} == {stored.status.value}
+
+
+def _ship(order: Order) -> list:  # type: ignore[type-arg]
+    return order.confirm_shipment(
+        Actor("s1", Role.SELLER),
+        shipment_id=new_id("shp"),
+        carrier="UPS",
+        shipping_method="Ground",
+        tracking_id=new_id("trk"),
+        shipped_at=T0,
+        ship_from=HOME,
+        items=None,
+        now=T0,
+    )
+
+
+async def test_creating_the_same_id_twice_is_a_conflict(repo: MongoOrderRepository) -> None:
+    order, events = _order(order_id="ord_fixed")
+    await repo.create(order, events)
+    again, again_events = _order(order_id="ord_fixed")
+    with pytest.raises(Conflict):
+        await repo.create(again, again_events)
+
+
+async def test_keyset_pages_break_ties_on_id(repo: MongoOrderRepository) -> None:
+    made = []
+    for n in range(7):
+        order, events = _order(at=T0 + timedelta(minutes=n // 3))
+        await repo.create(order, events)
+        made.append(order)
+    seen: list[str] = []
+    after: OrderCursor | None = None
+    while True:
+        page = await repo.page(OrderQuery(), first=3, after=after)
+        seen += [o.id for o in page.orders]
+        if not page.has_next_page:
+            break
+        last = page.orders[-1]
+        after = OrderCursor(last.placed_at, last.id)
+    expected = sorted(made, key=lambda o: (o.placed_at, o.id), reverse=True)
+    assert seen == [o.id for o in expected]
+
+
+async def test_orders_are_found_by_carrier_and_tracking_id(repo: MongoOrderRepository) -> None:
+    order, events = _order()
+    await repo.create(order, events)
+    version = order.version
+    events = order.verify_payment(OPERATOR, T0)
+    events += order.confirm_shipment(
+        Actor("s1", Role.SELLER),
+        shipment_id="shp_1",
+        carrier="dhl",
+        shipping_method="Express",
+        tracking_id="JD0001",
+        shipped_at=T0,
+        ship_from=HOME,
+        items=None,
+        now=T0,
+    )
+    await repo.update(order, events, expected_version=version)
+    assert (await repo.get_by_tracking("DHL", "JD0001")) == order
+    assert await repo.get_by_tracking("UPS", "JD0001") is None
+    assert await repo.get_by_tracking("DHL", "JD0002") is None
