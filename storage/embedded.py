@@ -86,9 +86,11 @@ class EmbeddedMongo:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 self._process = None
-                stderr = self._stderr.read_text(errors="replace")
-                tail = "\n".join(stderr.strip().splitlines()[-5:])
-                raise EmbeddedServerError(f"nx-27017 exited during start-up:\n{tail}")
+                lines = self._stderr.read_text(errors="replace").strip().splitlines()
+                why = lines[-1] if lines else "no output"
+                raise EmbeddedServerError(
+                    f"nx-27017 exited during start-up: {why} (full output in {self._stderr})"
+                )
             try:
                 client: MongoClient[dict[str, object]]
                 with MongoClient(self.uri, serverSelectionTimeoutMS=250) as client:

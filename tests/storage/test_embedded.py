@@ -1,0 +1,55 @@
+"""The embedded nx-27017 server: starts on a free port, keeps data across restarts, fails clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from storage.embedded import EmbeddedMongo, EmbeddedServerError
+
+
+def test_data_survives_a_restart(tmp_path: Path) -> None:
+    server = EmbeddedMongo(tmp_path / "data")
+    uri = server.start()
+    client: MongoClient[dict[str, object]]
+    with MongoClient(uri) as client:
+        client.orderwire.orders.insert_one({"_id": "ord_1", "status": "PENDING"})
+    server.stop()
+    assert (tmp_path / "data" / "orderwire.sqlite").exists()
+
+    again = EmbeddedMongo(tmp_path / "data")
+    uri = again.start()
+    try:
+        with MongoClient(uri) as client:
+            assert client.orderwire.orders.find_one({"_id": "ord_1"}) == {
+                "_id": "ord_1",
+                "status": "PENDING",
+            }
+    finally:
+        again.stop()
+
+
+def test_memory_mode_leaves_nothing_behind() -> None:
+    server = EmbeddedMongo(None)
+    server.start()
+    scratch = server._scratch
+    assert scratch is not None
+    server.stop()
+    assert not Path(scratch.name).exists()
+    with pytest.raises(EmbeddedServerError, match="not running"):
+        _ = server.uri
+
+
+def test_an_unusable_data_directory_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    with pytest.raises(EmbeddedServerError, match="cannot create data directory"):
+        EmbeddedMongo(blocker / "data").start()
+
+
+def test_a_server_that_dies_at_start_reports_why(tmp_path: Path) -> None:
+    (tmp_path / "nx-27017.log").mkdir()  # the server cannot open its log file
+    with pytest.raises(EmbeddedServerError, match="exited during start-up: IsADirectoryError"):
+        EmbeddedMongo(tmp_path).start()
