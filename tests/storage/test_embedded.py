@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo import MongoClient
@@ -13,7 +14,7 @@ from storage.embedded import EmbeddedMongo, EmbeddedServerError
 def test_data_survives_a_restart(tmp_path: Path) -> None:
     server = EmbeddedMongo(tmp_path / "data")
     uri = server.start()
-    client: MongoClient[dict[str, object]]
+    client: MongoClient[dict[str, Any]]
     with MongoClient(uri) as client:
         client.orderwire.orders.insert_one({"_id": "ord_1", "status": "PENDING"})
     server.stop()
