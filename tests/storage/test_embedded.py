@@ -14,8 +14,8 @@ from storage.embedded import EmbeddedMongo, EmbeddedServerError
 def test_data_survives_a_restart(tmp_path: Path) -> None:
     server = EmbeddedMongo(tmp_path / "data")
     uri = server.start()
-    client: MongoClient[dict[str, Any]]
-    with MongoClient(uri) as client:
+    client: MongoClient[dict[str, Any]] = MongoClient(uri)
+    with client:
         client.orderwire.orders.insert_one({"_id": "ord_1", "status": "PENDING"})
     server.stop()
     assert (tmp_path / "data" / "orderwire.sqlite").exists()
@@ -23,8 +23,9 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     again = EmbeddedMongo(tmp_path / "data")
     uri = again.start()
     try:
-        with MongoClient(uri) as client:
-            assert client.orderwire.orders.find_one({"_id": "ord_1"}) == {
+        reopened: MongoClient[dict[str, Any]] = MongoClient(uri)
+        with reopened:
+            assert reopened.orderwire.orders.find_one({"_id": "ord_1"}) == {
                 "_id": "ord_1",
                 "status": "PENDING",
             }
