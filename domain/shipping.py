@@ -57,6 +57,13 @@ def carrier_code(name: str) -> str:
     return require_text(name, "carrier", limit=64).upper()
 
 
+def require_country_code(value: str) -> None:
+    if len(value) != 2 or not value.isascii() or not value.isalpha():
+        raise ValidationFailed(
+            "countryCode must be a two-letter ISO 3166 code", field="countryCode"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
     name: str
@@ -68,12 +75,11 @@ class Address:
     region: str | None = None
 
     def __post_init__(self) -> None:
-        for field in ("name", "line1", "city", "postal_code"):
-            require_text(getattr(self, field), field)
-        if len(self.country_code) != 2 or not self.country_code.isalpha():
-            raise ValidationFailed(
-                "country_code must be a two-letter ISO 3166 code", field="country_code"
-            )
+        require_text(self.name, "name")
+        require_text(self.line1, "line1")
+        require_text(self.city, "city")
+        require_text(self.postal_code, "postalCode")
+        require_country_code(self.country_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +91,7 @@ class ScanLocation:
 
     def __post_init__(self) -> None:
         require_text(self.city, "city")
-        if len(self.country_code) != 2 or not self.country_code.isalpha():
-            raise ValidationFailed(
-                "country_code must be a two-letter ISO 3166 code", field="country_code"
-            )
+        require_country_code(self.country_code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,8 +64,8 @@ def _item(**overrides: Any) -> dict[str, Any]:
                     "countryCode": "Portugal",
                 }
             },
-            "country_code",
-            "country_code must be a two-letter ISO 3166 code",
+            "countryCode",
+            "countryCode must be a two-letter ISO 3166 code",
         ),
     ],
 )
