@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,11 +17,15 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import actor_from_header
 from api.clock import system_now
 from api.context import Context
+from api.demo import seed_demo
+from api.live import LiveHub
 from api.schema import schema
 from api.settings import Settings
 from domain.errors import Unauthenticated
@@ -41,21 +46,19 @@ class Services:
     """What the lifespan opens and every request uses."""
 
     orders: OrderUseCases | None = None
+    live: LiveHub | None = None
 
-    def require_orders(self) -> OrderUseCases:
-        if self.orders is None:
+    def require(self) -> tuple[OrderUseCases, LiveHub]:
+        if self.orders is None or self.live is None:
             raise RuntimeError("the application has not started; run it with its lifespan")
-        return self.orders
+        return self.orders, self.live
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI app, with the caller proven from the bearer token before execution."""
 
     def __init__(self, services: Services, secret: str) -> None:
-        super().__init__(
-            schema,
-            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
-        )
+        super().__init__(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
         self.services = services
         self.secret = secret
 
@@ -65,11 +68,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             try:
                 actor = actor_from_header(request.headers.get("authorization"), self.secret)
             except Unauthenticated as error:
-                body = {
-                    "errors": [
-                        {"message": error.message, "extensions": {"code": "UNAUTHENTICATED"}}
-                    ]
-                }
+                extensions = {"code": "UNAUTHENTICATED"}
+                body = {"errors": [{"message": error.message, "extensions": extensions}]}
                 await JSONResponse(body, status_code=401)(scope, receive, send)
                 return
             scope.setdefault("state", {})["actor"] = actor
@@ -82,23 +82,38 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
+        orders, live = self.services.require()
         return Context(
             actor=request.scope.get("state", {}).get("actor"),
-            orders=self.services.require_orders(),
+            orders=orders,
+            live=live,
             request_id=request_id,
             request=request,
             response=response,
         )
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, Any] | None:
+        """Sign the socket in from `connection_init`'s `authorization`; refuse it otherwise."""
+        params = context.connection_params or {}
+        header = params.get("authorization", params.get("Authorization"))
+        try:
+            actor = actor_from_header(header if isinstance(header, str) else None, self.secret)
+        except Unauthenticated as error:
+            raise ConnectionRejectionError({"message": error.message}) from error
+        if actor is None:
+            raise ConnectionRejectionError({"message": 'send {"authorization": "Bearer <token>"}'})
+        context.actor = actor
+        return cast(UnsetType, UNSET)
 
-async def health(_: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
 
-
-def create_app(settings: Settings, *, clock: Clock = system_now) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = False) -> Starlette:
     """Build the app; its lifespan opens the database (starting the embedded one if needed)."""
     services = Services()
     endpoint = GraphQLEndpoint(services, settings.signing_secret())
+
+    async def health(_: Request) -> JSONResponse:
+        subscribers = services.live.subscriber_count if services.live else 0
+        return JSONResponse({"status": "ok", "liveSubscribers": subscribers})
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -107,10 +122,19 @@ def create_app(settings: Settings, *, clock: Clock = system_now) -> Starlette:
         ) as database:
             events = MongoEventLog(database.db["events"])
             repository = MongoOrderRepository(database, events)
-            services.orders = OrderUseCases(repository, events, new_id, clock)
-            log.info("orderwire ready: database %s", settings.mongodb_db)
-            yield
-            services.orders = None
+            live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
+            await live.start()
+            try:
+                if demo:
+                    created = await seed_demo(repository, events, new_id, live, now=clock())
+                    log.info("demo data: %s", f"{created} orders created" if created else "present")
+                services.orders = OrderUseCases(repository, events, new_id, clock, live)
+                services.live = live
+                log.info("orderwire ready: database %s", settings.mongodb_db)
+                yield
+            finally:
+                services.orders = services.live = None
+                await live.stop()
 
     return Starlette(
         routes=[

@@ -72,12 +72,11 @@ def serve(
     settings, embedded = _start_embedded(settings)
     try:
         if demo:
-            asyncio.run(_seed(settings))
             _print_demo_tokens(settings)
         bind_host, bind_port = host or settings.host, port or settings.port
         typer.echo(f"GraphiQL: http://{bind_host}:{bind_port}/graphql")
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, demo=demo),
             host=bind_host,
             port=bind_port,
             log_level=settings.log_level.lower(),
@@ -89,6 +88,7 @@ def serve(
 
 async def _seed(settings: Settings) -> int:
     from api.demo import seed_demo
+    from api.live import LiveHub
     from storage.database import open_database
     from storage.event_log import MongoEventLog
     from storage.ids import new_id
@@ -99,9 +99,13 @@ async def _seed(settings: Settings) -> int:
     ) as database:
         events = MongoEventLog(database.db["events"])
         orders = MongoOrderRepository(database, events)
-        created = await seed_demo(orders, events, new_id, now=system_now())
-    log.info("demo data: %s orders created", created) if created else log.info("demo data present")
-    return created
+        # Running servers on the same broadcast channel see the demo orders arrive.
+        live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
+        await live.start()
+        try:
+            return await seed_demo(orders, events, new_id, live, now=system_now())
+        finally:
+            await live.stop()
 
 
 @app.command()

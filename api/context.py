@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from api.live import LiveHub
 from domain.errors import Unauthenticated
 from domain.events import RecordedEvent
 from domain.identity import Actor
@@ -17,9 +19,12 @@ from domain.order_use_cases import OrderUseCases
 class Context:
     actor: Actor | None
     orders: OrderUseCases
+    live: LiveHub
     request_id: str
     request: Any = None
     response: Any = None
+    connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
+    background: set[asyncio.Task[None]] = field(default_factory=set)
     timeline_loader: DataLoader[str, list[RecordedEvent]] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -15,7 +15,7 @@ from domain.order_use_cases import (
     PlaceOrder,
     RecordTrackingEvent,
 )
-from domain.ports import EventLog, IdGenerator, OrderQuery, OrderRepository
+from domain.ports import EventLog, EventPublisher, IdGenerator, OrderQuery, OrderRepository
 from domain.shipping import (
     Address,
     DeliveryOption,
@@ -91,14 +91,19 @@ def _items(*rows: tuple[str, str, int, int]) -> list[LineItem]:
 
 
 async def seed_demo(
-    orders: OrderRepository, log: EventLog, ids: IdGenerator, *, now: datetime
+    orders: OrderRepository,
+    log: EventLog,
+    ids: IdGenerator,
+    publisher: EventPublisher,
+    *,
+    now: datetime,
 ) -> int:
     """Create the demo orders unless orders exist already; returns how many were created."""
     existing = await orders.page(OrderQuery(), first=1, after=None)
     if existing.orders:
         return 0
     clock = ManualClock(now - timedelta(days=7))
-    demo = _Demo(OrderUseCases(orders, log, ids, clock), clock)
+    demo = _Demo(OrderUseCases(orders, log, ids, clock, publisher), clock)
     ana, ben = BUYERS
     acme, bolt = SELLERS
     mug = ("MUG-01", "Stoneware mug", 2, 1299)

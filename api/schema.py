@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from api.errors import MaskInternalErrors, is_unexpected
 from api.mutations import Mutation
 from api.queries import Query
+from api.subscriptions import Subscription
 
 log = logging.getLogger("orderwire.graphql")
 
@@ -30,6 +31,7 @@ def build_schema() -> strawberry.Schema:
     return OrderwireSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             MaskInternalErrors,
             # Parsing and validating a document costs more than running a small query; cache both.

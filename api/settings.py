@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="ORDERWIRE_HOST")
     port: int = Field(default=8000, validation_alias="ORDERWIRE_PORT")
     log_level: str = Field(default="INFO", validation_alias="ORDERWIRE_LOG_LEVEL")
+    live_buffer: int = Field(default=1000, ge=1, validation_alias="ORDERWIRE_LIVE_BUFFER")
 
     @field_validator("jwt_secret")
     @classmethod

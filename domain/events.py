@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -116,3 +117,13 @@ class RecordedEvent:
     sequence: int
     status: str
     event: Event
+
+
+def record(
+    aggregate_id: str, status: str, events: Sequence[Event], *, after: int
+) -> list[RecordedEvent]:
+    """Number `events` on from sequence `after`; each carries the status they led to."""
+    return [
+        RecordedEvent(aggregate_id, after + offset, status, event)
+        for offset, event in enumerate(events, start=1)
+    ]

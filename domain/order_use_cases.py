@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.access import Action, require_access, require_role
-from domain.errors import ValidationFailed
-from domain.events import Event, RecordedEvent
-from domain.identity import Actor
+from domain.errors import Forbidden, ValidationFailed
+from domain.events import Event, RecordedEvent, record
+from domain.identity import Actor, Role
 from domain.order import LineItem, Order
 from domain.ports import (
     Clock,
     EventLog,
+    EventPublisher,
     IdGenerator,
     OrderCursor,
     OrderPage,
@@ -70,12 +71,18 @@ class OrderUseCases:
     """Every order command and query the API offers, each checked against the caller."""
 
     def __init__(
-        self, orders: OrderRepository, log: EventLog, ids: IdGenerator, clock: Clock
+        self,
+        orders: OrderRepository,
+        log: EventLog,
+        ids: IdGenerator,
+        clock: Clock,
+        publisher: EventPublisher,
     ) -> None:
         self._orders = orders
         self._log = log
         self._ids = ids
         self._clock = clock
+        self._publisher = publisher
 
     async def place_order(self, actor: Actor, command: PlaceOrder) -> Order:
         require_role(actor, Action.PLACE)
@@ -90,7 +97,9 @@ class OrderUseCases:
             delivery_option=command.delivery_option,
             now=self._clock(),
         )
-        await self._orders.create(order, events)
+        recorded = record(order.id, order.status.value, events, after=0)
+        await self._orders.create(order, recorded)
+        await self._publisher.publish(order, recorded)
         return order
 
     async def verify_payment(self, actor: Actor, order_id: str) -> Order:
@@ -174,6 +183,20 @@ class OrderUseCases:
         """Event logs of orders the caller has already been allowed to see."""
         return await self._log.events_of(order_ids)
 
+    async def events_after(self, order_id: str, sequence: int) -> list[RecordedEvent]:
+        """An order's events after `sequence`, for a caller already allowed to see the order."""
+        return await self._log.events_after(order_id, sequence)
+
+    async def orders_by_id(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """Current state of orders the caller has already been allowed to see."""
+        return await self._orders.get_many(order_ids)
+
+    def party_events_since(self, actor: Actor, since: datetime) -> AsyncIterator[RecordedEvent]:
+        """Events on the buyer's own orders, or the seller's shop's, since `since`, oldest first."""
+        if actor.role not in (Role.BUYER, Role.SELLER):
+            raise Forbidden(f"a {actor.role.value.lower()} has no order feed of its own")
+        return self._log.party_events_since(actor.role, actor.id, since)
+
     async def _change(
         self,
         actor: Actor,
@@ -189,5 +212,7 @@ class OrderUseCases:
     ) -> Order:
         expected_version = order.version
         events = decide(order, self._clock())
-        await self._orders.update(order, events, expected_version=expected_version)
+        recorded = record(order.id, order.status.value, events, after=expected_version)
+        await self._orders.update(order, recorded, expected_version=expected_version)
+        await self._publisher.publish(order, recorded)
         return order

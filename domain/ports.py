@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from domain.errors import Forbidden
-from domain.events import Event, RecordedEvent
+from domain.events import RecordedEvent
 from domain.identity import Actor, Role
 from domain.order import Order, OrderStatus
 from domain.shipping import FulfillmentChannel
@@ -59,12 +59,14 @@ class OrderPage:
 class OrderRepository(Protocol):
     async def get(self, order_id: str) -> Order | None: ...
 
+    async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]: ...
+
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None: ...
 
-    async def create(self, order: Order, events: Sequence[Event]) -> None: ...
+    async def create(self, order: Order, events: Sequence[RecordedEvent]) -> None: ...
 
     async def update(
-        self, order: Order, events: Sequence[Event], *, expected_version: int
+        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
     ) -> None: ...
 
     async def page(
@@ -74,6 +76,17 @@ class OrderRepository(Protocol):
 
 class EventLog(Protocol):
     async def events_of(self, aggregate_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]: ...
+
+    async def events_after(self, aggregate_id: str, sequence: int) -> list[RecordedEvent]: ...
+
+    def party_events_since(
+        self, party: Role, party_id: str, since: datetime
+    ) -> AsyncIterator[RecordedEvent]: ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
+        """Send committed events to live subscribers; never raises."""
 
 
 class IdGenerator(Protocol):

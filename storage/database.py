@@ -31,6 +31,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "events": [
         IndexModel([("aggregate_id", ASCENDING), ("sequence", ASCENDING)], unique=True),
+        IndexModel([("buyer_id", ASCENDING), ("occurred_at", ASCENDING)]),
+        IndexModel([("seller_id", ASCENDING), ("occurred_at", ASCENDING)]),
     ],
 }
 

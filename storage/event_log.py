@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -10,28 +11,30 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from domain.events import ORDER_EVENTS, Event, RecordedEvent
+from domain.identity import Role
+from domain.order import Order
 from storage.codec import decode_dataclass, encode
 
 Document = dict[str, Any]
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in ORDER_EVENTS}
 
+# Feeds replay in this order; ties on time are broken by order id, then sequence.
+FEED_ORDER = [("occurred_at", ASCENDING), ("aggregate_id", ASCENDING), ("sequence", ASCENDING)]
 
-def event_documents(
-    aggregate_id: str, status: str, events: Sequence[Event], *, after: int
-) -> list[Document]:
-    """Documents for `events`, numbered on from sequence `after`."""
-    return [
-        {
-            "aggregate_id": aggregate_id,
-            "sequence": after + offset,
-            "type": type(event).__name__,
-            "status": status,
-            "occurred_at": encode(event.occurred_at),
-            "data": encode(event),
-        }
-        for offset, event in enumerate(events, start=1)
-    ]
+
+def event_document(order: Order, recorded: RecordedEvent) -> Document:
+    """The stored form of one event; it names the order's parties so feeds can find it."""
+    return {
+        "aggregate_id": recorded.aggregate_id,
+        "sequence": recorded.sequence,
+        "type": type(recorded.event).__name__,
+        "status": recorded.status,
+        "buyer_id": order.buyer_id,
+        "seller_id": order.seller_id,
+        "occurred_at": encode(recorded.event.occurred_at),
+        "data": encode(recorded.event),
+    }
 
 
 def recorded_event(doc: Document) -> RecordedEvent:
@@ -63,3 +66,19 @@ class MongoEventLog:
         async for doc in cursor:
             found[doc["aggregate_id"]].append(recorded_event(doc))
         return found
+
+    async def events_after(self, aggregate_id: str, sequence: int) -> list[RecordedEvent]:
+        cursor = self._events.find(
+            {"aggregate_id": aggregate_id, "sequence": {"$gt": sequence}}
+        ).sort("sequence", ASCENDING)
+        return [recorded_event(doc) async for doc in cursor]
+
+    async def party_events_since(
+        self, party: Role, party_id: str, since: datetime
+    ) -> AsyncIterator[RecordedEvent]:
+        field = "buyer_id" if party is Role.BUYER else "seller_id"
+        cursor = self._events.find({field: party_id, "occurred_at": {"$gte": encode(since)}}).sort(
+            FEED_ORDER
+        )
+        async for doc in cursor:
+            yield recorded_event(doc)

@@ -9,12 +9,12 @@ from pymongo import DESCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from domain.errors import Conflict
-from domain.events import Event
+from domain.events import RecordedEvent
 from domain.order import Order
 from domain.ports import OrderCursor, OrderPage, OrderQuery
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
-from storage.event_log import MongoEventLog, event_documents
+from storage.event_log import MongoEventLog, event_document
 
 Document = dict[str, Any]
 
@@ -71,14 +71,18 @@ class MongoOrderRepository:
         doc = await self._orders.find_one({"_id": order_id})
         return None if doc is None else order_from_document(doc)
 
+    async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        cursor = self._orders.find({"_id": {"$in": list(order_ids)}})
+        return {doc["_id"]: order_from_document(doc) async for doc in cursor}
+
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
         doc = await self._orders.find_one(
             {"shipments": {"$elemMatch": {"carrier": carrier, "tracking_id": tracking_id}}}
         )
         return None if doc is None else order_from_document(doc)
 
-    async def create(self, order: Order, events: Sequence[Event]) -> None:
-        docs = event_documents(order.id, order.status.value, events, after=0)
+    async def create(self, order: Order, events: Sequence[RecordedEvent]) -> None:
+        docs = [event_document(order, recorded) for recorded in events]
         try:
             async with self._database.transaction() as session:
                 await self._orders.insert_one(order_document(order), session=session)
@@ -86,9 +90,11 @@ class MongoOrderRepository:
         except DuplicateKeyError as exc:
             raise Conflict(f"order {order.id} already exists") from exc
 
-    async def update(self, order: Order, events: Sequence[Event], *, expected_version: int) -> None:
+    async def update(
+        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None:
         """Replace the order only if nobody wrote it since `expected_version`; append its events."""
-        docs = event_documents(order.id, order.status.value, events, after=expected_version)
+        docs = [event_document(order, recorded) for recorded in events]
         try:
             async with self._database.transaction() as session:
                 result = await self._orders.replace_one(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.errors import Conflict
+from domain.events import Event, record
 from domain.identity import Actor, Role
 from domain.money import Money
 from domain.order import LineItem, Order, OrderStatus
@@ -19,6 +20,19 @@ from storage.ids import new_id
 from storage.orders import MongoOrderRepository
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+async def create(repo: MongoOrderRepository, order: Order, events: list[Event]) -> None:
+    await repo.create(order, record(order.id, order.status.value, events, after=0))
+
+
+async def update(
+    repo: MongoOrderRepository, order: Order, events: list[Event], expected: int
+) -> None:
+    recorded = record(order.id, order.status.value, events, after=expected)
+    await repo.update(order, recorded, expected_version=expected)
+
+
 BUYER = Actor("b1", Role.BUYER)
 OPERATOR = Actor("op", Role.OPERATOR)
 HOME = Address("Ana", "1 Main St", "Springfield", "12345", "US")
@@ -52,10 +66,10 @@ def _order(
 
 async def test_an_order_reads_back_equal(repo: MongoOrderRepository, log: MongoEventLog) -> None:
     order, events = _order()
-    await repo.create(order, events)
+    await create(repo, order, events)
     expected = order.version
     events = order.verify_payment(OPERATOR, T0 + timedelta(minutes=1))
-    await repo.update(order, events, expected_version=expected)
+    await update(repo, order, events, expected)
     assert await repo.get(order.id) == order
     recorded = (await log.events_of([order.id]))[order.id]
     assert [(r.sequence, r.status) for r in recorded] == [(1, "PENDING"), (2, "UNSHIPPED")]
@@ -66,14 +80,14 @@ async def test_a_stale_version_is_a_conflict_and_writes_nothing(
     repo: MongoOrderRepository, log: MongoEventLog
 ) -> None:
     order, events = _order()
-    await repo.create(order, events)
+    await create(repo, order, events)
     first, second = await repo.get(order.id), await repo.get(order.id)
     assert first is not None
     assert second is not None
-    await repo.update(first, first.verify_payment(OPERATOR, T0), expected_version=1)
+    await update(repo, first, first.verify_payment(OPERATOR, T0), 1)
     late = second.cancel(OPERATOR, "fraud", T0)
     with pytest.raises(Conflict):
-        await repo.update(second, late, expected_version=1)
+        await update(repo, second, late, 1)
     stored = await repo.get(order.id)
     assert stored is not None
     assert stored.status is OrderStatus.UNSHIPPED
@@ -85,15 +99,15 @@ async def test_concurrent_updates_from_one_version_let_exactly_one_through(
 ) -> None:
     for _ in range(5):
         order, events = _order()
-        await repo.create(order, events)
-        await repo.update(order, order.verify_payment(OPERATOR, T0), expected_version=1)
+        await create(repo, order, events)
+        await update(repo, order, order.verify_payment(OPERATOR, T0), 1)
         copies = [await repo.get(order.id) for _ in range(3)]
         assert all(c is not None for c in copies)
         shipper, *cancelers = copies
         attempts = [
-            repo.update(shipper, _ship(shipper), expected_version=2),  # type: ignore[arg-type]
+            update(repo, shipper, _ship(shipper), 2),  # type: ignore[arg-type]
             *(
-                repo.update(c, c.cancel(OPERATOR, "fraud", T0), expected_version=2)  # type: ignore[union-attr, arg-type]
+                update(repo, c, c.cancel(OPERATOR, "fraud", T0), 2)  # type: ignore[union-attr, arg-type]
                 for c in cancelers
             ),
         ]
@@ -124,17 +138,17 @@ def _ship(order: Order) -> list:  # type: ignore[type-arg]
 
 async def test_creating_the_same_id_twice_is_a_conflict(repo: MongoOrderRepository) -> None:
     order, events = _order(order_id="ord_fixed")
-    await repo.create(order, events)
+    await create(repo, order, events)
     again, again_events = _order(order_id="ord_fixed")
     with pytest.raises(Conflict):
-        await repo.create(again, again_events)
+        await create(repo, again, again_events)
 
 
 async def test_keyset_pages_break_ties_on_id(repo: MongoOrderRepository) -> None:
     made = []
     for n in range(7):
         order, events = _order(at=T0 + timedelta(minutes=n // 3))
-        await repo.create(order, events)
+        await create(repo, order, events)
         made.append(order)
     seen: list[str] = []
     after: OrderCursor | None = None
@@ -151,7 +165,7 @@ async def test_keyset_pages_break_ties_on_id(repo: MongoOrderRepository) -> None
 
 async def test_orders_are_found_by_carrier_and_tracking_id(repo: MongoOrderRepository) -> None:
     order, events = _order()
-    await repo.create(order, events)
+    await create(repo, order, events)
     version = order.version
     events = order.verify_payment(OPERATOR, T0)
     events += order.confirm_shipment(
@@ -165,7 +179,7 @@ async def test_orders_are_found_by_carrier_and_tracking_id(repo: MongoOrderRepos
         items=None,
         now=T0,
     )
-    await repo.update(order, events, expected_version=version)
+    await update(repo, order, events, version)
     assert (await repo.get_by_tracking("DHL", "JD0001")) == order
     assert await repo.get_by_tracking("UPS", "JD0001") is None
     assert await repo.get_by_tracking("DHL", "JD0002") is None

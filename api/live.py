@@ -1,0 +1,190 @@
+"""Live order updates: each commit is published once, then fanned out to bounded buffers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+
+from broadcaster import Broadcast
+
+from domain.events import RecordedEvent
+from domain.order import Order
+from storage.codec import to_json
+from storage.event_log import event_document, recorded_event
+from storage.orders import order_document, order_from_document
+
+log = logging.getLogger("orderwire.live")
+
+CHANNEL = "orderwire.order-events"
+RECONNECT_DELAY = 1.0
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber's buffer filled up: it reads slower than events arrive."""
+
+
+class LiveConnectionLost(Exception):
+    """The broadcast connection dropped; live events may have been missed."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUpdate:
+    order: Order
+    event: RecordedEvent
+
+
+def routing_keys(order: Order) -> tuple[str, ...]:
+    """The channels an order's events reach: the order's, its buyer's and its seller's."""
+    return (f"order:{order.id}", f"buyer:{order.buyer_id}", f"seller:{order.seller_id}")
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One subscriber's bounded buffer; overflowing it ends the subscription."""
+
+    keys: tuple[str, ...]
+    capacity: int
+    on_overflow: Callable[[], None]
+    _queue: asyncio.Queue[LiveUpdate | None] = field(init=False)
+    _failure: Exception | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(maxsize=self.capacity)
+
+    def offer(self, update: LiveUpdate) -> None:
+        if self._failure is not None:
+            return
+        try:
+            self._queue.put_nowait(update)
+        except asyncio.QueueFull:
+            self.fail(SubscriberTooSlow(f"more than {self.capacity} updates waiting"))
+            self.on_overflow()
+
+    def fail(self, error: Exception) -> None:
+        self._failure = error
+        # Wake a waiting reader; a full queue means the reader is not waiting.
+        with suppress(asyncio.QueueFull):
+            self._queue.put_nowait(None)
+
+    async def next(self) -> LiveUpdate:
+        """The next update, or the error that ended this subscription."""
+        if self._failure is None:
+            update = await self._queue.get()
+            if update is not None and self._failure is None:
+                return update
+        assert self._failure is not None
+        raise self._failure
+
+
+class LiveHub:
+    """Publishes committed events through broadcaster and routes them to local subscribers."""
+
+    def __init__(self, url: str, *, capacity: int) -> None:
+        self.url = url
+        self.capacity = capacity
+        self._subscriptions: dict[str, set[Subscription]] = {}
+        self._broadcast: Broadcast | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len({s for subs in self._subscriptions.values() for s in subs})
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="orderwire-live-listener")
+        await self._listening.wait()
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._listener
+        await self._disconnect()
+
+    async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
+        """Send committed events, serialized once for every subscriber on every instance."""
+        if self._broadcast is None or not events:
+            return
+        message = to_json(
+            {
+                "order": order_document(order),
+                "events": [event_document(order, recorded) for recorded in events],
+            }
+        )
+        try:
+            await self._broadcast.publish(CHANNEL, message)
+        except Exception:
+            # The commit stands; subscribers fill the gap from the event log on the next event.
+            log.exception("could not publish %d events of %s", len(events), order.id)
+
+    @contextmanager
+    def subscribe(
+        self, keys: Iterable[str], *, on_overflow: Callable[[], None]
+    ) -> Iterator[Subscription]:
+        subscription = Subscription(tuple(keys), self.capacity, on_overflow)
+        for key in subscription.keys:
+            self._subscriptions.setdefault(key, set()).add(subscription)
+        try:
+            yield subscription
+        finally:
+            for key in subscription.keys:
+                subs = self._subscriptions.get(key)
+                if subs is not None:
+                    subs.discard(subscription)
+                    if not subs:
+                        del self._subscriptions[key]
+
+    def _dispatch_safely(self, message: str) -> None:
+        try:
+            self._dispatch(message)
+        except Exception:
+            log.exception("dropped an unreadable live message: %.200s", message)
+
+    def _dispatch(self, message: str) -> None:
+        data = json.loads(message)
+        order = order_from_document(data["order"])
+        targets = {s for key in routing_keys(order) for s in self._subscriptions.get(key, ())}
+        if not targets:
+            return
+        for doc in data["events"]:
+            update = LiveUpdate(order, recorded_event(doc))
+            for subscription in targets:
+                subscription.offer(update)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                self._broadcast = Broadcast(self.url)
+                await self._broadcast.connect()
+                async with self._broadcast.subscribe(CHANNEL) as subscriber:
+                    self._listening.set()
+                    log.info("live updates through %s", self.url.split("@")[-1])
+                    async for event in subscriber:  # type: ignore[union-attr]
+                        if event is not None:
+                            self._dispatch_safely(event.message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("live update channel lost; reconnecting")
+                self._fail_all(
+                    LiveConnectionLost("live updates interrupted; resume with your cursor")
+                )
+                await self._disconnect()
+                self._listening.set()
+                await asyncio.sleep(RECONNECT_DELAY)
+
+    def _fail_all(self, error: Exception) -> None:
+        for subs in self._subscriptions.values():
+            for subscription in subs:
+                subscription.fail(error)
+
+    async def _disconnect(self) -> None:
+        broadcast, self._broadcast = self._broadcast, None
+        if broadcast is not None:
+            with suppress(Exception):
+                await broadcast.disconnect()

@@ -1,0 +1,168 @@
+"""Live order updates over graphql-transport-ws, resumable with the cursor of the last message."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from api.context import Context
+from api.enums import ErrorCode, OrderStatus
+from api.errors import graphql_error
+from api.live import LiveConnectionLost, SubscriberTooSlow
+from api.permissions import IsAuthenticated
+from api.streams import Delivered, decode_stream_cursor, from_list, replay_then_live
+from api.types import OrderEventType, OrderType
+from domain.errors import DomainError, Forbidden, ValidationFailed
+from domain.events import RecordedEvent
+from domain.order import Order
+
+# Closing code for a socket whose reader fell too far behind; it may reconnect and resume.
+CLOSE_TOO_SLOW = 4100
+
+
+@strawberry.type(name="OrderUpdate", description="One change to an order, as it happens.")
+class OrderUpdateType:
+    cursor: str = strawberry.field(description="Pass as `after` to resume right after this update.")
+    event: OrderEventType
+    order: OrderType = strawberry.field(description="The order's current state.")
+
+
+def _close_when_too_slow(info: Info[Context, None]) -> Callable[[], None]:
+    websocket = info.context.request
+
+    def close() -> None:
+        task = asyncio.ensure_future(
+            websocket.close(code=CLOSE_TOO_SLOW, reason="too slow: resume with your last cursor")
+        )
+        info.context.background.add(task)
+        task.add_done_callback(info.context.background.discard)
+
+    return close
+
+
+async def _updates(
+    info: Info[Context, None],
+    keys: tuple[str, ...],
+    after: str | None,
+    replay: Callable[[Delivered], AsyncIterator[RecordedEvent] | None],
+    accept: Callable[[RecordedEvent], bool] = lambda _: True,
+) -> AsyncGenerator[OrderUpdateType, None]:
+    ctx = info.context
+    try:
+        delivered = Delivered(decode_stream_cursor(after))
+        source = replay(delivered)
+    except DomainError as error:
+        raise graphql_error(error) from error
+    stream = replay_then_live(
+        hub=ctx.live,
+        orders=ctx.orders,
+        keys=keys,
+        delivered=delivered,
+        replay=source,
+        accept=accept,
+        on_overflow=_close_when_too_slow(info),
+    )
+    try:
+        async for order, recorded, cursor in stream:
+            yield OrderUpdateType(
+                cursor=cursor,
+                event=OrderEventType.from_domain(recorded),
+                order=OrderType.from_domain(order),
+            )
+    except SubscriberTooSlow as error:
+        raise GraphQLError(
+            str(error), extensions={"code": ErrorCode.SUBSCRIBER_TOO_SLOW.value}
+        ) from error
+    except LiveConnectionLost as error:
+        raise GraphQLError(
+            str(error), extensions={"code": ErrorCode.UPDATES_INTERRUPTED.value}
+        ) from error
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="Updates of one order: its buyer, its seller or an operator.",
+    )
+    async def order_updates(
+        self, info: Info[Context, None], order_id: strawberry.ID, after: str | None = None
+    ) -> AsyncGenerator[OrderUpdateType, None]:
+        ctx = info.context
+        try:
+            order: Order = await ctx.orders.get_order(ctx.require_actor(), str(order_id))
+        except DomainError as error:
+            raise graphql_error(error) from error
+
+        def replay(delivered: Delivered) -> AsyncIterator[RecordedEvent] | None:
+            if not delivered.resumed:
+                return None
+            last = delivered.last(order.id)
+            if last is None:
+                raise ValidationFailed(
+                    "this cursor is not from this order's updates", field="after"
+                )
+            return _later(ctx, order.id, last)
+
+        async for update in _updates(info, (f"order:{order.id}",), after, replay):
+            yield update
+
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="Updates of every order of the signed-in buyer.",
+    )
+    async def my_order_updates(
+        self, info: Info[Context, None], after: str | None = None
+    ) -> AsyncGenerator[OrderUpdateType, None]:
+        async for update in _party_updates(info, "buyer", after, None):
+            yield update
+
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="The signed-in seller's feed: new orders, cancellations, shipments, scans, delays.",
+    )
+    async def seller_order_updates(
+        self,
+        info: Info[Context, None],
+        after: str | None = None,
+        statuses: Annotated[
+            list[OrderStatus] | None,
+            strawberry.argument(description="Only updates leaving an order in one of these."),
+        ] = None,
+    ) -> AsyncGenerator[OrderUpdateType, None]:
+        async for update in _party_updates(info, "seller", after, statuses):
+            yield update
+
+
+async def _later(ctx: Context, order_id: str, sequence: int) -> AsyncIterator[RecordedEvent]:
+    async for recorded in from_list(await ctx.orders.events_after(order_id, sequence)):
+        yield recorded
+
+
+async def _party_updates(
+    info: Info[Context, None], party: str, after: str | None, statuses: list[OrderStatus] | None
+) -> AsyncGenerator[OrderUpdateType, None]:
+    ctx = info.context
+    actor = ctx.require_actor()
+    if actor.role.value.lower() != party:
+        refusal = Forbidden(f"only a {party} has this feed; use orderUpdates for one order")
+        raise graphql_error(refusal)
+    wanted = None if statuses is None else {s.value for s in statuses}
+
+    def replay(delivered: Delivered) -> AsyncIterator[RecordedEvent] | None:
+        since = delivered.replay_from()
+        return None if since is None else ctx.orders.party_events_since(actor, since)
+
+    async for update in _updates(
+        info,
+        (f"{party}:{actor.id}",),
+        after,
+        replay,
+        accept=lambda r: wanted is None or r.status in wanted,
+    ):
+        yield update
