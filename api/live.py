@@ -48,7 +48,7 @@ class Subscription:
 
     keys: tuple[str, ...]
     capacity: int
-    on_overflow: Callable[[], None]
+    on_overflow: Callable[[Subscription], None]
     _queue: asyncio.Queue[LiveUpdate | None] = field(init=False)
     _failure: Exception | None = field(default=None, init=False)
 
@@ -62,7 +62,7 @@ class Subscription:
             self._queue.put_nowait(update)
         except asyncio.QueueFull:
             self.fail(SubscriberTooSlow(f"more than {self.capacity} updates waiting"))
-            self.on_overflow()
+            self.on_overflow(self)
 
     def fail(self, error: Exception) -> None:
         self._failure = error
@@ -126,18 +126,26 @@ class LiveHub:
     def subscribe(
         self, keys: Iterable[str], *, on_overflow: Callable[[], None]
     ) -> Iterator[Subscription]:
-        subscription = Subscription(tuple(keys), self.capacity, on_overflow)
+        def overflowed(subscription: Subscription) -> None:
+            # Stop routing to it at once: its reader may stay stuck for a while yet.
+            self._detach(subscription)
+            on_overflow()
+
+        subscription = Subscription(tuple(keys), self.capacity, overflowed)
         for key in subscription.keys:
             self._subscriptions.setdefault(key, set()).add(subscription)
         try:
             yield subscription
         finally:
-            for key in subscription.keys:
-                subs = self._subscriptions.get(key)
-                if subs is not None:
-                    subs.discard(subscription)
-                    if not subs:
-                        del self._subscriptions[key]
+            self._detach(subscription)
+
+    def _detach(self, subscription: Subscription) -> None:
+        for key in subscription.keys:
+            subs = self._subscriptions.get(key)
+            if subs is not None:
+                subs.discard(subscription)
+                if not subs:
+                    del self._subscriptions[key]
 
     def _dispatch_safely(self, message: str) -> None:
         try:

@@ -1,0 +1,83 @@
+"""The app under a real uvicorn on a free port, and a real graphql-transport-ws client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from gql import Client, GraphQLRequest
+from gql.transport.websockets import WebsocketsTransport
+from pymongo import AsyncMongoClient
+
+from api.app import create_app
+from api.clock import ManualClock
+from api.settings import Settings
+from domain.identity import Actor
+from storage.embedded import free_port
+from tests.api.conftest import Api
+
+
+@dataclass
+class LiveServer:
+    api: Api
+    port: int
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    def transport(self, actor: Actor | None, **options: Any) -> WebsocketsTransport:
+        payload = {} if actor is None else {"authorization": f"Bearer {self.api.token(actor)}"}
+        return WebsocketsTransport(
+            url=self.ws_url,
+            init_payload=payload,
+            subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+            **options,
+        )
+
+    async def subscribers(self) -> int:
+        count: int = (await self.api.http.get("/health")).json()["liveSubscribers"]
+        return count
+
+    async def wait_for_subscribers(self, count: int, within: float = 10.0) -> None:
+        """Subscriptions have no acknowledgement; the server's count says when one is live."""
+        async with asyncio.timeout(within):
+            while await self.subscribers() != count:  # noqa: ASYNC110 (a remote count: poll it)
+                await asyncio.sleep(0.02)
+
+    async def collect(
+        self, actor: Actor, query: str, variables: dict[str, Any], count: int
+    ) -> list[dict[str, Any]]:
+        """Subscribe and gather `count` messages."""
+        received: list[dict[str, Any]] = []
+        async with Client(transport=self.transport(actor)) as session:
+            request = GraphQLRequest(query, variable_values=variables)
+            async for result in session.subscribe(request):
+                received.append(result)
+                if len(received) == count:
+                    break
+        return received
+
+
+@pytest.fixture
+async def live(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServer]:
+    port = free_port()
+    app = create_app(settings.model_copy(update={"live_buffer": 50}), clock=clock)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(30):
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+            await asyncio.sleep(0.02)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        yield LiveServer(Api(http, settings.signing_secret(), clock), port)
+    server.should_exit = True
+    await task
+    assert settings.mongodb_uri is not None
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri)
+    await client.drop_database(settings.mongodb_db)
+    await client.close()
