@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint schema clean
+# GraphiQL's browser files, pinned in api/graphiql/package-lock.json, so the playground works offline.
+GRAPHIQL := api/graphiql/node_modules/.package-lock.json
+
+.PHONY: run test lint schema clean graphiql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +22,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+$(GRAPHIQL): api/graphiql/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix api/graphiql --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else \
+		echo "warning: npm not found; the API works, but GraphiQL needs Node.js and npm for its files"; \
+	fi
+
+graphiql: $(GRAPHIQL)
+
+run: $(VENV)/.installed $(GRAPHIQL)
 	$(BIN)/orderwire serve --demo --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
@@ -28,7 +40,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint $(GRAPHIQL)
 	$(BIN)/pytest
 
 schema: $(VENV)/.installed

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -21,6 +21,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from api import graphiql
 from api.auth import actor_from_header
 from api.clock import system_now
 from api.context import Context
@@ -92,6 +93,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response=response,
         )
 
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return graphiql.page()
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, Any] | None:
         """Sign the socket in from `connection_init`'s `authorization`; refuse it otherwise."""
         params = context.connection_params or {}
@@ -139,6 +143,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     return Starlette(
         routes=[
             Route("/health", health),
+            Route("/graphiql/{name}", graphiql.asset),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
         ],
