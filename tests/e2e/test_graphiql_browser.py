@@ -20,20 +20,29 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     if CHROMIUM is None or not assets_installed():
-        missing = "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/graphiql)"
+        missing = (
+            "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/graphiql)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(f"{missing} missing under CI: .ci/run installs it before the tests")
         pytest.skip(f"{missing} not found; `bash .ci/run` installs it")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+            ],
         )
         yield launched
         await launched.close()
 
 
-async def _open_graphiql(browser: Browser, live: LiveServer, query: str, outside: list[str]) -> Page:
+async def _open_graphiql(
+    browser: Browser, live: LiveServer, query: str, outside: list[str]
+) -> Page:
     base = f"http://127.0.0.1:{live.port}"
     page = await browser.new_page()
 
@@ -58,7 +67,9 @@ async def _open_graphiql(browser: Browser, live: LiveServer, query: str, outside
 async def test_graphiql_runs_a_query_offline(browser: Browser, live: LiveServer) -> None:
     order = await live.api.place()
     outside: list[str] = []
-    page = await _open_graphiql(browser, live, "query Mine { orders(first: 5) { nodes { id status } } }", outside)
+    page = await _open_graphiql(
+        browser, live, "query Mine { orders(first: 5) { nodes { id status } } }", outside
+    )
     await page.click(".graphiql-execute-button")
     result = page.locator(".result-window")
     await result.get_by_text(order["id"]).wait_for(timeout=15_000)
