@@ -8,8 +8,12 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
-from broadcaster import Broadcast
+from broadcaster import Event
+from broadcaster._backends.base import BroadcastBackend
+from broadcaster._backends.memory import MemoryBackend
+from broadcaster._backends.redis import RedisBackend
 
 from domain.events import RecordedEvent
 from domain.order import Order
@@ -29,6 +33,39 @@ class SubscriberTooSlow(Exception):
 
 class LiveConnectionLost(Exception):
     """The broadcast connection dropped; live events may have been missed."""
+
+
+def broadcast_backend(url: str) -> BroadcastBackend:
+    """broadcaster's backend for BROADCAST_URL: memory:// in one process, redis:// across several."""
+    scheme = urlparse(url).scheme
+    if scheme == "memory":
+        return MemoryBackend(url)
+    if scheme in ("redis", "rediss"):
+        return _RedisBackend(url)
+    raise ValueError(f"BROADCAST_URL {url!r}: use memory:// or redis://host:port")
+
+
+class _RedisBackend(RedisBackend):
+    """broadcaster's Redis backend, made to report a lost connection instead of going quiet."""
+
+    async def subscribe(self, channel: str) -> None:
+        # broadcaster wakes its reader before subscribing; with redis-py 8 the reader then
+        # sees no subscription, stops listening and never starts again. Subscribe first.
+        await self._pubsub.subscribe(channel)
+        self._ready.set()
+
+    async def _pubsub_listener(self) -> None:
+        try:
+            await super()._pubsub_listener()
+        except Exception as error:
+            self._lost: Exception = error
+            await self._queue.put(None)  # type: ignore[arg-type]  # the end-of-stream mark
+
+    async def next_published(self) -> Event:
+        event: Event | None = await self._queue.get()
+        if event is None:
+            raise ConnectionError(f"lost the Redis connection: {self._lost}")
+        return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +118,17 @@ class Subscription:
 
 
 class LiveHub:
-    """Publishes committed events through broadcaster and routes them to local subscribers."""
+    """Publishes committed events through broadcaster and routes them to local subscribers.
+
+    One listener per process reads the channel and decodes each message once; broadcaster's
+    own fan-out (an unbounded queue per subscriber) is not used.
+    """
 
     def __init__(self, url: str, *, capacity: int) -> None:
         self.url = url
         self.capacity = capacity
         self._subscriptions: dict[str, set[Subscription]] = {}
-        self._broadcast: Broadcast | None = None
+        self._backend: BroadcastBackend | None = None
         self._listener: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
 
@@ -108,7 +149,7 @@ class LiveHub:
 
     async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
         """Send committed events, serialized once for every subscriber on every instance."""
-        if self._broadcast is None or not events:
+        if self._backend is None or not events:
             return
         message = to_json(
             {
@@ -117,7 +158,7 @@ class LiveHub:
             }
         )
         try:
-            await self._broadcast.publish(CHANNEL, message)
+            await self._backend.publish(CHANNEL, message)
         except Exception:
             # The commit stands; subscribers fill the gap from the event log on the next event.
             log.exception("could not publish %d events of %s", len(events), order.id)
@@ -167,21 +208,21 @@ class LiveHub:
     async def _listen(self) -> None:
         while True:
             try:
-                self._broadcast = Broadcast(self.url)
-                await self._broadcast.connect()
-                async with self._broadcast.subscribe(CHANNEL) as subscriber:
-                    self._listening.set()
-                    log.info("live updates through %s", self.url.split("@")[-1])
-                    async for event in subscriber:  # type: ignore[union-attr]
-                        if event is not None:
-                            self._dispatch_safely(event.message)
+                backend = broadcast_backend(self.url)
+                await backend.connect()
+                self._backend = backend
+                await backend.subscribe(CHANNEL)
+                log.info("live updates through %s", urlparse(self.url).scheme)
+                self._listening.set()
+                while True:
+                    event = await backend.next_published()
+                    self._dispatch_safely(event.message)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("live update channel lost; reconnecting")
-                self._fail_all(
-                    LiveConnectionLost("live updates interrupted; resume with your cursor")
-                )
+                log.exception("live update channel lost; reconnecting in %ss", RECONNECT_DELAY)
+                lost = LiveConnectionLost("live updates interrupted; resume with your cursor")
+                self._fail_all(lost)
                 await self._disconnect()
                 self._listening.set()
                 await asyncio.sleep(RECONNECT_DELAY)
@@ -192,7 +233,7 @@ class LiveHub:
                 subscription.fail(error)
 
     async def _disconnect(self) -> None:
-        broadcast, self._broadcast = self._broadcast, None
-        if broadcast is not None:
+        backend, self._backend = self._backend, None
+        if backend is not None:
             with suppress(Exception):
-                await broadcast.disconnect()
+                await backend.disconnect()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,19 +65,28 @@ class LiveServer:
         return received
 
 
-@pytest.fixture
-async def live(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServer]:
+@asynccontextmanager
+async def serving(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServer]:
+    """The app under uvicorn on a free loopback port, for as long as the block runs."""
     port = free_port()
-    app = create_app(settings.model_copy(update={"live_buffer": 50}), clock=clock)
+    app = create_app(settings, clock=clock)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(30):
         while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
             await asyncio.sleep(0.02)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        yield LiveServer(Api(http, settings.signing_secret(), clock), port)
-    server.should_exit = True
-    await task
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            yield LiveServer(Api(http, settings.signing_secret(), clock), port)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def live(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServer]:
+    async with serving(settings.model_copy(update={"live_buffer": 50}), clock) as server:
+        yield server
     assert settings.mongodb_uri is not None
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri)
     await client.drop_database(settings.mongodb_db)

@@ -1,0 +1,147 @@
+"""Several instances share live updates through Redis, and survive Redis going away."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from gql.transport.exceptions import TransportQueryError
+from redis import asyncio as redis
+
+from api.clock import ManualClock
+from api.settings import Settings
+from storage.embedded import free_port
+from tests.api.conftest import BUYER, OPERATOR
+from tests.e2e.conftest import LiveServer, serving
+from tests.e2e.test_live_updates import ORDER_UPDATES
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+class RedisProcess:
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        assert REDIS_SERVER is not None
+        self.process = subprocess.Popen(  # noqa: ASYNC220 (starts at once; nothing to await)
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    try:
+                        await client.ping()
+                        return
+                    except redis.ConnectionError:
+                        await asyncio.sleep(0.05)
+        finally:
+            await client.aclose()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
+    if REDIS_SERVER is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server missing under CI: .ci/run installs it before the tests")
+        pytest.skip("redis-server not found; `bash .ci/run` installs it")
+    server = RedisProcess(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def two_instances(
+    redis_server: RedisProcess, settings: Settings, clock: ManualClock
+) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
+    await redis_server.start()
+    shared = settings.model_copy(update={"broadcast_url": redis_server.url})
+    async with serving(shared, clock) as first, serving(shared, clock) as second:
+        yield first, second
+
+
+async def test_a_change_on_one_instance_reaches_a_subscriber_on_another(
+    two_instances: tuple[LiveServer, LiveServer],
+) -> None:
+    writer, reader = two_instances
+    order = await writer.api.place()
+    watching = asyncio.create_task(reader.collect(BUYER, ORDER_UPDATES, {"id": order["id"]}, 1))
+    await reader.wait_for_subscribers(1)
+    await writer.api.verify(order["id"])
+    async with asyncio.timeout(10):
+        [message] = await watching
+    assert message["orderUpdates"]["event"]["type"] == "PAYMENT_VERIFIED"
+    assert message["orderUpdates"]["order"]["status"] == "UNSHIPPED"
+
+
+async def test_losing_redis_ends_live_subscriptions_and_they_resume_after(
+    two_instances: tuple[LiveServer, LiveServer],
+    redis_server: RedisProcess,
+) -> None:
+    writer, reader = two_instances
+    order = await writer.api.place()
+    watching = asyncio.create_task(reader.collect(BUYER, ORDER_UPDATES, {"id": order["id"]}, 1))
+    await reader.wait_for_subscribers(1)
+
+    redis_server.stop()
+    with pytest.raises(TransportQueryError) as interrupted:
+        async with asyncio.timeout(10):
+            await watching
+    assert interrupted.value.errors is not None
+    assert interrupted.value.errors[0]["extensions"]["code"] == "UPDATES_INTERRUPTED"
+    # Writes still succeed while Redis is away; their events wait in the log.
+    await writer.api.ok(
+        "verifyPayment", "orderId: $orderId", {"orderId": order["id"]}, as_=OPERATOR
+    )
+
+    await redis_server.start()
+    await asyncio.sleep(1.5)  # both hubs retry once a second
+    resumed = asyncio.create_task(
+        reader.collect(
+            BUYER, ORDER_UPDATES, {"id": order["id"], "after": _cursor_after(order["id"], 1)}, 2
+        )
+    )
+    await reader.wait_for_subscribers(1)
+    await writer.api.ship(order["id"], tracking="1ZREDIS")
+    async with asyncio.timeout(10):
+        messages = await resumed
+    assert [m["orderUpdates"]["event"]["sequence"] for m in messages] == [2, 3]
+
+
+def _cursor_after(order_id: str, sequence: int) -> str:
+    from datetime import UTC, datetime
+
+    from api.streams import StreamCursor, encode_stream_cursor
+
+    return encode_stream_cursor(StreamCursor(datetime.now(UTC), {order_id: sequence}))
