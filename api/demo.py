@@ -41,6 +41,10 @@ WAREHOUSES = {
     "seller-acme": Address("Acme Goods", "1 Dock Rd", "Reno", "89502", "US", region="NV"),
     "seller-bolt": Address("Bolt Outfitters", "9 Mill Ln", "Leeds", "LS1 4AP", "GB"),
 }
+WAREHOUSES_SCAN = {
+    seller: ScanLocation(a.city, a.country_code, region=a.region)
+    for seller, a in WAREHOUSES.items()
+}
 MEMPHIS = ScanLocation("Memphis", "US", region="TN")
 LOUISVILLE = ScanLocation("Louisville", "US", region="KY")
 LOCAL = ScanLocation("Seattle", "US", region="WA")
@@ -53,14 +57,16 @@ class _Demo:
     shipped: int = 0
 
     async def place(
-        self, buyer: Actor, seller: Actor, items: list[LineItem], **options: object
+        self,
+        buyer: Actor,
+        seller: Actor,
+        items: list[LineItem],
+        *,
+        channel: FulfillmentChannel = FulfillmentChannel.MFN,
+        speed: ShippingSpeed = ShippingSpeed.STANDARD,
+        delivery_option: DeliveryOption = DeliveryOption.DOOR,
     ) -> Order:
-        command = PlaceOrder(
-            seller_id=seller.id,
-            items=items,
-            shipping_address=HOMES[buyer.id],
-            **options,  # type: ignore[arg-type]
-        )
+        command = PlaceOrder(seller.id, items, HOMES[buyer.id], channel, speed, delivery_option)
         return await self.uc.place_order(buyer, command)
 
     async def ship(
@@ -111,10 +117,10 @@ async def seed_demo(
     socks = ("SOCK-3", "Wool socks (3 pack)", 3, 1500)
     created = 0
 
-    async def journey(buyer: Actor, seller: Actor, steps: int, **options: object) -> None:
+    async def journey(buyer: Actor, seller: Actor, steps: int) -> None:
         nonlocal created
         clock.advance(timedelta(hours=3))
-        order = await demo.place(buyer, seller, _items(mug, lamp), **options)
+        order = await demo.place(buyer, seller, _items(mug, lamp))
         created += 1
         if steps < 1:
             return
@@ -185,9 +191,3 @@ async def seed_demo(
     clock.now = now - timedelta(minutes=5)
     await journey(ana, acme, 0)  # PENDING, still inside the buyer's cancel hold
     return created
-
-
-WAREHOUSES_SCAN = {
-    seller: ScanLocation(a.city, a.country_code, region=a.region)
-    for seller, a in WAREHOUSES.items()
-}

@@ -136,8 +136,3 @@ async def replay_then_live(
                 cursor = delivered.mark(event)
                 if accept(event):
                     yield update.order, event, cursor
-
-
-async def from_list(events: list[RecordedEvent]) -> AsyncIterator[RecordedEvent]:
-    for recorded in events:
-        yield recorded

@@ -15,7 +15,7 @@ from api.enums import ErrorCode, OrderStatus
 from api.errors import graphql_error
 from api.live import LiveConnectionLost, SubscriberTooSlow
 from api.permissions import IsAuthenticated
-from api.streams import Delivered, decode_stream_cursor, from_list, replay_then_live
+from api.streams import Delivered, decode_stream_cursor, replay_then_live
 from api.types import OrderEventType, OrderType
 from domain.errors import DomainError, Forbidden, ValidationFailed
 from domain.events import RecordedEvent
@@ -140,7 +140,7 @@ class Subscription:
 
 
 async def _later(ctx: Context, order_id: str, sequence: int) -> AsyncIterator[RecordedEvent]:
-    async for recorded in from_list(await ctx.orders.events_after(order_id, sequence)):
+    for recorded in await ctx.orders.events_after(order_id, sequence):
         yield recorded
 
 
