@@ -32,10 +32,12 @@ from api.settings import Settings
 from domain.errors import Unauthenticated
 from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
+from domain.return_use_cases import ReturnUseCases
 from storage.database import open_database
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
 from storage.orders import MongoOrderRepository
+from storage.returns import MongoReturnRepository
 
 log = logging.getLogger("orderwire")
 
@@ -47,12 +49,13 @@ class Services:
     """What the lifespan opens and every request uses."""
 
     orders: OrderUseCases | None = None
+    returns: ReturnUseCases | None = None
     live: LiveHub | None = None
 
-    def require(self) -> tuple[OrderUseCases, LiveHub]:
-        if self.orders is None or self.live is None:
+    def require(self) -> tuple[OrderUseCases, ReturnUseCases, LiveHub]:
+        if self.orders is None or self.returns is None or self.live is None:
             raise RuntimeError("the application has not started; run it with its lifespan")
-        return self.orders, self.live
+        return self.orders, self.returns, self.live
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -83,10 +86,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
-        orders, live = self.services.require()
+        orders, returns, live = self.services.require()
         return Context(
             actor=request.scope.get("state", {}).get("actor"),
             orders=orders,
+            returns=returns,
             live=live,
             request_id=request_id,
             request=request,
@@ -133,11 +137,13 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                     created = await seed_demo(repository, events, new_id, live, now=clock())
                     log.info("demo data: %s", f"{created} orders created" if created else "present")
                 services.orders = OrderUseCases(repository, events, new_id, clock, live)
+                returns = MongoReturnRepository(database, repository)
+                services.returns = ReturnUseCases(returns, repository, new_id, clock, live)
                 services.live = live
                 log.info("orderwire ready: database %s", settings.mongodb_db)
                 yield
             finally:
-                services.orders = services.live = None
+                services.orders = services.returns = services.live = None
                 await live.stop()
 
     return Starlette(

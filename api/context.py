@@ -13,12 +13,15 @@ from domain.errors import Unauthenticated
 from domain.events import RecordedEvent
 from domain.identity import Actor
 from domain.order_use_cases import OrderUseCases
+from domain.return_use_cases import ReturnUseCases
+from domain.returns import Return
 
 
 @dataclass
 class Context:
     actor: Actor | None
     orders: OrderUseCases
+    returns: ReturnUseCases
     live: LiveHub
     request_id: str
     request: Any = None
@@ -26,9 +29,15 @@ class Context:
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
     background: set[asyncio.Task[None]] = field(default_factory=set)
     timeline_loader: DataLoader[str, list[RecordedEvent]] = field(init=False)
+    returns_loader: DataLoader[str, list[Return]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.timeline_loader = DataLoader(load_fn=self._load_timelines)
+        self.returns_loader = DataLoader(load_fn=self._load_returns)
+
+    async def _load_returns(self, order_ids: list[str]) -> list[list[Return]]:
+        found = await self.returns.returns_of_orders(order_ids)
+        return [found[order_id] for order_id in order_ids]
 
     async def _load_timelines(self, order_ids: list[str]) -> list[list[RecordedEvent]]:
         found = await self.orders.timelines(order_ids)

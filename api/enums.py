@@ -7,6 +7,7 @@ import strawberry
 from domain.errors import ErrorCode
 from domain.identity import Role
 from domain.order import OrderStatus, ShipmentStatus
+from domain.returns import LabelKind, ReturnReason, ReturnStatus
 from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
 
 for _enum, _description in (
@@ -18,6 +19,9 @@ for _enum, _description in (
     (TrackingTag, "Normalized carrier scan tags."),
     (Role, "What the caller is to the marketplace."),
     (ErrorCode, "Stable error codes; clients may switch on them."),
+    (ReturnStatus, "Where a return is in its lifecycle."),
+    (ReturnReason, "Why the buyer sends items back; some are the seller's fault."),
+    (LabelKind, "Who pays for the return label."),
 ):
     strawberry.enum(_enum, description=_description)
 
@@ -25,7 +29,10 @@ __all__ = [
     "DeliveryOption",
     "ErrorCode",
     "FulfillmentChannel",
+    "LabelKind",
     "OrderStatus",
+    "ReturnReason",
+    "ReturnStatus",
     "Role",
     "ShipmentStatus",
     "ShippingSpeed",

@@ -78,6 +78,9 @@ class PlaceOrderInput:
     fulfillment_channel: FulfillmentChannel = FulfillmentChannel.MFN
     shipping_speed: ShippingSpeed = ShippingSpeed.STANDARD
     delivery_option: DeliveryOption = DeliveryOption.DOOR
+    shipping_fee: MoneyInput | None = strawberry.field(
+        default=None, description="What the buyer pays for shipping; none by default."
+    )
 
     def to_domain(self) -> PlaceOrder:
         return PlaceOrder(
@@ -87,6 +90,7 @@ class PlaceOrderInput:
             channel=self.fulfillment_channel,
             speed=self.shipping_speed,
             delivery_option=self.delivery_option,
+            shipping_fee=None if self.shipping_fee is None else self.shipping_fee.to_domain(),
         )
 
 

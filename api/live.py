@@ -154,7 +154,7 @@ class LiveHub:
         message = to_json(
             {
                 "order": order_document(order),
-                "events": [event_document(order, recorded) for recorded in events],
+                "events": [event_document("order", order, recorded) for recorded in events],
             }
         )
         try:

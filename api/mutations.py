@@ -47,7 +47,7 @@ async def _attempt(
 
 
 @strawberry.type
-class Mutation:
+class OrderMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="A buyer places an order; it waits in PENDING for payment verification.",

@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from domain.errors import ValidationFailed
-from domain.ports import OrderCursor
+from domain.ports import PageCursor
 
 NodeT = TypeVar("NodeT")
 
@@ -38,20 +38,20 @@ class Connection(Generic[NodeT]):
         return [edge.node for edge in self.edges]
 
 
-def encode_order_cursor(cursor: OrderCursor) -> str:
-    raw = json.dumps([cursor.placed_at.isoformat(), cursor.order_id]).encode()
+def encode_page_cursor(cursor: PageCursor) -> str:
+    raw = json.dumps([cursor.at.isoformat(), cursor.id]).encode()
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def decode_order_cursor(value: str | None) -> OrderCursor | None:
+def decode_page_cursor(value: str | None) -> PageCursor | None:
     """The position a cursor names; VALIDATION for anything we did not issue."""
     if value is None:
         return None
     try:
-        placed_at, order_id = json.loads(base64.urlsafe_b64decode(value.encode()))
-        moment = datetime.fromisoformat(placed_at)
+        at, item_id = json.loads(base64.urlsafe_b64decode(value.encode()))
+        moment = datetime.fromisoformat(at)
     except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
         raise ValidationFailed("malformed cursor", field="after") from exc
-    if not isinstance(order_id, str) or moment.tzinfo is None:
+    if not isinstance(item_id, str) or moment.tzinfo is None:
         raise ValidationFailed("malformed cursor", field="after")
-    return OrderCursor(placed_at=moment, order_id=order_id)
+    return PageCursor(at=moment, id=item_id)

@@ -8,11 +8,11 @@ from strawberry.types import Info
 from api.context import Context
 from api.errors import graphql_error
 from api.inputs import OrderFilter
-from api.pagination import Connection, Edge, PageInfo, decode_order_cursor, encode_order_cursor
+from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
 from api.permissions import IsAuthenticated
 from api.types import OrderType, Viewer
 from domain.errors import DomainError
-from domain.ports import OrderCursor, OrderQuery
+from domain.ports import OrderQuery, PageCursor
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -31,7 +31,7 @@ def _order_query(filter: OrderFilter | None) -> OrderQuery:
 
 
 @strawberry.type
-class Query:
+class OrderQueries:
     @strawberry.field(description="The signed-in caller, or null without a token.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
         actor = info.context.actor
@@ -64,13 +64,13 @@ class Query:
                 info.context.require_actor(),
                 _order_query(filter),
                 first=first,
-                after=decode_order_cursor(after),
+                after=decode_page_cursor(after),
             )
         except DomainError as error:
             raise graphql_error(error) from error
         edges = [
             Edge(
-                cursor=encode_order_cursor(OrderCursor(o.placed_at, o.id)),
+                cursor=encode_page_cursor(PageCursor(o.placed_at, o.id)),
                 node=OrderType.from_domain(o),
             )
             for o in page.orders

@@ -10,11 +10,22 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from api.errors import MaskInternalErrors, is_unexpected
-from api.mutations import Mutation
-from api.queries import Query
+from api.mutations import OrderMutations
+from api.queries import OrderQueries
+from api.returns_api import ReturnMutations, ReturnQueries
 from api.subscriptions import Subscription
 
 log = logging.getLogger("orderwire.graphql")
+
+
+@strawberry.type
+class Query(OrderQueries, ReturnQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(OrderMutations, ReturnMutations):
+    pass
 
 
 class OrderwireSchema(strawberry.Schema):

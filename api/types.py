@@ -12,7 +12,10 @@ from api.context import Context
 from api.enums import (
     DeliveryOption,
     FulfillmentChannel,
+    LabelKind,
     OrderStatus,
+    ReturnReason,
+    ReturnStatus,
     Role,
     ShipmentStatus,
     ShippingSpeed,
@@ -21,6 +24,7 @@ from api.enums import (
 from domain import events as ev
 from domain.money import Money
 from domain.order import LineItem, Order, Shipment
+from domain.returns import Return
 from domain.shipping import Address, DeliveryWindow, ScanLocation
 
 
@@ -35,6 +39,9 @@ class OrderEventKind(Enum):
     PAYMENT_CAPTURED = "PaymentCaptured"
     TRACKING_EVENT_RECORDED = "TrackingEventRecorded"
     DELIVERY_DELAYED = "DeliveryDelayed"
+    RETURN_OPENED = "ReturnOpened"
+    RETURN_PROGRESSED = "ReturnProgressed"
+    REFUND_ISSUED = "RefundIssued"
 
 
 @strawberry.type(name="Money", description="An amount in integer minor units (cents).")
@@ -175,6 +182,8 @@ class OrderEventType:
     location: ScanLocationType | None = None
     scanned_at: datetime | None = None
     description: str | None = None
+    return_id: strawberry.ID | None = None
+    return_status: ReturnStatus | None = None
     out_of_order: bool | None = strawberry.field(
         default=None, description="A scan older than the shipment's latest: kept, moved nothing."
     )
@@ -219,6 +228,16 @@ class OrderEventType:
                 entry.reason = event.reason
                 entry.estimated_delivery = DeliveryWindowType.from_domain(event.revised)
                 entry.previous_estimated_delivery = DeliveryWindowType.from_domain(event.previous)
+            case ev.ReturnOpened(return_id=return_id):
+                entry.return_id = strawberry.ID(return_id)
+                entry.return_status = ReturnStatus.REQUESTED
+            case ev.ReturnProgressed():
+                entry.return_id = strawberry.ID(event.return_id)
+                entry.return_status = ReturnStatus(event.return_status)
+                entry.reason = event.reason
+            case ev.RefundIssued():
+                entry.return_id = strawberry.ID(event.return_id)
+                entry.amount = MoneyType.from_domain(event.amount)
         return entry
 
 
@@ -233,8 +252,10 @@ class OrderType:
     delivery_option: DeliveryOption
     items: list[LineItemType]
     shipping_address: AddressType
-    total: MoneyType
+    shipping_fee: MoneyType
+    total: MoneyType = strawberry.field(description="Items plus shipping.")
     captured: MoneyType = strawberry.field(description="What the buyer has been charged so far.")
+    refunded: MoneyType = strawberry.field(description="What has been refunded to the buyer.")
     estimated_delivery: DeliveryWindowType | None
     shipments: list[ShipmentType]
     placed_at: datetime
@@ -250,6 +271,12 @@ class OrderType:
         recorded = await info.context.timeline_loader.load(str(self.id))
         return [OrderEventType.from_domain(r) for r in recorded]
 
+    @strawberry.field(description="Returns of this order, oldest first.")
+    async def returns(self, info: Info[Context, None]) -> list[ReturnType]:
+        found = await info.context.returns_loader.load(str(self.id))
+        now = info.context.orders.now()
+        return [ReturnType.from_domain(r, now) for r in found]
+
     @classmethod
     def from_domain(cls, o: Order) -> OrderType:
         return cls(
@@ -262,8 +289,10 @@ class OrderType:
             delivery_option=o.delivery_option,
             items=[LineItemType.from_domain(i) for i in o.items],
             shipping_address=AddressType.from_domain(o.shipping_address),
+            shipping_fee=MoneyType.from_domain(Money(o.shipping_fee, o.currency)),
             total=MoneyType.from_domain(o.total),
             captured=MoneyType.from_domain(o.captured),
+            refunded=MoneyType.from_domain(o.refunded),
             estimated_delivery=DeliveryWindowType.from_domain(o.estimated_delivery),
             shipments=[ShipmentType.from_domain(s) for s in o.shipments],
             placed_at=o.placed_at,
@@ -271,6 +300,67 @@ class OrderType:
             delivered_at=o.delivered_at,
             cancel_reason=o.cancel_reason,
             version=o.version,
+        )
+
+
+@strawberry.type(name="ReturnLabel")
+class ReturnLabelType:
+    kind: LabelKind
+    carrier: str
+    tracking_id: str
+
+
+@strawberry.type(name="Return", description="Items a buyer sends back, and the refund for them.")
+class ReturnType:
+    id: strawberry.ID
+    order_id: strawberry.ID
+    buyer_id: strawberry.ID
+    seller_id: strawberry.ID
+    status: ReturnStatus
+    reason: ReturnReason
+    comment: str | None
+    items: list[ShippedItemType]
+    requested_at: datetime
+    updated_at: datetime
+    answer_due_at: datetime | None = strawberry.field(
+        description="When the seller's 24 hours to answer end (requests outside the policy)."
+    )
+    overdue: bool = strawberry.field(
+        description="The seller let the 24 hours pass; an operator decides."
+    )
+    label: ReturnLabelType | None
+    rejection_reason: str | None
+    close_reason: str | None
+    restocking_fee: MoneyType
+    refunded: MoneyType
+    version: int
+
+    @classmethod
+    def from_domain(cls, r: Return, now: datetime) -> ReturnType:
+        label = r.label
+        return cls(
+            id=strawberry.ID(r.id),
+            order_id=strawberry.ID(r.order_id),
+            buyer_id=strawberry.ID(r.buyer_id),
+            seller_id=strawberry.ID(r.seller_id),
+            status=r.status,
+            reason=r.reason,
+            comment=r.comment,
+            items=[ShippedItemType(sku=i.sku, quantity=i.quantity) for i in r.items],
+            requested_at=r.requested_at,
+            updated_at=r.updated_at,
+            answer_due_at=r.answer_due_at,
+            overdue=r.overdue(now),
+            label=None
+            if label is None
+            else ReturnLabelType(
+                kind=label.kind, carrier=label.carrier, tracking_id=label.tracking_id
+            ),
+            rejection_reason=r.rejection_reason,
+            close_reason=r.close_reason,
+            restocking_fee=MoneyType.from_domain(Money(r.restocking_fee, r.currency)),
+            refunded=MoneyType.from_domain(Money(r.refunded_amount, r.currency)),
+            version=r.version,
         )
 
 

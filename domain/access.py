@@ -10,6 +10,7 @@ from domain.identity import Actor, Role
 
 if TYPE_CHECKING:
     from domain.order import Order
+    from domain.returns import Return
 
 
 class Action(Enum):
@@ -21,6 +22,10 @@ class Action(Enum):
     CONFIRM_SHIPMENT = "confirm a shipment"
     RECORD_SCAN = "record a tracking event"
     REPORT_DELAY = "report a delay"
+    REQUEST_RETURN = "request a return"
+    HANDLE_RETURN = "handle a return"
+    SCAN_RETURN = "record a return scan"
+    CLOSE_RETURN = "close a return"
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -32,6 +37,10 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.CONFIRM_SHIPMENT: frozenset({Role.SELLER, Role.OPERATOR}),
     Action.RECORD_SCAN: frozenset({Role.CARRIER, Role.OPERATOR}),
     Action.REPORT_DELAY: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.REQUEST_RETURN: frozenset({Role.BUYER}),
+    Action.HANDLE_RETURN: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.SCAN_RETURN: frozenset({Role.CARRIER, Role.OPERATOR}),
+    Action.CLOSE_RETURN: frozenset({Role.BUYER, Role.OPERATOR}),
 }
 
 
@@ -60,3 +69,26 @@ def require_access(actor: Actor, order: Order | None, action: Action, order_id: 
     if order is None or not can_see(actor, order):
         raise NotFound(f"order {order_id} not found", field="orderId")
     return order
+
+
+def can_see_return(actor: Actor, ret: Return) -> bool:
+    """Like orders: its buyer, its seller, operators, and the carrier of its label."""
+    match actor.role:
+        case Role.OPERATOR:
+            return True
+        case Role.BUYER:
+            return ret.buyer_id == actor.id
+        case Role.SELLER:
+            return ret.seller_id == actor.id
+        case Role.CARRIER:
+            return ret.label is not None and ret.label.carrier == actor.id.upper()
+
+
+def require_return_access(
+    actor: Actor, ret: Return | None, action: Action, return_id: str
+) -> Return:
+    """Return the return if the actor may take the action on it; a foreign one reads as absent."""
+    require_role(actor, action)
+    if ret is None or not can_see_return(actor, ret):
+        raise NotFound(f"return {return_id} not found", field="returnId")
+    return ret

@@ -16,6 +16,11 @@ class ErrorCode(Enum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     CANCEL_WINDOW_CLOSED = "CANCEL_WINDOW_CLOSED"
     ALREADY_SHIPPED = "ALREADY_SHIPPED"
+    NOT_DELIVERED = "NOT_DELIVERED"
+    SELLER_RESPONSE_OVERDUE = "SELLER_RESPONSE_OVERDUE"
+    RESTOCKING_FEE_NOT_ALLOWED = "RESTOCKING_FEE_NOT_ALLOWED"
+    REFUND_EXCEEDS_PAYMENT = "REFUND_EXCEEDS_PAYMENT"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
     UPDATES_INTERRUPTED = "UPDATES_INTERRUPTED"
 
@@ -63,3 +68,23 @@ class CancelWindowClosed(DomainError):
 
 class OrderAlreadyShipped(DomainError):
     code = ErrorCode.ALREADY_SHIPPED
+
+
+class NotDelivered(DomainError):
+    code = ErrorCode.NOT_DELIVERED
+
+
+class SellerResponseOverdue(DomainError):
+    code = ErrorCode.SELLER_RESPONSE_OVERDUE
+
+
+class RestockingFeeNotAllowed(DomainError):
+    code = ErrorCode.RESTOCKING_FEE_NOT_ALLOWED
+
+
+class RefundExceedsPayment(DomainError):
+    code = ErrorCode.REFUND_EXCEEDS_PAYMENT
+
+
+class IdempotencyKeyReused(DomainError):
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED

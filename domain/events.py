@@ -96,6 +96,85 @@ class DeliveryDelayed(Event):
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnOpened(Event):
+    """On the order: units set aside for a return."""
+
+    return_id: str
+    items: tuple[ShippedItem, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnProgressed(Event):
+    """On the order: one of its returns changed status."""
+
+    return_id: str
+    return_status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundIssued(Event):
+    """On the order: money went back to the buyer for a return."""
+
+    return_id: str
+    amount: Money
+    key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnRequested(Event):
+    order_id: str
+    items: tuple[ShippedItem, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnAuthorized(Event):
+    automatic: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnAwaitingSeller(Event):
+    answer_due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnRejected(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnLabelIssued(Event):
+    kind: str
+    carrier: str
+    tracking_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnScanRecorded(Event):
+    tag: TrackingTag
+    location: ScanLocation
+    scanned_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnReceived(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnRefunded(Event):
+    amount: int
+    restocking_fee: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnClosed(Event):
+    reason: str
+
+
 ORDER_EVENTS: tuple[type[Event], ...] = (
     OrderPlaced,
     PaymentVerified,
@@ -106,6 +185,21 @@ ORDER_EVENTS: tuple[type[Event], ...] = (
     PaymentCaptured,
     TrackingEventRecorded,
     DeliveryDelayed,
+    ReturnOpened,
+    ReturnProgressed,
+    RefundIssued,
+)
+
+RETURN_EVENTS: tuple[type[Event], ...] = (
+    ReturnRequested,
+    ReturnAuthorized,
+    ReturnAwaitingSeller,
+    ReturnRejected,
+    ReturnLabelIssued,
+    ReturnScanRecorded,
+    ReturnReceived,
+    ReturnRefunded,
+    ReturnClosed,
 )
 
 

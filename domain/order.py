@@ -11,9 +11,12 @@ from domain import policies
 from domain.errors import (
     CancelWindowClosed,
     Forbidden,
+    IdempotencyKeyReused,
     InvalidTransition,
+    NotDelivered,
     NotFound,
     OrderAlreadyShipped,
+    RefundExceedsPayment,
     ValidationFailed,
 )
 from domain.events import (
@@ -25,6 +28,9 @@ from domain.events import (
     PaymentCaptured,
     PaymentFailed,
     PaymentVerified,
+    RefundIssued,
+    ReturnOpened,
+    ReturnProgressed,
     ShipmentConfirmed,
     TrackingEventRecorded,
 )
@@ -160,6 +166,13 @@ class Order:
     captured_amount: int = 0
     cancel_reason: str | None = None
     delivered_at: datetime | None = None
+    shipping_fee: int = 0
+    returned_items: tuple[
+        ShippedItem, ...
+    ] = ()  # units set aside by returns not rejected or closed
+    refunded_amount: int = 0
+    refund_keys: tuple[str, ...] = ()
+    shipping_refunded: bool = False
 
     # -- reading -----------------------------------------------------------------------
 
@@ -169,7 +182,21 @@ class Order:
 
     @property
     def total(self) -> Money:
-        return sum((item.total for item in self.items), Money.zero(self.currency))
+        items = sum((item.total for item in self.items), Money.zero(self.currency))
+        return items + Money(self.shipping_fee, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_amount, self.currency)
+
+    def price_of(self, items: Sequence[ShippedItem]) -> int:
+        """What the buyer paid for these units, in minor units."""
+        prices = {item.sku: item.unit_price.amount for item in self.items}
+        return sum(prices[i.sku] * i.quantity for i in items)
+
+    def returnable_quantity(self, sku: str) -> int:
+        held = sum(i.quantity for i in self.returned_items if i.sku == sku)
+        return self.shipped_quantity(sku) - held
 
     @property
     def captured(self) -> Money:
@@ -197,6 +224,7 @@ class Order:
         speed: ShippingSpeed,
         delivery_option: DeliveryOption,
         now: datetime,
+        shipping_fee: Money | None = None,
     ) -> tuple[Order, list[Event]]:
         """Create a pending order awaiting payment verification."""
         require_text(seller_id, "sellerId", limit=64)
@@ -209,6 +237,10 @@ class Order:
             raise ValidationFailed("each sku may appear once; raise its quantity", field="items")
         if len({item.unit_price.currency for item in items}) != 1:
             raise ValidationFailed("all items must be priced in one currency", field="items")
+        if shipping_fee is not None and shipping_fee.currency != items[0].unit_price.currency:
+            raise ValidationFailed(
+                "shipping is charged in the items' currency", field="shippingFee"
+            )
         order = cls(
             id=order_id,
             buyer_id=buyer.id,
@@ -220,6 +252,7 @@ class Order:
             delivery_option=delivery_option,
             placed_at=now,
             updated_at=now,
+            shipping_fee=0 if shipping_fee is None else shipping_fee.amount,
         )
         placed = OrderPlaced(
             occurred_at=now,
@@ -320,10 +353,12 @@ class Order:
             items=parcel,
             ship_from=ship_from,
         )
+        first_parcel = not self.shipments
         self.shipments.append(shipment)
         self._follow_shipments()
-        prices = {item.sku: item.unit_price for item in self.items}
-        charge = sum((prices[i.sku].times(i.quantity) for i in parcel), Money.zero(self.currency))
+        # The first parcel also carries the order's shipping charge.
+        amount = self.price_of(parcel) + (self.shipping_fee if first_parcel else 0)
+        charge = Money(amount, self.currency)
         self.captured_amount += charge.amount
         return self._emit(
             now,
@@ -415,6 +450,83 @@ class Order:
             ),
         )
 
+    # -- returns: the order keeps the units set aside and the money given back --------
+
+    def open_return(
+        self, actor: Actor, return_id: str, items: Sequence[ShippedItem], now: datetime
+    ) -> list[Event]:
+        """Set units aside for a new return; only delivered units not already returned."""
+        if self.status is not S.DELIVERED:
+            hint = "cancel it instead" if self.status in NOT_YET_SHIPPED else "wait for delivery"
+            raise NotDelivered(
+                f"only a delivered order can be returned ({self.status.value}: {hint})"
+            )
+        if not items:
+            raise ValidationFailed("a return names at least one item", field="items")
+        if len({i.sku for i in items}) != len(items):
+            raise ValidationFailed("each sku may appear once per return", field="items")
+        for item in items:
+            if item.quantity < 1:
+                raise ValidationFailed("quantity must be at least 1", field="quantity")
+            left = self.returnable_quantity(item.sku)
+            if item.quantity > left:
+                raise ValidationFailed(
+                    f"only {left} of {item.sku} can still be returned", field="items"
+                )
+        self.returned_items = _merge(self.returned_items, items, +1)
+        opened = ReturnOpened(occurred_at=now, actor=actor, return_id=return_id, items=tuple(items))
+        return self._emit(now, opened)
+
+    def note_return(
+        self,
+        actor: Actor,
+        return_id: str,
+        status: str,
+        now: datetime,
+        *,
+        release: Sequence[ShippedItem] = (),
+        reason: str | None = None,
+    ) -> list[Event]:
+        """Record a return's progress on the order; a rejected or closed one gives its units back."""
+        if release:
+            self.returned_items = _merge(self.returned_items, release, -1)
+        progressed = ReturnProgressed(
+            occurred_at=now, actor=actor, return_id=return_id, return_status=status, reason=reason
+        )
+        return self._emit(now, progressed)
+
+    def record_refund(
+        self,
+        actor: Actor,
+        return_id: str,
+        amount: int,
+        key: str,
+        now: datetime,
+        *,
+        includes_shipping: bool,
+    ) -> list[Event]:
+        """Money back to the buyer: never more than was charged less earlier refunds."""
+        if key in self.refund_keys:
+            raise IdempotencyKeyReused(
+                "this idempotency key was used for another refund", field="idempotencyKey"
+            )
+        left = self.captured_amount - self.refunded_amount
+        if amount > left:
+            raise RefundExceedsPayment(
+                f"a refund of {amount} exceeds the {left} {self.currency} still refundable"
+            )
+        self.refunded_amount += amount
+        self.refund_keys = (*self.refund_keys, key)
+        self.shipping_refunded = self.shipping_refunded or includes_shipping
+        issued = RefundIssued(
+            occurred_at=now,
+            actor=actor,
+            return_id=return_id,
+            amount=Money(amount, self.currency),
+            key=key,
+        )
+        return self._emit(now, issued)
+
     # -- guards and bookkeeping --------------------------------------------------------
 
     def _require_shipper(self, actor: Actor) -> None:
@@ -474,3 +586,15 @@ class Order:
         self.version += len(events)
         self.updated_at = now
         return list(events)
+
+
+def _merge(
+    held: Sequence[ShippedItem], change: Sequence[ShippedItem], sign: int
+) -> tuple[ShippedItem, ...]:
+    """Add (sign +1) or remove (sign -1) quantities per sku; zero quantities drop out."""
+    totals: dict[str, int] = {}
+    for item in held:
+        totals[item.sku] = totals.get(item.sku, 0) + item.quantity
+    for item in change:
+        totals[item.sku] = totals.get(item.sku, 0) + sign * item.quantity
+    return tuple(ShippedItem(sku, qty) for sku, qty in totals.items() if qty > 0)

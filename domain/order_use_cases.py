@@ -10,16 +10,17 @@ from domain.access import Action, require_access, require_role
 from domain.errors import Forbidden, ValidationFailed
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
+from domain.money import Money
 from domain.order import LineItem, Order
 from domain.ports import (
     Clock,
     EventLog,
     EventPublisher,
     IdGenerator,
-    OrderCursor,
     OrderPage,
     OrderQuery,
     OrderRepository,
+    PageCursor,
 )
 from domain.shipping import (
     Address,
@@ -44,6 +45,7 @@ class PlaceOrder:
     channel: FulfillmentChannel = FulfillmentChannel.MFN
     speed: ShippingSpeed = ShippingSpeed.STANDARD
     delivery_option: DeliveryOption = DeliveryOption.DOOR
+    shipping_fee: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,10 @@ class OrderUseCases:
         self._clock = clock
         self._publisher = publisher
 
+    def now(self) -> datetime:
+        """The time the use cases decide by."""
+        return self._clock()
+
     async def place_order(self, actor: Actor, command: PlaceOrder) -> Order:
         require_role(actor, Action.PLACE)
         order, events = Order.place(
@@ -95,6 +101,7 @@ class OrderUseCases:
             channel=command.channel,
             speed=command.speed,
             delivery_option=command.delivery_option,
+            shipping_fee=command.shipping_fee,
             now=self._clock(),
         )
         recorded = record(order.id, order.status.value, events, after=0)
@@ -170,7 +177,7 @@ class OrderUseCases:
         return require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)
 
     async def list_orders(
-        self, actor: Actor, query: OrderQuery, *, first: int, after: OrderCursor | None
+        self, actor: Actor, query: OrderQuery, *, first: int, after: PageCursor | None
     ) -> OrderPage:
         if not 1 <= first <= MAX_PAGE_SIZE:
             raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")

@@ -28,6 +28,31 @@ MAX_QUANTITY = 999
 SCAN_CLOCK_SKEW = timedelta(minutes=5)
 
 
+# Returns: a full refund inside this many days of delivery (day 30 in, day 31 out).
+RETURN_WINDOW_DAYS = 30
+
+# A seller answers a return outside the policy within this long; past it an operator decides.
+SELLER_RETURN_RESPONSE = timedelta(hours=24)
+
+# The most a restocking fee may take of the returned items' price, where one is allowed.
+MAX_RESTOCKING_FEE_PERCENT = 20
+
+
+def return_in_window(delivered_at: datetime, now: datetime) -> bool:
+    """True up to and including the 30th calendar day after delivery."""
+    return (now.date() - delivered_at.date()).days <= RETURN_WINDOW_DAYS
+
+
+def seller_response_overdue(requested_at: datetime, now: datetime) -> bool:
+    """True once 24 hours have passed since the request (23:59 no, 24:00 yes)."""
+    return now - requested_at >= SELLER_RETURN_RESPONSE
+
+
+def restocking_fee(items_price: int, percent: int) -> int:
+    """The fee in minor units, rounded down in the buyer's favour."""
+    return items_price * percent // 100
+
+
 def buyer_may_cancel(placed_at: datetime, now: datetime) -> bool:
     """True while the buyer's own cancel hold is open (29:59 yes, 30:00 no)."""
     return now - placed_at < BUYER_CANCEL_HOLD

@@ -11,6 +11,7 @@ from domain.errors import Forbidden
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
 from domain.order import Order, OrderStatus
+from domain.returns import Return, ReturnReason, ReturnStatus
 from domain.shipping import FulfillmentChannel
 
 
@@ -43,11 +44,11 @@ class OrderQuery:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderCursor:
-    """Position in the newest-first order list: placed time, then id to break ties."""
+class PageCursor:
+    """Position in a newest-first list: the item's time, then its id to break ties."""
 
-    placed_at: datetime
-    order_id: str
+    at: datetime
+    id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +71,64 @@ class OrderRepository(Protocol):
     ) -> None: ...
 
     async def page(
-        self, query: OrderQuery, *, first: int, after: OrderCursor | None
+        self, query: OrderQuery, *, first: int, after: PageCursor | None
     ) -> OrderPage: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnQuery:
+    """Filters for listing returns; every field narrows, none widens."""
+
+    statuses: frozenset[ReturnStatus] | None = None
+    reason: ReturnReason | None = None
+    overdue: bool | None = None  # seller's 24 hours to answer passed (as of the query's `now`)
+    order_id: str | None = None
+    buyer_id: str | None = None
+    seller_id: str | None = None
+
+    def scoped_to(self, actor: Actor) -> ReturnQuery | None:
+        """Narrow the query to what the actor may see; None when it can match nothing."""
+        match actor.role:
+            case Role.OPERATOR:
+                return self
+            case Role.BUYER:
+                if self.buyer_id not in (None, actor.id):
+                    return None
+                return replace(self, buyer_id=actor.id)
+            case Role.SELLER:
+                if self.seller_id not in (None, actor.id):
+                    return None
+                return replace(self, seller_id=actor.id)
+            case Role.CARRIER:
+                raise Forbidden("a carrier may not list returns")
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnPage:
+    returns: list[Return]
+    has_next_page: bool
+
+
+class ReturnRepository(Protocol):
+    async def get(self, return_id: str) -> Return | None: ...
+
+    async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Return]]: ...
+
+    async def page(
+        self, query: ReturnQuery, *, first: int, after: PageCursor | None, now: datetime
+    ) -> ReturnPage: ...
+
+    async def save(
+        self,
+        ret: Return,
+        events: Sequence[RecordedEvent],
+        *,
+        expected_version: int,
+        order: Order,
+        order_events: Sequence[RecordedEvent],
+        order_expected_version: int,
+    ) -> None:
+        """The return and its order together, each guarded by its version."""
 
 
 class EventLog(Protocol):

@@ -4,34 +4,45 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from domain.events import ORDER_EVENTS, Event, RecordedEvent
+from domain.events import ORDER_EVENTS, RETURN_EVENTS, Event, RecordedEvent
 from domain.identity import Role
-from domain.order import Order
 from storage.codec import decode_dataclass, encode
 
 Document = dict[str, Any]
 
-EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in ORDER_EVENTS}
+EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (*ORDER_EVENTS, *RETURN_EVENTS)}
+
+
+class Parties(Protocol):
+    """An aggregate that belongs to a buyer and a seller (an order, a return)."""
+
+    @property
+    def buyer_id(self) -> str: ...
+
+    @property
+    def seller_id(self) -> str: ...
+
 
 # Feeds replay in this order; ties on time are broken by order id, then sequence.
 FEED_ORDER = [("occurred_at", ASCENDING), ("aggregate_id", ASCENDING), ("sequence", ASCENDING)]
 
 
-def event_document(order: Order, recorded: RecordedEvent) -> Document:
-    """The stored form of one event; it names the order's parties so feeds can find it."""
+def event_document(kind: str, owner: Parties, recorded: RecordedEvent) -> Document:
+    """The stored form of one event; it names the parties so their feeds can find it."""
     return {
         "aggregate_id": recorded.aggregate_id,
+        "aggregate_type": kind,
         "sequence": recorded.sequence,
         "type": type(recorded.event).__name__,
         "status": recorded.status,
-        "buyer_id": order.buyer_id,
-        "seller_id": order.seller_id,
+        "buyer_id": owner.buyer_id,
+        "seller_id": owner.seller_id,
         "occurred_at": encode(recorded.event.occurred_at),
         "data": encode(recorded.event),
     }
@@ -77,8 +88,8 @@ class MongoEventLog:
         self, party: Role, party_id: str, since: datetime
     ) -> AsyncIterator[RecordedEvent]:
         field = "buyer_id" if party is Role.BUYER else "seller_id"
-        cursor = self._events.find({field: party_id, "occurred_at": {"$gte": encode(since)}}).sort(
-            FEED_ORDER
-        )
+        # Feeds carry order events; a return's progress reaches them as events on its order.
+        query = {field: party_id, "aggregate_type": "order", "occurred_at": {"$gte": encode(since)}}
+        cursor = self._events.find(query).sort(FEED_ORDER)
         async for doc in cursor:
             yield recorded_event(doc)

@@ -6,20 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from pymongo import DESCENDING
-from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from domain.errors import Conflict
 from domain.events import RecordedEvent
 from domain.order import Order
-from domain.ports import OrderCursor, OrderPage, OrderQuery
+from domain.ports import OrderPage, OrderQuery, PageCursor
+from storage.aggregates import AggregateWrite, commit
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 from storage.event_log import MongoEventLog, event_document
 
 Document = dict[str, Any]
-
-# Real MongoDB reports two transactions touching one document as WriteConflict (code 112).
-_WRITE_CONFLICT = 112
 
 
 def order_document(order: Order) -> Document:
@@ -32,7 +28,7 @@ def order_from_document(doc: Document) -> Order:
     return decode_dataclass(Order, {**doc, "id": doc["_id"]})
 
 
-def _query_filter(query: OrderQuery, after: OrderCursor | None) -> Document:
+def _query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
     conditions: list[Document] = []
     if query.statuses is not None:
         conditions.append({"status": {"$in": sorted(s.value for s in query.statuses)}})
@@ -47,12 +43,12 @@ def _query_filter(query: OrderQuery, after: OrderCursor | None) -> Document:
     if query.placed_before is not None:
         conditions.append({"placed_at": {"$lt": encode(query.placed_before)}})
     if after is not None:
-        placed_at = encode(after.placed_at)
+        placed_at = encode(after.at)
         conditions.append(
             {
                 "$or": [
                     {"placed_at": {"$lt": placed_at}},
-                    {"placed_at": placed_at, "_id": {"$lt": after.order_id}},
+                    {"placed_at": placed_at, "_id": {"$lt": after.id}},
                 ]
             }
         )
@@ -81,38 +77,22 @@ class MongoOrderRepository:
         )
         return None if doc is None else order_from_document(doc)
 
+    def write(
+        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> AggregateWrite:
+        docs = [event_document("order", order, recorded) for recorded in events]
+        return AggregateWrite("orders", order_document(order), expected_version, docs)
+
     async def create(self, order: Order, events: Sequence[RecordedEvent]) -> None:
-        docs = [event_document(order, recorded) for recorded in events]
-        try:
-            async with self._database.transaction() as session:
-                await self._orders.insert_one(order_document(order), session=session)
-                await self._log.append(docs, session=session)
-        except DuplicateKeyError as exc:
-            raise Conflict(f"order {order.id} already exists") from exc
+        await commit(self._database, [self.write(order, events, expected_version=0)])
 
     async def update(
         self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
     ) -> None:
         """Replace the order only if nobody wrote it since `expected_version`; append its events."""
-        docs = [event_document(order, recorded) for recorded in events]
-        try:
-            async with self._database.transaction() as session:
-                result = await self._orders.replace_one(
-                    {"_id": order.id, "version": expected_version},
-                    order_document(order),
-                    session=session,
-                )
-                if result.matched_count == 0:
-                    raise Conflict(f"order {order.id} was changed by someone else; reload it")
-                await self._log.append(docs, session=session)
-        except DuplicateKeyError as exc:
-            raise Conflict(f"order {order.id} was changed by someone else; reload it") from exc
-        except OperationFailure as exc:
-            if exc.code == _WRITE_CONFLICT or exc.has_error_label("TransientTransactionError"):
-                raise Conflict(f"order {order.id} was changed by someone else; reload it") from exc
-            raise
+        await commit(self._database, [self.write(order, events, expected_version=expected_version)])
 
-    async def page(self, query: OrderQuery, *, first: int, after: OrderCursor | None) -> OrderPage:
+    async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
         """Newest first, by keyset on (placed_at, _id); never skips."""
         cursor = (
             self._orders.find(_query_filter(query, after))

@@ -12,7 +12,7 @@ from domain.events import Event, record
 from domain.identity import Actor, Role
 from domain.money import Money
 from domain.order import LineItem, Order, OrderStatus
-from domain.ports import OrderCursor, OrderQuery
+from domain.ports import OrderQuery, PageCursor
 from domain.shipping import Address, DeliveryOption, FulfillmentChannel, ShippingSpeed
 from storage.database import Database
 from storage.event_log import MongoEventLog
@@ -151,14 +151,14 @@ async def test_keyset_pages_break_ties_on_id(repo: MongoOrderRepository) -> None
         await create(repo, order, events)
         made.append(order)
     seen: list[str] = []
-    after: OrderCursor | None = None
+    after: PageCursor | None = None
     while True:
         page = await repo.page(OrderQuery(), first=3, after=after)
         seen += [o.id for o in page.orders]
         if not page.has_next_page:
             break
         last = page.orders[-1]
-        after = OrderCursor(last.placed_at, last.id)
+        after = PageCursor(last.placed_at, last.id)
     expected = sorted(made, key=lambda o: (o.placed_at, o.id), reverse=True)
     assert seen == [o.id for o in expected]
 

@@ -1,0 +1,261 @@
+"""Returns through GraphQL: request, decide, label, scan, receive, refund, close; and reads."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
+from api.errors import UserError, graphql_error
+from api.inputs import ScanLocationInput, ShippedItemInput, moment
+from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
+from api.permissions import IsAuthenticated
+from api.types import ReturnType
+from domain.errors import DomainError
+from domain.identity import Actor
+from domain.ports import PageCursor, ReturnQuery
+from domain.return_use_cases import RequestReturn
+from domain.returns import Return
+from domain.shipping import ShippedItem
+
+log = logging.getLogger("orderwire.returns")
+
+
+@strawberry.input
+class RequestReturnInput:
+    order_id: strawberry.ID
+    items: list[ShippedItemInput]
+    reason: ReturnReason
+    comment: str | None = None
+
+    def to_domain(self) -> RequestReturn:
+        items = [ShippedItem(i.sku, i.quantity) for i in self.items]
+        return RequestReturn(str(self.order_id), items, self.reason, self.comment)
+
+
+@strawberry.input
+class IssueReturnLabelInput:
+    return_id: strawberry.ID
+    kind: LabelKind
+    carrier: str
+    tracking_id: str
+
+
+@strawberry.input
+class RecordReturnScanInput:
+    return_id: strawberry.ID
+    tag: TrackingTag
+    location: ScanLocationInput
+    occurred_at: datetime
+
+
+@strawberry.input
+class RefundReturnInput:
+    return_id: strawberry.ID
+    idempotency_key: str = strawberry.field(
+        description="Any unique string per refund; repeating it returns the first refund."
+    )
+    restocking_fee_percent: int = strawberry.field(
+        default=0, description="0 to 20, only for reasons that allow a fee."
+    )
+
+
+@strawberry.input(description="Every field narrows the list; none widens what you may see.")
+class ReturnFilter:
+    statuses: list[ReturnStatus] | None = None
+    reason: ReturnReason | None = None
+    overdue: bool | None = strawberry.field(
+        default=None, description="Requests whose seller let the 24 hours pass."
+    )
+    order_id: strawberry.ID | None = None
+
+
+@strawberry.type(description="The return after the change, or the errors that prevented it.")
+class ReturnPayload:
+    return_: ReturnType | None = strawberry.field(name="return")
+    errors: list[UserError]
+
+
+async def _attempt(
+    info: Info[Context, None], name: str, change: Callable[[Actor], Awaitable[Return]]
+) -> ReturnPayload:
+    actor = info.context.require_actor()
+    try:
+        ret = await change(actor)
+    except DomainError as error:
+        log.info("%s by %s %s refused: %s", name, actor.role.value, actor.id, error.code.value)
+        return ReturnPayload(return_=None, errors=[UserError.from_domain(error)])
+    log.info("%s by %s %s: %s is %s", name, actor.role.value, actor.id, ret.id, ret.status.value)
+    return ReturnPayload(return_=ReturnType.from_domain(ret, info.context.orders.now()), errors=[])
+
+
+@strawberry.type
+class ReturnQueries:
+    @strawberry.field(
+        name="return",
+        permission_classes=[IsAuthenticated],
+        description="One return you may see; another party's reads as NOT_FOUND.",
+    )
+    async def return_(self, info: Info[Context, None], id: strawberry.ID) -> ReturnType | None:
+        ctx = info.context
+        try:
+            ret = await ctx.returns.get_return(ctx.require_actor(), str(id))
+        except DomainError as error:
+            raise graphql_error(error) from error
+        return ReturnType.from_domain(ret, ctx.orders.now())
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Returns you may see, newest first. `first` is 1 to 100.",
+    )
+    async def returns(
+        self,
+        info: Info[Context, None],
+        filter: ReturnFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[ReturnType]:
+        ctx = info.context
+        wanted = filter or ReturnFilter()
+        query = ReturnQuery(
+            statuses=None if wanted.statuses is None else frozenset(wanted.statuses),
+            reason=wanted.reason,
+            overdue=wanted.overdue,
+            order_id=None if wanted.order_id is None else str(wanted.order_id),
+        )
+        try:
+            page = await ctx.returns.list_returns(
+                ctx.require_actor(), query, first=first, after=decode_page_cursor(after)
+            )
+        except DomainError as error:
+            raise graphql_error(error) from error
+        now = ctx.orders.now()
+        edges = [
+            Edge(
+                cursor=encode_page_cursor(PageCursor(r.requested_at, r.id)),
+                node=ReturnType.from_domain(r, now),
+            )
+            for r in page.returns
+        ]
+        end = edges[-1].cursor if edges else None
+        return Connection(
+            edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end)
+        )
+
+
+@strawberry.type
+class ReturnMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Buyer: send delivered items back. Inside 30 days (for most reasons) it is "
+        "authorized at once; otherwise the seller has 24 hours to answer.",
+    )
+    async def request_return(
+        self, info: Info[Context, None], input: RequestReturnInput
+    ) -> ReturnPayload:
+        uc = info.context.returns
+        return await _attempt(
+            info, "requestReturn", lambda a: uc.request_return(a, input.to_domain())
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Seller within 24 hours, then an operator: accept a request outside the policy.",
+    )
+    async def authorize_return(
+        self, info: Info[Context, None], return_id: strawberry.ID
+    ) -> ReturnPayload:
+        uc = info.context.returns
+        return await _attempt(info, "authorizeReturn", lambda a: uc.authorize(a, str(return_id)))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Seller within 24 hours, then an operator: refuse a request, with the reason.",
+    )
+    async def reject_return(
+        self, info: Info[Context, None], return_id: strawberry.ID, reason: str
+    ) -> ReturnPayload:
+        uc = info.context.returns
+        return await _attempt(info, "rejectReturn", lambda a: uc.reject(a, str(return_id), reason))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Seller (operator for FBA): the label the buyer ships the items back with.",
+    )
+    async def issue_return_label(
+        self, info: Info[Context, None], input: IssueReturnLabelInput
+    ) -> ReturnPayload:
+        uc = info.context.returns
+        return await _attempt(
+            info,
+            "issueReturnLabel",
+            lambda a: uc.issue_label(
+                a, str(input.return_id), input.kind, input.carrier, input.tracking_id
+            ),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="The label's carrier (or an operator): a scan of the parcel coming back.",
+    )
+    async def record_return_scan(
+        self, info: Info[Context, None], input: RecordReturnScanInput
+    ) -> ReturnPayload:
+        uc = info.context.returns
+        return await _attempt(
+            info,
+            "recordReturnScan",
+            lambda a: uc.record_scan(
+                a,
+                str(input.return_id),
+                input.tag,
+                input.location.to_domain(),
+                moment(input.occurred_at, "occurredAt"),
+            ),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Seller (operator for FBA): the returned items arrived.",
+    )
+    async def mark_return_received(
+        self, info: Info[Context, None], return_id: strawberry.ID
+    ) -> ReturnPayload:
+        uc = info.context.returns
+        return await _attempt(
+            info, "markReturnReceived", lambda a: uc.mark_received(a, str(return_id))
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Seller (operator for FBA): refund a received return, once per idempotency key.",
+    )
+    async def refund_return(
+        self, info: Info[Context, None], input: RefundReturnInput
+    ) -> ReturnPayload:
+        uc = info.context.returns
+        return await _attempt(
+            info,
+            "refundReturn",
+            lambda a: uc.refund(
+                a,
+                str(input.return_id),
+                fee_percent=input.restocking_fee_percent,
+                idempotency_key=input.idempotency_key,
+            ),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Buyer withdraws; or an operator closes a return whose parcel never came.",
+    )
+    async def close_return(
+        self, info: Info[Context, None], return_id: strawberry.ID, reason: str | None = None
+    ) -> ReturnPayload:
+        uc = info.context.returns
+        return await _attempt(info, "closeReturn", lambda a: uc.close(a, str(return_id), reason))

@@ -1,0 +1,53 @@
+"""Commit aggregates with their new events in one transaction, guarded by their versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from domain.errors import Conflict
+from storage.database import Database
+
+Document = dict[str, Any]
+
+# Real MongoDB reports two transactions touching one document as WriteConflict (code 112).
+_WRITE_CONFLICT = 112
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateWrite:
+    collection: str
+    document: Document  # the aggregate's new state, with its `_id` and `version`
+    expected_version: int  # 0 creates it
+    events: list[Document]
+
+
+async def commit(database: Database, writes: Sequence[AggregateWrite]) -> None:
+    """All writes and their events, or none; a version that moved meanwhile is a Conflict."""
+    changed = "; ".join(f"{w.collection} {w.document['_id']}" for w in writes)
+    try:
+        async with database.transaction() as session:
+            for write in writes:
+                collection = database.db[write.collection]
+                if write.expected_version == 0:
+                    await collection.insert_one(write.document, session=session)
+                    continue
+                result = await collection.replace_one(
+                    {"_id": write.document["_id"], "version": write.expected_version},
+                    write.document,
+                    session=session,
+                )
+                if result.matched_count == 0:
+                    raise Conflict(f"{changed} was changed by someone else; reload it")
+            events = [doc for write in writes for doc in write.events]
+            if events:
+                await database.db["events"].insert_many(events, ordered=True, session=session)
+    except DuplicateKeyError as exc:
+        raise Conflict(f"{changed} was changed by someone else; reload it") from exc
+    except OperationFailure as exc:
+        if exc.code == _WRITE_CONFLICT or exc.has_error_label("TransientTransactionError"):
+            raise Conflict(f"{changed} was changed by someone else; reload it") from exc
+        raise

@@ -1,0 +1,108 @@
+"""Returns in MongoDB, written together with their order in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from domain import policies
+from domain.events import RecordedEvent
+from domain.order import Order
+from domain.ports import PageCursor, ReturnPage, ReturnQuery
+from domain.returns import Return, ReturnStatus
+from storage.aggregates import AggregateWrite, commit
+from storage.codec import decode_dataclass, encode
+from storage.database import Database
+from storage.event_log import event_document
+from storage.orders import MongoOrderRepository
+
+Document = dict[str, Any]
+
+
+def return_document(ret: Return) -> Document:
+    doc: Document = encode(ret)
+    doc["_id"] = doc.pop("id")
+    return doc
+
+
+def return_from_document(doc: Document) -> Return:
+    return decode_dataclass(Return, {**doc, "id": doc["_id"]})
+
+
+def _query_filter(query: ReturnQuery, after: PageCursor | None, now: datetime) -> Document:
+    conditions: list[Document] = []
+    if query.statuses is not None:
+        conditions.append({"status": {"$in": sorted(s.value for s in query.statuses)}})
+    for field in ("order_id", "buyer_id", "seller_id"):
+        if (value := getattr(query, field)) is not None:
+            conditions.append({field: value})
+    if query.reason is not None:
+        conditions.append({"reason": query.reason.value})
+    if query.overdue is not None:
+        late = {
+            "status": ReturnStatus.PENDING_SELLER.value,
+            "requested_at": {"$lte": encode(now - policies.SELLER_RETURN_RESPONSE)},
+        }
+        conditions.append(late if query.overdue else {"$nor": [late]})
+    if after is not None:
+        at = encode(after.at)
+        conditions.append(
+            {"$or": [{"requested_at": {"$lt": at}}, {"requested_at": at, "_id": {"$lt": after.id}}]}
+        )
+    if not conditions:
+        return {}
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+class MongoReturnRepository:
+    def __init__(self, database: Database, orders: MongoOrderRepository) -> None:
+        self._database = database
+        self._returns = database.db["returns"]
+        self._orders = orders
+
+    async def get(self, return_id: str) -> Return | None:
+        doc = await self._returns.find_one({"_id": return_id})
+        return None if doc is None else return_from_document(doc)
+
+    async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Return]]:
+        found: dict[str, list[Return]] = {order_id: [] for order_id in order_ids}
+        cursor = self._returns.find({"order_id": {"$in": list(order_ids)}}).sort(
+            "requested_at", ASCENDING
+        )
+        async for doc in cursor:
+            found[doc["order_id"]].append(return_from_document(doc))
+        return found
+
+    async def page(
+        self, query: ReturnQuery, *, first: int, after: PageCursor | None, now: datetime
+    ) -> ReturnPage:
+        """Newest first, by keyset on (requested_at, _id)."""
+        cursor = (
+            self._returns.find(_query_filter(query, after, now))
+            .sort([("requested_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(first + 1)
+        )
+        found = [return_from_document(doc) async for doc in cursor]
+        return ReturnPage(returns=found[:first], has_next_page=len(found) > first)
+
+    async def save(
+        self,
+        ret: Return,
+        events: Sequence[RecordedEvent],
+        *,
+        expected_version: int,
+        order: Order,
+        order_events: Sequence[RecordedEvent],
+        order_expected_version: int,
+    ) -> None:
+        docs = [event_document("return", ret, recorded) for recorded in events]
+        await commit(
+            self._database,
+            [
+                AggregateWrite("returns", return_document(ret), expected_version, docs),
+                self._orders.write(order, order_events, expected_version=order_expected_version),
+            ],
+        )
