@@ -272,3 +272,36 @@ async def _read_until_closed(ws: ClientConnection) -> list[dict[str, Any]]:
             received.append(json.loads(await ws.recv()))
     except ConnectionClosed:
         return received
+
+
+async def test_a_return_reaches_the_orders_subscribers_from_request_to_refund(
+    live: LiveServer,
+) -> None:
+    from tests.api.returns_helpers import bring_back, delivered_order, ok, refund_input, request
+
+    api = live.api
+    order = await delivered_order(api)
+    query = """subscription($id: ID!) {
+      orderUpdates(orderId: $id) { event { type returnStatus amount { amount } } order { refunded { amount } } }
+    }"""
+    watcher = asyncio.create_task(live.collect(BUYER, query, {"id": order["id"]}, 7))
+    await live.wait_for_subscribers(1)
+    ret = await request(api, order["id"])
+    await bring_back(api, ret["id"])
+    await ok(api, "refundReturn", "input: $input", refund_input(ret["id"], "live-1"), as_=SELLER)
+    async with asyncio.timeout(10):
+        messages = await watcher
+    steps = [
+        (m["orderUpdates"]["event"]["type"], m["orderUpdates"]["event"]["returnStatus"])
+        for m in messages
+    ]
+    assert steps == [
+        ("RETURN_OPENED", "REQUESTED"),
+        ("RETURN_PROGRESSED", "AUTHORIZED"),
+        ("RETURN_PROGRESSED", "LABEL_ISSUED"),
+        ("RETURN_PROGRESSED", "IN_TRANSIT"),
+        ("RETURN_PROGRESSED", "RECEIVED"),
+        ("REFUND_ISSUED", None),
+        ("RETURN_PROGRESSED", "REFUNDED"),
+    ]
+    assert messages[-1]["orderUpdates"]["order"]["refunded"] == {"amount": 7197}
