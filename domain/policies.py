@@ -34,6 +34,9 @@ RETURN_WINDOW_DAYS = 30
 # A seller answers a return outside the policy within this long; past it an operator decides.
 SELLER_RETURN_RESPONSE = timedelta(hours=24)
 
+# An authorized return whose parcel has not come back after this long may be closed.
+RETURN_SHIPMENT_WINDOW = timedelta(days=14)
+
 # The most a restocking fee may take of the returned items' price, where one is allowed.
 MAX_RESTOCKING_FEE_PERCENT = 20
 

@@ -288,6 +288,12 @@ class Return:
             reason = "withdrawn by the buyer"
         elif actor.role is Role.OPERATOR:
             reason = require_text(reason or "", "reason", limit=500)
+            waiting_for_parcel = self.status in (R.AUTHORIZED, R.LABEL_ISSUED)
+            deadline = self.requested_at + policies.RETURN_SHIPMENT_WINDOW
+            if waiting_for_parcel and now < deadline:
+                raise InvalidTransition(
+                    f"the buyer has until {deadline.isoformat()} to send the items back"
+                )
         else:
             raise Forbidden("only the buyer or an operator closes a return")
         self._move_to(R.CLOSED)

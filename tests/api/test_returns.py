@@ -283,3 +283,17 @@ async def test_two_racing_refunds_of_one_return_refund_it_once(api: Api) -> None
     view = await _order_view(api, order["id"])
     assert view["refunded"] == {"amount": 7197}
     assert [e["type"] for e in view["timeline"]].count("REFUND_ISSUED") == 1
+
+
+async def test_an_operator_closes_a_return_whose_parcel_never_came_after_14_days(api: Api) -> None:
+    order = await delivered_order(api)
+    ret = await request(api, order["id"])
+    close = ("closeReturn", "returnId: $returnId, reason: $reason")
+    variables = {"returnId": ret["id"], "reason": "never shipped"}
+    api.clock.advance(timedelta(days=13, hours=23, minutes=59))
+    early = await refused(api, *close, variables, as_=OPERATOR)
+    assert early["code"] == "INVALID_TRANSITION"
+    api.clock.advance(timedelta(minutes=1))
+    closed = await ok(api, *close, variables, as_=OPERATOR)
+    assert (closed["status"], closed["closeReason"]) == ("CLOSED", "never shipped")
+    assert (await request(api, order["id"]))["status"] == "AUTHORIZED"  # its units are free again
