@@ -29,6 +29,7 @@ from api.demo import seed_demo
 from api.live import LiveHub
 from api.schema import schema
 from api.settings import Settings
+from domain.conversation_use_cases import ConversationUseCases
 from domain.errors import Unauthenticated
 from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
@@ -36,6 +37,7 @@ from domain.return_use_cases import ReturnUseCases
 from storage.database import open_database
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
+from storage.messages import MongoMessageRepository
 from storage.orders import MongoOrderRepository
 from storage.returns import MongoReturnRepository
 
@@ -50,12 +52,18 @@ class Services:
 
     orders: OrderUseCases | None = None
     returns: ReturnUseCases | None = None
+    conversation: ConversationUseCases | None = None
     live: LiveHub | None = None
 
-    def require(self) -> tuple[OrderUseCases, ReturnUseCases, LiveHub]:
-        if self.orders is None or self.returns is None or self.live is None:
+    def require(self) -> tuple[OrderUseCases, ReturnUseCases, ConversationUseCases, LiveHub]:
+        if (
+            self.orders is None
+            or self.returns is None
+            or self.conversation is None
+            or self.live is None
+        ):
             raise RuntimeError("the application has not started; run it with its lifespan")
-        return self.orders, self.returns, self.live
+        return self.orders, self.returns, self.conversation, self.live
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -86,11 +94,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
-        orders, returns, live = self.services.require()
+        orders, returns, conversation, live = self.services.require()
         return Context(
             actor=request.scope.get("state", {}).get("actor"),
             orders=orders,
             returns=returns,
+            conversation=conversation,
             live=live,
             request_id=request_id,
             request=request,
@@ -139,11 +148,16 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 services.orders = OrderUseCases(repository, events, new_id, clock, live)
                 returns = MongoReturnRepository(database, repository)
                 services.returns = ReturnUseCases(returns, repository, new_id, clock, live)
+                messages = MongoMessageRepository(database, repository)
+                services.conversation = ConversationUseCases(
+                    messages, repository, new_id, clock, live
+                )
                 services.live = live
                 log.info("orderwire ready: database %s", settings.mongodb_db)
                 yield
             finally:
-                services.orders = services.returns = services.live = None
+                services.orders = services.returns = services.conversation = None
+                services.live = None
                 await live.stop()
 
     return Starlette(

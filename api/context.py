@@ -9,6 +9,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from api.live import LiveHub
+from domain.conversation_use_cases import ConversationUseCases
 from domain.errors import Unauthenticated
 from domain.events import RecordedEvent
 from domain.identity import Actor
@@ -22,6 +23,7 @@ class Context:
     actor: Actor | None
     orders: OrderUseCases
     returns: ReturnUseCases
+    conversation: ConversationUseCases
     live: LiveHub
     request_id: str
     request: Any = None

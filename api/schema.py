@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
+from api.conversation_api import ConversationMutations, ConversationQueries
 from api.errors import MaskInternalErrors, is_unexpected
 from api.mutations import OrderMutations
 from api.queries import OrderQueries
@@ -19,12 +20,12 @@ log = logging.getLogger("orderwire.graphql")
 
 
 @strawberry.type
-class Query(OrderQueries, ReturnQueries):
+class Query(OrderQueries, ReturnQueries, ConversationQueries):
     pass
 
 
 @strawberry.type
-class Mutation(OrderMutations, ReturnMutations):
+class Mutation(OrderMutations, ReturnMutations, ConversationMutations):
     pass
 
 

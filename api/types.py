@@ -21,9 +21,14 @@ from api.enums import (
     ShippingSpeed,
     TrackingTag,
 )
+from api.errors import graphql_error
+from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
 from domain import events as ev
+from domain.errors import DomainError
+from domain.messaging import Message
 from domain.money import Money
 from domain.order import LineItem, Order, Shipment
+from domain.ports import PageCursor
 from domain.returns import Return
 from domain.shipping import Address, DeliveryWindow, ScanLocation
 
@@ -42,6 +47,8 @@ class OrderEventKind(Enum):
     RETURN_OPENED = "ReturnOpened"
     RETURN_PROGRESSED = "ReturnProgressed"
     REFUND_ISSUED = "RefundIssued"
+    REVIEW_REQUESTED = "ReviewRequested"
+    MESSAGE_SENT = "MessageSent"
 
 
 @strawberry.type(name="Money", description="An amount in integer minor units (cents).")
@@ -184,6 +191,7 @@ class OrderEventType:
     description: str | None = None
     return_id: strawberry.ID | None = None
     return_status: ReturnStatus | None = None
+    message_id: strawberry.ID | None = None
     out_of_order: bool | None = strawberry.field(
         default=None, description="A scan older than the shipment's latest: kept, moved nothing."
     )
@@ -238,6 +246,8 @@ class OrderEventType:
             case ev.RefundIssued():
                 entry.return_id = strawberry.ID(event.return_id)
                 entry.amount = MoneyType.from_domain(event.amount)
+            case ev.MessageSent(message_id=message_id):
+                entry.message_id = strawberry.ID(message_id)
         return entry
 
 
@@ -276,6 +286,12 @@ class OrderType:
         found = await info.context.returns_loader.load(str(self.id))
         now = info.context.orders.now()
         return [ReturnType.from_domain(r, now) for r in found]
+
+    @strawberry.field(description="The order's thread between buyer and seller, oldest first.")
+    async def messages(
+        self, info: Info[Context, None], first: int = 50, after: str | None = None
+    ) -> Connection[MessageType]:
+        return await thread_page(info, str(self.id), first, after)
 
     @classmethod
     def from_domain(cls, o: Order) -> OrderType:
@@ -362,6 +378,52 @@ class ReturnType:
             refunded=MoneyType.from_domain(Money(r.refunded_amount, r.currency)),
             version=r.version,
         )
+
+
+@strawberry.type(name="Message", description="One message on an order's thread.")
+class MessageType:
+    id: strawberry.ID
+    order_id: strawberry.ID
+    sender_id: strawberry.ID
+    sender_role: Role
+    body: str
+    attachments: list[str] = strawberry.field(description="References to uploaded files.")
+    sent_at: datetime
+    read_at: datetime | None = strawberry.field(description="When the other side read it.")
+
+    @classmethod
+    def from_domain(cls, m: Message) -> MessageType:
+        return cls(
+            id=strawberry.ID(m.id),
+            order_id=strawberry.ID(m.order_id),
+            sender_id=strawberry.ID(m.sender_id),
+            sender_role=m.sender_role,
+            body=m.body,
+            attachments=list(m.attachments),
+            sent_at=m.sent_at,
+            read_at=m.read_at,
+        )
+
+
+async def thread_page(
+    info: Info[Context, None], order_id: str, first: int, after: str | None
+) -> Connection[MessageType]:
+    """A page of an order's thread, oldest first, for a caller who takes part in it."""
+    ctx = info.context
+    try:
+        messages, more = await ctx.conversation.thread(
+            ctx.require_actor(), order_id, first=first, after=decode_page_cursor(after)
+        )
+    except DomainError as error:
+        raise graphql_error(error) from error
+    edges = [
+        Edge(
+            cursor=encode_page_cursor(PageCursor(m.sent_at, m.id)), node=MessageType.from_domain(m)
+        )
+        for m in messages
+    ]
+    end = edges[-1].cursor if edges else None
+    return Connection(edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end))
 
 
 @strawberry.type(description="The signed-in caller.")

@@ -21,6 +21,14 @@ class ErrorCode(Enum):
     RESTOCKING_FEE_NOT_ALLOWED = "RESTOCKING_FEE_NOT_ALLOWED"
     REFUND_EXCEEDS_PAYMENT = "REFUND_EXCEEDS_PAYMENT"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    REVIEW_WINDOW_CLOSED = "REVIEW_WINDOW_CLOSED"
+    REVIEW_ALREADY_REQUESTED = "REVIEW_ALREADY_REQUESTED"
+    MESSAGE_EMAIL_ADDRESS = "MESSAGE_EMAIL_ADDRESS"
+    MESSAGE_PHONE_NUMBER = "MESSAGE_PHONE_NUMBER"
+    MESSAGE_EXTERNAL_LINK = "MESSAGE_EXTERNAL_LINK"
+    MESSAGE_PROMOTION = "MESSAGE_PROMOTION"
+    MESSAGE_REVIEW_SOLICITATION = "MESSAGE_REVIEW_SOLICITATION"
+    MESSAGE_OFF_PLATFORM = "MESSAGE_OFF_PLATFORM"
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
     UPDATES_INTERRUPTED = "UPDATES_INTERRUPTED"
 
@@ -88,3 +96,19 @@ class RefundExceedsPayment(DomainError):
 
 class IdempotencyKeyReused(DomainError):
     code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+
+class ReviewWindowClosed(DomainError):
+    code = ErrorCode.REVIEW_WINDOW_CLOSED
+
+
+class ReviewAlreadyRequested(DomainError):
+    code = ErrorCode.REVIEW_ALREADY_REQUESTED
+
+
+class MessageRefused(DomainError):
+    """A message broke one of the marketplace's messaging rules; the code names the rule."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message, field="body")
+        self.code = code

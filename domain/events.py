@@ -175,6 +175,17 @@ class ReturnClosed(Event):
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewRequested(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSent(Event):
+    message_id: str
+    sender_role: str
+
+
 ORDER_EVENTS: tuple[type[Event], ...] = (
     OrderPlaced,
     PaymentVerified,
@@ -188,6 +199,8 @@ ORDER_EVENTS: tuple[type[Event], ...] = (
     ReturnOpened,
     ReturnProgressed,
     RefundIssued,
+    ReviewRequested,
+    MessageSent,
 )
 
 RETURN_EVENTS: tuple[type[Event], ...] = (

@@ -17,11 +17,14 @@ from domain.errors import (
     NotFound,
     OrderAlreadyShipped,
     RefundExceedsPayment,
+    ReviewAlreadyRequested,
+    ReviewWindowClosed,
     ValidationFailed,
 )
 from domain.events import (
     DeliveryDelayed,
     Event,
+    MessageSent,
     OrderCanceled,
     OrderPlaced,
     PaymentAuthorizationReleased,
@@ -31,6 +34,7 @@ from domain.events import (
     RefundIssued,
     ReturnOpened,
     ReturnProgressed,
+    ReviewRequested,
     ShipmentConfirmed,
     TrackingEventRecorded,
 )
@@ -173,6 +177,8 @@ class Order:
     refunded_amount: int = 0
     refund_keys: tuple[str, ...] = ()
     shipping_refunded: bool = False
+    review_requested_at: datetime | None = None
+    buyer_messaged_at: datetime | None = None  # the buyer's first message to the seller
 
     # -- reading -----------------------------------------------------------------------
 
@@ -526,6 +532,35 @@ class Order:
             key=key,
         )
         return self._emit(now, issued)
+
+    # -- conversation ------------------------------------------------------------------
+
+    def request_review(self, actor: Actor, now: datetime) -> list[Event]:
+        """The seller asks the buyer for a review: once, 5 to 30 days after delivery."""
+        if actor.role is not Role.SELLER:
+            raise Forbidden("only the seller asks for a review")
+        if self.delivered_at is None:
+            raise NotDelivered("a review can be asked for once the order is delivered")
+        if self.review_requested_at is not None:
+            raise ReviewAlreadyRequested(
+                f"a review was already asked for on {self.review_requested_at.date()}"
+            )
+        if not policies.review_request_open(self.delivered_at, now):
+            raise ReviewWindowClosed(
+                f"a review may be asked for {policies.REVIEW_REQUEST_FROM_DAY} to "
+                f"{policies.REVIEW_REQUEST_UNTIL_DAY} days after delivery"
+            )
+        self.review_requested_at = now
+        return self._emit(now, ReviewRequested(occurred_at=now, actor=actor))
+
+    def record_message(self, actor: Actor, message_id: str, now: datetime) -> list[Event]:
+        """A message on the order's thread; the buyer's first one starts the claim clock."""
+        if actor.role is Role.BUYER and self.buyer_messaged_at is None:
+            self.buyer_messaged_at = now
+        sent = MessageSent(
+            occurred_at=now, actor=actor, message_id=message_id, sender_role=actor.role.value
+        )
+        return self._emit(now, sent)
 
     # -- guards and bookkeeping --------------------------------------------------------
 

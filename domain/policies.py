@@ -56,6 +56,17 @@ def restocking_fee(items_price: int, percent: int) -> int:
     return items_price * percent // 100
 
 
+# A seller may ask for a review once, between these many days after delivery (inclusive).
+REVIEW_REQUEST_FROM_DAY = 5
+REVIEW_REQUEST_UNTIL_DAY = 30
+
+
+def review_request_open(delivered_at: datetime, now: datetime) -> bool:
+    """Day 4 no, day 5 yes, day 30 yes, day 31 no."""
+    days = (now.date() - delivered_at.date()).days
+    return REVIEW_REQUEST_FROM_DAY <= days <= REVIEW_REQUEST_UNTIL_DAY
+
+
 def buyer_may_cancel(placed_at: datetime, now: datetime) -> bool:
     """True while the buyer's own cancel hold is open (29:59 yes, 30:00 no)."""
     return now - placed_at < BUYER_CANCEL_HOLD

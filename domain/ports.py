@@ -10,6 +10,7 @@ from typing import Protocol
 from domain.errors import Forbidden
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
+from domain.messaging import Message
 from domain.order import Order, OrderStatus
 from domain.returns import Return, ReturnReason, ReturnStatus
 from domain.shipping import FulfillmentChannel
@@ -129,6 +130,26 @@ class ReturnRepository(Protocol):
         order_expected_version: int,
     ) -> None:
         """The return and its order together, each guarded by its version."""
+
+
+class MessageRepository(Protocol):
+    async def add(
+        self,
+        message: Message,
+        *,
+        order: Order,
+        order_events: Sequence[RecordedEvent],
+        order_expected_version: int,
+    ) -> None:
+        """The message and its note on the order, together."""
+
+    async def thread(
+        self, order_id: str, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Message], bool]:
+        """Oldest first, after the cursor; and whether more follow."""
+
+    async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
+        """Mark the other side's unread messages read; how many were."""
 
 
 class EventLog(Protocol):

@@ -29,6 +29,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("placed_at", DESCENDING)]),
         IndexModel([("shipments.tracking_id", ASCENDING)]),
     ],
+    "messages": [
+        IndexModel([("order_id", ASCENDING), ("sent_at", ASCENDING)]),
+    ],
     "events": [
         IndexModel([("aggregate_id", ASCENDING), ("sequence", ASCENDING)], unique=True),
         IndexModel([("buyer_id", ASCENDING), ("occurred_at", ASCENDING)]),

@@ -1,0 +1,95 @@
+"""Messages between an order's buyer and seller, and the seller's review request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.access import Action, require_access
+from domain.errors import Forbidden, ValidationFailed
+from domain.events import record
+from domain.identity import Actor, Role
+from domain.messaging import Message
+from domain.order import Order
+from domain.ports import (
+    Clock,
+    EventPublisher,
+    IdGenerator,
+    MessageRepository,
+    OrderRepository,
+    PageCursor,
+)
+
+MAX_PAGE_SIZE = 100
+
+
+class ConversationUseCases:
+    def __init__(
+        self,
+        messages: MessageRepository,
+        orders: OrderRepository,
+        ids: IdGenerator,
+        clock: Clock,
+        publisher: EventPublisher,
+    ) -> None:
+        self._messages = messages
+        self._orders = orders
+        self._ids = ids
+        self._clock = clock
+        self._publisher = publisher
+
+    async def send_message(
+        self, actor: Actor, order_id: str, body: str, attachments: Sequence[str]
+    ) -> Message:
+        order = await self._party_order(actor, order_id)
+        now = self._clock()
+        message = Message.compose(
+            message_id=self._ids("msg"),
+            order_id=order.id,
+            sender=actor,
+            body=body,
+            attachments=attachments,
+            now=now,
+        )
+        version = order.version
+        events = record(
+            order.id,
+            order.status.value,
+            order.record_message(actor, message.id, now),
+            after=version,
+        )
+        await self._messages.add(
+            message, order=order, order_events=events, order_expected_version=version
+        )
+        await self._publisher.publish(order, events)
+        return message
+
+    async def mark_thread_read(self, actor: Actor, order_id: str) -> int:
+        """Read receipts: the other side's messages on this order are marked read."""
+        if actor.role not in (Role.BUYER, Role.SELLER):
+            raise Forbidden("read receipts belong to the buyer and the seller")
+        order = await self._party_order(actor, order_id)
+        return await self._messages.mark_read(order.id, reader=actor.role, now=self._clock())
+
+    async def thread(
+        self, actor: Actor, order_id: str, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Message], bool]:
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+        order = await self._party_order(actor, order_id)
+        return await self._messages.thread(order.id, first=first, after=after)
+
+    async def request_review(self, actor: Actor, order_id: str) -> Order:
+        order = require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)
+        version = order.version
+        now = self._clock()
+        events = record(
+            order.id, order.status.value, order.request_review(actor, now), after=version
+        )
+        await self._orders.update(order, events, expected_version=version)
+        await self._publisher.publish(order, events)
+        return order
+
+    async def _party_order(self, actor: Actor, order_id: str) -> Order:
+        if actor.role is Role.CARRIER:
+            raise Forbidden("carriers do not take part in order threads")
+        return require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)

@@ -1,0 +1,78 @@
+"""Order threads in MongoDB: each message written with its note on the order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+
+from domain.events import RecordedEvent
+from domain.identity import Role
+from domain.messaging import Message
+from domain.order import Order
+from domain.ports import PageCursor
+from storage.aggregates import AggregateWrite, commit
+from storage.codec import decode_dataclass, encode
+from storage.database import Database
+from storage.orders import MongoOrderRepository
+
+Document = dict[str, Any]
+
+
+def message_document(message: Message) -> Document:
+    doc: Document = encode(message)
+    doc["_id"] = doc.pop("id")
+    doc["version"] = 1  # messages never change but for their read receipt
+    return doc
+
+
+def message_from_document(doc: Document) -> Message:
+    fields = {k: v for k, v in doc.items() if k not in ("_id", "version")}
+    return decode_dataclass(Message, {**fields, "id": doc["_id"]})
+
+
+class MongoMessageRepository:
+    def __init__(self, database: Database, orders: MongoOrderRepository) -> None:
+        self._database = database
+        self._messages = database.db["messages"]
+        self._orders = orders
+
+    async def add(
+        self,
+        message: Message,
+        *,
+        order: Order,
+        order_events: Sequence[RecordedEvent],
+        order_expected_version: int,
+    ) -> None:
+        await commit(
+            self._database,
+            [
+                AggregateWrite("messages", message_document(message), 0, []),
+                self._orders.write(order, order_events, expected_version=order_expected_version),
+            ],
+        )
+
+    async def thread(
+        self, order_id: str, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Message], bool]:
+        query: Document = {"order_id": order_id}
+        if after is not None:
+            at = encode(after.at)
+            query["$or"] = [{"sent_at": {"$gt": at}}, {"sent_at": at, "_id": {"$gt": after.id}}]
+        cursor = (
+            self._messages.find(query)
+            .sort([("sent_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(first + 1)
+        )
+        found = [message_from_document(doc) async for doc in cursor]
+        return found[:first], len(found) > first
+
+    async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
+        result = await self._messages.update_many(
+            {"order_id": order_id, "sender_role": {"$ne": reader.value}, "read_at": None},
+            {"$set": {"read_at": encode(now)}},
+        )
+        return result.modified_count
