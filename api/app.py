@@ -29,11 +29,13 @@ from api.demo import seed_demo
 from api.live import LiveHub
 from api.schema import schema
 from api.settings import Settings
+from domain.claim_use_cases import ClaimUseCases
 from domain.conversation_use_cases import ConversationUseCases
 from domain.errors import Unauthenticated
 from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
 from domain.return_use_cases import ReturnUseCases
+from storage.claims import MongoClaimRepository
 from storage.database import open_database
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
@@ -53,17 +55,31 @@ class Services:
     orders: OrderUseCases | None = None
     returns: ReturnUseCases | None = None
     conversation: ConversationUseCases | None = None
+    claims: ClaimUseCases | None = None
     live: LiveHub | None = None
 
-    def require(self) -> tuple[OrderUseCases, ReturnUseCases, ConversationUseCases, LiveHub]:
+    def context(
+        self, request: Request | WebSocket, response: Response | WebSocket, request_id: str
+    ) -> Context:
         if (
             self.orders is None
             or self.returns is None
             or self.conversation is None
+            or self.claims is None
             or self.live is None
         ):
             raise RuntimeError("the application has not started; run it with its lifespan")
-        return self.orders, self.returns, self.conversation, self.live
+        return Context(
+            actor=request.scope.get("state", {}).get("actor"),
+            orders=self.orders,
+            returns=self.returns,
+            conversation=self.conversation,
+            claims=self.claims,
+            live=self.live,
+            request_id=request_id,
+            request=request,
+            response=response,
+        )
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -94,17 +110,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
-        orders, returns, conversation, live = self.services.require()
-        return Context(
-            actor=request.scope.get("state", {}).get("actor"),
-            orders=orders,
-            returns=returns,
-            conversation=conversation,
-            live=live,
-            request_id=request_id,
-            request=request,
-            response=response,
-        )
+        return self.services.context(request, response, request_id)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return graphiql.page()
@@ -152,12 +158,14 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 services.conversation = ConversationUseCases(
                     messages, repository, new_id, clock, live
                 )
+                claims = MongoClaimRepository(database, repository)
+                services.claims = ClaimUseCases(claims, repository, new_id, clock, live)
                 services.live = live
                 log.info("orderwire ready: database %s", settings.mongodb_db)
                 yield
             finally:
                 services.orders = services.returns = services.conversation = None
-                services.live = None
+                services.claims = services.live = None
                 await live.stop()
 
     return Starlette(

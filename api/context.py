@@ -9,6 +9,8 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from api.live import LiveHub
+from domain.claim_use_cases import ClaimUseCases
+from domain.claims import Claim
 from domain.conversation_use_cases import ConversationUseCases
 from domain.errors import Unauthenticated
 from domain.events import RecordedEvent
@@ -24,6 +26,7 @@ class Context:
     orders: OrderUseCases
     returns: ReturnUseCases
     conversation: ConversationUseCases
+    claims: ClaimUseCases
     live: LiveHub
     request_id: str
     request: Any = None
@@ -32,10 +35,16 @@ class Context:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     timeline_loader: DataLoader[str, list[RecordedEvent]] = field(init=False)
     returns_loader: DataLoader[str, list[Return]] = field(init=False)
+    claims_loader: DataLoader[str, list[Claim]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.timeline_loader = DataLoader(load_fn=self._load_timelines)
         self.returns_loader = DataLoader(load_fn=self._load_returns)
+        self.claims_loader = DataLoader(load_fn=self._load_claims)
+
+    async def _load_claims(self, order_ids: list[str]) -> list[list[Claim]]:
+        found = await self.claims.claims_of_orders(order_ids)
+        return [found[order_id] for order_id in order_ids]
 
     async def _load_returns(self, order_ids: list[str]) -> list[list[Return]]:
         found = await self.returns.returns_of_orders(order_ids)

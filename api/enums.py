@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.claims import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from domain.errors import ErrorCode
 from domain.identity import Role
 from domain.order import OrderStatus, ShipmentStatus
@@ -22,10 +23,17 @@ for _enum, _description in (
     (ReturnStatus, "Where a return is in its lifecycle."),
     (ReturnReason, "Why the buyer sends items back; some are the seller's fault."),
     (LabelKind, "Who pays for the return label."),
+    (ClaimStatus, "Where an A-to-Z guarantee claim is."),
+    (ClaimReason, "What the buyer claims."),
+    (SellerResponse, "How the seller answers a claim."),
+    (ClaimDecision, "The marketplace's decision on a claim."),
 ):
     strawberry.enum(_enum, description=_description)
 
 __all__ = [
+    "ClaimDecision",
+    "ClaimReason",
+    "ClaimStatus",
     "DeliveryOption",
     "ErrorCode",
     "FulfillmentChannel",
@@ -34,6 +42,7 @@ __all__ = [
     "ReturnReason",
     "ReturnStatus",
     "Role",
+    "SellerResponse",
     "ShipmentStatus",
     "ShippingSpeed",
     "TrackingTag",

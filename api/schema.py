@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
+from api.claims_api import ClaimMutations, ClaimQueries
 from api.conversation_api import ConversationMutations, ConversationQueries
 from api.errors import MaskInternalErrors, is_unexpected
 from api.mutations import OrderMutations
@@ -20,12 +21,12 @@ log = logging.getLogger("orderwire.graphql")
 
 
 @strawberry.type
-class Query(OrderQueries, ReturnQueries, ConversationQueries):
+class Query(OrderQueries, ReturnQueries, ConversationQueries, ClaimQueries):
     pass
 
 
 @strawberry.type
-class Mutation(OrderMutations, ReturnMutations, ConversationMutations):
+class Mutation(OrderMutations, ReturnMutations, ConversationMutations, ClaimMutations):
     pass
 
 

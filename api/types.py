@@ -10,6 +10,8 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.enums import (
+    ClaimReason,
+    ClaimStatus,
     DeliveryOption,
     FulfillmentChannel,
     LabelKind,
@@ -17,6 +19,7 @@ from api.enums import (
     ReturnReason,
     ReturnStatus,
     Role,
+    SellerResponse,
     ShipmentStatus,
     ShippingSpeed,
     TrackingTag,
@@ -24,6 +27,7 @@ from api.enums import (
 from api.errors import graphql_error
 from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
 from domain import events as ev
+from domain.claims import Claim
 from domain.errors import DomainError
 from domain.messaging import Message
 from domain.money import Money
@@ -49,6 +53,9 @@ class OrderEventKind(Enum):
     REFUND_ISSUED = "RefundIssued"
     REVIEW_REQUESTED = "ReviewRequested"
     MESSAGE_SENT = "MessageSent"
+    CLAIM_FILED = "ClaimFiled"
+    CLAIM_PROGRESSED = "ClaimProgressed"
+    SELLER_DEBITED = "SellerDebited"
 
 
 @strawberry.type(name="Money", description="An amount in integer minor units (cents).")
@@ -192,6 +199,8 @@ class OrderEventType:
     return_id: strawberry.ID | None = None
     return_status: ReturnStatus | None = None
     message_id: strawberry.ID | None = None
+    claim_id: strawberry.ID | None = None
+    claim_status: ClaimStatus | None = None
     out_of_order: bool | None = strawberry.field(
         default=None, description="A scan older than the shipment's latest: kept, moved nothing."
     )
@@ -244,7 +253,20 @@ class OrderEventType:
                 entry.return_status = ReturnStatus(event.return_status)
                 entry.reason = event.reason
             case ev.RefundIssued():
-                entry.return_id = strawberry.ID(event.return_id)
+                entry.return_id = (
+                    None if event.return_id is None else strawberry.ID(event.return_id)
+                )
+                entry.claim_id = None if event.claim_id is None else strawberry.ID(event.claim_id)
+                entry.amount = MoneyType.from_domain(event.amount)
+            case ev.ClaimFiled():
+                entry.claim_id = strawberry.ID(event.claim_id)
+                entry.claim_status = ClaimStatus.OPEN
+                entry.reason = event.reason
+            case ev.ClaimProgressed():
+                entry.claim_id = strawberry.ID(event.claim_id)
+                entry.claim_status = ClaimStatus(event.claim_status)
+            case ev.SellerDebited():
+                entry.claim_id = strawberry.ID(event.claim_id)
                 entry.amount = MoneyType.from_domain(event.amount)
             case ev.MessageSent(message_id=message_id):
                 entry.message_id = strawberry.ID(message_id)
@@ -287,6 +309,12 @@ class OrderType:
         now = info.context.orders.now()
         return [ReturnType.from_domain(r, now) for r in found]
 
+    @strawberry.field(description="A-to-Z guarantee claims on this order, oldest first.")
+    async def claims(self, info: Info[Context, None]) -> list[ClaimType]:
+        found = await info.context.claims_loader.load(str(self.id))
+        now = info.context.orders.now()
+        return [ClaimType.from_domain(c, now) for c in found]
+
     @strawberry.field(description="The order's thread between buyer and seller, oldest first.")
     async def messages(
         self, info: Info[Context, None], first: int = 50, after: str | None = None
@@ -316,6 +344,47 @@ class OrderType:
             delivered_at=o.delivered_at,
             cancel_reason=o.cancel_reason,
             version=o.version,
+        )
+
+
+@strawberry.type(name="Claim", description="An A-to-Z guarantee claim on an order.")
+class ClaimType:
+    id: strawberry.ID
+    order_id: strawberry.ID
+    buyer_id: strawberry.ID
+    seller_id: strawberry.ID
+    reason: ClaimReason
+    description: str
+    status: ClaimStatus
+    filed_at: datetime
+    response_due_at: datetime = strawberry.field(description="End of the seller's 48 hours.")
+    seller_silent: bool = strawberry.field(description="Still unanswered after the 48 hours.")
+    response: SellerResponse | None
+    response_note: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    appealed: bool
+    version: int
+
+    @classmethod
+    def from_domain(cls, c: Claim, now: datetime) -> ClaimType:
+        return cls(
+            id=strawberry.ID(c.id),
+            order_id=strawberry.ID(c.order_id),
+            buyer_id=strawberry.ID(c.buyer_id),
+            seller_id=strawberry.ID(c.seller_id),
+            reason=c.reason,
+            description=c.description,
+            status=c.status,
+            filed_at=c.filed_at,
+            response_due_at=c.response_due_at,
+            seller_silent=c.seller_silent(now),
+            response=c.response,
+            response_note=c.response_note,
+            decided_at=c.decided_at,
+            decision_note=c.decision_note,
+            appealed=c.appealed,
+            version=c.version,
         )
 
 

@@ -26,6 +26,11 @@ class Action(Enum):
     HANDLE_RETURN = "handle a return"
     SCAN_RETURN = "record a return scan"
     CLOSE_RETURN = "close a return"
+    FILE_CLAIM = "file a claim"
+    RESPOND_TO_CLAIM = "respond to a claim"
+    WITHDRAW_CLAIM = "withdraw a claim"
+    DECIDE_CLAIM = "decide a claim"
+    APPEAL_CLAIM = "appeal a claim decision"
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -41,6 +46,11 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.HANDLE_RETURN: frozenset({Role.SELLER, Role.OPERATOR}),
     Action.SCAN_RETURN: frozenset({Role.CARRIER, Role.OPERATOR}),
     Action.CLOSE_RETURN: frozenset({Role.BUYER, Role.OPERATOR}),
+    Action.FILE_CLAIM: frozenset({Role.BUYER}),
+    Action.RESPOND_TO_CLAIM: frozenset({Role.SELLER}),
+    Action.WITHDRAW_CLAIM: frozenset({Role.BUYER}),
+    Action.DECIDE_CLAIM: frozenset({Role.OPERATOR}),
+    Action.APPEAL_CLAIM: frozenset({Role.BUYER, Role.SELLER}),
 }
 
 

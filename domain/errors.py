@@ -29,6 +29,11 @@ class ErrorCode(Enum):
     MESSAGE_PROMOTION = "MESSAGE_PROMOTION"
     MESSAGE_REVIEW_SOLICITATION = "MESSAGE_REVIEW_SOLICITATION"
     MESSAGE_OFF_PLATFORM = "MESSAGE_OFF_PLATFORM"
+    CLAIM_TOO_EARLY = "CLAIM_TOO_EARLY"
+    CONTACT_SELLER_FIRST = "CONTACT_SELLER_FIRST"
+    CLAIM_ALREADY_OPEN = "CLAIM_ALREADY_OPEN"
+    CLAIM_NOT_ELIGIBLE = "CLAIM_NOT_ELIGIBLE"
+    APPEAL_WINDOW_CLOSED = "APPEAL_WINDOW_CLOSED"
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
     UPDATES_INTERRUPTED = "UPDATES_INTERRUPTED"
 
@@ -112,3 +117,23 @@ class MessageRefused(DomainError):
     def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message, field="body")
         self.code = code
+
+
+class ClaimTooEarly(DomainError):
+    code = ErrorCode.CLAIM_TOO_EARLY
+
+
+class ContactSellerFirst(DomainError):
+    code = ErrorCode.CONTACT_SELLER_FIRST
+
+
+class ClaimAlreadyOpen(DomainError):
+    code = ErrorCode.CLAIM_ALREADY_OPEN
+
+
+class ClaimNotEligible(DomainError):
+    code = ErrorCode.CLAIM_NOT_ELIGIBLE
+
+
+class AppealWindowClosed(DomainError):
+    code = ErrorCode.APPEAL_WINDOW_CLOSED

@@ -115,11 +115,78 @@ class ReturnProgressed(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RefundIssued(Event):
-    """On the order: money went back to the buyer for a return."""
+    """On the order: money went back to the buyer, for a return or a granted claim."""
 
-    return_id: str
+    return_id: str | None
     amount: Money
     key: str
+    claim_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimFiled(Event):
+    """On the order: the buyer opened an A-to-Z guarantee claim."""
+
+    claim_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimProgressed(Event):
+    """On the order: one of its claims changed status."""
+
+    claim_id: str
+    claim_status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SellerDebited(Event):
+    """On the order: the marketplace charged the seller for a granted claim."""
+
+    claim_id: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimOpened(Event):
+    order_id: str
+    reason: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SellerRespondedToClaim(Event):
+    response: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SellerStayedSilent(Event):
+    """The seller's 48 hours passed without an answer; the claim went to review."""
+
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimReviewStarted(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimDecided(Event):
+    outcome: str
+    note: str
+    final: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimAppealed(Event):
+    statement: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimWithdrawn(Event):
+    pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,6 +268,19 @@ ORDER_EVENTS: tuple[type[Event], ...] = (
     RefundIssued,
     ReviewRequested,
     MessageSent,
+    ClaimFiled,
+    ClaimProgressed,
+    SellerDebited,
+)
+
+CLAIM_EVENTS: tuple[type[Event], ...] = (
+    ClaimOpened,
+    SellerRespondedToClaim,
+    SellerStayedSilent,
+    ClaimReviewStarted,
+    ClaimDecided,
+    ClaimAppealed,
+    ClaimWithdrawn,
 )
 
 RETURN_EVENTS: tuple[type[Event], ...] = (

@@ -10,6 +10,7 @@ from enum import Enum
 from domain import policies
 from domain.errors import (
     CancelWindowClosed,
+    ClaimAlreadyOpen,
     Forbidden,
     IdempotencyKeyReused,
     InvalidTransition,
@@ -22,6 +23,8 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.events import (
+    ClaimFiled,
+    ClaimProgressed,
     DeliveryDelayed,
     Event,
     MessageSent,
@@ -35,6 +38,7 @@ from domain.events import (
     ReturnOpened,
     ReturnProgressed,
     ReviewRequested,
+    SellerDebited,
     ShipmentConfirmed,
     TrackingEventRecorded,
 )
@@ -179,6 +183,8 @@ class Order:
     shipping_refunded: bool = False
     review_requested_at: datetime | None = None
     buyer_messaged_at: datetime | None = None  # the buyer's first message to the seller
+    open_claim_id: str | None = None
+    seller_debited_amount: int = 0
 
     # -- reading -----------------------------------------------------------------------
 
@@ -504,12 +510,13 @@ class Order:
     def record_refund(
         self,
         actor: Actor,
-        return_id: str,
+        return_id: str | None,
         amount: int,
         key: str,
         now: datetime,
         *,
         includes_shipping: bool,
+        claim_id: str | None = None,
     ) -> list[Event]:
         """Money back to the buyer: never more than was charged less earlier refunds."""
         if key in self.refund_keys:
@@ -530,8 +537,43 @@ class Order:
             return_id=return_id,
             amount=Money(amount, self.currency),
             key=key,
+            claim_id=claim_id,
         )
         return self._emit(now, issued)
+
+    # -- claims: one open at a time; a granted one refunds what is left and debits the seller
+
+    def file_claim(self, actor: Actor, claim_id: str, reason: str, now: datetime) -> list[Event]:
+        if self.open_claim_id is not None:
+            raise ClaimAlreadyOpen(f"claim {self.open_claim_id} is still open on this order")
+        self.open_claim_id = claim_id
+        filed = ClaimFiled(occurred_at=now, actor=actor, claim_id=claim_id, reason=reason)
+        return self._emit(now, filed)
+
+    def note_claim(
+        self, actor: Actor, claim_id: str, status: str, now: datetime, *, settled: bool
+    ) -> list[Event]:
+        if settled and self.open_claim_id == claim_id:
+            self.open_claim_id = None
+        progressed = ClaimProgressed(
+            occurred_at=now, actor=actor, claim_id=claim_id, claim_status=status
+        )
+        return self._emit(now, progressed)
+
+    def grant_claim(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
+        """Refund whatever is still refundable and debit the seller as much; once per claim."""
+        key = f"claim:{claim_id}"
+        left = self.captured_amount - self.refunded_amount
+        if key in self.refund_keys or left <= 0:
+            return []
+        events = self.record_refund(
+            actor, None, left, key, now, includes_shipping=False, claim_id=claim_id
+        )
+        self.seller_debited_amount += left
+        debit = SellerDebited(
+            occurred_at=now, actor=actor, claim_id=claim_id, amount=Money(left, self.currency)
+        )
+        return events + self._emit(now, debit)
 
     # -- conversation ------------------------------------------------------------------
 

@@ -67,6 +67,18 @@ def review_request_open(delivered_at: datetime, now: datetime) -> bool:
     return REVIEW_REQUEST_FROM_DAY <= days <= REVIEW_REQUEST_UNTIL_DAY
 
 
+# A-to-Z claims: the buyer writes to the seller first and waits this long before claiming;
+# the seller then has as long to respond; either party may appeal a decision within 30 days.
+CLAIM_CONTACT_WAIT = timedelta(hours=48)
+SELLER_CLAIM_RESPONSE = timedelta(hours=48)
+APPEAL_WINDOW_DAYS = 30
+
+
+def appeal_open(decided_at: datetime, now: datetime) -> bool:
+    """Day 30 after the decision yes, day 31 no."""
+    return (now.date() - decided_at.date()).days <= APPEAL_WINDOW_DAYS
+
+
 def buyer_may_cancel(placed_at: datetime, now: datetime) -> bool:
     """True while the buyer's own cancel hold is open (29:59 yes, 30:00 no)."""
     return now - placed_at < BUYER_CANCEL_HOLD

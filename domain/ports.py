@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from domain.claims import Claim, ClaimReason, ClaimStatus
 from domain.errors import Forbidden
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
@@ -130,6 +131,59 @@ class ReturnRepository(Protocol):
         order_expected_version: int,
     ) -> None:
         """The return and its order together, each guarded by its version."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimQuery:
+    statuses: frozenset[ClaimStatus] | None = None
+    reason: ClaimReason | None = None
+    order_id: str | None = None
+    buyer_id: str | None = None
+    seller_id: str | None = None
+
+    def scoped_to(self, actor: Actor) -> ClaimQuery | None:
+        """Operators see the whole queue; buyers and sellers their own claims."""
+        match actor.role:
+            case Role.OPERATOR:
+                return self
+            case Role.BUYER:
+                return (
+                    None
+                    if self.buyer_id not in (None, actor.id)
+                    else replace(self, buyer_id=actor.id)
+                )
+            case Role.SELLER:
+                return (
+                    None
+                    if self.seller_id not in (None, actor.id)
+                    else replace(self, seller_id=actor.id)
+                )
+            case Role.CARRIER:
+                raise Forbidden("a carrier may not list claims")
+
+
+class ClaimRepository(Protocol):
+    async def get(self, claim_id: str) -> Claim | None: ...
+
+    async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Claim]]: ...
+
+    async def page(
+        self, query: ClaimQuery, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Claim], bool]:
+        """Oldest first: the operators' queue by age."""
+
+    async def save(
+        self,
+        claim: Claim,
+        events: Sequence[RecordedEvent],
+        *,
+        expected_version: int,
+        order: Order,
+        order_events: Sequence[RecordedEvent],
+        order_expected_version: int,
+        seller_debit: int,
+    ) -> None:
+        """The claim, its order and any new debit on the seller's ledger, together."""
 
 
 class MessageRepository(Protocol):

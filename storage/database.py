@@ -32,6 +32,15 @@ INDEXES: dict[str, list[IndexModel]] = {
     "messages": [
         IndexModel([("order_id", ASCENDING), ("sent_at", ASCENDING)]),
     ],
+    "claims": [
+        IndexModel([("order_id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("filed_at", ASCENDING)]),
+        IndexModel([("buyer_id", ASCENDING), ("filed_at", ASCENDING)]),
+        IndexModel([("seller_id", ASCENDING), ("filed_at", ASCENDING)]),
+    ],
+    "seller_ledger": [
+        IndexModel([("seller_id", ASCENDING), ("at", ASCENDING)]),
+    ],
     "events": [
         IndexModel([("aggregate_id", ASCENDING), ("sequence", ASCENDING)], unique=True),
         IndexModel([("buyer_id", ASCENDING), ("occurred_at", ASCENDING)]),

@@ -1,0 +1,180 @@
+"""A-to-Z guarantee claims through GraphQL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
+from api.errors import UserError, graphql_error
+from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
+from api.permissions import IsAuthenticated
+from api.types import ClaimType
+from domain.claims import Claim
+from domain.errors import DomainError
+from domain.identity import Actor
+from domain.ports import ClaimQuery, PageCursor
+
+log = logging.getLogger("orderwire.claims")
+
+
+@strawberry.input
+class FileClaimInput:
+    order_id: strawberry.ID
+    reason: ClaimReason
+    description: str
+
+
+@strawberry.input
+class RespondToClaimInput:
+    claim_id: strawberry.ID
+    response: SellerResponse
+    note: str = strawberry.field(description="The refund made, the tracking or proof, or why not.")
+
+
+@strawberry.input
+class DecideClaimInput:
+    claim_id: strawberry.ID
+    decision: ClaimDecision
+    note: str
+
+
+@strawberry.input
+class ClaimFilter:
+    statuses: list[ClaimStatus] | None = None
+    reason: ClaimReason | None = None
+    order_id: strawberry.ID | None = None
+
+
+@strawberry.type(description="The claim after the change, or the errors that prevented it.")
+class ClaimPayload:
+    claim: ClaimType | None
+    errors: list[UserError]
+
+
+async def _attempt(
+    info: Info[Context, None], name: str, change: Callable[[Actor], Awaitable[Claim]]
+) -> ClaimPayload:
+    actor = info.context.require_actor()
+    try:
+        claim = await change(actor)
+    except DomainError as error:
+        log.info("%s by %s %s refused: %s", name, actor.role.value, actor.id, error.code.value)
+        return ClaimPayload(claim=None, errors=[UserError.from_domain(error)])
+    log.info(
+        "%s by %s %s: %s is %s", name, actor.role.value, actor.id, claim.id, claim.status.value
+    )
+    return ClaimPayload(claim=ClaimType.from_domain(claim, info.context.orders.now()), errors=[])
+
+
+@strawberry.type
+class ClaimQueries:
+    @strawberry.field(permission_classes=[IsAuthenticated], description="One claim you may see.")
+    async def claim(self, info: Info[Context, None], id: strawberry.ID) -> ClaimType | None:
+        ctx = info.context
+        try:
+            claim = await ctx.claims.get_claim(ctx.require_actor(), str(id))
+        except DomainError as error:
+            raise graphql_error(error) from error
+        return ClaimType.from_domain(claim, ctx.orders.now())
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Claims you may see, oldest first: the operators' queue by age.",
+    )
+    async def claims(
+        self,
+        info: Info[Context, None],
+        filter: ClaimFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[ClaimType]:
+        ctx = info.context
+        wanted = filter or ClaimFilter()
+        query = ClaimQuery(
+            statuses=None if wanted.statuses is None else frozenset(wanted.statuses),
+            reason=wanted.reason,
+            order_id=None if wanted.order_id is None else str(wanted.order_id),
+        )
+        try:
+            found, more = await ctx.claims.list_claims(
+                ctx.require_actor(), query, first=first, after=decode_page_cursor(after)
+            )
+        except DomainError as error:
+            raise graphql_error(error) from error
+        now = ctx.orders.now()
+        edges = [
+            Edge(
+                cursor=encode_page_cursor(PageCursor(c.filed_at, c.id)),
+                node=ClaimType.from_domain(c, now),
+            )
+            for c in found
+        ]
+        end = edges[-1].cursor if edges else None
+        return Connection(edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end))
+
+
+@strawberry.type
+class ClaimMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Buyer: NOT_RECEIVED after the latest delivery date, NOT_AS_DESCRIBED after "
+        "delivery; only 48 hours after first writing to the seller; one open claim per order.",
+    )
+    async def file_claim(self, info: Info[Context, None], input: FileClaimInput) -> ClaimPayload:
+        uc = info.context.claims
+        return await _attempt(
+            info,
+            "fileClaim",
+            lambda a: uc.file_claim(a, str(input.order_id), input.reason, input.description),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Seller, within 48 hours: refund, provide tracking or proof, or contest.",
+    )
+    async def respond_to_claim(
+        self, info: Info[Context, None], input: RespondToClaimInput
+    ) -> ClaimPayload:
+        uc = info.context.claims
+        return await _attempt(
+            info,
+            "respondToClaim",
+            lambda a: uc.respond(a, str(input.claim_id), input.response, input.note),
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Buyer: drop the claim.")
+    async def withdraw_claim(
+        self, info: Info[Context, None], claim_id: strawberry.ID
+    ) -> ClaimPayload:
+        uc = info.context.claims
+        return await _attempt(info, "withdrawClaim", lambda a: uc.withdraw(a, str(claim_id)))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Operator: GRANT refunds what the buyer paid less earlier refunds and debits "
+        "the seller (once per claim); DENY closes it. After an appeal the decision is final.",
+    )
+    async def decide_claim(
+        self, info: Info[Context, None], input: DecideClaimInput
+    ) -> ClaimPayload:
+        uc = info.context.claims
+        return await _attempt(
+            info,
+            "decideClaim",
+            lambda a: uc.decide(a, str(input.claim_id), input.decision, input.note),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="The party the decision went against, once, within 30 days of it.",
+    )
+    async def appeal_claim(
+        self, info: Info[Context, None], claim_id: strawberry.ID, statement: str
+    ) -> ClaimPayload:
+        uc = info.context.claims
+        return await _attempt(info, "appealClaim", lambda a: uc.appeal(a, str(claim_id), statement))

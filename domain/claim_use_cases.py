@@ -1,0 +1,171 @@
+"""Claim use cases: each changes a claim and its order together, then tells subscribers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from domain.access import Action, can_see, require_access, require_role
+from domain.claims import SETTLED, Claim, ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
+from domain.errors import NotFound, ValidationFailed
+from domain.events import Event, record
+from domain.identity import Actor, Role
+from domain.order import Order
+from domain.ports import (
+    ClaimQuery,
+    ClaimRepository,
+    Clock,
+    EventPublisher,
+    IdGenerator,
+    OrderRepository,
+    PageCursor,
+)
+
+MAX_PAGE_SIZE = 100
+
+# What a claim command decides: the claim's events, then the order's.
+Decision = tuple[list[Event], list[Event]]
+
+
+class ClaimUseCases:
+    def __init__(
+        self,
+        claims: ClaimRepository,
+        orders: OrderRepository,
+        ids: IdGenerator,
+        clock: Clock,
+        publisher: EventPublisher,
+    ) -> None:
+        self._claims = claims
+        self._orders = orders
+        self._ids = ids
+        self._clock = clock
+        self._publisher = publisher
+
+    async def file_claim(
+        self, actor: Actor, order_id: str, reason: ClaimReason, description: str
+    ) -> Claim:
+        require_role(actor, Action.FILE_CLAIM)
+        order = require_access(actor, await self._orders.get(order_id), Action.FILE_CLAIM, order_id)
+        now = self._clock()
+        claim_id = self._ids("clm")
+        order_version = order.version
+        claim, events = Claim.file(
+            claim_id=claim_id,
+            order=order,
+            buyer=actor,
+            reason=reason,
+            description=description,
+            now=now,
+        )
+        order_events = order.file_claim(actor, claim_id, reason.value, now)
+        await self._save(claim, events, 0, order, order_events, order_version, debit=0)
+        return claim
+
+    async def respond(
+        self, actor: Actor, claim_id: str, response: SellerResponse, note: str
+    ) -> Claim:
+        return await self._change(
+            actor,
+            claim_id,
+            Action.RESPOND_TO_CLAIM,
+            lambda c, o, now: (c.respond(actor, response, note, now), []),
+        )
+
+    async def withdraw(self, actor: Actor, claim_id: str) -> Claim:
+        return await self._change(
+            actor, claim_id, Action.WITHDRAW_CLAIM, lambda c, o, now: (c.withdraw(actor, now), [])
+        )
+
+    async def decide(
+        self, actor: Actor, claim_id: str, decision: ClaimDecision, note: str
+    ) -> Claim:
+        """GRANT refunds what is left of the payment and debits the seller, once per claim."""
+
+        def decide(c: Claim, o: Order, now: datetime) -> Decision:
+            events = c.decide(actor, decision, note, now)
+            order_events = (
+                o.grant_claim(actor, c.id, now) if c.status is ClaimStatus.GRANTED else []
+            )
+            return events, order_events
+
+        return await self._change(actor, claim_id, Action.DECIDE_CLAIM, decide)
+
+    async def appeal(self, actor: Actor, claim_id: str, statement: str) -> Claim:
+        return await self._change(
+            actor,
+            claim_id,
+            Action.APPEAL_CLAIM,
+            lambda c, o, now: (c.appeal(actor, statement, now), []),
+        )
+
+    async def get_claim(self, actor: Actor, claim_id: str) -> Claim:
+        claim, _ = await self._load(actor, claim_id, Action.VIEW)
+        return claim
+
+    async def list_claims(
+        self, actor: Actor, query: ClaimQuery, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Claim], bool]:
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+        scoped = query.scoped_to(actor)
+        if scoped is None:
+            return [], False
+        return await self._claims.page(scoped, first=first, after=after)
+
+    async def claims_of_orders(self, order_ids: Sequence[str]) -> dict[str, list[Claim]]:
+        """Claims of orders the caller has already been allowed to see."""
+        return await self._claims.for_orders(order_ids)
+
+    async def _load(self, actor: Actor, claim_id: str, action: Action) -> tuple[Claim, Order]:
+        require_role(actor, action)
+        claim = await self._claims.get(claim_id)
+        order = None if claim is None else await self._orders.get(claim.order_id)
+        # A claim is as visible as its order to its buyer, its seller and operators; not carriers.
+        hidden = actor.role is Role.CARRIER
+        if claim is None or order is None or hidden or not can_see(actor, order):
+            raise NotFound(f"claim {claim_id} not found", field="claimId")
+        return claim, order
+
+    async def _change(
+        self,
+        actor: Actor,
+        claim_id: str,
+        action: Action,
+        decide: Callable[[Claim, Order, datetime], Decision],
+    ) -> Claim:
+        claim, order = await self._load(actor, claim_id, action)
+        now = self._clock()
+        version, order_version = claim.version, order.version
+        debited_before = order.seller_debited_amount
+        events, order_events = decide(claim, order, now)
+        order_events += order.note_claim(
+            actor, claim.id, claim.status.value, now, settled=claim.status in SETTLED
+        )
+        debit = order.seller_debited_amount - debited_before
+        await self._save(claim, events, version, order, order_events, order_version, debit=debit)
+        return claim
+
+    async def _save(
+        self,
+        claim: Claim,
+        events: list[Event],
+        version: int,
+        order: Order,
+        order_events: list[Event],
+        order_version: int,
+        *,
+        debit: int,
+    ) -> None:
+        recorded = record(claim.id, claim.status.value, events, after=version)
+        order_recorded = record(order.id, order.status.value, order_events, after=order_version)
+        await self._claims.save(
+            claim,
+            recorded,
+            expected_version=version,
+            order=order,
+            order_events=order_recorded,
+            order_expected_version=order_version,
+            seller_debit=debit,
+        )
+        await self._publisher.publish(order, order_recorded)

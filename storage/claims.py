@@ -1,0 +1,105 @@
+"""Claims in MongoDB, written with their order and the seller's ledger in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import ASCENDING
+
+from domain.claims import Claim
+from domain.events import RecordedEvent
+from domain.order import Order
+from domain.ports import ClaimQuery, PageCursor
+from storage.aggregates import AggregateWrite, commit
+from storage.codec import decode_dataclass, encode
+from storage.database import Database
+from storage.event_log import event_document
+from storage.orders import MongoOrderRepository
+
+Document = dict[str, Any]
+
+
+def claim_document(claim: Claim) -> Document:
+    doc: Document = encode(claim)
+    doc["_id"] = doc.pop("id")
+    return doc
+
+
+def claim_from_document(doc: Document) -> Claim:
+    return decode_dataclass(Claim, {**doc, "id": doc["_id"]})
+
+
+class MongoClaimRepository:
+    def __init__(self, database: Database, orders: MongoOrderRepository) -> None:
+        self._database = database
+        self._claims = database.db["claims"]
+        self._orders = orders
+
+    async def get(self, claim_id: str) -> Claim | None:
+        doc = await self._claims.find_one({"_id": claim_id})
+        return None if doc is None else claim_from_document(doc)
+
+    async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Claim]]:
+        found: dict[str, list[Claim]] = {order_id: [] for order_id in order_ids}
+        cursor = self._claims.find({"order_id": {"$in": list(order_ids)}}).sort(
+            "filed_at", ASCENDING
+        )
+        async for doc in cursor:
+            found[doc["order_id"]].append(claim_from_document(doc))
+        return found
+
+    async def page(
+        self, query: ClaimQuery, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Claim], bool]:
+        conditions: list[Document] = []
+        if query.statuses is not None:
+            conditions.append({"status": {"$in": sorted(s.value for s in query.statuses)}})
+        if query.reason is not None:
+            conditions.append({"reason": query.reason.value})
+        for field in ("order_id", "buyer_id", "seller_id"):
+            if (value := getattr(query, field)) is not None:
+                conditions.append({field: value})
+        if after is not None:
+            at = encode(after.at)
+            conditions.append(
+                {"$or": [{"filed_at": {"$gt": at}}, {"filed_at": at, "_id": {"$gt": after.id}}]}
+            )
+        filter_ = {"$and": conditions} if conditions else {}
+        cursor = (
+            self._claims.find(filter_)
+            .sort([("filed_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(first + 1)
+        )
+        found = [claim_from_document(doc) async for doc in cursor]
+        return found[:first], len(found) > first
+
+    async def save(
+        self,
+        claim: Claim,
+        events: Sequence[RecordedEvent],
+        *,
+        expected_version: int,
+        order: Order,
+        order_events: Sequence[RecordedEvent],
+        order_expected_version: int,
+        seller_debit: int,
+    ) -> None:
+        docs = [event_document("claim", claim, recorded) for recorded in events]
+        writes = [
+            AggregateWrite("claims", claim_document(claim), expected_version, docs),
+            self._orders.write(order, order_events, expected_version=order_expected_version),
+        ]
+        if seller_debit:
+            # One ledger line per claim: its _id makes a second debit impossible.
+            entry = {
+                "_id": f"claim:{claim.id}",
+                "seller_id": claim.seller_id,
+                "order_id": claim.order_id,
+                "amount": seller_debit,
+                "currency": claim.currency,
+                "at": encode(claim.updated_at),
+                "version": 1,
+            }
+            writes.append(AggregateWrite("seller_ledger", entry, 0, []))
+        await commit(self._database, writes)
