@@ -305,3 +305,47 @@ async def test_a_return_reaches_the_orders_subscribers_from_request_to_refund(
         ("RETURN_PROGRESSED", "REFUNDED"),
     ]
     assert messages[-1]["orderUpdates"]["order"]["refunded"] == {"amount": 7197}
+
+
+async def test_messages_and_claims_reach_the_other_sides_feeds(live: LiveServer) -> None:
+    from tests.api.returns_helpers import delivered_order
+
+    api = live.api
+    order = await delivered_order(api)
+    feed = """subscription { sellerOrderUpdates { event { type messageId claimId claimStatus } order { id } } }"""
+    mine = """subscription { myOrderUpdates { event { type messageId } order { id } } }"""
+    seller_sees = asyncio.create_task(live.collect(SELLER, feed, {}, 2))
+    buyer_sees = asyncio.create_task(live.collect(BUYER, mine, {}, 3))
+    await live.wait_for_subscribers(2)
+    send = "mutation($id: ID!, $body: String!) { sendMessage(orderId: $id, body: $body) { message { id } } }"
+    asked = await api.gql(send, {"id": order["id"], "body": "The lamp is cracked"}, as_=BUYER)
+    api.clock.advance(timedelta(hours=48))
+    claim = await api.gql(
+        "mutation($input: FileClaimInput!) { fileClaim(input: $input) { claim { id } } }",
+        {"input": {"orderId": order["id"], "reason": "NOT_AS_DESCRIBED", "description": "cracked"}},
+        as_=BUYER,
+    )
+    answer = await api.gql(
+        send, {"id": order["id"], "body": "Sorry, a replacement ships today"}, as_=SELLER
+    )
+    async with asyncio.timeout(10):
+        seller_got, buyer_got = await seller_sees, await buyer_sees
+    assert [m["sellerOrderUpdates"]["event"] for m in seller_got] == [
+        {
+            "type": "MESSAGE_SENT",
+            "messageId": asked["data"]["sendMessage"]["message"]["id"],
+            "claimId": None,
+            "claimStatus": None,
+        },
+        {
+            "type": "CLAIM_FILED",
+            "messageId": None,
+            "claimId": claim["data"]["fileClaim"]["claim"]["id"],
+            "claimStatus": "OPEN",
+        },
+    ]
+    assert [m["myOrderUpdates"]["event"]["type"] for m in buyer_got] == [
+        "MESSAGE_SENT",
+        "CLAIM_FILED",
+    ]
+    assert answer["data"]["sendMessage"]["message"]["id"]
