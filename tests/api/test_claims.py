@@ -168,7 +168,7 @@ async def test_a_seller_answer_then_a_granted_claim_refunds_and_debits_once(api:
 
 
 async def test_appeal_on_day_30_not_31_and_only_once(api: Api) -> None:
-    order, claim = await _claimable(api)
+    _, claim = await _claimable(api)
     api.clock.advance(timedelta(hours=48))
     await _call(api, DECIDE, _decide(claim["id"], "DENY"), OPERATOR)
     api.clock.advance(timedelta(days=31))

@@ -344,8 +344,7 @@ async def test_messages_and_claims_reach_the_other_sides_feeds(live: LiveServer)
             "claimStatus": "OPEN",
         },
     ]
-    assert [m["myOrderUpdates"]["event"]["type"] for m in buyer_got] == [
-        "MESSAGE_SENT",
-        "CLAIM_FILED",
-    ]
-    assert answer["data"]["sendMessage"]["message"]["id"]
+    kinds = [m["myOrderUpdates"]["event"]["type"] for m in buyer_got]
+    assert kinds == ["MESSAGE_SENT", "CLAIM_FILED", "MESSAGE_SENT"]
+    reply = answer["data"]["sendMessage"]["message"]["id"]
+    assert buyer_got[-1]["myOrderUpdates"]["event"]["messageId"] == reply
