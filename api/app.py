@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -32,6 +33,7 @@ from api.settings import Settings
 from domain.claim_use_cases import ClaimUseCases
 from domain.conversation_use_cases import ConversationUseCases
 from domain.errors import Unauthenticated
+from domain.identity import Actor, Role
 from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
 from domain.return_use_cases import ReturnUseCases
@@ -129,6 +131,22 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return cast(UnsetType, UNSET)
 
 
+MARKETPLACE = Actor("marketplace", Role.OPERATOR)
+
+
+async def sweep_silent_claims(claims: ClaimUseCases, every: float) -> None:
+    """Move claims whose seller let the 48 hours pass to review, on a timer."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            moved = await claims.review_silent_claims(MARKETPLACE)
+        except Exception:
+            log.exception("claim sweep failed; trying again in %ss", every)
+            continue
+        if moved:
+            log.info("claim sweep: %d silent claims moved to review", moved)
+
+
 def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = False) -> Starlette:
     """Build the app; its lifespan opens the database (starting the embedded one if needed)."""
     services = Services()
@@ -161,8 +179,17 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 claims = MongoClaimRepository(database, repository)
                 services.claims = ClaimUseCases(claims, repository, new_id, clock, live)
                 services.live = live
+                sweeper = asyncio.create_task(
+                    sweep_silent_claims(services.claims, settings.claim_sweep_seconds),
+                    name="orderwire-claim-sweeper",
+                )
                 log.info("orderwire ready: database %s", settings.mongodb_db)
-                yield
+                try:
+                    yield
+                finally:
+                    sweeper.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await sweeper
             finally:
                 services.orders = services.returns = services.conversation = None
                 services.claims = services.live = None

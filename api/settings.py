@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, validation_alias="ORDERWIRE_PORT")
     log_level: str = Field(default="INFO", validation_alias="ORDERWIRE_LOG_LEVEL")
     live_buffer: int = Field(default=1000, ge=1, validation_alias="ORDERWIRE_LIVE_BUFFER")
+    claim_sweep_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="ORDERWIRE_CLAIM_SWEEP_SECONDS"
+    )
 
     @field_validator("jwt_secret")
     @classmethod

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from domain import policies
 from domain.access import Action, can_see, require_access, require_role
 from domain.claims import SETTLED, Claim, ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
-from domain.errors import NotFound, ValidationFailed
+from domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from domain.events import Event, record
 from domain.identity import Actor, Role
 from domain.order import Order
@@ -98,6 +99,23 @@ class ClaimUseCases:
             Action.APPEAL_CLAIM,
             lambda c, o, now: (c.appeal(actor, statement, now), []),
         )
+
+    async def review_silent_claims(self, actor: Actor, *, limit: int = 100) -> int:
+        """Move claims whose seller stayed silent for 48 hours to review; how many moved."""
+        due = self._clock() - policies.SELLER_CLAIM_RESPONSE
+        moved = 0
+        for claim_id in await self._claims.open_filed_before(due, limit=limit):
+            try:
+                await self._change(
+                    actor,
+                    claim_id,
+                    Action.DECIDE_CLAIM,
+                    lambda c, o, now: (c.start_review(actor, now), []),
+                )
+            except (Conflict, InvalidTransition):
+                continue  # someone acted on it meanwhile; it is no longer silent
+            moved += 1
+        return moved
 
     async def get_claim(self, actor: Actor, claim_id: str) -> Claim:
         claim, _ = await self._load(actor, claim_id, Action.VIEW)

@@ -167,6 +167,9 @@ class ClaimRepository(Protocol):
 
     async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Claim]]: ...
 
+    async def open_filed_before(self, moment: datetime, *, limit: int) -> list[str]:
+        """Ids of claims still OPEN that were filed at or before `moment`, oldest first."""
+
     async def page(
         self, query: ClaimQuery, *, first: int, after: PageCursor | None
     ) -> tuple[list[Claim], bool]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
 
-from domain.claims import Claim
+from domain.claims import Claim, ClaimStatus
 from domain.events import RecordedEvent
 from domain.order import Order
 from domain.ports import ClaimQuery, PageCursor
@@ -48,6 +49,16 @@ class MongoClaimRepository:
         async for doc in cursor:
             found[doc["order_id"]].append(claim_from_document(doc))
         return found
+
+    async def open_filed_before(self, moment: datetime, *, limit: int) -> list[str]:
+        cursor = (
+            self._claims.find(
+                {"status": ClaimStatus.OPEN.value, "filed_at": {"$lte": encode(moment)}}
+            )
+            .sort("filed_at", ASCENDING)
+            .limit(limit)
+        )
+        return [doc["_id"] async for doc in cursor]
 
     async def page(
         self, query: ClaimQuery, *, first: int, after: PageCursor | None

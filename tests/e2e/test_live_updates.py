@@ -13,6 +13,8 @@ from gql.transport.exceptions import TransportQueryError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from api.clock import ManualClock
+from api.settings import Settings
 from tests.api.conftest import BUYER, OTHER_BUYER, SELLER, place_input
 from tests.e2e.conftest import LiveServer
 
@@ -348,3 +350,45 @@ async def test_messages_and_claims_reach_the_other_sides_feeds(live: LiveServer)
     assert kinds == ["MESSAGE_SENT", "CLAIM_FILED", "MESSAGE_SENT"]
     reply = answer["data"]["sendMessage"]["message"]["id"]
     assert buyer_got[-1]["myOrderUpdates"]["event"]["messageId"] == reply
+
+
+async def test_a_silent_sellers_claim_moves_to_review_on_its_own(
+    settings: Settings, clock: ManualClock
+) -> None:
+    from tests.api.returns_helpers import delivered_order
+    from tests.e2e.conftest import serving
+
+    async with serving(settings.model_copy(update={"claim_sweep_seconds": 0.05}), clock) as server:
+        api = server.api
+        order = await delivered_order(api)
+        send = 'mutation($id: ID!) { sendMessage(orderId: $id, body: "Cracked lamp") { errors { code } } }'
+        await api.gql(send, {"id": order["id"]}, as_=BUYER)
+        api.clock.advance(timedelta(hours=48))
+        filed = await api.gql(
+            "mutation($input: FileClaimInput!) { fileClaim(input: $input) { claim { id status } } }",
+            {
+                "input": {
+                    "orderId": order["id"],
+                    "reason": "NOT_AS_DESCRIBED",
+                    "description": "cracked",
+                }
+            },
+            as_=BUYER,
+        )
+        claim_id = filed["data"]["fileClaim"]["claim"]["id"]
+        query = "query($id: ID!) { claim(id: $id) { status } }"
+        await asyncio.sleep(0.2)
+        still = await api.gql(query, {"id": claim_id}, as_=BUYER)
+        assert still["data"]["claim"]["status"] == "OPEN"  # the seller's 48 hours are running
+        api.clock.advance(timedelta(hours=48))
+
+        async def status() -> str:
+            found: str = (await api.gql(query, {"id": claim_id}, as_=BUYER))["data"]["claim"][
+                "status"
+            ]
+            return found
+
+        async with asyncio.timeout(5):
+            while await status() == "OPEN":  # noqa: ASYNC110 (polling the API is the point)
+                await asyncio.sleep(0.05)
+        assert await status() == "UNDER_REVIEW"
