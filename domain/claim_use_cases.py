@@ -66,12 +66,18 @@ class ClaimUseCases:
     async def respond(
         self, actor: Actor, claim_id: str, response: SellerResponse, note: str
     ) -> Claim:
-        return await self._change(
-            actor,
-            claim_id,
-            Action.RESPOND_TO_CLAIM,
-            lambda c, o, now: (c.respond(actor, response, note, now), []),
-        )
+        """A REFUND answer gives the buyer back what is still refundable, with no debit."""
+
+        def decide(c: Claim, o: Order, now: datetime) -> Decision:
+            events = c.respond(actor, response, note, now)
+            refund = (
+                o.settle_claim_by_seller(actor, c.id, now)
+                if response is SellerResponse.REFUND
+                else []
+            )
+            return events, refund
+
+        return await self._change(actor, claim_id, Action.RESPOND_TO_CLAIM, decide)
 
     async def withdraw(self, actor: Actor, claim_id: str) -> Claim:
         return await self._change(

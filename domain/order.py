@@ -560,20 +560,30 @@ class Order:
         )
         return self._emit(now, progressed)
 
+    def settle_claim_by_seller(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
+        """The seller answers a claim with a refund of whatever is still refundable."""
+        return self._refund_rest(actor, f"claim:{claim_id}:seller", claim_id, now)
+
     def grant_claim(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
         """Refund whatever is still refundable and debit the seller as much; once per claim."""
-        key = f"claim:{claim_id}"
-        left = self.captured_amount - self.refunded_amount
-        if key in self.refund_keys or left <= 0:
+        before = self.refunded_amount
+        events = self._refund_rest(actor, f"claim:{claim_id}", claim_id, now)
+        if not events:
             return []
-        events = self.record_refund(
-            actor, None, left, key, now, includes_shipping=False, claim_id=claim_id
-        )
+        left = self.refunded_amount - before
         self.seller_debited_amount += left
         debit = SellerDebited(
             occurred_at=now, actor=actor, claim_id=claim_id, amount=Money(left, self.currency)
         )
         return events + self._emit(now, debit)
+
+    def _refund_rest(self, actor: Actor, key: str, claim_id: str, now: datetime) -> list[Event]:
+        left = self.captured_amount - self.refunded_amount
+        if key in self.refund_keys or left <= 0:
+            return []
+        return self.record_refund(
+            actor, None, left, key, now, includes_shipping=False, claim_id=claim_id
+        )
 
     # -- conversation ------------------------------------------------------------------
 

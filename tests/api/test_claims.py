@@ -223,3 +223,20 @@ async def test_canceled_orders_have_nothing_to_claim(api: Api, reason: str) -> N
     assert (await _file(api, order["id"], reason=reason))["errors"][0][
         "code"
     ] == "CLAIM_NOT_ELIGIBLE"
+
+
+async def test_a_seller_refund_answer_refunds_at_once_and_leaves_nothing_to_debit(api: Api) -> None:
+    order, claim = await _claimable(api)
+    respond = {
+        "input": {"claimId": claim["id"], "response": "REFUND", "note": "refunded in full, sorry"}
+    }
+    assert (await _call(api, RESPOND, respond, SELLER))["errors"] == []
+    refunded = await api.read(order["id"], fields="refunded { amount }")
+    assert refunded["refunded"] == {"amount": 7197}
+    granted = await _call(api, DECIDE, _decide(claim["id"]), OPERATOR)
+    assert granted["claim"]["status"] == "GRANTED"
+    view = await api.read(order["id"], fields="refunded { amount } timeline { type }")
+    kinds = [e["type"] for e in view["timeline"]]
+    assert view["refunded"] == {"amount": 7197}
+    assert kinds.count("REFUND_ISSUED") == 1
+    assert "SELLER_DEBITED" not in kinds
