@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from domain.claims import Claim, ClaimReason, ClaimStatus
 from domain.errors import Forbidden
@@ -15,6 +15,27 @@ from domain.messaging import Message
 from domain.order import Order, OrderStatus
 from domain.returns import Return, ReturnReason, ReturnStatus
 from domain.shipping import FulfillmentChannel
+
+PartyQuery = TypeVar("PartyQuery", "OrderQuery", "ReturnQuery", "ClaimQuery")
+
+
+def scoped_to_party(query: PartyQuery, actor: Actor, listing: str) -> PartyQuery | None:
+    """Narrow a query to what the actor may see; None when it asks for someone else's."""
+    match actor.role:
+        case Role.OPERATOR:
+            return query
+        case Role.BUYER:
+            return (
+                None
+                if query.buyer_id not in (None, actor.id)
+                else replace(query, buyer_id=actor.id)
+            )
+        case Role.SELLER:
+            if query.seller_id not in (None, actor.id):
+                return None
+            return replace(query, seller_id=actor.id)
+        case Role.CARRIER:
+            raise Forbidden(f"a carrier may not list {listing}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +50,7 @@ class OrderQuery:
     placed_before: datetime | None = None
 
     def scoped_to(self, actor: Actor) -> OrderQuery | None:
-        """Narrow the query to what the actor may see; None when it can match nothing."""
-        match actor.role:
-            case Role.OPERATOR:
-                return self
-            case Role.BUYER:
-                if self.buyer_id not in (None, actor.id):
-                    return None
-                return replace(self, buyer_id=actor.id)
-            case Role.SELLER:
-                if self.seller_id not in (None, actor.id):
-                    return None
-                return replace(self, seller_id=actor.id)
-            case Role.CARRIER:
-                raise Forbidden("a carrier may not list orders")
+        return scoped_to_party(self, actor, "orders")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,20 +97,7 @@ class ReturnQuery:
     seller_id: str | None = None
 
     def scoped_to(self, actor: Actor) -> ReturnQuery | None:
-        """Narrow the query to what the actor may see; None when it can match nothing."""
-        match actor.role:
-            case Role.OPERATOR:
-                return self
-            case Role.BUYER:
-                if self.buyer_id not in (None, actor.id):
-                    return None
-                return replace(self, buyer_id=actor.id)
-            case Role.SELLER:
-                if self.seller_id not in (None, actor.id):
-                    return None
-                return replace(self, seller_id=actor.id)
-            case Role.CARRIER:
-                raise Forbidden("a carrier may not list returns")
+        return scoped_to_party(self, actor, "returns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,24 +137,7 @@ class ClaimQuery:
     seller_id: str | None = None
 
     def scoped_to(self, actor: Actor) -> ClaimQuery | None:
-        """Operators see the whole queue; buyers and sellers their own claims."""
-        match actor.role:
-            case Role.OPERATOR:
-                return self
-            case Role.BUYER:
-                return (
-                    None
-                    if self.buyer_id not in (None, actor.id)
-                    else replace(self, buyer_id=actor.id)
-                )
-            case Role.SELLER:
-                return (
-                    None
-                    if self.seller_id not in (None, actor.id)
-                    else replace(self, seller_id=actor.id)
-                )
-            case Role.CARRIER:
-                raise Forbidden("a carrier may not list claims")
+        return scoped_to_party(self, actor, "claims")
 
 
 class ClaimRepository(Protocol):
