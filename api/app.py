@@ -37,13 +37,9 @@ from domain.identity import Actor, Role
 from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
 from domain.return_use_cases import ReturnUseCases
-from storage.claims import MongoClaimRepository
 from storage.database import open_database
-from storage.event_log import MongoEventLog
 from storage.ids import new_id
-from storage.messages import MongoMessageRepository
-from storage.orders import MongoOrderRepository
-from storage.returns import MongoReturnRepository
+from storage.repositories import Repositories
 
 log = logging.getLogger("orderwire")
 
@@ -161,23 +157,20 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         async with open_database(
             settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
         ) as database:
-            events = MongoEventLog(database.db["events"])
-            repository = MongoOrderRepository(database, events)
+            repos = Repositories.on(database)
+            orders = repos.orders
             live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
             await live.start()
             try:
                 if demo:
-                    created = await seed_demo(repository, events, new_id, live, now=clock())
+                    created = await seed_demo(orders, repos.events, new_id, live, now=clock())
                     log.info("demo data: %s", f"{created} orders created" if created else "present")
-                services.orders = OrderUseCases(repository, events, new_id, clock, live)
-                returns = MongoReturnRepository(database, repository)
-                services.returns = ReturnUseCases(returns, repository, new_id, clock, live)
-                messages = MongoMessageRepository(database, repository)
+                services.orders = OrderUseCases(orders, repos.events, new_id, clock, live)
+                services.returns = ReturnUseCases(repos.returns, orders, new_id, clock, live)
                 services.conversation = ConversationUseCases(
-                    messages, repository, new_id, clock, live
+                    repos.messages, orders, new_id, clock, live
                 )
-                claims = MongoClaimRepository(database, repository)
-                services.claims = ClaimUseCases(claims, repository, new_id, clock, live)
+                services.claims = ClaimUseCases(repos.claims, orders, new_id, clock, live)
                 services.live = live
                 sweeper = asyncio.create_task(
                     sweep_silent_claims(services.claims, settings.claim_sweep_seconds),

@@ -90,20 +90,18 @@ async def _seed(settings: Settings) -> int:
     from api.demo import seed_demo
     from api.live import LiveHub
     from storage.database import open_database
-    from storage.event_log import MongoEventLog
     from storage.ids import new_id
-    from storage.orders import MongoOrderRepository
+    from storage.repositories import Repositories
 
     async with open_database(
         settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
     ) as database:
-        events = MongoEventLog(database.db["events"])
-        orders = MongoOrderRepository(database, events)
+        repos = Repositories.on(database)
         # Running servers on the same broadcast channel see the demo orders arrive.
         live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
         await live.start()
         try:
-            return await seed_demo(orders, events, new_id, live, now=system_now())
+            return await seed_demo(repos.orders, repos.events, new_id, live, now=system_now())
         finally:
             await live.stop()
 
