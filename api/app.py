@@ -163,7 +163,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             await live.start()
             try:
                 if demo:
-                    created = await seed_demo(orders, repos.events, new_id, live, now=clock())
+                    created = await seed_demo(repos, new_id, live, now=clock())
                     log.info("demo data: %s", f"{created} orders created" if created else "present")
                 services.orders = OrderUseCases(orders, repos.events, new_id, clock, live)
                 services.returns = ReturnUseCases(repos.returns, orders, new_id, clock, live)

@@ -101,7 +101,7 @@ async def _seed(settings: Settings) -> int:
         live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
         await live.start()
         try:
-            return await seed_demo(repos.orders, repos.events, new_id, live, now=system_now())
+            return await seed_demo(repos, new_id, live, now=system_now())
         finally:
             await live.stop()
 

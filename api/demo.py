@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from api.clock import ManualClock
+from domain.conversation_use_cases import ConversationUseCases
 from domain.identity import Actor, Role
 from domain.money import Money
 from domain.order import LineItem, Order
@@ -15,7 +16,9 @@ from domain.order_use_cases import (
     PlaceOrder,
     RecordTrackingEvent,
 )
-from domain.ports import EventLog, EventPublisher, IdGenerator, OrderQuery, OrderRepository
+from domain.ports import EventPublisher, IdGenerator, OrderQuery
+from domain.return_use_cases import RequestReturn, ReturnUseCases
+from domain.returns import ReturnReason
 from domain.shipping import (
     Address,
     DeliveryOption,
@@ -26,6 +29,7 @@ from domain.shipping import (
     ShippingSpeed,
     TrackingTag,
 )
+from storage.repositories import Repositories
 
 BUYERS = (Actor("buyer-ana", Role.BUYER), Actor("buyer-ben", Role.BUYER))
 SELLERS = (Actor("seller-acme", Role.SELLER), Actor("seller-bolt", Role.SELLER))
@@ -97,19 +101,17 @@ def _items(*rows: tuple[str, str, int, int]) -> list[LineItem]:
 
 
 async def seed_demo(
-    orders: OrderRepository,
-    log: EventLog,
-    ids: IdGenerator,
-    publisher: EventPublisher,
-    *,
-    now: datetime,
+    repos: Repositories, ids: IdGenerator, publisher: EventPublisher, *, now: datetime
 ) -> int:
     """Create the demo orders unless orders exist already; returns how many were created."""
+    orders = repos.orders
     existing = await orders.page(OrderQuery(), first=1, after=None)
     if existing.orders:
         return 0
     clock = ManualClock(now - timedelta(days=7))
-    demo = _Demo(OrderUseCases(orders, log, ids, clock, publisher), clock)
+    demo = _Demo(OrderUseCases(orders, repos.events, ids, clock, publisher), clock)
+    talk = ConversationUseCases(repos.messages, orders, ids, clock, publisher)
+    returns = ReturnUseCases(repos.returns, orders, ids, clock, publisher)
     ana, ben = BUYERS
     acme, bolt = SELLERS
     mug = ("MUG-01", "Stoneware mug", 2, 1299)
@@ -147,6 +149,14 @@ async def seed_demo(
     order, tracking = await demo.ship(order, bolt)
     await demo.scan(tracking, TrackingTag.OUT_FOR_DELIVERY, LOCAL)
     await demo.scan(tracking, TrackingTag.DELIVERED, LOCAL)  # DELIVERED
+    # ... and the buyer sends one pack back, after a word with the seller.
+    clock.advance(timedelta(hours=2))
+    await talk.send_message(ben, order.id, "One pack is the wrong size. Can I return it?", [])
+    clock.advance(timedelta(minutes=30))
+    await talk.send_message(bolt, order.id, "Of course, please start a return on the order.", [])
+    await returns.request_return(
+        ben, RequestReturn(order.id, [ShippedItem("SOCK-3", 1)], ReturnReason.WRONG_ITEM)
+    )
 
     order = await demo.place(ana, bolt, _items(socks, lamp))
     created += 1

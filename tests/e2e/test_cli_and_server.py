@@ -100,6 +100,22 @@ def test_demo_data_has_an_order_in_every_status(server: tuple[str, Path]) -> Non
     assert mine
     assert {n["buyerId"] for n in mine} == {"buyer-ana"}
 
+    extras = httpx.post(
+        f"{base}/graphql",
+        json={"query": "{ returns { nodes { status reason orderId } } }"},
+        headers={"Authorization": f"Bearer {_token(data_dir, 'seller-bolt', 'SELLER')}"},
+    ).json()["data"]["returns"]["nodes"]
+    assert [(r["status"], r["reason"]) for r in extras] == [("AUTHORIZED", "WRONG_ITEM")]
+    thread = httpx.post(
+        f"{base}/graphql",
+        json={
+            "query": "query($id: ID!) { thread(orderId: $id) { nodes { senderRole } } }",
+            "variables": {"id": extras[0]["orderId"]},
+        },
+        headers={"Authorization": f"Bearer {_token(data_dir, 'buyer-ben', 'BUYER')}"},
+    ).json()["data"]["thread"]["nodes"]
+    assert [m["senderRole"] for m in thread] == ["BUYER", "SELLER"]
+
 
 def test_token_command_mints_a_verifiable_token(tmp_path: Path) -> None:
     claims = jwt.decode(_token(tmp_path, "seller-acme", "seller"), SECRET, algorithms=["HS256"])
