@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -27,8 +27,9 @@ from api.auth import actor_from_header
 from api.clock import system_now
 from api.context import Context
 from api.demo import seed_demo
+from api.limits import Limits
 from api.live import LiveHub
-from api.schema import schema
+from api.schema import build_schema
 from api.settings import Settings
 from domain.claim_use_cases import ClaimUseCases
 from domain.conversation_use_cases import ConversationUseCases
@@ -83,23 +84,46 @@ class Services:
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI app, with the caller proven from the bearer token before execution."""
 
-    def __init__(self, services: Services, secret: str) -> None:
-        super().__init__(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
+    def __init__(self, services: Services, settings: Settings) -> None:
+        super().__init__(
+            build_schema(
+                Limits(
+                    max_depth=settings.max_depth,
+                    max_aliases=settings.max_aliases,
+                    max_tokens=settings.max_tokens,
+                    max_cost=settings.max_query_cost,
+                ),
+                introspection=settings.introspection_enabled,
+            ),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        )
         self.services = services
-        self.secret = secret
+        self.secret = settings.signing_secret()
+        self.max_body = settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope)
-            try:
-                actor = actor_from_header(request.headers.get("authorization"), self.secret)
-            except Unauthenticated as error:
-                extensions = {"code": "UNAUTHENTICATED"}
-                body = {"errors": [{"message": error.message, "extensions": extensions}]}
-                await JSONResponse(body, status_code=401)(scope, receive, send)
-                return
-            scope.setdefault("state", {})["actor"] = actor
-        await super().__call__(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            await _too_large(self.max_body)(scope, receive, send)
+            return
+        try:
+            actor = actor_from_header(request.headers.get("authorization"), self.secret)
+        except Unauthenticated as error:
+            extensions = {"code": "UNAUTHENTICATED"}
+            body = {"errors": [{"message": error.message, "extensions": extensions}]}
+            await JSONResponse(body, status_code=401)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["actor"] = actor
+        try:
+            await super().__call__(scope, _limited(receive, self.max_body), send)
+        except BodyTooLarge:
+            # Strawberry reads the whole body before it answers, so nothing was sent yet.
+            await _too_large(self.max_body)(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -130,6 +154,34 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 MARKETPLACE = Actor("marketplace", Role.OPERATOR)
 
 
+class BodyTooLarge(Exception):
+    """A request body without Content-Length grew past the limit while being read."""
+
+
+def _too_large(limit: int) -> JSONResponse:
+    message = f"request body larger than {limit} bytes"
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
+        status_code=413,
+    )
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """Count the body as it arrives; a chunked body cannot slip past the limit."""
+    received = 0
+
+    async def counted() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge
+        return message
+
+    return counted
+
+
 async def sweep_silent_claims(claims: ClaimUseCases, every: float) -> None:
     """Move claims whose seller let the 48 hours pass to review, on a timer."""
     while True:
@@ -146,7 +198,7 @@ async def sweep_silent_claims(claims: ClaimUseCases, every: float) -> None:
 def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = False) -> Starlette:
     """Build the app; its lifespan opens the database (starting the embedded one if needed)."""
     services = Services()
-    endpoint = GraphQLEndpoint(services, settings.signing_secret())
+    endpoint = GraphQLEndpoint(services, settings)
 
     async def health(_: Request) -> JSONResponse:
         subscribers = services.live.subscriber_count if services.live else 0

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
 from api.claims_api import ClaimMutations, ClaimQueries
 from api.conversation_api import ConversationMutations, ConversationQueries
 from api.errors import MaskInternalErrors, is_unexpected
+from api.limits import Limits, query_cost_extension
 from api.mutations import OrderMutations
 from api.queries import OrderQueries
 from api.returns_api import ReturnMutations, ReturnQueries
@@ -40,17 +50,23 @@ class OrderwireSchema(strawberry.Schema):
                 log.debug("client error: %s", error.message)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(limits: Limits | None = None, *, introspection: bool = True) -> strawberry.Schema:
+    """The schema with its request limits; introspection can be switched off (production)."""
+    limits = limits or Limits()
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        MaskInternalErrors,
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        # Parsing and validating a document costs more than running a small query; cache both.
+        lambda: ParserCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: ValidationCache(maxsize=512),
+        query_cost_extension(limits.max_cost),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return OrderwireSchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        extensions=[
-            MaskInternalErrors,
-            # Parsing and validating a document costs more than running a small query; cache both.
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
-        ],
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
 
 

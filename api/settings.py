@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, validation_alias="ORDERWIRE_PORT")
     log_level: str = Field(default="INFO", validation_alias="ORDERWIRE_LOG_LEVEL")
     live_buffer: int = Field(default=1000, ge=1, validation_alias="ORDERWIRE_LIVE_BUFFER")
+    env: str = Field(default="development", validation_alias="ORDERWIRE_ENV")
+    introspection: bool | None = Field(default=None, validation_alias="ORDERWIRE_INTROSPECTION")
+    graphiql: bool | None = Field(default=None, validation_alias="ORDERWIRE_GRAPHIQL")
+    max_depth: int = Field(default=15, ge=1, validation_alias="ORDERWIRE_MAX_DEPTH")
+    max_aliases: int = Field(default=100, ge=0, validation_alias="ORDERWIRE_MAX_ALIASES")
+    max_tokens: int = Field(default=15_000, ge=1, validation_alias="ORDERWIRE_MAX_TOKENS")
+    max_query_cost: int = Field(default=10_000, ge=1, validation_alias="ORDERWIRE_MAX_QUERY_COST")
+    max_body_bytes: int = Field(
+        default=2_000_000, ge=1, validation_alias="ORDERWIRE_MAX_BODY_BYTES"
+    )
     claim_sweep_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_CLAIM_SWEEP_SECONDS"
     )
@@ -32,6 +42,19 @@ class Settings(BaseSettings):
         if value is not None and len(value.encode()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 bytes for HS256")
         return value
+
+    @property
+    def production(self) -> bool:
+        return self.env.lower() == "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """On, unless switched off or running with ORDERWIRE_ENV=production."""
+        return self.introspection if self.introspection is not None else not self.production
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.production
 
     @property
     def embedded_data_dir(self) -> Path | None:

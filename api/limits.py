@@ -1,0 +1,131 @@
+"""Limits on what one GraphQL request may ask for: depth, aliases, tokens, and a static cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    value_from_ast,
+)
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_depth: int = 15
+    max_aliases: int = 100
+    max_tokens: int = 15_000
+    max_cost: int = 10_000
+
+
+def query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+) -> int:
+    """Objects count 1 each; a list field with `first` counts its selection `first` times."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = next(
+        (
+            o
+            for o in operations
+            if operation_name is None or (o.name and o.name.value == operation_name)
+        ),
+        None,
+    )
+    if chosen is None:
+        return 0
+    root = schema.get_root_type(chosen.operation)
+    if root is None:
+        return 0
+
+    def cost(
+        selection_set: SelectionSetNode, parent: GraphQLNamedType, seen: frozenset[str]
+    ) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += field_cost(selection, parent, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                on = selection.type_condition
+                target = schema.get_type(on.name.value) if on else parent
+                total += cost(selection.selection_set, target or parent, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is None or name in seen:  # validation reports both
+                    continue
+                target = schema.get_type(fragment.type_condition.name.value) or parent
+                total += cost(fragment.selection_set, target, seen | {name})
+        return total
+
+    def field_cost(node: FieldNode, parent: GraphQLNamedType, seen: frozenset[str]) -> int:
+        if node.selection_set is None or not isinstance(parent, GraphQLObjectType):
+            return 0
+        definition = parent.fields.get(node.name.value)
+        if definition is None:
+            return 0
+        child = cost(node.selection_set, get_named_type(definition.type), seen)
+        first_arg = definition.args.get("first")
+        if first_arg is None:
+            return 1 + child
+        given = next((a.value for a in node.arguments or () if a.name.value == "first"), None)
+        if isinstance(given, VariableNode):
+            first = (variables or {}).get(given.name.value, first_arg.default_value)
+        elif given is not None:
+            first = value_from_ast(given, first_arg.type)
+        else:
+            first = first_arg.default_value
+        pages = first if isinstance(first, int) and first > 0 else 1
+        # A connection object, plus each of its `first` nodes and what they select.
+        return 1 + pages * max(child, 1)
+
+    return cost(chosen.selection_set, root, frozenset())
+
+
+def query_cost_extension(max_cost: int) -> Callable[[], SchemaExtension]:
+    class QueryCost(SchemaExtension):
+        """Refuse a request whose static cost exceeds the maximum before running it."""
+
+        requested = 0
+
+        def on_execute(self) -> Iterator[None]:
+            ctx = self.execution_context
+            if ctx.graphql_document is not None:
+                schema = ctx.schema._schema
+                self.requested = query_cost(
+                    schema, ctx.graphql_document, ctx.variables, ctx.operation_name
+                )
+                if self.requested > max_cost:
+                    error = GraphQLError(
+                        f"query cost {self.requested} exceeds the maximum of {max_cost}; "
+                        "ask for fewer objects (smaller `first`, fewer nested lists)",
+                        extensions={"code": "QUERY_TOO_COSTLY"},
+                    )
+                    ctx.result = ExecutionResult(data=None, errors=[error])
+            yield
+
+        def get_results(self) -> dict[str, Any]:
+            return {"cost": {"requestedQueryCost": self.requested, "maximumAvailable": max_cost}}
+
+    return QueryCost
