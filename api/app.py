@@ -29,6 +29,7 @@ from api.context import Context
 from api.demo import seed_demo
 from api.limits import Limits
 from api.live import LiveHub
+from api.ratelimit import MemoryBuckets, RedisBuckets
 from api.schema import build_schema
 from api.settings import Settings
 from domain.claim_use_cases import ClaimUseCases
@@ -85,6 +86,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI app, with the caller proven from the bearer token before execution."""
 
     def __init__(self, services: Services, settings: Settings) -> None:
+        self.buckets = rate_buckets(settings)
         super().__init__(
             build_schema(
                 Limits(
@@ -94,6 +96,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     max_cost=settings.max_query_cost,
                 ),
                 introspection=settings.introspection_enabled,
+                buckets=self.buckets,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -152,6 +155,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
 
 MARKETPLACE = Actor("marketplace", Role.OPERATOR)
+
+
+def rate_buckets(settings: Settings) -> MemoryBuckets | RedisBuckets:
+    """Shared through Redis when live updates go through Redis (several instances), else local."""
+    size, rate = settings.rate_bucket_size, settings.rate_points_per_second
+    if settings.broadcast_url.startswith(("redis://", "rediss://")):
+        return RedisBuckets(settings.broadcast_url, size, rate)
+    return MemoryBuckets(size, rate)
 
 
 class BodyTooLarge(Exception):
@@ -239,6 +250,8 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 services.orders = services.returns = services.conversation = None
                 services.claims = services.live = None
                 await live.stop()
+                if isinstance(endpoint.buckets, RedisBuckets):
+                    await endpoint.buckets.close()
 
     return Starlette(
         routes=[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
+
+from api.ratelimit import Buckets, Throttle
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +105,16 @@ def query_cost(
     return cost(chosen.selection_set, root, frozenset())
 
 
-def query_cost_extension(max_cost: int) -> Callable[[], SchemaExtension]:
+def query_cost_extension(
+    max_cost: int, buckets: Buckets | None = None
+) -> Callable[[], SchemaExtension]:
     class QueryCost(SchemaExtension):
-        """Refuse a request whose static cost exceeds the maximum before running it."""
+        """Refuse a request whose static cost exceeds the maximum, or the caller's bucket."""
 
         requested = 0
+        throttle: Throttle | None = None
 
-        def on_execute(self) -> Iterator[None]:
+        async def on_execute(self) -> AsyncIterator[None]:
             ctx = self.execution_context
             if ctx.graphql_document is not None:
                 schema = ctx.schema._schema
@@ -123,9 +128,38 @@ def query_cost_extension(max_cost: int) -> Callable[[], SchemaExtension]:
                         extensions={"code": "QUERY_TOO_COSTLY"},
                     )
                     ctx.result = ExecutionResult(data=None, errors=[error])
+                elif buckets is not None:
+                    self.throttle = await buckets.take(_identity(ctx.context), self.requested)
+                    if not self.throttle.allowed:
+                        wait = round(self.throttle.retry_after, 3)
+                        error = GraphQLError(
+                            f"throttled: this request fits in your rate limit in {wait} s",
+                            extensions={"code": "THROTTLED", "retryAfterSeconds": wait},
+                        )
+                        ctx.result = ExecutionResult(data=None, errors=[error])
             yield
 
         def get_results(self) -> dict[str, Any]:
-            return {"cost": {"requestedQueryCost": self.requested, "maximumAvailable": max_cost}}
+            cost: dict[str, Any] = {
+                "requestedQueryCost": self.requested,
+                "maximumAvailable": max_cost,
+            }
+            if self.throttle is not None and buckets is not None:
+                cost["throttleStatus"] = {
+                    "maximumAvailable": buckets.capacity,
+                    "currentlyAvailable": round(self.throttle.available, 3),
+                    "restoreRate": buckets.rate,
+                }
+            return {"cost": cost}
 
     return QueryCost
+
+
+def _identity(context: Any) -> str:
+    """Whose bucket a request drains: the signed-in caller, else the client address."""
+    actor = getattr(context, "actor", None)
+    if actor is not None:
+        return f"{actor.role.value}:{actor.id}"
+    request = getattr(context, "request", None)
+    client = getattr(request, "client", None)
+    return f"anonymous:{client.host if client else 'unknown'}"

@@ -24,6 +24,7 @@ from api.errors import MaskInternalErrors, is_unexpected
 from api.limits import Limits, query_cost_extension
 from api.mutations import OrderMutations
 from api.queries import OrderQueries
+from api.ratelimit import Buckets
 from api.returns_api import ReturnMutations, ReturnQueries
 from api.subscriptions import Subscription
 
@@ -50,7 +51,9 @@ class OrderwireSchema(strawberry.Schema):
                 log.debug("client error: %s", error.message)
 
 
-def build_schema(limits: Limits | None = None, *, introspection: bool = True) -> strawberry.Schema:
+def build_schema(
+    limits: Limits | None = None, *, introspection: bool = True, buckets: Buckets | None = None
+) -> strawberry.Schema:
     """The schema with its request limits; introspection can be switched off (production)."""
     limits = limits or Limits()
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
@@ -61,7 +64,7 @@ def build_schema(limits: Limits | None = None, *, introspection: bool = True) ->
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: ValidationCache(maxsize=512),
-        query_cost_extension(limits.max_cost),
+        query_cost_extension(limits.max_cost, buckets),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=2_000_000, ge=1, validation_alias="ORDERWIRE_MAX_BODY_BYTES"
     )
+    rate_points_per_second: float = Field(
+        default=500.0, gt=0, validation_alias="ORDERWIRE_RATE_POINTS_PER_SECOND"
+    )
+    rate_bucket_size: int = Field(
+        default=10_000, ge=1, validation_alias="ORDERWIRE_RATE_BUCKET_SIZE"
+    )
     claim_sweep_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_CLAIM_SWEEP_SECONDS"
     )

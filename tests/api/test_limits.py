@@ -83,7 +83,8 @@ async def test_cost_is_reported_and_capped(api: Api) -> None:
     cheap = await api.gql(
         "query($n: Int!) { orders(first: $n) { nodes { id } } }", {"n": 99}, as_=OPERATOR
     )
-    assert cheap["extensions"]["cost"] == {"requestedQueryCost": 100, "maximumAvailable": 100}
+    cost = cheap["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["maximumAvailable"]) == (100, 100)
     dear = await api.gql(
         "query($n: Int!) { orders(first: $n) { nodes { id } } }", {"n": 100}, as_=OPERATOR
     )

@@ -145,3 +145,23 @@ def _cursor_after(order_id: str, sequence: int) -> str:
     from api.streams import StreamCursor, encode_stream_cursor
 
     return encode_stream_cursor(StreamCursor(datetime.now(UTC), {order_id: sequence}))
+
+
+async def test_the_rate_limit_is_shared_by_every_instance_through_redis(
+    redis_server: RedisProcess, settings: Settings, clock: ManualClock
+) -> None:
+    await redis_server.start()
+    shared = settings.model_copy(
+        update={
+            "broadcast_url": redis_server.url,
+            "rate_bucket_size": 30,
+            "rate_points_per_second": 1,
+        }
+    )
+    page = "{ orders(first: 10) { nodes { id } } }"  # 11 points
+    async with serving(shared, clock) as first, serving(shared, clock) as second:
+        assert "errors" not in await first.api.gql(page, as_=OPERATOR)
+        assert "errors" not in await second.api.gql(page, as_=OPERATOR)
+        throttled = await first.api.gql(page, as_=OPERATOR)
+        assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"
+        assert throttled["errors"][0]["extensions"]["retryAfterSeconds"] > 1
