@@ -6,9 +6,11 @@ import asyncio
 import logging
 import re
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, cast
 
 from starlette.applications import Starlette
@@ -100,12 +102,25 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
         )
+        self.max_connections = settings.ws_max_connections
+        self.sockets: Counter[str] = Counter()  # open, signed-in sockets per caller
         self.services = services
         self.secret = settings.signing_secret()
         self.max_body = settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                if caller := scope.get("state", {}).get("socket_of"):
+                    self.sockets[caller] -= 1
+                    if self.sockets[caller] <= 0:
+                        del self.sockets[caller]
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -150,6 +165,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": error.message}) from error
         if actor is None:
             raise ConnectionRejectionError({"message": 'send {"authorization": "Bearer <token>"}'})
+        caller = f"{actor.role.value}:{actor.id}"
+        if self.sockets[caller] >= self.max_connections:
+            raise ConnectionRejectionError({"message": f"at most {self.max_connections} sockets"})
+        self.sockets[caller] += 1
+        context.request.scope.setdefault("state", {})["socket_of"] = caller
         context.actor = actor
         return cast(UnsetType, UNSET)
 

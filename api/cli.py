@@ -77,6 +77,7 @@ def serve(
         typer.echo(f"GraphiQL: http://{bind_host}:{bind_port}/graphql")
         uvicorn.run(
             create_app(settings, demo=demo),
+            ws_max_size=settings.ws_max_message_bytes,
             host=bind_host,
             port=bind_port,
             log_level=settings.log_level.lower(),

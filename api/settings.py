@@ -38,6 +38,18 @@ class Settings(BaseSettings):
     rate_bucket_size: int = Field(
         default=10_000, ge=1, validation_alias="ORDERWIRE_RATE_BUCKET_SIZE"
     )
+    ws_init_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="ORDERWIRE_WS_INIT_TIMEOUT"
+    )
+    ws_max_subscriptions: int = Field(
+        default=20, ge=1, validation_alias="ORDERWIRE_WS_MAX_SUBSCRIPTIONS"
+    )
+    ws_max_connections: int = Field(
+        default=10, ge=1, validation_alias="ORDERWIRE_WS_MAX_CONNECTIONS"
+    )
+    ws_max_message_bytes: int = Field(
+        default=65_536, ge=1024, validation_alias="ORDERWIRE_WS_MAX_MESSAGE_BYTES"
+    )
     claim_sweep_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_CLAIM_SWEEP_SECONDS"
     )

@@ -70,7 +70,14 @@ async def serving(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveS
     """The app under uvicorn on a free loopback port, for as long as the block runs."""
     port = free_port()
     app = create_app(settings, clock=clock)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_size=settings.ws_max_message_bytes,  # as `orderwire serve` sets it
+    )
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(30):
         while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
