@@ -34,6 +34,7 @@ from api.live import LiveHub
 from api.ratelimit import MemoryBuckets, RedisBuckets
 from api.schema import build_schema
 from api.settings import Settings
+from api.webhooks import carrier_webhook
 from domain.claim_use_cases import ClaimUseCases
 from domain.conversation_use_cases import ConversationUseCases
 from domain.errors import Unauthenticated
@@ -44,6 +45,7 @@ from domain.return_use_cases import ReturnUseCases
 from storage.database import open_database
 from storage.ids import new_id
 from storage.repositories import Repositories
+from storage.webhooks import WebhookReceipts
 
 log = logging.getLogger("orderwire")
 
@@ -55,10 +57,21 @@ class Services:
     """What the lifespan opens and every request uses."""
 
     orders: OrderUseCases | None = None
+    receipts: WebhookReceipts | None = None
     returns: ReturnUseCases | None = None
     conversation: ConversationUseCases | None = None
     claims: ClaimUseCases | None = None
     live: LiveHub | None = None
+
+    def require_orders(self) -> OrderUseCases:
+        if self.orders is None:
+            raise RuntimeError("the application has not started; run it with its lifespan")
+        return self.orders
+
+    def require_receipts(self) -> WebhookReceipts:
+        if self.receipts is None:
+            raise RuntimeError("the application has not started; run it with its lifespan")
+        return self.receipts
 
     def context(
         self, request: Request | WebSocket, response: Response | WebSocket, request_id: str
@@ -249,6 +262,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                     created = await seed_demo(repos, new_id, live, now=clock())
                     log.info("demo data: %s", f"{created} orders created" if created else "present")
                 services.orders = OrderUseCases(orders, repos.events, new_id, clock, live)
+                services.receipts = WebhookReceipts(database)
                 services.returns = ReturnUseCases(repos.returns, orders, new_id, clock, live)
                 services.conversation = ConversationUseCases(
                     repos.messages, orders, new_id, clock, live
@@ -277,6 +291,13 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         routes=[
             Route("/health", health),
             Route("/graphiql/{name}", graphiql.asset),
+            Route(
+                "/webhooks/carriers/{carrier}",
+                carrier_webhook(
+                    settings.carrier_secrets, services.require_orders, services.require_receipts
+                ),
+                methods=["POST"],
+            ),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
         ],

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     ws_max_message_bytes: int = Field(
         default=65_536, ge=1024, validation_alias="ORDERWIRE_WS_MAX_MESSAGE_BYTES"
     )
+    carrier_secrets: dict[str, str] = Field(
+        default_factory=dict, validation_alias="ORDERWIRE_CARRIER_SECRETS"
+    )  # JSON: {"UPS": "secret", ...}
     claim_sweep_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_CLAIM_SWEEP_SECONDS"
     )

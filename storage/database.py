@@ -41,6 +41,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "seller_ledger": [
         IndexModel([("seller_id", ASCENDING), ("at", ASCENDING)]),
     ],
+    "webhook_receipts": [
+        # Twice the replay window: older deliveries are refused as stale anyway.
+        IndexModel([("at", ASCENDING)], expireAfterSeconds=600),
+    ],
     "events": [
         IndexModel([("aggregate_id", ASCENDING), ("sequence", ASCENDING)], unique=True),
         IndexModel([("buyer_id", ASCENDING), ("occurred_at", ASCENDING)]),

@@ -1,0 +1,86 @@
+"""Signed carrier webhooks: a good one moves the order; replayed, stale or badly signed ones do not."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.settings import Settings
+from api.webhooks import sign
+from tests.api.conftest import Api
+
+SECRETS = {"UPS": "ups-webhook-secret", "DHL": "dhl-webhook-secret"}
+
+
+@pytest.fixture
+def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
+    return Settings(
+        mongodb_uri=mongo_uri,
+        mongodb_db=db_name,
+        data_dir=tmp_path,
+        jwt_secret="test-secret-of-at-least-thirty-two-bytes",
+        carrier_secrets=SECRETS,
+    )
+
+
+async def _shipped(api: Api) -> dict[str, Any]:
+    order = await api.place()
+    await api.verify(order["id"])
+    return await api.ship(order["id"], tracking="1ZHOOK")
+
+
+def _body(api: Api, tag: str = "IN_TRANSIT", tracking: str = "1ZHOOK") -> bytes:
+    scan = {
+        "trackingId": tracking,
+        "tag": tag,
+        "location": {"city": "Louisville", "countryCode": "US", "region": "KY"},
+        "occurredAt": api.clock().isoformat(),
+    }
+    return json.dumps(scan).encode()
+
+
+async def _post(
+    api: Api, carrier: str, body: bytes, *, secret: str | None = None, age: int = 0
+) -> tuple[int, dict[str, Any]]:
+    timestamp = str(int(time.time()) - age)
+    signature = sign(secret or SECRETS.get(carrier.upper(), "nope"), timestamp, body)
+    response = await api.http.post(
+        f"/webhooks/carriers/{carrier}",
+        content=body,
+        headers={"X-Orderwire-Timestamp": timestamp, "X-Orderwire-Signature": signature},
+    )
+    return response.status_code, response.json()
+
+
+async def test_a_signed_scan_moves_the_order_once(api: Api) -> None:
+    order = await _shipped(api)
+    body = _body(api)
+    status, answer = await _post(api, "ups", body)
+    assert (status, answer) == (202, {"orderId": order["id"], "status": "IN_TRANSIT"})
+    timeline = await api.timeline(order["id"])
+    assert timeline[-1]["trackingTag"] == "IN_TRANSIT"
+    assert timeline[-1]["actorRole"] == "CARRIER"
+
+    replay_status, replay = await _post(api, "ups", body)  # same second, same signature
+    assert (replay_status, replay["error"]["code"]) == (409, "REPLAYED")
+    assert len(await api.timeline(order["id"])) == len(timeline)
+
+
+async def test_stale_badly_signed_or_unknown_deliveries_are_refused(api: Api) -> None:
+    order = await _shipped(api)
+    before = await api.read(order["id"])
+    body = _body(api, tag="DELIVERED")
+    assert (await _post(api, "UPS", body, age=301))[0] == 401
+    assert (await _post(api, "UPS", body, secret="guessed"))[0] == 401
+    assert (await _post(api, "FEDEX", body, secret="anything"))[0] == 401
+    wrong_carrier = await _post(api, "DHL", body)
+    assert (wrong_carrier[0], wrong_carrier[1]["error"]["code"]) == (404, "NOT_FOUND")
+    unreadable = await _post(api, "UPS", b'{"trackingId": "1ZHOOK", "tag": "TELEPORTED"}')
+    assert (unreadable[0], unreadable[1]["error"]["code"]) == (422, "VALIDATION")
+    assert await api.read(order["id"]) == before
+    within = await _post(api, "UPS", body, age=299)
+    assert within == (202, {"orderId": order["id"], "status": "DELIVERED"})
