@@ -43,6 +43,7 @@ from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
 from domain.return_use_cases import ReturnUseCases
 from storage.database import open_database
+from storage.idempotency import IdempotencyKeys
 from storage.ids import new_id
 from storage.repositories import Repositories
 from storage.webhooks import WebhookReceipts
@@ -58,6 +59,7 @@ class Services:
 
     orders: OrderUseCases | None = None
     receipts: WebhookReceipts | None = None
+    idempotency: IdempotencyKeys | None = None
     returns: ReturnUseCases | None = None
     conversation: ConversationUseCases | None = None
     claims: ClaimUseCases | None = None
@@ -81,6 +83,7 @@ class Services:
             or self.returns is None
             or self.conversation is None
             or self.claims is None
+            or self.idempotency is None
             or self.live is None
         ):
             raise RuntimeError("the application has not started; run it with its lifespan")
@@ -90,6 +93,7 @@ class Services:
             returns=self.returns,
             conversation=self.conversation,
             claims=self.claims,
+            idempotency=self.idempotency,
             live=self.live,
             request_id=request_id,
             request=request,
@@ -263,6 +267,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                     log.info("demo data: %s", f"{created} orders created" if created else "present")
                 services.orders = OrderUseCases(orders, repos.events, new_id, clock, live)
                 services.receipts = WebhookReceipts(database)
+                services.idempotency = IdempotencyKeys(database)
                 services.returns = ReturnUseCases(repos.returns, orders, new_id, clock, live)
                 services.conversation = ConversationUseCases(
                     repos.messages, orders, new_id, clock, live

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from api.errors import UserError, graphql_error
+from api.idempotency import once
 from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
 from api.permissions import IsAuthenticated
 from api.types import ClaimType
@@ -41,6 +42,10 @@ class DecideClaimInput:
     claim_id: strawberry.ID
     decision: ClaimDecision
     note: str
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Or the Idempotency-Key header: a repeat returns the first decision.",
+    )
 
 
 @strawberry.input
@@ -163,10 +168,24 @@ class ClaimMutations:
         self, info: Info[Context, None], input: DecideClaimInput
     ) -> ClaimPayload:
         uc = info.context.claims
-        return await _attempt(
+
+        async def replay(claim_id: str) -> ClaimPayload:
+            return await _attempt(info, "decideClaim", lambda a: uc.get_claim(a, claim_id))
+
+        request = (input.claim_id, input.decision, input.note)
+        return await once(
             info,
             "decideClaim",
-            lambda a: uc.decide(a, str(input.claim_id), input.decision, input.note),
+            input.idempotency_key,
+            request,
+            run=lambda: _attempt(
+                info,
+                "decideClaim",
+                lambda a: uc.decide(a, str(input.claim_id), input.decision, input.note),
+            ),
+            replay=replay,
+            result_id=lambda p: None if p.claim is None else str(p.claim.id),
+            refuse=lambda e: ClaimPayload(claim=None, errors=[UserError.from_domain(e)]),
         )
 
     @strawberry.mutation(

@@ -18,6 +18,7 @@ from domain.identity import Actor
 from domain.order_use_cases import OrderUseCases
 from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
+from storage.idempotency import IdempotencyKeys
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Context:
     returns: ReturnUseCases
     conversation: ConversationUseCases
     claims: ClaimUseCases
+    idempotency: IdempotencyKeys
     live: LiveHub
     request_id: str
     request: Any = None

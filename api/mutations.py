@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.context import Context
 from api.errors import UserError
+from api.idempotency import once
 from api.inputs import (
     ConfirmShipmentInput,
     PlaceOrderInput,
@@ -52,9 +54,34 @@ class OrderMutations:
         permission_classes=[IsAuthenticated],
         description="A buyer places an order; it waits in PENDING for payment verification.",
     )
-    async def place_order(self, info: Info[Context, None], input: PlaceOrderInput) -> OrderPayload:
+    async def place_order(
+        self,
+        info: Info[Context, None],
+        input: PlaceOrderInput,
+        idempotency_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Or the Idempotency-Key header: a repeat returns the first order."
+            ),
+        ] = None,
+    ) -> OrderPayload:
         uc = info.context.orders
-        return await _attempt(info, "placeOrder", lambda a: uc.place_order(a, input.to_domain()))
+
+        async def replay(order_id: str) -> OrderPayload:
+            return await _attempt(info, "placeOrder", lambda a: uc.get_order(a, order_id))
+
+        return await once(
+            info,
+            "placeOrder",
+            idempotency_key,
+            input,
+            run=lambda: _attempt(
+                info, "placeOrder", lambda a: uc.place_order(a, input.to_domain())
+            ),
+            replay=replay,
+            result_id=lambda p: None if p.order is None else str(p.order.id),
+            refuse=lambda e: OrderPayload(order=None, errors=[UserError.from_domain(e)]),
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

@@ -45,6 +45,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         # Twice the replay window: older deliveries are refused as stale anyway.
         IndexModel([("at", ASCENDING)], expireAfterSeconds=600),
     ],
+    "idempotency_keys": [
+        IndexModel([("at", ASCENDING)], expireAfterSeconds=24 * 3600),
+    ],
     "events": [
         IndexModel([("aggregate_id", ASCENDING), ("sequence", ASCENDING)], unique=True),
         IndexModel([("buyer_id", ASCENDING), ("occurred_at", ASCENDING)]),

@@ -21,7 +21,7 @@ def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         jwt_secret="test-secret-of-at-least-thirty-two-bytes",
         rate_bucket_size=30,
-        rate_points_per_second=100,
+        rate_points_per_second=10,
     )
 
 
@@ -29,7 +29,7 @@ async def test_throttled_when_the_bucket_is_full_and_served_after_the_wait(api: 
     first = await api.gql(PAGE, as_=OPERATOR)
     status = first["extensions"]["cost"]["throttleStatus"]
     assert status["maximumAvailable"] == 30
-    assert status["restoreRate"] == 100
+    assert status["restoreRate"] == 10
     assert status["currentlyAvailable"] <= 19.5
     await api.gql(PAGE, as_=OPERATOR)
     throttled = await api.gql(PAGE, as_=OPERATOR)
@@ -37,7 +37,7 @@ async def test_throttled_when_the_bucket_is_full_and_served_after_the_wait(api: 
     error = throttled["errors"][0]
     assert error["extensions"]["code"] == "THROTTLED"
     wait = error["extensions"]["retryAfterSeconds"]
-    assert 0 < wait <= 0.11
+    assert 0 < wait <= 0.31
 
     # Another caller has a bucket of their own.
     assert "errors" not in await api.gql(PAGE, as_=BUYER)

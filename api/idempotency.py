@@ -1,0 +1,73 @@
+"""Run a mutation once per idempotency key (header `Idempotency-Key` or argument)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from strawberry.types import Info
+
+from api.context import Context
+from domain.errors import Conflict, DomainError, IdempotencyKeyReused, ValidationFailed
+
+PayloadT = TypeVar("PayloadT")
+
+MAX_KEY = 200
+
+
+def _fingerprint(request: object) -> str:
+    """The same request gives the same digest, whatever objects carry it."""
+    plain = dataclasses.asdict(request) if dataclasses.is_dataclass(request) else request  # type: ignore[arg-type]
+    canonical = json.dumps(plain, default=str, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def once(
+    info: Info[Context, None],
+    operation: str,
+    argument: str | None,
+    request: object,
+    *,
+    run: Callable[[], Awaitable[PayloadT]],
+    replay: Callable[[str], Awaitable[PayloadT]],
+    result_id: Callable[[PayloadT], str | None],
+    refuse: Callable[[DomainError], PayloadT],
+) -> PayloadT:
+    """The first request with a key runs; a repeat gets the first result; a failure can retry."""
+    ctx = info.context
+    headers = getattr(ctx.request, "headers", {})
+    key = argument or headers.get("idempotency-key")
+    if not key:
+        return await run()
+    if len(key) > MAX_KEY:
+        return refuse(
+            ValidationFailed(f"idempotency key longer than {MAX_KEY}", field="idempotencyKey")
+        )
+    actor = ctx.require_actor()
+    scope = f"{actor.role.value}:{actor.id}:{operation}:{key}"
+    fingerprint = _fingerprint(request)
+    # Keys expire by the wall clock (a TTL index), whatever time the marketplace runs on.
+    stored = await ctx.idempotency.reserve(scope, fingerprint, datetime.now(UTC))
+    if stored is not None:
+        if stored.get("fingerprint") != fingerprint:
+            return refuse(
+                IdempotencyKeyReused("this idempotency key was used for a different request")
+            )
+        if "result_id" not in stored:
+            return refuse(Conflict("a request with this idempotency key is still running"))
+        return await replay(stored["result_id"])
+    try:
+        payload = await run()
+    except BaseException:
+        await ctx.idempotency.release(scope)
+        raise
+    done = result_id(payload)
+    if done is None:
+        await ctx.idempotency.release(scope)  # refused: the caller may fix it and retry
+    else:
+        await ctx.idempotency.complete(scope, done)
+    return payload

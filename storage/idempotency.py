@@ -1,0 +1,40 @@
+"""Idempotency keys: the first request with a key runs, repeats get its result back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from storage.codec import encode
+from storage.database import Database
+
+Document = dict[str, Any]
+
+
+class IdempotencyKeys:
+    def __init__(self, database: Database) -> None:
+        self._keys = database.db["idempotency_keys"]
+
+    async def reserve(self, scope: str, fingerprint: str, at: datetime) -> Document | None:
+        """None when this key is new (now reserved); else what is stored under it."""
+        for _ in range(3):  # a key may expire between our insert and our read
+            try:
+                await self._keys.insert_one(
+                    {"_id": scope, "fingerprint": fingerprint, "at": encode(at)}
+                )
+            except DuplicateKeyError:
+                found: Document | None = await self._keys.find_one({"_id": scope})
+                if found is not None:
+                    return found
+                continue
+            return None
+        raise RuntimeError(f"idempotency key {scope} keeps vanishing")
+
+    async def complete(self, scope: str, result_id: str) -> None:
+        await self._keys.update_one({"_id": scope}, {"$set": {"result_id": result_id}})
+
+    async def release(self, scope: str) -> None:
+        """Forget a key whose request failed, so that a retry can run."""
+        await self._keys.delete_one({"_id": scope, "result_id": {"$exists": False}})

@@ -1,0 +1,91 @@
+"""Idempotency keys on mutations that create orders or move money: a repeat gets the first result."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.api.conftest import BUYER, OPERATOR, Api, place_input
+
+PLACE = """mutation($input: PlaceOrderInput!, $key: String) {
+  placeOrder(input: $input, idempotencyKey: $key) { order { id status } errors { code message } }
+}"""
+ALL = "{ orders(first: 100) { nodes { id } } }"
+
+
+async def _place(
+    api: Api, key: str | None = None, header: str | None = None, **overrides: Any
+) -> dict[str, Any]:
+    headers = {} if header is None else {"Idempotency-Key": header}
+    response = await api.post(
+        PLACE, {"input": place_input(**overrides), "key": key}, as_=BUYER, headers=headers
+    )
+    payload: dict[str, Any] = response.json()["data"]["placeOrder"]
+    return payload
+
+
+async def _count(api: Api) -> int:
+    return len((await api.gql(ALL, as_=OPERATOR))["data"]["orders"]["nodes"])
+
+
+async def test_the_same_key_places_one_order(api: Api) -> None:
+    first = await _place(api, header="checkout-1")
+    again = await _place(api, header="checkout-1")
+    by_argument = await _place(api, key="checkout-1")
+    assert first["errors"] == []
+    assert again == first
+    assert by_argument == first
+    assert await _count(api) == 1
+    other = await _place(api, header="checkout-2")
+    assert other["order"]["id"] != first["order"]["id"]
+
+
+async def test_a_key_reused_for_another_request_is_refused(api: Api) -> None:
+    await _place(api, key="k-1")
+    changed = await _place(api, key="k-1", sellerId="seller-2")
+    assert changed["order"] is None
+    assert changed["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert await _count(api) == 1
+
+
+async def test_a_refused_request_does_not_use_up_its_key(api: Api) -> None:
+    bad = await _place(api, key="k-2", items=[])
+    assert bad["errors"][0]["code"] == "VALIDATION"
+    good = await _place(api, key="k-2")
+    assert good["errors"] == []
+    assert await _count(api) == 1
+
+
+async def test_racing_repeats_place_one_order(api: Api) -> None:
+    results = await asyncio.gather(*(_place(api, header="race-key") for _ in range(5)))
+    ids = {r["order"]["id"] for r in results if r["order"]}
+    assert len(ids) == 1
+    assert {e["code"] for r in results for e in r["errors"]} <= {"CONFLICT"}
+    assert await _count(api) == 1
+
+
+async def test_a_repeated_claim_decision_with_its_key_decides_once(api: Api) -> None:
+    from tests.api.test_claims import DECIDE, _call, _claimable
+
+    order, claim = await _claimable(api)
+    decide = {
+        "input": {
+            "claimId": claim["id"],
+            "decision": "GRANT",
+            "note": "ok",
+            "idempotencyKey": "d-1",
+        }
+    }
+    from datetime import timedelta
+
+    api.clock.advance(timedelta(hours=48))
+    first = await _call(api, DECIDE, decide, OPERATOR)
+    again = await _call(api, DECIDE, decide, OPERATOR)
+    assert first["claim"]["status"] == again["claim"]["status"] == "GRANTED"
+    assert again["errors"] == []
+    without_key = {"input": {**decide["input"], "idempotencyKey": None}}
+    assert (await _call(api, DECIDE, without_key, OPERATOR))["errors"][0][
+        "code"
+    ] == "INVALID_TRANSITION"
+    timeline = await api.read(order["id"], fields="timeline { type }")
+    assert [e["type"] for e in timeline["timeline"]].count("REFUND_ISSUED") == 1
