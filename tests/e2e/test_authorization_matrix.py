@@ -1,0 +1,310 @@
+"""Every root field of the schema, called by every stranger on someone else's objects, is refused.
+
+The matrix is driven by the schema: a root field without a row here fails the test, so new
+fields get checked by default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from gql.transport.exceptions import TransportQueryError
+from websockets.exceptions import ConnectionClosed
+
+from api.schema import schema
+from domain.identity import Actor, Role
+from tests.api.conftest import BUYER, OPERATOR, SELLER, place_input, scan_input, ship_input
+from tests.api.returns_helpers import bring_back, delivered_order, request
+from tests.e2e.conftest import LiveServer
+
+STRANGERS = (
+    Actor("buyer-9", Role.BUYER),
+    Actor("seller-9", Role.SELLER),
+    Actor("FEDEX", Role.CARRIER),
+    None,  # no token at all
+)
+REFUSALS = {"NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED"}
+
+
+@dataclass
+class World:
+    """Objects that belong to buyer-1 and seller-1."""
+
+    order_id: str
+    return_id: str
+    claim_id: str
+    tracking_id: str
+
+
+Call = Callable[[World, LiveServer], tuple[str, dict[str, Any]]]
+
+
+def row(query: str, variables: Callable[[World, LiveServer], dict[str, Any]]) -> Call:
+    return lambda w, s: (query, variables(w, s))
+
+
+ORDER_ARG = "mutation($id: ID!) {{ {f}(orderId: $id) {{ errors {{ code }} }} }}"
+RETURN_ARG = "mutation($id: ID!) {{ {f}(returnId: $id) {{ errors {{ code }} }} }}"
+
+MATRIX: dict[str, Call] = {
+    # queries: a foreign object reads as NOT_FOUND, lists never show it
+    "order": row("query($id: ID!) { order(id: $id) { id } }", lambda w, s: {"id": w.order_id}),
+    "return": row("query($id: ID!) { return(id: $id) { id } }", lambda w, s: {"id": w.return_id}),
+    "claim": row("query($id: ID!) { claim(id: $id) { id } }", lambda w, s: {"id": w.claim_id}),
+    "thread": row(
+        "query($id: ID!) { thread(orderId: $id) { nodes { body } } }",
+        lambda w, s: {"id": w.order_id},
+    ),
+    "orders": row("{ orders(first: 100) { nodes { id } } }", lambda w, s: {}),
+    "returns": row("{ returns(first: 100) { nodes { id } } }", lambda w, s: {}),
+    "claims": row("{ claims(first: 100) { nodes { id } } }", lambda w, s: {}),
+    "viewer": row("{ viewer { id role } }", lambda w, s: {}),
+    # order mutations
+    "placeOrder": row(
+        "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { errors { code } } }",
+        lambda w, s: {"input": place_input()},
+    ),
+    "verifyPayment": row(ORDER_ARG.format(f="verifyPayment"), lambda w, s: {"id": w.order_id}),
+    "failPayment": row(
+        'mutation($id: ID!) { failPayment(orderId: $id, reason: "x") { errors { code } } }',
+        lambda w, s: {"id": w.order_id},
+    ),
+    "cancelOrder": row(
+        'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "x") { errors { code } } }',
+        lambda w, s: {"id": w.order_id},
+    ),
+    "confirmShipment": row(
+        "mutation($input: ConfirmShipmentInput!) { confirmShipment(input: $input) { errors { code } } }",
+        lambda w, s: {"input": ship_input(w.order_id, "1ZSTRANGE", s.api.clock)},
+    ),
+    "recordTrackingEvent": row(
+        "mutation($input: RecordTrackingEventInput!) { recordTrackingEvent(input: $input) { errors { code } } }",
+        lambda w, s: {"input": scan_input(w.tracking_id, "IN_TRANSIT", s.api.clock, "UPS", "Reno")},
+    ),
+    "reportDelay": row(
+        "mutation($input: ReportDelayInput!) { reportDelay(input: $input) { errors { code } } }",
+        lambda w, s: {
+            "input": {
+                "orderId": w.order_id,
+                "revisedEarliest": "2026-12-20",
+                "revisedLatest": "2026-12-21",
+                "reason": "x",
+            }
+        },
+    ),
+    "requestReview": row(ORDER_ARG.format(f="requestReview"), lambda w, s: {"id": w.order_id}),
+    "sendMessage": row(
+        'mutation($id: ID!) { sendMessage(orderId: $id, body: "hello") { errors { code } } }',
+        lambda w, s: {"id": w.order_id},
+    ),
+    "markThreadRead": row(ORDER_ARG.format(f="markThreadRead"), lambda w, s: {"id": w.order_id}),
+    # returns
+    "requestReturn": row(
+        "mutation($input: RequestReturnInput!) { requestReturn(input: $input) { errors { code } } }",
+        lambda w, s: {
+            "input": {
+                "orderId": w.order_id,
+                "items": [{"sku": "LAMP-7", "quantity": 1}],
+                "reason": "DEFECTIVE",
+            }
+        },
+    ),
+    "authorizeReturn": row(
+        RETURN_ARG.format(f="authorizeReturn"), lambda w, s: {"id": w.return_id}
+    ),
+    "rejectReturn": row(
+        'mutation($id: ID!) { rejectReturn(returnId: $id, reason: "x") { errors { code } } }',
+        lambda w, s: {"id": w.return_id},
+    ),
+    "issueReturnLabel": row(
+        "mutation($input: IssueReturnLabelInput!) { issueReturnLabel(input: $input) { errors { code } } }",
+        lambda w, s: {
+            "input": {
+                "returnId": w.return_id,
+                "kind": "SELLER_PREPAID",
+                "carrier": "UPS",
+                "trackingId": "R9",
+            }
+        },
+    ),
+    "recordReturnScan": row(
+        "mutation($input: RecordReturnScanInput!) { recordReturnScan(input: $input) { errors { code } } }",
+        lambda w, s: {
+            "input": {
+                "returnId": w.return_id,
+                "tag": "IN_TRANSIT",
+                "location": {"city": "Reno", "countryCode": "US"},
+                "occurredAt": s.api.clock().isoformat(),
+            }
+        },
+    ),
+    "markReturnReceived": row(
+        RETURN_ARG.format(f="markReturnReceived"), lambda w, s: {"id": w.return_id}
+    ),
+    "refundReturn": row(
+        "mutation($input: RefundReturnInput!) { refundReturn(input: $input) { errors { code } } }",
+        lambda w, s: {"input": {"returnId": w.return_id, "idempotencyKey": "stranger"}},
+    ),
+    "closeReturn": row(
+        'mutation($id: ID!) { closeReturn(returnId: $id, reason: "x") { errors { code } } }',
+        lambda w, s: {"id": w.return_id},
+    ),
+    # claims
+    "fileClaim": row(
+        "mutation($input: FileClaimInput!) { fileClaim(input: $input) { errors { code } } }",
+        lambda w, s: {
+            "input": {"orderId": w.order_id, "reason": "NOT_AS_DESCRIBED", "description": "x"}
+        },
+    ),
+    "respondToClaim": row(
+        "mutation($input: RespondToClaimInput!) { respondToClaim(input: $input) { errors { code } } }",
+        lambda w, s: {"input": {"claimId": w.claim_id, "response": "CONTEST", "note": "x"}},
+    ),
+    "withdrawClaim": row(
+        "mutation($id: ID!) { withdrawClaim(claimId: $id) { errors { code } } }",
+        lambda w, s: {"id": w.claim_id},
+    ),
+    "decideClaim": row(
+        "mutation($input: DecideClaimInput!) { decideClaim(input: $input) { errors { code } } }",
+        lambda w, s: {"input": {"claimId": w.claim_id, "decision": "GRANT", "note": "x"}},
+    ),
+    "appealClaim": row(
+        'mutation($id: ID!) { appealClaim(claimId: $id, statement: "x") { errors { code } } }',
+        lambda w, s: {"id": w.claim_id},
+    ),
+    # subscriptions, over a real socket
+    "orderUpdates": row(
+        "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor } }",
+        lambda w, s: {"id": w.order_id},
+    ),
+    "myOrderUpdates": row("subscription { myOrderUpdates { cursor } }", lambda w, s: {}),
+    "sellerOrderUpdates": row("subscription { sellerOrderUpdates { cursor } }", lambda w, s: {}),
+}
+
+# Rows whose caller acts on their own account: a stranger may succeed, but must never see or
+# touch the world's objects (checked by the snapshot and the list contents).
+OWN_ACCOUNT = {
+    "viewer",
+    "orders",
+    "returns",
+    "claims",
+    "placeOrder",
+    "myOrderUpdates",
+    "sellerOrderUpdates",
+}
+
+
+def test_every_root_field_has_a_row() -> None:
+    graphql = schema._schema
+    fields = {
+        name
+        for root in (graphql.query_type, graphql.mutation_type, graphql.subscription_type)
+        if root is not None
+        for name in root.fields
+    }
+    assert fields == set(MATRIX), (
+        f"missing rows: {fields - set(MATRIX)}; stale rows: {set(MATRIX) - fields}"
+    )
+
+
+async def _world(server: LiveServer) -> World:
+    api = server.api
+    order = await delivered_order(api)
+    ret = await request(api, order["id"], [("MUG-01", 1)])
+    await bring_back(api, ret["id"], tracking="RMA-W")
+    send = 'mutation($id: ID!) { sendMessage(orderId: $id, body: "It broke") { errors { code } } }'
+    await api.gql(send, {"id": order["id"]}, as_=BUYER)
+    api.clock.advance(timedelta(hours=48))
+    filed = await api.gql(
+        "mutation($input: FileClaimInput!) { fileClaim(input: $input) { claim { id } } }",
+        {"input": {"orderId": order["id"], "reason": "NOT_AS_DESCRIBED", "description": "cracked"}},
+        as_=BUYER,
+    )
+    tracking = order["shipments"][0]["trackingId"]
+    return World(order["id"], ret["id"], filed["data"]["fileClaim"]["claim"]["id"], tracking)
+
+
+async def _snapshot(server: LiveServer, world: World) -> Any:
+    query = """query($o: ID!, $r: ID!, $c: ID!) {
+      order(id: $o) { status version refunded { amount } timeline { sequence } }
+      return(id: $r) { status version }
+      claim(id: $c) { status version }
+    }"""
+    return (
+        await server.api.gql(
+            query, {"o": world.order_id, "r": world.return_id, "c": world.claim_id}, as_=OPERATOR
+        )
+    )["data"]
+
+
+def _codes(body: dict[str, Any]) -> set[str]:
+    codes = {e.get("extensions", {}).get("code") for e in body.get("errors") or []}
+    for value in (body.get("data") or {}).values():
+        if isinstance(value, dict):
+            codes |= {e["code"] for e in value.get("errors") or []}
+    return {c for c in codes if c}
+
+
+async def _subscribe(
+    server: LiveServer, actor: Actor | None, query: str, variables: dict[str, Any]
+) -> set[str]:
+    """The refusal codes a subscription attempt ends with; empty when it stays open."""
+    from gql import Client, GraphQLRequest
+
+    try:
+        async with asyncio.timeout(1.5), Client(transport=server.transport(actor)) as session:
+            async for _ in session.subscribe(GraphQLRequest(query, variable_values=variables)):
+                return set()
+    except TransportQueryError as refused:
+        return {e.get("extensions", {}).get("code") for e in refused.errors or []}
+    except TimeoutError:
+        return set()  # stayed open without receiving anything of the world
+    except Exception as failed:  # the socket itself was refused: 4403 before any data
+        return {"UNAUTHENTICATED"} if _close_code(failed) == 4403 else {repr(failed)}
+    return set()
+
+
+def _close_code(error: BaseException | None) -> int | None:
+    while error is not None:
+        if isinstance(error, ConnectionClosed) and error.rcvd is not None:
+            return error.rcvd.code
+        error = error.__cause__ or error.__context__
+    return None
+
+
+@pytest.mark.slow
+async def test_strangers_are_refused_on_every_root_field(live: LiveServer) -> None:
+    world = await _world(live)
+    before = await _snapshot(live, world)
+    foreign_ids = {world.order_id, world.return_id, world.claim_id}
+    failures: list[str] = []
+    for field, call in MATRIX.items():
+        query, variables = call(world, live)
+        for actor in STRANGERS:
+            who = "anonymous" if actor is None else f"{actor.role.value} {actor.id}"
+            if query.startswith("subscription"):
+                codes = await _subscribe(live, actor, query, variables)
+                if field not in OWN_ACCOUNT and not codes & REFUSALS:
+                    failures.append(f"{field} as {who}: {codes or 'not refused'}")
+                continue
+            body = await live.api.gql(query, variables, as_=actor)
+            codes = _codes(body)
+            if field in OWN_ACCOUNT:
+                shown = str(body.get("data"))
+                if any(i in shown for i in foreign_ids):
+                    failures.append(f"{field} as {who} shows a foreign object")
+            elif not codes & REFUSALS:
+                failures.append(f"{field} as {who}: {codes or 'not refused'}")
+    assert failures == []
+    assert await _snapshot(live, world) == before
+    # The world's own parties still get through, so the refusals above are about who asks.
+    assert (
+        await live.api.gql(
+            "query($id: ID!) { order(id: $id) { id } }", {"id": world.order_id}, as_=SELLER
+        )
+    )["data"]["order"]["id"] == world.order_id
