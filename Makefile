@@ -8,7 +8,7 @@ PORT ?= 8000
 # GraphiQL's browser files, pinned in api/graphiql/package-lock.json, so the playground works offline.
 GRAPHIQL := api/graphiql/node_modules/.package-lock.json
 
-.PHONY: run test lint schema clean graphiql
+.PHONY: run test lint schema clean graphiql fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ lint: $(VENV)/.installed-test
 
 test: lint $(GRAPHIQL)
 	$(BIN)/pytest
+
+# The nightly-style fuzz run: 5,000 generated GraphQL operations against the real server.
+fuzz: $(VENV)/.installed-test
+	ORDERWIRE_FUZZ_EXAMPLES=5000 $(BIN)/pytest tests/e2e/test_fuzz.py
 
 schema: $(VENV)/.installed
 	$(BIN)/orderwire export-schema --output schema.graphql

@@ -35,6 +35,10 @@ class RespondToClaimInput:
     claim_id: strawberry.ID
     response: SellerResponse
     note: str = strawberry.field(description="The refund made, the tracking or proof, or why not.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Or the Idempotency-Key header: a repeat returns the first answer.",
+    )
 
 
 @strawberry.input
@@ -146,10 +150,23 @@ class ClaimMutations:
         self, info: Info[Context, None], input: RespondToClaimInput
     ) -> ClaimPayload:
         uc = info.context.claims
-        return await _attempt(
+
+        async def replay(claim_id: str) -> ClaimPayload:
+            return await _attempt(info, "respondToClaim", lambda a: uc.get_claim(a, claim_id))
+
+        return await once(
             info,
             "respondToClaim",
-            lambda a: uc.respond(a, str(input.claim_id), input.response, input.note),
+            input.idempotency_key,
+            (input.claim_id, input.response, input.note),
+            run=lambda: _attempt(
+                info,
+                "respondToClaim",
+                lambda a: uc.respond(a, str(input.claim_id), input.response, input.note),
+            ),
+            replay=replay,
+            result_id=lambda p: None if p.claim is None else str(p.claim.id),
+            refuse=lambda e: ClaimPayload(claim=None, errors=[UserError.from_domain(e)]),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Buyer: drop the claim.")

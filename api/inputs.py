@@ -111,6 +111,10 @@ class ConfirmShipmentInput:
     items: list[ShippedItemInput] | None = strawberry.field(
         default=None, description="Items in this parcel; omit to ship every unit still unshipped."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Or the Idempotency-Key header: a repeat returns the first result.",
+    )
 
     def to_domain(self) -> ConfirmShipment:
         items = None if self.items is None else [ShippedItem(i.sku, i.quantity) for i in self.items]

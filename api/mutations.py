@@ -128,8 +128,22 @@ class OrderMutations:
         self, info: Info[Context, None], input: ConfirmShipmentInput
     ) -> OrderPayload:
         uc = info.context.orders
-        return await _attempt(
-            info, "confirmShipment", lambda a: uc.confirm_shipment(a, input.to_domain())
+
+        async def replay(order_id: str) -> OrderPayload:
+            return await _attempt(info, "confirmShipment", lambda a: uc.get_order(a, order_id))
+
+        request = {k: v for k, v in vars(input).items() if k != "idempotency_key"}
+        return await once(
+            info,
+            "confirmShipment",
+            input.idempotency_key,
+            request,
+            run=lambda: _attempt(
+                info, "confirmShipment", lambda a: uc.confirm_shipment(a, input.to_domain())
+            ),
+            replay=replay,
+            result_id=lambda p: None if p.order is None else str(p.order.id),
+            refuse=lambda e: OrderPayload(order=None, errors=[UserError.from_domain(e)]),
         )
 
     @strawberry.mutation(

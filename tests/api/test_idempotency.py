@@ -89,3 +89,27 @@ async def test_a_repeated_claim_decision_with_its_key_decides_once(api: Api) -> 
     ] == "INVALID_TRANSITION"
     timeline = await api.read(order["id"], fields="timeline { type }")
     assert [e["type"] for e in timeline["timeline"]].count("REFUND_ISSUED") == 1
+
+
+async def test_a_repeated_shipment_confirmation_with_its_key_captures_once(api: Api) -> None:
+    from tests.api.conftest import SELLER, ship_input
+
+    order = (await _place(api))["order"]
+    await api.verify(order["id"])
+    query = """mutation($input: ConfirmShipmentInput!) {
+      confirmShipment(input: $input) { order { id captured { amount } shipments { trackingId } } errors { code } }
+    }"""
+    variables = {
+        "input": ship_input(
+            order["id"], "1ZIDEM", api.clock, items=[{"sku": "MUG-01", "quantity": 1}]
+        )
+    }
+    sent = [
+        await api.post(query, variables, as_=SELLER, headers={"Idempotency-Key": "ship-1"})
+        for _ in range(2)
+    ]
+    first, again = (r.json()["data"]["confirmShipment"] for r in sent)
+    assert first["errors"] == again["errors"] == []
+    assert again == first
+    assert first["order"]["captured"] == {"amount": 1299}
+    assert len(first["order"]["shipments"]) == 1
