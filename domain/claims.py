@@ -28,6 +28,7 @@ from domain.events import (
     SellerStayedSilent,
 )
 from domain.identity import Actor, Role
+from domain.lifecycle import require_transition
 from domain.order import Order, OrderStatus
 from domain.shipping import require_text
 
@@ -224,8 +225,7 @@ class Claim:
 
     def _move_to(self, target: ClaimStatus) -> None:
         """The only place a claim's status changes, and only along TRANSITIONS."""
-        if target not in TRANSITIONS[self.status]:
-            raise InvalidTransition(f"a claim cannot go from {self.status.value} to {target.value}")
+        require_transition(TRANSITIONS, self.status, target, "a claim")
         self.status = target
 
     def _emit(self, now: datetime, *events: Event) -> list[Event]:

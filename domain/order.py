@@ -43,6 +43,7 @@ from domain.events import (
     TrackingEventRecorded,
 )
 from domain.identity import Actor, Role
+from domain.lifecycle import require_transition
 from domain.money import Money
 from domain.shipping import (
     Address,
@@ -653,10 +654,7 @@ class Order:
         return S(min(moving, key=_PROGRESS.index).value)
 
     def _check_move(self, target: OrderStatus) -> None:
-        if target not in TRANSITIONS[self.status]:
-            raise InvalidTransition(
-                f"an order cannot go from {self.status.value} to {target.value}"
-            )
+        require_transition(TRANSITIONS, self.status, target, "an order")
 
     def _move_to(self, target: OrderStatus) -> None:
         """The only place a status changes, and only along TRANSITIONS."""

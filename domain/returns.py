@@ -28,6 +28,7 @@ from domain.events import (
     ReturnScanRecorded,
 )
 from domain.identity import Actor, Role
+from domain.lifecycle import require_transition
 from domain.shipping import (
     FulfillmentChannel,
     ScanLocation,
@@ -319,10 +320,7 @@ class Return:
             )
 
     def _check_move(self, target: ReturnStatus) -> None:
-        if target not in TRANSITIONS[self.status]:
-            raise InvalidTransition(
-                f"a return cannot go from {self.status.value} to {target.value}"
-            )
+        require_transition(TRANSITIONS, self.status, target, "a return")
 
     def _move_to(self, target: ReturnStatus) -> None:
         """The only place a return's status changes, and only along TRANSITIONS."""
