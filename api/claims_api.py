@@ -12,7 +12,7 @@ from api.context import Context
 from api.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from api.errors import UserError, graphql_error
 from api.idempotency import once
-from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
+from api.pagination import Connection, connection, decode_page_cursor
 from api.permissions import IsAuthenticated
 from api.types import ClaimType
 from domain.claims import Claim
@@ -116,15 +116,12 @@ class ClaimQueries:
         except DomainError as error:
             raise graphql_error(error) from error
         now = ctx.orders.now()
-        edges = [
-            Edge(
-                cursor=encode_page_cursor(PageCursor(c.filed_at, c.id)),
-                node=ClaimType.from_domain(c, now),
-            )
-            for c in found
-        ]
-        end = edges[-1].cursor if edges else None
-        return Connection(edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end))
+        return connection(
+            found,
+            more,
+            position=lambda c: PageCursor(c.filed_at, c.id),
+            node=lambda c: ClaimType.from_domain(c, now),
+        )
 
 
 @strawberry.type

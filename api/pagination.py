@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -36,6 +37,22 @@ class Connection(Generic[NodeT]):
     @strawberry.field(description="The nodes of this page, without their cursors.")
     def nodes(self) -> list[NodeT]:
         return [edge.node for edge in self.edges]
+
+
+ItemT = TypeVar("ItemT")
+
+
+def connection(
+    items: Sequence[ItemT],
+    has_next_page: bool,
+    *,
+    position: Callable[[ItemT], PageCursor],
+    node: Callable[[ItemT], NodeT],
+) -> Connection[NodeT]:
+    """A page of domain items as a Relay connection, each edge with its keyset cursor."""
+    edges = [Edge(cursor=encode_page_cursor(position(i)), node=node(i)) for i in items]
+    end = edges[-1].cursor if edges else None
+    return Connection(edges=edges, page_info=PageInfo(has_next_page=has_next_page, end_cursor=end))
 
 
 def encode_page_cursor(cursor: PageCursor) -> str:

@@ -8,7 +8,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.errors import graphql_error
 from api.inputs import OrderFilter
-from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
+from api.pagination import Connection, connection, decode_page_cursor
 from api.permissions import IsAuthenticated
 from api.types import OrderType, Viewer
 from domain.errors import DomainError
@@ -68,17 +68,9 @@ class OrderQueries:
             )
         except DomainError as error:
             raise graphql_error(error) from error
-        edges = [
-            Edge(
-                cursor=encode_page_cursor(PageCursor(o.placed_at, o.id)),
-                node=OrderType.from_domain(o),
-            )
-            for o in page.orders
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return connection(
+            page.orders,
+            page.has_next_page,
+            position=lambda o: PageCursor(o.placed_at, o.id),
+            node=OrderType.from_domain,
         )

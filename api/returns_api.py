@@ -13,7 +13,7 @@ from api.context import Context
 from api.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
 from api.errors import UserError, graphql_error
 from api.inputs import ScanLocationInput, ShippedItemInput, moment
-from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
+from api.pagination import Connection, connection, decode_page_cursor
 from api.permissions import IsAuthenticated
 from api.types import ReturnType
 from domain.errors import DomainError
@@ -135,16 +135,11 @@ class ReturnQueries:
         except DomainError as error:
             raise graphql_error(error) from error
         now = ctx.orders.now()
-        edges = [
-            Edge(
-                cursor=encode_page_cursor(PageCursor(r.requested_at, r.id)),
-                node=ReturnType.from_domain(r, now),
-            )
-            for r in page.returns
-        ]
-        end = edges[-1].cursor if edges else None
-        return Connection(
-            edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end)
+        return connection(
+            page.returns,
+            page.has_next_page,
+            position=lambda r: PageCursor(r.requested_at, r.id),
+            node=lambda r: ReturnType.from_domain(r, now),
         )
 
 

@@ -25,7 +25,7 @@ from api.enums import (
     TrackingTag,
 )
 from api.errors import graphql_error
-from api.pagination import Connection, Edge, PageInfo, decode_page_cursor, encode_page_cursor
+from api.pagination import Connection, connection, decode_page_cursor
 from domain import events as ev
 from domain.claims import Claim
 from domain.errors import DomainError
@@ -485,14 +485,12 @@ async def thread_page(
         )
     except DomainError as error:
         raise graphql_error(error) from error
-    edges = [
-        Edge(
-            cursor=encode_page_cursor(PageCursor(m.sent_at, m.id)), node=MessageType.from_domain(m)
-        )
-        for m in messages
-    ]
-    end = edges[-1].cursor if edges else None
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end))
+    return connection(
+        messages,
+        more,
+        position=lambda m: PageCursor(m.sent_at, m.id),
+        node=MessageType.from_domain,
+    )
 
 
 @strawberry.type(description="The signed-in caller.")
