@@ -30,7 +30,7 @@ from api.clock import system_now
 from api.context import Context
 from api.demo import seed_demo
 from api.limits import Limits
-from api.live import LiveHub
+from api.live import LiveHub, relay_unpublished
 from api.ratelimit import MemoryBuckets, RedisBuckets
 from api.schema import build_schema
 from api.settings import Settings
@@ -243,6 +243,21 @@ async def sweep_silent_claims(claims: ClaimUseCases, every: float) -> None:
             log.info("claim sweep: %d silent claims moved to review", moved)
 
 
+async def relay_outbox(live: LiveHub, repos: Repositories, settings: Settings) -> None:
+    """Publish what a crash between commit and publish left behind, on a timer."""
+    while True:
+        await asyncio.sleep(settings.relay_seconds)
+        try:
+            sent = await relay_unpublished(
+                live, repos.events, repos.orders, settle=settings.relay_settle_seconds
+            )
+        except Exception:
+            log.exception("outbox relay failed; trying again in %ss", settings.relay_seconds)
+            continue
+        if sent:
+            log.info("outbox relay: published %d events left behind", sent)
+
+
 def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = False) -> Starlette:
     """Build the app; its lifespan opens the database (starting the embedded one if needed)."""
     services = Services()
@@ -259,7 +274,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         ) as database:
             repos = Repositories.on(database)
             orders = repos.orders
-            live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
+            live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer, log=repos.events)
             await live.start()
             try:
                 if demo:
@@ -274,17 +289,23 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 )
                 services.claims = ClaimUseCases(repos.claims, orders, new_id, clock, live)
                 services.live = live
-                sweeper = asyncio.create_task(
-                    sweep_silent_claims(services.claims, settings.claim_sweep_seconds),
-                    name="orderwire-claim-sweeper",
-                )
+                background = [
+                    asyncio.create_task(
+                        sweep_silent_claims(services.claims, settings.claim_sweep_seconds),
+                        name="orderwire-claim-sweeper",
+                    ),
+                    asyncio.create_task(
+                        relay_outbox(live, repos, settings), name="orderwire-outbox-relay"
+                    ),
+                ]
                 log.info("orderwire ready: database %s", settings.mongodb_db)
                 try:
                     yield
                 finally:
-                    sweeper.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await sweeper
+                    for task in background:
+                        task.cancel()
+                        with suppress(asyncio.CancelledError):
+                            await task
             finally:
                 services.orders = services.returns = services.conversation = None
                 services.claims = services.live = None

@@ -99,7 +99,7 @@ async def _seed(settings: Settings) -> int:
     ) as database:
         repos = Repositories.on(database)
         # Running servers on the same broadcast channel see the demo orders arrive.
-        live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
+        live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer, log=repos.events)
         await live.start()
         try:
             return await seed_demo(repos, new_id, live, now=system_now())

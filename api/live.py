@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 from broadcaster import Event
@@ -17,8 +18,9 @@ from broadcaster._backends.redis import RedisBackend
 
 from domain.events import RecordedEvent
 from domain.order import Order
+from domain.ports import OrderRepository
 from storage.codec import to_json
-from storage.event_log import event_document, recorded_event
+from storage.event_log import MongoEventLog, event_document, recorded_event
 from storage.orders import order_document, order_from_document
 
 log = logging.getLogger("orderwire.live")
@@ -124,9 +126,10 @@ class LiveHub:
     own fan-out (an unbounded queue per subscriber) is not used.
     """
 
-    def __init__(self, url: str, *, capacity: int) -> None:
+    def __init__(self, url: str, *, capacity: int, log: MongoEventLog | None = None) -> None:
         self.url = url
         self.capacity = capacity
+        self._log = log  # where published events are ticked off the outbox
         self._subscriptions: dict[str, set[Subscription]] = {}
         self._backend: BroadcastBackend | None = None
         self._listener: asyncio.Task[None] | None = None
@@ -159,8 +162,11 @@ class LiveHub:
         )
         try:
             await self._backend.publish(CHANNEL, message)
+            if self._log is not None:
+                await self._log.mark_published(order.id, [r.sequence for r in events])
         except Exception:
-            # The commit stands; subscribers fill the gap from the event log on the next event.
+            # The commit stands; the outbox relay publishes it later, and subscribers
+            # drop whatever they have already seen.
             log.exception("could not publish %d events of %s", len(events), order.id)
 
     @contextmanager
@@ -237,3 +243,19 @@ class LiveHub:
         if backend is not None:
             with suppress(Exception):
                 await backend.disconnect()
+
+
+async def relay_unpublished(
+    hub: LiveHub, log_: MongoEventLog, orders: OrderRepository, *, settle: float, limit: int = 500
+) -> int:
+    """Publish order events a crash left in the outbox; how many went out."""
+    before = datetime.now(UTC) - timedelta(seconds=settle)
+    waiting = await log_.unpublished(before, limit=limit)
+    by_order: dict[str, list[RecordedEvent]] = {}
+    for recorded in waiting:
+        by_order.setdefault(recorded.aggregate_id, []).append(recorded)
+    current = await orders.get_many(list(by_order))
+    for order_id, events in by_order.items():
+        if order_id in current:
+            await hub.publish(current[order_id], events)
+    return len(waiting)

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     carrier_secrets: dict[str, str] = Field(
         default_factory=dict, validation_alias="ORDERWIRE_CARRIER_SECRETS"
     )  # JSON: {"UPS": "secret", ...}
+    relay_seconds: float = Field(default=5.0, gt=0, validation_alias="ORDERWIRE_RELAY_SECONDS")
+    relay_settle_seconds: float = Field(
+        default=2.0, ge=0, validation_alias="ORDERWIRE_RELAY_SETTLE_SECONDS"
+    )
     claim_sweep_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_CLAIM_SWEEP_SECONDS"
     )

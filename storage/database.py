@@ -52,6 +52,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("aggregate_id", ASCENDING), ("sequence", ASCENDING)], unique=True),
         IndexModel([("buyer_id", ASCENDING), ("occurred_at", ASCENDING)]),
         IndexModel([("seller_id", ASCENDING), ("occurred_at", ASCENDING)]),
+        IndexModel([("published", ASCENDING), ("recorded_at", ASCENDING)]),
     ],
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING
@@ -47,6 +47,9 @@ def event_document(kind: str, owner: Parties, recorded: RecordedEvent) -> Docume
         "seller_id": owner.seller_id,
         "occurred_at": encode(recorded.event.occurred_at),
         "data": encode(recorded.event),
+        # The outbox: order events wait here until published; the relay repairs a crash.
+        "published": kind != "order",
+        "recorded_at": encode(datetime.now(UTC)),
     }
 
 
@@ -95,3 +98,20 @@ class MongoEventLog:
         cursor = self._events.find(query).sort(FEED_ORDER)
         async for doc in cursor:
             yield recorded_event(doc)
+
+    async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None:
+        await self._events.update_many(
+            {"aggregate_id": aggregate_id, "sequence": {"$in": list(sequences)}},
+            {"$set": {"published": True}},
+        )
+
+    async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
+        """Order events committed before `recorded_before` but never published, in log order."""
+        cursor = (
+            self._events.find(
+                {"published": False, "recorded_at": {"$lte": encode(recorded_before)}}
+            )
+            .sort([("aggregate_id", ASCENDING), ("sequence", ASCENDING)])
+            .limit(limit)
+        )
+        return [recorded_event(doc) async for doc in cursor]
