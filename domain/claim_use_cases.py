@@ -8,7 +8,7 @@ from datetime import datetime
 from domain import policies
 from domain.access import Action, can_see, require_access, require_role
 from domain.claims import SETTLED, Claim, ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
-from domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.events import Event, record
 from domain.identity import Actor, Role
 from domain.order import Order
@@ -21,8 +21,6 @@ from domain.ports import (
     OrderRepository,
     PageCursor,
 )
-
-MAX_PAGE_SIZE = 100
 
 # What a claim command decides: the claim's events, then the order's.
 Decision = tuple[list[Event], list[Event]]
@@ -130,8 +128,7 @@ class ClaimUseCases:
     async def list_claims(
         self, actor: Actor, query: ClaimQuery, *, first: int, after: PageCursor | None
     ) -> tuple[list[Claim], bool]:
-        if not 1 <= first <= MAX_PAGE_SIZE:
-            raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+        policies.require_page_size(first)
         scoped = query.scoped_to(actor)
         if scoped is None:
             return [], False

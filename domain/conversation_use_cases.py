@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from domain import policies
 from domain.access import Action, require_access
-from domain.errors import Forbidden, ValidationFailed
+from domain.errors import Forbidden
 from domain.events import record
 from domain.identity import Actor, Role
 from domain.messaging import Message
@@ -18,8 +19,6 @@ from domain.ports import (
     OrderRepository,
     PageCursor,
 )
-
-MAX_PAGE_SIZE = 100
 
 
 class ConversationUseCases:
@@ -73,8 +72,7 @@ class ConversationUseCases:
     async def thread(
         self, actor: Actor, order_id: str, *, first: int, after: PageCursor | None
     ) -> tuple[list[Message], bool]:
-        if not 1 <= first <= MAX_PAGE_SIZE:
-            raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+        policies.require_page_size(first)
         order = await self._party_order(actor, order_id)
         return await self._messages.thread(order.id, first=first, after=after)
 

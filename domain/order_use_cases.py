@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain import policies
 from domain.access import Action, require_access, require_role
-from domain.errors import Forbidden, ValidationFailed
+from domain.errors import Forbidden
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
 from domain.money import Money
@@ -33,8 +34,6 @@ from domain.shipping import (
     TrackingTag,
     carrier_code,
 )
-
-MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +178,7 @@ class OrderUseCases:
     async def list_orders(
         self, actor: Actor, query: OrderQuery, *, first: int, after: PageCursor | None
     ) -> OrderPage:
-        if not 1 <= first <= MAX_PAGE_SIZE:
-            raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+        policies.require_page_size(first)
         scoped = query.scoped_to(actor)
         if scoped is None:
             return OrderPage(orders=[], has_next_page=False)

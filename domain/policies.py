@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from domain.errors import ValidationFailed
 from domain.shipping import DeliveryWindow, ShippingSpeed
 
 # A buyer may cancel on their own within this long after placing the order.
@@ -23,6 +24,9 @@ LOCKER_EXTRA_DAYS = 1
 # Limits on one order, so a single request cannot create an unbounded aggregate.
 MAX_LINE_ITEMS = 50
 MAX_QUANTITY = 999
+
+# The most items one page of any list may hold (GitHub's limit too).
+MAX_PAGE_SIZE = 100
 
 # How far a carrier's clock may run ahead of ours before a scan is refused as from the future.
 SCAN_CLOCK_SKEW = timedelta(minutes=5)
@@ -93,3 +97,9 @@ def estimated_delivery_window(
         latest += LOCKER_EXTRA_DAYS
     day = verified_at.date()
     return DeliveryWindow(day + timedelta(days=earliest), day + timedelta(days=latest))
+
+
+def require_page_size(first: int) -> None:
+    """Refuse a page size outside 1..MAX_PAGE_SIZE."""
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")

@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain import policies
 from domain.access import Action, require_access, require_return_access, require_role
-from domain.errors import NotFound, ValidationFailed
+from domain.errors import NotFound
 from domain.events import Event, record
 from domain.identity import Actor
 from domain.order import Order
@@ -23,8 +24,6 @@ from domain.ports import (
 )
 from domain.returns import RELEASED, LabelKind, Return, ReturnReason, ReturnStatus
 from domain.shipping import ScanLocation, ShippedItem, TrackingTag
-
-MAX_PAGE_SIZE = 100
 
 # What a return command decides: the return's events, then the order's.
 Decision = tuple[list[Event], list[Event]]
@@ -178,8 +177,7 @@ class ReturnUseCases:
     async def list_returns(
         self, actor: Actor, query: ReturnQuery, *, first: int, after: PageCursor | None
     ) -> ReturnPage:
-        if not 1 <= first <= MAX_PAGE_SIZE:
-            raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+        policies.require_page_size(first)
         scoped = query.scoped_to(actor)
         if scoped is None:
             return ReturnPage(returns=[], has_next_page=False)

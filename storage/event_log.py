@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from domain.events import CLAIM_EVENTS, ORDER_EVENTS, RETURN_EVENTS, Event, RecordedEvent
@@ -66,12 +65,6 @@ def recorded_event(doc: Document) -> RecordedEvent:
 class MongoEventLog:
     def __init__(self, events: AsyncCollection[Document]) -> None:
         self._events = events
-
-    async def append(
-        self, docs: list[Document], *, session: AsyncClientSession | None = None
-    ) -> None:
-        if docs:
-            await self._events.insert_many(docs, ordered=True, session=session)
 
     async def events_of(self, aggregate_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
         """Each aggregate's events, oldest first, in one round trip."""
