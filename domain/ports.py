@@ -12,6 +12,7 @@ from domain.errors import Forbidden
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
 from domain.messaging import Message
+from domain.notifications import NotificationRecord, NotificationStatus, Preferences
 from domain.order import Order, OrderStatus
 from domain.returns import Return, ReturnReason, ReturnStatus
 from domain.shipping import FulfillmentChannel
@@ -208,3 +209,22 @@ class IdGenerator(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+class PreferenceStore(Protocol):
+    async def get(self, actor: Actor) -> Preferences | None: ...
+
+    async def save(self, preferences: Preferences, *, expected_version: int) -> None:
+        """Store them only if nobody saved since `expected_version`; else Conflict."""
+
+
+class NotificationHistory(Protocol):
+    async def page_for(
+        self,
+        actor: Actor,
+        *,
+        status: NotificationStatus | None,
+        first: int,
+        after: PageCursor | None,
+    ) -> tuple[list[NotificationRecord], bool]:
+        """The actor's notifications, newest first, and whether more follow."""

@@ -53,6 +53,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("buyer_id", ASCENDING), ("occurred_at", ASCENDING)]),
         IndexModel([("seller_id", ASCENDING), ("occurred_at", ASCENDING)]),
         IndexModel([("published", ASCENDING), ("recorded_at", ASCENDING)]),
+        IndexModel([("notified", ASCENDING), ("recorded_at", ASCENDING)]),
+    ],
+    "notification_preferences": [],
+    "notifications": [
+        # `_id` is the unique (event, recipient, channel) key; these serve workers and history.
+        IndexModel([("status", ASCENDING), ("due_ms", ASCENDING)]),
+        IndexModel([("recipient", ASCENDING), ("created_at", DESCENDING)]),
     ],
 }
 
@@ -86,7 +93,8 @@ async def prepare(db: AsyncDatabase[Document]) -> None:
     for name, indexes in INDEXES.items():
         if name not in existing:
             await db.create_collection(name)
-        await db[name].create_indexes(indexes)
+        if indexes:
+            await db[name].create_indexes(indexes)
 
 
 async def connect(client: AsyncMongoClient[Document], name: str) -> Database:

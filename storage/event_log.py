@@ -48,6 +48,8 @@ def event_document(kind: str, owner: Parties, recorded: RecordedEvent) -> Docume
         "data": encode(recorded.event),
         # The outbox: order events wait here until published; the relay repairs a crash.
         "published": kind != "order",
+        # The notifier's checkpoint: it ticks each order event off once its messages are stored.
+        "notified": kind != "order",
         "recorded_at": encode(datetime.now(UTC)),
     }
 
@@ -96,6 +98,22 @@ class MongoEventLog:
         await self._events.update_many(
             {"aggregate_id": aggregate_id, "sequence": {"$in": list(sequences)}},
             {"$set": {"published": True}},
+        )
+
+    async def unnotified(self, *, limit: int) -> list[tuple[RecordedEvent, str, str]]:
+        """Order events the notifier has not turned into messages yet, oldest first, with parties."""
+        cursor = (
+            self._events.find({"notified": False})
+            .sort(
+                [("recorded_at", ASCENDING), ("aggregate_id", ASCENDING), ("sequence", ASCENDING)]
+            )
+            .limit(limit)
+        )
+        return [(recorded_event(doc), doc["buyer_id"], doc["seller_id"]) async for doc in cursor]
+
+    async def mark_notified(self, aggregate_id: str, sequence: int) -> None:
+        await self._events.update_one(
+            {"aggregate_id": aggregate_id, "sequence": sequence}, {"$set": {"notified": True}}
         )
 
     async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:

@@ -1,0 +1,350 @@
+"""Notification preferences, and the notification outbox that delivery workers drain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from domain.errors import Conflict
+from domain.identity import Actor, Role
+from domain.notifications import (
+    Category,
+    Channel,
+    NotificationRecord,
+    NotificationStatus,
+    Preferences,
+    QuietHours,
+)
+from domain.ports import PageCursor
+from storage.codec import decode, encode
+from storage.database import Database
+
+Document = dict[str, Any]
+_DUPLICATE_KEY = 11000
+
+
+def _party(actor: Actor) -> str:
+    return f"{actor.role.value}:{actor.id}"
+
+
+def _clock_time(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _quiet_document(quiet: QuietHours | None) -> Document | None:
+    if quiet is None:
+        return None
+    return {"start": _clock_time(quiet.start), "end": _clock_time(quiet.end)}
+
+
+def quiet_from_document(doc: Document | None) -> QuietHours | None:
+    if doc is None:
+        return None
+    return QuietHours(time.fromisoformat(doc["start"]), time.fromisoformat(doc["end"]))
+
+
+class MongoPreferences:
+    def __init__(self, database: Database) -> None:
+        self._preferences = database.db["notification_preferences"]
+
+    async def get(self, actor: Actor) -> Preferences | None:
+        doc = await self._preferences.find_one({"_id": _party(actor)})
+        if doc is None:
+            return None
+        return Preferences(
+            role=Role(doc["role"]),
+            person_id=doc["person_id"],
+            email=doc.get("email"),
+            phone=doc.get("phone"),
+            push_endpoints=tuple(doc.get("push_endpoints", ())),
+            time_zone=doc.get("time_zone", "UTC"),
+            quiet_hours=quiet_from_document(doc.get("quiet_hours")),
+            chosen={
+                Category(name): frozenset(Channel(c) for c in channels)
+                for name, channels in doc.get("chosen", {}).items()
+            },
+            version=doc["version"],
+        )
+
+    async def get_many(self, actors: Sequence[Actor]) -> dict[Actor, Preferences]:
+        found: dict[Actor, Preferences] = {}
+        for actor in dict.fromkeys(actors):
+            preferences = await self.get(actor)
+            if preferences is not None:
+                found[actor] = preferences
+        return found
+
+    async def save(self, preferences: Preferences, *, expected_version: int) -> None:
+        party = _party(Actor(preferences.person_id, preferences.role))
+        doc = {
+            "_id": party,
+            "role": preferences.role.value,
+            "person_id": preferences.person_id,
+            "email": preferences.email,
+            "phone": preferences.phone,
+            "push_endpoints": list(preferences.push_endpoints),
+            "time_zone": preferences.time_zone,
+            "quiet_hours": _quiet_document(preferences.quiet_hours),
+            "chosen": {
+                category.value: sorted(c.value for c in channels)
+                for category, channels in preferences.chosen.items()
+            },
+            "version": preferences.version,
+        }
+        conflict = Conflict("your notification preferences changed meanwhile; reload them")
+        if expected_version == 0:
+            try:
+                await self._preferences.insert_one(doc)
+            except DuplicateKeyError as error:
+                raise conflict from error
+            return
+        result = await self._preferences.replace_one(
+            {"_id": party, "version": expected_version}, doc
+        )
+        if result.matched_count == 0:
+            raise conflict
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A rendered message for one person on one channel, keyed by (event, recipient, channel)."""
+
+    event: str  # "<order id>:<sequence>", with "#reminder" for a deadline reminder
+    recipient: Actor
+    channel: Channel
+    category: Category
+    order_id: str
+    sequence: int
+    to: str
+    subject: str
+    text: str
+    html: str
+    short: str  # SMS text and push body
+    due_at: datetime
+    held: bool  # due_at was pushed past the recipient's quiet hours
+    time_zone: str
+    quiet_hours: QuietHours | None
+    reminder_for: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.event}|{_party(self.recipient)}|{self.channel.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """An outbox entry a worker holds until its lease ends; `token` proves the hold."""
+
+    id: str
+    token: str
+    attempts: int
+    message: Outgoing
+
+
+def _ms(moment: datetime) -> int:
+    """Scheduling times as epoch milliseconds: they compare the same on every server."""
+    return int(moment.timestamp() * 1000)
+
+
+def _moment(raw: Any) -> datetime:
+    moment: datetime = decode(datetime, raw)
+    return moment
+
+
+def _maybe_moment(raw: Any) -> datetime | None:
+    return None if raw is None else _moment(raw)
+
+
+def _outgoing(doc: Document) -> Outgoing:
+    return Outgoing(
+        event=doc["event"],
+        recipient=Actor(doc["recipient_id"], Role(doc["recipient_role"])),
+        channel=Channel(doc["channel"]),
+        category=Category(doc["category"]),
+        order_id=doc["order_id"],
+        sequence=doc["sequence"],
+        to=doc["to"],
+        subject=doc["subject"],
+        text=doc["text"],
+        html=doc["html"],
+        short=doc["short"],
+        due_at=_moment(doc.get("next_attempt_at") or doc["created_at"]),
+        held=False,
+        time_zone=doc["time_zone"],
+        quiet_hours=quiet_from_document(doc["quiet_hours"]),
+        reminder_for=doc.get("reminder_for"),
+    )
+
+
+def _record(doc: Document) -> NotificationRecord:
+    return NotificationRecord(
+        id=doc["_id"],
+        category=Category(doc["category"]),
+        channel=Channel(doc["channel"]),
+        status=NotificationStatus(doc["status"]),
+        order_id=doc["order_id"],
+        to=doc["to"],
+        subject=doc["subject"],
+        attempts=doc["attempts"],
+        last_error=doc.get("last_error"),
+        created_at=_moment(doc["created_at"]),
+        next_attempt_at=_maybe_moment(doc.get("next_attempt_at")),
+        sent_at=_maybe_moment(doc.get("sent_at")),
+    )
+
+
+_WAITING = [
+    NotificationStatus.PENDING.value,
+    NotificationStatus.HELD.value,
+    NotificationStatus.RETRYING.value,
+]
+
+
+class MongoOutbox:
+    """Notifications to send; `_id` is the unique (event, recipient, channel) key."""
+
+    def __init__(self, database: Database) -> None:
+        self._outbox = database.db["notifications"]
+
+    async def add(self, messages: Sequence[Outgoing], *, now: datetime) -> int:
+        """Store new messages; ones already stored (a replayed event) are left as they are."""
+        if not messages:
+            return 0
+        docs = [
+            {
+                "_id": m.id,
+                "event": m.event,
+                "recipient": _party(m.recipient),
+                "recipient_role": m.recipient.role.value,
+                "recipient_id": m.recipient.id,
+                "channel": m.channel.value,
+                "category": m.category.value,
+                "order_id": m.order_id,
+                "sequence": m.sequence,
+                "to": m.to,
+                "subject": m.subject,
+                "text": m.text,
+                "html": m.html,
+                "short": m.short,
+                "time_zone": m.time_zone,
+                "quiet_hours": _quiet_document(m.quiet_hours),
+                "reminder_for": m.reminder_for,
+                "status": (NotificationStatus.HELD if m.held else NotificationStatus.PENDING).value,
+                "attempts": 0,
+                "created_at": encode(now),
+                "next_attempt_at": encode(m.due_at),
+                "due_ms": _ms(m.due_at),
+            }
+            for m in messages
+        ]
+        try:
+            result = await self._outbox.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            others = [e for e in error.details["writeErrors"] if e["code"] != _DUPLICATE_KEY]
+            if others:
+                raise
+            return int(error.details["nInserted"])
+        return len(result.inserted_ids)
+
+    async def claim_due(self, now: datetime, lease: timedelta) -> Claimed | None:
+        """Hold the most overdue message (or one whose holder's lease ran out) for a worker."""
+        token = uuid.uuid4().hex
+        doc = await self._outbox.find_one_and_update(
+            {
+                "$or": [
+                    {"status": {"$in": _WAITING}, "due_ms": {"$lte": _ms(now)}},
+                    {"status": NotificationStatus.SENDING.value, "lease_ms": {"$lte": _ms(now)}},
+                ]
+            },
+            {
+                "$set": {
+                    "status": NotificationStatus.SENDING.value,
+                    "lease_ms": _ms(now + lease),
+                    "token": token,
+                },
+                "$inc": {"attempts": 1},
+            },
+            sort=[("due_ms", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        return Claimed(id=doc["_id"], token=token, attempts=doc["attempts"], message=_outgoing(doc))
+
+    async def _settle(self, claimed: Claimed, changes: Document) -> bool:
+        """Apply `changes` if the worker still holds the message; False if its lease was lost."""
+        result = await self._outbox.update_one(
+            {"_id": claimed.id, "token": claimed.token},
+            {"$set": changes, "$unset": {"token": "", "lease_ms": ""}},
+        )
+        return result.modified_count == 1
+
+    async def sent(self, claimed: Claimed, at: datetime) -> bool:
+        return await self._settle(
+            claimed,
+            {
+                "status": NotificationStatus.SENT.value,
+                "sent_at": encode(at),
+                "next_attempt_at": None,
+            },
+        )
+
+    async def retry(self, claimed: Claimed, at: datetime, error: str, *, held: bool) -> bool:
+        status = NotificationStatus.HELD if held else NotificationStatus.RETRYING
+        return await self._settle(
+            claimed,
+            {
+                "status": status.value,
+                "next_attempt_at": encode(at),
+                "due_ms": _ms(at),
+                "last_error": error[:500],
+            },
+        )
+
+    async def give_up(self, claimed: Claimed, error: str, status: NotificationStatus) -> bool:
+        """Dead-letter it (DEAD) or drop it as no longer needed (SKIPPED)."""
+        return await self._settle(
+            claimed,
+            {
+                "status": status.value,
+                "next_attempt_at": None,
+                "due_ms": None,
+                "last_error": error[:500],
+            },
+        )
+
+    async def page_for(
+        self,
+        actor: Actor,
+        *,
+        status: NotificationStatus | None,
+        first: int,
+        after: PageCursor | None,
+    ) -> tuple[list[NotificationRecord], bool]:
+        """Newest first, by keyset on (created_at, _id)."""
+        conditions: list[Document] = [{"recipient": _party(actor)}]
+        if status is not None:
+            conditions.append({"status": status.value})
+        if after is not None:
+            at = encode(after.at)
+            conditions.append(
+                {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": after.id}}]}
+            )
+        query = {"$and": conditions}
+        cursor = (
+            self._outbox.find(query)
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(first + 1)
+        )
+        docs = [doc async for doc in cursor]
+        return [_record(doc) for doc in docs[:first]], len(docs) > first
+
+    async def find(self, message_id: str) -> NotificationRecord | None:
+        doc = await self._outbox.find_one({"_id": message_id})
+        return None if doc is None else _record(doc)
