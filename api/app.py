@@ -31,6 +31,7 @@ from api.context import Context
 from api.demo import seed_demo
 from api.limits import Limits
 from api.live import LiveHub, relay_unpublished
+from api.notifier import notifier_for
 from api.ratelimit import MemoryBuckets, RedisBuckets
 from api.schema import build_schema
 from api.settings import Settings
@@ -39,12 +40,14 @@ from domain.claim_use_cases import ClaimUseCases
 from domain.conversation_use_cases import ConversationUseCases
 from domain.errors import Unauthenticated
 from domain.identity import Actor, Role
+from domain.notification_use_cases import NotificationUseCases
 from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
 from domain.return_use_cases import ReturnUseCases
 from storage.database import open_database
 from storage.idempotency import IdempotencyKeys
 from storage.ids import new_id
+from storage.notifications import MongoOutbox, MongoPreferences
 from storage.repositories import Repositories
 from storage.webhooks import WebhookReceipts
 
@@ -63,6 +66,7 @@ class Services:
     returns: ReturnUseCases | None = None
     conversation: ConversationUseCases | None = None
     claims: ClaimUseCases | None = None
+    notifications: NotificationUseCases | None = None
     live: LiveHub | None = None
 
     def require_orders(self) -> OrderUseCases:
@@ -83,6 +87,7 @@ class Services:
             or self.returns is None
             or self.conversation is None
             or self.claims is None
+            or self.notifications is None
             or self.idempotency is None
             or self.live is None
         ):
@@ -93,6 +98,7 @@ class Services:
             returns=self.returns,
             conversation=self.conversation,
             claims=self.claims,
+            notifications=self.notifications,
             idempotency=self.idempotency,
             live=self.live,
             request_id=request_id,
@@ -288,6 +294,9 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                     repos.messages, orders, new_id, clock, live
                 )
                 services.claims = ClaimUseCases(repos.claims, orders, new_id, clock, live)
+                services.notifications = NotificationUseCases(
+                    MongoPreferences(database), MongoOutbox(database)
+                )
                 services.live = live
                 background = [
                     asyncio.create_task(
@@ -298,6 +307,13 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                         relay_outbox(live, repos, settings), name="orderwire-outbox-relay"
                     ),
                 ]
+                notifier = notifier_for(database, settings, clock) if settings.notifier else None
+                if notifier is not None:
+                    background.append(
+                        asyncio.create_task(
+                            notifier.run(settings.notify_poll_seconds), name="orderwire-notifier"
+                        )
+                    )
                 log.info("orderwire ready: database %s", settings.mongodb_db)
                 try:
                     yield
@@ -306,9 +322,11 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                         task.cancel()
                         with suppress(asyncio.CancelledError):
                             await task
+                    if notifier is not None:
+                        await notifier.close()
             finally:
                 services.orders = services.returns = services.conversation = None
-                services.claims = services.live = None
+                services.claims = services.live = services.notifications = None
                 await live.stop()
                 if isinstance(endpoint.buckets, RedisBuckets):
                     await endpoint.buckets.close()

@@ -1,9 +1,10 @@
-"""The `orderwire` command: serve, seed, token, export-schema."""
+"""The `orderwire` command: serve, notifier, seed, token, export-schema."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -121,6 +122,37 @@ def seed() -> None:
     typer.echo(
         f"{created} demo orders created" if created else "orders exist already; nothing seeded"
     )
+
+
+async def _notify(settings: Settings) -> None:
+    from api.notifier import notifier_for
+    from storage.database import open_database
+
+    async with open_database(
+        settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
+    ) as database:
+        notifier = notifier_for(database, settings, system_now)
+        try:
+            await notifier.run(settings.notify_poll_seconds)
+        finally:
+            await notifier.close()
+
+
+@app.command()
+def notifier() -> None:
+    """Run only the notifier (email, SMS, push) as its own process, until interrupted.
+
+    Point it at the same MONGODB_URI as the API, and start the API with ORDERWIRE_NOTIFIER=false.
+    """
+    settings = _settings(ephemeral=False)
+    _configure_logging(settings.log_level)
+    if settings.mongodb_uri is None:
+        typer.secho(
+            "error: the notifier shares the API's database; set MONGODB_URI", err=True, fg="red"
+        )
+        raise typer.Exit(code=2)
+    with suppress(KeyboardInterrupt):
+        asyncio.run(_notify(settings))
 
 
 @app.command()

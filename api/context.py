@@ -15,6 +15,7 @@ from domain.conversation_use_cases import ConversationUseCases
 from domain.errors import Unauthenticated
 from domain.events import RecordedEvent
 from domain.identity import Actor
+from domain.notification_use_cases import NotificationUseCases
 from domain.order_use_cases import OrderUseCases
 from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
@@ -28,6 +29,7 @@ class Context:
     returns: ReturnUseCases
     conversation: ConversationUseCases
     claims: ClaimUseCases
+    notifications: NotificationUseCases
     idempotency: IdempotencyKeys
     live: LiveHub
     request_id: str

@@ -7,6 +7,7 @@ import strawberry
 from domain.claims import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from domain.errors import ErrorCode
 from domain.identity import Role
+from domain.notifications import Category, Channel, NotificationStatus
 from domain.order import OrderStatus, ShipmentStatus
 from domain.returns import LabelKind, ReturnReason, ReturnStatus
 from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
@@ -30,7 +31,13 @@ for _enum, _description in (
 ):
     strawberry.enum(_enum, description=_description)
 
+strawberry.enum(Category, name="NotificationCategory", description="What a notification is about.")
+strawberry.enum(Channel, name="NotificationChannel", description="How a notification reaches you.")
+strawberry.enum(NotificationStatus, description="Where a notification's delivery is.")
+
 __all__ = [
+    "Category",
+    "Channel",
     "ClaimDecision",
     "ClaimReason",
     "ClaimStatus",
@@ -38,6 +45,7 @@ __all__ = [
     "ErrorCode",
     "FulfillmentChannel",
     "LabelKind",
+    "NotificationStatus",
     "OrderStatus",
     "ReturnReason",
     "ReturnStatus",

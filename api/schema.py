@@ -23,6 +23,7 @@ from api.conversation_api import ConversationMutations, ConversationQueries
 from api.errors import MaskInternalErrors, is_unexpected
 from api.limits import Limits, query_cost_extension
 from api.mutations import OrderMutations
+from api.notifications_api import NotificationMutations, NotificationQueries
 from api.queries import OrderQueries
 from api.ratelimit import Buckets
 from api.returns_api import ReturnMutations, ReturnQueries
@@ -32,12 +33,18 @@ log = logging.getLogger("orderwire.graphql")
 
 
 @strawberry.type
-class Query(OrderQueries, ReturnQueries, ConversationQueries, ClaimQueries):
+class Query(OrderQueries, ReturnQueries, ConversationQueries, ClaimQueries, NotificationQueries):
     pass
 
 
 @strawberry.type
-class Mutation(OrderMutations, ReturnMutations, ConversationMutations, ClaimMutations):
+class Mutation(
+    OrderMutations,
+    ReturnMutations,
+    ConversationMutations,
+    ClaimMutations,
+    NotificationMutations,
+):
     pass
 
 

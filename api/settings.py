@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -60,6 +61,54 @@ class Settings(BaseSettings):
     claim_sweep_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_CLAIM_SWEEP_SECONDS"
     )
+
+    notifier: bool = Field(default=True, validation_alias="ORDERWIRE_NOTIFIER")
+    smtp_host: str | None = Field(default=None, validation_alias="ORDERWIRE_SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="ORDERWIRE_SMTP_PORT")
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", validation_alias="ORDERWIRE_SMTP_TLS"
+    )
+    smtp_username: str | None = Field(default=None, validation_alias="ORDERWIRE_SMTP_USERNAME")
+    smtp_password: str | None = Field(default=None, validation_alias="ORDERWIRE_SMTP_PASSWORD")
+    mail_from: str = Field(
+        default="orderwire <no-reply@orderwire.invalid>", validation_alias="ORDERWIRE_MAIL_FROM"
+    )
+    sms_url: str | None = Field(default=None, validation_alias="ORDERWIRE_SMS_URL")
+    push_url: str | None = Field(default=None, validation_alias="ORDERWIRE_PUSH_URL")
+    provider_secret: str | None = Field(default=None, validation_alias="ORDERWIRE_PROVIDER_SECRET")
+    order_url: str | None = Field(default=None, validation_alias="ORDERWIRE_ORDER_URL")
+    notify_poll_seconds: float = Field(
+        default=1.0, gt=0, validation_alias="ORDERWIRE_NOTIFY_POLL_SECONDS"
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, validation_alias="ORDERWIRE_NOTIFY_MAX_ATTEMPTS"
+    )
+    notify_retry_base_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="ORDERWIRE_NOTIFY_RETRY_BASE_SECONDS"
+    )
+    notify_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, validation_alias="ORDERWIRE_NOTIFY_RETRY_MAX_SECONDS"
+    )
+    notify_lease_seconds: float = Field(
+        default=120.0, gt=0, validation_alias="ORDERWIRE_NOTIFY_LEASE_SECONDS"
+    )
+    notify_concurrency: int = Field(
+        default=8, ge=1, le=100, validation_alias="ORDERWIRE_NOTIFY_CONCURRENCY"
+    )
+
+    @model_validator(mode="after")
+    def _providers_signed(self) -> Settings:
+        if (self.sms_url or self.push_url) and not self.provider_secret:
+            raise ValueError(
+                "ORDERWIRE_PROVIDER_SECRET is required to sign requests to ORDERWIRE_SMS_URL "
+                "and ORDERWIRE_PUSH_URL"
+            )
+        return self
+
+    @property
+    def notify_send_timeout(self) -> float:
+        """Half the lease, so a send gives up before another worker may take the message."""
+        return self.notify_lease_seconds / 2
 
     @field_validator("jwt_secret")
     @classmethod

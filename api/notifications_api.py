@@ -1,0 +1,233 @@
+"""Notification preferences and history through GraphQL."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+
+import strawberry
+from strawberry.types import Info
+from strawberry.types.unset import UNSET
+
+from api.context import Context
+from api.enums import Category, Channel, NotificationStatus
+from api.errors import UserError, graphql_error
+from api.pagination import Connection, connection, decode_page_cursor
+from api.permissions import IsAuthenticated
+from domain.errors import DomainError, ValidationFailed
+from domain.notifications import (
+    KEEP,
+    Keep,
+    NotificationRecord,
+    Preferences,
+    PreferencesChange,
+    QuietHours,
+    categories_of,
+)
+from domain.ports import PageCursor
+
+log = logging.getLogger("orderwire.notifications")
+
+
+@strawberry.type(description="A daily span in your time zone when SMS and push wait.")
+class QuietHoursType:
+    start: str = strawberry.field(description="HH:MM, 24-hour clock.")
+    end: str
+
+
+@strawberry.type(description="The channels one category of notification goes out on.")
+class CategoryChannels:
+    category: Category
+    channels: list[Channel]
+
+
+@strawberry.type(name="NotificationPreferences")
+class PreferencesType:
+    email: str | None
+    phone: str | None = strawberry.field(description="International form: +351912345678.")
+    push_endpoints: list[str]
+    time_zone: str = strawberry.field(description="IANA name, like Europe/Lisbon.")
+    quiet_hours: QuietHoursType | None
+    categories: list[CategoryChannels] = strawberry.field(
+        description="Every category of your role with the channels you chose, or the defaults. "
+        "A channel without its contact point (no phone for SMS) sends nothing."
+    )
+
+    @classmethod
+    def from_domain(cls, p: Preferences) -> PreferencesType:
+        quiet = p.quiet_hours
+        return cls(
+            email=p.email,
+            phone=p.phone,
+            push_endpoints=list(p.push_endpoints),
+            time_zone=p.time_zone,
+            quiet_hours=None
+            if quiet is None
+            else QuietHoursType(start=f"{quiet.start:%H:%M}", end=f"{quiet.end:%H:%M}"),
+            categories=[
+                CategoryChannels(category=c, channels=[ch for ch in Channel if ch in p.wanted(c)])
+                for c in categories_of(p.role)
+            ],
+        )
+
+
+@strawberry.type(name="Notification", description="One message to you on one channel.")
+class NotificationType:
+    id: strawberry.ID
+    category: Category
+    channel: Channel
+    status: NotificationStatus
+    order_id: strawberry.ID
+    to: str = strawberry.field(description="The address, phone number or push endpoints used.")
+    subject: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When it goes out (held or retrying), or null once settled."
+    )
+    sent_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, r: NotificationRecord) -> NotificationType:
+        return cls(
+            id=strawberry.ID(r.id),
+            category=r.category,
+            channel=r.channel,
+            status=r.status,
+            order_id=strawberry.ID(r.order_id),
+            to=r.to,
+            subject=r.subject,
+            attempts=r.attempts,
+            last_error=r.last_error,
+            created_at=r.created_at,
+            next_attempt_at=r.next_attempt_at,
+            sent_at=r.sent_at,
+        )
+
+
+@strawberry.input
+class QuietHoursInput:
+    start: str = strawberry.field(description="HH:MM, 24-hour clock.")
+    end: str
+
+
+@strawberry.input
+class CategoryChannelsInput:
+    category: Category
+    channels: list[Channel] = strawberry.field(description="An empty list turns it off.")
+
+
+@strawberry.input(description="Only the fields you send change; null clears a contact point.")
+class NotificationPreferencesInput:
+    email: str | None = UNSET
+    phone: str | None = UNSET
+    push_endpoints: list[str] | None = UNSET
+    time_zone: str | None = UNSET
+    quiet_hours: QuietHoursInput | None = strawberry.field(
+        default=UNSET, description="null turns quiet hours off."
+    )
+    categories: list[CategoryChannelsInput] | None = UNSET
+
+
+def _clock_time(value: str, field: str) -> time:
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError as error:
+        raise ValidationFailed("use HH:MM, like 22:00", field=field) from error
+    if len(value) != 5 or parsed.second or parsed.tzinfo:
+        raise ValidationFailed("use HH:MM, like 22:00", field=field)
+    return parsed
+
+
+def _change(given: NotificationPreferencesInput) -> PreferencesChange:
+    if given.time_zone is None:
+        raise ValidationFailed("timeZone cannot be null", field="timeZone")
+    quiet: QuietHours | Keep | None = KEEP
+    if given.quiet_hours is None:
+        quiet = None
+    elif given.quiet_hours is not UNSET:
+        quiet = QuietHours(
+            _clock_time(given.quiet_hours.start, "quietHours.start"),
+            _clock_time(given.quiet_hours.end, "quietHours.end"),
+        )
+    return PreferencesChange(
+        email=KEEP if given.email is UNSET else given.email,
+        phone=KEEP if given.phone is UNSET else given.phone,
+        push_endpoints=KEEP if given.push_endpoints is UNSET else (given.push_endpoints or []),
+        time_zone=KEEP if given.time_zone is UNSET else given.time_zone,
+        quiet_hours=quiet,
+        categories=[(c.category, c.channels) for c in given.categories or []],
+    )
+
+
+@strawberry.type(description="Your preferences as saved, or why they were refused.")
+class NotificationPreferencesPayload:
+    preferences: PreferencesType | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class NotificationQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Buyer or seller: what you are told about, where, and when not.",
+    )
+    async def notification_preferences(self, info: Info[Context, None]) -> PreferencesType:
+        ctx = info.context
+        try:
+            preferences = await ctx.notifications.preferences(ctx.require_actor())
+        except DomainError as error:
+            raise graphql_error(error) from error
+        return PreferencesType.from_domain(preferences)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Buyer or seller: the notifications sent to you, newest first, with "
+        "their delivery status. `first` is 1 to 100.",
+    )
+    async def notifications(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        status: NotificationStatus | None = None,
+    ) -> Connection[NotificationType]:
+        ctx = info.context
+        try:
+            records, more = await ctx.notifications.history(
+                ctx.require_actor(), status=status, first=first, after=decode_page_cursor(after)
+            )
+        except DomainError as error:
+            raise graphql_error(error) from error
+        return connection(
+            records,
+            more,
+            position=lambda r: PageCursor(r.created_at, r.id),
+            node=NotificationType.from_domain,
+        )
+
+
+@strawberry.type
+class NotificationMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Buyer or seller: change contact points, time zone, quiet hours or the "
+        "channels of some categories; what you leave out stays as it is.",
+    )
+    async def update_notification_preferences(
+        self, info: Info[Context, None], input: NotificationPreferencesInput
+    ) -> NotificationPreferencesPayload:
+        ctx = info.context
+        actor = ctx.require_actor()
+        try:
+            saved = await ctx.notifications.update_preferences(actor, _change(input))
+        except DomainError as error:
+            log.info("preferences of %s %s refused: %s", actor.role.value, actor.id, error.message)
+            return NotificationPreferencesPayload(
+                preferences=None, errors=[UserError.from_domain(error)]
+            )
+        log.info("preferences of %s %s saved", actor.role.value, actor.id)
+        return NotificationPreferencesPayload(
+            preferences=PreferencesType.from_domain(saved), errors=[]
+        )

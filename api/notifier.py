@@ -1,0 +1,229 @@
+"""The notifier: order events become messages in the outbox, and workers deliver them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from api.settings import Settings
+from api.templates import render
+from api.transports import DeliveryFailed, Transport, transports
+from domain.events import RecordedEvent
+from domain.notifications import (
+    Channel,
+    Notice,
+    NotificationStatus,
+    Preferences,
+    held_until,
+    notices_for,
+    retry_delay,
+    settled,
+)
+from domain.order import Order
+from domain.ports import Clock
+from storage.database import Database
+from storage.event_log import MongoEventLog
+from storage.notifications import Claimed, MongoOutbox, MongoPreferences, Outgoing
+from storage.orders import MongoOrderRepository
+from storage.repositories import Repositories
+
+log = logging.getLogger("orderwire.notifier")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How hard the workers try."""
+
+    max_attempts: int = 8
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    lease: timedelta = timedelta(minutes=2)
+    concurrency: int = 8
+    batch: int = 200
+
+
+class Notifier:
+    def __init__(
+        self,
+        *,
+        events: MongoEventLog,
+        orders: MongoOrderRepository,
+        preferences: MongoPreferences,
+        outbox: MongoOutbox,
+        transports: Mapping[Channel, Transport],
+        clock: Clock,
+        delivery: Delivery = Delivery(),
+        order_url: str | None = None,
+        jitter: random.Random | None = None,
+    ) -> None:
+        self._events = events
+        self._orders = orders
+        self._preferences = preferences
+        self._outbox = outbox
+        self._transports = transports
+        self._clock = clock
+        self._delivery = delivery
+        self._order_url = order_url
+        self._jitter = jitter or random.Random()
+
+    # -- events to messages ----------------------------------------------------------------
+
+    async def prepare(self) -> int:
+        """Turn every order event not yet notified into outbox messages; how many were stored."""
+        stored = 0
+        while batch := await self._events.unnotified(limit=self._delivery.batch):
+            orders = await self._orders.get_many(list({r.aggregate_id for r, _, _ in batch}))
+            for recorded, buyer_id, seller_id in batch:
+                notices = notices_for(recorded, buyer_id, seller_id)
+                order = orders[recorded.aggregate_id]
+                people = await self._preferences.get_many([n.recipient for n in notices])
+                messages = [
+                    message
+                    for notice in notices
+                    if notice.recipient in people
+                    for message in self._messages(recorded, order, notice, people[notice.recipient])
+                ]
+                # Stored before the event is ticked off: a crash in between replays the event,
+                # and the outbox's unique key drops the repeats.
+                stored += await self._outbox.add(messages, now=self._clock())
+                await self._events.mark_notified(recorded.aggregate_id, recorded.sequence)
+            if len(batch) < self._delivery.batch:
+                break
+        return stored
+
+    def _messages(
+        self, recorded: RecordedEvent, order: Order, notice: Notice, person: Preferences
+    ) -> list[Outgoing]:
+        rendered = render(
+            notice.category,
+            recorded,
+            order,
+            role=person.role,
+            time_zone=person.time_zone,
+            order_url=self._order_url,
+        )
+        event = f"{recorded.aggregate_id}:{recorded.sequence}"
+        messages = []
+        for channel in person.channels_for(notice.category):
+            due = held_until(person.quiet_hours, person.time_zone, channel, notice.not_before)
+            messages.append(
+                Outgoing(
+                    event=event + ("#reminder" if notice.reminder_for else ""),
+                    recipient=notice.recipient,
+                    channel=channel,
+                    category=notice.category,
+                    order_id=recorded.aggregate_id,
+                    sequence=recorded.sequence,
+                    to=person.address(channel) or "",
+                    subject=rendered.subject,
+                    text=rendered.text,
+                    html=rendered.html,
+                    short=rendered.short,
+                    due_at=due,
+                    held=due > notice.not_before and notice.reminder_for is None,
+                    time_zone=person.time_zone,
+                    quiet_hours=person.quiet_hours,
+                    reminder_for=notice.reminder_for,
+                )
+            )
+        return messages
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    async def deliver(self) -> int:
+        """Send every message that is due, with a few workers; how many went out."""
+        counts = await asyncio.gather(*(self._worker() for _ in range(self._delivery.concurrency)))
+        return sum(counts)
+
+    async def _worker(self) -> int:
+        sent = 0
+        while claimed := await self._outbox.claim_due(self._clock(), self._delivery.lease):
+            sent += await self._attempt(claimed)
+        return sent
+
+    async def _attempt(self, claimed: Claimed) -> int:
+        message = claimed.message
+        if message.reminder_for is not None:
+            later = await self._events.events_after(message.order_id, message.sequence)
+            if settled(message.reminder_for, later):
+                await self._outbox.give_up(
+                    claimed, "answered before the reminder was due", NotificationStatus.SKIPPED
+                )
+                return 0
+        transport = self._transports.get(message.channel)
+        if transport is None:
+            reason = f"no {message.channel.value} provider is configured"
+            await self._outbox.give_up(claimed, reason, NotificationStatus.SKIPPED)
+            return 0
+        try:
+            await transport.send(claimed.id, message)
+        except DeliveryFailed as error:
+            await self._failed(claimed, error)
+            return 0
+        if not await self._outbox.sent(claimed, self._clock()):
+            log.warning("notification %s was sent after its lease ran out", claimed.id)
+        log.info("sent %s %s to %s", message.channel.value, message.category.value, claimed.id)
+        return 1
+
+    async def _failed(self, claimed: Claimed, error: DeliveryFailed) -> None:
+        d = self._delivery
+        if error.permanent or claimed.attempts >= d.max_attempts:
+            log.warning(
+                "notification %s dead after %d attempts: %s", claimed.id, claimed.attempts, error
+            )
+            await self._outbox.give_up(claimed, str(error), NotificationStatus.DEAD)
+            return
+        delay = retry_delay(
+            claimed.attempts,
+            base=d.retry_base_seconds,
+            cap=d.retry_max_seconds,
+            jitter=self._jitter.random(),
+        )
+        message = claimed.message
+        retry_at = self._clock() + delay
+        due = held_until(message.quiet_hours, message.time_zone, message.channel, retry_at)
+        log.info("notification %s failed (%s); next attempt at %s", claimed.id, error, due)
+        await self._outbox.retry(claimed, due, str(error), held=due > retry_at)
+
+    async def run_once(self) -> tuple[int, int]:
+        """One pass: store the messages of new events, then send what is due."""
+        return await self.prepare(), await self.deliver()
+
+    async def close(self) -> None:
+        for transport in self._transports.values():
+            await transport.close()
+
+    async def run(self, poll_seconds: float) -> None:
+        """Pass after pass until cancelled; a failing pass is logged and tried again."""
+        log.info("notifier running: every %ss", poll_seconds)
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("notifier pass failed; trying again in %ss", poll_seconds)
+            await asyncio.sleep(poll_seconds)
+
+
+def notifier_for(database: Database, settings: Settings, clock: Clock) -> Notifier:
+    """A notifier on `database` with the providers and delivery policy the settings name."""
+    repos = Repositories.on(database)
+    return Notifier(
+        events=repos.events,
+        orders=repos.orders,
+        preferences=MongoPreferences(database),
+        outbox=MongoOutbox(database),
+        transports=transports(settings),
+        clock=clock,
+        delivery=Delivery(
+            max_attempts=settings.notify_max_attempts,
+            retry_base_seconds=settings.notify_retry_base_seconds,
+            retry_max_seconds=settings.notify_retry_max_seconds,
+            lease=timedelta(seconds=settings.notify_lease_seconds),
+            concurrency=settings.notify_concurrency,
+        ),
+        order_url=settings.order_url,
+    )

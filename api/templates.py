@@ -1,0 +1,175 @@
+"""What a notification says: a subject, plain text, HTML, and a short form for SMS and push."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from domain import events as ev
+from domain.events import RecordedEvent
+from domain.identity import Role
+from domain.money import Money
+from domain.notifications import Category
+from domain.order import Order
+from domain.policies import SELLER_CLAIM_RESPONSE, SELLER_RETURN_RESPONSE
+from domain.shipping import DeliveryWindow, TrackingTag
+
+SMS_LIMIT = 160
+
+# Public tracking pages of the carriers we know; others get the tracking number alone.
+TRACKING_URLS = {
+    "UPS": "https://www.ups.com/track?tracknum={}",
+    "USPS": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "FEDEX": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "DHL": "https://www.dhl.com/en/express/tracking.html?AWB={}",
+}
+_NO_DECIMALS = frozenset({"JPY", "KRW"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    short: str  # SMS text and push body, at most 160 characters
+
+
+def money(value: Money) -> str:
+    if value.currency in _NO_DECIMALS:
+        return f"{value.amount} {value.currency}"
+    return f"{value.amount // 100}.{value.amount % 100:02d} {value.currency}"
+
+
+def day(value: date) -> str:
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def window(value: DeliveryWindow) -> str:
+    if value.earliest == value.latest:
+        return day(value.earliest)
+    return f"{day(value.earliest)} to {day(value.latest)}"
+
+
+def tracking_link(carrier: str, tracking_id: str) -> str | None:
+    pattern = TRACKING_URLS.get(carrier.upper())
+    return None if pattern is None else pattern.format(tracking_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Story:
+    subject: str
+    lines: list[str]  # the message, before the order's details
+
+
+def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneInfo) -> _Story:
+    event, ref = recorded.event, f"order {order.id}"
+
+    def local(moment: datetime) -> str:
+        return f"{moment.astimezone(tz):%a %d %b %H:%M} ({tz.key})"
+
+    match event:
+        case ev.OrderPlaced():
+            return _Story(f"We received {ref}", ["Thank you: we are verifying your payment."])
+        case ev.PaymentFailed(reason=reason):
+            return _Story(f"Payment for {ref} failed", [f"Your payment was declined: {reason}."])
+        case ev.PaymentVerified(estimated_delivery=eta) if category is Category.NEW_ORDER:
+            return _Story(f"New {ref} to ship", [f"Ship it so it arrives by {day(eta.latest)}."])
+        case ev.PaymentVerified(estimated_delivery=eta):
+            return _Story(f"Order {order.id} confirmed: arriving {window(eta)}", [])
+        case ev.OrderCanceled(reason=reason):
+            return _Story(f"Order {order.id} was canceled", [f"Reason: {reason}."])
+        case ev.ShipmentConfirmed(carrier=carrier, tracking_id=tracking):
+            lines = [f"Carrier: {carrier}, tracking number {tracking}."]
+            if link := tracking_link(carrier, tracking):
+                lines.append(f"Track it: {link}")
+            return _Story(f"Order {order.id} has shipped", lines)
+        case ev.TrackingEventRecorded(tag=TrackingTag.DELIVERED, location=where):
+            return _Story(f"Order {order.id} was delivered", [f"Delivered in {where.city}."])
+        case ev.TrackingEventRecorded(tag=TrackingTag.ATTEMPT_FAIL):
+            lines = ["The carrier will try again, or leave a note on where to collect it."]
+            return _Story(f"We missed you: delivery of {ref} was attempted", lines)
+        case ev.TrackingEventRecorded(tag=TrackingTag.EXCEPTION, description=what):
+            lines = [f"The carrier reported: {what or 'a delivery exception'}."]
+            return _Story(f"A problem with the delivery of {ref}", lines)
+        case ev.TrackingEventRecorded():
+            return _Story(f"Order {order.id} is out for delivery", ["It arrives today."])
+        case ev.DeliveryDelayed(revised=revised, reason=reason):
+            subject = f"Order {order.id} is delayed: now arriving {window(revised)}"
+            return _Story(subject, [f"Reason: {reason}.", f"New delivery date: {window(revised)}."])
+        case ev.ReturnOpened(return_id=return_id):
+            return _Story(f"Return requested on {ref}", [f"Return {return_id} was requested."])
+        case ev.ReturnProgressed(return_status="PENDING_SELLER", return_id=return_id):
+            if category is Category.DEADLINE:
+                due = local(recorded.event.occurred_at + SELLER_RETURN_RESPONSE)
+                subject = f"Reminder: answer return {return_id} by {due}"
+                return _Story(subject, ["Past that, the marketplace decides for you."])
+            lines = ["It is outside the return policy, so the seller decides within 24 hours."]
+            return _Story(f"Your return on {ref} is with the seller", lines)
+        case ev.ReturnProgressed(return_status=status, return_id=return_id, reason=reason):
+            lines = [f"Reason: {reason}."] if reason else []
+            phrase = status.lower().replace("_", " ")
+            return _Story(f"Return {return_id} on {ref}: {phrase}", lines)
+        case ev.RefundIssued(amount=amount):
+            return _Story(
+                f"Refund of {money(amount)} for {ref}", ["It reaches you in 3 to 5 days."]
+            )
+        case ev.ReviewRequested():
+            return _Story(f"How was {ref}?", ["The seller would value your review."])
+        case ev.MessageSent():
+            return _Story(f"New message about {ref}", ["Read and answer it in your messages."])
+        case ev.ClaimFiled(claim_id=claim_id) if category is Category.DEADLINE:
+            due = local(recorded.event.occurred_at + SELLER_CLAIM_RESPONSE)
+            subject = f"Reminder: respond to claim {claim_id} by {due}"
+            return _Story(subject, ["Past that, the claim goes to review without your answer."])
+        case ev.ClaimFiled(claim_id=claim_id, reason=reason):
+            lines = [
+                f"Claim {claim_id}: {reason.lower().replace('_', ' ')}. Respond within 48 hours."
+            ]
+            return _Story(f"A-to-Z claim filed on {ref}", lines)
+        case ev.ClaimProgressed(claim_id=claim_id, claim_status=status):
+            phrase = status.lower().replace("_", " ")
+            return _Story(f"Claim {claim_id} on {ref}: {phrase}", [])
+        case ev.SellerDebited(claim_id=claim_id, amount=amount):
+            return _Story(f"Your account was debited {money(amount)}", [f"For claim {claim_id}."])
+    return _Story(f"Update on {ref}", [])
+
+
+def _details(order: Order, role: Role, order_url: str | None) -> list[str]:
+    lines = [f"Order {order.id}"]
+    lines += [f"  {item.quantity} x {item.title} ({item.sku})" for item in order.items]
+    if order.estimated_delivery is not None and role is Role.BUYER:
+        lines.append(f"Estimated delivery: {window(order.estimated_delivery)}")
+    for shipment in order.shipments:
+        link = tracking_link(shipment.carrier, shipment.tracking_id)
+        lines.append(f"{shipment.carrier} {shipment.tracking_id}" + (f": {link}" if link else ""))
+    if order_url:
+        lines.append(f"Your order: {order_url.format(order_id=order.id)}")
+    return lines
+
+
+def render(
+    category: Category,
+    recorded: RecordedEvent,
+    order: Order,
+    *,
+    role: Role,
+    time_zone: str,
+    order_url: str | None,
+) -> Rendered:
+    """One event told to one person: the same facts in every form."""
+    story = _story(category, recorded, order, ZoneInfo(time_zone))
+    details = _details(order, role, order_url)
+    text = "\n".join([story.subject, "", *story.lines, "", *details, ""])
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in story.lines)
+    rows = "".join(f"<li>{html.escape(line.strip())}</li>" for line in details)
+    page = (
+        f'<!doctype html><html><body style="font-family:sans-serif">'
+        f"<h1>{html.escape(story.subject)}</h1>{body}<ul>{rows}</ul></body></html>"
+    )
+    # Plain ASCII keeps an SMS in one 160-character GSM segment.
+    short = f"{story.subject}. {' '.join(story.lines)}".strip()
+    if len(short) > SMS_LIMIT:
+        short = short[: SMS_LIMIT - 3].rstrip() + "..."
+    return Rendered(subject=story.subject, text=text, html=page, short=short)
