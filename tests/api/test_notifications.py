@@ -17,7 +17,7 @@ from api.notifier import Notifier, notifier_for
 from api.settings import Settings
 from api.webhooks import sign
 from storage.database import Database
-from tests.api.conftest import BUYER, OPERATOR, SELLER, Api
+from tests.api.conftest import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
 from tests.api.notification_helpers import (
     ANA,
     ANA_PHONE,
@@ -418,3 +418,11 @@ async def test_history_pages_newest_first(world: World) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == len(set(seen)) == 9, "\n".join(sorted(seen))
+
+
+async def test_nobody_sees_another_persons_notifications(world: World) -> None:
+    await walk_to_delivery(world.api)
+    await world.notify()
+    assert len(await world.history(BUYER)) == 9
+    assert await world.history(OTHER_BUYER) == []
+    assert await world.history(OTHER_SELLER) == []

@@ -177,6 +177,15 @@ MATRIX: dict[str, Call] = {
         'mutation($id: ID!) { appealClaim(claimId: $id, statement: "x") { errors { code } } }',
         lambda w, s: {"id": w.claim_id},
     ),
+    # notifications: always the caller's own
+    "notificationPreferences": row(
+        "{ notificationPreferences { email timeZone } }", lambda w, s: {}
+    ),
+    "notifications": row("{ notifications { nodes { id orderId } } }", lambda w, s: {}),
+    "updateNotificationPreferences": row(
+        'mutation { updateNotificationPreferences(input: {timeZone: "UTC"}) { errors { code } } }',
+        lambda w, s: {},
+    ),
     # subscriptions, over a real socket
     "orderUpdates": row(
         "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor } }",
@@ -194,6 +203,9 @@ OWN_ACCOUNT = {
     "returns",
     "claims",
     "placeOrder",
+    "notificationPreferences",
+    "notifications",
+    "updateNotificationPreferences",
     "myOrderUpdates",
     "sellerOrderUpdates",
 }
