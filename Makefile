@@ -8,7 +8,7 @@ PORT ?= 8000
 # GraphiQL's browser files, pinned in api/graphiql/package-lock.json, so the playground works offline.
 GRAPHIQL := api/graphiql/node_modules/.package-lock.json
 
-.PHONY: run test lint schema clean graphiql fuzz
+.PHONY: run test lint schema clean graphiql fuzz bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: lint $(GRAPHIQL)
 # The nightly-style fuzz run: 5,000 generated GraphQL operations against the real server.
 fuzz: $(VENV)/.installed-test
 	ORDERWIRE_FUZZ_EXAMPLES=5000 $(BIN)/pytest tests/e2e/test_fuzz.py
+
+# P1-P5 against their baselines in the same run; the 1,000,000 orders of P5 stay in .orderwire/bench.
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run
 
 schema: $(VENV)/.installed
 	$(BIN)/orderwire export-schema --output schema.graphql

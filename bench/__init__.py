@@ -1,0 +1,1 @@
+"""Benchmarks: orderwire's GraphQL layer against the bare driver, and live fan-out (`make bench`)."""

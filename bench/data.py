@@ -1,0 +1,95 @@
+"""Orders for the benchmarks, bulk-inserted from one real order document and kept between runs."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain.money import Money
+from domain.order import LineItem, Order, OrderStatus, Shipment, ShipmentStatus
+from domain.shipping import (
+    Address,
+    DeliveryOption,
+    DeliveryWindow,
+    FulfillmentChannel,
+    ShippedItem,
+    ShippingSpeed,
+)
+from storage.database import Database
+from storage.orders import order_document
+
+Document = dict[str, Any]
+
+PAGE_SELLER = "bench-page-seller"  # P1 and P2 read these
+DEEP_SELLER = "bench-deep-seller"  # P5 pages through these
+START = datetime(2025, 1, 1, tzinfo=UTC)
+BATCH = 5_000
+
+
+def template() -> Document:
+    """A delivered order with two lines and one shipment, as the repository stores it."""
+    warehouse = Address("Acme", "1 Dock Rd", "Reno", "89502", "US")
+    order = Order(
+        id="template",
+        buyer_id="bench-buyer",
+        seller_id=PAGE_SELLER,
+        items=(
+            LineItem("MUG-01", "Mug", 2, Money(1299, "USD")),
+            LineItem("LAMP-7", "Lamp", 1, Money(4599, "USD")),
+        ),
+        shipping_address=Address("Ana Lima", "12 Rua Augusta", "Lisbon", "1100-053", "PT"),
+        channel=FulfillmentChannel.MFN,
+        speed=ShippingSpeed.STANDARD,
+        delivery_option=DeliveryOption.DOOR,
+        placed_at=START,
+        updated_at=START,
+        status=OrderStatus.DELIVERED,
+        version=5,
+        estimated_delivery=DeliveryWindow(START.date(), (START + timedelta(days=2)).date()),
+        shipments=[
+            Shipment(
+                id="shp_template",
+                carrier="UPS",
+                shipping_method="Ground",
+                tracking_id="1ZTEMPLATE",
+                shipped_at=START,
+                items=(ShippedItem("MUG-01", 2), ShippedItem("LAMP-7", 1)),
+                ship_from=warehouse,
+                status=ShipmentStatus.DELIVERED,
+            )
+        ],
+        captured_amount=7197,
+        delivered_at=START,
+    )
+    return order_document(order)
+
+
+def order_id(seller: str, n: int) -> str:
+    return f"ord_{seller[6:10]}{n:09d}"
+
+
+def placed_at(n: int) -> datetime:
+    return START + timedelta(seconds=n)
+
+
+async def ensure_orders(database: Database, seller: str, count: int) -> int:
+    """Make sure `seller` has orders 0..count-1; insert the missing ones. How many were added."""
+    orders = database.db["orders"]
+    have = await orders.count_documents({"seller_id": seller})
+    if have >= count:
+        return 0
+    base = template()
+    added = 0
+    for start in range(have, count, BATCH):
+        docs = []
+        for n in range(start, min(start + BATCH, count)):
+            doc = copy.deepcopy(base)
+            doc["_id"] = order_id(seller, n)
+            doc["seller_id"] = seller
+            doc["placed_at"] = doc["updated_at"] = placed_at(n)
+            doc["shipments"][0]["tracking_id"] = f"1Z{n:010d}"
+            docs.append(doc)
+        await orders.insert_many(docs, ordered=True)  # a prefix survives an interrupted load
+        added += len(docs)
+    return added
