@@ -239,10 +239,7 @@ async def test_sms_inside_quiet_hours_waits_until_they_end_and_email_does_not(
 
 async def test_a_provider_failing_three_times_then_succeeding_delivers_once(world: World) -> None:
     world.sms.failures = [503, 503, 503]
-    order = await world.api.place()
-    await world.api.verify(order["id"])
-    await world.api.ship(order["id"], tracking="1ZRETRY")
-    await world.api.scan("1ZRETRY", "OUT_FOR_DELIVERY")
+    order = await out_for_delivery(world.api, "1ZRETRY")
 
     for _ in range(3):
         await world.notify()
@@ -260,10 +257,7 @@ async def test_a_provider_failing_three_times_then_succeeding_delivers_once(worl
 
 async def test_backoff_grows_between_attempts(world: World) -> None:
     world.sms.always = 503
-    order = await world.api.place()
-    await world.api.verify(order["id"])
-    await world.api.ship(order["id"], tracking="1ZBACK")
-    await world.api.scan("1ZBACK", "OUT_FOR_DELIVERY")
+    await out_for_delivery(world.api, "1ZBACK")
     waits = []
     for _ in range(3):
         await world.notify()
@@ -277,10 +271,7 @@ async def test_backoff_grows_between_attempts(world: World) -> None:
 
 async def test_a_provider_that_keeps_failing_ends_in_dead_letter(world: World) -> None:
     world.sms.always = 503
-    order = await world.api.place()
-    await world.api.verify(order["id"])
-    await world.api.ship(order["id"], tracking="1ZDEAD")
-    await world.api.scan("1ZDEAD", "OUT_FOR_DELIVERY")
+    await out_for_delivery(world.api, "1ZDEAD")
 
     for _ in range(10):
         await world.notify()
@@ -343,6 +334,14 @@ async def test_with_no_contact_point_nothing_is_queued(world: World) -> None:
     await world.notify()
     assert await world.history(BUYER) == []
     assert world.mail.to(ANA) == []
+
+
+async def out_for_delivery(api: Api, tracking: str) -> dict[str, Any]:
+    order = await api.place()
+    await api.verify(order["id"])
+    await api.ship(order["id"], tracking=tracking)
+    await api.scan(tracking, "OUT_FOR_DELIVERY")
+    return order
 
 
 # -- preferences -------------------------------------------------------------------------
