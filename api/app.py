@@ -308,12 +308,15 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                     ),
                 ]
                 notifier = notifier_for(database, settings, clock) if settings.notifier else None
-                if notifier is not None:
-                    background.append(
-                        asyncio.create_task(
-                            notifier.run(settings.notify_poll_seconds), name="orderwire-notifier"
-                        )
+                notifier_stop = asyncio.Event()
+                notifying = (
+                    None
+                    if notifier is None
+                    else asyncio.create_task(
+                        notifier.run(settings.notify_poll_seconds, notifier_stop),
+                        name="orderwire-notifier",
                     )
+                )
                 log.info("orderwire ready: database %s", settings.mongodb_db)
                 try:
                     yield
@@ -322,7 +325,9 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                         task.cancel()
                         with suppress(asyncio.CancelledError):
                             await task
-                    if notifier is not None:
+                    if notifier is not None and notifying is not None:
+                        notifier_stop.set()  # finish the pass under way, then stop
+                        await notifying
                         await notifier.close()
             finally:
                 services.orders = services.returns = services.conversation = None

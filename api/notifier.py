@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -197,15 +198,21 @@ class Notifier:
         for transport in self._transports.values():
             await transport.close()
 
-    async def run(self, poll_seconds: float) -> None:
-        """Pass after pass until cancelled; a failing pass is logged and tried again."""
+    async def run(self, poll_seconds: float, stop: asyncio.Event | None = None) -> None:
+        """Pass after pass until `stop` is set; a failing pass is logged and tried again.
+
+        Stopping lets the current pass finish: a pass cancelled mid-query would leave the
+        driver's socket to the garbage collector, and a message mid-send to its lease.
+        """
+        stop = stop or asyncio.Event()
         log.info("notifier running: every %ss", poll_seconds)
-        while True:
+        while not stop.is_set():
             try:
                 await self.run_once()
             except Exception:
                 log.exception("notifier pass failed; trying again in %ss", poll_seconds)
-            await asyncio.sleep(poll_seconds)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll_seconds)
 
 
 def notifier_for(database: Database, settings: Settings, clock: Clock) -> Notifier:
