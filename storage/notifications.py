@@ -49,36 +49,36 @@ def quiet_from_document(doc: Document | None) -> QuietHours | None:
     return QuietHours(time.fromisoformat(doc["start"]), time.fromisoformat(doc["end"]))
 
 
+def _preferences(doc: Document) -> Preferences:
+    return Preferences(
+        role=Role(doc["role"]),
+        person_id=doc["person_id"],
+        email=doc.get("email"),
+        phone=doc.get("phone"),
+        push_endpoints=tuple(doc.get("push_endpoints", ())),
+        time_zone=doc.get("time_zone", "UTC"),
+        quiet_hours=quiet_from_document(doc.get("quiet_hours")),
+        chosen={
+            Category(name): frozenset(Channel(c) for c in channels)
+            for name, channels in doc.get("chosen", {}).items()
+        },
+        version=doc["version"],
+    )
+
+
 class MongoPreferences:
     def __init__(self, database: Database) -> None:
         self._preferences = database.db["notification_preferences"]
 
     async def get(self, actor: Actor) -> Preferences | None:
         doc = await self._preferences.find_one({"_id": _party(actor)})
-        if doc is None:
-            return None
-        return Preferences(
-            role=Role(doc["role"]),
-            person_id=doc["person_id"],
-            email=doc.get("email"),
-            phone=doc.get("phone"),
-            push_endpoints=tuple(doc.get("push_endpoints", ())),
-            time_zone=doc.get("time_zone", "UTC"),
-            quiet_hours=quiet_from_document(doc.get("quiet_hours")),
-            chosen={
-                Category(name): frozenset(Channel(c) for c in channels)
-                for name, channels in doc.get("chosen", {}).items()
-            },
-            version=doc["version"],
-        )
+        return None if doc is None else _preferences(doc)
 
     async def get_many(self, actors: Sequence[Actor]) -> dict[Actor, Preferences]:
-        found: dict[Actor, Preferences] = {}
-        for actor in dict.fromkeys(actors):
-            preferences = await self.get(actor)
-            if preferences is not None:
-                found[actor] = preferences
-        return found
+        """Those of `actors` who saved preferences, in one round trip."""
+        cursor = self._preferences.find({"_id": {"$in": [_party(a) for a in set(actors)]}})
+        found = [_preferences(doc) async for doc in cursor]
+        return {Actor(p.person_id, p.role): p for p in found}
 
     async def save(self, preferences: Preferences, *, expected_version: int) -> None:
         party = _party(Actor(preferences.person_id, preferences.role))
@@ -344,7 +344,3 @@ class MongoOutbox:
         )
         docs = [doc async for doc in cursor]
         return [_record(doc) for doc in docs[:first]], len(docs) > first
-
-    async def find(self, message_id: str) -> NotificationRecord | None:
-        doc = await self._outbox.find_one({"_id": message_id})
-        return None if doc is None else _record(doc)
