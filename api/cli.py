@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from api.auth import mint_token
 from api.clock import system_now
+from api.http.auth import mint_token
 from api.settings import Settings
 from domain.identity import Actor, Role
 from storage.embedded import EmbeddedMongo, EmbeddedServerError
@@ -90,22 +90,22 @@ def serve(
 
 async def _seed(settings: Settings) -> int:
     from api.demo import seed_demo
-    from api.live import LiveHub
+    from api.wiring import live_hub
+    from outbound.relay import OutboxPublisher
     from storage.database import open_database
     from storage.ids import new_id
     from storage.repositories import Repositories
 
-    async with open_database(
-        settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
-    ) as database:
-        repos = Repositories.on(database)
+    async with (
+        open_database(
+            settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
+        ) as database,
         # Running servers on the same broadcast channel see the demo orders arrive.
-        live = LiveHub(settings.broadcast_url, capacity=settings.live_buffer, log=repos.events)
-        await live.start()
-        try:
-            return await seed_demo(repos, new_id, live, now=system_now())
-        finally:
-            await live.stop()
+        live_hub(settings) as hub,
+    ):
+        repos = Repositories.on(database)
+        publisher = OutboxPublisher(hub, repos.events)
+        return await seed_demo(repos, new_id, publisher, now=system_now())
 
 
 @app.command()
@@ -125,7 +125,7 @@ def seed() -> None:
 
 
 async def _notify(settings: Settings) -> None:
-    from api.notifier import notifier_for
+    from api.wiring import notifier_for
     from storage.database import open_database
 
     async with open_database(
@@ -177,7 +177,7 @@ def export_schema(
     ] = None,
 ) -> None:
     """Print the GraphQL schema (SDL) that `schema.graphql` must equal."""
-    from api.schema import schema
+    from api.graphql.schema import schema
 
     sdl = str(schema) + "\n"
     if output is None:

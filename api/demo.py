@@ -18,7 +18,6 @@ from domain.order_use_cases import (
 )
 from domain.ports import EventPublisher, IdGenerator, OrderQuery
 from domain.return_use_cases import RequestReturn, ReturnUseCases
-from domain.returns import ReturnReason
 from domain.shipping import (
     Address,
     DeliveryOption,
@@ -29,6 +28,7 @@ from domain.shipping import (
     ShippingSpeed,
     TrackingTag,
 )
+from domain.vocabulary import ReturnReason
 from storage.repositories import Repositories
 
 BUYERS = (Actor("buyer-ana", Role.BUYER), Actor("buyer-ben", Role.BUYER))

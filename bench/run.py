@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
-from api.auth import mint_token
 from api.clock import system_now
+from api.http.auth import mint_token
 from bench.data import DEEP_SELLER, PAGE_SELLER, ensure_orders, order_id, placed_at
 from bench.server import ORDER_FIELDS
 from domain.identity import Actor, Role

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from domain import policies
 from domain.access import Action, can_see, require_access, require_role
-from domain.claims import SETTLED, Claim, ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
+from domain.claims import SETTLED, Claim
 from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.events import Event, record
 from domain.identity import Actor, Role
@@ -21,6 +21,7 @@ from domain.ports import (
     OrderRepository,
     PageCursor,
 )
+from domain.vocabulary import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 
 # What a claim command decides: the claim's events, then the order's.
 Decision = tuple[list[Event], list[Event]]
@@ -57,7 +58,7 @@ class ClaimUseCases:
             description=description,
             now=now,
         )
-        order_events = order.file_claim(actor, claim_id, reason.value, now)
+        order_events = order.file_claim(actor, claim_id, reason, now)
         await self._save(claim, events, 0, order, order_events, order_version, debit=0)
         return claim
 
@@ -161,7 +162,7 @@ class ClaimUseCases:
         debited_before = order.seller_debited_amount
         events, order_events = decide(claim, order, now)
         order_events += order.note_claim(
-            actor, claim.id, claim.status.value, now, settled=claim.status in SETTLED
+            actor, claim.id, claim.status, now, settled=claim.status in SETTLED
         )
         debit = order.seller_debited_amount - debited_before
         await self._save(claim, events, version, order, order_events, order_version, debit=debit)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from domain import policies
 from domain.errors import (
@@ -31,33 +30,7 @@ from domain.identity import Actor, Role
 from domain.lifecycle import require_transition
 from domain.order import Order, OrderStatus
 from domain.shipping import require_text
-
-
-class ClaimStatus(Enum):
-    OPEN = "OPEN"
-    SELLER_RESPONDED = "SELLER_RESPONDED"
-    UNDER_REVIEW = "UNDER_REVIEW"
-    GRANTED = "GRANTED"
-    DENIED = "DENIED"
-    WITHDRAWN = "WITHDRAWN"
-    APPEALED = "APPEALED"
-
-
-class ClaimReason(Enum):
-    NOT_RECEIVED = "NOT_RECEIVED"
-    NOT_AS_DESCRIBED = "NOT_AS_DESCRIBED"
-
-
-class SellerResponse(Enum):
-    REFUND = "REFUND"
-    PROVIDE_TRACKING = "PROVIDE_TRACKING"
-    CONTEST = "CONTEST"
-
-
-class ClaimDecision(Enum):
-    GRANT = "GRANT"
-    DENY = "DENY"
-
+from domain.vocabulary import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 
 C = ClaimStatus
 TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
@@ -140,7 +113,7 @@ class Claim:
             updated_at=now,
         )
         opened = ClaimOpened(
-            occurred_at=now, actor=buyer, order_id=order.id, reason=reason.value, description=text
+            occurred_at=now, actor=buyer, order_id=order.id, reason=reason, description=text
         )
         return claim, claim._emit(now, opened)
 
@@ -164,7 +137,7 @@ class Claim:
         self._move_to(C.SELLER_RESPONDED)
         self.response, self.response_note = response, require_text(note, "note", limit=2000)
         responded = SellerRespondedToClaim(
-            occurred_at=now, actor=actor, response=response.value, note=self.response_note
+            occurred_at=now, actor=actor, response=response, note=self.response_note
         )
         return self._emit(now, responded)
 
@@ -197,7 +170,7 @@ class Claim:
         decided = ClaimDecided(
             occurred_at=now,
             actor=actor,
-            outcome=self.status.value,
+            outcome=self.status,
             note=self.decision_note,
             final=final,
         )

@@ -137,3 +137,15 @@ class ClaimNotEligible(DomainError):
 
 class AppealWindowClosed(DomainError):
     code = ErrorCode.APPEAL_WINDOW_CLOSED
+
+
+class SubscriberTooSlow(DomainError):
+    """A live subscriber's buffer filled up: it reads slower than updates arrive."""
+
+    code = ErrorCode.SUBSCRIBER_TOO_SLOW
+
+
+class UpdatesInterrupted(DomainError):
+    """The broadcast connection dropped; live updates may have been missed."""
+
+    code = ErrorCode.UPDATES_INTERRUPTED

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeAlias, TypeGuard, get_args
 
-from domain.identity import Actor
+from domain.identity import Actor, Role
 from domain.money import Money
 from domain.shipping import (
     Address,
@@ -17,6 +18,14 @@ from domain.shipping import (
     ShippedItem,
     ShippingSpeed,
     TrackingTag,
+)
+from domain.vocabulary import (
+    ClaimReason,
+    ClaimStatus,
+    LabelKind,
+    ReturnReason,
+    ReturnStatus,
+    SellerResponse,
 )
 
 
@@ -109,7 +118,7 @@ class ReturnProgressed(Event):
     """On the order: one of its returns changed status."""
 
     return_id: str
-    return_status: str
+    return_status: ReturnStatus
     reason: str | None = None
 
 
@@ -128,7 +137,7 @@ class ClaimFiled(Event):
     """On the order: the buyer opened an A-to-Z guarantee claim."""
 
     claim_id: str
-    reason: str
+    reason: ClaimReason
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,7 +145,7 @@ class ClaimProgressed(Event):
     """On the order: one of its claims changed status."""
 
     claim_id: str
-    claim_status: str
+    claim_status: ClaimStatus
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,13 +159,13 @@ class SellerDebited(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimOpened(Event):
     order_id: str
-    reason: str
+    reason: ClaimReason
     description: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SellerRespondedToClaim(Event):
-    response: str
+    response: SellerResponse
     note: str
 
 
@@ -174,7 +183,7 @@ class ClaimReviewStarted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimDecided(Event):
-    outcome: str
+    outcome: ClaimStatus  # GRANTED or DENIED
     note: str
     final: bool
 
@@ -193,7 +202,7 @@ class ClaimWithdrawn(Event):
 class ReturnRequested(Event):
     order_id: str
     items: tuple[ShippedItem, ...]
-    reason: str
+    reason: ReturnReason
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -213,7 +222,7 @@ class ReturnRejected(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReturnLabelIssued(Event):
-    kind: str
+    kind: LabelKind
     carrier: str
     tracking_id: str
 
@@ -250,50 +259,74 @@ class ReviewRequested(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageSent(Event):
     message_id: str
-    sender_role: str
+    sender_role: Role
 
 
-ORDER_EVENTS: tuple[type[Event], ...] = (
-    OrderPlaced,
-    PaymentVerified,
-    PaymentFailed,
-    OrderCanceled,
-    PaymentAuthorizationReleased,
-    ShipmentConfirmed,
-    PaymentCaptured,
-    TrackingEventRecorded,
-    DeliveryDelayed,
-    ReturnOpened,
-    ReturnProgressed,
-    RefundIssued,
-    ReviewRequested,
-    MessageSent,
-    ClaimFiled,
-    ClaimProgressed,
-    SellerDebited,
+# Everything that can happen to an order: one closed union, matched exhaustively.
+OrderEvent: TypeAlias = (
+    OrderPlaced
+    | PaymentVerified
+    | PaymentFailed
+    | OrderCanceled
+    | PaymentAuthorizationReleased
+    | ShipmentConfirmed
+    | PaymentCaptured
+    | TrackingEventRecorded
+    | DeliveryDelayed
+    | ReturnOpened
+    | ReturnProgressed
+    | RefundIssued
+    | ReviewRequested
+    | MessageSent
+    | ClaimFiled
+    | ClaimProgressed
+    | SellerDebited
 )
 
-CLAIM_EVENTS: tuple[type[Event], ...] = (
-    ClaimOpened,
-    SellerRespondedToClaim,
-    SellerStayedSilent,
-    ClaimReviewStarted,
-    ClaimDecided,
-    ClaimAppealed,
-    ClaimWithdrawn,
+# Everything that can happen to a return.
+ReturnEvent: TypeAlias = (
+    ReturnRequested
+    | ReturnAuthorized
+    | ReturnAwaitingSeller
+    | ReturnRejected
+    | ReturnLabelIssued
+    | ReturnScanRecorded
+    | ReturnReceived
+    | ReturnRefunded
+    | ReturnClosed
 )
 
-RETURN_EVENTS: tuple[type[Event], ...] = (
-    ReturnRequested,
-    ReturnAuthorized,
-    ReturnAwaitingSeller,
-    ReturnRejected,
-    ReturnLabelIssued,
-    ReturnScanRecorded,
-    ReturnReceived,
-    ReturnRefunded,
-    ReturnClosed,
+# Everything that can happen to an A-to-Z claim.
+ClaimEvent: TypeAlias = (
+    ClaimOpened
+    | SellerRespondedToClaim
+    | SellerStayedSilent
+    | ClaimReviewStarted
+    | ClaimDecided
+    | ClaimAppealed
+    | ClaimWithdrawn
 )
+
+DomainEvent: TypeAlias = OrderEvent | ReturnEvent | ClaimEvent
+
+ORDER_EVENTS: tuple[type[Event], ...] = get_args(OrderEvent)
+RETURN_EVENTS: tuple[type[Event], ...] = get_args(ReturnEvent)
+CLAIM_EVENTS: tuple[type[Event], ...] = get_args(ClaimEvent)
+# Stored and broadcast events name their type; this finds the class again.
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls for cls in (*ORDER_EVENTS, *RETURN_EVENTS, *CLAIM_EVENTS)
+}
+
+
+def is_order_event(event: Event) -> TypeGuard[OrderEvent]:
+    return isinstance(event, ORDER_EVENTS)
+
+
+def order_event(recorded: RecordedEvent) -> OrderEvent:
+    """The event of an order's log entry, typed so a `match` over it can be exhaustive."""
+    if not is_order_event(recorded.event):
+        raise TypeError(f"{type(recorded.event).__name__} is not an order event")
+    return recorded.event
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
+from domain.deliveries import NotificationRecord, NotificationStatus
 from domain.identity import Actor
-from domain.notifications import (
-    NotificationRecord,
-    NotificationStatus,
-    Preferences,
-    PreferencesChange,
-    require_party,
-)
 from domain.policies import require_page_size
 from domain.ports import NotificationHistory, PageCursor, PreferenceStore
+from domain.preferences import Preferences, PreferencesChange, require_party
 
 
 class NotificationUseCases:

@@ -57,6 +57,7 @@ from domain.shipping import (
     carrier_code,
     require_text,
 )
+from domain.vocabulary import ClaimReason, ClaimStatus, ReturnStatus
 
 
 class OrderStatus(Enum):
@@ -494,7 +495,7 @@ class Order:
         self,
         actor: Actor,
         return_id: str,
-        status: str,
+        status: ReturnStatus,
         now: datetime,
         *,
         release: Sequence[ShippedItem] = (),
@@ -544,7 +545,9 @@ class Order:
 
     # -- claims: one open at a time; a granted one refunds what is left and debits the seller
 
-    def file_claim(self, actor: Actor, claim_id: str, reason: str, now: datetime) -> list[Event]:
+    def file_claim(
+        self, actor: Actor, claim_id: str, reason: ClaimReason, now: datetime
+    ) -> list[Event]:
         if self.open_claim_id is not None:
             raise ClaimAlreadyOpen(f"claim {self.open_claim_id} is still open on this order")
         self.open_claim_id = claim_id
@@ -552,7 +555,7 @@ class Order:
         return self._emit(now, filed)
 
     def note_claim(
-        self, actor: Actor, claim_id: str, status: str, now: datetime, *, settled: bool
+        self, actor: Actor, claim_id: str, status: ClaimStatus, now: datetime, *, settled: bool
     ) -> list[Event]:
         if settled and self.open_claim_id == claim_id:
             self.open_claim_id = None
@@ -611,7 +614,7 @@ class Order:
         if actor.role is Role.BUYER and self.buyer_messaged_at is None:
             self.buyer_messaged_at = now
         sent = MessageSent(
-            occurred_at=now, actor=actor, message_id=message_id, sender_role=actor.role.value
+            occurred_at=now, actor=actor, message_id=message_id, sender_role=actor.role
         )
         return self._emit(now, sent)
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from domain.claims import Claim, ClaimReason, ClaimStatus
+from domain.claims import Claim
+from domain.deliveries import Lease, NotificationRecord, NotificationStatus, Outgoing
 from domain.errors import Forbidden
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
 from domain.messaging import Message
-from domain.notifications import NotificationRecord, NotificationStatus, Preferences
 from domain.order import Order, OrderStatus
-from domain.returns import Return, ReturnReason, ReturnStatus
+from domain.preferences import Preferences
+from domain.returns import Return
 from domain.shipping import FulfillmentChannel
+from domain.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
 
 PartyQuery = TypeVar("PartyQuery", "OrderQuery", "ReturnQuery", "ClaimQuery")
 
@@ -198,6 +201,15 @@ class EventLog(Protocol):
     ) -> AsyncIterator[RecordedEvent]: ...
 
 
+class EventOutbox(Protocol):
+    """Order events wait here from their commit until they are published."""
+
+    async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
+        """Events committed before `recorded_before` and never published, in log order."""
+
+    async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None: ...
+
+
 class EventPublisher(Protocol):
     async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
         """Send committed events to live subscribers; never raises."""
@@ -214,6 +226,9 @@ class Clock(Protocol):
 class PreferenceStore(Protocol):
     async def get(self, actor: Actor) -> Preferences | None: ...
 
+    async def get_many(self, actors: Sequence[Actor]) -> dict[Actor, Preferences]:
+        """Those of `actors` who saved preferences, in one round trip."""
+
     async def save(self, preferences: Preferences, *, expected_version: int) -> None:
         """Store them only if nobody saved since `expected_version`; else Conflict."""
 
@@ -228,3 +243,76 @@ class NotificationHistory(Protocol):
         after: PageCursor | None,
     ) -> tuple[list[NotificationRecord], bool]:
         """The actor's notifications, newest first, and whether more follow."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUpdate:
+    """One committed event of an order, with the order as it stood after it."""
+
+    order: Order
+    event: RecordedEvent
+
+
+def live_channels(order: Order) -> tuple[str, ...]:
+    """The channels an order's events reach: the order's, its buyer's and its seller's."""
+    return (f"order:{order.id}", f"buyer:{order.buyer_id}", f"seller:{order.seller_id}")
+
+
+class LiveFeed(Protocol):
+    async def next(self) -> LiveUpdate:
+        """The next update; SubscriberTooSlow or UpdatesInterrupted when the feed has ended."""
+
+
+class LiveUpdates(Protocol):
+    """Committed events as they happen, on every instance, for the channels asked for."""
+
+    def subscribe(
+        self, channels: Iterable[str], *, on_overflow: Callable[[], None]
+    ) -> AbstractContextManager[LiveFeed]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKey:
+    """What an idempotency key holds: the request's fingerprint, and its result once done."""
+
+    fingerprint: str
+    result_id: str | None
+
+
+class IdempotencyStore(Protocol):
+    async def reserve(self, scope: str, fingerprint: str, at: datetime) -> StoredKey | None:
+        """None when the key is new (now reserved); else what is stored under it."""
+
+    async def complete(self, scope: str, result_id: str) -> None: ...
+
+    async def release(self, scope: str) -> None:
+        """Forget a key whose request failed, so that a retry can run."""
+
+
+class DeliveryReceipts(Protocol):
+    async def first_time(self, signature: str, at: datetime) -> bool:
+        """Record a signed delivery; False when this exact one was accepted before."""
+
+
+class NotifierCheckpoint(Protocol):
+    """Order events the notifier has yet to turn into messages, ticked off one by one."""
+
+    async def unnotified(self, *, limit: int) -> list[tuple[RecordedEvent, str, str]]:
+        """Oldest first, each with its order's buyer and seller ids."""
+
+    async def mark_notified(self, aggregate_id: str, sequence: int) -> None: ...
+
+
+class NotificationOutbox(Protocol):
+    """Messages waiting to be sent; workers take them one at a time under a lease."""
+
+    async def add(self, messages: Sequence[Outgoing], *, now: datetime) -> int:
+        """Store new messages, leaving ones already stored as they are; how many were new."""
+
+    async def claim_due(self, now: datetime, lease: timedelta) -> Lease | None: ...
+
+    async def sent(self, lease: Lease, at: datetime) -> bool: ...
+
+    async def retry(self, lease: Lease, at: datetime, error: str, *, held: bool) -> bool: ...
+
+    async def give_up(self, lease: Lease, error: str, status: NotificationStatus) -> bool: ...

@@ -22,8 +22,9 @@ from domain.ports import (
     ReturnQuery,
     ReturnRepository,
 )
-from domain.returns import RELEASED, LabelKind, Return, ReturnReason, ReturnStatus
+from domain.returns import RELEASED, Return
 from domain.shipping import ScanLocation, ShippedItem, TrackingTag
+from domain.vocabulary import LabelKind, ReturnReason, ReturnStatus
 
 # What a return command decides: the return's events, then the order's.
 Decision = tuple[list[Event], list[Event]]
@@ -74,7 +75,7 @@ class ReturnUseCases:
             comment=command.comment,
             now=now,
         )
-        order_events += order.note_return(actor, return_id, ret.status.value, now)
+        order_events += order.note_return(actor, return_id, ret.status, now)
         await self._save(ret, events, 0, order, order_events, order_version)
         return ret
 
@@ -204,7 +205,7 @@ class ReturnUseCases:
         released = ret.items if ret.status in RELEASED else ()
         reason = ret.rejection_reason or ret.close_reason
         order_events += order.note_return(
-            actor, ret.id, ret.status.value, now, release=released, reason=reason
+            actor, ret.id, ret.status, now, release=released, reason=reason
         )
         await self._save(ret, events, version, order, order_events, order_version)
         return ret

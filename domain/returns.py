@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from domain import policies
 from domain.errors import (
@@ -37,36 +36,7 @@ from domain.shipping import (
     carrier_code,
     require_text,
 )
-
-
-class ReturnStatus(Enum):
-    REQUESTED = "REQUESTED"
-    AUTHORIZED = "AUTHORIZED"
-    PENDING_SELLER = "PENDING_SELLER"
-    LABEL_ISSUED = "LABEL_ISSUED"
-    IN_TRANSIT = "IN_TRANSIT"
-    RECEIVED = "RECEIVED"
-    REFUNDED = "REFUNDED"
-    REJECTED = "REJECTED"
-    CLOSED = "CLOSED"
-
-
-class ReturnReason(Enum):
-    NO_LONGER_NEEDED = "NO_LONGER_NEEDED"
-    ORDERED_BY_MISTAKE = "ORDERED_BY_MISTAKE"
-    BETTER_PRICE_AVAILABLE = "BETTER_PRICE_AVAILABLE"
-    DAMAGED = "DAMAGED"
-    DEFECTIVE = "DEFECTIVE"
-    WRONG_ITEM = "WRONG_ITEM"
-    NOT_AS_DESCRIBED = "NOT_AS_DESCRIBED"
-    MISSING_PARTS = "MISSING_PARTS"
-    OTHER = "OTHER"
-
-
-class LabelKind(Enum):
-    MARKETPLACE_UNPAID = "MARKETPLACE_UNPAID"  # the marketplace's label; cost taken from the refund
-    SELLER_PREPAID = "SELLER_PREPAID"  # the seller's own prepaid label
-
+from domain.vocabulary import LabelKind, ReturnReason, ReturnStatus
 
 # The seller caused these: the buyer also gets the shipping back, and owes no restocking fee.
 SELLER_FAULT = frozenset(
@@ -168,7 +138,7 @@ class Return:
             comment=comment,
         )
         requested = ReturnRequested(
-            occurred_at=now, actor=buyer, order_id=order_id, items=ret.items, reason=reason.value
+            occurred_at=now, actor=buyer, order_id=order_id, items=ret.items, reason=reason
         )
         in_policy = policies.return_in_window(delivered_at, now) and reason not in NEEDS_SELLER
         if in_policy:
@@ -217,7 +187,7 @@ class Return:
         event = ReturnLabelIssued(
             occurred_at=now,
             actor=actor,
-            kind=kind.value,
+            kind=kind,
             carrier=self.label.carrier,
             tracking_id=self.label.tracking_id,
         )

@@ -8,10 +8,11 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from domain.claims import Claim, ClaimStatus
+from domain.claims import Claim
 from domain.events import RecordedEvent
 from domain.order import Order
 from domain.ports import ClaimQuery, PageCursor
+from domain.vocabulary import ClaimStatus
 from storage.aggregates import AggregateWrite, commit
 from storage.codec import decode_dataclass, encode
 from storage.database import Database

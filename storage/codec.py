@@ -12,6 +12,8 @@ from enum import Enum
 from functools import cache
 from typing import Any, TypeVar, cast
 
+from domain.moments import truncate_to_millis
+
 T = TypeVar("T")
 
 
@@ -24,11 +26,6 @@ def _iso(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
-
-
-def truncate_to_millis(moment: datetime) -> datetime:
-    """BSON keeps milliseconds; cut the rest so what we hold equals what we read back."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def encode(value: Any) -> Any:

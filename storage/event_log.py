@@ -9,15 +9,11 @@ from typing import Any, Protocol
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
-from domain.events import CLAIM_EVENTS, ORDER_EVENTS, RETURN_EVENTS, Event, RecordedEvent
+from domain.events import EVENT_TYPES, RecordedEvent
 from domain.identity import Role
 from storage.codec import decode_dataclass, encode
 
 Document = dict[str, Any]
-
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.__name__: cls for cls in (*ORDER_EVENTS, *RETURN_EVENTS, *CLAIM_EVENTS)
-}
 
 
 class Parties(Protocol):

@@ -7,6 +7,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from domain.ports import StoredKey
 from storage.codec import encode
 from storage.database import Database
 
@@ -17,7 +18,7 @@ class IdempotencyKeys:
     def __init__(self, database: Database) -> None:
         self._keys = database.db["idempotency_keys"]
 
-    async def reserve(self, scope: str, fingerprint: str, at: datetime) -> Document | None:
+    async def reserve(self, scope: str, fingerprint: str, at: datetime) -> StoredKey | None:
         """None when this key is new (now reserved); else what is stored under it."""
         for _ in range(3):  # a key may expire between our insert and our read
             try:
@@ -27,7 +28,7 @@ class IdempotencyKeys:
             except DuplicateKeyError:
                 found: Document | None = await self._keys.find_one({"_id": scope})
                 if found is not None:
-                    return found
+                    return StoredKey(found["fingerprint"], found.get("result_id"))
                 continue
             return None
         raise RuntimeError(f"idempotency key {scope} keeps vanishing")

@@ -4,33 +4,32 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from domain.errors import Conflict
-from domain.identity import Actor, Role
-from domain.notifications import (
-    Category,
-    Channel,
+from domain.deliveries import (
+    CLAIMABLE,
+    Lease,
     NotificationRecord,
     NotificationStatus,
-    Preferences,
-    QuietHours,
+    Outgoing,
+    after_failure,
+    party_key,
+    queued,
+    settle,
 )
+from domain.errors import Conflict
+from domain.identity import Actor, Role
 from domain.ports import PageCursor
+from domain.preferences import Category, Channel, Preferences, QuietHours
 from storage.codec import decode, encode
 from storage.database import Database
 
 Document = dict[str, Any]
 _DUPLICATE_KEY = 11000
-
-
-def _party(actor: Actor) -> str:
-    return f"{actor.role.value}:{actor.id}"
 
 
 def _clock_time(value: time) -> str:
@@ -71,17 +70,17 @@ class MongoPreferences:
         self._preferences = database.db["notification_preferences"]
 
     async def get(self, actor: Actor) -> Preferences | None:
-        doc = await self._preferences.find_one({"_id": _party(actor)})
+        doc = await self._preferences.find_one({"_id": party_key(actor)})
         return None if doc is None else _preferences(doc)
 
     async def get_many(self, actors: Sequence[Actor]) -> dict[Actor, Preferences]:
         """Those of `actors` who saved preferences, in one round trip."""
-        cursor = self._preferences.find({"_id": {"$in": [_party(a) for a in set(actors)]}})
+        cursor = self._preferences.find({"_id": {"$in": [party_key(a) for a in set(actors)]}})
         found = [_preferences(doc) async for doc in cursor]
         return {Actor(p.person_id, p.role): p for p in found}
 
     async def save(self, preferences: Preferences, *, expected_version: int) -> None:
-        party = _party(Actor(preferences.person_id, preferences.role))
+        party = party_key(Actor(preferences.person_id, preferences.role))
         doc = {
             "_id": party,
             "role": preferences.role.value,
@@ -109,42 +108,6 @@ class MongoPreferences:
         )
         if result.matched_count == 0:
             raise conflict
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A rendered message for one person on one channel, keyed by (event, recipient, channel)."""
-
-    event: str  # "<order id>:<sequence>", with "#reminder" for a deadline reminder
-    recipient: Actor
-    channel: Channel
-    category: Category
-    order_id: str
-    sequence: int
-    to: str
-    subject: str
-    text: str
-    html: str
-    short: str  # SMS text and push body
-    due_at: datetime
-    held: bool  # due_at was pushed past the recipient's quiet hours
-    time_zone: str
-    quiet_hours: QuietHours | None
-    reminder_for: str | None = None
-
-    @property
-    def id(self) -> str:
-        return f"{self.event}|{_party(self.recipient)}|{self.channel.value}"
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """An outbox entry a worker holds until its lease ends; `token` proves the hold."""
-
-    id: str
-    token: str
-    attempts: int
-    message: Outgoing
 
 
 def _ms(moment: datetime) -> int:
@@ -199,11 +162,7 @@ def _record(doc: Document) -> NotificationRecord:
     )
 
 
-_WAITING = [
-    NotificationStatus.PENDING.value,
-    NotificationStatus.HELD.value,
-    NotificationStatus.RETRYING.value,
-]
+_WAITING = sorted(status.value for status in CLAIMABLE)
 
 
 class MongoOutbox:
@@ -220,7 +179,7 @@ class MongoOutbox:
             {
                 "_id": m.id,
                 "event": m.event,
-                "recipient": _party(m.recipient),
+                "recipient": party_key(m.recipient),
                 "recipient_role": m.recipient.role.value,
                 "recipient_id": m.recipient.id,
                 "channel": m.channel.value,
@@ -235,7 +194,7 @@ class MongoOutbox:
                 "time_zone": m.time_zone,
                 "quiet_hours": _quiet_document(m.quiet_hours),
                 "reminder_for": m.reminder_for,
-                "status": (NotificationStatus.HELD if m.held else NotificationStatus.PENDING).value,
+                "status": queued(held=m.held).value,
                 "attempts": 0,
                 "created_at": encode(now),
                 "next_attempt_at": encode(m.due_at),
@@ -252,7 +211,7 @@ class MongoOutbox:
             return int(error.details["nInserted"])
         return len(result.inserted_ids)
 
-    async def claim_due(self, now: datetime, lease: timedelta) -> Claimed | None:
+    async def claim_due(self, now: datetime, lease: timedelta) -> Lease | None:
         """Hold the most overdue message (or one whose holder's lease ran out) for a worker."""
         token = uuid.uuid4().hex
         doc = await self._outbox.find_one_and_update(
@@ -264,7 +223,7 @@ class MongoOutbox:
             },
             {
                 "$set": {
-                    "status": NotificationStatus.SENDING.value,
+                    "status": NotificationStatus.SENDING.value,  # CLAIMABLE -> SENDING
                     "lease_ms": _ms(now + lease),
                     "token": token,
                 },
@@ -275,30 +234,30 @@ class MongoOutbox:
         )
         if doc is None:
             return None
-        return Claimed(id=doc["_id"], token=token, attempts=doc["attempts"], message=_outgoing(doc))
+        return Lease(id=doc["_id"], token=token, attempts=doc["attempts"], message=_outgoing(doc))
 
-    async def _settle(self, claimed: Claimed, changes: Document) -> bool:
+    async def _settle(self, lease: Lease, changes: Document) -> bool:
         """Apply `changes` if the worker still holds the message; False if its lease was lost."""
         result = await self._outbox.update_one(
-            {"_id": claimed.id, "token": claimed.token},
+            {"_id": lease.id, "token": lease.token},
             {"$set": changes, "$unset": {"token": "", "lease_ms": ""}},
         )
         return result.modified_count == 1
 
-    async def sent(self, claimed: Claimed, at: datetime) -> bool:
+    async def sent(self, lease: Lease, at: datetime) -> bool:
         return await self._settle(
-            claimed,
+            lease,
             {
-                "status": NotificationStatus.SENT.value,
+                "status": settle(NotificationStatus.SENT).value,
                 "sent_at": encode(at),
                 "next_attempt_at": None,
             },
         )
 
-    async def retry(self, claimed: Claimed, at: datetime, error: str, *, held: bool) -> bool:
-        status = NotificationStatus.HELD if held else NotificationStatus.RETRYING
+    async def retry(self, lease: Lease, at: datetime, error: str, *, held: bool) -> bool:
+        status = after_failure(held=held)
         return await self._settle(
-            claimed,
+            lease,
             {
                 "status": status.value,
                 "next_attempt_at": encode(at),
@@ -307,12 +266,12 @@ class MongoOutbox:
             },
         )
 
-    async def give_up(self, claimed: Claimed, error: str, status: NotificationStatus) -> bool:
+    async def give_up(self, lease: Lease, error: str, status: NotificationStatus) -> bool:
         """Dead-letter it (DEAD) or drop it as no longer needed (SKIPPED)."""
         return await self._settle(
-            claimed,
+            lease,
             {
-                "status": status.value,
+                "status": settle(status).value,
                 "next_attempt_at": None,
                 "due_ms": None,
                 "last_error": error[:500],
@@ -328,7 +287,7 @@ class MongoOutbox:
         after: PageCursor | None,
     ) -> tuple[list[NotificationRecord], bool]:
         """Newest first, by keyset on (created_at, _id)."""
-        conditions: list[Document] = [{"recipient": _party(actor)}]
+        conditions: list[Document] = [{"recipient": party_key(actor)}]
         if status is not None:
             conditions.append({"status": status.value})
         if after is not None:

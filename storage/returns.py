@@ -12,7 +12,8 @@ from domain import policies
 from domain.events import RecordedEvent
 from domain.order import Order
 from domain.ports import PageCursor, ReturnPage, ReturnQuery
-from domain.returns import Return, ReturnStatus
+from domain.returns import Return
+from domain.vocabulary import ReturnStatus
 from storage.aggregates import AggregateWrite, commit
 from storage.codec import decode_dataclass, encode
 from storage.database import Database

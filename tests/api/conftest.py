@@ -11,8 +11,8 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from api.app import create_app
-from api.auth import mint_token
 from api.clock import ManualClock, system_now
+from api.http.auth import mint_token
 from api.settings import Settings
 from domain.identity import Actor, Role
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from api.webhooks import sign
+from outbound.signing import sign
 from tests.api.conftest import Api
 
 SECRETS = {"UPS": "ups-webhook-secret", "DHL": "dhl-webhook-secret"}

@@ -13,9 +13,10 @@ import pytest
 
 from api.app import create_app
 from api.clock import ManualClock
-from api.notifier import Notifier, notifier_for
 from api.settings import Settings
-from api.webhooks import sign
+from api.wiring import notifier_for
+from outbound.notifier import Notifier
+from outbound.signing import sign
 from storage.database import Database
 from tests.api.conftest import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
 from tests.api.notification_helpers import (

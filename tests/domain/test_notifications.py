@@ -7,21 +7,21 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from domain import events as ev
+from domain.deliveries import retry_delay
 from domain.errors import Forbidden, ValidationFailed
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
-from domain.notifications import (
+from domain.notices import notices_for, settled
+from domain.preferences import (
     Category,
     Channel,
     Preferences,
     PreferencesChange,
     QuietHours,
     held_until,
-    notices_for,
-    retry_delay,
-    settled,
 )
 from domain.shipping import DeliveryWindow
+from domain.vocabulary import ClaimReason, ClaimStatus
 
 NIGHT = QuietHours(time(22, 0), time(7, 0))
 BUYER = Actor("b1", Role.BUYER)
@@ -88,7 +88,9 @@ def test_payment_verified_tells_the_buyer_the_estimate_and_the_seller_to_ship() 
 
 
 def test_a_claim_brings_a_deadline_reminder_six_hours_before_the_48_hours_end() -> None:
-    filed = ev.ClaimFiled(occurred_at=AT, actor=BUYER, claim_id="c1", reason="NOT_RECEIVED")
+    filed = ev.ClaimFiled(
+        occurred_at=AT, actor=BUYER, claim_id="c1", reason=ClaimReason.NOT_RECEIVED
+    )
     claim, reminder = notices_for(_recorded(filed), "b1", "s1")
     assert (claim.category, claim.not_before) == (Category.CLAIM, AT)
     assert (reminder.category, reminder.reminder_for) == (Category.DEADLINE, "c1")
@@ -97,21 +99,25 @@ def test_a_claim_brings_a_deadline_reminder_six_hours_before_the_48_hours_end() 
 
 def test_nobody_is_told_of_their_own_claim_answer() -> None:
     answered = ev.ClaimProgressed(
-        occurred_at=AT, actor=SELLER, claim_id="c1", claim_status="SELLER_RESPONDED"
+        occurred_at=AT, actor=SELLER, claim_id="c1", claim_status=ClaimStatus.SELLER_RESPONDED
     )
     assert [n.recipient for n in notices_for(_recorded(answered), "b1", "s1")] == [BUYER]
 
 
 def test_messages_go_to_the_other_side() -> None:
-    sent = ev.MessageSent(occurred_at=AT, actor=BUYER, message_id="m1", sender_role="BUYER")
+    sent = ev.MessageSent(occurred_at=AT, actor=BUYER, message_id="m1", sender_role=Role.BUYER)
     assert [(n.recipient, n.category) for n in notices_for(_recorded(sent), "b1", "s1")] == [
         (SELLER, Category.MESSAGE)
     ]
 
 
 def test_a_reminder_is_settled_by_progress_on_its_own_claim_only() -> None:
-    other = ev.ClaimProgressed(occurred_at=AT, actor=SELLER, claim_id="c2", claim_status="X")
-    own = ev.ClaimProgressed(occurred_at=AT, actor=SELLER, claim_id="c1", claim_status="X")
+    other = ev.ClaimProgressed(
+        occurred_at=AT, actor=SELLER, claim_id="c2", claim_status=ClaimStatus.UNDER_REVIEW
+    )
+    own = ev.ClaimProgressed(
+        occurred_at=AT, actor=SELLER, claim_id="c1", claim_status=ClaimStatus.UNDER_REVIEW
+    )
     assert not settled("c1", [_recorded(other, 2)])
     assert settled("c1", [_recorded(other, 2), _recorded(own, 3)])
 

@@ -8,17 +8,9 @@ import pytest
 
 from domain.errors import Forbidden, InvalidTransition, SellerResponseOverdue
 from domain.identity import Actor, Role
-from domain.returns import (
-    NEEDS_SELLER,
-    RESTOCKING_FEE_REASONS,
-    SELLER_FAULT,
-    TRANSITIONS,
-    LabelKind,
-    Return,
-    ReturnReason,
-    ReturnStatus,
-)
+from domain.returns import NEEDS_SELLER, RESTOCKING_FEE_REASONS, SELLER_FAULT, TRANSITIONS, Return
 from domain.shipping import FulfillmentChannel, ScanLocation, ShippedItem, TrackingTag
+from domain.vocabulary import LabelKind, ReturnReason, ReturnStatus
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 BUYER = Actor("b", Role.BUYER)

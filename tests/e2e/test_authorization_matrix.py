@@ -16,7 +16,7 @@ import pytest
 from gql.transport.exceptions import TransportQueryError
 from websockets.exceptions import ConnectionClosed
 
-from api.schema import schema
+from api.graphql.schema import schema
 from domain.identity import Actor, Role
 from tests.api.conftest import BUYER, OPERATOR, SELLER, place_input, scan_input, ship_input
 from tests.api.returns_helpers import bring_back, delivered_order, request

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.app import create_app
-from api.auth import mint_token
 from api.clock import system_now
+from api.http.auth import mint_token
 from api.settings import Settings
 from domain.identity import Actor, Role
 from storage.embedded import free_port

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright
 
-from api.graphiql import ASSETS, assets_installed
+from api.http.graphiql import ASSETS, assets_installed
 from tests.api.conftest import BUYER, OPERATOR
 from tests.e2e.conftest import LiveServer
 
@@ -21,7 +21,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 async def browser() -> AsyncIterator[Browser]:
     if CHROMIUM is None or not assets_installed():
         missing = (
-            "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/graphiql)"
+            "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/http/graphiql)"
         )
         if os.environ.get("CI") == "true":
             pytest.fail(f"{missing} missing under CI: .ci/run installs it before the tests")

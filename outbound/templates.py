@@ -5,16 +5,18 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from domain import events as ev
-from domain.events import RecordedEvent
+from domain.events import RecordedEvent, order_event
 from domain.identity import Role
 from domain.money import Money
-from domain.notifications import Category
 from domain.order import Order
 from domain.policies import SELLER_CLAIM_RESPONSE, SELLER_RETURN_RESPONSE
+from domain.preferences import Category
 from domain.shipping import DeliveryWindow, TrackingTag
+from domain.vocabulary import ReturnStatus
 
 SMS_LIMIT = 160
 
@@ -64,7 +66,7 @@ class _Story:
 
 
 def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneInfo) -> _Story:
-    event, ref = recorded.event, f"order {order.id}"
+    event, ref = order_event(recorded), f"order {order.id}"
 
     def local(moment: datetime) -> str:
         return f"{moment.astimezone(tz):%a %d %b %H:%M} ({tz.key})"
@@ -100,7 +102,7 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
             return _Story(subject, [f"Reason: {reason}.", f"New delivery date: {window(revised)}."])
         case ev.ReturnOpened(return_id=return_id):
             return _Story(f"Return requested on {ref}", [f"Return {return_id} was requested."])
-        case ev.ReturnProgressed(return_status="PENDING_SELLER", return_id=return_id):
+        case ev.ReturnProgressed(return_status=ReturnStatus.PENDING_SELLER, return_id=return_id):
             if category is Category.DEADLINE:
                 due = local(recorded.event.occurred_at + SELLER_RETURN_RESPONSE)
                 subject = f"Reminder: answer return {return_id} by {due}"
@@ -109,7 +111,7 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
             return _Story(f"Your return on {ref} is with the seller", lines)
         case ev.ReturnProgressed(return_status=status, return_id=return_id, reason=reason):
             lines = [f"Reason: {reason}."] if reason else []
-            phrase = status.lower().replace("_", " ")
+            phrase = status.value.lower().replace("_", " ")
             return _Story(f"Return {return_id} on {ref}: {phrase}", lines)
         case ev.RefundIssued(amount=amount):
             return _Story(
@@ -125,15 +127,18 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
             return _Story(subject, ["Past that, the claim goes to review without your answer."])
         case ev.ClaimFiled(claim_id=claim_id, reason=reason):
             lines = [
-                f"Claim {claim_id}: {reason.lower().replace('_', ' ')}. Respond within 48 hours."
+                f"Claim {claim_id}: {reason.value.lower().replace('_', ' ')}. Respond within 48 hours."
             ]
             return _Story(f"A-to-Z claim filed on {ref}", lines)
         case ev.ClaimProgressed(claim_id=claim_id, claim_status=status):
-            phrase = status.lower().replace("_", " ")
+            phrase = status.value.lower().replace("_", " ")
             return _Story(f"Claim {claim_id} on {ref}: {phrase}", [])
         case ev.SellerDebited(claim_id=claim_id, amount=amount):
             return _Story(f"Your account was debited {money(amount)}", [f"For claim {claim_id}."])
-    return _Story(f"Update on {ref}", [])
+        case ev.PaymentAuthorizationReleased() | ev.PaymentCaptured():
+            return _Story(f"Update on {ref}", [])
+        case _:
+            assert_never(event)
 
 
 def _details(order: Order, role: Role, order_url: str | None) -> list[str]:

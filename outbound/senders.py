@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Protocol
@@ -11,10 +12,9 @@ from typing import Protocol
 import aiosmtplib
 import httpx
 
-from api.settings import Settings
-from api.webhooks import sign
-from domain.notifications import Channel
-from storage.notifications import Outgoing
+from domain.deliveries import Outgoing
+from domain.preferences import Channel
+from outbound.signing import sign
 
 
 class DeliveryFailed(Exception):
@@ -25,19 +25,30 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
 
 
-class Transport(Protocol):
+class Sender(Protocol):
     async def send(self, notification_id: str, message: Outgoing) -> None: ...
 
     async def close(self) -> None: ...
 
 
-class SmtpTransport:
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str
+    port: int
+    mail_from: str
+    username: str | None = None
+    password: str | None = None
+    tls: str = "none"  # "none", "tls" or "starttls"
+    timeout: float = 10.0
+
+
+class SmtpSender:
+    def __init__(self, config: SmtpConfig) -> None:
+        self._config = config
 
     def message(self, notification_id: str, outgoing: Outgoing) -> EmailMessage:
         mail = EmailMessage()
-        mail["From"] = self._settings.mail_from
+        mail["From"] = self._config.mail_from
         mail["To"] = outgoing.to
         mail["Subject"] = outgoing.subject
         # The same id on every attempt lets a mail system drop a repeat.
@@ -48,17 +59,17 @@ class SmtpTransport:
         return mail
 
     async def send(self, notification_id: str, message: Outgoing) -> None:
-        s = self._settings
+        c = self._config
         try:
             await aiosmtplib.send(
                 self.message(notification_id, message),
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username,
-                password=s.smtp_password,
-                use_tls=s.smtp_tls == "tls",
-                start_tls=s.smtp_tls == "starttls",
-                timeout=s.notify_send_timeout,
+                hostname=c.host,
+                port=c.port,
+                username=c.username,
+                password=c.password,
+                use_tls=c.tls == "tls",
+                start_tls=c.tls == "starttls",
+                timeout=c.timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
             raise DeliveryFailed(f"SMTP refused the recipient: {error}", permanent=True) from error
@@ -78,7 +89,7 @@ class SmtpTransport:
 _RETRYABLE = frozenset({408, 409, 425, 429})
 
 
-class HttpTransport:
+class HttpSender:
     """POSTs JSON to a provider, signed like our carrier webhooks, with an idempotency key."""
 
     def __init__(self, channel: Channel, url: str, secret: str, timeout: float) -> None:
@@ -125,17 +136,3 @@ class HttpTransport:
 
     async def close(self) -> None:
         await self._client.aclose()
-
-
-def transports(settings: Settings) -> dict[Channel, Transport]:
-    """A transport for each channel whose provider is configured."""
-    found: dict[Channel, Transport] = {}
-    if settings.smtp_host:
-        found[Channel.EMAIL] = SmtpTransport(settings)
-    secret = settings.provider_secret or ""
-    timeout = settings.notify_send_timeout
-    if settings.sms_url:
-        found[Channel.SMS] = HttpTransport(Channel.SMS, settings.sms_url, secret, timeout)
-    if settings.push_url:
-        found[Channel.PUSH] = HttpTransport(Channel.PUSH, settings.push_url, secret, timeout)
-    return found

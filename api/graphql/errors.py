@@ -8,7 +8,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from api.enums import ErrorCode
+from api.graphql.enums import ErrorCode
 from domain.errors import DomainError
 
 log = logging.getLogger("orderwire.errors")

@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
-from api.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
-from api.errors import UserError, graphql_error
-from api.idempotency import once
-from api.pagination import Connection, connection, decode_page_cursor
-from api.permissions import IsAuthenticated
-from api.types import ClaimType
+from api.graphql.context import Context
+from api.graphql.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
+from api.graphql.errors import UserError, graphql_error
+from api.graphql.idempotency import once
+from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.permissions import IsAuthenticated
+from api.graphql.types import ClaimType
 from domain.claims import Claim
 from domain.errors import DomainError
 from domain.identity import Actor

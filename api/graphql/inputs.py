@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
-from api.enums import (
+from api.graphql.enums import (
     DeliveryOption,
     FulfillmentChannel,
     OrderStatus,
@@ -14,11 +14,11 @@ from api.enums import (
     TrackingTag,
 )
 from domain.errors import ValidationFailed
+from domain.moments import truncate_to_millis
 from domain.money import Money
 from domain.order import LineItem
 from domain.order_use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 from domain.shipping import Address, DeliveryWindow, ScanLocation, ShippedItem
-from storage.codec import truncate_to_millis
 
 
 def moment(value: datetime, field: str) -> datetime:

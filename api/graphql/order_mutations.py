@@ -9,17 +9,17 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
-from api.errors import UserError
-from api.idempotency import once
-from api.inputs import (
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.idempotency import once
+from api.graphql.inputs import (
     ConfirmShipmentInput,
     PlaceOrderInput,
     RecordTrackingEventInput,
     ReportDelayInput,
 )
-from api.permissions import IsAuthenticated
-from api.types import OrderType
+from api.graphql.permissions import IsAuthenticated
+from api.graphql.types import OrderType
 from domain.errors import DomainError
 from domain.identity import Actor
 from domain.order import Order

@@ -7,12 +7,12 @@ import logging
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
-from api.errors import UserError
-from api.mutations import OrderPayload, _attempt
-from api.pagination import Connection
-from api.permissions import IsAuthenticated
-from api.types import MessageType, thread_page
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.order_mutations import OrderPayload, _attempt
+from api.graphql.pagination import Connection
+from api.graphql.permissions import IsAuthenticated
+from api.graphql.types import MessageType, thread_page
 from domain.errors import DomainError
 
 log = logging.getLogger("orderwire.messages")

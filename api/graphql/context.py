@@ -8,7 +8,6 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from api.live import LiveHub
 from domain.claim_use_cases import ClaimUseCases
 from domain.claims import Claim
 from domain.conversation_use_cases import ConversationUseCases
@@ -17,9 +16,9 @@ from domain.events import RecordedEvent
 from domain.identity import Actor
 from domain.notification_use_cases import NotificationUseCases
 from domain.order_use_cases import OrderUseCases
+from domain.ports import IdempotencyStore, LiveUpdates
 from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
-from storage.idempotency import IdempotencyKeys
 
 
 @dataclass
@@ -30,8 +29,8 @@ class Context:
     conversation: ConversationUseCases
     claims: ClaimUseCases
     notifications: NotificationUseCases
-    idempotency: IdempotencyKeys
-    live: LiveHub
+    idempotency: IdempotencyStore
+    live: LiveUpdates
     request_id: str
     request: Any = None
     response: Any = None

@@ -25,7 +25,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from api.ratelimit import Buckets, Throttle
+from api.graphql.ratelimit import Buckets, Throttle
 
 
 @dataclass(frozen=True, slots=True)

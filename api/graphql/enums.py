@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.claims import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
+from domain.deliveries import NotificationStatus
 from domain.errors import ErrorCode
 from domain.identity import Role
-from domain.notifications import Category, Channel, NotificationStatus
 from domain.order import OrderStatus, ShipmentStatus
-from domain.returns import LabelKind, ReturnReason, ReturnStatus
+from domain.preferences import Category, Channel
 from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
+from domain.vocabulary import (
+    ClaimDecision,
+    ClaimReason,
+    ClaimStatus,
+    LabelKind,
+    ReturnReason,
+    ReturnStatus,
+    SellerResponse,
+)
 
 for _enum, _description in (
     (OrderStatus, "Where an order is in its lifecycle."),

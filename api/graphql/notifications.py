@@ -9,22 +9,15 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.unset import UNSET
 
-from api.context import Context
-from api.enums import Category, Channel, NotificationStatus
-from api.errors import UserError, graphql_error
-from api.pagination import Connection, connection, decode_page_cursor
-from api.permissions import IsAuthenticated
+from api.graphql.context import Context
+from api.graphql.enums import Category, Channel, NotificationStatus
+from api.graphql.errors import UserError, graphql_error
+from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.permissions import IsAuthenticated
+from domain.deliveries import NotificationRecord
 from domain.errors import DomainError, ValidationFailed
-from domain.notifications import (
-    KEEP,
-    Keep,
-    NotificationRecord,
-    Preferences,
-    PreferencesChange,
-    QuietHours,
-    categories_of,
-)
 from domain.ports import PageCursor
+from domain.preferences import KEEP, Keep, Preferences, PreferencesChange, QuietHours, categories_of
 
 log = logging.getLogger("orderwire.notifications")
 

@@ -9,12 +9,8 @@ from datetime import datetime, time, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain import events as ev
 from domain.errors import Forbidden, ValidationFailed
-from domain.events import RecordedEvent
 from domain.identity import Actor, Role
-from domain.policies import SELLER_CLAIM_RESPONSE, SELLER_RETURN_RESPONSE
-from domain.shipping import TrackingTag
 
 
 class Category(Enum):
@@ -44,46 +40,32 @@ class Channel(Enum):
     PUSH = "PUSH"
 
 
-class NotificationStatus(Enum):
-    PENDING = "PENDING"  # due now, waiting for a worker
-    HELD = "HELD"  # SMS or push waiting for the recipient's quiet hours to end
-    SENDING = "SENDING"  # a worker holds it
-    RETRYING = "RETRYING"  # a delivery failed; the next attempt is scheduled
-    SENT = "SENT"
-    DEAD = "DEAD"  # gave up: too many attempts, or refused for good
-    SKIPPED = "SKIPPED"  # no longer needed (a deadline met), or no provider for the channel
-
-
-E, S, P = Channel.EMAIL, Channel.SMS, Channel.PUSH
-C = Category
+EMAIL, SMS, PUSH = Channel.EMAIL, Channel.SMS, Channel.PUSH
 
 # What a person gets when they have not chosen: email for everything, push for what moves,
 # SMS only for the doorstep and for deadlines. A channel needs its contact point too.
 DEFAULT_CHANNELS: dict[Role, dict[Category, frozenset[Channel]]] = {
     Role.BUYER: {
-        C.ORDER_CONFIRMATION: frozenset({E}),
-        C.SHIPPING: frozenset({E, P}),
-        C.DELIVERY_ESTIMATE: frozenset({E}),
-        C.DELAY: frozenset({E, S, P}),
-        C.OUT_FOR_DELIVERY: frozenset({S, P}),
-        C.DELIVERED: frozenset({E, S, P}),
-        C.RETURNS_REFUNDS: frozenset({E, P}),
-        C.CLAIMS: frozenset({E, P}),
-        C.MESSAGES: frozenset({E, P}),
-        C.REVIEW_REQUEST: frozenset({E}),
+        Category.ORDER_CONFIRMATION: frozenset({EMAIL}),
+        Category.SHIPPING: frozenset({EMAIL, PUSH}),
+        Category.DELIVERY_ESTIMATE: frozenset({EMAIL}),
+        Category.DELAY: frozenset({EMAIL, SMS, PUSH}),
+        Category.OUT_FOR_DELIVERY: frozenset({SMS, PUSH}),
+        Category.DELIVERED: frozenset({EMAIL, SMS, PUSH}),
+        Category.RETURNS_REFUNDS: frozenset({EMAIL, PUSH}),
+        Category.CLAIMS: frozenset({EMAIL, PUSH}),
+        Category.MESSAGES: frozenset({EMAIL, PUSH}),
+        Category.REVIEW_REQUEST: frozenset({EMAIL}),
     },
     Role.SELLER: {
-        C.NEW_ORDER: frozenset({E, P}),
-        C.CANCELLATION: frozenset({E, P}),
-        C.RETURN_REQUEST: frozenset({E}),
-        C.CLAIM: frozenset({E, P}),
-        C.MESSAGE: frozenset({E, P}),
-        C.DEADLINE: frozenset({E, S, P}),
+        Category.NEW_ORDER: frozenset({EMAIL, PUSH}),
+        Category.CANCELLATION: frozenset({EMAIL, PUSH}),
+        Category.RETURN_REQUEST: frozenset({EMAIL}),
+        Category.CLAIM: frozenset({EMAIL, PUSH}),
+        Category.MESSAGE: frozenset({EMAIL, PUSH}),
+        Category.DEADLINE: frozenset({EMAIL, SMS, PUSH}),
     },
 }
-
-# A seller is reminded this long before a return answer or claim response falls due.
-DEADLINE_REMINDER_BEFORE = timedelta(hours=6)
 
 MAX_PUSH_ENDPOINTS = 5
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -258,123 +240,3 @@ def _push_endpoints(values: Sequence[str]) -> tuple[str, ...]:
         if not _PUSH.match(value):
             raise ValidationFailed("a push endpoint must be an http(s) URL", field="pushEndpoints")
     return tuple(dict.fromkeys(values))
-
-
-# -- which events tell whom about what ------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """One person to tell about one event, in one category, not before a moment."""
-
-    recipient: Actor
-    category: Category
-    not_before: datetime
-    # A reminder is dropped once the thing it reminds of is settled (a claim or return id).
-    reminder_for: str | None = None
-
-
-_TAG_CATEGORY = {
-    TrackingTag.OUT_FOR_DELIVERY: C.OUT_FOR_DELIVERY,
-    TrackingTag.AVAILABLE_FOR_PICKUP: C.OUT_FOR_DELIVERY,
-    TrackingTag.DELIVERED: C.DELIVERED,
-    TrackingTag.ATTEMPT_FAIL: C.DELAY,
-    TrackingTag.EXCEPTION: C.DELAY,
-}
-
-
-# Return steps the buyer hears about; the refund itself comes as RefundIssued.
-_RETURN_NEWS = frozenset({"AUTHORIZED", "LABEL_ISSUED", "RECEIVED", "REJECTED", "CLOSED"})
-
-
-def notices_for(recorded: RecordedEvent, buyer_id: str, seller_id: str) -> list[Notice]:
-    """Who hears about one order event; most events concern one side only."""
-    event = recorded.event
-    buyer, seller = Actor(buyer_id, Role.BUYER), Actor(seller_id, Role.SELLER)
-    at = event.occurred_at
-
-    def tell(who: Actor, category: Category) -> Notice:
-        return Notice(who, category, at)
-
-    match event:
-        case ev.OrderPlaced():
-            return [tell(buyer, C.ORDER_CONFIRMATION)]
-        case ev.PaymentVerified():
-            return [tell(buyer, C.DELIVERY_ESTIMATE), tell(seller, C.NEW_ORDER)]
-        case ev.PaymentFailed():
-            return [tell(buyer, C.ORDER_CONFIRMATION)]
-        case ev.OrderCanceled():
-            return [tell(buyer, C.ORDER_CONFIRMATION), tell(seller, C.CANCELLATION)]
-        case ev.ShipmentConfirmed():
-            return [tell(buyer, C.SHIPPING)]
-        case ev.TrackingEventRecorded(out_of_order=False, tag=tag) if tag in _TAG_CATEGORY:
-            return [tell(buyer, _TAG_CATEGORY[tag])]
-        case ev.DeliveryDelayed():
-            return [tell(buyer, C.DELAY)]
-        case ev.ReturnOpened():
-            return [tell(seller, C.RETURN_REQUEST)]
-        case ev.ReturnProgressed(return_status="PENDING_SELLER", return_id=return_id):
-            due = at + SELLER_RETURN_RESPONSE
-            return [
-                tell(buyer, C.RETURNS_REFUNDS),
-                Notice(seller, C.DEADLINE, due - DEADLINE_REMINDER_BEFORE, return_id),
-            ]
-        case ev.ReturnProgressed(return_status=status) if status in _RETURN_NEWS:
-            return [tell(buyer, C.RETURNS_REFUNDS)]
-        case ev.RefundIssued():
-            return [tell(buyer, C.RETURNS_REFUNDS)]
-        case ev.ReviewRequested():
-            return [tell(buyer, C.REVIEW_REQUEST)]
-        case ev.MessageSent(sender_role="BUYER"):
-            return [tell(seller, C.MESSAGE)]
-        case ev.MessageSent(sender_role="SELLER"):
-            return [tell(buyer, C.MESSAGES)]
-        case ev.MessageSent():
-            return [tell(buyer, C.MESSAGES), tell(seller, C.MESSAGE)]
-        case ev.ClaimFiled(claim_id=claim_id):
-            due = at + SELLER_CLAIM_RESPONSE
-            return [
-                tell(seller, C.CLAIM),
-                Notice(seller, C.DEADLINE, due - DEADLINE_REMINDER_BEFORE, claim_id),
-            ]
-        case ev.ClaimProgressed():
-            # Nobody is told of their own answer, withdrawal or appeal.
-            told = [tell(buyer, C.CLAIMS), tell(seller, C.CLAIM)]
-            return [n for n in told if n.recipient != event.actor]
-        case ev.SellerDebited():
-            return [tell(seller, C.CLAIM)]
-    return []
-
-
-def settled(reminder_for: str, later: Sequence[RecordedEvent]) -> bool:
-    """True once a later event on the order moved the claim or return a reminder is about."""
-    for recorded in later:
-        match recorded.event:
-            case ev.ClaimProgressed(claim_id=subject) | ev.ReturnProgressed(return_id=subject):
-                if subject == reminder_for:
-                    return True
-    return False
-
-
-def retry_delay(attempt: int, *, base: float, cap: float, jitter: float) -> timedelta:
-    """Exponential backoff after failed attempt `attempt` (1, 2, ...); jitter in [0, 1) trims up to half."""
-    ceiling = min(cap, base * 2 ** (attempt - 1))
-    return timedelta(seconds=ceiling * (1 - jitter / 2))
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationRecord:
-    """One message to one person on one channel, as its history shows it."""
-
-    id: str
-    category: Category
-    channel: Channel
-    status: NotificationStatus
-    order_id: str
-    to: str
-    subject: str
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    next_attempt_at: datetime | None
-    sent_at: datetime | None

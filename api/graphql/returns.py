@@ -9,13 +9,13 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
-from api.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
-from api.errors import UserError, graphql_error
-from api.inputs import ScanLocationInput, ShippedItemInput, moment
-from api.pagination import Connection, connection, decode_page_cursor
-from api.permissions import IsAuthenticated
-from api.types import ReturnType
+from api.graphql.context import Context
+from api.graphql.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
+from api.graphql.errors import UserError, graphql_error
+from api.graphql.inputs import ScanLocationInput, ShippedItemInput, moment
+from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.permissions import IsAuthenticated
+from api.graphql.types import ReturnType
 from domain.errors import DomainError
 from domain.identity import Actor
 from domain.ports import PageCursor, ReturnQuery

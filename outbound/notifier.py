@@ -10,27 +10,21 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
-from api.settings import Settings
-from api.templates import render
-from api.transports import DeliveryFailed, Transport, transports
+from domain.deliveries import Lease, NotificationStatus, Outgoing, retry_delay
 from domain.events import RecordedEvent
-from domain.notifications import (
-    Channel,
-    Notice,
-    NotificationStatus,
-    Preferences,
-    held_until,
-    notices_for,
-    retry_delay,
-    settled,
-)
+from domain.notices import Notice, notices_for, settled
 from domain.order import Order
-from domain.ports import Clock
-from storage.database import Database
-from storage.event_log import MongoEventLog
-from storage.notifications import Claimed, MongoOutbox, MongoPreferences, Outgoing
-from storage.orders import MongoOrderRepository
-from storage.repositories import Repositories
+from domain.ports import (
+    Clock,
+    EventLog,
+    NotificationOutbox,
+    NotifierCheckpoint,
+    OrderRepository,
+    PreferenceStore,
+)
+from domain.preferences import Channel, Preferences, held_until
+from outbound.senders import DeliveryFailed, Sender
+from outbound.templates import render
 
 log = logging.getLogger("orderwire.notifier")
 
@@ -51,21 +45,23 @@ class Notifier:
     def __init__(
         self,
         *,
-        events: MongoEventLog,
-        orders: MongoOrderRepository,
-        preferences: MongoPreferences,
-        outbox: MongoOutbox,
-        transports: Mapping[Channel, Transport],
+        checkpoint: NotifierCheckpoint,
+        log: EventLog,
+        orders: OrderRepository,
+        preferences: PreferenceStore,
+        outbox: NotificationOutbox,
+        senders: Mapping[Channel, Sender],
         clock: Clock,
         delivery: Delivery = Delivery(),
         order_url: str | None = None,
         jitter: random.Random | None = None,
     ) -> None:
-        self._events = events
+        self._checkpoint = checkpoint
+        self._log = log
         self._orders = orders
         self._preferences = preferences
         self._outbox = outbox
-        self._transports = transports
+        self._senders = senders
         self._clock = clock
         self._delivery = delivery
         self._order_url = order_url
@@ -76,7 +72,7 @@ class Notifier:
     async def prepare(self) -> int:
         """Turn every order event not yet notified into outbox messages; how many were stored."""
         stored = 0
-        while batch := await self._events.unnotified(limit=self._delivery.batch):
+        while batch := await self._checkpoint.unnotified(limit=self._delivery.batch):
             orders = await self._orders.get_many(list({r.aggregate_id for r, _, _ in batch}))
             for recorded, buyer_id, seller_id in batch:
                 notices = notices_for(recorded, buyer_id, seller_id)
@@ -91,7 +87,7 @@ class Notifier:
                 # Stored before the event is ticked off: a crash in between replays the event,
                 # and the outbox's unique key drops the repeats.
                 stored += await self._outbox.add(messages, now=self._clock())
-                await self._events.mark_notified(recorded.aggregate_id, recorded.sequence)
+                await self._checkpoint.mark_notified(recorded.aggregate_id, recorded.sequence)
             if len(batch) < self._delivery.batch:
                 break
         return stored
@@ -142,61 +138,61 @@ class Notifier:
 
     async def _worker(self) -> int:
         sent = 0
-        while claimed := await self._outbox.claim_due(self._clock(), self._delivery.lease):
-            sent += await self._attempt(claimed)
+        while lease := await self._outbox.claim_due(self._clock(), self._delivery.lease):
+            sent += await self._attempt(lease)
         return sent
 
-    async def _attempt(self, claimed: Claimed) -> int:
-        message = claimed.message
+    async def _attempt(self, lease: Lease) -> int:
+        message = lease.message
         if message.reminder_for is not None:
-            later = await self._events.events_after(message.order_id, message.sequence)
+            later = await self._log.events_after(message.order_id, message.sequence)
             if settled(message.reminder_for, later):
                 await self._outbox.give_up(
-                    claimed, "answered before the reminder was due", NotificationStatus.SKIPPED
+                    lease, "answered before the reminder was due", NotificationStatus.SKIPPED
                 )
                 return 0
-        transport = self._transports.get(message.channel)
-        if transport is None:
+        sender = self._senders.get(message.channel)
+        if sender is None:
             reason = f"no {message.channel.value} provider is configured"
-            await self._outbox.give_up(claimed, reason, NotificationStatus.SKIPPED)
+            await self._outbox.give_up(lease, reason, NotificationStatus.SKIPPED)
             return 0
         try:
-            await transport.send(claimed.id, message)
+            await sender.send(lease.id, message)
         except DeliveryFailed as error:
-            await self._failed(claimed, error)
+            await self._failed(lease, error)
             return 0
-        if not await self._outbox.sent(claimed, self._clock()):
-            log.warning("notification %s was sent after its lease ran out", claimed.id)
-        log.info("sent %s %s to %s", message.channel.value, message.category.value, claimed.id)
+        if not await self._outbox.sent(lease, self._clock()):
+            log.warning("notification %s was sent after its lease ran out", lease.id)
+        log.info("sent %s %s to %s", message.channel.value, message.category.value, lease.id)
         return 1
 
-    async def _failed(self, claimed: Claimed, error: DeliveryFailed) -> None:
+    async def _failed(self, lease: Lease, error: DeliveryFailed) -> None:
         d = self._delivery
-        if error.permanent or claimed.attempts >= d.max_attempts:
+        if error.permanent or lease.attempts >= d.max_attempts:
             log.warning(
-                "notification %s dead after %d attempts: %s", claimed.id, claimed.attempts, error
+                "notification %s dead after %d attempts: %s", lease.id, lease.attempts, error
             )
-            await self._outbox.give_up(claimed, str(error), NotificationStatus.DEAD)
+            await self._outbox.give_up(lease, str(error), NotificationStatus.DEAD)
             return
         delay = retry_delay(
-            claimed.attempts,
+            lease.attempts,
             base=d.retry_base_seconds,
             cap=d.retry_max_seconds,
             jitter=self._jitter.random(),
         )
-        message = claimed.message
+        message = lease.message
         retry_at = self._clock() + delay
         due = held_until(message.quiet_hours, message.time_zone, message.channel, retry_at)
-        log.info("notification %s failed (%s); next attempt at %s", claimed.id, error, due)
-        await self._outbox.retry(claimed, due, str(error), held=due > retry_at)
+        log.info("notification %s failed (%s); next attempt at %s", lease.id, error, due)
+        await self._outbox.retry(lease, due, str(error), held=due > retry_at)
 
     async def run_once(self) -> tuple[int, int]:
         """One pass: store the messages of new events, then send what is due."""
         return await self.prepare(), await self.deliver()
 
     async def close(self) -> None:
-        for transport in self._transports.values():
-            await transport.close()
+        for sender in self._senders.values():
+            await sender.close()
 
     async def run(self, poll_seconds: float, stop: asyncio.Event | None = None) -> None:
         """Pass after pass until `stop` is set; a failing pass is logged and tried again.
@@ -213,24 +209,3 @@ class Notifier:
                 log.exception("notifier pass failed; trying again in %ss", poll_seconds)
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll_seconds)
-
-
-def notifier_for(database: Database, settings: Settings, clock: Clock) -> Notifier:
-    """A notifier on `database` with the providers and delivery policy the settings name."""
-    repos = Repositories.on(database)
-    return Notifier(
-        events=repos.events,
-        orders=repos.orders,
-        preferences=MongoPreferences(database),
-        outbox=MongoOutbox(database),
-        transports=transports(settings),
-        clock=clock,
-        delivery=Delivery(
-            max_attempts=settings.notify_max_attempts,
-            retry_base_seconds=settings.notify_retry_base_seconds,
-            retry_max_seconds=settings.notify_retry_max_seconds,
-            lease=timedelta(seconds=settings.notify_lease_seconds),
-            concurrency=settings.notify_concurrency,
-        ),
-        order_url=settings.order_url,
-    )

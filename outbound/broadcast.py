@@ -1,14 +1,12 @@
-"""Live order updates: each commit is published once, then fanned out to bounded buffers."""
+"""Live order updates: each commit is broadcast once, then fanned out to bounded buffers."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 from broadcaster import Event
@@ -16,25 +14,16 @@ from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
 from broadcaster._backends.redis import RedisBackend
 
+from domain.errors import SubscriberTooSlow, UpdatesInterrupted
 from domain.events import RecordedEvent
 from domain.order import Order
-from domain.ports import OrderRepository
-from storage.codec import to_json
-from storage.event_log import MongoEventLog, event_document, recorded_event
-from storage.orders import order_document, order_from_document
+from domain.ports import LiveUpdate, live_channels
+from outbound.wire import decode_batch, encode_batch
 
 log = logging.getLogger("orderwire.live")
 
 CHANNEL = "orderwire.order-events"
 RECONNECT_DELAY = 1.0
-
-
-class SubscriberTooSlow(Exception):
-    """The subscriber's buffer filled up: it reads slower than events arrive."""
-
-
-class LiveConnectionLost(Exception):
-    """The broadcast connection dropped; live events may have been missed."""
 
 
 def broadcast_backend(url: str) -> BroadcastBackend:
@@ -70,24 +59,13 @@ class _RedisBackend(RedisBackend):
         return event
 
 
-@dataclass(frozen=True, slots=True)
-class LiveUpdate:
-    order: Order
-    event: RecordedEvent
-
-
-def routing_keys(order: Order) -> tuple[str, ...]:
-    """The channels an order's events reach: the order's, its buyer's and its seller's."""
-    return (f"order:{order.id}", f"buyer:{order.buyer_id}", f"seller:{order.seller_id}")
-
-
 @dataclass(eq=False)
-class Subscription:
+class LiveBuffer:
     """One subscriber's bounded buffer; overflowing it ends the subscription."""
 
     keys: tuple[str, ...]
     capacity: int
-    on_overflow: Callable[[Subscription], None]
+    on_overflow: Callable[[LiveBuffer], None]
     _queue: asyncio.Queue[LiveUpdate | None] = field(init=False)
     _failure: Exception | None = field(default=None, init=False)
 
@@ -126,11 +104,10 @@ class LiveHub:
     own fan-out (an unbounded queue per subscriber) is not used.
     """
 
-    def __init__(self, url: str, *, capacity: int, log: MongoEventLog | None = None) -> None:
+    def __init__(self, url: str, *, capacity: int) -> None:
         self.url = url
         self.capacity = capacity
-        self._log = log  # where published events are ticked off the outbox
-        self._subscriptions: dict[str, set[Subscription]] = {}
+        self._subscriptions: dict[str, set[LiveBuffer]] = {}
         self._backend: BroadcastBackend | None = None
         self._listener: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
@@ -150,35 +127,24 @@ class LiveHub:
                 await self._listener
         await self._disconnect()
 
-    async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
-        """Send committed events, serialized once for every subscriber on every instance."""
-        if self._backend is None or not events:
+    async def send(self, order: Order, events: Sequence[RecordedEvent]) -> None:
+        """Broadcast committed events, encoded once for every subscriber on every instance."""
+        if not events:
             return
-        message = to_json(
-            {
-                "order": order_document(order),
-                "events": [event_document("order", order, recorded) for recorded in events],
-            }
-        )
-        try:
-            await self._backend.publish(CHANNEL, message)
-            if self._log is not None:
-                await self._log.mark_published(order.id, [r.sequence for r in events])
-        except Exception:
-            # The commit stands; the outbox relay publishes it later, and subscribers
-            # drop whatever they have already seen.
-            log.exception("could not publish %d events of %s", len(events), order.id)
+        if self._backend is None:
+            raise ConnectionError("the broadcast channel is not connected")
+        await self._backend.publish(CHANNEL, encode_batch(order, events))
 
     @contextmanager
     def subscribe(
-        self, keys: Iterable[str], *, on_overflow: Callable[[], None]
-    ) -> Iterator[Subscription]:
-        def overflowed(subscription: Subscription) -> None:
+        self, channels: Iterable[str], *, on_overflow: Callable[[], None]
+    ) -> Iterator[LiveBuffer]:
+        def overflowed(subscription: LiveBuffer) -> None:
             # Stop routing to it at once: its reader may stay stuck for a while yet.
             self._detach(subscription)
             on_overflow()
 
-        subscription = Subscription(tuple(keys), self.capacity, overflowed)
+        subscription = LiveBuffer(tuple(channels), self.capacity, overflowed)
         for key in subscription.keys:
             self._subscriptions.setdefault(key, set()).add(subscription)
         try:
@@ -186,7 +152,7 @@ class LiveHub:
         finally:
             self._detach(subscription)
 
-    def _detach(self, subscription: Subscription) -> None:
+    def _detach(self, subscription: LiveBuffer) -> None:
         for key in subscription.keys:
             subs = self._subscriptions.get(key)
             if subs is not None:
@@ -201,13 +167,9 @@ class LiveHub:
             log.exception("dropped an unreadable live message: %.200s", message)
 
     def _dispatch(self, message: str) -> None:
-        data = json.loads(message)
-        order = order_from_document(data["order"])
-        targets = {s for key in routing_keys(order) for s in self._subscriptions.get(key, ())}
-        if not targets:
-            return
-        for doc in data["events"]:
-            update = LiveUpdate(order, recorded_event(doc))
+        order, updates = decode_batch(message)
+        targets = {s for key in live_channels(order) for s in self._subscriptions.get(key, ())}
+        for update in updates:
             for subscription in targets:
                 subscription.offer(update)
 
@@ -227,7 +189,7 @@ class LiveHub:
                 raise
             except Exception:
                 log.exception("live update channel lost; reconnecting in %ss", RECONNECT_DELAY)
-                lost = LiveConnectionLost("live updates interrupted; resume with your cursor")
+                lost = UpdatesInterrupted("live updates interrupted; resume with your cursor")
                 self._fail_all(lost)
                 await self._disconnect()
                 self._listening.set()
@@ -243,19 +205,3 @@ class LiveHub:
         if backend is not None:
             with suppress(Exception):
                 await backend.disconnect()
-
-
-async def relay_unpublished(
-    hub: LiveHub, log_: MongoEventLog, orders: OrderRepository, *, settle: float, limit: int = 500
-) -> int:
-    """Publish order events a crash left in the outbox; how many went out."""
-    before = datetime.now(UTC) - timedelta(seconds=settle)
-    waiting = await log_.unpublished(before, limit=limit)
-    by_order: dict[str, list[RecordedEvent]] = {}
-    for recorded in waiting:
-        by_order.setdefault(recorded.aggregate_id, []).append(recorded)
-    current = await orders.get_many(list(by_order))
-    for order_id, events in by_order.items():
-        if order_id in current:
-            await hub.publish(current[order_id], events)
-    return len(waiting)

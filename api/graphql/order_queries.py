@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
-from api.errors import graphql_error
-from api.inputs import OrderFilter
-from api.pagination import Connection, connection, decode_page_cursor
-from api.permissions import IsAuthenticated
-from api.types import OrderType, Viewer
+from api.graphql.context import Context
+from api.graphql.errors import graphql_error
+from api.graphql.inputs import OrderFilter
+from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.permissions import IsAuthenticated
+from api.graphql.types import OrderType, Viewer
 from domain.errors import DomainError
 from domain.ports import OrderQuery, PageCursor
 

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from api.live import LiveHub
 from domain.errors import ValidationFailed
 from domain.events import RecordedEvent
 from domain.order import Order
 from domain.order_use_cases import OrderUseCases
+from domain.ports import LiveUpdates
 
 # An event's commit may trail its timestamp; feeds replay this far behind their watermark.
 LOOKBACK = timedelta(seconds=5)
@@ -48,7 +48,7 @@ def decode_stream_cursor(value: str | None) -> StreamCursor | None:
     return StreamCursor(watermark, last)
 
 
-class Delivered:
+class SentSoFar:
     """What one subscription has sent: the last sequence per order, and the cursor to resume."""
 
     def __init__(self, cursor: StreamCursor | None) -> None:
@@ -104,10 +104,10 @@ async def _batches(
 
 async def replay_then_live(
     *,
-    hub: LiveHub,
+    hub: LiveUpdates,
     orders: OrderUseCases,
     keys: Iterable[str],
-    delivered: Delivered,
+    delivered: SentSoFar,
     replay: AsyncIterator[RecordedEvent] | None,
     accept: Callable[[RecordedEvent], bool],
     on_overflow: Callable[[], None],

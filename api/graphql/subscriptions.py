@@ -7,16 +7,14 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Annotated
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import Info
 
-from api.context import Context
-from api.enums import ErrorCode, OrderStatus
-from api.errors import graphql_error
-from api.live import LiveConnectionLost, SubscriberTooSlow
-from api.permissions import IsAuthenticated
-from api.streams import Delivered, decode_stream_cursor, replay_then_live
-from api.types import OrderEventType, OrderType
+from api.graphql.context import Context
+from api.graphql.enums import OrderStatus
+from api.graphql.errors import graphql_error
+from api.graphql.permissions import IsAuthenticated
+from api.graphql.streams import SentSoFar, decode_stream_cursor, replay_then_live
+from api.graphql.types import OrderEventType, OrderType
 from domain.errors import DomainError, Forbidden, ValidationFailed
 from domain.events import RecordedEvent
 from domain.order import Order
@@ -49,12 +47,12 @@ async def _updates(
     info: Info[Context, None],
     keys: tuple[str, ...],
     after: str | None,
-    replay: Callable[[Delivered], AsyncIterator[RecordedEvent] | None],
+    replay: Callable[[SentSoFar], AsyncIterator[RecordedEvent] | None],
     accept: Callable[[RecordedEvent], bool] = lambda _: True,
 ) -> AsyncGenerator[OrderUpdateType, None]:
     ctx = info.context
     try:
-        delivered = Delivered(decode_stream_cursor(after))
+        delivered = SentSoFar(decode_stream_cursor(after))
         source = replay(delivered)
     except DomainError as error:
         raise graphql_error(error) from error
@@ -74,14 +72,8 @@ async def _updates(
                 event=OrderEventType.from_domain(recorded),
                 order=OrderType.from_domain(order),
             )
-    except SubscriberTooSlow as error:
-        raise GraphQLError(
-            str(error), extensions={"code": ErrorCode.SUBSCRIBER_TOO_SLOW.value}
-        ) from error
-    except LiveConnectionLost as error:
-        raise GraphQLError(
-            str(error), extensions={"code": ErrorCode.UPDATES_INTERRUPTED.value}
-        ) from error
+    except DomainError as error:  # too slow, or the broadcast connection was lost
+        raise graphql_error(error) from error
 
 
 @strawberry.type
@@ -99,7 +91,7 @@ class Subscription:
         except DomainError as error:
             raise graphql_error(error) from error
 
-        def replay(delivered: Delivered) -> AsyncIterator[RecordedEvent] | None:
+        def replay(delivered: SentSoFar) -> AsyncIterator[RecordedEvent] | None:
             if not delivered.resumed:
                 return None
             last = delivered.last(order.id)
@@ -154,7 +146,7 @@ async def _party_updates(
         raise graphql_error(refusal)
     wanted = None if statuses is None else {s.value for s in statuses}
 
-    def replay(delivered: Delivered) -> AsyncIterator[RecordedEvent] | None:
+    def replay(delivered: SentSoFar) -> AsyncIterator[RecordedEvent] | None:
         since = delivered.replay_from()
         return None if since is None else ctx.orders.party_events_since(actor, since)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -14,24 +13,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from api.inputs import moment
+from api.graphql.inputs import moment
 from domain.errors import DomainError, NotFound
 from domain.identity import Actor, Role
 from domain.order_use_cases import OrderUseCases, RecordTrackingEvent
+from domain.ports import DeliveryReceipts
 from domain.shipping import ScanLocation, TrackingTag
-from storage.webhooks import WebhookReceipts
+from outbound.signing import sign
 
 log = logging.getLogger("orderwire.webhooks")
 
 REPLAY_WINDOW_SECONDS = 300
 TIMESTAMP = "x-orderwire-timestamp"
 SIGNATURE = "x-orderwire-signature"
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """`sha256=` and the hex HMAC-SHA256 of `<timestamp>.<body>` under the carrier's secret."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + digest.hexdigest()
 
 
 def _refuse(status: int, code: str, message: str) -> JSONResponse:
@@ -60,7 +54,7 @@ def _scan(carrier: str, payload: Any) -> RecordTrackingEvent:
 def carrier_webhook(
     secrets: dict[str, str],
     orders: Callable[[], OrderUseCases],
-    receipts: Callable[[], WebhookReceipts],
+    receipts: Callable[[], DeliveryReceipts],
     wall_clock: Callable[[], float] = time.time,
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
     """POST /webhooks/carriers/{carrier}: verify, refuse replays, record the scan."""

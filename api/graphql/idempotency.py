@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.context import Context
 from domain.errors import Conflict, DomainError, IdempotencyKeyReused, ValidationFailed
 
 PayloadT = TypeVar("PayloadT")
@@ -53,13 +53,13 @@ async def once(
     # Keys expire by the wall clock (a TTL index), whatever time the marketplace runs on.
     stored = await ctx.idempotency.reserve(scope, fingerprint, datetime.now(UTC))
     if stored is not None:
-        if stored.get("fingerprint") != fingerprint:
+        if stored.fingerprint != fingerprint:
             return refuse(
                 IdempotencyKeyReused("this idempotency key was used for a different request")
             )
-        if "result_id" not in stored:
+        if stored.result_id is None:
             return refuse(Conflict("a request with this idempotency key is still running"))
-        return await replay(stored["result_id"])
+        return await replay(stored.result_id)
     try:
         payload = await run()
     except BaseException:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from typing import assert_never
 
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
-from api.enums import (
+from api.graphql.context import Context
+from api.graphql.enums import (
     ClaimReason,
     ClaimStatus,
     DeliveryOption,
@@ -24,8 +25,8 @@ from api.enums import (
     ShippingSpeed,
     TrackingTag,
 )
-from api.errors import graphql_error
-from api.pagination import Connection, connection, decode_page_cursor
+from api.graphql.errors import graphql_error
+from api.graphql.pagination import Connection, connection, decode_page_cursor
 from domain import events as ev
 from domain.claims import Claim
 from domain.errors import DomainError
@@ -207,7 +208,7 @@ class OrderEventType:
 
     @classmethod
     def from_domain(cls, recorded: ev.RecordedEvent) -> OrderEventType:
-        event = recorded.event
+        event = ev.order_event(recorded)
         entry = cls(
             sequence=recorded.sequence,
             type=OrderEventKind(type(event).__name__),
@@ -250,7 +251,7 @@ class OrderEventType:
                 entry.return_status = ReturnStatus.REQUESTED
             case ev.ReturnProgressed():
                 entry.return_id = strawberry.ID(event.return_id)
-                entry.return_status = ReturnStatus(event.return_status)
+                entry.return_status = event.return_status
                 entry.reason = event.reason
             case ev.RefundIssued():
                 entry.return_id = (
@@ -261,15 +262,19 @@ class OrderEventType:
             case ev.ClaimFiled():
                 entry.claim_id = strawberry.ID(event.claim_id)
                 entry.claim_status = ClaimStatus.OPEN
-                entry.reason = event.reason
+                entry.reason = event.reason.value
             case ev.ClaimProgressed():
                 entry.claim_id = strawberry.ID(event.claim_id)
-                entry.claim_status = ClaimStatus(event.claim_status)
+                entry.claim_status = event.claim_status
             case ev.SellerDebited():
                 entry.claim_id = strawberry.ID(event.claim_id)
                 entry.amount = MoneyType.from_domain(event.amount)
             case ev.MessageSent(message_id=message_id):
                 entry.message_id = strawberry.ID(message_id)
+            case ev.ReviewRequested():
+                pass  # its type and time say it all
+            case _:
+                assert_never(event)
         return entry
 
 

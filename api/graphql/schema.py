@@ -18,16 +18,16 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
-from api.claims_api import ClaimMutations, ClaimQueries
-from api.conversation_api import ConversationMutations, ConversationQueries
-from api.errors import MaskInternalErrors, is_unexpected
-from api.limits import Limits, query_cost_extension
-from api.mutations import OrderMutations
-from api.notifications_api import NotificationMutations, NotificationQueries
-from api.queries import OrderQueries
-from api.ratelimit import Buckets
-from api.returns_api import ReturnMutations, ReturnQueries
-from api.subscriptions import Subscription
+from api.graphql.claims import ClaimMutations, ClaimQueries
+from api.graphql.errors import MaskInternalErrors, is_unexpected
+from api.graphql.limits import Limits, query_cost_extension
+from api.graphql.messages import ConversationMutations, ConversationQueries
+from api.graphql.notifications import NotificationMutations, NotificationQueries
+from api.graphql.order_mutations import OrderMutations
+from api.graphql.order_queries import OrderQueries
+from api.graphql.ratelimit import Buckets
+from api.graphql.returns import ReturnMutations, ReturnQueries
+from api.graphql.subscriptions import Subscription
 
 log = logging.getLogger("orderwire.graphql")
 

@@ -1,0 +1,163 @@
+"""The /graphql endpoint over HTTP and WebSocket: the caller proven, the body bounded."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from datetime import timedelta
+from typing import Any, Protocol, cast
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
+
+from api.graphql.context import Context
+from api.graphql.limits import Limits
+from api.graphql.ratelimit import MemoryBuckets, RedisBuckets
+from api.graphql.schema import build_schema
+from api.http import graphiql
+from api.http.auth import actor_from_header
+from api.settings import Settings
+from domain.errors import Unauthenticated
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class ContextSource(Protocol):
+    """What builds each request's context: the running services."""
+
+    def context(
+        self, request: Request | WebSocket, response: Response | WebSocket, request_id: str
+    ) -> Context: ...
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """Strawberry's ASGI app, with the caller proven from the bearer token before execution."""
+
+    def __init__(self, services: ContextSource, settings: Settings) -> None:
+        self.buckets = rate_buckets(settings)
+        super().__init__(
+            build_schema(
+                Limits(
+                    max_depth=settings.max_depth,
+                    max_aliases=settings.max_aliases,
+                    max_tokens=settings.max_tokens,
+                    max_cost=settings.max_query_cost,
+                ),
+                introspection=settings.introspection_enabled,
+                buckets=self.buckets,
+            ),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
+        )
+        self.max_connections = settings.ws_max_connections
+        self.sockets: Counter[str] = Counter()  # open, signed-in sockets per caller
+        self.services = services
+        self.secret = settings.signing_secret()
+        self.max_body = settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                if caller := scope.get("state", {}).get("socket_of"):
+                    self.sockets[caller] -= 1
+                    if self.sockets[caller] <= 0:
+                        del self.sockets[caller]
+            return
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            await _too_large(self.max_body)(scope, receive, send)
+            return
+        try:
+            actor = actor_from_header(request.headers.get("authorization"), self.secret)
+        except Unauthenticated as error:
+            extensions = {"code": "UNAUTHENTICATED"}
+            body = {"errors": [{"message": error.message, "extensions": extensions}]}
+            await JSONResponse(body, status_code=401)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["actor"] = actor
+        try:
+            await super().__call__(scope, _limited(receive, self.max_body), send)
+        except BodyTooLarge:
+            # Strawberry reads the whole body before it answers, so nothing was sent yet.
+            await _too_large(self.max_body)(scope, receive, send)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        given = request.headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
+        if isinstance(response, Response):
+            response.headers["X-Request-ID"] = request_id
+        return self.services.context(request, response, request_id)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return graphiql.page()
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, Any] | None:
+        """Sign the socket in from `connection_init`'s `authorization`; refuse it otherwise."""
+        params = context.connection_params or {}
+        header = params.get("authorization", params.get("Authorization"))
+        try:
+            actor = actor_from_header(header if isinstance(header, str) else None, self.secret)
+        except Unauthenticated as error:
+            raise ConnectionRejectionError({"message": error.message}) from error
+        if actor is None:
+            raise ConnectionRejectionError({"message": 'send {"authorization": "Bearer <token>"}'})
+        caller = f"{actor.role.value}:{actor.id}"
+        if self.sockets[caller] >= self.max_connections:
+            raise ConnectionRejectionError({"message": f"at most {self.max_connections} sockets"})
+        self.sockets[caller] += 1
+        context.request.scope.setdefault("state", {})["socket_of"] = caller
+        context.actor = actor
+        return cast(UnsetType, UNSET)
+
+
+def rate_buckets(settings: Settings) -> MemoryBuckets | RedisBuckets:
+    """Shared through Redis when live updates go through Redis (several instances), else local."""
+    size, rate = settings.rate_bucket_size, settings.rate_points_per_second
+    if settings.broadcast_url.startswith(("redis://", "rediss://")):
+        return RedisBuckets(settings.broadcast_url, size, rate)
+    return MemoryBuckets(size, rate)
+
+
+class BodyTooLarge(Exception):
+    """A request body without Content-Length grew past the limit while being read."""
+
+
+def _too_large(limit: int) -> JSONResponse:
+    message = f"request body larger than {limit} bytes"
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
+        status_code=413,
+    )
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """Count the body as it arrives; a chunked body cannot slip past the limit."""
+    received = 0
+
+    async def counted() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge
+        return message
+
+    return counted

@@ -1,0 +1,251 @@
+"""Start-up wiring: the database, the use cases over it, live updates and background loops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from api.demo import seed_demo
+from api.graphql.context import Context
+from api.settings import Settings
+from domain.claim_use_cases import ClaimUseCases
+from domain.conversation_use_cases import ConversationUseCases
+from domain.identity import Actor, Role
+from domain.notification_use_cases import NotificationUseCases
+from domain.order_use_cases import OrderUseCases
+from domain.ports import Clock
+from domain.preferences import Channel
+from domain.return_use_cases import ReturnUseCases
+from outbound.broadcast import LiveHub
+from outbound.notifier import Delivery, Notifier
+from outbound.relay import OutboxPublisher, relay_forever
+from outbound.senders import HttpSender, Sender, SmtpConfig, SmtpSender
+from storage.database import Database, open_database
+from storage.idempotency import IdempotencyKeys
+from storage.ids import new_id
+from storage.notifications import MongoOutbox, MongoPreferences
+from storage.repositories import Repositories
+from storage.webhooks import WebhookReceipts
+
+log = logging.getLogger("orderwire")
+
+# Who the timers act as: the marketplace itself.
+MARKETPLACE = Actor("marketplace", Role.OPERATOR)
+
+
+class NotStarted(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("the application has not started; run it with its lifespan")
+
+
+@dataclass
+class Running:
+    """Everything a request uses, once the lifespan has opened it."""
+
+    orders: OrderUseCases
+    returns: ReturnUseCases
+    conversation: ConversationUseCases
+    claims: ClaimUseCases
+    notifications: NotificationUseCases
+    idempotency: IdempotencyKeys
+    receipts: WebhookReceipts
+    live: LiveHub
+
+
+class Services:
+    """The app's handle on what is running; empty outside the lifespan."""
+
+    def __init__(self) -> None:
+        self.running: Running | None = None
+
+    def require(self) -> Running:
+        if self.running is None:
+            raise NotStarted
+        return self.running
+
+    def require_orders(self) -> OrderUseCases:
+        return self.require().orders
+
+    def require_receipts(self) -> WebhookReceipts:
+        return self.require().receipts
+
+    @property
+    def live_subscribers(self) -> int:
+        return 0 if self.running is None else self.running.live.subscriber_count
+
+    def context(
+        self, request: Request | WebSocket, response: Response | WebSocket, request_id: str
+    ) -> Context:
+        run = self.require()
+        return Context(
+            actor=request.scope.get("state", {}).get("actor"),
+            orders=run.orders,
+            returns=run.returns,
+            conversation=run.conversation,
+            claims=run.claims,
+            notifications=run.notifications,
+            idempotency=run.idempotency,
+            live=run.live,
+            request_id=request_id,
+            request=request,
+            response=response,
+        )
+
+
+def use_cases(
+    database: Database, publisher: OutboxPublisher, clock: Clock
+) -> tuple[OrderUseCases, ReturnUseCases, ConversationUseCases, ClaimUseCases]:
+    """The marketplace's use cases over one database, publishing through `publisher`."""
+    repos = Repositories.on(database)
+    orders = repos.orders
+    return (
+        OrderUseCases(orders, repos.events, new_id, clock, publisher),
+        ReturnUseCases(repos.returns, orders, new_id, clock, publisher),
+        ConversationUseCases(repos.messages, orders, new_id, clock, publisher),
+        ClaimUseCases(repos.claims, orders, new_id, clock, publisher),
+    )
+
+
+def senders_for(settings: Settings) -> dict[Channel, Sender]:
+    """A sender for each channel whose provider is configured."""
+    found: dict[Channel, Sender] = {}
+    timeout = settings.notify_send_timeout
+    if settings.smtp_host:
+        found[Channel.EMAIL] = SmtpSender(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                mail_from=settings.mail_from,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                tls=settings.smtp_tls,
+                timeout=timeout,
+            )
+        )
+    secret = settings.provider_secret or ""
+    if settings.sms_url:
+        found[Channel.SMS] = HttpSender(Channel.SMS, settings.sms_url, secret, timeout)
+    if settings.push_url:
+        found[Channel.PUSH] = HttpSender(Channel.PUSH, settings.push_url, secret, timeout)
+    return found
+
+
+def notifier_for(database: Database, settings: Settings, clock: Clock) -> Notifier:
+    """A notifier on `database` with the providers and delivery policy the settings name."""
+    repos = Repositories.on(database)
+    return Notifier(
+        checkpoint=repos.events,
+        log=repos.events,
+        orders=repos.orders,
+        preferences=MongoPreferences(database),
+        outbox=MongoOutbox(database),
+        senders=senders_for(settings),
+        clock=clock,
+        delivery=Delivery(
+            max_attempts=settings.notify_max_attempts,
+            retry_base_seconds=settings.notify_retry_base_seconds,
+            retry_max_seconds=settings.notify_retry_max_seconds,
+            lease=timedelta(seconds=settings.notify_lease_seconds),
+            concurrency=settings.notify_concurrency,
+        ),
+        order_url=settings.order_url,
+    )
+
+
+async def sweep_silent_claims(claims: ClaimUseCases, every: float) -> None:
+    """Move claims whose seller let the 48 hours pass to review, on a timer."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            moved = await claims.review_silent_claims(MARKETPLACE)
+        except Exception:
+            log.exception("claim sweep failed; trying again in %ss", every)
+            continue
+        if moved:
+            log.info("claim sweep: %d silent claims moved to review", moved)
+
+
+@asynccontextmanager
+async def live_hub(settings: Settings) -> AsyncIterator[LiveHub]:
+    hub = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
+    await hub.start()
+    try:
+        yield hub
+    finally:
+        await hub.stop()
+
+
+@asynccontextmanager
+async def running(
+    services: Services, settings: Settings, clock: Clock, *, demo: bool
+) -> AsyncIterator[None]:
+    """Open the database, build the use cases, start the loops; undo it all on the way out."""
+    async with (
+        open_database(
+            settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
+        ) as database,
+        live_hub(settings) as hub,
+    ):
+        repos = Repositories.on(database)
+        publisher = OutboxPublisher(hub, repos.events)
+        if demo:
+            created = await seed_demo(repos, new_id, publisher, now=clock())
+            log.info("demo data: %s", f"{created} orders created" if created else "present")
+        orders, returns, conversation, claims = use_cases(database, publisher, clock)
+        services.running = Running(
+            orders=orders,
+            returns=returns,
+            conversation=conversation,
+            claims=claims,
+            notifications=NotificationUseCases(MongoPreferences(database), MongoOutbox(database)),
+            idempotency=IdempotencyKeys(database),
+            receipts=WebhookReceipts(database),
+            live=hub,
+        )
+        background = [
+            asyncio.create_task(
+                sweep_silent_claims(claims, settings.claim_sweep_seconds),
+                name="orderwire-claim-sweeper",
+            ),
+            asyncio.create_task(
+                relay_forever(
+                    publisher,
+                    repos.events,
+                    repos.orders,
+                    every=settings.relay_seconds,
+                    settle=settings.relay_settle_seconds,
+                ),
+                name="orderwire-outbox-relay",
+            ),
+        ]
+        notifier = notifier_for(database, settings, clock) if settings.notifier else None
+        notifier_stop = asyncio.Event()
+        notifying = (
+            None
+            if notifier is None
+            else asyncio.create_task(
+                notifier.run(settings.notify_poll_seconds, notifier_stop),
+                name="orderwire-notifier",
+            )
+        )
+        log.info("orderwire ready: database %s", settings.mongodb_db)
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            if notifier is not None and notifying is not None:
+                notifier_stop.set()  # finish the pass under way, then stop
+                await notifying
+                await notifier.close()
+            services.running = None

@@ -1,0 +1,75 @@
+"""The order-event outbox: publish after commit, tick off, and relay what a crash left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from domain.events import RecordedEvent
+from domain.order import Order
+from domain.ports import EventOutbox, OrderRepository
+from outbound.broadcast import LiveHub
+
+log = logging.getLogger("orderwire.relay")
+
+
+class OutboxPublisher:
+    """The use cases' EventPublisher: broadcast committed events, then tick them off."""
+
+    def __init__(self, hub: LiveHub, outbox: EventOutbox) -> None:
+        self._hub = hub
+        self._outbox = outbox
+
+    async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
+        """Never raises: the commit stands, and the relay publishes what did not go out."""
+        if not events:
+            return
+        try:
+            await self._hub.send(order, events)
+            await self._outbox.mark_published(order.id, [r.sequence for r in events])
+        except Exception:
+            # Subscribers drop whatever they have already seen when the relay repeats it.
+            log.exception("could not publish %d events of %s", len(events), order.id)
+
+
+async def relay_unpublished(
+    publisher: OutboxPublisher,
+    outbox: EventOutbox,
+    orders: OrderRepository,
+    *,
+    settle: float,
+    limit: int = 500,
+) -> int:
+    """Publish order events a crash left in the outbox; how many were found."""
+    before = datetime.now(UTC) - timedelta(seconds=settle)
+    waiting = await outbox.unpublished(before, limit=limit)
+    by_order: dict[str, list[RecordedEvent]] = {}
+    for recorded in waiting:
+        by_order.setdefault(recorded.aggregate_id, []).append(recorded)
+    current = await orders.get_many(list(by_order))
+    for order_id, events in by_order.items():
+        if order_id in current:
+            await publisher.publish(current[order_id], events)
+    return len(waiting)
+
+
+async def relay_forever(
+    publisher: OutboxPublisher,
+    outbox: EventOutbox,
+    orders: OrderRepository,
+    *,
+    every: float,
+    settle: float,
+) -> None:
+    """Run the relay on a timer; a failing pass is logged and tried again."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            sent = await relay_unpublished(publisher, outbox, orders, settle=settle)
+        except Exception:
+            log.exception("outbox relay failed; trying again in %ss", every)
+            continue
+        if sent:
+            log.info("outbox relay: published %d events left behind", sent)

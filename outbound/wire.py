@@ -1,0 +1,58 @@
+"""The broadcast wire format: one committed batch of an order's events, as versioned JSON.
+
+It is ours, not the database's: a change to how orders are stored does not change what
+instances send each other, and a message from a newer format is refused, not misread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from domain.events import EVENT_TYPES, RecordedEvent
+from domain.order import Order
+from domain.ports import LiveUpdate
+from storage.codec import decode_dataclass, encode, to_json
+
+WIRE_VERSION = 1
+
+
+def encode_batch(order: Order, events: Sequence[RecordedEvent]) -> str:
+    """One message for the order as it stands and the events that led there."""
+    return to_json(
+        {
+            "v": WIRE_VERSION,
+            "order": encode(order),
+            "events": [
+                {
+                    "sequence": recorded.sequence,
+                    "status": recorded.status,
+                    "type": type(recorded.event).__name__,
+                    "data": encode(recorded.event),
+                }
+                for recorded in events
+            ],
+        }
+    )
+
+
+def decode_batch(message: str) -> tuple[Order, list[LiveUpdate]]:
+    """The order and one update per event; ValueError for a message we cannot read."""
+    data: dict[str, Any] = json.loads(message)
+    if data.get("v") != WIRE_VERSION:
+        raise ValueError(f"unknown wire version {data.get('v')!r}")
+    order = decode_dataclass(Order, data["order"])
+    updates = [
+        LiveUpdate(
+            order,
+            RecordedEvent(
+                aggregate_id=order.id,
+                sequence=entry["sequence"],
+                status=entry["status"],
+                event=decode_dataclass(EVENT_TYPES[entry["type"]], entry["data"]),
+            ),
+        )
+        for entry in data["events"]
+    ]
+    return order, updates
