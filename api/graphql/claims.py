@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 
 import strawberry
@@ -10,17 +9,15 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
-from api.graphql.errors import UserError, graphql_error
+from api.graphql.errors import UserError
 from api.graphql.idempotency import once
 from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.payloads import attempt
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types import ClaimType
 from domain.claims import Claim
-from domain.errors import DomainError
 from domain.identity import Actor
 from domain.ports import ClaimQuery, PageCursor
-
-log = logging.getLogger("orderwire.claims")
 
 
 @strawberry.input
@@ -68,16 +65,14 @@ class ClaimPayload:
 async def _attempt(
     info: Info[Context, None], name: str, change: Callable[[Actor], Awaitable[Claim]]
 ) -> ClaimPayload:
-    actor = info.context.require_actor()
-    try:
-        claim = await change(actor)
-    except DomainError as error:
-        log.info("%s by %s %s refused: %s", name, actor.role.value, actor.id, error.code.value)
-        return ClaimPayload(claim=None, errors=[UserError.from_domain(error)])
-    log.info(
-        "%s by %s %s: %s is %s", name, actor.role.value, actor.id, claim.id, claim.status.value
-    )
-    return ClaimPayload(claim=ClaimType.from_domain(claim, info.context.orders.now()), errors=[])
+    now = info.context.orders.now()
+
+    def answer(claim: Claim | None, errors: list[UserError]) -> ClaimPayload:
+        return ClaimPayload(
+            claim=None if claim is None else ClaimType.from_domain(claim, now), errors=errors
+        )
+
+    return await attempt(info, name, change, answer)
 
 
 @strawberry.type
@@ -85,10 +80,7 @@ class ClaimQueries:
     @strawberry.field(permission_classes=[IsAuthenticated], description="One claim you may see.")
     async def claim(self, info: Info[Context, None], id: strawberry.ID) -> ClaimType | None:
         ctx = info.context
-        try:
-            claim = await ctx.claims.get_claim(ctx.require_actor(), str(id))
-        except DomainError as error:
-            raise graphql_error(error) from error
+        claim = await ctx.claims.get_claim(ctx.require_actor(), str(id))
         return ClaimType.from_domain(claim, ctx.orders.now())
 
     @strawberry.field(
@@ -109,12 +101,9 @@ class ClaimQueries:
             reason=wanted.reason,
             order_id=None if wanted.order_id is None else str(wanted.order_id),
         )
-        try:
-            found, more = await ctx.claims.list_claims(
-                ctx.require_actor(), query, first=first, after=decode_page_cursor(after)
-            )
-        except DomainError as error:
-            raise graphql_error(error) from error
+        found, more = await ctx.claims.list_claims(
+            ctx.require_actor(), query, first=first, after=decode_page_cursor(after)
+        )
         now = ctx.orders.now()
         return connection(
             found,

@@ -25,12 +25,21 @@ class UserError:
         return cls(code=error.code, message=error.message, field=error.field)
 
 
-def graphql_error(error: DomainError) -> GraphQLError:
-    """A top-level GraphQL error for queries, carrying the same code as payload errors do."""
+def graphql_error(error: DomainError, located: GraphQLError | None = None) -> GraphQLError:
+    """The one place a DomainError becomes a GraphQL error, with the code payloads carry too."""
     extensions: dict[str, object] = {"code": error.code.value}
     if error.field:
         extensions["field"] = error.field
-    return GraphQLError(error.message, extensions=extensions)
+    if located is None:
+        return GraphQLError(error.message, extensions=extensions)
+    return GraphQLError(
+        error.message,
+        nodes=located.nodes,
+        source=located.source,
+        positions=located.positions,
+        path=located.path,
+        extensions=extensions,
+    )
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -39,13 +48,20 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError | DomainError)
 
 
+def _rewritten(error: GraphQLError) -> bool:
+    return is_unexpected(error) or isinstance(error.original_error, DomainError)
+
+
 class MaskInternalErrors(MaskErrors):
-    """Replace unexpected errors with a generic message and the request id, and log them in full."""
+    """Resolvers raise DomainError freely: it gets its code here. Anything unexpected is
+    replaced with a generic message and the request id, and logged in full."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=is_unexpected)
+        super().__init__(should_mask_error=_rewritten)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(error.original_error, DomainError):
+            return graphql_error(error.original_error, error)
         request_id = getattr(self.execution_context.context, "request_id", "unknown")
         log.error(
             "internal error in request %s at %s",

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import UserError
-from api.graphql.order_mutations import OrderPayload, _attempt
+from api.graphql.orders import OrderPayload, change_order
 from api.graphql.pagination import Connection
+from api.graphql.payloads import attempt
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types import MessageType, thread_page
-from domain.errors import DomainError
-
-log = logging.getLogger("orderwire.messages")
+from domain.messaging import Message
 
 
 @strawberry.type(description="The message sent, or why it was refused.")
@@ -60,18 +57,18 @@ class ConversationMutations:
         body: str,
         attachments: list[str] | None = None,
     ) -> MessagePayload:
-        ctx = info.context
-        actor = ctx.require_actor()
-        try:
-            message = await ctx.conversation.send_message(
-                actor, str(order_id), body, attachments or []
-            )
-        except DomainError as error:
-            log.info(
-                "sendMessage by %s %s refused: %s", actor.role.value, actor.id, error.code.value
-            )
-            return MessagePayload(message=None, errors=[UserError.from_domain(error)])
-        return MessagePayload(message=MessageType.from_domain(message), errors=[])
+        uc = info.context.conversation
+
+        def answer(message: Message | None, errors: list[UserError]) -> MessagePayload:
+            sent = None if message is None else MessageType.from_domain(message)
+            return MessagePayload(message=sent, errors=errors)
+
+        return await attempt(
+            info,
+            "sendMessage",
+            lambda a: uc.send_message(a, str(order_id), body, attachments or []),
+            answer,
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -80,12 +77,14 @@ class ConversationMutations:
     async def mark_thread_read(
         self, info: Info[Context, None], order_id: strawberry.ID
     ) -> MarkReadPayload:
-        ctx = info.context
-        try:
-            count = await ctx.conversation.mark_thread_read(ctx.require_actor(), str(order_id))
-        except DomainError as error:
-            return MarkReadPayload(marked_read=0, errors=[UserError.from_domain(error)])
-        return MarkReadPayload(marked_read=count, errors=[])
+        uc = info.context.conversation
+
+        def answer(count: int | None, errors: list[UserError]) -> MarkReadPayload:
+            return MarkReadPayload(marked_read=count or 0, errors=errors)
+
+        return await attempt(
+            info, "markThreadRead", lambda a: uc.mark_thread_read(a, str(order_id)), answer
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -95,4 +94,6 @@ class ConversationMutations:
         self, info: Info[Context, None], order_id: strawberry.ID
     ) -> OrderPayload:
         uc = info.context.conversation
-        return await _attempt(info, "requestReview", lambda a: uc.request_review(a, str(order_id)))
+        return await change_order(
+            info, "requestReview", lambda a: uc.request_review(a, str(order_id))
+        )

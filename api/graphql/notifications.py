@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, time
 
 import strawberry
@@ -11,15 +10,14 @@ from strawberry.types.unset import UNSET
 
 from api.graphql.context import Context
 from api.graphql.enums import Category, Channel, NotificationStatus
-from api.graphql.errors import UserError, graphql_error
+from api.graphql.errors import UserError
 from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.payloads import attempt
 from api.graphql.permissions import IsAuthenticated
 from domain.deliveries import NotificationRecord
-from domain.errors import DomainError, ValidationFailed
+from domain.errors import ValidationFailed
 from domain.ports import PageCursor
 from domain.preferences import KEEP, Keep, Preferences, PreferencesChange, QuietHours, categories_of
-
-log = logging.getLogger("orderwire.notifications")
 
 
 @strawberry.type(description="A daily span in your time zone when SMS and push wait.")
@@ -168,10 +166,7 @@ class NotificationQueries:
     )
     async def notification_preferences(self, info: Info[Context, None]) -> PreferencesType:
         ctx = info.context
-        try:
-            preferences = await ctx.notifications.preferences(ctx.require_actor())
-        except DomainError as error:
-            raise graphql_error(error) from error
+        preferences = await ctx.notifications.preferences(ctx.require_actor())
         return PreferencesType.from_domain(preferences)
 
     @strawberry.field(
@@ -187,12 +182,9 @@ class NotificationQueries:
         status: NotificationStatus | None = None,
     ) -> Connection[NotificationType]:
         ctx = info.context
-        try:
-            records, more = await ctx.notifications.history(
-                ctx.require_actor(), status=status, first=first, after=decode_page_cursor(after)
-            )
-        except DomainError as error:
-            raise graphql_error(error) from error
+        records, more = await ctx.notifications.history(
+            ctx.require_actor(), status=status, first=first, after=decode_page_cursor(after)
+        )
         return connection(
             records,
             more,
@@ -211,16 +203,17 @@ class NotificationMutations:
     async def update_notification_preferences(
         self, info: Info[Context, None], input: NotificationPreferencesInput
     ) -> NotificationPreferencesPayload:
-        ctx = info.context
-        actor = ctx.require_actor()
-        try:
-            saved = await ctx.notifications.update_preferences(actor, _change(input))
-        except DomainError as error:
-            log.info("preferences of %s %s refused: %s", actor.role.value, actor.id, error.message)
-            return NotificationPreferencesPayload(
-                preferences=None, errors=[UserError.from_domain(error)]
-            )
-        log.info("preferences of %s %s saved", actor.role.value, actor.id)
-        return NotificationPreferencesPayload(
-            preferences=PreferencesType.from_domain(saved), errors=[]
+        uc = info.context.notifications
+
+        def answer(
+            saved: Preferences | None, errors: list[UserError]
+        ) -> NotificationPreferencesPayload:
+            shown = None if saved is None else PreferencesType.from_domain(saved)
+            return NotificationPreferencesPayload(preferences=shown, errors=errors)
+
+        return await attempt(
+            info,
+            "updateNotificationPreferences",
+            lambda a: uc.update_preferences(a, _change(input)),
+            answer,
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -11,19 +10,17 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
-from api.graphql.errors import UserError, graphql_error
+from api.graphql.errors import UserError
 from api.graphql.inputs import ScanLocationInput, ShippedItemInput, moment
 from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.payloads import attempt
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.types import ReturnType
-from domain.errors import DomainError
 from domain.identity import Actor
 from domain.ports import PageCursor, ReturnQuery
 from domain.return_use_cases import RequestReturn
 from domain.returns import Return
 from domain.shipping import ShippedItem
-
-log = logging.getLogger("orderwire.returns")
 
 
 @strawberry.input
@@ -84,14 +81,14 @@ class ReturnPayload:
 async def _attempt(
     info: Info[Context, None], name: str, change: Callable[[Actor], Awaitable[Return]]
 ) -> ReturnPayload:
-    actor = info.context.require_actor()
-    try:
-        ret = await change(actor)
-    except DomainError as error:
-        log.info("%s by %s %s refused: %s", name, actor.role.value, actor.id, error.code.value)
-        return ReturnPayload(return_=None, errors=[UserError.from_domain(error)])
-    log.info("%s by %s %s: %s is %s", name, actor.role.value, actor.id, ret.id, ret.status.value)
-    return ReturnPayload(return_=ReturnType.from_domain(ret, info.context.orders.now()), errors=[])
+    now = info.context.orders.now()
+
+    def answer(ret: Return | None, errors: list[UserError]) -> ReturnPayload:
+        return ReturnPayload(
+            return_=None if ret is None else ReturnType.from_domain(ret, now), errors=errors
+        )
+
+    return await attempt(info, name, change, answer)
 
 
 @strawberry.type
@@ -103,10 +100,7 @@ class ReturnQueries:
     )
     async def return_(self, info: Info[Context, None], id: strawberry.ID) -> ReturnType | None:
         ctx = info.context
-        try:
-            ret = await ctx.returns.get_return(ctx.require_actor(), str(id))
-        except DomainError as error:
-            raise graphql_error(error) from error
+        ret = await ctx.returns.get_return(ctx.require_actor(), str(id))
         return ReturnType.from_domain(ret, ctx.orders.now())
 
     @strawberry.field(
@@ -128,12 +122,9 @@ class ReturnQueries:
             overdue=wanted.overdue,
             order_id=None if wanted.order_id is None else str(wanted.order_id),
         )
-        try:
-            page = await ctx.returns.list_returns(
-                ctx.require_actor(), query, first=first, after=decode_page_cursor(after)
-            )
-        except DomainError as error:
-            raise graphql_error(error) from error
+        page = await ctx.returns.list_returns(
+            ctx.require_actor(), query, first=first, after=decode_page_cursor(after)
+        )
         now = ctx.orders.now()
         return connection(
             page.returns,

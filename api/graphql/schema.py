@@ -23,8 +23,7 @@ from api.graphql.errors import MaskInternalErrors, is_unexpected
 from api.graphql.limits import Limits, query_cost_extension
 from api.graphql.messages import ConversationMutations, ConversationQueries
 from api.graphql.notifications import NotificationMutations, NotificationQueries
-from api.graphql.order_mutations import OrderMutations
-from api.graphql.order_queries import OrderQueries
+from api.graphql.orders import OrderMutations, OrderQueries
 from api.graphql.ratelimit import Buckets
 from api.graphql.returns import ReturnMutations, ReturnQueries
 from api.graphql.subscriptions import Subscription

@@ -14,7 +14,8 @@ from api.graphql.enums import OrderStatus
 from api.graphql.errors import graphql_error
 from api.graphql.permissions import IsAuthenticated
 from api.graphql.streams import SentSoFar, decode_stream_cursor, replay_then_live
-from api.graphql.types import OrderEventType, OrderType
+from api.graphql.timeline import OrderEventType
+from api.graphql.types import OrderType
 from domain.errors import DomainError, Forbidden, ValidationFailed
 from domain.events import RecordedEvent
 from domain.order import Order

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from enum import Enum
-from typing import assert_never
+from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
@@ -23,125 +21,23 @@ from api.graphql.enums import (
     SellerResponse,
     ShipmentStatus,
     ShippingSpeed,
-    TrackingTag,
 )
-from api.graphql.errors import graphql_error
 from api.graphql.pagination import Connection, connection, decode_page_cursor
-from domain import events as ev
+from api.graphql.timeline import OrderEventType
+from api.graphql.values import (
+    AddressType,
+    DeliveryWindowType,
+    LineItemType,
+    MoneyType,
+    ScanLocationType,
+    ShippedItemType,
+)
 from domain.claims import Claim
-from domain.errors import DomainError
 from domain.messaging import Message
 from domain.money import Money
-from domain.order import LineItem, Order, Shipment
+from domain.order import Order, Shipment
 from domain.ports import PageCursor
 from domain.returns import Return
-from domain.shipping import Address, DeliveryWindow, ScanLocation
-
-
-@strawberry.enum(description="What happened to an order.")
-class OrderEventKind(Enum):
-    ORDER_PLACED = "OrderPlaced"
-    PAYMENT_VERIFIED = "PaymentVerified"
-    PAYMENT_FAILED = "PaymentFailed"
-    ORDER_CANCELED = "OrderCanceled"
-    PAYMENT_AUTHORIZATION_RELEASED = "PaymentAuthorizationReleased"
-    SHIPMENT_CONFIRMED = "ShipmentConfirmed"
-    PAYMENT_CAPTURED = "PaymentCaptured"
-    TRACKING_EVENT_RECORDED = "TrackingEventRecorded"
-    DELIVERY_DELAYED = "DeliveryDelayed"
-    RETURN_OPENED = "ReturnOpened"
-    RETURN_PROGRESSED = "ReturnProgressed"
-    REFUND_ISSUED = "RefundIssued"
-    REVIEW_REQUESTED = "ReviewRequested"
-    MESSAGE_SENT = "MessageSent"
-    CLAIM_FILED = "ClaimFiled"
-    CLAIM_PROGRESSED = "ClaimProgressed"
-    SELLER_DEBITED = "SellerDebited"
-
-
-@strawberry.type(name="Money", description="An amount in integer minor units (cents).")
-class MoneyType:
-    amount: int
-    currency: str
-
-    @classmethod
-    def from_domain(cls, money: Money) -> MoneyType:
-        return cls(amount=money.amount, currency=money.currency)
-
-
-@strawberry.type(name="Address")
-class AddressType:
-    name: str
-    line1: str
-    line2: str | None
-    city: str
-    region: str | None
-    postal_code: str
-    country_code: str
-
-    @classmethod
-    def from_domain(cls, a: Address) -> AddressType:
-        return cls(
-            name=a.name,
-            line1=a.line1,
-            line2=a.line2,
-            city=a.city,
-            region=a.region,
-            postal_code=a.postal_code,
-            country_code=a.country_code,
-        )
-
-
-@strawberry.type(name="ScanLocation")
-class ScanLocationType:
-    city: str
-    region: str | None
-    postal_code: str | None
-    country_code: str
-
-    @classmethod
-    def from_domain(cls, loc: ScanLocation) -> ScanLocationType:
-        return cls(
-            city=loc.city,
-            region=loc.region,
-            postal_code=loc.postal_code,
-            country_code=loc.country_code,
-        )
-
-
-@strawberry.type(name="DeliveryWindow", description="Dates between which delivery is expected.")
-class DeliveryWindowType:
-    earliest: date
-    latest: date
-
-    @classmethod
-    def from_domain(cls, window: DeliveryWindow | None) -> DeliveryWindowType | None:
-        return None if window is None else cls(earliest=window.earliest, latest=window.latest)
-
-
-@strawberry.type(name="LineItem")
-class LineItemType:
-    sku: str
-    title: str
-    quantity: int
-    unit_price: MoneyType
-    total: MoneyType
-
-    @classmethod
-    def from_domain(cls, item: LineItem) -> LineItemType:
-        return cls(
-            sku=item.sku,
-            title=item.title,
-            quantity=item.quantity,
-            unit_price=MoneyType.from_domain(item.unit_price),
-            total=MoneyType.from_domain(item.total),
-        )
-
-
-@strawberry.type(name="ShippedItem")
-class ShippedItemType:
-    sku: str
-    quantity: int
 
 
 @strawberry.type(name="Shipment", description="One parcel: its items, carrier and progress.")
@@ -173,109 +69,6 @@ class ShipmentType:
             if s.last_location is None
             else ScanLocationType.from_domain(s.last_location),
         )
-
-
-@strawberry.type(
-    name="OrderEvent",
-    description="One entry of an order's timeline; fields that do not apply to its type are null.",
-)
-class OrderEventType:
-    sequence: int
-    type: OrderEventKind
-    occurred_at: datetime
-    status: OrderStatus = strawberry.field(description="The order's status after this event.")
-    actor_role: Role
-    reason: str | None = None
-    amount: MoneyType | None = None
-    estimated_delivery: DeliveryWindowType | None = None
-    previous_estimated_delivery: DeliveryWindowType | None = None
-    shipment_id: strawberry.ID | None = None
-    carrier: str | None = None
-    tracking_id: str | None = None
-    shipping_method: str | None = None
-    tracking_tag: TrackingTag | None = None
-    location: ScanLocationType | None = None
-    scanned_at: datetime | None = None
-    description: str | None = None
-    return_id: strawberry.ID | None = None
-    return_status: ReturnStatus | None = None
-    message_id: strawberry.ID | None = None
-    claim_id: strawberry.ID | None = None
-    claim_status: ClaimStatus | None = None
-    out_of_order: bool | None = strawberry.field(
-        default=None, description="A scan older than the shipment's latest: kept, moved nothing."
-    )
-
-    @classmethod
-    def from_domain(cls, recorded: ev.RecordedEvent) -> OrderEventType:
-        event = ev.order_event(recorded)
-        entry = cls(
-            sequence=recorded.sequence,
-            type=OrderEventKind(type(event).__name__),
-            occurred_at=event.occurred_at,
-            status=OrderStatus(recorded.status),
-            actor_role=event.actor.role,
-        )
-        match event:
-            case ev.OrderPlaced(total=total):
-                entry.amount = MoneyType.from_domain(total)
-            case ev.PaymentVerified(estimated_delivery=window):
-                entry.estimated_delivery = DeliveryWindowType.from_domain(window)
-            case ev.PaymentFailed(reason=reason) | ev.OrderCanceled(reason=reason):
-                entry.reason = reason
-            case ev.PaymentAuthorizationReleased(amount=amount):
-                entry.amount = MoneyType.from_domain(amount)
-            case ev.PaymentCaptured(amount=amount, shipment_id=shipment_id):
-                entry.amount = MoneyType.from_domain(amount)
-                entry.shipment_id = strawberry.ID(shipment_id)
-            case ev.ShipmentConfirmed():
-                entry.shipment_id = strawberry.ID(event.shipment_id)
-                entry.carrier = event.carrier
-                entry.tracking_id = event.tracking_id
-                entry.shipping_method = event.shipping_method
-            case ev.TrackingEventRecorded():
-                entry.shipment_id = strawberry.ID(event.shipment_id)
-                entry.carrier = event.carrier
-                entry.tracking_id = event.tracking_id
-                entry.tracking_tag = event.tag
-                entry.location = ScanLocationType.from_domain(event.location)
-                entry.scanned_at = event.scanned_at
-                entry.description = event.description
-                entry.out_of_order = event.out_of_order
-            case ev.DeliveryDelayed():
-                entry.reason = event.reason
-                entry.estimated_delivery = DeliveryWindowType.from_domain(event.revised)
-                entry.previous_estimated_delivery = DeliveryWindowType.from_domain(event.previous)
-            case ev.ReturnOpened(return_id=return_id):
-                entry.return_id = strawberry.ID(return_id)
-                entry.return_status = ReturnStatus.REQUESTED
-            case ev.ReturnProgressed():
-                entry.return_id = strawberry.ID(event.return_id)
-                entry.return_status = event.return_status
-                entry.reason = event.reason
-            case ev.RefundIssued():
-                entry.return_id = (
-                    None if event.return_id is None else strawberry.ID(event.return_id)
-                )
-                entry.claim_id = None if event.claim_id is None else strawberry.ID(event.claim_id)
-                entry.amount = MoneyType.from_domain(event.amount)
-            case ev.ClaimFiled():
-                entry.claim_id = strawberry.ID(event.claim_id)
-                entry.claim_status = ClaimStatus.OPEN
-                entry.reason = event.reason.value
-            case ev.ClaimProgressed():
-                entry.claim_id = strawberry.ID(event.claim_id)
-                entry.claim_status = event.claim_status
-            case ev.SellerDebited():
-                entry.claim_id = strawberry.ID(event.claim_id)
-                entry.amount = MoneyType.from_domain(event.amount)
-            case ev.MessageSent(message_id=message_id):
-                entry.message_id = strawberry.ID(message_id)
-            case ev.ReviewRequested():
-                pass  # its type and time say it all
-            case _:
-                assert_never(event)
-        return entry
 
 
 @strawberry.type(name="Order", description="A buyer's order from one seller.")
@@ -484,12 +277,9 @@ async def thread_page(
 ) -> Connection[MessageType]:
     """A page of an order's thread, oldest first, for a caller who takes part in it."""
     ctx = info.context
-    try:
-        messages, more = await ctx.conversation.thread(
-            ctx.require_actor(), order_id, first=first, after=decode_page_cursor(after)
-        )
-    except DomainError as error:
-        raise graphql_error(error) from error
+    messages, more = await ctx.conversation.thread(
+        ctx.require_actor(), order_id, first=first, after=decode_page_cursor(after)
+    )
     return connection(
         messages,
         more,

@@ -1,8 +1,7 @@
-"""Order commands: each validates its input, calls one use case, and returns a payload."""
+"""Orders through GraphQL: the viewer, one order and pages of orders; and every order command."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -14,17 +13,73 @@ from api.graphql.errors import UserError
 from api.graphql.idempotency import once
 from api.graphql.inputs import (
     ConfirmShipmentInput,
+    OrderFilter,
     PlaceOrderInput,
     RecordTrackingEventInput,
     ReportDelayInput,
 )
+from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.payloads import attempt, refused
 from api.graphql.permissions import IsAuthenticated
-from api.graphql.types import OrderType
-from domain.errors import DomainError
+from api.graphql.types import OrderType, Viewer
 from domain.identity import Actor
 from domain.order import Order
+from domain.ports import OrderQuery, PageCursor
 
-log = logging.getLogger("orderwire.orders")
+DEFAULT_PAGE_SIZE = 20
+
+
+def _order_query(filter: OrderFilter | None) -> OrderQuery:
+    if filter is None:
+        return OrderQuery()
+    return OrderQuery(
+        statuses=None if filter.statuses is None else frozenset(filter.statuses),
+        buyer_id=None if filter.buyer_id is None else str(filter.buyer_id),
+        seller_id=None if filter.seller_id is None else str(filter.seller_id),
+        channel=filter.fulfillment_channel,
+        placed_from=filter.placed_from,
+        placed_before=filter.placed_before,
+    )
+
+
+@strawberry.type
+class OrderQueries:
+    @strawberry.field(description="The signed-in caller, or null without a token.")
+    def viewer(self, info: Info[Context, None]) -> Viewer | None:
+        actor = info.context.actor
+        return None if actor is None else Viewer(id=strawberry.ID(actor.id), role=actor.role)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="One order you may see; another party's order reads as NOT_FOUND.",
+    )
+    async def order(self, info: Info[Context, None], id: strawberry.ID) -> OrderType | None:
+        order = await info.context.orders.get_order(info.context.require_actor(), str(id))
+        return OrderType.from_domain(order)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Orders you may see, newest first. `first` is 1 to 100.",
+    )
+    async def orders(
+        self,
+        info: Info[Context, None],
+        filter: OrderFilter | None = None,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[OrderType]:
+        page = await info.context.orders.list_orders(
+            info.context.require_actor(),
+            _order_query(filter),
+            first=first,
+            after=decode_page_cursor(after),
+        )
+        return connection(
+            page.orders,
+            page.has_next_page,
+            position=lambda o: PageCursor(o.placed_at, o.id),
+            node=OrderType.from_domain,
+        )
 
 
 @strawberry.type(description="The order after the change, or the errors that prevented it.")
@@ -33,19 +88,16 @@ class OrderPayload:
     errors: list[UserError]
 
 
-async def _attempt(
+def _answer(order: Order | None, errors: list[UserError]) -> OrderPayload:
+    return OrderPayload(
+        order=None if order is None else OrderType.from_domain(order), errors=errors
+    )
+
+
+async def change_order(
     info: Info[Context, None], name: str, change: Callable[[Actor], Awaitable[Order]]
 ) -> OrderPayload:
-    actor = info.context.require_actor()
-    try:
-        order = await change(actor)
-    except DomainError as error:
-        log.info("%s by %s %s refused: %s", name, actor.role.value, actor.id, error.code.value)
-        return OrderPayload(order=None, errors=[UserError.from_domain(error)])
-    log.info(
-        "%s by %s %s: %s is %s", name, actor.role.value, actor.id, order.id, order.status.value
-    )
-    return OrderPayload(order=OrderType.from_domain(order), errors=[])
+    return await attempt(info, name, change, _answer)
 
 
 @strawberry.type
@@ -68,19 +120,19 @@ class OrderMutations:
         uc = info.context.orders
 
         async def replay(order_id: str) -> OrderPayload:
-            return await _attempt(info, "placeOrder", lambda a: uc.get_order(a, order_id))
+            return await change_order(info, "placeOrder", lambda a: uc.get_order(a, order_id))
 
         return await once(
             info,
             "placeOrder",
             idempotency_key,
             input,
-            run=lambda: _attempt(
+            run=lambda: change_order(
                 info, "placeOrder", lambda a: uc.place_order(a, input.to_domain())
             ),
             replay=replay,
             result_id=lambda p: None if p.order is None else str(p.order.id),
-            refuse=lambda e: OrderPayload(order=None, errors=[UserError.from_domain(e)]),
+            refuse=lambda e: refused(_answer, e),
         )
 
     @strawberry.mutation(
@@ -91,7 +143,9 @@ class OrderMutations:
         self, info: Info[Context, None], order_id: strawberry.ID
     ) -> OrderPayload:
         uc = info.context.orders
-        return await _attempt(info, "verifyPayment", lambda a: uc.verify_payment(a, str(order_id)))
+        return await change_order(
+            info, "verifyPayment", lambda a: uc.verify_payment(a, str(order_id))
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -101,7 +155,7 @@ class OrderMutations:
         self, info: Info[Context, None], order_id: strawberry.ID, reason: str
     ) -> OrderPayload:
         uc = info.context.orders
-        return await _attempt(
+        return await change_order(
             info, "failPayment", lambda a: uc.fail_payment(a, str(order_id), reason)
         )
 
@@ -116,7 +170,7 @@ class OrderMutations:
         self, info: Info[Context, None], order_id: strawberry.ID, reason: str | None = None
     ) -> OrderPayload:
         uc = info.context.orders
-        return await _attempt(
+        return await change_order(
             info, "cancelOrder", lambda a: uc.cancel_order(a, str(order_id), reason)
         )
 
@@ -130,7 +184,7 @@ class OrderMutations:
         uc = info.context.orders
 
         async def replay(order_id: str) -> OrderPayload:
-            return await _attempt(info, "confirmShipment", lambda a: uc.get_order(a, order_id))
+            return await change_order(info, "confirmShipment", lambda a: uc.get_order(a, order_id))
 
         request = {k: v for k, v in vars(input).items() if k != "idempotency_key"}
         return await once(
@@ -138,12 +192,12 @@ class OrderMutations:
             "confirmShipment",
             input.idempotency_key,
             request,
-            run=lambda: _attempt(
+            run=lambda: change_order(
                 info, "confirmShipment", lambda a: uc.confirm_shipment(a, input.to_domain())
             ),
             replay=replay,
             result_id=lambda p: None if p.order is None else str(p.order.id),
-            refuse=lambda e: OrderPayload(order=None, errors=[UserError.from_domain(e)]),
+            refuse=lambda e: refused(_answer, e),
         )
 
     @strawberry.mutation(
@@ -154,7 +208,7 @@ class OrderMutations:
         self, info: Info[Context, None], input: RecordTrackingEventInput
     ) -> OrderPayload:
         uc = info.context.orders
-        return await _attempt(
+        return await change_order(
             info, "recordTrackingEvent", lambda a: uc.record_tracking_event(a, input.to_domain())
         )
 
@@ -166,7 +220,7 @@ class OrderMutations:
         self, info: Info[Context, None], input: ReportDelayInput
     ) -> OrderPayload:
         uc = info.context.orders
-        return await _attempt(
+        return await change_order(
             info,
             "reportDelay",
             lambda a: uc.report_delay(a, str(input.order_id), input.window(), input.reason),

@@ -1,0 +1,96 @@
+"""Small GraphQL value types shared by orders, returns and timelines: money, addresses, dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from domain.money import Money
+from domain.order import LineItem
+from domain.shipping import Address, DeliveryWindow, ScanLocation
+
+
+@strawberry.type(name="Money", description="An amount in integer minor units (cents).")
+class MoneyType:
+    amount: int
+    currency: str
+
+    @classmethod
+    def from_domain(cls, money: Money) -> MoneyType:
+        return cls(amount=money.amount, currency=money.currency)
+
+
+@strawberry.type(name="Address")
+class AddressType:
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str
+    country_code: str
+
+    @classmethod
+    def from_domain(cls, a: Address) -> AddressType:
+        return cls(
+            name=a.name,
+            line1=a.line1,
+            line2=a.line2,
+            city=a.city,
+            region=a.region,
+            postal_code=a.postal_code,
+            country_code=a.country_code,
+        )
+
+
+@strawberry.type(name="ScanLocation")
+class ScanLocationType:
+    city: str
+    region: str | None
+    postal_code: str | None
+    country_code: str
+
+    @classmethod
+    def from_domain(cls, loc: ScanLocation) -> ScanLocationType:
+        return cls(
+            city=loc.city,
+            region=loc.region,
+            postal_code=loc.postal_code,
+            country_code=loc.country_code,
+        )
+
+
+@strawberry.type(name="DeliveryWindow", description="Dates between which delivery is expected.")
+class DeliveryWindowType:
+    earliest: date
+    latest: date
+
+    @classmethod
+    def from_domain(cls, window: DeliveryWindow | None) -> DeliveryWindowType | None:
+        return None if window is None else cls(earliest=window.earliest, latest=window.latest)
+
+
+@strawberry.type(name="LineItem")
+class LineItemType:
+    sku: str
+    title: str
+    quantity: int
+    unit_price: MoneyType
+    total: MoneyType
+
+    @classmethod
+    def from_domain(cls, item: LineItem) -> LineItemType:
+        return cls(
+            sku=item.sku,
+            title=item.title,
+            quantity=item.quantity,
+            unit_price=MoneyType.from_domain(item.unit_price),
+            total=MoneyType.from_domain(item.total),
+        )
+
+
+@strawberry.type(name="ShippedItem")
+class ShippedItemType:
+    sku: str
+    quantity: int
