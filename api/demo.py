@@ -109,9 +109,9 @@ async def seed_demo(
     if existing.orders:
         return 0
     clock = ManualClock(now - timedelta(days=7))
-    demo = _Demo(OrderUseCases(orders, repos.events, ids, clock, publisher), clock)
-    talk = ConversationUseCases(repos.messages, orders, ids, clock, publisher)
-    returns = ReturnUseCases(repos.returns, orders, ids, clock, publisher)
+    demo = _Demo(OrderUseCases(orders, repos.events, repos.begin, ids, clock, publisher), clock)
+    talk = ConversationUseCases(repos.messages, orders, repos.begin, ids, clock, publisher)
+    returns = ReturnUseCases(repos.returns, orders, repos.begin, ids, clock, publisher)
     ana, ben = BUYERS
     acme, bolt = SELLERS
     mug = ("MUG-01", "Stoneware mug", 2, 1299)

@@ -107,10 +107,10 @@ def use_cases(
     repos = Repositories.on(database)
     orders = repos.orders
     return (
-        OrderUseCases(orders, repos.events, new_id, clock, publisher),
-        ReturnUseCases(repos.returns, orders, new_id, clock, publisher),
-        ConversationUseCases(repos.messages, orders, new_id, clock, publisher),
-        ClaimUseCases(repos.claims, orders, new_id, clock, publisher),
+        OrderUseCases(orders, repos.events, repos.begin, new_id, clock, publisher),
+        ReturnUseCases(repos.returns, orders, repos.begin, new_id, clock, publisher),
+        ConversationUseCases(repos.messages, orders, repos.begin, new_id, clock, publisher),
+        ClaimUseCases(repos.claims, orders, repos.begin, new_id, clock, publisher),
     )
 
 

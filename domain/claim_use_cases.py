@@ -13,6 +13,7 @@ from domain.events import Event, record
 from domain.identity import Actor, Role
 from domain.order import Order
 from domain.ports import (
+    Begin,
     ClaimQuery,
     ClaimRepository,
     Clock,
@@ -32,12 +33,14 @@ class ClaimUseCases:
         self,
         claims: ClaimRepository,
         orders: OrderRepository,
+        begin: Begin,
         ids: IdGenerator,
         clock: Clock,
         publisher: EventPublisher,
     ) -> None:
         self._claims = claims
         self._orders = orders
+        self._begin = begin
         self._ids = ids
         self._clock = clock
         self._publisher = publisher
@@ -181,13 +184,10 @@ class ClaimUseCases:
     ) -> None:
         recorded = record(claim.id, claim.status.value, events, after=version)
         order_recorded = record(order.id, order.status.value, order_events, after=order_version)
-        await self._claims.save(
-            claim,
-            recorded,
-            expected_version=version,
-            order=order,
-            order_events=order_recorded,
-            order_expected_version=order_version,
-            seller_debit=debit,
-        )
+        unit = self._begin()
+        unit.save_claim(claim, recorded, expected_version=version)
+        unit.save_order(order, order_recorded, expected_version=order_version)
+        if debit:
+            unit.debit_seller(claim, debit)
+        await unit.commit()
         await self._publisher.publish(order, order_recorded)

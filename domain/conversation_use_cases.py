@@ -12,6 +12,7 @@ from domain.identity import Actor, Role
 from domain.messaging import Message
 from domain.order import Order
 from domain.ports import (
+    Begin,
     Clock,
     EventPublisher,
     IdGenerator,
@@ -26,12 +27,14 @@ class ConversationUseCases:
         self,
         messages: MessageRepository,
         orders: OrderRepository,
+        begin: Begin,
         ids: IdGenerator,
         clock: Clock,
         publisher: EventPublisher,
     ) -> None:
         self._messages = messages
         self._orders = orders
+        self._begin = begin
         self._ids = ids
         self._clock = clock
         self._publisher = publisher
@@ -56,9 +59,10 @@ class ConversationUseCases:
             order.record_message(actor, message.id, now),
             after=version,
         )
-        await self._messages.add(
-            message, order=order, order_events=events, order_expected_version=version
-        )
+        unit = self._begin()
+        unit.add_message(message)
+        unit.save_order(order, events, expected_version=version)
+        await unit.commit()
         await self._publisher.publish(order, events)
         return message
 
@@ -83,7 +87,9 @@ class ConversationUseCases:
         events = record(
             order.id, order.status.value, order.request_review(actor, now), after=version
         )
-        await self._orders.update(order, events, expected_version=version)
+        unit = self._begin()
+        unit.save_order(order, events, expected_version=version)
+        await unit.commit()
         await self._publisher.publish(order, events)
         return order
 

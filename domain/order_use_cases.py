@@ -14,6 +14,7 @@ from domain.identity import Actor, Role
 from domain.money import Money
 from domain.order import LineItem, Order
 from domain.ports import (
+    Begin,
     Clock,
     EventLog,
     EventPublisher,
@@ -75,12 +76,14 @@ class OrderUseCases:
         self,
         orders: OrderRepository,
         log: EventLog,
+        begin: Begin,
         ids: IdGenerator,
         clock: Clock,
         publisher: EventPublisher,
     ) -> None:
         self._orders = orders
         self._log = log
+        self._begin = begin
         self._ids = ids
         self._clock = clock
         self._publisher = publisher
@@ -104,7 +107,9 @@ class OrderUseCases:
             now=self._clock(),
         )
         recorded = record(order.id, order.status.value, events, after=0)
-        await self._orders.create(order, recorded)
+        unit = self._begin()
+        unit.save_order(order, recorded, expected_version=0)
+        await unit.commit()
         await self._publisher.publish(order, recorded)
         return order
 
@@ -218,6 +223,8 @@ class OrderUseCases:
         expected_version = order.version
         events = decide(order, self._clock())
         recorded = record(order.id, order.status.value, events, after=expected_version)
-        await self._orders.update(order, recorded, expected_version=expected_version)
+        unit = self._begin()
+        unit.save_order(order, recorded, expected_version=expected_version)
+        await unit.commit()
         await self._publisher.publish(order, recorded)
         return order

@@ -78,12 +78,6 @@ class OrderRepository(Protocol):
 
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None: ...
 
-    async def create(self, order: Order, events: Sequence[RecordedEvent]) -> None: ...
-
-    async def update(
-        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
-    ) -> None: ...
-
     async def page(
         self, query: OrderQuery, *, first: int, after: PageCursor | None
     ) -> OrderPage: ...
@@ -119,18 +113,6 @@ class ReturnRepository(Protocol):
         self, query: ReturnQuery, *, first: int, after: PageCursor | None, now: datetime
     ) -> ReturnPage: ...
 
-    async def save(
-        self,
-        ret: Return,
-        events: Sequence[RecordedEvent],
-        *,
-        expected_version: int,
-        order: Order,
-        order_events: Sequence[RecordedEvent],
-        order_expected_version: int,
-    ) -> None:
-        """The return and its order together, each guarded by its version."""
-
 
 @dataclass(frozen=True, slots=True)
 class ClaimQuery:
@@ -157,31 +139,8 @@ class ClaimRepository(Protocol):
     ) -> tuple[list[Claim], bool]:
         """Oldest first: the operators' queue by age."""
 
-    async def save(
-        self,
-        claim: Claim,
-        events: Sequence[RecordedEvent],
-        *,
-        expected_version: int,
-        order: Order,
-        order_events: Sequence[RecordedEvent],
-        order_expected_version: int,
-        seller_debit: int,
-    ) -> None:
-        """The claim, its order and any new debit on the seller's ledger, together."""
-
 
 class MessageRepository(Protocol):
-    async def add(
-        self,
-        message: Message,
-        *,
-        order: Order,
-        order_events: Sequence[RecordedEvent],
-        order_expected_version: int,
-    ) -> None:
-        """The message and its note on the order, together."""
-
     async def thread(
         self, order_id: str, *, first: int, after: PageCursor | None
     ) -> tuple[list[Message], bool]:
@@ -189,6 +148,37 @@ class MessageRepository(Protocol):
 
     async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
         """Mark the other side's unread messages read; how many were."""
+
+
+class UnitOfWork(Protocol):
+    """What one use case changed, committed together or not at all.
+
+    Each aggregate is guarded by the version it was read at (0 creates it); a version that
+    moved meanwhile fails the whole commit with Conflict, and nothing is written.
+    """
+
+    def save_order(
+        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None: ...
+
+    def save_return(
+        self, ret: Return, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None: ...
+
+    def save_claim(
+        self, claim: Claim, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None: ...
+
+    def add_message(self, message: Message) -> None: ...
+
+    def debit_seller(self, claim: Claim, amount: int) -> None:
+        """One line on the seller's ledger for a granted claim; a second one is a Conflict."""
+
+    async def commit(self) -> None: ...
+
+
+# Begins a new unit of work; one per use-case call.
+Begin = Callable[[], UnitOfWork]
 
 
 class EventLog(Protocol):

@@ -13,6 +13,7 @@ from domain.events import Event, record
 from domain.identity import Actor
 from domain.order import Order
 from domain.ports import (
+    Begin,
     Clock,
     EventPublisher,
     IdGenerator,
@@ -43,12 +44,14 @@ class ReturnUseCases:
         self,
         returns: ReturnRepository,
         orders: OrderRepository,
+        begin: Begin,
         ids: IdGenerator,
         clock: Clock,
         publisher: EventPublisher,
     ) -> None:
         self._returns = returns
         self._orders = orders
+        self._begin = begin
         self._ids = ids
         self._clock = clock
         self._publisher = publisher
@@ -221,12 +224,8 @@ class ReturnUseCases:
     ) -> None:
         recorded = record(ret.id, ret.status.value, events, after=version)
         order_recorded = record(order.id, order.status.value, order_events, after=order_version)
-        await self._returns.save(
-            ret,
-            recorded,
-            expected_version=version,
-            order=order,
-            order_events=order_recorded,
-            order_expected_version=order_version,
-        )
+        unit = self._begin()
+        unit.save_return(ret, recorded, expected_version=version)
+        unit.save_order(order, order_recorded, expected_version=order_version)
+        await unit.commit()
         await self._publisher.publish(order, order_recorded)

@@ -9,15 +9,10 @@ from typing import Any
 from pymongo import ASCENDING
 
 from domain.claims import Claim
-from domain.events import RecordedEvent
-from domain.order import Order
 from domain.ports import ClaimQuery, PageCursor
 from domain.vocabulary import ClaimStatus
-from storage.aggregates import AggregateWrite, commit
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
-from storage.event_log import event_document
-from storage.orders import MongoOrderRepository
 
 Document = dict[str, Any]
 
@@ -33,10 +28,8 @@ def claim_from_document(doc: Document) -> Claim:
 
 
 class MongoClaimRepository:
-    def __init__(self, database: Database, orders: MongoOrderRepository) -> None:
-        self._database = database
+    def __init__(self, database: Database) -> None:
         self._claims = database.db["claims"]
-        self._orders = orders
 
     async def get(self, claim_id: str) -> Claim | None:
         doc = await self._claims.find_one({"_id": claim_id})
@@ -85,33 +78,3 @@ class MongoClaimRepository:
         )
         found = [claim_from_document(doc) async for doc in cursor]
         return found[:first], len(found) > first
-
-    async def save(
-        self,
-        claim: Claim,
-        events: Sequence[RecordedEvent],
-        *,
-        expected_version: int,
-        order: Order,
-        order_events: Sequence[RecordedEvent],
-        order_expected_version: int,
-        seller_debit: int,
-    ) -> None:
-        docs = [event_document("claim", claim, recorded) for recorded in events]
-        writes = [
-            AggregateWrite("claims", claim_document(claim), expected_version, docs),
-            self._orders.write(order, order_events, expected_version=order_expected_version),
-        ]
-        if seller_debit:
-            # One ledger line per claim: its _id makes a second debit impossible.
-            entry = {
-                "_id": f"claim:{claim.id}",
-                "seller_id": claim.seller_id,
-                "order_id": claim.order_id,
-                "amount": seller_debit,
-                "currency": claim.currency,
-                "at": encode(claim.updated_at),
-                "version": 1,
-            }
-            writes.append(AggregateWrite("seller_ledger", entry, 0, []))
-        await commit(self._database, writes)

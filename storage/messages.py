@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
 
-from domain.events import RecordedEvent
 from domain.identity import Role
 from domain.messaging import Message
-from domain.order import Order
 from domain.ports import PageCursor
-from storage.aggregates import AggregateWrite, commit
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
-from storage.orders import MongoOrderRepository
 
 Document = dict[str, Any]
 
@@ -34,26 +29,8 @@ def message_from_document(doc: Document) -> Message:
 
 
 class MongoMessageRepository:
-    def __init__(self, database: Database, orders: MongoOrderRepository) -> None:
-        self._database = database
+    def __init__(self, database: Database) -> None:
         self._messages = database.db["messages"]
-        self._orders = orders
-
-    async def add(
-        self,
-        message: Message,
-        *,
-        order: Order,
-        order_events: Sequence[RecordedEvent],
-        order_expected_version: int,
-    ) -> None:
-        await commit(
-            self._database,
-            [
-                AggregateWrite("messages", message_document(message), 0, []),
-                self._orders.write(order, order_events, expected_version=order_expected_version),
-            ],
-        )
 
     async def thread(
         self, order_id: str, *, first: int, after: PageCursor | None

@@ -7,13 +7,10 @@ from typing import Any
 
 from pymongo import DESCENDING
 
-from domain.events import RecordedEvent
 from domain.order import Order
 from domain.ports import OrderPage, OrderQuery, PageCursor
-from storage.aggregates import AggregateWrite, commit
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
-from storage.event_log import MongoEventLog, event_document
 
 Document = dict[str, Any]
 
@@ -58,10 +55,8 @@ def _query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
 
 
 class MongoOrderRepository:
-    def __init__(self, database: Database, log: MongoEventLog) -> None:
-        self._database = database
+    def __init__(self, database: Database) -> None:
         self._orders = database.db["orders"]
-        self._log = log
 
     async def get(self, order_id: str) -> Order | None:
         doc = await self._orders.find_one({"_id": order_id})
@@ -76,21 +71,6 @@ class MongoOrderRepository:
             {"shipments": {"$elemMatch": {"carrier": carrier, "tracking_id": tracking_id}}}
         )
         return None if doc is None else order_from_document(doc)
-
-    def write(
-        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
-    ) -> AggregateWrite:
-        docs = [event_document("order", order, recorded) for recorded in events]
-        return AggregateWrite("orders", order_document(order), expected_version, docs)
-
-    async def create(self, order: Order, events: Sequence[RecordedEvent]) -> None:
-        await commit(self._database, [self.write(order, events, expected_version=0)])
-
-    async def update(
-        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
-    ) -> None:
-        """Replace the order only if nobody wrote it since `expected_version`; append its events."""
-        await commit(self._database, [self.write(order, events, expected_version=expected_version)])
 
     async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
         """Newest first, by keyset on (placed_at, _id); never skips."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from storage.claims import MongoClaimRepository
 from storage.database import Database
@@ -10,6 +12,7 @@ from storage.event_log import MongoEventLog
 from storage.messages import MongoMessageRepository
 from storage.orders import MongoOrderRepository
 from storage.returns import MongoReturnRepository
+from storage.unit_of_work import MongoUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,14 +23,15 @@ class Repositories:
     messages: MongoMessageRepository
     claims: MongoClaimRepository
 
+    begin: Callable[[], MongoUnitOfWork]
+
     @classmethod
     def on(cls, database: Database) -> Repositories:
-        events = MongoEventLog(database.db["events"])
-        orders = MongoOrderRepository(database, events)
         return cls(
-            events=events,
-            orders=orders,
-            returns=MongoReturnRepository(database, orders),
-            messages=MongoMessageRepository(database, orders),
-            claims=MongoClaimRepository(database, orders),
+            events=MongoEventLog(database.db["events"]),
+            orders=MongoOrderRepository(database),
+            returns=MongoReturnRepository(database),
+            messages=MongoMessageRepository(database),
+            claims=MongoClaimRepository(database),
+            begin=partial(MongoUnitOfWork, database),
         )

@@ -9,16 +9,11 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 
 from domain import policies
-from domain.events import RecordedEvent
-from domain.order import Order
 from domain.ports import PageCursor, ReturnPage, ReturnQuery
 from domain.returns import Return
 from domain.vocabulary import ReturnStatus
-from storage.aggregates import AggregateWrite, commit
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
-from storage.event_log import event_document
-from storage.orders import MongoOrderRepository
 
 Document = dict[str, Any]
 
@@ -59,10 +54,8 @@ def _query_filter(query: ReturnQuery, after: PageCursor | None, now: datetime) -
 
 
 class MongoReturnRepository:
-    def __init__(self, database: Database, orders: MongoOrderRepository) -> None:
-        self._database = database
+    def __init__(self, database: Database) -> None:
         self._returns = database.db["returns"]
-        self._orders = orders
 
     async def get(self, return_id: str) -> Return | None:
         doc = await self._returns.find_one({"_id": return_id})
@@ -88,22 +81,3 @@ class MongoReturnRepository:
         )
         found = [return_from_document(doc) async for doc in cursor]
         return ReturnPage(returns=found[:first], has_next_page=len(found) > first)
-
-    async def save(
-        self,
-        ret: Return,
-        events: Sequence[RecordedEvent],
-        *,
-        expected_version: int,
-        order: Order,
-        order_events: Sequence[RecordedEvent],
-        order_expected_version: int,
-    ) -> None:
-        docs = [event_document("return", ret, recorded) for recorded in events]
-        await commit(
-            self._database,
-            [
-                AggregateWrite("returns", return_document(ret), expected_version, docs),
-                self._orders.write(order, order_events, expected_version=order_expected_version),
-            ],
-        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,7 @@ from api.clock import ManualClock
 from api.settings import Settings
 from storage.database import Database, connect
 from storage.embedded import EmbeddedMongo
-
-# A Monday morning, so that delivery windows are easy to reason about in assertions.
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+from tests.data import T0
 
 
 @pytest.fixture(scope="session")

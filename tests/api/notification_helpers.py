@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Api
+from tests.api.client import Api
 
 ANA = "ana@example.com"
 ANA_PHONE = "+351912345678"
@@ -32,11 +32,7 @@ query($status: NotificationStatus) {
 
 
 async def walk_to_delivery(api: Api, tracking: str = "1Z999") -> str:
-    order = await api.place()
-    await api.verify(order["id"])
-    await api.ship(order["id"], tracking=tracking)
-    await api.scan(tracking, "IN_TRANSIT")
-    await api.scan(tracking, "OUT_FOR_DELIVERY")
-    await api.scan(tracking, "DELIVERED")
+    scans = ["IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED"]
+    order = await api.order_in("DELIVERED", tracking=tracking, scans=scans)
     order_id: str = order["id"]
     return order_id

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.identity import Actor
-from tests.api.conftest import BUYER, SELLER, UPS, Api
+from tests.api.client import BUYER, SELLER, UPS, Api
 
 RETURN_FIELDS = """
   id orderId status reason overdue answerDueAt items { sku quantity }
@@ -66,12 +66,9 @@ async def refused(
 
 
 async def delivered_order(api: Api, *, shipper: Actor = SELLER, **overrides: Any) -> dict[str, Any]:
-    order = await api.place(**overrides)
-    await api.verify(order["id"])
-    tracking = f"1Z{order['id'][-8:]}"
-    await api.ship(order["id"], tracking=tracking, as_=shipper)
-    api.clock.advance(timedelta(days=1))
-    return await api.scan(tracking, "DELIVERED")
+    return await api.order_in(
+        "DELIVERED", shipper=shipper, scan_after=timedelta(days=1), **overrides
+    )
 
 
 def request_input(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from domain.identity import Actor
-from tests.api.conftest import (
+from tests.api.client import (
     BUYER,
     DHL,
     OPERATOR,
@@ -24,9 +24,7 @@ from tests.api.conftest import (
 
 @pytest.fixture
 async def shipped_order(api: Api) -> dict[str, Any]:
-    order = await api.place()
-    await api.verify(order["id"])
-    return await api.ship(order["id"], tracking="1ZACL")
+    return await api.order_in("SHIPPED", tracking="1ZACL")
 
 
 @pytest.mark.parametrize("actor", [BUYER, SELLER, OPERATOR, UPS])

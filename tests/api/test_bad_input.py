@@ -8,7 +8,7 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.api.conftest import BUYER, OPERATOR, SELLER, Api, place_input, ship_input
+from tests.api.client import BUYER, OPERATOR, SELLER, Api, place_input, ship_input
 
 COUNT = "{ orders(first: 100) { edges { node { id version } } } }"
 

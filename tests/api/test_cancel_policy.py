@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.conftest import BUYER, OPERATOR, SELLER, Api
+from tests.api.client import BUYER, OPERATOR, SELLER, Api
 
 CANCEL = ("cancelOrder", "orderId: $orderId, reason: $reason")
 

@@ -4,33 +4,28 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.settings import Settings
 from outbound.signing import sign
-from tests.api.conftest import Api
+from tests.api.client import Api
 
 SECRETS = {"UPS": "ups-webhook-secret", "DHL": "dhl-webhook-secret"}
 
 
 @pytest.fixture
-def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
-    return Settings(
-        mongodb_uri=mongo_uri,
-        mongodb_db=db_name,
-        data_dir=tmp_path,
-        jwt_secret="test-secret-of-at-least-thirty-two-bytes",
-        carrier_secrets=SECRETS,
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "carrier_secrets": SECRETS,
+        }
     )
 
 
 async def _shipped(api: Api) -> dict[str, Any]:
-    order = await api.place()
-    await api.verify(order["id"])
-    return await api.ship(order["id"], tracking="1ZHOOK")
+    return await api.order_in("SHIPPED", tracking="1ZHOOK")
 
 
 def _body(api: Api, tag: str = "IN_TRANSIT", tracking: str = "1ZHOOK") -> bytes:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.identity import Actor
-from tests.api.conftest import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, UPS, Api
+from tests.api.client import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, UPS, Api
 from tests.api.returns_helpers import delivered_order
 
 CLAIM_FIELDS = "id status reason sellerSilent responseDueAt appealed decisionNote"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.api.conftest import OPERATOR, SELLER, Api, ship_input
+from tests.api.client import OPERATOR, SELLER, Api, ship_input
 
 
 async def test_cancel_and_ship_race_exactly_one_wins(api: Api) -> None:

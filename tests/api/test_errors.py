@@ -8,7 +8,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from api.settings import Settings
-from tests.api.conftest import OPERATOR, Api
+from tests.api.client import OPERATOR, Api
 
 
 async def test_an_internal_error_is_masked_and_logged_with_its_request_id(

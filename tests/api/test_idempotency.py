@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.api.conftest import BUYER, OPERATOR, Api, place_input
+from tests.api.client import BUYER, OPERATOR, Api, place_input
 
 PLACE = """mutation($input: PlaceOrderInput!, $key: String) {
   placeOrder(input: $input, idempotencyKey: $key) { order { id status } errors { code message } }
@@ -92,7 +92,7 @@ async def test_a_repeated_claim_decision_with_its_key_decides_once(api: Api) -> 
 
 
 async def test_a_repeated_shipment_confirmation_with_its_key_captures_once(api: Api) -> None:
-    from tests.api.conftest import SELLER, ship_input
+    from tests.api.client import SELLER, ship_input
 
     order = (await _place(api))["order"]
     await api.verify(order["id"])

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import BUYER, OPERATOR, SELLER, UPS, Api, ship_input
+from tests.api.client import BUYER, OPERATOR, SELLER, UPS, Api, ship_input
 
 Setup = Callable[[Api], Awaitable[dict[str, Any]]]
 
@@ -22,13 +22,11 @@ async def unshipped(api: Api) -> dict[str, Any]:
 
 
 async def shipped(api: Api) -> dict[str, Any]:
-    return await api.ship((await unshipped(api))["id"], tracking="1ZS")
+    return await api.order_in("SHIPPED", tracking="1ZS")
 
 
 async def delivered(api: Api) -> dict[str, Any]:
-    await shipped(api)
-    api.clock.advance(timedelta(hours=1))
-    return await api.scan("1ZS", "DELIVERED")
+    return await api.order_in("DELIVERED", tracking="1ZS", scan_after=timedelta(hours=1))
 
 
 async def canceled(api: Api) -> dict[str, Any]:

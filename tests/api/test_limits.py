@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.settings import Settings
-from tests.api.conftest import OPERATOR, Api
+from tests.api.client import OPERATOR, Api
 
 
 @pytest.fixture
-def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
-    return Settings(
-        mongodb_uri=mongo_uri,
-        mongodb_db=db_name,
-        data_dir=tmp_path,
-        jwt_secret="test-secret-of-at-least-thirty-two-bytes",
-        max_depth=5,
-        max_aliases=3,
-        max_tokens=60,
-        max_query_cost=100,
-        max_body_bytes=1200,
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "max_depth": 5,
+            "max_aliases": 3,
+            "max_tokens": 60,
+            "max_query_cost": 100,
+            "max_body_bytes": 1200,
+        }
     )
 
 

@@ -18,7 +18,7 @@ from api.wiring import notifier_for
 from outbound.notifier import Notifier
 from outbound.signing import sign
 from storage.database import Database
-from tests.api.conftest import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
+from tests.api.client import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
 from tests.api.notification_helpers import (
     ANA,
     ANA_PHONE,
@@ -338,11 +338,7 @@ async def test_with_no_contact_point_nothing_is_queued(world: World) -> None:
 
 
 async def out_for_delivery(api: Api, tracking: str) -> dict[str, Any]:
-    order = await api.place()
-    await api.verify(order["id"])
-    await api.ship(order["id"], tracking=tracking)
-    await api.scan(tracking, "OUT_FOR_DELIVERY")
-    return order
+    return await api.order_in("OUT_FOR_DELIVERY", tracking=tracking)
 
 
 # -- preferences -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.conftest import DHL, OPERATOR, SELLER, UPS, Api
+from tests.api.client import DHL, OPERATOR, SELLER, UPS, Api
 
 
 async def test_order_goes_from_placement_to_delivery(api: Api) -> None:
@@ -166,6 +166,6 @@ async def test_delay_revises_the_delivery_window(api: Api) -> None:
 
 
 def _ship(order_id: str, api: Api) -> dict[str, object]:
-    from tests.api.conftest import ship_input
+    from tests.api.client import ship_input
 
     return ship_input(order_id, "1ZX", api.clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.api.conftest import OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
+from tests.api.client import OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
 
 PAGE = """query($first: Int!, $after: String, $f: OrderFilter) {
   orders(first: $first, after: $after, filter: $f) {

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from api.settings import Settings
-from tests.api.conftest import OPERATOR, Api
+from tests.api.client import OPERATOR, Api
 
 
 @pytest.fixture
-def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
-    return Settings(
-        mongodb_uri=mongo_uri,
-        mongodb_db=db_name,
-        data_dir=tmp_path,
-        jwt_secret="test-secret-of-at-least-thirty-two-bytes",
-        env="production",
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "env": "production",
+        }
     )
 
 

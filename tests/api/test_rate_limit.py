@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
 from api.settings import Settings
-from tests.api.conftest import BUYER, OPERATOR, Api
+from tests.api.client import BUYER, OPERATOR, Api
 
 PAGE = "{ orders(first: 10) { nodes { id } } }"  # costs 11 points
 
 
 @pytest.fixture
-def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
-    return Settings(
-        mongodb_uri=mongo_uri,
-        mongodb_db=db_name,
-        data_dir=tmp_path,
-        jwt_secret="test-secret-of-at-least-thirty-two-bytes",
-        rate_bucket_size=30,
-        rate_points_per_second=10,
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "rate_bucket_size": 30,
+            "rate_points_per_second": 10,
+        }
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
+from tests.api.client import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
 from tests.api.returns_helpers import (
     bring_back,
     delivered_order,

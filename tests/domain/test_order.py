@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -20,26 +20,16 @@ from domain.events import (
     PaymentCaptured,
     ShipmentConfirmed,
 )
-from domain.identity import Actor, Role
 from domain.money import Money
 from domain.order import TRANSITIONS, LineItem, Order, OrderStatus, ShipmentStatus
 from domain.shipping import (
-    Address,
     DeliveryOption,
     FulfillmentChannel,
-    ScanLocation,
     ShippedItem,
     ShippingSpeed,
     TrackingTag,
 )
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-BUYER = Actor("b", Role.BUYER)
-SELLER = Actor("s", Role.SELLER)
-OPERATOR = Actor("op", Role.OPERATOR)
-UPS = Actor("UPS", Role.CARRIER)
-HOME = Address("Ana", "1 Main St", "Springfield", "12345", "US")
-HUB = ScanLocation("Memphis", "US")
+from tests.data import BUYER, HOME, HUB, OPERATOR, SELLER, T0, UPS, line_items
 
 
 def placed(channel: FulfillmentChannel = FulfillmentChannel.MFN) -> Order:
@@ -47,10 +37,7 @@ def placed(channel: FulfillmentChannel = FulfillmentChannel.MFN) -> Order:
         order_id="ord_1",
         buyer=BUYER,
         seller_id="s",
-        items=[
-            LineItem("A", "Mug", 2, Money(500, "USD")),
-            LineItem("B", "Lamp", 1, Money(900, "USD")),
-        ],
+        items=line_items(),
         shipping_address=HOME,
         channel=channel,
         speed=ShippingSpeed.STANDARD,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,11 +11,7 @@ from domain.identity import Actor, Role
 from domain.returns import NEEDS_SELLER, RESTOCKING_FEE_REASONS, SELLER_FAULT, TRANSITIONS, Return
 from domain.shipping import FulfillmentChannel, ScanLocation, ShippedItem, TrackingTag
 from domain.vocabulary import LabelKind, ReturnReason, ReturnStatus
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-BUYER = Actor("b", Role.BUYER)
-SELLER = Actor("s", Role.SELLER)
-OPERATOR = Actor("op", Role.OPERATOR)
+from tests.data import BUYER, OPERATOR, SELLER, T0
 
 
 def requested(

@@ -20,7 +20,7 @@ from api.clock import ManualClock
 from api.settings import Settings
 from domain.identity import Actor
 from storage.embedded import free_port
-from tests.api.conftest import Api
+from tests.api.client import Api
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright
 
 from api.http.graphiql import ASSETS, assets_installed
-from tests.api.conftest import BUYER, OPERATOR
+from tests.api.client import BUYER, OPERATOR
 from tests.e2e.conftest import LiveServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

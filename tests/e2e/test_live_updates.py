@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from api.clock import ManualClock
 from api.settings import Settings
-from tests.api.conftest import BUYER, OTHER_BUYER, SELLER, place_input
+from tests.api.client import BUYER, OTHER_BUYER, SELLER, place_input
 from tests.e2e.conftest import LiveServer
 
 ORDER_UPDATES = """subscription($id: ID!, $after: String) {

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.clock import ManualClock
 from api.settings import Settings
 from storage.database import Database
-from tests.api.conftest import BUYER, SELLER, Api
+from tests.api.client import BUYER, SELLER, Api
 from tests.api.notification_helpers import ANA, SHOP, UPDATE, walk_to_delivery
 from tests.e2e.conftest import serving
 from tests.receivers import Mailbox, smtp_server

@@ -11,7 +11,7 @@ from api.settings import Settings
 from domain.events import record
 from storage.database import connect
 from storage.repositories import Repositories
-from tests.api.conftest import BUYER, OPERATOR
+from tests.api.client import BUYER, OPERATOR
 from tests.e2e.conftest import serving
 from tests.e2e.test_live_updates import ORDER_UPDATES
 
@@ -37,7 +37,9 @@ async def test_a_commit_whose_publish_was_lost_is_published_by_the_relay(
             version = stored.version
             events = stored.verify_payment(OPERATOR, clock())
             recorded = record(stored.id, stored.status.value, events, after=version)
-            await repos.orders.update(stored, recorded, expected_version=version)
+            unit = repos.begin()
+            unit.save_order(stored, recorded, expected_version=version)
+            await unit.commit()
 
             async with asyncio.timeout(10):
                 [message] = await watching

@@ -16,7 +16,7 @@ from redis import asyncio as redis
 from api.clock import ManualClock
 from api.settings import Settings
 from storage.embedded import free_port
-from tests.api.conftest import BUYER, OPERATOR
+from tests.api.client import BUYER, OPERATOR
 from tests.e2e.conftest import LiveServer, serving
 from tests.e2e.test_live_updates import ORDER_UPDATES
 

@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from api.clock import ManualClock
 from api.settings import Settings
-from tests.api.conftest import BUYER
+from tests.api.client import BUYER
 from tests.e2e.conftest import LiveServer, serving
 
 SUBSCRIBE = "subscription { myOrderUpdates { cursor } }"

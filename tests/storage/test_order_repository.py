@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,39 +13,27 @@ from domain.identity import Actor, Role
 from domain.money import Money
 from domain.order import LineItem, Order, OrderStatus
 from domain.ports import OrderQuery, PageCursor
-from domain.shipping import Address, DeliveryOption, FulfillmentChannel, ShippingSpeed
-from storage.database import Database
+from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
-from storage.orders import MongoOrderRepository
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-async def create(repo: MongoOrderRepository, order: Order, events: list[Event]) -> None:
-    await repo.create(order, record(order.id, order.status.value, events, after=0))
+from storage.repositories import Repositories
+from tests.data import BUYER, HOME, OPERATOR, T0
+from tests.storage.conftest import save_order
 
 
-async def update(
-    repo: MongoOrderRepository, order: Order, events: list[Event], expected: int
-) -> None:
+@pytest.fixture
+def log(repos: Repositories) -> MongoEventLog:
+    return repos.events
+
+
+async def create(repos: Repositories, order: Order, events: list[Event]) -> None:
+    recorded = record(order.id, order.status.value, events, after=0)
+    await save_order(repos, order, recorded, expected=0)
+
+
+async def update(repos: Repositories, order: Order, events: list[Event], expected: int) -> None:
     recorded = record(order.id, order.status.value, events, after=expected)
-    await repo.update(order, recorded, expected_version=expected)
-
-
-BUYER = Actor("b1", Role.BUYER)
-OPERATOR = Actor("op", Role.OPERATOR)
-HOME = Address("Ana", "1 Main St", "Springfield", "12345", "US")
-
-
-@pytest.fixture
-def log(database: Database) -> MongoEventLog:
-    return MongoEventLog(database.db["events"])
-
-
-@pytest.fixture
-def repo(database: Database, log: MongoEventLog) -> MongoOrderRepository:
-    return MongoOrderRepository(database, log)
+    await save_order(repos, order, recorded, expected=expected)
 
 
 def _order(
@@ -64,57 +52,57 @@ def _order(
     )
 
 
-async def test_an_order_reads_back_equal(repo: MongoOrderRepository, log: MongoEventLog) -> None:
+async def test_an_order_reads_back_equal(repos: Repositories, log: MongoEventLog) -> None:
     order, events = _order()
-    await create(repo, order, events)
+    await create(repos, order, events)
     expected = order.version
     events = order.verify_payment(OPERATOR, T0 + timedelta(minutes=1))
-    await update(repo, order, events, expected)
-    assert await repo.get(order.id) == order
+    await update(repos, order, events, expected)
+    assert await repos.orders.get(order.id) == order
     recorded = (await log.events_of([order.id]))[order.id]
     assert [(r.sequence, r.status) for r in recorded] == [(1, "PENDING"), (2, "UNSHIPPED")]
     assert recorded[1].event == events[0]
 
 
 async def test_a_stale_version_is_a_conflict_and_writes_nothing(
-    repo: MongoOrderRepository, log: MongoEventLog
+    repos: Repositories, log: MongoEventLog
 ) -> None:
     order, events = _order()
-    await create(repo, order, events)
-    first, second = await repo.get(order.id), await repo.get(order.id)
+    await create(repos, order, events)
+    first, second = await repos.orders.get(order.id), await repos.orders.get(order.id)
     assert first is not None
     assert second is not None
-    await update(repo, first, first.verify_payment(OPERATOR, T0), 1)
+    await update(repos, first, first.verify_payment(OPERATOR, T0), 1)
     late = second.cancel(OPERATOR, "fraud", T0)
     with pytest.raises(Conflict):
-        await update(repo, second, late, 1)
-    stored = await repo.get(order.id)
+        await update(repos, second, late, 1)
+    stored = await repos.orders.get(order.id)
     assert stored is not None
     assert stored.status is OrderStatus.UNSHIPPED
     assert len((await log.events_of([order.id]))[order.id]) == 2
 
 
 async def test_concurrent_updates_from_one_version_let_exactly_one_through(
-    repo: MongoOrderRepository, log: MongoEventLog
+    repos: Repositories, log: MongoEventLog
 ) -> None:
     for _ in range(5):
         order, events = _order()
-        await create(repo, order, events)
-        await update(repo, order, order.verify_payment(OPERATOR, T0), 1)
-        copies = [await repo.get(order.id) for _ in range(3)]
+        await create(repos, order, events)
+        await update(repos, order, order.verify_payment(OPERATOR, T0), 1)
+        copies = [await repos.orders.get(order.id) for _ in range(3)]
         assert all(c is not None for c in copies)
         shipper, *cancelers = copies
         attempts = [
-            update(repo, shipper, _ship(shipper), 2),  # type: ignore[arg-type]
+            update(repos, shipper, _ship(shipper), 2),  # type: ignore[arg-type]
             *(
-                update(repo, c, c.cancel(OPERATOR, "fraud", T0), 2)  # type: ignore[union-attr, arg-type]
+                update(repos, c, c.cancel(OPERATOR, "fraud", T0), 2)  # type: ignore[union-attr, arg-type]
                 for c in cancelers
             ),
         ]
         results = await asyncio.gather(*attempts, return_exceptions=True)
         assert sum(r is None for r in results) == 1, results
         assert all(isinstance(r, Conflict) for r in results if r is not None)
-        stored = await repo.get(order.id)
+        stored = await repos.orders.get(order.id)
         assert stored is not None
         # The winner's state and all of its events are there, and nothing of the losers'.
         recorded = (await log.events_of([order.id]))[order.id]
@@ -136,24 +124,24 @@ def _ship(order: Order) -> list:  # type: ignore[type-arg]
     )
 
 
-async def test_creating_the_same_id_twice_is_a_conflict(repo: MongoOrderRepository) -> None:
+async def test_creating_the_same_id_twice_is_a_conflict(repos: Repositories) -> None:
     order, events = _order(order_id="ord_fixed")
-    await create(repo, order, events)
+    await create(repos, order, events)
     again, again_events = _order(order_id="ord_fixed")
     with pytest.raises(Conflict):
-        await create(repo, again, again_events)
+        await create(repos, again, again_events)
 
 
-async def test_keyset_pages_break_ties_on_id(repo: MongoOrderRepository) -> None:
+async def test_keyset_pages_break_ties_on_id(repos: Repositories) -> None:
     made = []
     for n in range(7):
         order, events = _order(at=T0 + timedelta(minutes=n // 3))
-        await create(repo, order, events)
+        await create(repos, order, events)
         made.append(order)
     seen: list[str] = []
     after: PageCursor | None = None
     while True:
-        page = await repo.page(OrderQuery(), first=3, after=after)
+        page = await repos.orders.page(OrderQuery(), first=3, after=after)
         seen += [o.id for o in page.orders]
         if not page.has_next_page:
             break
@@ -163,9 +151,9 @@ async def test_keyset_pages_break_ties_on_id(repo: MongoOrderRepository) -> None
     assert seen == [o.id for o in expected]
 
 
-async def test_orders_are_found_by_carrier_and_tracking_id(repo: MongoOrderRepository) -> None:
+async def test_orders_are_found_by_carrier_and_tracking_id(repos: Repositories) -> None:
     order, events = _order()
-    await create(repo, order, events)
+    await create(repos, order, events)
     version = order.version
     events = order.verify_payment(OPERATOR, T0)
     events += order.confirm_shipment(
@@ -179,7 +167,7 @@ async def test_orders_are_found_by_carrier_and_tracking_id(repo: MongoOrderRepos
         items=None,
         now=T0,
     )
-    await update(repo, order, events, version)
-    assert (await repo.get_by_tracking("DHL", "JD0001")) == order
-    assert await repo.get_by_tracking("UPS", "JD0001") is None
-    assert await repo.get_by_tracking("DHL", "JD0002") is None
+    await update(repos, order, events, version)
+    assert (await repos.orders.get_by_tracking("DHL", "JD0001")) == order
+    assert await repos.orders.get_by_tracking("UPS", "JD0001") is None
+    assert await repos.orders.get_by_tracking("DHL", "JD0002") is None

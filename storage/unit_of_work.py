@@ -1,0 +1,68 @@
+"""The unit of work: every aggregate a use case changed, committed in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.claims import Claim
+from domain.events import RecordedEvent
+from domain.messaging import Message
+from domain.order import Order
+from domain.returns import Return
+from storage.aggregates import AggregateWrite, commit
+from storage.claims import claim_document
+from storage.codec import encode
+from storage.database import Database
+from storage.event_log import event_document
+from storage.messages import message_document
+from storage.orders import order_document
+from storage.returns import return_document
+
+
+class MongoUnitOfWork:
+    """Collects writes; `commit` applies them all or none, each guarded by its version."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._writes: list[AggregateWrite] = []
+        self._committed = False
+
+    def save_order(
+        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None:
+        docs = [event_document("order", order, recorded) for recorded in events]
+        self._writes.append(AggregateWrite("orders", order_document(order), expected_version, docs))
+
+    def save_return(
+        self, ret: Return, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None:
+        docs = [event_document("return", ret, recorded) for recorded in events]
+        self._writes.append(AggregateWrite("returns", return_document(ret), expected_version, docs))
+
+    def save_claim(
+        self, claim: Claim, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None:
+        docs = [event_document("claim", claim, recorded) for recorded in events]
+        self._writes.append(AggregateWrite("claims", claim_document(claim), expected_version, docs))
+
+    def add_message(self, message: Message) -> None:
+        self._writes.append(AggregateWrite("messages", message_document(message), 0, []))
+
+    def debit_seller(self, claim: Claim, amount: int) -> None:
+        # One ledger line per claim: its _id makes a second debit impossible.
+        entry = {
+            "_id": f"claim:{claim.id}",
+            "seller_id": claim.seller_id,
+            "order_id": claim.order_id,
+            "amount": amount,
+            "currency": claim.currency,
+            "at": encode(claim.updated_at),
+            "version": 1,
+        }
+        self._writes.append(AggregateWrite("seller_ledger", entry, 0, []))
+
+    async def commit(self) -> None:
+        if self._committed:
+            raise RuntimeError("a unit of work commits once; begin another")
+        self._committed = True
+        await commit(self._database, self._writes)

@@ -1,0 +1,480 @@
+"""In-memory fakes of every domain port, for use-case tests that run in milliseconds.
+
+They keep what a store keeps: copies, not the caller's objects, and versions checked at
+commit, so a test sees a Conflict where MongoDB would raise one.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from api.clock import ManualClock
+from domain.claim_use_cases import ClaimUseCases
+from domain.claims import Claim
+from domain.conversation_use_cases import ConversationUseCases
+from domain.deliveries import NotificationRecord, NotificationStatus
+from domain.errors import Conflict
+from domain.events import RecordedEvent
+from domain.identity import Actor, Role
+from domain.messaging import Message
+from domain.notification_use_cases import NotificationUseCases
+from domain.order import Order
+from domain.order_use_cases import OrderUseCases
+from domain.ports import (
+    ClaimQuery,
+    OrderPage,
+    OrderQuery,
+    PageCursor,
+    ReturnPage,
+    ReturnQuery,
+    StoredKey,
+)
+from domain.preferences import Preferences
+from domain.return_use_cases import ReturnUseCases
+from domain.returns import Return
+from domain.vocabulary import ClaimStatus
+
+T = TypeVar("T")
+
+
+class _Versioned(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+@dataclass
+class LoggedEvent:
+    kind: str  # "order", "return" or "claim"
+    buyer_id: str
+    seller_id: str
+    recorded: RecordedEvent
+    published: bool
+    recorded_at: datetime
+
+
+@dataclass
+class Marketplace:
+    """Everything the fakes keep, shared by all of them like one database."""
+
+    orders: dict[str, Order] = field(default_factory=dict)
+    returns: dict[str, Return] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
+    messages: dict[str, Message] = field(default_factory=dict)
+    ledger: dict[str, int] = field(default_factory=dict)  # claim id -> seller debit
+    log: list[LoggedEvent] = field(default_factory=list)
+    published: list[tuple[str, int]] = field(default_factory=list)  # (order id, sequence)
+    commits: int = 0
+
+    def events(self, aggregate_id: str) -> list[RecordedEvent]:
+        return [e.recorded for e in self.log if e.recorded.aggregate_id == aggregate_id]
+
+
+def _page(items: list[T], first: int, has_more: bool) -> tuple[list[T], bool]:
+    return items[:first], has_more or len(items) > first
+
+
+def _newest_first_after(
+    items: Iterable[T],
+    at: Callable[[T], datetime],
+    ident: Callable[[T], str],
+    after: PageCursor | None,
+) -> list[T]:
+    ordered = sorted(items, key=lambda i: (at(i), ident(i)), reverse=True)
+    if after is None:
+        return ordered
+    return [i for i in ordered if (at(i), ident(i)) < (after.at, after.id)]
+
+
+class FakeOrders:
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+
+    async def get(self, order_id: str) -> Order | None:
+        return copy.deepcopy(self._m.orders.get(order_id))
+
+    async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        return {i: copy.deepcopy(self._m.orders[i]) for i in order_ids if i in self._m.orders}
+
+    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
+        for order in self._m.orders.values():
+            if any(s.carrier == carrier and s.tracking_id == tracking_id for s in order.shipments):
+                return copy.deepcopy(order)
+        return None
+
+    async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
+        def wanted(o: Order) -> bool:
+            return (
+                (query.statuses is None or o.status in query.statuses)
+                and query.buyer_id in (None, o.buyer_id)
+                and query.seller_id in (None, o.seller_id)
+                and query.channel in (None, o.channel)
+                and (query.placed_from is None or o.placed_at >= query.placed_from)
+                and (query.placed_before is None or o.placed_at < query.placed_before)
+            )
+
+        found = _newest_first_after(
+            filter(wanted, self._m.orders.values()), lambda o: o.placed_at, lambda o: o.id, after
+        )
+        orders, more = _page(copy.deepcopy(found[: first + 1]), first, False)
+        return OrderPage(orders=orders, has_next_page=more)
+
+
+class FakeReturns:
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+
+    async def get(self, return_id: str) -> Return | None:
+        return copy.deepcopy(self._m.returns.get(return_id))
+
+    async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Return]]:
+        found: dict[str, list[Return]] = {i: [] for i in order_ids}
+        for ret in sorted(self._m.returns.values(), key=lambda r: r.requested_at):
+            if ret.order_id in found:
+                found[ret.order_id].append(copy.deepcopy(ret))
+        return found
+
+    async def page(
+        self, query: ReturnQuery, *, first: int, after: PageCursor | None, now: datetime
+    ) -> ReturnPage:
+        def wanted(r: Return) -> bool:
+            return (
+                (query.statuses is None or r.status in query.statuses)
+                and query.reason in (None, r.reason)
+                and (query.overdue is None or r.overdue(now) == query.overdue)
+                and query.order_id in (None, r.order_id)
+                and query.buyer_id in (None, r.buyer_id)
+                and query.seller_id in (None, r.seller_id)
+            )
+
+        found = _newest_first_after(
+            filter(wanted, self._m.returns.values()),
+            lambda r: r.requested_at,
+            lambda r: r.id,
+            after,
+        )
+        returns, more = _page(copy.deepcopy(found[: first + 1]), first, False)
+        return ReturnPage(returns=returns, has_next_page=more)
+
+
+class FakeClaims:
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+
+    async def get(self, claim_id: str) -> Claim | None:
+        return copy.deepcopy(self._m.claims.get(claim_id))
+
+    async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Claim]]:
+        found: dict[str, list[Claim]] = {i: [] for i in order_ids}
+        for claim in sorted(self._m.claims.values(), key=lambda c: c.filed_at):
+            if claim.order_id in found:
+                found[claim.order_id].append(copy.deepcopy(claim))
+        return found
+
+    async def open_filed_before(self, moment: datetime, *, limit: int) -> list[str]:
+        waiting = [
+            c
+            for c in self._m.claims.values()
+            if c.status is ClaimStatus.OPEN and c.filed_at <= moment
+        ]
+        return [c.id for c in sorted(waiting, key=lambda c: c.filed_at)][:limit]
+
+    async def page(
+        self, query: ClaimQuery, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Claim], bool]:
+        def wanted(c: Claim) -> bool:
+            return (
+                (query.statuses is None or c.status in query.statuses)
+                and query.reason in (None, c.reason)
+                and query.order_id in (None, c.order_id)
+                and query.buyer_id in (None, c.buyer_id)
+                and query.seller_id in (None, c.seller_id)
+            )
+
+        ordered = sorted(filter(wanted, self._m.claims.values()), key=lambda c: (c.filed_at, c.id))
+        if after is not None:
+            ordered = [c for c in ordered if (c.filed_at, c.id) > (after.at, after.id)]
+        return _page(copy.deepcopy(ordered[: first + 1]), first, False)
+
+
+class FakeMessages:
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+
+    async def thread(
+        self, order_id: str, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Message], bool]:
+        ordered = sorted(
+            (m for m in self._m.messages.values() if m.order_id == order_id),
+            key=lambda m: (m.sent_at, m.id),
+        )
+        if after is not None:
+            ordered = [m for m in ordered if (m.sent_at, m.id) > (after.at, after.id)]
+        return _page(copy.deepcopy(ordered[: first + 1]), first, False)
+
+    async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
+        unread = [
+            m
+            for m in self._m.messages.values()
+            if m.order_id == order_id and m.sender_role is not reader and m.read_at is None
+        ]
+        for message in unread:
+            self._m.messages[message.id] = dataclasses.replace(message, read_at=now)
+        return len(unread)
+
+
+class FakeUnitOfWork:
+    """Checks every version first, then applies every write: all or nothing, like a transaction."""
+
+    def __init__(self, market: Marketplace, clock: Callable[[], datetime]) -> None:
+        self._m = market
+        self._clock = clock
+        self._checks: list[Callable[[], None]] = []
+        self._writes: list[Callable[[], None]] = []
+
+    def _save(
+        self,
+        kind: str,
+        table: dict[str, Any],
+        item: _Versioned,
+        parties: tuple[str, str],
+        events: Sequence[RecordedEvent],
+        expected_version: int,
+    ) -> None:
+        kept = copy.deepcopy(item)
+
+        def check() -> None:
+            current = table.get(item.id)
+            if (current.version if current else 0) != expected_version or (
+                expected_version == 0 and current is not None
+            ):
+                raise Conflict(f"{kind} {item.id} was changed by someone else; reload it")
+
+        def write() -> None:
+            table[item.id] = kept
+            at = self._clock()
+            self._m.log += [
+                LoggedEvent(kind, *parties, recorded, kind != "order", at) for recorded in events
+            ]
+
+        self._checks.append(check)
+        self._writes.append(write)
+
+    def save_order(
+        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None:
+        parties = (order.buyer_id, order.seller_id)
+        self._save("order", self._m.orders, order, parties, events, expected_version)
+
+    def save_return(
+        self, ret: Return, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None:
+        parties = (ret.buyer_id, ret.seller_id)
+        self._save("return", self._m.returns, ret, parties, events, expected_version)
+
+    def save_claim(
+        self, claim: Claim, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None:
+        parties = (claim.buyer_id, claim.seller_id)
+        self._save("claim", self._m.claims, claim, parties, events, expected_version)
+
+    def add_message(self, message: Message) -> None:
+        kept = copy.deepcopy(message)
+
+        def check() -> None:
+            if message.id in self._m.messages:
+                raise Conflict(f"message {message.id} exists")
+
+        self._checks.append(check)
+        self._writes.append(lambda: self._m.messages.__setitem__(kept.id, kept))
+
+    def debit_seller(self, claim: Claim, amount: int) -> None:
+        def check() -> None:
+            if claim.id in self._m.ledger:
+                raise Conflict(f"claim {claim.id} was debited already")
+
+        self._checks.append(check)
+        self._writes.append(lambda: self._m.ledger.__setitem__(claim.id, amount))
+
+    async def commit(self) -> None:
+        for check in self._checks:
+            check()
+        for write in self._writes:
+            write()
+        self._m.commits += 1
+
+
+class FakeEventLog:
+    """The event log, the order-event outbox and the notifier's checkpoint, like the real one."""
+
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+        self.notified: set[tuple[str, int]] = set()
+
+    async def events_of(self, aggregate_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
+        return {i: self._m.events(i) for i in aggregate_ids}
+
+    async def events_after(self, aggregate_id: str, sequence: int) -> list[RecordedEvent]:
+        return [r for r in self._m.events(aggregate_id) if r.sequence > sequence]
+
+    async def party_events_since(
+        self, party: Role, party_id: str, since: datetime
+    ) -> AsyncIterator[RecordedEvent]:
+        for entry in self._m.log:
+            who = entry.buyer_id if party is Role.BUYER else entry.seller_id
+            if (
+                entry.kind == "order"
+                and who == party_id
+                and entry.recorded.event.occurred_at >= since
+            ):
+                yield entry.recorded
+
+    async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
+        waiting = [
+            e.recorded for e in self._m.log if not e.published and e.recorded_at <= recorded_before
+        ]
+        return waiting[:limit]
+
+    async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None:
+        for entry in self._m.log:
+            if entry.recorded.aggregate_id == aggregate_id and entry.recorded.sequence in sequences:
+                entry.published = True
+
+    async def unnotified(self, *, limit: int) -> list[tuple[RecordedEvent, str, str]]:
+        waiting = [
+            (e.recorded, e.buyer_id, e.seller_id)
+            for e in self._m.log
+            if e.kind == "order"
+            and (e.recorded.aggregate_id, e.recorded.sequence) not in self.notified
+        ]
+        return waiting[:limit]
+
+    async def mark_notified(self, aggregate_id: str, sequence: int) -> None:
+        self.notified.add((aggregate_id, sequence))
+
+
+class FakePublisher:
+    """Remembers what was published, in order, the way subscribers would receive it."""
+
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+        self.sent: list[tuple[Order, RecordedEvent]] = []
+
+    async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
+        self.sent += [(copy.deepcopy(order), recorded) for recorded in events]
+        self._m.published += [(order.id, r.sequence) for r in events]
+
+
+class FakePreferences:
+    def __init__(self) -> None:
+        self.saved: dict[Actor, Preferences] = {}
+
+    async def get(self, actor: Actor) -> Preferences | None:
+        return self.saved.get(actor)
+
+    async def get_many(self, actors: Sequence[Actor]) -> dict[Actor, Preferences]:
+        return {a: self.saved[a] for a in actors if a in self.saved}
+
+    async def save(self, preferences: Preferences, *, expected_version: int) -> None:
+        actor = Actor(preferences.person_id, preferences.role)
+        current = self.saved.get(actor)
+        if (current.version if current else 0) != expected_version:
+            raise Conflict("your notification preferences changed meanwhile; reload them")
+        self.saved[actor] = preferences
+
+
+class FakeHistory:
+    def __init__(self) -> None:
+        self.records: dict[Actor, list[NotificationRecord]] = {}
+
+    async def page_for(
+        self,
+        actor: Actor,
+        *,
+        status: NotificationStatus | None,
+        first: int,
+        after: PageCursor | None,
+    ) -> tuple[list[NotificationRecord], bool]:
+        mine = [r for r in self.records.get(actor, []) if status in (None, r.status)]
+        found = _newest_first_after(mine, lambda r: r.created_at, lambda r: r.id, after)
+        return _page(found[: first + 1], first, False)
+
+
+class FakeIdempotencyKeys:
+    def __init__(self) -> None:
+        self.keys: dict[str, StoredKey] = {}
+
+    async def reserve(self, scope: str, fingerprint: str, at: datetime) -> StoredKey | None:
+        if scope in self.keys:
+            return self.keys[scope]
+        self.keys[scope] = StoredKey(fingerprint, None)
+        return None
+
+    async def complete(self, scope: str, result_id: str) -> None:
+        self.keys[scope] = StoredKey(self.keys[scope].fingerprint, result_id)
+
+    async def release(self, scope: str) -> None:
+        if scope in self.keys and self.keys[scope].result_id is None:
+            del self.keys[scope]
+
+
+class SequentialIds:
+    def __init__(self) -> None:
+        self._count = 0
+
+    def __call__(self, prefix: str) -> str:
+        self._count += 1
+        return f"{prefix}_{self._count}"
+
+
+@dataclass
+class World:
+    """Every use case over one in-memory marketplace, with a clock the test moves."""
+
+    market: Marketplace
+    clock: ManualClock
+    log: FakeEventLog
+    publisher: FakePublisher
+    preferences: FakePreferences
+    history: FakeHistory
+    orders: OrderUseCases
+    returns: ReturnUseCases
+    claims: ClaimUseCases
+    conversation: ConversationUseCases
+    notifications: NotificationUseCases
+
+    def begin(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.market, self.clock)
+
+
+def fake_world(now: datetime) -> World:
+    market, clock, ids = Marketplace(), ManualClock(now), SequentialIds()
+    log, publisher = FakeEventLog(market), FakePublisher(market)
+    preferences, history = FakePreferences(), FakeHistory()
+    orders = FakeOrders(market)
+
+    def begin() -> FakeUnitOfWork:
+        return FakeUnitOfWork(market, clock)
+
+    return World(
+        market=market,
+        clock=clock,
+        log=log,
+        publisher=publisher,
+        preferences=preferences,
+        history=history,
+        orders=OrderUseCases(orders, log, begin, ids, clock, publisher),
+        returns=ReturnUseCases(FakeReturns(market), orders, begin, ids, clock, publisher),
+        claims=ClaimUseCases(FakeClaims(market), orders, begin, ids, clock, publisher),
+        conversation=ConversationUseCases(
+            FakeMessages(market), orders, begin, ids, clock, publisher
+        ),
+        notifications=NotificationUseCases(preferences, history),
+    )

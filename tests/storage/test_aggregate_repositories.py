@@ -1,0 +1,213 @@
+"""Contract tests for returns, claims, messages and the unit of work that writes them.
+
+They run on the embedded server, or on the MongoDB that MONGODB_URI names.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from domain import policies
+from domain.claims import Claim
+from domain.errors import Conflict
+from domain.events import record
+from domain.messaging import Message
+from domain.order import OrderStatus
+from domain.ports import ClaimQuery, PageCursor, ReturnQuery
+from domain.returns import Return
+from domain.shipping import FulfillmentChannel, ShippedItem
+from domain.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
+from storage.repositories import Repositories
+from tests.data import BUYER, SELLER, T0, Walked, order_in
+from tests.storage.conftest import save_order
+
+
+async def _delivered(repos: Repositories, order_id: str = "ord_1") -> Walked:
+    walked = order_in(OrderStatus.DELIVERED, order_id=order_id)
+    await save_order(repos, walked.order, walked.log, expected=0)
+    return walked
+
+
+def _return(order_id: str, return_id: str, reason: ReturnReason, days: int) -> tuple[Return, list]:  # type: ignore[type-arg]
+    return Return.request(
+        return_id=return_id,
+        order_id=order_id,
+        buyer=BUYER,
+        seller_id=SELLER.id,
+        channel=FulfillmentChannel.MFN,
+        currency="USD",
+        delivered_at=T0,
+        items=[ShippedItem("A", 1)],
+        reason=reason,
+        comment="too small",
+        now=T0 + timedelta(days=days),
+    )
+
+
+async def _save_return(repos: Repositories, ret: Return, events: list, expected: int) -> None:  # type: ignore[type-arg]
+    unit = repos.begin()
+    unit.save_return(
+        ret, record(ret.id, ret.status.value, events, after=expected), expected_version=expected
+    )
+    await unit.commit()
+
+
+async def test_a_return_reads_back_equal_and_lists_by_order_and_filter(
+    repos: Repositories,
+) -> None:
+    await _delivered(repos)
+    early, events = _return("ord_1", "ret_1", ReturnReason.DEFECTIVE, 1)
+    await _save_return(repos, early, events, 0)
+    late, events = _return("ord_1", "ret_2", ReturnReason.OTHER, 2)
+    await _save_return(repos, late, events, 0)
+    assert await repos.returns.get("ret_1") == early
+    assert [r.id for r in (await repos.returns.for_orders(["ord_1"]))["ord_1"]] == [
+        "ret_1",
+        "ret_2",
+    ]
+    waiting = ReturnQuery(statuses=frozenset({ReturnStatus.PENDING_SELLER}))
+    page = await repos.returns.page(waiting, first=10, after=None, now=T0 + timedelta(days=2))
+    assert [r.id for r in page.returns] == ["ret_2"]
+    overdue = ReturnQuery(overdue=True)
+    later = T0 + timedelta(days=2) + policies.SELLER_RETURN_RESPONSE
+    assert [
+        r.id for r in (await repos.returns.page(overdue, first=10, after=None, now=later)).returns
+    ] == ["ret_2"]
+    newest = await repos.returns.page(ReturnQuery(), first=1, after=None, now=later)
+    assert [r.id for r in newest.returns] == ["ret_2"]
+    assert newest.has_next_page
+    rest = await repos.returns.page(
+        ReturnQuery(), first=1, after=PageCursor(late.requested_at, late.id), now=later
+    )
+    assert [r.id for r in rest.returns] == ["ret_1"]
+    assert not rest.has_next_page
+
+
+async def test_a_unit_of_work_writes_every_aggregate_or_none(repos: Repositories) -> None:
+    walked = await _delivered(repos)
+    order = walked.order
+    ret, events = _return(order.id, "ret_1", ReturnReason.DEFECTIVE, 1)
+    version = order.version
+    order_events = order.open_return(BUYER, ret.id, ret.items, T0 + timedelta(days=1))
+    stale = await repos.orders.get(order.id)
+    assert stale is not None
+    # Someone else changes the order first: the return and the order note both fail.
+    await save_order(
+        repos,
+        stale,
+        record(
+            order.id,
+            "DELIVERED",
+            stale.request_review(SELLER, T0 + timedelta(days=6)),
+            after=version,
+        ),
+        expected=version,
+    )
+    unit = repos.begin()
+    unit.save_return(ret, record(ret.id, ret.status.value, events, after=0), expected_version=0)
+    unit.save_order(
+        order,
+        record(order.id, order.status.value, order_events, after=version),
+        expected_version=version,
+    )
+    with pytest.raises(Conflict):
+        await unit.commit()
+    assert await repos.returns.get(ret.id) is None
+    log = await repos.events.events_of([order.id, ret.id])
+    assert [type(r.event).__name__ for r in log[order.id][-1:]] == ["ReviewRequested"]
+    assert log[ret.id] == []
+
+
+async def test_a_message_thread_pages_oldest_first_and_marks_the_other_side_read(
+    repos: Repositories,
+) -> None:
+    walked = await _delivered(repos)
+    sent = []
+    for n, sender in enumerate([BUYER, SELLER, BUYER]):
+        message = Message.compose(
+            message_id=f"msg_{n}",
+            order_id=walked.order.id,
+            sender=sender,
+            body=f"note {n}",
+            attachments=[],
+            now=T0 + timedelta(minutes=n),
+        )
+        unit = repos.begin()
+        unit.add_message(message)
+        await unit.commit()
+        sent.append(message)
+    first, more = await repos.messages.thread(walked.order.id, first=2, after=None)
+    assert [m.id for m in first] == ["msg_0", "msg_1"]
+    assert more
+    rest, more = await repos.messages.thread(
+        walked.order.id, first=2, after=PageCursor(first[-1].sent_at, first[-1].id)
+    )
+    assert [m.id for m in rest] == ["msg_2"]
+    assert not more
+    assert await repos.messages.mark_read(walked.order.id, reader=SELLER.role, now=T0) == 2
+    assert await repos.messages.mark_read(walked.order.id, reader=SELLER.role, now=T0) == 0
+    again, _ = await repos.messages.thread(walked.order.id, first=5, after=None)
+    assert [m.read_at is not None for m in again] == [True, False, True]
+    unit = repos.begin()
+    unit.add_message(sent[0])
+    with pytest.raises(Conflict):
+        await unit.commit()
+
+
+async def _claim(repos: Repositories, order_id: str) -> Claim:
+    walked = await _delivered(repos, order_id)
+    order = walked.order
+    version = order.version
+    spoke = T0 + timedelta(days=2)
+    noted = order.record_message(BUYER, f"msg_{order_id}", spoke)
+    await save_order(
+        repos, order, record(order.id, order.status.value, noted, after=version), expected=version
+    )
+    filed = spoke + policies.CLAIM_CONTACT_WAIT
+    claim, events = Claim.file(
+        claim_id=f"clm_{order_id}",
+        order=order,
+        buyer=BUYER,
+        reason=ClaimReason.NOT_AS_DESCRIBED,
+        description="cracked",
+        now=filed,
+    )
+    unit = repos.begin()
+    unit.save_claim(
+        claim, record(claim.id, claim.status.value, events, after=0), expected_version=0
+    )
+    await unit.commit()
+    return claim
+
+
+async def test_claims_read_back_list_oldest_first_and_are_swept_when_open(
+    repos: Repositories,
+) -> None:
+    first = await _claim(repos, "ord_1")
+    second = await _claim(repos, "ord_2")
+    assert await repos.claims.get(first.id) == first
+    assert (await repos.claims.for_orders(["ord_1"]))["ord_1"] == [first]
+    page, more = await repos.claims.page(ClaimQuery(), first=1, after=None)
+    assert [c.id for c in page] == [first.id]
+    assert more
+    page, more = await repos.claims.page(
+        ClaimQuery(), first=1, after=PageCursor(first.filed_at, first.id)
+    )
+    assert [c.id for c in page] == [second.id]
+    assert not more
+    mine = ClaimQuery(statuses=frozenset({ClaimStatus.OPEN}), order_id="ord_2")
+    assert [c.id for c in (await repos.claims.page(mine, first=5, after=None))[0]] == [second.id]
+    assert await repos.claims.open_filed_before(first.filed_at, limit=10) == [first.id, second.id]
+
+
+async def test_a_seller_is_debited_once_per_claim(repos: Repositories) -> None:
+    claim = await _claim(repos, "ord_1")
+    unit = repos.begin()
+    unit.debit_seller(claim, 1900)
+    await unit.commit()
+    unit = repos.begin()
+    unit.debit_seller(claim, 1900)
+    with pytest.raises(Conflict):
+        await unit.commit()

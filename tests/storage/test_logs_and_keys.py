@@ -1,0 +1,151 @@
+"""Contract tests for the event log, the outboxes, idempotency keys, receipts and preferences.
+
+They run on the embedded server, or on the MongoDB that MONGODB_URI names.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.deliveries import NotificationStatus, Outgoing
+from domain.errors import Conflict, InvalidTransition
+from domain.identity import Role
+from domain.order import OrderStatus
+from domain.preferences import Category, Channel, Preferences, PreferencesChange, QuietHours
+from storage.database import Database
+from storage.idempotency import IdempotencyKeys
+from storage.notifications import MongoOutbox, MongoPreferences
+from storage.repositories import Repositories
+from storage.webhooks import WebhookReceipts
+from tests.data import BUYER, SELLER, T0, order_in
+from tests.storage.conftest import save_order
+
+
+async def test_the_log_keeps_each_aggregates_sequence_and_each_partys_feed(
+    repos: Repositories,
+) -> None:
+    mine = order_in(OrderStatus.SHIPPED, order_id="ord_1")
+    other = order_in(
+        OrderStatus.UNSHIPPED, order_id="ord_2", seller_id="s2", at=T0 + timedelta(hours=1)
+    )
+    await save_order(repos, mine.order, mine.log, expected=0)
+    await save_order(repos, other.order, other.log, expected=0)
+    found = await repos.events.events_of(["ord_1", "ord_2", "ord_none"])
+    assert [r.sequence for r in found["ord_1"]] == [1, 2, 3, 4]
+    assert found["ord_none"] == []
+    assert [r.event for r in found["ord_1"]] == [r.event for r in mine.log]
+    assert [r.sequence for r in await repos.events.events_after("ord_1", 2)] == [3, 4]
+    buyer_feed = [r async for r in repos.events.party_events_since(Role.BUYER, BUYER.id, T0)]
+    expected = sorted(
+        [*mine.log, *other.log], key=lambda r: (r.event.occurred_at, r.aggregate_id, r.sequence)
+    )
+    assert [(r.aggregate_id, r.sequence) for r in buyer_feed] == [
+        (r.aggregate_id, r.sequence) for r in expected
+    ]
+    seller_feed = [r async for r in repos.events.party_events_since(Role.SELLER, SELLER.id, T0)]
+    assert {r.aggregate_id for r in seller_feed} == {"ord_1"}
+
+
+async def test_order_events_wait_in_the_outbox_until_published(repos: Repositories) -> None:
+    walked = order_in(OrderStatus.UNSHIPPED)
+    await save_order(repos, walked.order, walked.log, expected=0)
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    assert [r.sequence for r in await repos.events.unpublished(later, limit=10)] == [1, 2]
+    assert await repos.events.unpublished(datetime.now(UTC) - timedelta(hours=1), limit=10) == []
+    await repos.events.mark_published(walked.order.id, [1])
+    assert [r.sequence for r in await repos.events.unpublished(later, limit=10)] == [2]
+
+
+async def test_the_notifier_checkpoint_ticks_events_off_one_by_one(repos: Repositories) -> None:
+    walked = order_in(OrderStatus.UNSHIPPED)
+    await save_order(repos, walked.order, walked.log, expected=0)
+    waiting = await repos.events.unnotified(limit=10)
+    assert [(r.sequence, b, s) for r, b, s in waiting] == [
+        (1, BUYER.id, SELLER.id),
+        (2, BUYER.id, SELLER.id),
+    ]
+    await repos.events.mark_notified(walked.order.id, 1)
+    assert [r.sequence for r, _, _ in await repos.events.unnotified(limit=10)] == [2]
+
+
+def _outgoing(sequence: int, due: datetime, channel: Channel = Channel.EMAIL) -> Outgoing:
+    return Outgoing(
+        event=f"ord_1:{sequence}",
+        recipient=BUYER,
+        channel=channel,
+        category=Category.SHIPPING,
+        order_id="ord_1",
+        sequence=sequence,
+        to="ana@example.com",
+        subject="s",
+        text="t",
+        html="<p>t</p>",
+        short="t",
+        due_at=due,
+        held=False,
+        time_zone="UTC",
+        quiet_hours=None,
+    )
+
+
+async def test_the_notification_outbox_stores_once_and_leases_due_messages(
+    database: Database,
+) -> None:
+    outbox = MongoOutbox(database)
+    first, second = _outgoing(1, T0), _outgoing(2, T0 + timedelta(hours=1))
+    assert await outbox.add([first, second], now=T0) == 2
+    assert await outbox.add([first], now=T0) == 0  # a replayed event adds nothing
+    lease = await outbox.claim_due(T0, timedelta(minutes=2))
+    assert lease is not None
+    assert (lease.id, lease.attempts) == (first.id, 1)
+    assert await outbox.claim_due(T0, timedelta(minutes=2)) is None  # the other is not due
+    # A lapsed lease hands the message to the next worker; the first one's settle is refused.
+    again = await outbox.claim_due(T0 + timedelta(minutes=3), timedelta(minutes=2))
+    assert again is not None
+    assert (again.id, again.attempts) == (first.id, 2)
+    assert not await outbox.sent(lease, T0)
+    assert await outbox.retry(again, T0 + timedelta(minutes=10), "503", held=False)
+    history, _ = await outbox.page_for(
+        BUYER, status=NotificationStatus.RETRYING, first=5, after=None
+    )
+    assert [(r.id, r.last_error) for r in history] == [(first.id, "503")]
+    with pytest.raises(InvalidTransition):
+        await outbox.give_up(again, "no", NotificationStatus.PENDING)
+
+
+async def test_idempotency_keys_reserve_once_complete_and_release(database: Database) -> None:
+    keys = IdempotencyKeys(database)
+    now = datetime.now(UTC)  # keys expire by the wall clock (a TTL index)
+    assert await keys.reserve("scope", "fp", now) is None
+    stored = await keys.reserve("scope", "other", now)
+    assert stored is not None
+    assert (stored.fingerprint, stored.result_id) == ("fp", None)
+    await keys.release("scope")
+    assert await keys.reserve("scope", "fp2", now) is None
+    await keys.complete("scope", "ord_9")
+    await keys.release("scope")  # a completed key stays
+    done = await keys.reserve("scope", "fp2", now)
+    assert done is not None
+    assert done.result_id == "ord_9"
+
+
+async def test_a_delivery_receipt_is_accepted_once(database: Database) -> None:
+    receipts = WebhookReceipts(database)
+    now = datetime.now(UTC)  # receipts expire by the wall clock (a TTL index)
+    assert await receipts.first_time("sha256=abc", now)
+    assert not await receipts.first_time("sha256=abc", now)
+
+
+async def test_preferences_save_guarded_by_version_and_read_many(database: Database) -> None:
+    store = MongoPreferences(database)
+    quiet = QuietHours(datetime(2026, 1, 1, 21).time(), datetime(2026, 1, 1, 8).time())
+    saved = Preferences.default_for(BUYER).changed(
+        PreferencesChange(email="ana@example.com", quiet_hours=quiet, time_zone="Europe/Lisbon")
+    )
+    await store.save(saved, expected_version=0)
+    assert await store.get(BUYER) == saved
+    with pytest.raises(Conflict):
+        await store.save(saved, expected_version=0)
+    assert await store.get_many([BUYER, SELLER]) == {BUYER: saved}
