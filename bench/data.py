@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.money import Money
-from domain.order import LineItem, Order, OrderStatus, Shipment, ShipmentStatus
+from domain.order import LineItem, Order, OrderStatus
+from domain.shipments import Shipment, ShipmentStatus
 from domain.shipping import (
     Address,
     DeliveryOption,

@@ -8,43 +8,33 @@ from datetime import datetime
 from enum import Enum
 
 from domain import policies
+from domain.after_sale import AfterSaleLedger
 from domain.errors import (
     CancelWindowClosed,
-    ClaimAlreadyOpen,
     Forbidden,
-    IdempotencyKeyReused,
     InvalidTransition,
     NotDelivered,
     NotFound,
     OrderAlreadyShipped,
-    RefundExceedsPayment,
-    ReviewAlreadyRequested,
-    ReviewWindowClosed,
     ValidationFailed,
 )
 from domain.events import (
-    ClaimFiled,
-    ClaimProgressed,
     DeliveryDelayed,
     Event,
-    MessageSent,
     OrderCanceled,
     OrderPlaced,
     PaymentAuthorizationReleased,
     PaymentCaptured,
     PaymentFailed,
     PaymentVerified,
-    RefundIssued,
-    ReturnOpened,
-    ReturnProgressed,
-    ReviewRequested,
-    SellerDebited,
     ShipmentConfirmed,
     TrackingEventRecorded,
 )
 from domain.identity import Actor, Role
 from domain.lifecycle import require_transition
 from domain.money import Money
+from domain.payments import PaymentLedger
+from domain.shipments import Shipment, combined_status, parcel_items
 from domain.shipping import (
     Address,
     DeliveryOption,
@@ -57,7 +47,6 @@ from domain.shipping import (
     carrier_code,
     require_text,
 )
-from domain.vocabulary import ClaimReason, ClaimStatus, ReturnStatus
 
 
 class OrderStatus(Enum):
@@ -95,31 +84,6 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 NOT_YET_SHIPPED = frozenset({S.PENDING, S.UNSHIPPED})
 
 
-class ShipmentStatus(Enum):
-    SHIPPED = "SHIPPED"
-    IN_TRANSIT = "IN_TRANSIT"
-    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
-    DELIVERY_ATTEMPTED = "DELIVERY_ATTEMPTED"
-    DELIVERY_EXCEPTION = "DELIVERY_EXCEPTION"
-    DELIVERED = "DELIVERED"
-
-
-# What each carrier scan does to its shipment; INFO_RECEIVED (label created) moves nothing.
-# A parcel waiting in a locker is not yet in the buyer's hands, so it counts as out for delivery.
-SCAN_MOVES_SHIPMENT_TO: dict[TrackingTag, ShipmentStatus | None] = {
-    TrackingTag.INFO_RECEIVED: None,
-    TrackingTag.IN_TRANSIT: ShipmentStatus.IN_TRANSIT,
-    TrackingTag.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
-    TrackingTag.AVAILABLE_FOR_PICKUP: ShipmentStatus.OUT_FOR_DELIVERY,
-    TrackingTag.ATTEMPT_FAIL: ShipmentStatus.DELIVERY_ATTEMPTED,
-    TrackingTag.DELIVERED: ShipmentStatus.DELIVERED,
-    TrackingTag.EXCEPTION: ShipmentStatus.DELIVERY_EXCEPTION,
-}
-
-# Order of progress for a fully shipped order whose parcels move at different paces.
-_PROGRESS = (ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY)
-
-
 @dataclass(frozen=True, slots=True)
 class LineItem:
     sku: str
@@ -141,24 +105,7 @@ class LineItem:
 
 
 @dataclass(slots=True)
-class Shipment:
-    id: str
-    carrier: str
-    shipping_method: str
-    tracking_id: str
-    shipped_at: datetime
-    items: tuple[ShippedItem, ...]
-    ship_from: Address
-    status: ShipmentStatus = ShipmentStatus.SHIPPED
-    last_scan_at: datetime | None = None
-    last_location: ScanLocation | None = None
-
-    def is_tracked_as(self, carrier: str, tracking_id: str) -> bool:
-        return self.carrier == carrier_code(carrier) and self.tracking_id == tracking_id
-
-
-@dataclass(slots=True)
-class Order:
+class Order(PaymentLedger, AfterSaleLedger):
     id: str
     buyer_id: str
     seller_id: str
@@ -198,23 +145,6 @@ class Order:
     def total(self) -> Money:
         items = sum((item.total for item in self.items), Money.zero(self.currency))
         return items + Money(self.shipping_fee, self.currency)
-
-    @property
-    def refunded(self) -> Money:
-        return Money(self.refunded_amount, self.currency)
-
-    def price_of(self, items: Sequence[ShippedItem]) -> int:
-        """What the buyer paid for these units, in minor units."""
-        prices = {item.sku: item.unit_price.amount for item in self.items}
-        return sum(prices[i.sku] * i.quantity for i in items)
-
-    def returnable_quantity(self, sku: str) -> int:
-        held = sum(i.quantity for i in self.returned_items if i.sku == sku)
-        return self.shipped_quantity(sku) - held
-
-    @property
-    def captured(self) -> Money:
-        return Money(self.captured_amount, self.currency)
 
     def shipped_quantity(self, sku: str) -> int:
         return sum(i.quantity for s in self.shipments for i in s.items if i.sku == sku)
@@ -357,7 +287,7 @@ class Order:
             raise ValidationFailed("ship date is in the future", field="shipDate")
         if shipped_at < self.placed_at:
             raise ValidationFailed("ship date is before the order was placed", field="shipDate")
-        parcel = self._items_for_shipment(items)
+        parcel = parcel_items({i.sku: i.quantity for i in self.unshipped_items()}, items)
         shipment = Shipment(
             id=shipment_id,
             carrier=carrier,
@@ -414,13 +344,7 @@ class Order:
             description = require_text(description, "description", limit=500)
         out_of_order = shipment.last_scan_at is not None and scanned_at < shipment.last_scan_at
         if not out_of_order:
-            if shipment.status is ShipmentStatus.DELIVERED:
-                raise InvalidTransition("the shipment has already been delivered")
-            moved_to = SCAN_MOVES_SHIPMENT_TO[tag]
-            if moved_to is not None:
-                shipment.status = moved_to
-            shipment.last_scan_at = scanned_at
-            shipment.last_location = location
+            shipment.follow_scan(tag, location, scanned_at)
             if self.status is not S.PARTIALLY_SHIPPED:
                 self._follow_shipments()
                 if self.status is S.DELIVERED:
@@ -464,161 +388,17 @@ class Order:
             ),
         )
 
-    # -- returns: the order keeps the units set aside and the money given back --------
+    # -- guards and bookkeeping --------------------------------------------------------
 
-    def open_return(
-        self, actor: Actor, return_id: str, items: Sequence[ShippedItem], now: datetime
-    ) -> list[Event]:
-        """Set units aside for a new return; only delivered units not already returned."""
+    def unit_prices(self) -> dict[str, int]:
+        return {item.sku: item.unit_price.amount for item in self.items}
+
+    def _refuse_return_before_delivery(self) -> None:
         if self.status is not S.DELIVERED:
             hint = "cancel it instead" if self.status in NOT_YET_SHIPPED else "wait for delivery"
             raise NotDelivered(
                 f"only a delivered order can be returned ({self.status.value}: {hint})"
             )
-        if not items:
-            raise ValidationFailed("a return names at least one item", field="items")
-        if len({i.sku for i in items}) != len(items):
-            raise ValidationFailed("each sku may appear once per return", field="items")
-        for item in items:
-            if item.quantity < 1:
-                raise ValidationFailed("quantity must be at least 1", field="quantity")
-            left = self.returnable_quantity(item.sku)
-            if item.quantity > left:
-                raise ValidationFailed(
-                    f"only {left} of {item.sku} can still be returned", field="items"
-                )
-        self.returned_items = _merge(self.returned_items, items, +1)
-        opened = ReturnOpened(occurred_at=now, actor=actor, return_id=return_id, items=tuple(items))
-        return self._emit(now, opened)
-
-    def note_return(
-        self,
-        actor: Actor,
-        return_id: str,
-        status: ReturnStatus,
-        now: datetime,
-        *,
-        release: Sequence[ShippedItem] = (),
-        reason: str | None = None,
-    ) -> list[Event]:
-        """Record a return's progress on the order; a rejected or closed one gives its units back."""
-        if release:
-            self.returned_items = _merge(self.returned_items, release, -1)
-        progressed = ReturnProgressed(
-            occurred_at=now, actor=actor, return_id=return_id, return_status=status, reason=reason
-        )
-        return self._emit(now, progressed)
-
-    def record_refund(
-        self,
-        actor: Actor,
-        return_id: str | None,
-        amount: int,
-        key: str,
-        now: datetime,
-        *,
-        includes_shipping: bool,
-        claim_id: str | None = None,
-    ) -> list[Event]:
-        """Money back to the buyer: never more than was charged less earlier refunds."""
-        if key in self.refund_keys:
-            raise IdempotencyKeyReused(
-                "this idempotency key was used for another refund", field="idempotencyKey"
-            )
-        left = self.captured_amount - self.refunded_amount
-        if amount > left:
-            raise RefundExceedsPayment(
-                f"a refund of {amount} exceeds the {left} {self.currency} still refundable"
-            )
-        self.refunded_amount += amount
-        self.refund_keys = (*self.refund_keys, key)
-        self.shipping_refunded = self.shipping_refunded or includes_shipping
-        issued = RefundIssued(
-            occurred_at=now,
-            actor=actor,
-            return_id=return_id,
-            amount=Money(amount, self.currency),
-            key=key,
-            claim_id=claim_id,
-        )
-        return self._emit(now, issued)
-
-    # -- claims: one open at a time; a granted one refunds what is left and debits the seller
-
-    def file_claim(
-        self, actor: Actor, claim_id: str, reason: ClaimReason, now: datetime
-    ) -> list[Event]:
-        if self.open_claim_id is not None:
-            raise ClaimAlreadyOpen(f"claim {self.open_claim_id} is still open on this order")
-        self.open_claim_id = claim_id
-        filed = ClaimFiled(occurred_at=now, actor=actor, claim_id=claim_id, reason=reason)
-        return self._emit(now, filed)
-
-    def note_claim(
-        self, actor: Actor, claim_id: str, status: ClaimStatus, now: datetime, *, settled: bool
-    ) -> list[Event]:
-        if settled and self.open_claim_id == claim_id:
-            self.open_claim_id = None
-        progressed = ClaimProgressed(
-            occurred_at=now, actor=actor, claim_id=claim_id, claim_status=status
-        )
-        return self._emit(now, progressed)
-
-    def settle_claim_by_seller(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
-        """The seller answers a claim with a refund of whatever is still refundable."""
-        return self._refund_rest(actor, f"claim:{claim_id}:seller", claim_id, now)
-
-    def grant_claim(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
-        """Refund whatever is still refundable and debit the seller as much; once per claim."""
-        before = self.refunded_amount
-        events = self._refund_rest(actor, f"claim:{claim_id}", claim_id, now)
-        if not events:
-            return []
-        left = self.refunded_amount - before
-        self.seller_debited_amount += left
-        debit = SellerDebited(
-            occurred_at=now, actor=actor, claim_id=claim_id, amount=Money(left, self.currency)
-        )
-        return events + self._emit(now, debit)
-
-    def _refund_rest(self, actor: Actor, key: str, claim_id: str, now: datetime) -> list[Event]:
-        left = self.captured_amount - self.refunded_amount
-        if key in self.refund_keys or left <= 0:
-            return []
-        return self.record_refund(
-            actor, None, left, key, now, includes_shipping=False, claim_id=claim_id
-        )
-
-    # -- conversation ------------------------------------------------------------------
-
-    def request_review(self, actor: Actor, now: datetime) -> list[Event]:
-        """The seller asks the buyer for a review: once, 5 to 30 days after delivery."""
-        if actor.role is not Role.SELLER:
-            raise Forbidden("only the seller asks for a review")
-        if self.delivered_at is None:
-            raise NotDelivered("a review can be asked for once the order is delivered")
-        if self.review_requested_at is not None:
-            raise ReviewAlreadyRequested(
-                f"a review was already asked for on {self.review_requested_at.date()}"
-            )
-        if not policies.review_request_open(self.delivered_at, now):
-            raise ReviewWindowClosed(
-                f"a review may be asked for {policies.REVIEW_REQUEST_FROM_DAY} to "
-                f"{policies.REVIEW_REQUEST_UNTIL_DAY} days after delivery"
-            )
-        self.review_requested_at = now
-        return self._emit(now, ReviewRequested(occurred_at=now, actor=actor))
-
-    def record_message(self, actor: Actor, message_id: str, now: datetime) -> list[Event]:
-        """A message on the order's thread; the buyer's first one starts the claim clock."""
-        if actor.role is Role.BUYER and self.buyer_messaged_at is None:
-            self.buyer_messaged_at = now
-        sent = MessageSent(
-            occurred_at=now, actor=actor, message_id=message_id, sender_role=actor.role
-        )
-        return self._emit(now, sent)
-
-    # -- guards and bookkeeping --------------------------------------------------------
 
     def _require_shipper(self, actor: Actor) -> None:
         """FBA orders are handled by the marketplace, the others by their seller."""
@@ -627,34 +407,10 @@ class Order:
         if self.channel is not FulfillmentChannel.FBA and actor.role is not Role.SELLER:
             raise Forbidden("only the seller handles shipments of merchant-fulfilled orders")
 
-    def _items_for_shipment(self, items: Sequence[ShippedItem] | None) -> tuple[ShippedItem, ...]:
-        remaining = {i.sku: i.quantity for i in self.unshipped_items()}
-        if items is None:
-            return tuple(ShippedItem(sku, qty) for sku, qty in remaining.items())
-        if not items:
-            raise ValidationFailed("a shipment carries at least one item", field="items")
-        if len({i.sku for i in items}) != len(items):
-            raise ValidationFailed("each sku may appear once per shipment", field="items")
-        for item in items:
-            if item.quantity < 1:
-                raise ValidationFailed("quantity must be at least 1", field="quantity")
-            if item.quantity > remaining.get(item.sku, 0):
-                raise ValidationFailed(
-                    f"only {remaining.get(item.sku, 0)} of {item.sku} remain to ship", field="items"
-                )
-        return tuple(items)
-
     def _status_from_shipments(self) -> OrderStatus:
         if self.unshipped_items():
             return S.PARTIALLY_SHIPPED
-        statuses = {s.status for s in self.shipments}
-        for blocking in (ShipmentStatus.DELIVERY_EXCEPTION, ShipmentStatus.DELIVERY_ATTEMPTED):
-            if blocking in statuses:
-                return S(blocking.value)
-        moving = statuses - {ShipmentStatus.DELIVERED}
-        if not moving:
-            return S.DELIVERED
-        return S(min(moving, key=_PROGRESS.index).value)
+        return S(combined_status(self.shipments).value)
 
     def _check_move(self, target: OrderStatus) -> None:
         require_transition(TRANSITIONS, self.status, target, "an order")
@@ -674,15 +430,3 @@ class Order:
         self.version += len(events)
         self.updated_at = now
         return list(events)
-
-
-def _merge(
-    held: Sequence[ShippedItem], change: Sequence[ShippedItem], sign: int
-) -> tuple[ShippedItem, ...]:
-    """Add (sign +1) or remove (sign -1) quantities per sku; zero quantities drop out."""
-    totals: dict[str, int] = {}
-    for item in held:
-        totals[item.sku] = totals.get(item.sku, 0) + item.quantity
-    for item in change:
-        totals[item.sku] = totals.get(item.sku, 0) + sign * item.quantity
-    return tuple(ShippedItem(sku, qty) for sku, qty in totals.items() if qty > 0)

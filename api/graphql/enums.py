@@ -7,8 +7,9 @@ import strawberry
 from domain.deliveries import NotificationStatus
 from domain.errors import ErrorCode
 from domain.identity import Role
-from domain.order import OrderStatus, ShipmentStatus
+from domain.order import OrderStatus
 from domain.preferences import Category, Channel
+from domain.shipments import ShipmentStatus
 from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
 from domain.vocabulary import (
     ClaimDecision,

@@ -35,9 +35,10 @@ from api.graphql.values import (
 from domain.claims import Claim
 from domain.messaging import Message
 from domain.money import Money
-from domain.order import Order, Shipment
+from domain.order import Order
 from domain.ports import PageCursor
 from domain.returns import Return
+from domain.shipments import Shipment
 
 
 @strawberry.type(name="Shipment", description="One parcel: its items, carrier and progress.")

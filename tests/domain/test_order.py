@@ -21,7 +21,8 @@ from domain.events import (
     ShipmentConfirmed,
 )
 from domain.money import Money
-from domain.order import TRANSITIONS, LineItem, Order, OrderStatus, ShipmentStatus
+from domain.order import TRANSITIONS, LineItem, Order, OrderStatus
+from domain.shipments import ShipmentStatus
 from domain.shipping import (
     DeliveryOption,
     FulfillmentChannel,
