@@ -9,54 +9,19 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from broadcaster import Event
-from broadcaster._backends.base import BroadcastBackend
-from broadcaster._backends.memory import MemoryBackend
-from broadcaster._backends.redis import RedisBackend
+from broadcaster import BroadcastBackend
 
 from domain.errors import SubscriberTooSlow, UpdatesInterrupted
 from domain.events import RecordedEvent
 from domain.order import Order
 from domain.ports import LiveUpdate, live_channels
+from outbound.channels import channel_for
 from outbound.wire import decode_batch, encode_batch
 
 log = logging.getLogger("orderwire.live")
 
 CHANNEL = "orderwire.order-events"
 RECONNECT_DELAY = 1.0
-
-
-def broadcast_backend(url: str) -> BroadcastBackend:
-    """broadcaster's backend for BROADCAST_URL: memory:// in one process, redis:// across several."""
-    scheme = urlparse(url).scheme
-    if scheme == "memory":
-        return MemoryBackend(url)
-    if scheme in ("redis", "rediss"):
-        return _RedisBackend(url)
-    raise ValueError(f"BROADCAST_URL {url!r}: use memory:// or redis://host:port")
-
-
-class _RedisBackend(RedisBackend):
-    """broadcaster's Redis backend, made to report a lost connection instead of going quiet."""
-
-    async def subscribe(self, channel: str) -> None:
-        # broadcaster wakes its reader before subscribing; with redis-py 8 the reader then
-        # sees no subscription, stops listening and never starts again. Subscribe first.
-        await self._pubsub.subscribe(channel)
-        self._ready.set()
-
-    async def _pubsub_listener(self) -> None:
-        try:
-            await super()._pubsub_listener()
-        except Exception as error:
-            self._lost: Exception = error
-            await self._queue.put(None)  # type: ignore[arg-type]  # the end-of-stream mark
-
-    async def next_published(self) -> Event:
-        event: Event | None = await self._queue.get()
-        if event is None:
-            raise ConnectionError(f"lost the Redis connection: {self._lost}")
-        return event
 
 
 @dataclass(eq=False)
@@ -176,7 +141,7 @@ class LiveHub:
     async def _listen(self) -> None:
         while True:
             try:
-                backend = broadcast_backend(self.url)
+                backend = channel_for(self.url)
                 await backend.connect()
                 self._backend = backend
                 await backend.subscribe(CHANNEL)

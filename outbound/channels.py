@@ -1,0 +1,107 @@
+"""Broadcast channels on broadcaster's public backend contract: in memory, or through Redis.
+
+Ours rather than broadcaster's own: its Redis backend starts reading before it subscribes
+(with redis-py 8 the reader then stops for good) and goes quiet when the connection drops.
+Here a lost connection ends `next_published` with ConnectionError, and the hub reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+from typing import Any
+from urllib.parse import urlparse
+
+from broadcaster import BroadcastBackend, Event
+from redis import asyncio as redis
+
+
+class MemoryChannel(BroadcastBackend):
+    """One process: what is published is read back by the same backend."""
+
+    def __init__(self, url: str) -> None:
+        self._subscribed: set[str] = set()
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+
+    async def connect(self) -> None:
+        """Nothing to connect to."""
+
+    async def disconnect(self) -> None:
+        self._subscribed.clear()
+
+    async def subscribe(self, group: str) -> None:
+        self._subscribed.add(group)
+
+    async def unsubscribe(self, group: str) -> None:
+        self._subscribed.discard(group)
+
+    async def publish(self, channel: str, message: Any) -> None:
+        if channel in self._subscribed:
+            self._queue.put_nowait(Event(channel, message))
+
+    async def next_published(self) -> Event:
+        return await self._queue.get()
+
+
+class RedisChannel(BroadcastBackend):
+    """Several instances: Redis pub/sub, read by one task; a lost connection is reported."""
+
+    def __init__(self, url: str) -> None:
+        self._client = redis.Redis.from_url(url)
+        self._pubsub = self._client.pubsub()
+        self._queue: asyncio.Queue[Event | Exception] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        await self._client.ping()
+
+    async def disconnect(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._reader
+        with suppress(Exception):
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        with suppress(Exception):
+            await self._client.aclose()
+
+    async def subscribe(self, group: str) -> None:
+        # Subscribe first, then read: a reader with no subscription stops at once.
+        await self._pubsub.subscribe(group)
+        if self._reader is None:
+            self._reader = asyncio.create_task(self._read(), name="orderwire-redis-reader")
+
+    async def unsubscribe(self, group: str) -> None:
+        await self._pubsub.unsubscribe(group)
+
+    async def publish(self, channel: str, message: Any) -> None:
+        await self._client.publish(channel, message)
+
+    async def next_published(self) -> Event:
+        item = await self._queue.get()
+        if isinstance(item, Exception):
+            raise ConnectionError(f"lost the Redis connection: {item}") from item
+        return item
+
+    async def _read(self) -> None:
+        try:
+            async for message in self._pubsub.listen():
+                if message["type"] == "message":
+                    channel, data = message["channel"], message["data"]
+                    self._queue.put_nowait(Event(channel.decode(), data.decode()))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self._queue.put_nowait(error)
+            return
+        self._queue.put_nowait(ConnectionError("the Redis subscription ended"))
+
+
+def channel_for(url: str) -> BroadcastBackend:
+    """The backend BROADCAST_URL names: memory:// in one process, redis:// across several."""
+    scheme = urlparse(url).scheme
+    if scheme == "memory":
+        return MemoryChannel(url)
+    if scheme in ("redis", "rediss"):
+        return RedisChannel(url)
+    raise ValueError(f"BROADCAST_URL {url!r}: use memory:// or redis://host:port")
