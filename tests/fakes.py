@@ -6,18 +6,29 @@ commit, so a test sees a Conflict where MongoDB would raise one.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from api.clock import ManualClock
 from domain.claim_use_cases import ClaimUseCases
 from domain.claims import Claim
 from domain.conversation_use_cases import ConversationUseCases
-from domain.deliveries import NotificationRecord, NotificationStatus
+from domain.deliveries import (
+    CLAIMABLE,
+    Lease,
+    NotificationRecord,
+    NotificationStatus,
+    Outgoing,
+    after_failure,
+    queued,
+    settle,
+)
 from domain.errors import Conflict
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
@@ -27,12 +38,14 @@ from domain.order import Order
 from domain.order_use_cases import OrderUseCases
 from domain.ports import (
     ClaimQuery,
+    LiveUpdate,
     OrderPage,
     OrderQuery,
     PageCursor,
     ReturnPage,
     ReturnQuery,
     StoredKey,
+    live_channels,
 )
 from domain.preferences import Preferences
 from domain.return_use_cases import ReturnUseCases
@@ -478,3 +491,92 @@ def fake_world(now: datetime) -> World:
         ),
         notifications=NotificationUseCases(preferences, history),
     )
+
+
+class FakeNotificationOutbox:
+    """Messages by id; a worker's lease is a token, as in the real outbox."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, Outgoing] = {}
+        self.status: dict[str, NotificationStatus] = {}
+        self.due: dict[str, datetime] = {}
+        self.attempts: dict[str, int] = {}
+        self._tokens = SequentialIds()
+        self._held_by: dict[str, str] = {}
+
+    async def add(self, messages: Sequence[Outgoing], *, now: datetime) -> int:
+        new = [m for m in messages if m.id not in self.messages]
+        for m in new:
+            self.messages[m.id], self.due[m.id], self.attempts[m.id] = m, m.due_at, 0
+            self.status[m.id] = queued(held=m.held)
+        return len(new)
+
+    async def claim_due(self, now: datetime, lease: timedelta) -> Lease | None:
+        waiting = [i for i in self.messages if self.status[i] in CLAIMABLE and self.due[i] <= now]
+        if not waiting:
+            return None
+        chosen = min(waiting, key=lambda i: self.due[i])
+        self.status[chosen] = NotificationStatus.SENDING
+        self.attempts[chosen] += 1
+        token = self._held_by[chosen] = self._tokens("lease")
+        return Lease(chosen, token, self.attempts[chosen], self.messages[chosen])
+
+    def _settle(self, lease: Lease, status: NotificationStatus) -> bool:
+        if self._held_by.get(lease.id) != lease.token:
+            return False
+        del self._held_by[lease.id]
+        self.status[lease.id] = settle(status)
+        return True
+
+    async def sent(self, lease: Lease, at: datetime) -> bool:
+        return self._settle(lease, NotificationStatus.SENT)
+
+    async def retry(self, lease: Lease, at: datetime, error: str, *, held: bool) -> bool:
+        self.due[lease.id] = at
+        return self._settle(lease, after_failure(held=held))
+
+    async def give_up(self, lease: Lease, error: str, status: NotificationStatus) -> bool:
+        return self._settle(lease, status)
+
+
+class FakeReceipts:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    async def first_time(self, signature: str, at: datetime) -> bool:
+        if signature in self.seen:
+            return False
+        self.seen.add(signature)
+        return True
+
+
+class FakeLiveUpdates:
+    """Hands every published update to the feeds subscribed to its order's channels."""
+
+    def __init__(self) -> None:
+        self.feeds: list[tuple[frozenset[str], asyncio.Queue[LiveUpdate]]] = []
+
+    @contextmanager
+    def subscribe(
+        self, channels: Iterable[str], *, on_overflow: Callable[[], None]
+    ) -> Iterator[FakeFeed]:
+        entry = (frozenset(channels), asyncio.Queue[LiveUpdate]())
+        self.feeds.append(entry)
+        try:
+            yield FakeFeed(entry[1])
+        finally:
+            self.feeds.remove(entry)
+
+    async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
+        for channels, queue in self.feeds:
+            if channels & set(live_channels(order)):
+                for recorded in events:
+                    queue.put_nowait(LiveUpdate(copy.deepcopy(order), recorded))
+
+
+@dataclass
+class FakeFeed:
+    queue: asyncio.Queue[LiveUpdate]
+
+    async def next(self) -> LiveUpdate:
+        return await self.queue.get()

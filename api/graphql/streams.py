@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -111,7 +111,7 @@ async def replay_then_live(
     replay: AsyncIterator[RecordedEvent] | None,
     accept: Callable[[RecordedEvent], bool],
     on_overflow: Callable[[], None],
-) -> AsyncIterator[tuple[Order, RecordedEvent, str]]:
+) -> AsyncGenerator[tuple[Order, RecordedEvent, str], None]:
     """Subscribe first and buffer, replay the log, then go live dropping what was already sent."""
     with hub.subscribe(keys, on_overflow=on_overflow) as subscription:
         if replay is not None:

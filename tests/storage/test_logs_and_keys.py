@@ -13,6 +13,7 @@ from domain.deliveries import NotificationStatus, Outgoing
 from domain.errors import Conflict, InvalidTransition
 from domain.identity import Role
 from domain.order import OrderStatus
+from domain.ports import DeliveryReceipts, IdempotencyStore
 from domain.preferences import Category, Channel, Preferences, PreferencesChange, QuietHours
 from storage.database import Database
 from storage.idempotency import IdempotencyKeys
@@ -20,6 +21,7 @@ from storage.notifications import MongoOutbox, MongoPreferences
 from storage.repositories import Repositories
 from storage.webhooks import WebhookReceipts
 from tests.data import BUYER, SELLER, T0, order_in
+from tests.fakes import FakeIdempotencyKeys, FakeReceipts
 from tests.storage.conftest import save_order
 
 
@@ -115,8 +117,18 @@ async def test_the_notification_outbox_stores_once_and_leases_due_messages(
         await outbox.give_up(again, "no", NotificationStatus.PENDING)
 
 
-async def test_idempotency_keys_reserve_once_complete_and_release(database: Database) -> None:
-    keys = IdempotencyKeys(database)
+@pytest.fixture(params=["mongodb", "fake"])
+def keys(request: pytest.FixtureRequest, database: Database) -> IdempotencyStore:
+    """The contract holds for the store and for the fake the use-case tests rely on."""
+    return IdempotencyKeys(database) if request.param == "mongodb" else FakeIdempotencyKeys()
+
+
+@pytest.fixture(params=["mongodb", "fake"])
+def receipts(request: pytest.FixtureRequest, database: Database) -> DeliveryReceipts:
+    return WebhookReceipts(database) if request.param == "mongodb" else FakeReceipts()
+
+
+async def test_idempotency_keys_reserve_once_complete_and_release(keys: IdempotencyStore) -> None:
     now = datetime.now(UTC)  # keys expire by the wall clock (a TTL index)
     assert await keys.reserve("scope", "fp", now) is None
     stored = await keys.reserve("scope", "other", now)
@@ -131,8 +143,7 @@ async def test_idempotency_keys_reserve_once_complete_and_release(database: Data
     assert done.result_id == "ord_9"
 
 
-async def test_a_delivery_receipt_is_accepted_once(database: Database) -> None:
-    receipts = WebhookReceipts(database)
+async def test_a_delivery_receipt_is_accepted_once(receipts: DeliveryReceipts) -> None:
     now = datetime.now(UTC)  # receipts expire by the wall clock (a TTL index)
     assert await receipts.first_time("sha256=abc", now)
     assert not await receipts.first_time("sha256=abc", now)
