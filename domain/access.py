@@ -81,6 +81,17 @@ def require_access(actor: Actor, order: Order | None, action: Action, order_id: 
     return order
 
 
+def require_parcel_access(
+    actor: Actor, order: Order | None, carrier: str, tracking_id: str
+) -> Order:
+    """The order carrying this parcel, if the actor may scan it: a carrier only its own."""
+    require_role(actor, Action.RECORD_SCAN)
+    theirs = actor.role is not Role.CARRIER or carrier == actor.id.upper()
+    if order is None or not theirs or not can_see(actor, order):
+        raise NotFound(f"no parcel {tracking_id} by {carrier} is yours to scan", field="trackingId")
+    return order
+
+
 def can_see_return(actor: Actor, ret: Return) -> bool:
     """Like orders: its buyer, its seller, operators, and the carrier of its label."""
     match actor.role:

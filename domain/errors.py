@@ -34,6 +34,7 @@ class ErrorCode(Enum):
     CLAIM_ALREADY_OPEN = "CLAIM_ALREADY_OPEN"
     CLAIM_NOT_ELIGIBLE = "CLAIM_NOT_ELIGIBLE"
     APPEAL_WINDOW_CLOSED = "APPEAL_WINDOW_CLOSED"
+    TRACKING_ID_IN_USE = "TRACKING_ID_IN_USE"
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
     UPDATES_INTERRUPTED = "UPDATES_INTERRUPTED"
 
@@ -109,6 +110,12 @@ class ReviewWindowClosed(DomainError):
 
 class ReviewAlreadyRequested(DomainError):
     code = ErrorCode.REVIEW_ALREADY_REQUESTED
+
+
+class TrackingIdInUse(DomainError):
+    """A carrier's tracking id names one live parcel across the whole marketplace."""
+
+    code = ErrorCode.TRACKING_ID_IN_USE
 
 
 class MessageRefused(DomainError):

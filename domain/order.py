@@ -340,6 +340,11 @@ class Order(PaymentLedger, AfterSaleLedger):
             )
         if scanned_at > now + policies.SCAN_CLOCK_SKEW:
             raise ValidationFailed("scan time is in the future", field="occurredAt")
+        if scanned_at < shipment.shipped_at:
+            raise ValidationFailed(
+                f"scan time is before the parcel shipped ({shipment.shipped_at.isoformat()})",
+                field="occurredAt",
+            )
         if description is not None:
             description = require_text(description, "description", limit=500)
         out_of_order = shipment.last_scan_at is not None and scanned_at < shipment.last_scan_at

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import policies
-from domain.access import Action, require_access, require_role
-from domain.errors import Forbidden
+from domain.access import Action, require_access, require_parcel_access, require_role
+from domain.errors import Forbidden, TrackingIdInUse
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
 from domain.money import Money
@@ -130,6 +130,20 @@ class OrderUseCases:
 
     async def confirm_shipment(self, actor: Actor, command: ConfirmShipment) -> Order:
         shipment_id = self._ids("shp")
+        carrier = carrier_code(command.carrier)
+        holder = await self._orders.get_by_tracking(carrier, command.tracking_id.strip())
+        if (
+            holder is not None
+            and holder.id != command.order_id
+            and any(
+                s.live and s.is_tracked_as(carrier, command.tracking_id.strip())
+                for s in holder.shipments
+            )
+        ):
+            raise TrackingIdInUse(
+                f"{carrier} tracking id {command.tracking_id} is on a parcel still on its way",
+                field="trackingId",
+            )
         return await self._change(
             actor,
             command.order_id,
@@ -149,10 +163,9 @@ class OrderUseCases:
 
     async def record_tracking_event(self, actor: Actor, command: RecordTrackingEvent) -> Order:
         require_role(actor, Action.RECORD_SCAN)
-        found = await self._orders.get_by_tracking(
-            carrier_code(command.carrier), command.tracking_id
-        )
-        order = require_access(actor, found, Action.RECORD_SCAN, command.tracking_id)
+        carrier = carrier_code(command.carrier)
+        found = await self._orders.get_by_tracking(carrier, command.tracking_id)
+        order = require_parcel_access(actor, found, carrier, command.tracking_id)
         return await self._commit(
             order,
             lambda o, now: o.record_scan(
@@ -221,10 +234,21 @@ class OrderUseCases:
         self, order: Order, decide: Callable[[Order, datetime], list[Event]]
     ) -> Order:
         expected_version = order.version
+        live_before = _live_parcels(order)
         events = decide(order, self._clock())
         recorded = record(order.id, order.status.value, events, after=expected_version)
+        live_after = _live_parcels(order)
         unit = self._begin()
         unit.save_order(order, recorded, expected_version=expected_version)
+        for carrier, tracking_id in sorted(live_after - live_before):
+            unit.hold_tracking(carrier, tracking_id, order.id)
+        for carrier, tracking_id in sorted(live_before - live_after):
+            unit.free_tracking(carrier, tracking_id)
         await unit.commit()
         await self._publisher.publish(order, recorded)
         return order
+
+
+def _live_parcels(order: Order) -> set[tuple[str, str]]:
+    """(carrier, tracking id) of the order's parcels not yet delivered."""
+    return {(s.carrier, s.tracking_id) for s in order.shipments if s.live}

@@ -76,7 +76,8 @@ class OrderRepository(Protocol):
 
     async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]: ...
 
-    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None: ...
+    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
+        """The order whose live parcel has this id; else the last one that carried it."""
 
     async def page(
         self, query: OrderQuery, *, first: int, after: PageCursor | None
@@ -173,6 +174,12 @@ class UnitOfWork(Protocol):
 
     def debit_seller(self, claim: Claim, amount: int) -> None:
         """One line on the seller's ledger for a granted claim; a second one is a Conflict."""
+
+    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
+        """Take a tracking id for a live parcel; TrackingIdInUse if another parcel has it."""
+
+    def free_tracking(self, carrier: str, tracking_id: str) -> None:
+        """Give a delivered parcel's tracking id back."""
 
     async def commit(self) -> None: ...
 

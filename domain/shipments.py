@@ -66,6 +66,11 @@ class Shipment:
     last_scan_at: datetime | None = None
     last_location: ScanLocation | None = None
 
+    @property
+    def live(self) -> bool:
+        """Not yet delivered: its tracking id is taken."""
+        return self.status is not ShipmentStatus.DELIVERED
+
     def is_tracked_as(self, carrier: str, tracking_id: str) -> bool:
         return self.carrier == carrier_code(carrier) and self.tracking_id == tracking_id
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from domain.errors import Conflict
@@ -25,8 +26,16 @@ class AggregateWrite:
     events: list[Document]
 
 
-async def commit(database: Database, writes: Sequence[AggregateWrite]) -> None:
-    """All writes and their events, or none; a version that moved meanwhile is a Conflict."""
+async def commit(
+    database: Database,
+    writes: Sequence[AggregateWrite],
+    *,
+    then: Callable[[AsyncClientSession], Awaitable[None]] | None = None,
+) -> None:
+    """All writes and their events, or none; a version that moved meanwhile is a Conflict.
+
+    `then` runs last inside the same transaction; a DomainError it raises aborts it all.
+    """
     changed = "; ".join(f"{w.collection} {w.document['_id']}" for w in writes)
     try:
         async with database.transaction() as session:
@@ -45,6 +54,8 @@ async def commit(database: Database, writes: Sequence[AggregateWrite]) -> None:
             events = [doc for write in writes for doc in write.events]
             if events:
                 await database.db["events"].insert_many(events, ordered=True, session=session)
+            if then is not None:
+                await then(session)
     except DuplicateKeyError as exc:
         raise Conflict(f"{changed} was changed by someone else; reload it") from exc
     except OperationFailure as exc:

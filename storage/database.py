@@ -38,6 +38,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("buyer_id", ASCENDING), ("filed_at", ASCENDING)]),
         IndexModel([("seller_id", ASCENDING), ("filed_at", ASCENDING)]),
     ],
+    # One document per parcel not yet delivered, `_id` "<carrier>|<tracking id>": the unique
+    # key that makes a tracking id name one live parcel across the marketplace.
+    "live_parcels": [],
     "seller_ledger": [
         IndexModel([("seller_id", ASCENDING), ("at", ASCENDING)]),
     ],

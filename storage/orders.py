@@ -9,6 +9,7 @@ from pymongo import DESCENDING
 
 from domain.order import Order
 from domain.ports import OrderPage, OrderQuery, PageCursor
+from domain.shipments import ShipmentStatus
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 
@@ -67,9 +68,13 @@ class MongoOrderRepository:
         return {doc["_id"]: order_from_document(doc) async for doc in cursor}
 
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
-        doc = await self._orders.find_one(
-            {"shipments": {"$elemMatch": {"carrier": carrier, "tracking_id": tracking_id}}}
-        )
+        parcel = {"carrier": carrier, "tracking_id": tracking_id}
+        live = {**parcel, "status": {"$ne": ShipmentStatus.DELIVERED.value}}
+        doc = await self._orders.find_one({"shipments": {"$elemMatch": live}})
+        if doc is None:  # a late scan of a delivered parcel still finds where it went
+            found = self._orders.find({"shipments": {"$elemMatch": parcel}})
+            docs = [d async for d in found.sort("placed_at", DESCENDING).limit(1)]
+            doc = docs[0] if docs else None
         return None if doc is None else order_from_document(doc)
 
     async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
 from domain.claims import Claim
+from domain.errors import TrackingIdInUse
 from domain.events import RecordedEvent
 from domain.messaging import Message
 from domain.order import Order
@@ -25,6 +29,8 @@ class MongoUnitOfWork:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._writes: list[AggregateWrite] = []
+        self._held: list[dict[str, str]] = []
+        self._freed: list[str] = []
         self._committed = False
 
     def save_order(
@@ -61,8 +67,28 @@ class MongoUnitOfWork:
         }
         self._writes.append(AggregateWrite("seller_ledger", entry, 0, []))
 
+    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
+        self._held.append({"_id": f"{carrier}|{tracking_id}", "order_id": order_id})
+
+    def free_tracking(self, carrier: str, tracking_id: str) -> None:
+        self._freed.append(f"{carrier}|{tracking_id}")
+
     async def commit(self) -> None:
         if self._committed:
             raise RuntimeError("a unit of work commits once; begin another")
         self._committed = True
-        await commit(self._database, self._writes)
+        await commit(self._database, self._writes, then=self._parcels)
+
+    async def _parcels(self, session: AsyncClientSession) -> None:
+        parcels = self._database.db["live_parcels"]
+        if self._freed:
+            await parcels.delete_many({"_id": {"$in": self._freed}}, session=session)
+        for held in self._held:
+            try:
+                await parcels.insert_one(held, session=session)
+            except DuplicateKeyError as error:
+                carrier, tracking_id = held["_id"].split("|", 1)
+                raise TrackingIdInUse(
+                    f"{carrier} tracking id {tracking_id} is on a parcel still on its way",
+                    field="trackingId",
+                ) from error

@@ -29,7 +29,7 @@ from domain.deliveries import (
     queued,
     settle,
 )
-from domain.errors import Conflict
+from domain.errors import Conflict, TrackingIdInUse
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
 from domain.messaging import Message
@@ -82,6 +82,7 @@ class Marketplace:
     claims: dict[str, Claim] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     ledger: dict[str, int] = field(default_factory=dict)  # claim id -> seller debit
+    live_parcels: dict[tuple[str, str], str] = field(default_factory=dict)  # -> order id
     log: list[LoggedEvent] = field(default_factory=list)
     published: list[tuple[str, int]] = field(default_factory=list)  # (order id, sequence)
     commits: int = 0
@@ -117,10 +118,15 @@ class FakeOrders:
         return {i: copy.deepcopy(self._m.orders[i]) for i in order_ids if i in self._m.orders}
 
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
-        for order in self._m.orders.values():
-            if any(s.carrier == carrier and s.tracking_id == tracking_id for s in order.shipments):
-                return copy.deepcopy(order)
-        return None
+        carrying = [
+            (any(s.live for s in o.shipments if s.is_tracked_as(carrier, tracking_id)), o)
+            for o in self._m.orders.values()
+            if any(s.is_tracked_as(carrier, tracking_id) for s in o.shipments)
+        ]
+        if not carrying:
+            return None
+        _, order = max(carrying, key=lambda pair: (pair[0], pair[1].placed_at))
+        return copy.deepcopy(order)
 
     async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
         def wanted(o: Order) -> bool:
@@ -315,6 +321,22 @@ class FakeUnitOfWork:
 
         self._checks.append(check)
         self._writes.append(lambda: self._m.ledger.__setitem__(claim.id, amount))
+
+    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
+        def check() -> None:
+            if (carrier, tracking_id) in self._m.live_parcels:
+                raise TrackingIdInUse(f"{carrier} {tracking_id} is in use", field="trackingId")
+
+        self._checks.append(check)
+        self._writes.append(
+            lambda: self._m.live_parcels.__setitem__((carrier, tracking_id), order_id)
+        )
+
+    def free_tracking(self, carrier: str, tracking_id: str) -> None:
+        def write() -> None:
+            self._m.live_parcels.pop((carrier, tracking_id), None)
+
+        self._writes.append(write)
 
     async def commit(self) -> None:
         for check in self._checks:

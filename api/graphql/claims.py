@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, by_id
 from api.graphql.idempotency import once
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
@@ -80,7 +80,7 @@ class ClaimQueries:
     @strawberry.field(permission_classes=[IsAuthenticated], description="One claim you may see.")
     async def claim(self, info: Info[Context, None], id: strawberry.ID) -> ClaimType | None:
         ctx = info.context
-        claim = await ctx.claims.get_claim(ctx.require_actor(), str(id))
+        claim = await by_id(ctx.claims.get_claim(ctx.require_actor(), str(id)))
         return ClaimType.from_domain(claim, ctx.orders.now())
 
     @strawberry.field(

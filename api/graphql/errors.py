@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from api.graphql.enums import ErrorCode
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
+
+FoundT = TypeVar("FoundT")
 
 log = logging.getLogger("orderwire.errors")
 
@@ -40,6 +44,14 @@ def graphql_error(error: DomainError, located: GraphQLError | None = None) -> Gr
         path=located.path,
         extensions=extensions,
     )
+
+
+async def by_id(lookup: Awaitable[FoundT]) -> FoundT:
+    """Root lookups take `id`: a NotFound names that argument, whatever the use case called it."""
+    try:
+        return await lookup
+    except NotFound as missing:
+        raise NotFound(missing.message, field="id") from missing
 
 
 def is_unexpected(error: GraphQLError) -> bool:

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, by_id
 from api.graphql.idempotency import once
 from api.graphql.inputs import (
     ConfirmShipmentInput,
@@ -54,7 +54,7 @@ class OrderQueries:
         description="One order you may see; another party's order reads as NOT_FOUND.",
     )
     async def order(self, info: Info[Context, None], id: strawberry.ID) -> OrderType | None:
-        order = await info.context.orders.get_order(info.context.require_actor(), str(id))
+        order = await by_id(info.context.orders.get_order(info.context.require_actor(), str(id)))
         return OrderType.from_domain(order)
 
     @strawberry.field(

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
-from api.graphql.errors import UserError
+from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import ScanLocationInput, ShippedItemInput, moment
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
@@ -100,7 +100,7 @@ class ReturnQueries:
     )
     async def return_(self, info: Info[Context, None], id: strawberry.ID) -> ReturnType | None:
         ctx = info.context
-        ret = await ctx.returns.get_return(ctx.require_actor(), str(id))
+        ret = await by_id(ctx.returns.get_return(ctx.require_actor(), str(id)))
         return ReturnType.from_domain(ret, ctx.orders.now())
 
     @strawberry.field(

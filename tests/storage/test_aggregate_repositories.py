@@ -11,7 +11,7 @@ import pytest
 
 from domain import policies
 from domain.claims import Claim
-from domain.errors import Conflict
+from domain.errors import Conflict, TrackingIdInUse
 from domain.events import record
 from domain.messaging import Message
 from domain.order import OrderStatus
@@ -211,3 +211,22 @@ async def test_a_seller_is_debited_once_per_claim(repos: Repositories) -> None:
     unit.debit_seller(claim, 1900)
     with pytest.raises(Conflict):
         await unit.commit()
+
+
+async def test_a_tracking_id_is_held_by_one_live_parcel_until_it_is_freed(
+    repos: Repositories,
+) -> None:
+    unit = repos.begin()
+    unit.hold_tracking("UPS", "1Z1", "ord_1")
+    await unit.commit()
+    unit = repos.begin()
+    unit.hold_tracking("UPS", "1Z1", "ord_2")
+    with pytest.raises(TrackingIdInUse):
+        await unit.commit()
+    unit = repos.begin()
+    unit.hold_tracking("DHL", "1Z1", "ord_2")  # another carrier's number space
+    unit.free_tracking("UPS", "1Z1")
+    await unit.commit()
+    unit = repos.begin()
+    unit.hold_tracking("UPS", "1Z1", "ord_3")
+    await unit.commit()
