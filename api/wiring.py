@@ -33,7 +33,6 @@ from storage.idempotency import IdempotencyKeys
 from storage.ids import new_id
 from storage.notifications import MongoOutbox, MongoPreferences
 from storage.repositories import Repositories
-from storage.webhooks import WebhookReceipts
 
 log = logging.getLogger("orderwire")
 
@@ -56,7 +55,7 @@ class Running:
     claims: ClaimUseCases
     notifications: NotificationUseCases
     idempotency: IdempotencyKeys
-    receipts: WebhookReceipts
+    receipts: IdempotencyKeys
     live: LiveHub
 
 
@@ -74,7 +73,7 @@ class Services:
     def require_orders(self) -> OrderUseCases:
         return self.require().orders
 
-    def require_receipts(self) -> WebhookReceipts:
+    def require_receipts(self) -> IdempotencyKeys:
         return self.require().receipts
 
     @property
@@ -207,7 +206,7 @@ async def running(
             claims=claims,
             notifications=NotificationUseCases(MongoPreferences(database), MongoOutbox(database)),
             idempotency=IdempotencyKeys(database),
-            receipts=WebhookReceipts(database),
+            receipts=IdempotencyKeys(database, "webhook_receipts"),
             live=hub,
         )
         background = [

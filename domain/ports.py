@@ -286,11 +286,6 @@ class IdempotencyStore(Protocol):
         """Forget a key whose request failed, so that a retry can run."""
 
 
-class DeliveryReceipts(Protocol):
-    async def first_time(self, signature: str, at: datetime) -> bool:
-        """Record a signed delivery; False when this exact one was accepted before."""
-
-
 class NotifierCheckpoint(Protocol):
     """Order events the notifier has yet to turn into messages, ticked off one by one."""
 

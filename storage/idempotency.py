@@ -15,8 +15,8 @@ Document = dict[str, Any]
 
 
 class IdempotencyKeys:
-    def __init__(self, database: Database) -> None:
-        self._keys = database.db["idempotency_keys"]
+    def __init__(self, database: Database, collection: str = "idempotency_keys") -> None:
+        self._keys = database.db[collection]
 
     async def reserve(self, scope: str, fingerprint: str, at: datetime) -> StoredKey | None:
         """None when this key is new (now reserved); else what is stored under it."""

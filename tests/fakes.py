@@ -561,17 +561,6 @@ class FakeNotificationOutbox:
         return self._settle(lease, status)
 
 
-class FakeReceipts:
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
-
-    async def first_time(self, signature: str, at: datetime) -> bool:
-        if signature in self.seen:
-            return False
-        self.seen.add(signature)
-        return True
-
-
 class FakeLiveUpdates:
     """Hands every published update to the feeds subscribed to its order's channels."""
 

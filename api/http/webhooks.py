@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import hmac
 import json
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -14,16 +17,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.graphql.inputs import moment
-from domain.errors import DomainError, NotFound
+from domain.errors import Conflict, DomainError, NotFound
 from domain.identity import Actor, Role
+from domain.order import Order
 from domain.order_use_cases import OrderUseCases, RecordTrackingEvent
-from domain.ports import DeliveryReceipts
+from domain.ports import IdempotencyStore
 from domain.shipping import ScanLocation, TrackingTag
 from outbound.signing import sign
 
 log = logging.getLogger("orderwire.webhooks")
 
 REPLAY_WINDOW_SECONDS = 300
+# A scan that meets another writer on its order is tried again this often before CONFLICT.
+CONFLICT_RETRIES = 10
 TIMESTAMP = "x-orderwire-timestamp"
 SIGNATURE = "x-orderwire-signature"
 
@@ -51,13 +57,30 @@ def _scan(carrier: str, payload: Any) -> RecordTrackingEvent:
     )
 
 
+async def _record(uc: OrderUseCases, carrier: Actor, command: RecordTrackingEvent) -> Order:
+    """Record the scan, trying again while other writers move the same order."""
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        try:
+            return await uc.record_tracking_event(carrier, command)
+        except Conflict:
+            if attempt == CONFLICT_RETRIES:
+                raise
+            await asyncio.sleep(random.uniform(0, 0.01 * attempt))
+    raise AssertionError("unreachable")
+
+
 def carrier_webhook(
     secrets: dict[str, str],
     orders: Callable[[], OrderUseCases],
-    receipts: Callable[[], DeliveryReceipts],
+    receipts: Callable[[], IdempotencyStore],
     wall_clock: Callable[[], float] = time.time,
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
-    """POST /webhooks/carriers/{carrier}: verify, refuse replays, record the scan."""
+    """POST /webhooks/carriers/{carrier}: verify, record the scan once, answer its result.
+
+    The receipt is reserved, then the scan recorded (write conflicts retried here), then the
+    receipt completed: 2xx only once the scan is stored. A failed scan releases its receipt,
+    so the carrier's retry runs again; a replay of a stored one gets the same answer.
+    """
     by_carrier = {name.upper(): secret for name, secret in secrets.items()}
 
     async def receive(request: Request) -> JSONResponse:
@@ -72,18 +95,34 @@ def carrier_webhook(
             return _refuse(401, "UNAUTHENTICATED", "bad signature")
         if not timestamp.isdigit() or abs(wall_clock() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
             return _refuse(401, "UNAUTHENTICATED", "timestamp outside the 5-minute window")
-        if not await receipts().first_time(expected, datetime.now(UTC)):
-            return _refuse(409, "REPLAYED", "this delivery was already accepted")
         try:
             command = _scan(carrier, json.loads(body))
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
             return _refuse(422, "VALIDATION", f"unreadable scan: {error}")
-        try:
-            order = await orders().record_tracking_event(Actor(carrier, Role.CARRIER), command)
         except DomainError as error:
+            return _refuse(422, error.code.value, error.message)
+        store = receipts()
+        # Receipts expire by the wall clock (a TTL index), like the replay window they serve.
+        # Keyed by the scan itself, not its signature: a retry is re-signed with a new timestamp.
+        digest = hashlib.sha256(body).hexdigest()
+        receipt = f"{carrier}:{digest}"
+        held = await store.reserve(receipt, digest, datetime.now(UTC))
+        if held is not None:
+            if held.result_id is None:
+                return _refuse(409, "IN_PROGRESS", "this delivery is being recorded; retry")
+            return JSONResponse(json.loads(held.result_id), status_code=200)
+        try:
+            order = await _record(orders(), Actor(carrier, Role.CARRIER), command)
+        except DomainError as error:
+            await store.release(receipt)
             status = 404 if isinstance(error, NotFound) else 422
             return _refuse(status, error.code.value, error.message)
+        except BaseException:
+            await store.release(receipt)
+            raise
+        answer = {"orderId": order.id, "status": order.status.value}
+        await store.complete(receipt, json.dumps(answer))
         log.info("webhook scan from %s: %s is %s", carrier, order.id, order.status.value)
-        return JSONResponse({"orderId": order.id, "status": order.status.value}, status_code=202)
+        return JSONResponse(answer, status_code=202)
 
     return receive

@@ -60,9 +60,30 @@ async def test_a_signed_scan_moves_the_order_once(api: Api) -> None:
     assert timeline[-1]["trackingTag"] == "IN_TRANSIT"
     assert timeline[-1]["actorRole"] == "CARRIER"
 
-    replay_status, replay = await _post(api, "ups", body)  # same second, same signature
-    assert (replay_status, replay["error"]["code"]) == (409, "REPLAYED")
+    replay = await _post(api, "ups", body, age=2)  # the carrier re-signs its retry
+    assert replay == (200, {"orderId": order["id"], "status": "IN_TRANSIT"})
     assert len(await api.timeline(order["id"])) == len(timeline)
+
+
+async def test_a_refused_scan_leaves_no_receipt_so_the_carriers_retry_runs_again(
+    api: Api,
+) -> None:
+    order = await api.verify((await api.place())["id"])
+    body = _body(api, tracking="1ZLATE")
+    timestamp = str(int(time.time()))
+    headers = {
+        "X-Orderwire-Timestamp": timestamp,
+        "X-Orderwire-Signature": sign(SECRETS["UPS"], timestamp, body),
+    }
+    first = await api.http.post("/webhooks/carriers/ups", content=body, headers=headers)
+    assert (first.status_code, first.json()["error"]["code"]) == (404, "NOT_FOUND")
+    # The parcel is confirmed afterwards; the identical delivery, retried, is recorded now.
+    await api.ship(order["id"], tracking="1ZLATE")
+    again = await api.http.post("/webhooks/carriers/ups", content=body, headers=headers)
+    assert (again.status_code, again.json()) == (
+        202,
+        {"orderId": order["id"], "status": "IN_TRANSIT"},
+    )
 
 
 async def test_stale_badly_signed_or_unknown_deliveries_are_refused(api: Api) -> None:

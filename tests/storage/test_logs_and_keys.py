@@ -13,15 +13,14 @@ from domain.deliveries import NotificationStatus, Outgoing
 from domain.errors import Conflict, InvalidTransition
 from domain.identity import Role
 from domain.order import OrderStatus
-from domain.ports import DeliveryReceipts, IdempotencyStore
+from domain.ports import IdempotencyStore
 from domain.preferences import Category, Channel, Preferences, PreferencesChange, QuietHours
 from storage.database import Database
 from storage.idempotency import IdempotencyKeys
 from storage.notifications import MongoOutbox, MongoPreferences
 from storage.repositories import Repositories
-from storage.webhooks import WebhookReceipts
 from tests.data import BUYER, SELLER, T0, order_in
-from tests.fakes import FakeIdempotencyKeys, FakeReceipts
+from tests.fakes import FakeIdempotencyKeys
 from tests.storage.conftest import save_order
 
 
@@ -123,11 +122,6 @@ def keys(request: pytest.FixtureRequest, database: Database) -> IdempotencyStore
     return IdempotencyKeys(database) if request.param == "mongodb" else FakeIdempotencyKeys()
 
 
-@pytest.fixture(params=["mongodb", "fake"])
-def receipts(request: pytest.FixtureRequest, database: Database) -> DeliveryReceipts:
-    return WebhookReceipts(database) if request.param == "mongodb" else FakeReceipts()
-
-
 async def test_idempotency_keys_reserve_once_complete_and_release(keys: IdempotencyStore) -> None:
     now = datetime.now(UTC)  # keys expire by the wall clock (a TTL index)
     assert await keys.reserve("scope", "fp", now) is None
@@ -143,10 +137,11 @@ async def test_idempotency_keys_reserve_once_complete_and_release(keys: Idempote
     assert done.result_id == "ord_9"
 
 
-async def test_a_delivery_receipt_is_accepted_once(receipts: DeliveryReceipts) -> None:
-    now = datetime.now(UTC)  # receipts expire by the wall clock (a TTL index)
-    assert await receipts.first_time("sha256=abc", now)
-    assert not await receipts.first_time("sha256=abc", now)
+async def test_webhook_receipts_are_keys_of_their_own(database: Database) -> None:
+    receipts, keys = IdempotencyKeys(database, "webhook_receipts"), IdempotencyKeys(database)
+    now = datetime.now(UTC)
+    assert await receipts.reserve("sha256=abc", "fp", now) is None
+    assert await keys.reserve("sha256=abc", "fp", now) is None  # another collection
 
 
 async def test_preferences_save_guarded_by_version_and_read_many(database: Database) -> None:
