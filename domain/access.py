@@ -6,15 +6,18 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from domain.errors import Forbidden, NotFound
+from domain.events import RecordedEvent, ShipmentConfirmed, TrackingEventRecorded
 from domain.identity import Actor, Role
 
 if TYPE_CHECKING:
     from domain.order import Order
     from domain.returns import Return
+    from domain.shipments import Shipment
 
 
 class Action(Enum):
     VIEW = "view"
+    WATCH = "follow an order's live updates"
     PLACE = "place an order"
     VERIFY_PAYMENT = "verify payment"
     FAIL_PAYMENT = "fail payment"
@@ -35,6 +38,8 @@ class Action(Enum):
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.VIEW: frozenset(Role),
+    # Updates carry messages, returns and money: a carrier reads its parcels, it does not watch.
+    Action.WATCH: frozenset({Role.BUYER, Role.SELLER, Role.OPERATOR}),
     Action.PLACE: frozenset({Role.BUYER}),
     Action.VERIFY_PAYMENT: frozenset({Role.OPERATOR}),
     Action.FAIL_PAYMENT: frozenset({Role.OPERATOR}),
@@ -90,6 +95,26 @@ def require_parcel_access(
     if order is None or not theirs or not can_see(actor, order):
         raise NotFound(f"no parcel {tracking_id} by {carrier} is yours to scan", field="trackingId")
     return order
+
+
+def can_see_claims(actor: Actor, order: Order) -> bool:
+    """A claim is as visible as its order to its buyer, its seller and operators; not carriers."""
+    return actor.role is not Role.CARRIER and can_see(actor, order)
+
+
+def can_see_event(actor: Actor, recorded: RecordedEvent) -> bool:
+    """A carrier's view of a timeline is its own parcels' story; everyone else sees it all."""
+    if actor.role is not Role.CARRIER:
+        return True
+    event = recorded.event
+    carried = getattr(event, "carrier", None)
+    return isinstance(event, ShipmentConfirmed | TrackingEventRecorded) and (
+        carried == actor.id.upper()
+    )
+
+
+def can_see_parcel(actor: Actor, shipment: Shipment) -> bool:
+    return actor.role is not Role.CARRIER or shipment.carrier == actor.id.upper()
 
 
 def can_see_return(actor: Actor, ret: Return) -> bool:

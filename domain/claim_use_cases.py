@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from domain import policies
-from domain.access import Action, can_see, require_access, require_role
+from domain.access import Action, can_see_claims, require_access, require_role
 from domain.claims import SETTLED, Claim
 from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.events import Event, record
-from domain.identity import Actor, Role
+from domain.identity import Actor
 from domain.order import Order
 from domain.ports import (
     Begin,
@@ -146,9 +146,7 @@ class ClaimUseCases:
         require_role(actor, action)
         claim = await self._claims.get(claim_id)
         order = None if claim is None else await self._orders.get(claim.order_id)
-        # A claim is as visible as its order to its buyer, its seller and operators; not carriers.
-        hidden = actor.role is Role.CARRIER
-        if claim is None or order is None or hidden or not can_see(actor, order):
+        if claim is None or order is None or not can_see_claims(actor, order):
             raise NotFound(f"claim {claim_id} not found", field="claimId")
         return claim, order
 

@@ -190,6 +190,10 @@ class OrderUseCases:
             lambda o, now: o.report_delay(actor, revised, reason, now),
         )
 
+    async def watch_order(self, actor: Actor, order_id: str) -> Order:
+        """The order whose live updates the actor may follow: its buyer, seller, operators."""
+        return require_access(actor, await self._orders.get(order_id), Action.WATCH, order_id)
+
     async def get_order(self, actor: Actor, order_id: str) -> Order:
         return require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)
 

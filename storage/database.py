@@ -77,6 +77,20 @@ class Database:
     _turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @asynccontextmanager
+    async def outside_transactions(self) -> AsyncIterator[None]:
+        """A write that must not land inside someone else's open transaction.
+
+        On nx-27017 a plain write made while a transaction is open joins it, and is undone if
+        that transaction aborts; writes whose loss would be wrong (receipts, idempotency keys)
+        wait their turn there. Elsewhere this costs nothing.
+        """
+        if not self.serialize_transactions:
+            yield
+            return
+        async with self._turn:
+            yield
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncClientSession]:
         """A session in a transaction: committed on exit, aborted on an exception."""
         gate: AbstractAsyncContextManager[object] = (

@@ -16,15 +16,17 @@ Document = dict[str, Any]
 
 class IdempotencyKeys:
     def __init__(self, database: Database, collection: str = "idempotency_keys") -> None:
+        self._database = database
         self._keys = database.db[collection]
 
     async def reserve(self, scope: str, fingerprint: str, at: datetime) -> StoredKey | None:
         """None when this key is new (now reserved); else what is stored under it."""
         for _ in range(3):  # a key may expire between our insert and our read
             try:
-                await self._keys.insert_one(
-                    {"_id": scope, "fingerprint": fingerprint, "at": encode(at)}
-                )
+                async with self._database.outside_transactions():
+                    await self._keys.insert_one(
+                        {"_id": scope, "fingerprint": fingerprint, "at": encode(at)}
+                    )
             except DuplicateKeyError:
                 found: Document | None = await self._keys.find_one({"_id": scope})
                 if found is not None:
@@ -34,8 +36,10 @@ class IdempotencyKeys:
         raise RuntimeError(f"idempotency key {scope} keeps vanishing")
 
     async def complete(self, scope: str, result_id: str) -> None:
-        await self._keys.update_one({"_id": scope}, {"$set": {"result_id": result_id}})
+        async with self._database.outside_transactions():
+            await self._keys.update_one({"_id": scope}, {"$set": {"result_id": result_id}})
 
     async def release(self, scope: str) -> None:
         """Forget a key whose request failed, so that a retry can run."""
-        await self._keys.delete_one({"_id": scope, "result_id": {"$exists": False}})
+        async with self._database.outside_transactions():
+            await self._keys.delete_one({"_id": scope, "result_id": {"$exists": False}})

@@ -88,7 +88,7 @@ class Subscription:
     ) -> AsyncGenerator[OrderUpdateType, None]:
         ctx = info.context
         try:
-            order: Order = await ctx.orders.get_order(ctx.require_actor(), str(order_id))
+            order: Order = await ctx.orders.watch_order(ctx.require_actor(), str(order_id))
         except DomainError as error:
             raise graphql_error(error) from error
 

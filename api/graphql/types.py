@@ -23,6 +23,7 @@ from api.graphql.enums import (
     ShippingSpeed,
 )
 from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.permissions import NotForCarriers
 from api.graphql.timeline import OrderEventType
 from api.graphql.values import (
     AddressType,
@@ -32,6 +33,7 @@ from api.graphql.values import (
     ScanLocationType,
     ShippedItemType,
 )
+from domain.access import can_see_event, can_see_parcel, can_see_return
 from domain.claims import Claim
 from domain.messaging import Message
 from domain.money import Money
@@ -81,14 +83,25 @@ class OrderType:
     fulfillment_channel: FulfillmentChannel
     shipping_speed: ShippingSpeed
     delivery_option: DeliveryOption
-    items: list[LineItemType]
+    items: list[LineItemType] = strawberry.field(permission_classes=[NotForCarriers])
     shipping_address: AddressType
-    shipping_fee: MoneyType
-    total: MoneyType = strawberry.field(description="Items plus shipping.")
-    captured: MoneyType = strawberry.field(description="What the buyer has been charged so far.")
-    refunded: MoneyType = strawberry.field(description="What has been refunded to the buyer.")
+    shipping_fee: MoneyType = strawberry.field(permission_classes=[NotForCarriers])
+    total: MoneyType = strawberry.field(
+        description="Items plus shipping.", permission_classes=[NotForCarriers]
+    )
+    captured: MoneyType = strawberry.field(
+        description="What the buyer has been charged so far.", permission_classes=[NotForCarriers]
+    )
+    refunded: MoneyType = strawberry.field(
+        description="What has been refunded to the buyer.", permission_classes=[NotForCarriers]
+    )
     estimated_delivery: DeliveryWindowType | None
-    shipments: list[ShipmentType]
+
+    @strawberry.field
+    def shipments(self, info: Info[Context, None]) -> list[ShipmentType]:
+        actor = info.context.require_actor()
+        return [s for s, parcel in self.parcels if can_see_parcel(actor, parcel)]
+
     placed_at: datetime
     updated_at: datetime
     delivered_at: datetime | None
@@ -96,20 +109,25 @@ class OrderType:
     version: int = strawberry.field(
         description="Grows with every change; equals the last event's sequence."
     )
+    parcels: strawberry.Private[list[tuple[ShipmentType, Shipment]]]
 
     @strawberry.field(description="Everything that happened to the order, oldest first.")
     async def timeline(self, info: Info[Context, None]) -> list[OrderEventType]:
+        actor = info.context.require_actor()
         recorded = await info.context.timeline_loader.load(str(self.id))
-        return [OrderEventType.from_domain(r) for r in recorded]
+        return [OrderEventType.from_domain(r) for r in recorded if can_see_event(actor, r)]
 
     @strawberry.field(description="Returns of this order, oldest first.")
     async def returns(self, info: Info[Context, None]) -> list[ReturnType]:
+        actor = info.context.require_actor()
         found = await info.context.returns_loader.load(str(self.id))
         now = info.context.orders.now()
-        return [ReturnType.from_domain(r, now) for r in found]
+        return [ReturnType.from_domain(r, now) for r in found if can_see_return(actor, r)]
 
     @strawberry.field(description="A-to-Z guarantee claims on this order, oldest first.")
     async def claims(self, info: Info[Context, None]) -> list[ClaimType]:
+        if info.context.require_actor().role is Role.CARRIER:
+            return []  # the same rule as claim(id): claims are not a carrier's business
         found = await info.context.claims_loader.load(str(self.id))
         now = info.context.orders.now()
         return [ClaimType.from_domain(c, now) for c in found]
@@ -137,7 +155,7 @@ class OrderType:
             captured=MoneyType.from_domain(o.captured),
             refunded=MoneyType.from_domain(o.refunded),
             estimated_delivery=DeliveryWindowType.from_domain(o.estimated_delivery),
-            shipments=[ShipmentType.from_domain(s) for s in o.shipments],
+            parcels=[(ShipmentType.from_domain(s), s) for s in o.shipments],
             placed_at=o.placed_at,
             updated_at=o.updated_at,
             delivered_at=o.delivered_at,
