@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -35,6 +36,7 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
+    actor_expires_at: datetime | None = None  # a socket's token expiry; HTTP checks it per request
     background: set[asyncio.Task[None]] = field(default_factory=set)
     timeline_loader: DataLoader[str, list[RecordedEvent]] = field(init=False)
     returns_loader: DataLoader[str, list[Return]] = field(init=False)
@@ -60,4 +62,11 @@ class Context:
     def require_actor(self) -> Actor:
         if self.actor is None:
             raise Unauthenticated("sign in: send 'Authorization: Bearer <token>'")
+        if self.token_expired():
+            raise Unauthenticated("the token has expired: reconnect with a fresh one")
         return self.actor
+
+    def token_expired(self) -> bool:
+        """A socket outlives nothing: its token's expiry, checked on every operation."""
+        expires = self.actor_expires_at
+        return expires is not None and datetime.now(UTC) >= expires

@@ -26,4 +26,5 @@ class IsAuthenticated(BasePermission):
     error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 (a base-class attribute)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.actor is not None
+        context = info.context
+        return context.actor is not None and not context.token_expired()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -18,16 +19,35 @@ def mint_token(actor: Actor, secret: str, *, now: datetime, ttl: timedelta) -> s
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """Who a token proves, and until when."""
+
+    actor: Actor
+    expires_at: datetime
+
+
 def actor_from_token(token: str, secret: str) -> Actor:
     """The actor a token proves, or Unauthenticated saying why not."""
+    return signed_in(token, secret).actor
+
+
+def signed_in(token: str, secret: str) -> SignedIn:
+    """The actor a token proves and its expiry, or Unauthenticated saying why not."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]}
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("token expired") from exc
+        raise Unauthenticated("the token has expired: sign in again for a fresh one") from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise Unauthenticated(f"the token lacks its '{exc.claim}' claim; sign in again") from exc
+    except jwt.InvalidSignatureError as exc:
+        raise Unauthenticated("the token was not signed by this server; sign in again") from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthenticated(f"invalid token: {exc}") from exc
+        raise Unauthenticated(
+            "the token is not a valid orderwire token (a JWT from `orderwire token`)"
+        ) from exc
     try:
         role = Role(claims["role"])
     except ValueError as exc:
@@ -35,14 +55,21 @@ def actor_from_token(token: str, secret: str) -> Actor:
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise Unauthenticated("token has no subject")
-    return Actor(id=subject, role=role)
+    expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+    return SignedIn(Actor(id=subject, role=role), expires_at)
 
 
-def actor_from_header(value: str | None, secret: str) -> Actor | None:
+def signed_in_from_header(value: str | None, secret: str) -> SignedIn | None:
     """None when no Authorization header is sent; Unauthenticated when it is sent but bad."""
     if value is None:
         return None
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Authorization must be 'Bearer <token>'")
-    return actor_from_token(token.strip(), secret)
+    return signed_in(token.strip(), secret)
+
+
+def actor_from_header(value: str | None, secret: str) -> Actor | None:
+    """None when no Authorization header is sent; Unauthenticated when it is sent but bad."""
+    found = signed_in_from_header(value, secret)
+    return None if found is None else found.actor

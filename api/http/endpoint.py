@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 from starlette.requests import Request
@@ -22,9 +24,11 @@ from api.graphql.limits import Limits
 from api.graphql.ratelimit import MemoryBuckets, RedisBuckets
 from api.graphql.schema import build_schema
 from api.http import graphiql
-from api.http.auth import actor_from_header
+from api.http.auth import actor_from_header, signed_in_from_header
 from api.settings import Settings
 from domain.errors import Unauthenticated
+
+log = logging.getLogger("orderwire.http")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -67,9 +71,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             try:
-                await super().__call__(scope, receive, send)
+                await super().__call__(scope, receive, _with_refusal_reason(scope, send))
             finally:
-                if caller := scope.get("state", {}).get("socket_of"):
+                state = scope.get("state", {})
+                if (expiry := state.get("expiry")) is not None:
+                    expiry.cancel()
+                if caller := state.get("socket_of"):
                     self.sockets[caller] -= 1
                     if self.sockets[caller] <= 0:
                         del self.sockets[caller]
@@ -112,19 +119,63 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         """Sign the socket in from `connection_init`'s `authorization`; refuse it otherwise."""
         params = context.connection_params or {}
         header = params.get("authorization", params.get("Authorization"))
+        state = context.request.scope.setdefault("state", {})
         try:
-            actor = actor_from_header(header if isinstance(header, str) else None, self.secret)
+            proven = signed_in_from_header(header if isinstance(header, str) else None, self.secret)
         except Unauthenticated as error:
+            state["refusal"] = error.message
             raise ConnectionRejectionError({"message": error.message}) from error
-        if actor is None:
-            raise ConnectionRejectionError({"message": 'send {"authorization": "Bearer <token>"}'})
+        if proven is None:
+            state["refusal"] = 'send {"authorization": "Bearer <token>"} in connection_init'
+            raise ConnectionRejectionError({"message": state["refusal"]})
+        actor = proven.actor
         caller = f"{actor.role.value}:{actor.id}"
         if self.sockets[caller] >= self.max_connections:
-            raise ConnectionRejectionError({"message": f"at most {self.max_connections} sockets"})
+            state["refusal"] = f"at most {self.max_connections} sockets per caller"
+            raise ConnectionRejectionError({"message": state["refusal"]})
         self.sockets[caller] += 1
-        context.request.scope.setdefault("state", {})["socket_of"] = caller
+        state["socket_of"] = caller
+        state["expiry"] = _close_at_expiry(context.request, proven.expires_at)
         context.actor = actor
+        context.actor_expires_at = proven.expires_at
         return cast(UnsetType, UNSET)
+
+
+# Closing code for a socket whose token expired; the client reconnects with a fresh token.
+CLOSE_TOKEN_EXPIRED = 4401
+# A WebSocket close reason is at most 123 bytes.
+MAX_CLOSE_REASON = 123
+
+
+def _close_at_expiry(websocket: WebSocket, expires_at: datetime) -> asyncio.TimerHandle:
+    """A token's expiry ends what it opened: the socket closes then, whatever it is doing."""
+    loop = asyncio.get_running_loop()
+    delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
+
+    def close() -> None:
+        reason = "token expired: reconnect with a fresh token and resume with your cursor"
+        closing = asyncio.ensure_future(websocket.close(CLOSE_TOKEN_EXPIRED, reason))
+        closing.add_done_callback(_ignore_closed)
+
+    return loop.call_later(delay, close)
+
+
+def _ignore_closed(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("socket already gone at token expiry: %s", task.exception())
+
+
+def _with_refusal_reason(scope: Scope, send: Send) -> Send:
+    """Strawberry closes a refused socket with 4403 "Forbidden"; say why instead."""
+
+    async def sending(message: Message) -> None:
+        refusal = scope.get("state", {}).get("refusal")
+        if message["type"] == "websocket.close" and message.get("code") == 4403 and refusal:
+            reason = refusal.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")
+            message = {**message, "reason": reason}
+        await send(message)
+
+    return sending
 
 
 def rate_buckets(settings: Settings) -> MemoryBuckets | RedisBuckets:

@@ -156,9 +156,13 @@ async def test_expired_and_forged_tokens_are_refused_before_anything_runs(api: A
         {"sub": "b", "role": "ADMIN", "exp": 4102444800}, api.secret, algorithm="HS256"
     )
     for header, reason in (
-        (f"Bearer {expired}", "token expired"),
-        (f"Bearer {forged}", "invalid token: Signature verification failed"),
-        (f"Bearer {no_role}", 'invalid token: Token is missing the "role" claim'),
+        (f"Bearer {expired}", "the token has expired: sign in again for a fresh one"),
+        (f"Bearer {forged}", "the token was not signed by this server; sign in again"),
+        (f"Bearer {no_role}", "the token lacks its 'role' claim; sign in again"),
+        (
+            "Bearer not-a-jwt",
+            "the token is not a valid orderwire token (a JWT from `orderwire token`)",
+        ),
         (f"Bearer {bad_role}", "unknown role 'ADMIN'"),
         ("Basic dXNlcjpwYXNz", "Authorization must be 'Bearer <token>'"),
     ):
