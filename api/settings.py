@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=100, ge=0, validation_alias="ORDERWIRE_MAX_ALIASES")
     max_tokens: int = Field(default=15_000, ge=1, validation_alias="ORDERWIRE_MAX_TOKENS")
     max_query_cost: int = Field(default=10_000, ge=1, validation_alias="ORDERWIRE_MAX_QUERY_COST")
+    max_selections: int = Field(default=1_000, ge=1, validation_alias="ORDERWIRE_MAX_SELECTIONS")
     max_body_bytes: int = Field(
         default=2_000_000, ge=1, validation_alias="ORDERWIRE_MAX_BODY_BYTES"
     )

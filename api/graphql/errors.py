@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable
 from typing import TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
 from api.graphql.enums import ErrorCode
@@ -61,7 +62,28 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 def _rewritten(error: GraphQLError) -> bool:
-    return is_unexpected(error) or isinstance(error.original_error, DomainError)
+    uncoded = not (error.extensions or {}).get("code")
+    return is_unexpected(error) or isinstance(error.original_error, DomainError) or uncoded
+
+
+# What graphql-core and Strawberry's limiters say, and the code a client can switch on.
+_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"more than \d+ tokens"), "TOO_MANY_TOKENS"),
+    (re.compile(r"exceeds maximum operation depth"), "QUERY_TOO_DEEP"),
+    (re.compile(r"aliases found\. Allowed"), "TOO_MANY_ALIASES"),
+    (re.compile(r"^Variable '\$"), "BAD_USER_INPUT"),
+    (re.compile(r"^Syntax Error"), "GRAPHQL_PARSE_FAILED"),
+)
+
+
+def refusal_code(error: GraphQLError) -> str:
+    """The stable code of an error raised before execution, by what raised it."""
+    for pattern, code in _REFUSALS:
+        if pattern.search(error.message):
+            return code
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
 
 
 class MaskInternalErrors(MaskErrors):
@@ -74,6 +96,15 @@ class MaskInternalErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if isinstance(error.original_error, DomainError):
             return graphql_error(error.original_error, error)
+        if not is_unexpected(error):
+            return GraphQLError(
+                error.message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={**(error.extensions or {}), "code": refusal_code(error)},
+            )
         request_id = getattr(self.execution_context.context, "request_id", "unknown")
         log.error(
             "internal error in request %s at %s",

@@ -22,8 +22,9 @@ from graphql import (
     get_named_type,
     value_from_ast,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.graphql.ratelimit import Buckets, Throttle
 
@@ -34,6 +35,66 @@ class Limits:
     max_aliases: int = 100
     max_tokens: int = 15_000
     max_cost: int = 10_000
+    max_selections: int = 1_000
+
+
+def count_selections(document: DocumentNode) -> int:
+    """Field selections written in the document, fragments once each: linear, no validation."""
+    count = 0
+    pending: list[SelectionSetNode] = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                count += 1
+            if isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
+                pending.append(selection.selection_set)
+    return count
+
+
+def bounded_validation(
+    max_selections: int, buckets: Buckets | None, maxsize: int = 512
+) -> Callable[[], SchemaExtension]:
+    """Validation, cached, behind a cheap count of selections; a refusal costs the caller."""
+
+    class BoundedValidation(ValidationCache):
+        def __init__(self) -> None:
+            super().__init__(maxsize=maxsize)
+
+        async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]
+            ctx = self.execution_context
+            assert ctx.graphql_document is not None
+            selections = count_selections(ctx.graphql_document)
+            over_http = getattr(ctx.context.request, "scope", {}).get("type") == "http"
+            if over_http and ctx.operation_type is OperationType.SUBSCRIPTION:
+                ctx.pre_execution_errors = [
+                    GraphQLError(
+                        "subscriptions are served over WebSocket (graphql-transport-ws) "
+                        "at /graphql, not over HTTP",
+                        extensions={"code": "BAD_REQUEST"},
+                    )
+                ]
+            elif selections > max_selections:
+                ctx.pre_execution_errors = [
+                    GraphQLError(
+                        f"the document selects {selections} fields; at most {max_selections} "
+                        "are validated: split it into smaller requests",
+                        extensions={"code": "QUERY_TOO_COMPLEX"},
+                    )
+                ]
+            else:
+                ctx.pre_execution_errors = self.cached_validate_document(
+                    ctx.schema._schema, ctx.graphql_document, ctx.validation_rules
+                )
+            if ctx.pre_execution_errors and buckets is not None:
+                # Refused work is still work: it drains the caller's bucket like a query would.
+                await buckets.drain(_identity(ctx.context), max(selections, 1))
+            yield
+
+    return BoundedValidation
 
 
 def query_cost(
@@ -125,7 +186,7 @@ def query_cost_extension(
                     error = GraphQLError(
                         f"query cost {self.requested} exceeds the maximum of {max_cost}; "
                         "ask for fewer objects (smaller `first`, fewer nested lists)",
-                        extensions={"code": "QUERY_TOO_COSTLY"},
+                        extensions={"code": "QUERY_TOO_COMPLEX"},
                     )
                     ctx.result = ExecutionResult(data=None, errors=[error])
                 elif buckets is not None:

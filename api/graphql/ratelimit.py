@@ -26,6 +26,9 @@ class Buckets(Protocol):
 
     async def take(self, identity: str, points: int) -> Throttle: ...
 
+    async def drain(self, identity: str, points: int) -> None:
+        """Charge refused work: fill the bucket by `points`, as far as it holds."""
+
 
 def _leak(level: float, elapsed: float, rate: float) -> float:
     return max(0.0, level - elapsed * rate)
@@ -51,6 +54,12 @@ class MemoryBuckets:
         self._levels[identity] = (level + points, now)
         return Throttle(True, 0.0, self.capacity - level - points)
 
+    async def drain(self, identity: str, points: int) -> None:
+        now = self._clock()
+        level, at = self._levels.get(identity, (0.0, now))
+        level = _leak(level, now - at, self.rate)
+        self._levels[identity] = (min(float(self.capacity), level + points), now)
+
 
 # Atomic in Redis: leak since the last call, then take the points if they fit.
 _TAKE = """
@@ -62,6 +71,8 @@ local allowed = 0
 if level + points <= capacity then
   level = level + points
   allowed = 1
+elseif ARGV[5] == '1' then
+  level = capacity
 end
 redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
@@ -81,7 +92,7 @@ class RedisBuckets:
             seconds, micros = await self._redis.time()
             now = seconds + micros / 1_000_000
             allowed, raw_level = await self._redis.eval(
-                _TAKE, 1, f"orderwire:bucket:{identity}", self.capacity, self.rate, points, now
+                _TAKE, 1, f"orderwire:bucket:{identity}", self.capacity, self.rate, points, now, 0
             )
         except redis.RedisError:
             # Without Redis the API keeps serving: limits pause rather than the marketplace.
@@ -91,6 +102,16 @@ class RedisBuckets:
         if allowed:
             return Throttle(True, 0.0, self.capacity - level)
         return Throttle(False, (level + points - self.capacity) / self.rate, self.capacity - level)
+
+    async def drain(self, identity: str, points: int) -> None:
+        try:
+            seconds, micros = await self._redis.time()
+            now = seconds + micros / 1_000_000
+            await self._redis.eval(
+                _TAKE, 1, f"orderwire:bucket:{identity}", self.capacity, self.rate, points, now, 1
+            )
+        except redis.RedisError:
+            log.warning("rate limit unavailable (Redis unreachable); not charging %s", identity)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -14,13 +14,12 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
 from api.graphql.claims import ClaimMutations, ClaimQueries
 from api.graphql.errors import MaskInternalErrors, is_unexpected
-from api.graphql.limits import Limits, query_cost_extension
+from api.graphql.limits import Limits, bounded_validation, query_cost_extension
 from api.graphql.messages import ConversationMutations, ConversationQueries
 from api.graphql.notifications import NotificationMutations, NotificationQueries
 from api.graphql.orders import OrderMutations, OrderQueries
@@ -69,7 +68,7 @@ def build_schema(
         lambda: ParserCache(maxsize=512),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        lambda: ValidationCache(maxsize=512),
+        bounded_validation(limits.max_selections, buckets),
         query_cost_extension(limits.max_cost, buckets),
     ]
     if not introspection:

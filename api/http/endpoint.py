@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import uuid
@@ -10,16 +11,20 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.graphql.context import Context
+from api.graphql.errors import refusal_code
 from api.graphql.limits import Limits
 from api.graphql.ratelimit import MemoryBuckets, RedisBuckets
 from api.graphql.schema import build_schema
@@ -53,6 +58,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     max_aliases=settings.max_aliases,
                     max_tokens=settings.max_tokens,
                     max_cost=settings.max_query_cost,
+                    max_selections=settings.max_selections,
                 ),
                 introspection=settings.introspection_enabled,
                 buckets=self.buckets,
@@ -98,10 +104,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return
         scope.setdefault("state", {})["actor"] = actor
         try:
-            await super().__call__(scope, _limited(receive, self.max_body), send)
+            raw = await _read_body(_limited(receive, self.max_body))
         except BodyTooLarge:
-            # Strawberry reads the whole body before it answers, so nothing was sent yet.
             await _too_large(self.max_body)(scope, receive, send)
+            return
+        is_json = "json" in request.headers.get("content-type", "")
+        problem = _not_a_request(raw) if request.method == "POST" and is_json else None
+        if problem is not None:
+            await _bad_request(problem)(scope, receive, send)
+            return
+        await super().__call__(scope, _replay(raw), send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -111,6 +123,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
         return self.services.context(request, response, request_id)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Every error leaves with a code: parse failures never reach the extensions."""
+        answer = process_result(result)
+        errors = cast(list[dict[str, Any]], answer.get("errors") or [])
+        for error in errors:
+            extensions = error.setdefault("extensions", {})
+            if "code" not in extensions:
+                extensions["code"] = refusal_code(GraphQLError(error["message"]))
+        return answer
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return graphiql.page()
@@ -195,6 +219,78 @@ def _too_large(limit: int) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
         status_code=413,
+    )
+
+
+# Variables nest no deeper than this; deeper JSON is refused before anything parses it again.
+MAX_JSON_DEPTH = 32
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    """The request body, read once here, handed on to Strawberry."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
+
+
+def _too_deep(raw: bytes, limit: int) -> bool:
+    """Nesting of JSON arrays and objects, counted on the bytes, outside strings."""
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+def _not_a_request(raw: bytes) -> str | None:
+    """Why a JSON body is not a GraphQL request, or None when it may be one."""
+    if _too_deep(raw, MAX_JSON_DEPTH):
+        return f"the body nests deeper than {MAX_JSON_DEPTH} levels"
+    try:
+        parsed = json.loads(raw)
+    except ValueError as error:
+        return f"the body is not JSON: {error}"
+    if not isinstance(parsed, dict):
+        return "the body must be a JSON object with a `query` (batching is off)"
+    return None
+
+
+def _bad_request(message: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
+        status_code=400,
     )
 
 

@@ -86,7 +86,7 @@ async def test_cost_is_reported_and_capped(api: Api) -> None:
         "query($n: Int!) { orders(first: $n) { nodes { id } } }", {"n": 100}, as_=OPERATOR
     )
     assert dear["data"] is None
-    assert _codes(dear) == ["QUERY_TOO_COSTLY"]
+    assert _codes(dear) == ["QUERY_TOO_COMPLEX"]
     assert dear["extensions"]["cost"]["requestedQueryCost"] == 101
     nested = "{ orders(first: 10) { nodes { items { sku } timeline { type } } } }"
     body = await api.gql(nested, as_=OPERATOR)
