@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +59,10 @@ def _print_demo_tokens(settings: Settings) -> None:
         typer.echo(f"  {actor.role.value:<8} {actor.id:<16} {token}")
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [ORDERWIRE_HOST].")] = None,
@@ -70,6 +75,9 @@ def serve(
 
     settings = _settings(ephemeral)
     _configure_logging(settings.log_level)
+    # uvicorn re-raises SIGTERM once it has shut down; as an exception it still lets the
+    # `finally` below stop the embedded server (SIGINT already arrives as KeyboardInterrupt).
+    signal.signal(signal.SIGTERM, _terminated)
     settings, embedded = _start_embedded(settings)
     try:
         if demo:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +36,36 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _die_with_parent() -> None:
+    """In the child: Linux sends it SIGTERM when orderwire dies, even by SIGKILL."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_stale(pid_file: Path, db: str) -> None:
+    """A server of this very data file left behind by a killed orderwire: stop it first."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return
+    if db.encode() not in command:
+        return  # not ours (or the pid was reused): nx-27017 itself says what is wrong
+    log.warning("stopping nx-27017 (pid %s) left running on %s", pid, db)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.1)
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(FileNotFoundError):
+        pid_file.unlink()
 
 
 class EmbeddedMongo:
@@ -63,6 +97,7 @@ class EmbeddedMongo:
             except OSError as exc:
                 raise EmbeddedServerError(f"cannot create data directory {files}: {exc}") from exc
             db = str(files / "orderwire.sqlite")
+        _stop_stale(files / "nx-27017.pid", db)
         self.port = free_port()
         log_file = files / "nx-27017.log"
         command = [
@@ -74,7 +109,11 @@ class EmbeddedMongo:
         with self._stderr.open("wb") as stderr:
             # A file, not a pipe: a pipe nobody reads would block the server once full.
             self._process = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         self._wait_until_ready()
         log.info("embedded MongoDB (nx-27017) on port %s, data %s", self.port, db)
