@@ -42,14 +42,27 @@ class TrackingTag(Enum):
 MAX_TEXT = 200
 
 
+# Postal codes are at most 10 characters in every country; 16 leaves room for spacing.
+MAX_POSTAL_CODE = 16
+MAX_REGION = 100
+
+
 def require_text(value: str, field: str, *, limit: int = MAX_TEXT) -> str:
-    """Return `value` stripped, refusing empty or over-long text."""
+    """Return `value` stripped, refusing empty, over-long or ill-formed text."""
     text = value.strip()
     if not text:
         raise ValidationFailed(f"{field} must not be empty", field=field)
     if len(text) > limit:
         raise ValidationFailed(f"{field} is longer than {limit} characters", field=field)
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise ValidationFailed(f"{field} holds an unpaired surrogate: send UTF-8 text", field=field)
     return text
+
+
+def optional_text(value: str | None, field: str, *, limit: int = MAX_TEXT) -> None:
+    """Like require_text for a field that may be left out."""
+    if value is not None:
+        require_text(value, field, limit=limit)
 
 
 def carrier_code(name: str) -> str:
@@ -77,8 +90,10 @@ class Address:
     def __post_init__(self) -> None:
         require_text(self.name, "name")
         require_text(self.line1, "line1")
+        optional_text(self.line2, "line2")
         require_text(self.city, "city")
-        require_text(self.postal_code, "postalCode")
+        optional_text(self.region, "region", limit=MAX_REGION)
+        require_text(self.postal_code, "postalCode", limit=MAX_POSTAL_CODE)
         require_country_code(self.country_code)
 
 
@@ -91,6 +106,8 @@ class ScanLocation:
 
     def __post_init__(self) -> None:
         require_text(self.city, "city")
+        optional_text(self.region, "region", limit=MAX_REGION)
+        optional_text(self.postal_code, "postalCode", limit=MAX_POSTAL_CODE)
         require_country_code(self.country_code)
 
 

@@ -284,7 +284,23 @@ def _not_a_request(raw: bytes) -> str | None:
         return f"the body is not JSON: {error}"
     if not isinstance(parsed, dict):
         return "the body must be a JSON object with a `query` (batching is off)"
+    if _has_lone_surrogate(parsed):
+        return "the body holds an unpaired UTF-16 surrogate (\\ud800-\\udfff): send valid text"
     return None
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= c <= "\udfff" for c in item):
+                return True
+        elif isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
 
 
 def _bad_request(message: str) -> JSONResponse:
