@@ -18,6 +18,7 @@ from domain.order_use_cases import (
 )
 from domain.ports import EventPublisher, IdGenerator, OrderQuery
 from domain.return_use_cases import RequestReturn, ReturnUseCases
+from domain.sellers import Seller
 from domain.shipping import (
     Address,
     DeliveryOption,
@@ -100,16 +101,26 @@ def _items(*rows: tuple[str, str, int, int]) -> list[LineItem]:
     return [LineItem(sku, title, qty, Money(price, "USD")) for sku, title, qty, price in rows]
 
 
+async def seed_sellers(repos: Repositories, *, now: datetime) -> None:
+    """The demo shops, in the seller directory; kept if they are there already."""
+    for seller in SELLERS:
+        if await repos.sellers.get(seller.id) is None:
+            name = WAREHOUSES[seller.id].name
+            await repos.sellers.add(Seller(seller.id, name, now))
+
+
 async def seed_demo(
     repos: Repositories, ids: IdGenerator, publisher: EventPublisher, *, now: datetime
 ) -> int:
     """Create the demo orders unless orders exist already; returns how many were created."""
     orders = repos.orders
+    await seed_sellers(repos, now=now)
     existing = await orders.page(OrderQuery(), first=1, after=None)
     if existing.orders:
         return 0
     clock = ManualClock(now - timedelta(days=7))
-    demo = _Demo(OrderUseCases(orders, repos.events, repos.begin, ids, clock, publisher), clock)
+    uc = OrderUseCases(orders, repos.sellers, repos.events, repos.begin, ids, clock, publisher)
+    demo = _Demo(uc, clock)
     talk = ConversationUseCases(repos.messages, orders, repos.begin, ids, clock, publisher)
     returns = ReturnUseCases(repos.returns, orders, repos.begin, ids, clock, publisher)
     ana, ben = BUYERS

@@ -24,6 +24,7 @@ from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
 from domain.preferences import Channel
 from domain.return_use_cases import ReturnUseCases
+from domain.seller_use_cases import SellerUseCases
 from outbound.broadcast import LiveHub
 from outbound.notifier import Delivery, Notifier
 from outbound.relay import OutboxPublisher, relay_forever
@@ -57,6 +58,7 @@ class Running:
     idempotency: IdempotencyKeys
     receipts: IdempotencyKeys
     live: LiveHub
+    sellers: SellerUseCases
 
 
 class Services:
@@ -93,6 +95,7 @@ class Services:
             notifications=run.notifications,
             idempotency=run.idempotency,
             live=run.live,
+            sellers=run.sellers,
             request_id=request_id,
             request=request,
             response=response,
@@ -106,7 +109,7 @@ def use_cases(
     repos = Repositories.on(database)
     orders = repos.orders
     return (
-        OrderUseCases(orders, repos.events, repos.begin, new_id, clock, publisher),
+        OrderUseCases(orders, repos.sellers, repos.events, repos.begin, new_id, clock, publisher),
         ReturnUseCases(repos.returns, orders, repos.begin, new_id, clock, publisher),
         ConversationUseCases(repos.messages, orders, repos.begin, new_id, clock, publisher),
         ClaimUseCases(repos.claims, orders, repos.begin, new_id, clock, publisher),
@@ -208,6 +211,7 @@ async def running(
             idempotency=IdempotencyKeys(database),
             receipts=IdempotencyKeys(database, "webhook_receipts"),
             live=hub,
+            sellers=SellerUseCases(repos.sellers, clock),
         )
         background = [
             asyncio.create_task(

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from domain import policies
 from domain.access import Action, require_access, require_parcel_access, require_role
-from domain.errors import Forbidden, TrackingIdInUse
+from domain.errors import Forbidden, NotFound, TrackingIdInUse
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
 from domain.money import Money
@@ -23,6 +23,7 @@ from domain.ports import (
     OrderQuery,
     OrderRepository,
     PageCursor,
+    SellerDirectory,
 )
 from domain.shipping import (
     Address,
@@ -75,6 +76,7 @@ class OrderUseCases:
     def __init__(
         self,
         orders: OrderRepository,
+        sellers: SellerDirectory,
         log: EventLog,
         begin: Begin,
         ids: IdGenerator,
@@ -82,6 +84,7 @@ class OrderUseCases:
         publisher: EventPublisher,
     ) -> None:
         self._orders = orders
+        self._sellers = sellers
         self._log = log
         self._begin = begin
         self._ids = ids
@@ -106,6 +109,8 @@ class OrderUseCases:
             shipping_fee=command.shipping_fee,
             now=self._clock(),
         )
+        if await self._sellers.get(order.seller_id) is None:
+            raise NotFound(f"no seller {order.seller_id} in the directory", field="sellerId")
         recorded = record(order.id, order.status.value, events, after=0)
         unit = self._begin()
         unit.save_order(order, recorded, expected_version=0)

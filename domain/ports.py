@@ -17,6 +17,7 @@ from domain.messaging import Message
 from domain.order import Order, OrderStatus
 from domain.preferences import Preferences
 from domain.returns import Return
+from domain.sellers import Seller
 from domain.shipping import FulfillmentChannel
 from domain.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
 
@@ -196,6 +197,16 @@ class EventLog(Protocol):
     def party_events_since(
         self, party: Role, party_id: str, since: datetime
     ) -> AsyncIterator[RecordedEvent]: ...
+
+
+class SellerDirectory(Protocol):
+    async def get(self, seller_id: str) -> Seller | None: ...
+
+    async def add(self, seller: Seller) -> None:
+        """Add a new seller; ValidationFailed on `id` if that id is taken."""
+
+    async def page(self, *, first: int, after: PageCursor | None) -> tuple[list[Seller], bool]:
+        """Newest first, and whether more follow."""
 
 
 class EventOutbox(Protocol):

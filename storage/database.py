@@ -41,6 +41,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     # One document per parcel not yet delivered, `_id` "<carrier>|<tracking id>": the unique
     # key that makes a tracking id name one live parcel across the marketplace.
     "live_parcels": [],
+    "sellers": [
+        IndexModel([("joined_at", DESCENDING)]),
+    ],
     "seller_ledger": [
         IndexModel([("seller_id", ASCENDING), ("at", ASCENDING)]),
     ],

@@ -12,6 +12,7 @@ from storage.event_log import MongoEventLog
 from storage.messages import MongoMessageRepository
 from storage.orders import MongoOrderRepository
 from storage.returns import MongoReturnRepository
+from storage.sellers import MongoSellerDirectory
 from storage.unit_of_work import MongoUnitOfWork
 
 
@@ -23,6 +24,7 @@ class Repositories:
     messages: MongoMessageRepository
     claims: MongoClaimRepository
 
+    sellers: MongoSellerDirectory
     begin: Callable[[], MongoUnitOfWork]
 
     @classmethod
@@ -33,5 +35,6 @@ class Repositories:
             returns=MongoReturnRepository(database),
             messages=MongoMessageRepository(database),
             claims=MongoClaimRepository(database),
+            sellers=MongoSellerDirectory(database),
             begin=partial(MongoUnitOfWork, database),
         )

@@ -29,7 +29,7 @@ from domain.deliveries import (
     queued,
     settle,
 )
-from domain.errors import Conflict, TrackingIdInUse
+from domain.errors import Conflict, TrackingIdInUse, ValidationFailed
 from domain.events import RecordedEvent
 from domain.identity import Actor, Role
 from domain.messaging import Message
@@ -50,6 +50,7 @@ from domain.ports import (
 from domain.preferences import Preferences
 from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
+from domain.sellers import Seller
 from domain.vocabulary import ClaimStatus
 
 T = TypeVar("T")
@@ -83,6 +84,7 @@ class Marketplace:
     messages: dict[str, Message] = field(default_factory=dict)
     ledger: dict[str, int] = field(default_factory=dict)  # claim id -> seller debit
     live_parcels: dict[tuple[str, str], str] = field(default_factory=dict)  # -> order id
+    sellers: dict[str, Seller] = field(default_factory=dict)
     log: list[LoggedEvent] = field(default_factory=list)
     published: list[tuple[str, int]] = field(default_factory=list)  # (order id, sequence)
     commits: int = 0
@@ -105,6 +107,25 @@ def _newest_first_after(
     if after is None:
         return ordered
     return [i for i in ordered if (at(i), ident(i)) < (after.at, after.id)]
+
+
+class FakeSellers:
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+
+    async def get(self, seller_id: str) -> Seller | None:
+        return self._m.sellers.get(seller_id)
+
+    async def add(self, seller: Seller) -> None:
+        if seller.id in self._m.sellers:
+            raise ValidationFailed(f"seller {seller.id} exists already", field="id")
+        self._m.sellers[seller.id] = seller
+
+    async def page(self, *, first: int, after: PageCursor | None) -> tuple[list[Seller], bool]:
+        found = _newest_first_after(
+            self._m.sellers.values(), lambda s: s.joined_at, lambda s: s.id, after
+        )
+        return _page(found[: first + 1], first, False)
 
 
 class FakeOrders:
@@ -491,6 +512,8 @@ class World:
 
 def fake_world(now: datetime) -> World:
     market, clock, ids = Marketplace(), ManualClock(now), SequentialIds()
+    for shop in ("s", "s2"):  # the shops tests.data's orders name
+        market.sellers[shop] = Seller(shop, f"Shop {shop}", now)
     log, publisher = FakeEventLog(market), FakePublisher(market)
     preferences, history = FakePreferences(), FakeHistory()
     orders = FakeOrders(market)
@@ -505,7 +528,7 @@ def fake_world(now: datetime) -> World:
         publisher=publisher,
         preferences=preferences,
         history=history,
-        orders=OrderUseCases(orders, log, begin, ids, clock, publisher),
+        orders=OrderUseCases(orders, FakeSellers(market), log, begin, ids, clock, publisher),
         returns=ReturnUseCases(FakeReturns(market), orders, begin, ids, clock, publisher),
         claims=ClaimUseCases(FakeClaims(market), orders, begin, ids, clock, publisher),
         conversation=ConversationUseCases(

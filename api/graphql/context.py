@@ -20,6 +20,7 @@ from domain.order_use_cases import OrderUseCases
 from domain.ports import IdempotencyStore, LiveUpdates
 from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
+from domain.seller_use_cases import SellerUseCases
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Context:
     conversation: ConversationUseCases
     claims: ClaimUseCases
     notifications: NotificationUseCases
+    sellers: SellerUseCases
     idempotency: IdempotencyStore
     live: LiveUpdates
     request_id: str

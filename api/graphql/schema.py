@@ -25,13 +25,21 @@ from api.graphql.notifications import NotificationMutations, NotificationQueries
 from api.graphql.orders import OrderMutations, OrderQueries
 from api.graphql.ratelimit import Buckets
 from api.graphql.returns import ReturnMutations, ReturnQueries
+from api.graphql.sellers import SellerMutations, SellerQueries
 from api.graphql.subscriptions import Subscription
 
 log = logging.getLogger("orderwire.graphql")
 
 
 @strawberry.type
-class Query(OrderQueries, ReturnQueries, ConversationQueries, ClaimQueries, NotificationQueries):
+class Query(
+    OrderQueries,
+    ReturnQueries,
+    ConversationQueries,
+    ClaimQueries,
+    NotificationQueries,
+    SellerQueries,
+):
     pass
 
 
@@ -42,6 +50,7 @@ class Mutation(
     ConversationMutations,
     ClaimMutations,
     NotificationMutations,
+    SellerMutations,
 ):
     pass
 

@@ -17,6 +17,8 @@ SELLER = Actor("seller-1", Role.SELLER)
 OTHER_SELLER = Actor("seller-2", Role.SELLER)
 OPERATOR = Actor("operator-1", Role.OPERATOR)
 UPS = Actor("UPS", Role.CARRIER)
+# The operator who opens the test shops, with a rate-limit bucket of its own.
+SHOPKEEPER = Actor("operator-shops", Role.OPERATOR)
 DHL = Actor("DHL", Role.CARRIER)
 
 ORDER_FIELDS = """
@@ -130,6 +132,18 @@ class Api:
         return error
 
     # -- the order journey, one call per milestone ------------------------------------
+
+    async def open_shops(self, *sellers: Actor) -> None:
+        """Sellers exist before they sell: an operator adds them to the directory."""
+        for seller in sellers or (SELLER, OTHER_SELLER):
+            body = await self.gql(
+                "mutation($id: ID!, $name: String!) { addSeller(id: $id, name: $name) "
+                "{ errors { code } } }",
+                {"id": seller.id, "name": f"Shop {seller.id}"},
+                as_=SHOPKEEPER,
+            )
+            # Another instance on the same database may have opened it already.
+            assert body["data"]["addSeller"]["errors"] in ([], [{"code": "VALIDATION"}]), body
 
     async def place(self, *, as_: Actor = BUYER, **overrides: Any) -> dict[str, Any]:
         return await self.ok(

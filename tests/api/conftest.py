@@ -20,7 +20,9 @@ async def api(settings: Settings, clock: ManualClock) -> AsyncIterator[Api]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://orderwire.test") as http:
-            yield Api(http, settings.signing_secret(), clock)
+            api = Api(http, settings.signing_secret(), clock)
+            await api.open_shops()
+            yield api
     assert settings.mongodb_uri is not None
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri)
     await client.drop_database(settings.mongodb_db)

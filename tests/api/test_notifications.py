@@ -101,7 +101,9 @@ async def world(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://orderwire.test") as http:
-            world = World(Api(http, configured.signing_secret(), clock), notifier, mail, sms, push)
+            api = Api(http, configured.signing_secret(), clock)
+            await api.open_shops()
+            world = World(api, notifier, mail, sms, push)
             saved = await world.preferences(
                 BUYER,
                 email=ANA,

@@ -4,7 +4,6 @@ the refusal costs the sender, and other callers are not kept waiting."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -21,12 +20,11 @@ def settings(settings: Settings) -> Settings:
 
 
 async def test_a_document_with_too_many_selections_is_refused_before_validation(api: Api) -> None:
-    started = time.perf_counter()
     body = await api.gql(HUGE, as_=BUYER)
-    elapsed = time.perf_counter() - started
-    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    # One error, the count's: validation (which would report 1,500 lone anonymous operations,
+    # after comparing every pair of fields) never ran.
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COMPLEX"]
     assert "3000" in body["errors"][0]["message"]
-    assert elapsed < 0.5, elapsed
 
 
 async def test_refusals_drain_the_senders_bucket_and_spare_everyone_else(api: Api) -> None:

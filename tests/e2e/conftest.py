@@ -84,7 +84,9 @@ async def serving(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveS
             await asyncio.sleep(0.02)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            yield LiveServer(Api(http, settings.signing_secret(), clock), port)
+            api = Api(http, settings.signing_secret(), clock)
+            await api.open_shops()
+            yield LiveServer(api, port)
     finally:
         server.should_exit = True
         await task

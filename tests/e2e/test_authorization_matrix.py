@@ -64,6 +64,12 @@ MATRIX: dict[str, Call] = {
     "returns": row("{ returns(first: 100) { nodes { id } } }", lambda w, s: {}),
     "claims": row("{ claims(first: 100) { nodes { id } } }", lambda w, s: {}),
     "viewer": row("{ viewer { id role } }", lambda w, s: {}),
+    "seller": row('query { seller(id: "seller-1") { id } }', lambda w, s: {}),
+    "sellers": row("{ sellers(first: 10) { nodes { id } } }", lambda w, s: {}),
+    "addSeller": row(
+        'mutation { addSeller(id: "seller-stranger", name: "Mine") { errors { code } } }',
+        lambda w, s: {},
+    ),
     # order mutations
     "placeOrder": row(
         "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { errors { code } } }",
@@ -199,6 +205,8 @@ MATRIX: dict[str, Call] = {
 # touch the world's objects (checked by the snapshot and the list contents).
 OWN_ACCOUNT = {
     "viewer",
+    "seller",  # the directory is public to anyone signed in
+    "sellers",
     "orders",
     "returns",
     "claims",
@@ -320,3 +328,32 @@ async def test_strangers_are_refused_on_every_root_field(live: LiveServer) -> No
             "query($id: ID!) { order(id: $id) { id } }", {"id": world.order_id}, as_=SELLER
         )
     )["data"]["order"]["id"] == world.order_id
+
+
+NESTED = """query($id: ID!) { order(id: $id) {
+  id returns { id } claims { id } shipments { trackingId }
+  messages { nodes { body } }
+} }"""
+
+
+@pytest.mark.slow
+async def test_nested_fields_answer_each_role_as_the_root_fields_do(live: LiveServer) -> None:
+    world = await _world(live)
+    before = await _snapshot(live, world)
+    seen: dict[str, Any] = {}
+    for actor in (BUYER, SELLER, OPERATOR, Actor("UPS", Role.CARRIER)):
+        body = await live.api.gql(NESTED, {"id": world.order_id}, as_=actor)
+        seen[actor.role.value] = body
+    for party in ("BUYER", "SELLER", "OPERATOR"):
+        order = seen[party]["data"]["order"]
+        assert [r["id"] for r in order["returns"]] == [world.return_id]
+        assert [c["id"] for c in order["claims"]] == [world.claim_id]
+        assert order["messages"]["nodes"] != []
+    carrier = seen["CARRIER"]
+    # The carrier of the parcel reads the order, but its thread is refused outright and
+    # returns and claims are not its business, just as return(id) and claim(id) say.
+    assert {e["extensions"]["code"] for e in carrier["errors"]} == {"FORBIDDEN"}
+    assert "It broke" not in str(carrier)
+    assert world.return_id not in str(carrier)
+    assert world.claim_id not in str(carrier)
+    assert await _snapshot(live, world) == before

@@ -41,7 +41,9 @@ async def api(settings: Settings, clock: ManualClock, database: Database) -> Asy
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://orderwire.test") as http:
-            yield Api(http, settings.signing_secret(), clock)
+            api = Api(http, settings.signing_secret(), clock)
+            await api.open_shops()
+            yield api
 
 
 @contextmanager

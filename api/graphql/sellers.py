@@ -1,0 +1,77 @@
+"""The seller directory through GraphQL: operators add sellers; anyone signed in looks them up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.errors import UserError, by_id
+from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.payloads import attempt
+from api.graphql.permissions import IsAuthenticated
+from domain.ports import PageCursor
+from domain.sellers import Seller
+
+
+@strawberry.type(name="Seller", description="A shop in the seller directory.")
+class SellerType:
+    id: strawberry.ID
+    name: str
+    joined_at: datetime
+
+    @classmethod
+    def from_domain(cls, seller: Seller) -> SellerType:
+        return cls(id=strawberry.ID(seller.id), name=seller.name, joined_at=seller.joined_at)
+
+
+@strawberry.type(description="The seller added, or the errors that prevented it.")
+class SellerPayload:
+    seller: SellerType | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class SellerQueries:
+    @strawberry.field(permission_classes=[IsAuthenticated], description="One seller.")
+    async def seller(self, info: Info[Context, None], id: strawberry.ID) -> SellerType:
+        info.context.require_actor()
+        return SellerType.from_domain(await by_id(info.context.sellers.get_seller(str(id))))
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The seller directory, newest first. `first` is 1 to 100.",
+    )
+    async def sellers(
+        self, info: Info[Context, None], first: int = 20, after: str | None = None
+    ) -> Connection[SellerType]:
+        info.context.require_actor()
+        found, more = await info.context.sellers.list_sellers(
+            first=first, after=decode_page_cursor(after)
+        )
+        return connection(
+            found,
+            more,
+            position=lambda s: PageCursor(s.joined_at, s.id),
+            node=SellerType.from_domain,
+        )
+
+
+@strawberry.type
+class SellerMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Operator: add a seller; orders may then name it as `sellerId`.",
+    )
+    async def add_seller(
+        self, info: Info[Context, None], id: strawberry.ID, name: str
+    ) -> SellerPayload:
+        uc = info.context.sellers
+
+        def answer(seller: Seller | None, errors: list[UserError]) -> SellerPayload:
+            shown = None if seller is None else SellerType.from_domain(seller)
+            return SellerPayload(seller=shown, errors=errors)
+
+        return await attempt(info, "addSeller", lambda a: uc.add_seller(a, str(id), name), answer)
