@@ -356,4 +356,8 @@ async def test_nested_fields_answer_each_role_as_the_root_fields_do(live: LiveSe
     assert "It broke" not in str(carrier)
     assert world.return_id not in str(carrier)
     assert world.claim_id not in str(carrier)
+    # Nor may it follow the order's updates: they carry messages, returns and money.
+    watch = "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor } }"
+    codes = await _subscribe(live, Actor("UPS", Role.CARRIER), watch, {"id": world.order_id})
+    assert codes == {"FORBIDDEN"}
     assert await _snapshot(live, world) == before
