@@ -98,22 +98,13 @@ def serve(
 
 async def _seed(settings: Settings) -> int:
     from api.demo import seed_demo
-    from api.wiring import live_hub
-    from outbound.relay import OutboxPublisher
-    from storage.database import open_database
+    from api.wiring import publishing
     from storage.ids import new_id
     from storage.repositories import Repositories
 
-    async with (
-        open_database(
-            settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
-        ) as database,
-        # Running servers on the same broadcast channel see the demo orders arrive.
-        live_hub(settings) as hub,
-    ):
-        repos = Repositories.on(database)
-        publisher = OutboxPublisher(hub, repos.events)
-        return await seed_demo(repos, new_id, publisher, now=system_now())
+    # Running servers on the same broadcast channel see the demo orders arrive.
+    async with publishing(settings) as (database, publisher):
+        return await seed_demo(Repositories.on(database), new_id, publisher, now=system_now())
 
 
 @app.command()

@@ -186,18 +186,25 @@ async def live_hub(settings: Settings) -> AsyncIterator[LiveHub]:
 
 
 @asynccontextmanager
-async def running(
-    services: Services, settings: Settings, clock: Clock, *, demo: bool
-) -> AsyncIterator[None]:
-    """Open the database, build the use cases, start the loops; undo it all on the way out."""
+async def publishing(settings: Settings) -> AsyncIterator[tuple[Database, OutboxPublisher]]:
+    """The database and a publisher on the broadcast channel, as every instance has them."""
     async with (
         open_database(
             settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
         ) as database,
         live_hub(settings) as hub,
     ):
+        yield database, OutboxPublisher(hub, Repositories.on(database).events)
+
+
+@asynccontextmanager
+async def running(
+    services: Services, settings: Settings, clock: Clock, *, demo: bool
+) -> AsyncIterator[None]:
+    """Open the database, build the use cases, start the loops; undo it all on the way out."""
+    async with publishing(settings) as (database, publisher):
+        hub = publisher.hub
         repos = Repositories.on(database)
-        publisher = OutboxPublisher(hub, repos.events)
         if demo:
             created = await seed_demo(repos, new_id, publisher, now=clock())
             log.info("demo data: %s", f"{created} orders created" if created else "present")

@@ -19,7 +19,7 @@ class OutboxPublisher:
     """The use cases' EventPublisher: broadcast committed events, then tick them off."""
 
     def __init__(self, hub: LiveHub, outbox: EventOutbox) -> None:
-        self._hub = hub
+        self.hub = hub
         self._outbox = outbox
 
     async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
@@ -27,7 +27,7 @@ class OutboxPublisher:
         if not events:
             return
         try:
-            await self._hub.send(order, events)
+            await self.hub.send(order, events)
             await self._outbox.mark_published(order.id, [r.sequence for r in events])
         except Exception:
             # Subscribers drop whatever they have already seen when the relay repeats it.

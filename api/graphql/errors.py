@@ -37,8 +37,13 @@ def graphql_error(error: DomainError, located: GraphQLError | None = None) -> Gr
         extensions["field"] = error.field
     if located is None:
         return GraphQLError(error.message, extensions=extensions)
+    return relocated(located, error.message, extensions)
+
+
+def relocated(located: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    """A new error at the same place in the document and the result as `located`."""
     return GraphQLError(
-        error.message,
+        message,
         nodes=located.nodes,
         source=located.source,
         positions=located.positions,
@@ -97,14 +102,8 @@ class MaskInternalErrors(MaskErrors):
         if isinstance(error.original_error, DomainError):
             return graphql_error(error.original_error, error)
         if not is_unexpected(error):
-            return GraphQLError(
-                error.message,
-                nodes=error.nodes,
-                source=error.source,
-                positions=error.positions,
-                path=error.path,
-                extensions={**(error.extensions or {}), "code": refusal_code(error)},
-            )
+            coded = {**(error.extensions or {}), "code": refusal_code(error)}
+            return relocated(error, error.message, coded)
         request_id = getattr(self.execution_context.context, "request_id", "unknown")
         log.error(
             "internal error in request %s at %s",
@@ -112,11 +111,5 @@ class MaskInternalErrors(MaskErrors):
             error.path,
             exc_info=error.original_error,
         )
-        return GraphQLError(
-            message=f"Internal server error (request id {request_id}).",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": "INTERNAL", "requestId": request_id},
-        )
+        masked = f"Internal server error (request id {request_id})."
+        return relocated(error, masked, {"code": "INTERNAL", "requestId": request_id})

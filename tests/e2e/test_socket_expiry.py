@@ -6,39 +6,21 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.api.client import BUYER, Api
 from tests.e2e.conftest import LiveServer
+from tests.e2e.sockets import signed_in_socket, until_closed
 
 UPDATES = "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor event { sequence } } }"
-
-
-async def _signed_in(live: LiveServer, token: str) -> ClientConnection:
-    ws = await connect(live.ws_url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
-    await ws.send(
-        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-    )
-    assert json.loads(await ws.recv())["type"] == "connection_ack"
-    return ws
-
-
-async def _rest(ws: ClientConnection) -> list[dict[str, Any]]:
-    got: list[dict[str, Any]] = []
-    try:
-        while True:
-            got.append(json.loads(await ws.recv()))
-    except ConnectionClosed:
-        return got
 
 
 async def test_a_socket_closes_with_4401_when_its_token_expires(live: LiveServer) -> None:
     api: Api = live.api
     order = await api.place()
-    ws = await _signed_in(live, api.token(BUYER, ttl=timedelta(seconds=2)))
+    ws = await signed_in_socket(live, api.token(BUYER, ttl=timedelta(seconds=2)))
     start = {
         "id": "1",
         "type": "subscribe",
@@ -46,7 +28,7 @@ async def test_a_socket_closes_with_4401_when_its_token_expires(live: LiveServer
     }
     await ws.send(json.dumps(start))
     async with asyncio.timeout(10):
-        await _rest(ws)
+        await until_closed(ws)
     assert ws.close_code == 4401
     assert "expired" in (ws.close_reason or "")
 
@@ -54,7 +36,7 @@ async def test_a_socket_closes_with_4401_when_its_token_expires(live: LiveServer
 async def test_a_stale_socket_cannot_act_after_its_token_expired(live: LiveServer) -> None:
     api: Api = live.api
     order = await api.place()
-    ws = await _signed_in(live, api.token(BUYER, ttl=timedelta(seconds=1)))
+    ws = await signed_in_socket(live, api.token(BUYER, ttl=timedelta(seconds=1)))
     await asyncio.sleep(1.2)
     send = {
         "id": "m1",
@@ -66,7 +48,7 @@ async def test_a_stale_socket_cannot_act_after_its_token_expired(live: LiveServe
     }
     try:
         await ws.send(json.dumps(send))
-        answers = await _rest(ws)
+        answers = await until_closed(ws)
     except ConnectionClosed:
         answers = []
     assert ws.close_code == 4401
@@ -84,6 +66,6 @@ async def test_a_refused_token_is_closed_with_a_reason(live: LiveServer) -> None
     await ws.send(
         json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer nope"}})
     )
-    await _rest(ws)
+    await until_closed(ws)
     assert ws.close_code == 4403
     assert "token" in (ws.close_reason or "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -15,6 +14,7 @@ from api.clock import ManualClock
 from api.settings import Settings
 from tests.api.client import BUYER
 from tests.e2e.conftest import LiveServer, serving
+from tests.e2e.sockets import signed_in_socket, until_closed
 
 SUBSCRIBE = "subscription { myOrderUpdates { cursor } }"
 
@@ -34,28 +34,12 @@ async def limited(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveS
 
 
 async def _signed_in(server: LiveServer) -> ClientConnection:
-    ws = await connect(server.ws_url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
-    init = {
-        "type": "connection_init",
-        "payload": {"authorization": f"Bearer {server.api.token(BUYER)}"},
-    }
-    await ws.send(json.dumps(init))
-    assert json.loads(await ws.recv())["type"] == "connection_ack"
-    return ws
-
-
-async def _until_closed(ws: ClientConnection) -> list[dict[str, Any]]:
-    got: list[dict[str, Any]] = []
-    try:
-        while True:
-            got.append(json.loads(await ws.recv()))
-    except ConnectionClosed:
-        return got
+    return await signed_in_socket(server, server.api.token(BUYER))
 
 
 async def test_a_socket_that_never_signs_in_is_closed(limited: LiveServer) -> None:
     async with connect(limited.ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        assert await _until_closed(ws) == []
+        assert await until_closed(ws) == []
     assert ws.close_code == 4408
 
 
@@ -80,7 +64,7 @@ async def test_sockets_per_caller(limited: LiveServer) -> None:
             "payload": {"authorization": f"Bearer {limited.api.token(BUYER)}"},
         }
         await third.send(json.dumps(init))
-        assert await _until_closed(third) == []
+        assert await until_closed(third) == []
     assert third.close_code == 4403
     await first.close()
     # A freed place can be taken again, once the server has seen the socket go.
@@ -99,5 +83,5 @@ async def test_an_oversized_message_closes_the_socket(limited: LiveServer) -> No
     ws = await _signed_in(limited)
     big = {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE + " " * 4096}}
     await ws.send(json.dumps(big))
-    assert await _until_closed(ws) == []
+    assert await until_closed(ws) == []
     assert ws.close_code == 1009
