@@ -6,15 +6,16 @@ import logging
 from collections.abc import Callable
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 
 from api.graphql.claims import ClaimMutations, ClaimQueries
@@ -70,13 +71,18 @@ def build_schema(
 ) -> strawberry.Schema:
     """The schema with its request limits; introspection can be switched off (production)."""
     limits = limits or Limits()
+    # Rule classes built once: the validation cache keys on them, so rules made anew for each
+    # request (as QueryDepthLimiter and MaxAliasesLimiter do) would never let it hit.
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(limits.max_depth, None),
+        alias_rule(limits.max_aliases),
+    ]
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         MaskInternalErrors,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         # Parsing and validating a document costs more than running a small query; cache both.
         lambda: ParserCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules(rules),
         bounded_validation(limits.max_selections, buckets),
         query_cost_extension(limits.max_cost, buckets),
     ]
