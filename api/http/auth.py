@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -32,8 +33,28 @@ def actor_from_token(token: str, secret: str) -> Actor:
     return signed_in(token, secret).actor
 
 
+# Verified tokens, kept briefly: an HMAC check per request is a measurable share of a small
+# query. Bounded, keyed by the token itself and its secret, and never past the token's expiry.
+_VERIFIED: OrderedDict[tuple[str, str], SignedIn] = OrderedDict()
+VERIFIED_TOKENS_KEPT = 4096
+
+
 def signed_in(token: str, secret: str) -> SignedIn:
     """The actor a token proves and its expiry, or Unauthenticated saying why not."""
+    key = (token, secret)
+    known = _VERIFIED.get(key)
+    if known is not None and known.expires_at > datetime.now(UTC):
+        _VERIFIED.move_to_end(key)
+        return known
+    _VERIFIED.pop(key, None)
+    proven = _verify(token, secret)
+    _VERIFIED[key] = proven
+    if len(_VERIFIED) > VERIFIED_TOKENS_KEPT:
+        _VERIFIED.popitem(last=False)
+    return proven
+
+
+def _verify(token: str, secret: str) -> SignedIn:
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]}
