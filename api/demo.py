@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from api.clock import ManualClock
 from domain.conversation_use_cases import ConversationUseCases
 from domain.identity import Actor, Role
+from domain.line_items import LineItem
 from domain.money import Money
-from domain.order import LineItem, Order
+from domain.order import Order
 from domain.order_use_cases import (
     ConfirmShipment,
     OrderUseCases,

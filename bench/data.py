@@ -6,8 +6,9 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.line_items import LineItem
 from domain.money import Money
-from domain.order import LineItem, Order, OrderStatus
+from domain.order import Order, OrderStatus
 from domain.shipments import Shipment, ShipmentStatus
 from domain.shipping import (
     Address,

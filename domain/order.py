@@ -32,6 +32,7 @@ from domain.events import (
 )
 from domain.identity import Actor, Role
 from domain.lifecycle import require_transition
+from domain.line_items import LineItem
 from domain.money import Money
 from domain.payments import PaymentLedger
 from domain.shipments import Shipment, combined_status, parcel_items
@@ -82,26 +83,6 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 NOT_YET_SHIPPED = frozenset({S.PENDING, S.UNSHIPPED})
-
-
-@dataclass(frozen=True, slots=True)
-class LineItem:
-    sku: str
-    title: str
-    quantity: int
-    unit_price: Money
-
-    def __post_init__(self) -> None:
-        require_text(self.sku, "sku", limit=64)
-        require_text(self.title, "title")
-        if not 1 <= self.quantity <= policies.MAX_QUANTITY:
-            raise ValidationFailed(
-                f"quantity must be between 1 and {policies.MAX_QUANTITY}", field="quantity"
-            )
-
-    @property
-    def total(self) -> Money:
-        return self.unit_price.times(self.quantity)
 
 
 @dataclass(slots=True)

@@ -11,8 +11,9 @@ from domain.access import Action, require_access, require_parcel_access, require
 from domain.errors import Forbidden, NotFound, TrackingIdInUse
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
+from domain.line_items import LineItem
 from domain.money import Money
-from domain.order import LineItem, Order
+from domain.order import Order
 from domain.ports import (
     Begin,
     Clock,

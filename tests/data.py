@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
+from domain.line_items import LineItem
 from domain.money import Money
-from domain.order import LineItem, Order, OrderStatus
+from domain.order import Order, OrderStatus
 from domain.shipping import (
     Address,
     DeliveryOption,

@@ -14,9 +14,9 @@ from api.graphql.enums import (
     TrackingTag,
 )
 from domain.errors import ValidationFailed
+from domain.line_items import LineItem
 from domain.moments import truncate_to_millis
 from domain.money import Money
-from domain.order import LineItem
 from domain.order_use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 from domain.shipping import Address, DeliveryWindow, ScanLocation, ShippedItem
 

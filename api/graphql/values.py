@@ -6,8 +6,8 @@ from datetime import date
 
 import strawberry
 
+from domain.line_items import LineItem
 from domain.money import Money
-from domain.order import LineItem
 from domain.shipping import Address, DeliveryWindow, ScanLocation
 
 

@@ -20,8 +20,9 @@ from domain.events import (
     PaymentCaptured,
     ShipmentConfirmed,
 )
+from domain.line_items import LineItem
 from domain.money import Money
-from domain.order import TRANSITIONS, LineItem, Order, OrderStatus
+from domain.order import TRANSITIONS, Order, OrderStatus
 from domain.shipments import ShipmentStatus
 from domain.shipping import (
     DeliveryOption,

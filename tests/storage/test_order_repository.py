@@ -10,8 +10,9 @@ import pytest
 from domain.errors import Conflict
 from domain.events import Event, record
 from domain.identity import Actor, Role
+from domain.line_items import LineItem
 from domain.money import Money
-from domain.order import LineItem, Order, OrderStatus
+from domain.order import Order, OrderStatus
 from domain.ports import OrderQuery, PageCursor
 from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
 from storage.event_log import MongoEventLog
