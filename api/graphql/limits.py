@@ -64,6 +64,15 @@ def bounded_validation(
         def __init__(self) -> None:
             super().__init__(maxsize=maxsize)
 
+        async def on_operation(self) -> AsyncIterator[None]:
+            ctx = self.execution_context
+            try:
+                yield
+            finally:
+                # A document that never parsed still cost reading: a point per 50 characters.
+                if ctx.graphql_document is None and ctx.query and buckets is not None:
+                    await buckets.drain(_identity(ctx.context), max(1, len(ctx.query) // 50))
+
         async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]
             ctx = self.execution_context
             assert ctx.graphql_document is not None

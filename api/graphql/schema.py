@@ -79,11 +79,11 @@ def build_schema(
     ]
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         MaskInternalErrors,
+        bounded_validation(limits.max_selections, buckets),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         # Parsing and validating a document costs more than running a small query; cache both.
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules(rules),
-        bounded_validation(limits.max_selections, buckets),
         query_cost_extension(limits.max_cost, buckets),
     ]
     if not introspection:

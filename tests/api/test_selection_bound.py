@@ -34,3 +34,16 @@ async def test_refusals_drain_the_senders_bucket_and_spare_everyone_else(api: Ap
     assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"
     others = await asyncio.gather(*(api.gql("{ viewer { id } }", as_=OPERATOR) for _ in range(4)))
     assert all("errors" not in o for o in others)
+
+
+async def test_a_document_refused_unparsed_is_charged_too(api: Api) -> None:
+    broken = "{ viewer { id " + "x " * 2_000  # 4,000+ characters that never parse
+    before = (await api.gql("{ viewer { id } }", as_=BUYER))["extensions"]["cost"]
+    refused = await api.gql(broken, as_=BUYER)
+    assert refused["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    after = (await api.gql("{ viewer { id } }", as_=BUYER))["extensions"]["cost"]
+    spent = (
+        before["throttleStatus"]["currentlyAvailable"]
+        - after["throttleStatus"]["currentlyAvailable"]
+    )
+    assert spent >= 80  # 4,000 characters at a point per 50, less a second of leaking
