@@ -113,7 +113,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if problem is not None:
             await _bad_request(problem)(scope, receive, send)
             return
-        await super().__call__(scope, _replay(raw), send)
+        await super().__call__(scope, _replay(raw, receive), send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -238,14 +238,15 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
-    """The request body, read once here, handed on to Strawberry."""
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The request body, read once here, handed on to Strawberry; then the real channel,
+    which says when the client goes away."""
     sent = False
 
     async def again() -> Message:
         nonlocal sent
         if sent:
-            return {"type": "http.disconnect"}
+            return await receive()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
