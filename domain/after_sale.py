@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import Enum
 
 from domain import policies
 from domain.errors import (
@@ -24,11 +25,13 @@ from domain.events import (
     ReviewRequested,
 )
 from domain.identity import Actor, Role
+from domain.lifecycle import EventSource
+from domain.shipments import Shipment
 from domain.shipping import ShippedItem
 from domain.vocabulary import ClaimReason, ClaimStatus, ReturnStatus
 
 
-class AfterSaleLedger:
+class AfterSaleLedger(EventSource):
     """The after-sale side of an Order; its state lives in the Order's fields, named here."""
 
     returned_items: tuple[ShippedItem, ...]
@@ -36,15 +39,11 @@ class AfterSaleLedger:
     delivered_at: datetime | None
     review_requested_at: datetime | None
     buyer_messaged_at: datetime | None
+    shipments: list[Shipment]
+    status: Enum
 
     def shipped_quantity(self, sku: str) -> int:
-        raise NotImplementedError
-
-    def _refuse_return_before_delivery(self) -> None:
-        raise NotImplementedError
-
-    def _emit(self, now: datetime, *events: Event) -> list[Event]:
-        raise NotImplementedError
+        return sum(i.quantity for s in self.shipments for i in s.items if i.sku == sku)
 
     def returnable_quantity(self, sku: str) -> int:
         held = sum(i.quantity for i in self.returned_items if i.sku == sku)
@@ -56,7 +55,11 @@ class AfterSaleLedger:
         self, actor: Actor, return_id: str, items: Sequence[ShippedItem], now: datetime
     ) -> list[Event]:
         """Set units aside for a new return; only delivered units not already returned."""
-        self._refuse_return_before_delivery()
+        if self.delivered_at is None:  # set once, by the scan that delivers the order
+            hint = "wait for delivery" if self.shipments else "cancel it instead"
+            raise NotDelivered(
+                f"only a delivered order can be returned ({self.status.value}: {hint})"
+            )
         if not items:
             raise ValidationFailed("a return names at least one item", field="items")
         if len({i.sku for i in items}) != len(items):

@@ -27,7 +27,7 @@ from domain.events import (
     SellerStayedSilent,
 )
 from domain.identity import Actor, Role
-from domain.lifecycle import require_transition
+from domain.lifecycle import EventSource, require_transition
 from domain.order import Order, OrderStatus
 from domain.shipping import require_text
 from domain.vocabulary import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
@@ -69,7 +69,7 @@ def check_eligibility(order: Order, reason: ClaimReason, now: datetime) -> None:
 
 
 @dataclass(slots=True)
-class Claim:
+class Claim(EventSource):
     id: str
     order_id: str
     buyer_id: str
@@ -200,8 +200,3 @@ class Claim:
         """The only place a claim's status changes, and only along TRANSITIONS."""
         require_transition(TRANSITIONS, self.status, target, "a claim")
         self.status = target
-
-    def _emit(self, now: datetime, *events: Event) -> list[Event]:
-        self.version += len(events)
-        self.updated_at = now
-        return list(events)

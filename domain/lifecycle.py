@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import Enum
 from typing import TypeVar
 
 from domain.errors import InvalidTransition
+from domain.events import Event
 
 StatusT = TypeVar("StatusT", bound=Enum)
+
+
+class EventSource:
+    """An aggregate whose every change is events: each one bumps its version."""
+
+    version: int
+    updated_at: datetime
+
+    def _emit(self, now: datetime, *events: Event) -> list[Event]:
+        self.version += len(events)
+        self.updated_at = now
+        return list(events)
 
 
 def require_transition(

@@ -13,7 +13,6 @@ from domain.errors import (
     CancelWindowClosed,
     Forbidden,
     InvalidTransition,
-    NotDelivered,
     NotFound,
     OrderAlreadyShipped,
     ValidationFailed,
@@ -119,16 +118,9 @@ class Order(PaymentLedger, AfterSaleLedger):
     # -- reading -----------------------------------------------------------------------
 
     @property
-    def currency(self) -> str:
-        return self.items[0].unit_price.currency
-
-    @property
     def total(self) -> Money:
         items = sum((item.total for item in self.items), Money.zero(self.currency))
         return items + Money(self.shipping_fee, self.currency)
-
-    def shipped_quantity(self, sku: str) -> int:
-        return sum(i.quantity for s in self.shipments for i in s.items if i.sku == sku)
 
     def unshipped_items(self) -> tuple[ShippedItem, ...]:
         left = (ShippedItem(i.sku, i.quantity - self.shipped_quantity(i.sku)) for i in self.items)
@@ -376,16 +368,6 @@ class Order(PaymentLedger, AfterSaleLedger):
 
     # -- guards and bookkeeping --------------------------------------------------------
 
-    def unit_prices(self) -> dict[str, int]:
-        return {item.sku: item.unit_price.amount for item in self.items}
-
-    def _refuse_return_before_delivery(self) -> None:
-        if self.status is not S.DELIVERED:
-            hint = "cancel it instead" if self.status in NOT_YET_SHIPPED else "wait for delivery"
-            raise NotDelivered(
-                f"only a delivered order can be returned ({self.status.value}: {hint})"
-            )
-
     def _require_shipper(self, actor: Actor) -> None:
         """FBA orders are handled by the marketplace, the others by their seller."""
         if self.channel is FulfillmentChannel.FBA and actor.role is not Role.OPERATOR:
@@ -411,8 +393,3 @@ class Order(PaymentLedger, AfterSaleLedger):
         target = self._status_from_shipments()
         if target is not self.status:
             self._move_to(target)
-
-    def _emit(self, now: datetime, *events: Event) -> list[Event]:
-        self.version += len(events)
-        self.updated_at = now
-        return list(events)

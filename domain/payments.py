@@ -8,11 +8,13 @@ from datetime import datetime
 from domain.errors import IdempotencyKeyReused, RefundExceedsPayment
 from domain.events import Event, RefundIssued, SellerDebited
 from domain.identity import Actor
+from domain.lifecycle import EventSource
+from domain.line_items import LineItem
 from domain.money import Money
 from domain.shipping import ShippedItem
 
 
-class PaymentLedger:
+class PaymentLedger(EventSource):
     """The money side of an Order; its state lives in the Order's fields, named here."""
 
     captured_amount: int
@@ -20,16 +22,11 @@ class PaymentLedger:
     refund_keys: tuple[str, ...]
     shipping_refunded: bool
     seller_debited_amount: int
+    items: tuple[LineItem, ...]
 
     @property
     def currency(self) -> str:
-        raise NotImplementedError
-
-    def unit_prices(self) -> dict[str, int]:
-        raise NotImplementedError
-
-    def _emit(self, now: datetime, *events: Event) -> list[Event]:
-        raise NotImplementedError
+        return self.items[0].unit_price.currency
 
     @property
     def captured(self) -> Money:
@@ -41,7 +38,7 @@ class PaymentLedger:
 
     def price_of(self, items: Sequence[ShippedItem]) -> int:
         """What the buyer paid for these units, in minor units."""
-        prices = self.unit_prices()
+        prices = {item.sku: item.unit_price.amount for item in self.items}
         return sum(prices[i.sku] * i.quantity for i in items)
 
     def record_refund(

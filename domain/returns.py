@@ -27,7 +27,7 @@ from domain.events import (
     ReturnScanRecorded,
 )
 from domain.identity import Actor, Role
-from domain.lifecycle import require_transition
+from domain.lifecycle import EventSource, require_transition
 from domain.shipping import (
     FulfillmentChannel,
     ScanLocation,
@@ -83,7 +83,7 @@ class ReturnLabel:
 
 
 @dataclass(slots=True)
-class Return:
+class Return(EventSource):
     id: str
     order_id: str
     buyer_id: str
@@ -296,8 +296,3 @@ class Return:
         """The only place a return's status changes, and only along TRANSITIONS."""
         self._check_move(target)
         self.status = target
-
-    def _emit(self, now: datetime, *events: Event) -> list[Event]:
-        self.version += len(events)
-        self.updated_at = now
-        return list(events)
