@@ -6,21 +6,21 @@ import logging
 from collections.abc import Callable
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+    specified_rules,
 )
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 
 from api.graphql.claims import ClaimMutations, ClaimQueries
 from api.graphql.errors import MaskInternalErrors, is_unexpected
-from api.graphql.limits import Limits, bounded_validation, query_cost_extension
+from api.graphql.guard import Memories, request_guard
+from api.graphql.limits import Limits
 from api.graphql.messages import ConversationMutations, ConversationQueries
 from api.graphql.notifications import NotificationMutations, NotificationQueries
 from api.graphql.orders import OrderMutations, OrderQueries
@@ -57,6 +57,9 @@ class Mutation(
 
 
 class OrderwireSchema(strawberry.Schema):
+    # Parsed and validated documents and their costs, kept between requests (api/graphql/guard).
+    memories: Memories
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -68,29 +71,27 @@ class OrderwireSchema(strawberry.Schema):
 
 def build_schema(
     limits: Limits | None = None, *, introspection: bool = True, buckets: Buckets | None = None
-) -> strawberry.Schema:
+) -> OrderwireSchema:
     """The schema with its request limits; introspection can be switched off (production)."""
     limits = limits or Limits()
-    # Rule classes built once: the validation cache keys on them, so rules made anew for each
-    # request (as QueryDepthLimiter and MaxAliasesLimiter do) would never let it hit.
-    rules: list[type[ASTValidationRule]] = [
+    # The rules are built once; validation results are kept per document text (guard.py).
+    rules: tuple[type[ASTValidationRule], ...] = (
+        *specified_rules,
         depth_rule(limits.max_depth, None),
         alias_rule(limits.max_aliases),
-    ]
+    )
+    if not introspection:
+        rules += (NoSchemaIntrospectionCustomRule,)
+    memories = Memories()
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         MaskInternalErrors,
-        bounded_validation(limits.max_selections, buckets),
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        # Parsing and validating a document costs more than running a small query; cache both.
-        lambda: ParserCache(maxsize=512),
-        lambda: AddValidationRules(rules),
-        query_cost_extension(limits.max_cost, buckets),
+        request_guard(limits, buckets, rules, memories),
     ]
-    if not introspection:
-        extensions.append(DisableIntrospection)
-    return OrderwireSchema(
+    built = OrderwireSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
+    built.memories = memories
+    return built
 
 
 schema = build_schema()

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
+from cross_web import AsyncHTTPRequestAdapter
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -18,7 +19,8 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -30,6 +32,17 @@ from api.graphql.ratelimit import MemoryBuckets, RedisBuckets
 from api.graphql.schema import build_schema
 from api.http import graphiql
 from api.http.auth import actor_from_header, signed_in_from_header
+from api.http.body import (
+    INCOMING,
+    BodyTooLarge,
+    Incoming,
+    bad_request,
+    parse_request,
+    read_body,
+    replay,
+    too_large,
+)
+from api.http.persisted import PersistedQueries, Refusal
 from api.settings import Settings
 from domain.errors import Unauthenticated
 
@@ -73,6 +86,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.services = services
         self.secret = settings.signing_secret()
         self.max_body = settings.max_body_bytes
+        self.persisted = PersistedQueries()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -93,27 +107,67 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request = Request(scope)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
-            await _too_large(self.max_body)(scope, receive, send)
+            await too_large(self.max_body)(scope, receive, send)
             return
         try:
             actor = actor_from_header(request.headers.get("authorization"), self.secret)
         except Unauthenticated as error:
-            extensions = {"code": "UNAUTHENTICATED"}
-            body = {"errors": [{"message": error.message, "extensions": extensions}]}
+            coded = {"code": "UNAUTHENTICATED"}
+            body = {"errors": [{"message": error.message, "extensions": coded}]}
             await JSONResponse(body, status_code=401)(scope, receive, send)
             return
         scope.setdefault("state", {})["actor"] = actor
         try:
-            raw = await _read_body(_limited(receive, self.max_body))
+            raw = await read_body(receive, self.max_body)
         except BodyTooLarge:
-            await _too_large(self.max_body)(scope, receive, send)
+            await too_large(self.max_body)(scope, receive, send)
             return
-        is_json = "json" in request.headers.get("content-type", "")
-        problem = _not_a_request(raw) if request.method == "POST" and is_json else None
-        if problem is not None:
-            await _bad_request(problem)(scope, receive, send)
+        value: dict[str, Any] | None = None
+        query: object
+        extensions: object
+        if request.method == "POST" and "json" in request.headers.get("content-type", ""):
+            found = parse_request(raw)
+            if isinstance(found, str):
+                await bad_request(found)(scope, receive, send)
+                return
+            value = found
+            query, extensions = value.get("query"), value.get("extensions")
+        else:
+            query = request.query_params.get("query")
+            extensions = _json_or_none(request.query_params.get("extensions"))
+        persisted = self.persisted.resolve(query, extensions)
+        if isinstance(persisted, Refusal):
+            refused = {"message": persisted.message, "extensions": {"code": persisted.code}}
+            await JSONResponse({"errors": [refused]}, persisted.status)(scope, receive, send)
             return
-        await super().__call__(scope, _replay(raw, receive), send)
+        incoming = INCOMING.set(Incoming(raw, value, persisted))
+        try:
+            await super().__call__(scope, replay(raw, receive), send)
+        finally:
+            INCOMING.reset(incoming)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The body the endpoint already parsed is not parsed again."""
+        incoming = INCOMING.get()
+        if incoming is not None and incoming.value is not None and incoming.raw == data:
+            return incoming.value
+        return json.loads(data)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A GET that carries a persisted-query hash is a query, not a visit to GraphiQL."""
+        incoming = INCOMING.get()
+        persisted = incoming is not None and incoming.query is not None
+        return not persisted and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request, with the document a persisted-query hash stands for."""
+        data = await super().parse_http_body(request)
+        incoming = INCOMING.get()
+        if isinstance(data, GraphQLRequestData) and incoming is not None and incoming.query:
+            data.query = incoming.query
+        return data
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -210,118 +264,11 @@ def rate_buckets(settings: Settings) -> MemoryBuckets | RedisBuckets:
     return MemoryBuckets(size, rate)
 
 
-class BodyTooLarge(Exception):
-    """A request body without Content-Length grew past the limit while being read."""
-
-
-def _too_large(limit: int) -> JSONResponse:
-    message = f"request body larger than {limit} bytes"
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
-        status_code=413,
-    )
-
-
-# Variables nest no deeper than this; deeper JSON is refused before anything parses it again.
-MAX_JSON_DEPTH = 32
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The request body, read once here, handed on to Strawberry; then the real channel,
-    which says when the client goes away."""
-    sent = False
-
-    async def again() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return again
-
-
-def _too_deep(raw: bytes, limit: int) -> bool:
-    """Nesting of JSON arrays and objects, counted on the bytes, outside strings."""
-    depth, in_string, escaped = 0, False, False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > limit:
-                return True
-        elif byte in (0x5D, 0x7D):  # ] }
-            depth -= 1
-    return False
-
-
-def _not_a_request(raw: bytes) -> str | None:
-    """Why a JSON body is not a GraphQL request, or None when it may be one."""
-    if _too_deep(raw, MAX_JSON_DEPTH):
-        return f"the body nests deeper than {MAX_JSON_DEPTH} levels"
+def _json_or_none(text: str | None) -> object:
+    """A query parameter's JSON, or None; Strawberry reports malformed JSON itself."""
+    if not text:
+        return None
     try:
-        parsed = json.loads(raw)
-    except ValueError as error:
-        return f"the body is not JSON: {error}"
-    if not isinstance(parsed, dict):
-        return "the body must be a JSON object with a `query` (batching is off)"
-    if _has_lone_surrogate(parsed):
-        return "the body holds an unpaired UTF-16 surrogate (\\ud800-\\udfff): send valid text"
-    return None
-
-
-def _has_lone_surrogate(value: object) -> bool:
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if any("\ud800" <= c <= "\udfff" for c in item):
-                return True
-        elif isinstance(item, dict):
-            pending += [*item.keys(), *item.values()]
-        elif isinstance(item, list):
-            pending += item
-    return False
-
-
-def _bad_request(message: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
-        status_code=400,
-    )
-
-
-def _limited(receive: Receive, limit: int) -> Receive:
-    """Count the body as it arrives; a chunked body cannot slip past the limit."""
-    received = 0
-
-    async def counted() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise BodyTooLarge
-        return message
-
-    return counted
+        return json.loads(text)
+    except ValueError:
+        return None

@@ -1,0 +1,187 @@
+"""Every check a request passes before it runs, in one extension, with what can be cached cached.
+
+Parsing (token-limited), validation (behind a cheap count of selections, with the depth and
+alias rules), the static cost and the caller's rate-limit bucket. Parse, validation and cost
+results are kept per document text in bounded memories, so a repeated document costs a dict
+lookup, not a parse, a validation and a walk: one extension with four hooks instead of six
+extensions, because Strawberry pays for every hook of every extension on every request.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Generic, TypeVar
+
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from api.graphql.limits import Limits, count_selections, identity, query_cost
+from api.graphql.ratelimit import Buckets, Throttle
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+# How many distinct documents each memory keeps; the oldest unused one goes first.
+DOCUMENTS_KEPT = 512
+
+
+class Memory(Generic[K, V]):
+    """A bounded least-recently-used map that counts its hits and misses."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        try:
+            value = self._items[key]
+        except KeyError:
+            self.misses += 1
+            value = self._items[key] = make()
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return value
+        self.hits += 1
+        self._items.move_to_end(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Memories:
+    """What the guard keeps between requests, per schema."""
+
+    def __init__(self, size: int = DOCUMENTS_KEPT) -> None:
+        self.parsed: Memory[str, DocumentNode] = Memory(size)
+        self.validated: Memory[str, list[GraphQLError]] = Memory(size)
+        # Cost by (document, operation); None when it depends on variables (a `first: $n`).
+        self.costs: Memory[tuple[str, str | None], int | None] = Memory(size)
+
+
+def request_guard(
+    limits: Limits,
+    buckets: Buckets | None,
+    rules: tuple[type[ASTValidationRule], ...],
+    memories: Memories,
+) -> type[SchemaExtension]:
+    """The extension class; Strawberry makes one instance per request (it holds the request)."""
+
+    def parsed(query: str) -> DocumentNode:
+        # A document that fails to parse raises each time; only good ones are kept.
+        return memories.parsed.get(query, lambda: parse(query, max_tokens=limits.max_tokens))
+
+    def validated(schema: GraphQLSchema, query: str, document: DocumentNode) -> list[GraphQLError]:
+        return memories.validated.get(query, lambda: validate_document(schema, document, rules))
+
+    class RequestGuard(SchemaExtension):
+        requested = 0
+        throttle: Throttle | None = None
+
+        async def on_operation(self) -> AsyncIterator[None]:
+            ctx = self.execution_context
+            try:
+                yield
+            finally:
+                # A document that never parsed still cost reading: a point per 50 characters.
+                if ctx.graphql_document is None and ctx.query and buckets is not None:
+                    await buckets.drain(identity(ctx.context), max(1, len(ctx.query) // 50))
+
+        def on_parse(self) -> Iterator[None]:
+            ctx = self.execution_context
+            if ctx.query:
+                ctx.graphql_document = parsed(ctx.query)
+            yield
+
+        async def on_validate(self) -> AsyncIterator[None]:
+            ctx = self.execution_context
+            document, query = ctx.graphql_document, ctx.query
+            assert document is not None
+            assert query is not None
+            over_http = getattr(ctx.context.request, "scope", {}).get("type") == "http"
+            selections = 0
+            if over_http and ctx.operation_type is OperationType.SUBSCRIPTION:
+                ctx.pre_execution_errors = [
+                    GraphQLError(
+                        "subscriptions are served over WebSocket (graphql-transport-ws) "
+                        "at /graphql, not over HTTP",
+                        extensions={"code": "BAD_REQUEST"},
+                    )
+                ]
+            elif query in memories.validated:  # known: no need to count again
+                ctx.pre_execution_errors = validated(ctx.schema._schema, query, document)
+            elif (selections := count_selections(document)) > limits.max_selections:
+                ctx.pre_execution_errors = [
+                    GraphQLError(
+                        f"the document selects {selections} fields; at most "
+                        f"{limits.max_selections} are validated: split it into smaller requests",
+                        extensions={"code": "QUERY_TOO_COMPLEX"},
+                    )
+                ]
+            else:
+                ctx.pre_execution_errors = validated(ctx.schema._schema, query, document)
+            if ctx.pre_execution_errors and buckets is not None:
+                # Refused work is still work: it drains the caller's bucket like a query would.
+                selections = selections or count_selections(document)
+                await buckets.drain(identity(ctx.context), max(selections, 1))
+            yield
+
+        async def on_execute(self) -> AsyncIterator[None]:
+            ctx = self.execution_context
+            if ctx.graphql_document is not None and ctx.query is not None:
+                self.requested = self._cost(ctx.schema._schema, ctx.graphql_document, ctx.query)
+                if self.requested > limits.max_cost:
+                    error = GraphQLError(
+                        f"query cost {self.requested} exceeds the maximum of {limits.max_cost}; "
+                        "ask for fewer objects (smaller `first`, fewer nested lists)",
+                        extensions={"code": "QUERY_TOO_COMPLEX"},
+                    )
+                    ctx.result = ExecutionResult(data=None, errors=[error])
+                elif buckets is not None:
+                    self.throttle = await buckets.take(identity(ctx.context), self.requested)
+                    if not self.throttle.allowed:
+                        wait = round(self.throttle.retry_after, 3)
+                        error = GraphQLError(
+                            f"throttled: this request fits in your rate limit in {wait} s",
+                            extensions={"code": "THROTTLED", "retryAfterSeconds": wait},
+                        )
+                        ctx.result = ExecutionResult(data=None, errors=[error])
+            yield
+
+        def _cost(self, schema: GraphQLSchema, document: DocumentNode, query: str) -> int:
+            ctx = self.execution_context
+            key = (query, ctx.operation_name)
+            known = memories.costs.get(key, lambda: _fixed_cost(schema, document, key[1]))
+            if known is not None:
+                return known
+            return query_cost(schema, document, ctx.variables, ctx.operation_name).cost
+
+        def get_results(self) -> dict[str, Any]:
+            cost: dict[str, Any] = {
+                "requestedQueryCost": self.requested,
+                "maximumAvailable": limits.max_cost,
+            }
+            if self.throttle is not None and buckets is not None:
+                cost["throttleStatus"] = {
+                    "maximumAvailable": buckets.capacity,
+                    "currentlyAvailable": round(self.throttle.available, 3),
+                    "restoreRate": buckets.rate,
+                }
+            return {"cost": cost}
+
+    return RequestGuard
+
+
+def _fixed_cost(schema: GraphQLSchema, document: DocumentNode, operation: str | None) -> int | None:
+    """The document's cost when no variable changes it, else None (worked out per request)."""
+    found = query_cost(schema, document, None, operation)
+    return None if found.reads_variables else found.cost

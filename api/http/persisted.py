@@ -1,0 +1,58 @@
+"""Automatic persisted queries: a client sends the SHA-256 of a document instead of the document.
+
+The protocol Apollo Client (and others) speak: the request carries
+`extensions.persistedQuery = {"version": 1, "sha256Hash": "<hex>"}`, over POST or GET. A known
+hash runs its document; an unknown one answers PERSISTED_QUERY_NOT_FOUND, and the client sends
+the document once with its hash, which is checked and remembered (a bounded memory, least
+recently used first out). A GET with only the hash is a short URL a CDN or browser can cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from api.graphql.guard import Memory
+
+PERSISTED_KEPT = 4096  # documents remembered by hash
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a persisted-query request cannot run, as the protocol names it."""
+
+    message: str
+    code: str
+    status: int
+
+
+NOT_FOUND = Refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
+
+
+class PersistedQueries:
+    def __init__(self, size: int = PERSISTED_KEPT) -> None:
+        self.documents: Memory[str, str] = Memory(size)
+
+    def resolve(self, query: object, extensions: object) -> str | Refusal | None:
+        """The document to run; None when the request does not use the protocol."""
+        if not isinstance(extensions, dict) or "persistedQuery" not in extensions:
+            return None
+        persisted: Any = extensions["persistedQuery"]
+        if not isinstance(persisted, dict) or persisted.get("version") != 1:
+            return Refusal(
+                "extensions.persistedQuery must be {version: 1, sha256Hash: <hex>}",
+                "BAD_REQUEST",
+                400,
+            )
+        digest = persisted.get("sha256Hash")
+        if not isinstance(digest, str) or len(digest) != 64:
+            return Refusal("sha256Hash must be 64 hexadecimal characters", "BAD_REQUEST", 400)
+        digest = digest.lower()
+        if isinstance(query, str):
+            if hashlib.sha256(query.encode()).hexdigest() != digest:
+                return Refusal("provided sha256Hash does not match query", "BAD_REQUEST", 400)
+            return self.documents.get(digest, lambda: query)
+        if digest in self.documents:
+            return self.documents.get(digest, lambda: "")
+        return NOT_FOUND
