@@ -19,8 +19,9 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.graphql.limits import Limits, count_selections, identity, query_cost
+from api.graphql.limits import Limits, count_selections, identity, query_cost, root_fields
 from api.graphql.ratelimit import Buckets, Throttle
+from domain.errors import Unauthenticated
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -66,6 +67,12 @@ class Memories:
         self.validated: Memory[str, list[GraphQLError]] = Memory(size)
         # Cost by (document, operation); None when it depends on variables (a `first: $n`).
         self.costs: Memory[tuple[str, str | None], int | None] = Memory(size)
+        # The root fields an operation selects, through fragments too.
+        self.roots: Memory[tuple[str, str | None], frozenset[str]] = Memory(size)
+
+
+# What a caller without a (valid) token may ask for: who it is (nobody), and the schema.
+PUBLIC_ROOT_FIELDS = frozenset({"viewer", "__schema", "__type", "__typename"})
 
 
 def request_guard(
@@ -74,7 +81,13 @@ def request_guard(
     rules: tuple[type[ASTValidationRule], ...],
     memories: Memories,
 ) -> type[SchemaExtension]:
-    """The extension class; Strawberry makes one instance per request (it holds the request)."""
+    """The extension class; Strawberry makes one instance per request (it holds the request).
+
+    Authorization starts here, at the root: an operation that selects any root field but
+    `viewer` (or introspection) needs a signed-in caller whose token has not expired. Below
+    the root, nothing can be reached without passing through a root field, and each root
+    resolver scopes what it returns to the caller (domain/access.py).
+    """
 
     def parsed(query: str) -> DocumentNode:
         # A document that fails to parse raises each time; only good ones are kept.
@@ -138,6 +151,10 @@ def request_guard(
         async def on_execute(self) -> AsyncIterator[None]:
             ctx = self.execution_context
             if ctx.graphql_document is not None and ctx.query is not None:
+                if refusal := self._unauthenticated(ctx.graphql_document, ctx.query):
+                    ctx.result = ExecutionResult(data=None, errors=[refusal])
+                    yield
+                    return
                 self.requested = self._cost(ctx.schema._schema, ctx.graphql_document, ctx.query)
                 if self.requested > limits.max_cost:
                     error = GraphQLError(
@@ -156,6 +173,21 @@ def request_guard(
                         )
                         ctx.result = ExecutionResult(data=None, errors=[error])
             yield
+
+        def _unauthenticated(self, document: DocumentNode, query: str) -> GraphQLError | None:
+            ctx = self.execution_context
+            context = ctx.context
+            if context.actor is not None and not context.token_expired():
+                return None
+            key = (query, ctx.operation_name)
+            roots = memories.roots.get(key, lambda: root_fields(document, key[1]))
+            if roots <= PUBLIC_ROOT_FIELDS:
+                return None
+            try:
+                context.require_actor()
+            except Unauthenticated as refused:
+                return GraphQLError(refused.message, extensions={"code": refused.code.value})
+            return None
 
         def _cost(self, schema: GraphQLSchema, document: DocumentNode, query: str) -> int:
             ctx = self.execution_context

@@ -49,6 +49,44 @@ def count_selections(document: DocumentNode) -> int:
     return count
 
 
+def root_fields(document: DocumentNode, operation_name: str | None) -> frozenset[str]:
+    """Names of the root fields the chosen operation selects, through fragments."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    chosen = _operation(document, operation_name)
+    if chosen is None:
+        return frozenset()
+    names: set[str] = set()
+    pending, seen = [chosen.selection_set], set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    seen.add(name)
+                    pending.append(fragments[name].selection_set)
+    return frozenset(names)
+
+
+def _operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
+    operations = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return next(
+        (
+            o
+            for o in operations
+            if operation_name is None or (o.name and o.name.value == operation_name)
+        ),
+        None,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Cost:
     cost: int
@@ -66,15 +104,7 @@ def query_cost(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = next(
-        (
-            o
-            for o in operations
-            if operation_name is None or (o.name and o.name.value == operation_name)
-        ),
-        None,
-    )
+    chosen = _operation(document, operation_name)
     if chosen is None:
         return Cost(0, reads_variables=False)
     root = schema.get_root_type(chosen.operation)

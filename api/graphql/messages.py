@@ -10,7 +10,6 @@ from api.graphql.errors import UserError
 from api.graphql.orders import OrderPayload, change_order
 from api.graphql.pagination import Connection
 from api.graphql.payloads import attempt
-from api.graphql.permissions import IsAuthenticated
 from api.graphql.types import MessageType, thread_page
 from domain.messaging import Message
 
@@ -30,7 +29,6 @@ class MarkReadPayload:
 @strawberry.type
 class ConversationQueries:
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
         description="An order's messages, oldest first: its buyer, its seller and operators.",
     )
     async def thread(
@@ -46,7 +44,6 @@ class ConversationQueries:
 @strawberry.type
 class ConversationMutations:
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Write on an order's thread. Sellers may not send marketing, links, contact "
         "details or review requests; the refusal's code names the rule.",
     )
@@ -71,7 +68,6 @@ class ConversationMutations:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Buyer or seller: mark the other side's messages on this order read.",
     )
     async def mark_thread_read(
@@ -87,7 +83,6 @@ class ConversationMutations:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Seller: ask the buyer for a review, once, 5 to 30 days after delivery.",
     )
     async def request_review(

@@ -13,7 +13,6 @@ from api.graphql.enums import Category, Channel, NotificationStatus
 from api.graphql.errors import UserError
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
-from api.graphql.permissions import IsAuthenticated
 from domain.deliveries import NotificationRecord
 from domain.errors import ValidationFailed
 from domain.ports import PageCursor
@@ -161,7 +160,6 @@ class NotificationPreferencesPayload:
 @strawberry.type
 class NotificationQueries:
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
         description="Buyer or seller: what you are told about, where, and when not.",
     )
     async def notification_preferences(self, info: Info[Context, None]) -> PreferencesType:
@@ -170,7 +168,6 @@ class NotificationQueries:
         return PreferencesType.from_domain(preferences)
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
         description="Buyer or seller: the notifications sent to you, newest first, with "
         "their delivery status. `first` is 1 to 100.",
     )
@@ -196,7 +193,6 @@ class NotificationQueries:
 @strawberry.type
 class NotificationMutations:
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Buyer or seller: change contact points, time zone, quiet hours or the "
         "channels of some categories; what you leave out stays as it is.",
     )

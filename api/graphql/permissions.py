@@ -1,4 +1,4 @@
-"""Field permissions: every root field but `viewer` needs a signed-in caller."""
+"""Field permissions below the root (the root needs a signed-in caller: api/graphql/guard.py)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,3 @@ class NotForCarriers(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         actor = info.context.actor
         return actor is None or actor.role is not Role.CARRIER
-
-
-class IsAuthenticated(BasePermission):
-    message = "Sign in: send 'Authorization: Bearer <token>'."
-    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 (a base-class attribute)
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        context = info.context
-        return context.actor is not None and not context.token_expired()

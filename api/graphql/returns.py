@@ -14,7 +14,6 @@ from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import ScanLocationInput, ShippedItemInput, moment
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
-from api.graphql.permissions import IsAuthenticated
 from api.graphql.types import ReturnType
 from domain.identity import Actor
 from domain.ports import PageCursor, ReturnQuery
@@ -95,7 +94,6 @@ async def _attempt(
 class ReturnQueries:
     @strawberry.field(
         name="return",
-        permission_classes=[IsAuthenticated],
         description="One return you may see; another party's reads as NOT_FOUND.",
     )
     async def return_(self, info: Info[Context, None], id: strawberry.ID) -> ReturnType | None:
@@ -104,7 +102,6 @@ class ReturnQueries:
         return ReturnType.from_domain(ret, ctx.orders.now())
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
         description="Returns you may see, newest first. `first` is 1 to 100.",
     )
     async def returns(
@@ -137,7 +134,6 @@ class ReturnQueries:
 @strawberry.type
 class ReturnMutations:
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Buyer: send delivered items back. Inside 30 days (for most reasons) it is "
         "authorized at once; otherwise the seller has 24 hours to answer.",
     )
@@ -150,7 +146,6 @@ class ReturnMutations:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Seller within 24 hours, then an operator: accept a request outside the policy.",
     )
     async def authorize_return(
@@ -160,7 +155,6 @@ class ReturnMutations:
         return await _attempt(info, "authorizeReturn", lambda a: uc.authorize(a, str(return_id)))
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Seller within 24 hours, then an operator: refuse a request, with the reason.",
     )
     async def reject_return(
@@ -170,7 +164,6 @@ class ReturnMutations:
         return await _attempt(info, "rejectReturn", lambda a: uc.reject(a, str(return_id), reason))
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Seller (operator for FBA): the label the buyer ships the items back with.",
     )
     async def issue_return_label(
@@ -186,7 +179,6 @@ class ReturnMutations:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="The label's carrier (or an operator): a scan of the parcel coming back.",
     )
     async def record_return_scan(
@@ -206,7 +198,6 @@ class ReturnMutations:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Seller (operator for FBA): the returned items arrived.",
     )
     async def mark_return_received(
@@ -218,7 +209,6 @@ class ReturnMutations:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Seller (operator for FBA): refund a received return, once per idempotency key.",
     )
     async def refund_return(
@@ -237,7 +227,6 @@ class ReturnMutations:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
         description="Buyer withdraws; or an operator closes a return whose parcel never came.",
     )
     async def close_return(

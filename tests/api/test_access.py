@@ -51,7 +51,14 @@ async def test_strangers_read_not_found(
 
 async def test_anonymous_callers_must_sign_in(api: Api, shipped_order: dict[str, Any]) -> None:
     body = await api.gql("query($id: ID!) { order(id: $id) { id } }", {"id": shipped_order["id"]})
-    assert body["data"] == {"order": None}
+    assert body["data"] is None  # refused at the root, before anything ran
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # A fragment or a neighbouring `viewer` does not sneak a root field past the check.
+    sneaky = "{ viewer { id } ...F } fragment F on Query { order(id: $id) { id } }"
+    body = await api.gql(
+        sneaky.replace("{ viewer", "query($id: ID!) { viewer", 1), {"id": shipped_order["id"]}
+    )
+    assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     body = await api.gql(
         "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { errors { code } } }",
