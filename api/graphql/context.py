@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -40,14 +41,19 @@ class Context:
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
     actor_expires_at: datetime | None = None  # a socket's token expiry; HTTP checks it per request
     background: set[asyncio.Task[None]] = field(default_factory=set)
-    timeline_loader: DataLoader[str, list[RecordedEvent]] = field(init=False)
-    returns_loader: DataLoader[str, list[Return]] = field(init=False)
-    claims_loader: DataLoader[str, list[Claim]] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.timeline_loader = DataLoader(load_fn=self._load_timelines)
-        self.returns_loader = DataLoader(load_fn=self._load_returns)
-        self.claims_loader = DataLoader(load_fn=self._load_claims)
+    # DataLoaders batch a page's nested reads; made on first use, as most requests need none.
+    @cached_property
+    def timeline_loader(self) -> DataLoader[str, list[RecordedEvent]]:
+        return DataLoader(load_fn=self._load_timelines)
+
+    @cached_property
+    def returns_loader(self) -> DataLoader[str, list[Return]]:
+        return DataLoader(load_fn=self._load_returns)
+
+    @cached_property
+    def claims_loader(self) -> DataLoader[str, list[Claim]]:
+        return DataLoader(load_fn=self._load_claims)
 
     async def _load_claims(self, order_ids: list[str]) -> list[list[Claim]]:
         found = await self.claims.claims_of_orders(order_ids)
