@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.collection import AsyncCollection
 
 from domain.events import EVENT_TYPES, RecordedEvent
 from domain.identity import Role
 from storage.codec import decode_dataclass, encode
+from storage.database import Database
 
 Document = dict[str, Any]
 
@@ -61,8 +61,9 @@ def recorded_event(doc: Document) -> RecordedEvent:
 
 
 class MongoEventLog:
-    def __init__(self, events: AsyncCollection[Document]) -> None:
-        self._events = events
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._events = database.db["events"]
 
     async def events_of(self, aggregate_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
         """Each aggregate's events, oldest first, in one round trip."""
@@ -91,10 +92,11 @@ class MongoEventLog:
             yield recorded_event(doc)
 
     async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None:
-        await self._events.update_many(
-            {"aggregate_id": aggregate_id, "sequence": {"$in": list(sequences)}},
-            {"$set": {"published": True}},
-        )
+        async with self._database.outside_transactions():
+            await self._events.update_many(
+                {"aggregate_id": aggregate_id, "sequence": {"$in": list(sequences)}},
+                {"$set": {"published": True}},
+            )
 
     async def unnotified(self, *, limit: int) -> list[tuple[RecordedEvent, str, str]]:
         """Order events the notifier has not turned into messages yet, oldest first, with parties."""
@@ -108,9 +110,10 @@ class MongoEventLog:
         return [(recorded_event(doc), doc["buyer_id"], doc["seller_id"]) async for doc in cursor]
 
     async def mark_notified(self, aggregate_id: str, sequence: int) -> None:
-        await self._events.update_one(
-            {"aggregate_id": aggregate_id, "sequence": sequence}, {"$set": {"notified": True}}
-        )
+        async with self._database.outside_transactions():
+            await self._events.update_one(
+                {"aggregate_id": aggregate_id, "sequence": sequence}, {"$set": {"notified": True}}
+            )
 
     async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
         """Order events committed before `recorded_before` but never published, in log order."""

@@ -30,6 +30,7 @@ def message_from_document(doc: Document) -> Message:
 
 class MongoMessageRepository:
     def __init__(self, database: Database) -> None:
+        self._database = database
         self._messages = database.db["messages"]
 
     async def thread(
@@ -48,8 +49,9 @@ class MongoMessageRepository:
         return found[:first], len(found) > first
 
     async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
-        result = await self._messages.update_many(
-            {"order_id": order_id, "sender_role": {"$ne": reader.value}, "read_at": None},
-            {"$set": {"read_at": encode(now)}},
-        )
+        async with self._database.outside_transactions():
+            result = await self._messages.update_many(
+                {"order_id": order_id, "sender_role": {"$ne": reader.value}, "read_at": None},
+                {"$set": {"read_at": encode(now)}},
+            )
         return result.modified_count

@@ -67,6 +67,7 @@ def _preferences(doc: Document) -> Preferences:
 
 class MongoPreferences:
     def __init__(self, database: Database) -> None:
+        self._database = database
         self._preferences = database.db["notification_preferences"]
 
     async def get(self, actor: Actor) -> Preferences | None:
@@ -99,13 +100,15 @@ class MongoPreferences:
         conflict = Conflict("your notification preferences changed meanwhile; reload them")
         if expected_version == 0:
             try:
-                await self._preferences.insert_one(doc)
+                async with self._database.outside_transactions():
+                    await self._preferences.insert_one(doc)
             except DuplicateKeyError as error:
                 raise conflict from error
             return
-        result = await self._preferences.replace_one(
-            {"_id": party, "version": expected_version}, doc
-        )
+        async with self._database.outside_transactions():
+            result = await self._preferences.replace_one(
+                {"_id": party, "version": expected_version}, doc
+            )
         if result.matched_count == 0:
             raise conflict
 
@@ -169,6 +172,7 @@ class MongoOutbox:
     """Notifications to send; `_id` is the unique (event, recipient, channel) key."""
 
     def __init__(self, database: Database) -> None:
+        self._database = database
         self._outbox = database.db["notifications"]
 
     async def add(self, messages: Sequence[Outgoing], *, now: datetime) -> int:
@@ -203,7 +207,8 @@ class MongoOutbox:
             for m in messages
         ]
         try:
-            result = await self._outbox.insert_many(docs, ordered=False)
+            async with self._database.outside_transactions():
+                result = await self._outbox.insert_many(docs, ordered=False)
         except BulkWriteError as error:
             others = [e for e in error.details["writeErrors"] if e["code"] != _DUPLICATE_KEY]
             if others:
@@ -214,7 +219,14 @@ class MongoOutbox:
     async def claim_due(self, now: datetime, lease: timedelta) -> Lease | None:
         """Hold the most overdue message (or one whose holder's lease ran out) for a worker."""
         token = uuid.uuid4().hex
-        doc = await self._outbox.find_one_and_update(
+        async with self._database.outside_transactions():
+            doc = await self._claim(now, lease, token)
+        if doc is None:
+            return None
+        return Lease(id=doc["_id"], token=token, attempts=doc["attempts"], message=_outgoing(doc))
+
+    async def _claim(self, now: datetime, lease: timedelta, token: str) -> Document | None:
+        return await self._outbox.find_one_and_update(
             {
                 "$or": [
                     {"status": {"$in": _WAITING}, "due_ms": {"$lte": _ms(now)}},
@@ -232,16 +244,14 @@ class MongoOutbox:
             sort=[("due_ms", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
-        if doc is None:
-            return None
-        return Lease(id=doc["_id"], token=token, attempts=doc["attempts"], message=_outgoing(doc))
 
     async def _settle(self, lease: Lease, changes: Document) -> bool:
         """Apply `changes` if the worker still holds the message; False if its lease was lost."""
-        result = await self._outbox.update_one(
-            {"_id": lease.id, "token": lease.token},
-            {"$set": changes, "$unset": {"token": "", "lease_ms": ""}},
-        )
+        async with self._database.outside_transactions():
+            result = await self._outbox.update_one(
+                {"_id": lease.id, "token": lease.token},
+                {"$set": changes, "$unset": {"token": "", "lease_ms": ""}},
+            )
         return result.modified_count == 1
 
     async def sent(self, lease: Lease, at: datetime) -> bool:

@@ -30,7 +30,7 @@ class Repositories:
     @classmethod
     def on(cls, database: Database) -> Repositories:
         return cls(
-            events=MongoEventLog(database.db["events"]),
+            events=MongoEventLog(database),
             orders=MongoOrderRepository(database),
             returns=MongoReturnRepository(database),
             messages=MongoMessageRepository(database),

@@ -5,6 +5,7 @@ They run on the embedded server, or on the MongoDB that MONGODB_URI names.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -155,3 +156,29 @@ async def test_preferences_save_guarded_by_version_and_read_many(database: Datab
     with pytest.raises(Conflict):
         await store.save(saved, expected_version=0)
     assert await store.get_many([BUYER, SELLER]) == {BUYER: saved}
+
+
+async def test_bookkeeping_writes_survive_another_sessions_aborted_transaction(
+    repos: Repositories, database: Database
+) -> None:
+    """On nx-27017 a plain write made while another session's transaction is open would join it
+    and be undone by its abort; the outbox tick, read receipts and the like wait their turn."""
+    walked = order_in(OrderStatus.UNSHIPPED)
+    await save_order(repos, walked.order, walked.log, expected=0)
+    opened = asyncio.Event()
+
+    async def aborted() -> None:
+        async with database.transaction() as session:
+            await database.db["orders"].insert_one({"_id": "doomed"}, session=session)
+            opened.set()
+            await asyncio.sleep(0.3)
+            raise RuntimeError("abort")
+
+    doomed = asyncio.create_task(aborted())
+    await opened.wait()
+    await repos.events.mark_published(walked.order.id, [1, 2])
+    with pytest.raises(RuntimeError, match="abort"):
+        await doomed
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    assert await repos.events.unpublished(later, limit=10) == []
+    assert await database.db["orders"].find_one({"_id": "doomed"}) is None
