@@ -8,7 +8,7 @@ from datetime import datetime
 
 from domain import policies
 from domain.access import Action, require_access, require_parcel_access, require_role
-from domain.errors import Forbidden, NotFound, TrackingIdInUse
+from domain.errors import Forbidden, NotFound
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
 from domain.line_items import LineItem
@@ -135,21 +135,9 @@ class OrderUseCases:
         )
 
     async def confirm_shipment(self, actor: Actor, command: ConfirmShipment) -> Order:
+        # A tracking id on another parcel still on its way is refused when the unit of work
+        # holds it (TrackingIdInUse): one indexed insert, in the same transaction, race-free.
         shipment_id = self._ids("shp")
-        carrier = carrier_code(command.carrier)
-        holder = await self._orders.get_by_tracking(carrier, command.tracking_id.strip())
-        if (
-            holder is not None
-            and holder.id != command.order_id
-            and any(
-                s.live and s.is_tracked_as(carrier, command.tracking_id.strip())
-                for s in holder.shipments
-            )
-        ):
-            raise TrackingIdInUse(
-                f"{carrier} tracking id {command.tracking_id} is on a parcel still on its way",
-                field="trackingId",
-            )
         return await self._change(
             actor,
             command.order_id,

@@ -58,6 +58,7 @@ def _query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
 class MongoOrderRepository:
     def __init__(self, database: Database) -> None:
         self._orders = database.db["orders"]
+        self._live_parcels = database.db["live_parcels"]
 
     async def get(self, order_id: str) -> Order | None:
         doc = await self._orders.find_one({"_id": order_id})
@@ -68,6 +69,10 @@ class MongoOrderRepository:
         return {doc["_id"]: order_from_document(doc) async for doc in cursor}
 
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
+        # A parcel on its way is held in live_parcels under its key: one lookup by _id.
+        held = await self._live_parcels.find_one({"_id": f"{carrier}|{tracking_id}"})
+        if held is not None and (doc := await self._orders.find_one({"_id": held["order_id"]})):
+            return order_from_document(doc)
         parcel = {"carrier": carrier, "tracking_id": tracking_id}
         live = {**parcel, "status": {"$ne": ShipmentStatus.DELIVERED.value}}
         doc = await self._orders.find_one({"shipments": {"$elemMatch": live}})
