@@ -37,7 +37,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             if isinstance(endpoint.buckets, RedisBuckets):
                 await endpoint.buckets.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/health", health),
             Route("/graphiql/{name}", graphiql.asset),
@@ -53,3 +53,5 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         ],
         lifespan=lifespan,
     )
+    app.state.services = services  # what is running, for tools in the same process
+    return app

@@ -59,6 +59,7 @@ class Running:
     receipts: IdempotencyKeys
     live: LiveHub
     sellers: SellerUseCases
+    database: Database  # for operational tools on the same process (bench/server.py)
 
 
 class Services:
@@ -219,6 +220,7 @@ async def running(
             receipts=IdempotencyKeys(database, "webhook_receipts"),
             live=hub,
             sellers=SellerUseCases(repos.sellers, clock),
+            database=database,
         )
         background = [
             asyncio.create_task(

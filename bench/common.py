@@ -1,16 +1,13 @@
-"""What every benchmark shares: sizes, the result row, tokens, and the same-run comparison."""
+"""What every benchmark shares: sizes, the result row, tokens, and what a process costs."""
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
-
-import httpx
 
 from api.clock import system_now
 from api.http.auth import mint_token
+from bench.wrk import Load
 from domain.identity import Actor, Role
 
 SECRET = "bench-secret-that-is-at-least-32-bytes-long"
@@ -24,17 +21,28 @@ UPS = Actor("UPS", Role.CARRIER)
 
 @dataclass(frozen=True)
 class Sizes:
-    seconds: float  # per measured side in P1, P2
-    workers: int
-    shipments: int  # P3 orders per side
+    load: Load  # wrk's settings for P1, P2, P3
+    shipments: int  # P3: unshipped orders made per side and run (more than a run ships)
     subscribers: tuple[int, ...]  # P4
     depth: int  # P5
+    read: int  # P6: orders read through pages of `page`
+    page: int = 100
 
 
 FULL = Sizes(
-    seconds=5.0, workers=16, shipments=300, subscribers=(1_000, 5_000, 10_000), depth=100_000
+    load=Load(threads=1, connections=8, seconds=8),
+    shipments=6_000,
+    subscribers=(1_000, 5_000, 10_000),
+    depth=100_000,
+    read=100_000,
 )
-TINY = Sizes(seconds=0.5, workers=2, shipments=4, subscribers=(3,), depth=300)
+TINY = Sizes(
+    load=Load(threads=1, connections=2, seconds=1),
+    shipments=1_500,
+    subscribers=(3,),
+    depth=300,
+    read=1_000,
+)
 
 
 @dataclass
@@ -45,7 +53,7 @@ class Row:
     ratio: float
     target: str
     met: bool
-    detail: dict[str, Any]
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 def token(actor: Actor) -> str:
@@ -56,57 +64,8 @@ def auth(actor: Actor) -> dict[str, str]:
     return {"authorization": f"Bearer {token(actor)}"}
 
 
-async def rate(call: Callable[[], Awaitable[None]], seconds: float, workers: int) -> float:
-    """Calls per second with `workers` concurrent callers for `seconds`."""
-    done = 0
-    stop = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        nonlocal done
-        while time.perf_counter() < stop:
-            await call()
-            done += 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(workers)))
-    return done / (time.perf_counter() - started)
-
-
-async def compare(
-    graphql: Callable[[], Awaitable[None]], bare: Callable[[], Awaitable[None]], sizes: Sizes
-) -> tuple[float, float]:
-    """Requests/s of each side, alternating twice so that drift hits both alike; best of two."""
-    await rate(graphql, sizes.seconds / 4, sizes.workers)  # warm up both
-    await rate(bare, sizes.seconds / 4, sizes.workers)
-    g, b = [], []
-    for _ in range(2):
-        b.append(await rate(bare, sizes.seconds, sizes.workers))
-        g.append(await rate(graphql, sizes.seconds, sizes.workers))
-    return max(g), max(b)
-
-
-def gql_call(
-    http: httpx.AsyncClient, query: str, variables: dict[str, Any], path: tuple[str, ...]
-) -> Callable[[], Awaitable[None]]:
-    headers = auth(OPERATOR)
-
-    async def call() -> None:
-        response = await http.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=headers
-        )
-        body = response.json()
-        assert "errors" not in body, body
-        value: Any = body["data"]
-        for key in path:
-            value = value[key]
-        assert value, body
-
-    return call
-
-
-def get_call(http: httpx.AsyncClient, url: str) -> Callable[[], Awaitable[None]]:
-    async def call() -> None:
-        response = await http.get(url)
-        assert response.status_code == 200, response.text
-
-    return call
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")

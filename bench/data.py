@@ -6,6 +6,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.identity import Actor, Role
 from domain.line_items import LineItem
 from domain.money import Money
 from domain.order import Order, OrderStatus
@@ -95,3 +96,36 @@ async def ensure_orders(database: Database, seller: str, count: int) -> int:
         await orders.insert_many(docs, ordered=True)  # a prefix survives an interrupted load
         added += len(docs)
     return added
+
+
+def unshipped_id(side: str, n: int) -> str:
+    """P3's orders: `side` is one letter per measured side, so the two never share an order."""
+    return f"ord_p3{side}{n:09d}"
+
+
+async def ensure_unshipped(
+    database: Database, seller: str, side: str, count: int, now: datetime
+) -> None:
+    """Orders 0..count-1 of `side`, placed and paid an hour before `now`, waiting to ship."""
+    paid_at = now - timedelta(hours=1)
+    order, _ = Order.place(
+        order_id="template",
+        buyer=Actor("bench-buyer", Role.BUYER),
+        seller_id=seller,
+        items=[LineItem("MUG-01", "Mug", 2, Money(1299, "USD"))],
+        shipping_address=Address("Ana Lima", "12 Rua Augusta", "Lisbon", "1100-053", "PT"),
+        channel=FulfillmentChannel.MFN,
+        speed=ShippingSpeed.STANDARD,
+        delivery_option=DeliveryOption.DOOR,
+        now=paid_at,
+    )
+    order.verify_payment(Actor("bench-operator", Role.OPERATOR), paid_at)
+    base = order_document(order)
+    orders = database.db["orders"]
+    for start in range(0, count, BATCH):
+        docs = []
+        for n in range(start, min(start + BATCH, count)):
+            doc = copy.deepcopy(base)
+            doc["_id"] = unshipped_id(side, n)
+            docs.append(doc)
+        await orders.insert_many(docs)

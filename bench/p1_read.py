@@ -1,40 +1,62 @@
-"""P1: `order(id)` through GraphQL against a bare Starlette endpoint doing the same read."""
+"""P1: `order(id)` through GraphQL (POST, and GET by persisted-query hash) against a bare
+Starlette endpoint doing the same read; all three driven by wrk."""
+
+import hashlib
+import json
 
 import httpx
 
-from bench.common import (
-    OPERATOR,
-    Row,
-    Sizes,
-    auth,
-    compare,
-    get_call,
-    gql_call,
-)
+from bench.common import OPERATOR, Row, Sizes, auth
 from bench.data import PAGE_SELLER, order_id
 from bench.server import ORDER_FIELDS
+from bench.wrk import Target, alternate
+
+TARGET_RATIO = 1.5  # the issue's target; its goal is 1.25
 
 
-async def p1(http: httpx.AsyncClient, sizes: Sizes) -> Row:
+async def p1(http: httpx.AsyncClient, sizes: Sizes, weigh: dict[str, int]) -> Row:
     target = order_id(PAGE_SELLER, 7)
-    query = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
-    graphql = gql_call(http, query, {"id": target}, ("order",))
-    same = (
-        await http.post(
-            "/graphql", json={"query": query, "variables": {"id": target}}, headers=auth(OPERATOR)
-        )
-    ).json()
-    assert same["data"] == (await http.get(f"/bare/order/{target}")).json()["data"], (
-        "not the same JSON"
+    query = f"query Read($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
+    variables = {"id": target}
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    headers = auth(OPERATOR)
+    # The same JSON from both sides; this first request also stores the persisted query.
+    stored = await http.post(
+        "/graphql",
+        json={"query": query, "variables": variables, "extensions": persisted},
+        headers=headers,
     )
-    g, b = await compare(graphql, get_call(http, f"/bare/order/{target}"), sizes)
+    bare = await http.get(f"/bare/order/{target}")
+    assert stored.json()["data"] == bare.json()["data"], "not the same JSON"
+    apq_path = "/graphql?" + str(
+        httpx.QueryParams(
+            {
+                "operationName": "Read",
+                "variables": json.dumps(variables),
+                "extensions": json.dumps(persisted),
+            }
+        )
+    )
+    sides = {
+        "bare": Target(f"/bare/order/{target}"),
+        "graphql": Target(
+            "/graphql",
+            "POST",
+            json.dumps({"query": query, "variables": variables}),
+            {"content-type": "application/json", **headers},
+        ),
+        "persisted": Target(apq_path, headers=headers),
+    }
+    best = alternate(str(http.base_url).rstrip("/"), sides, sizes.load, weigh)
+    g, apq, b = best["graphql"].rps, best["persisted"].rps, best["bare"].rps
     ratio = b / g
     return Row(
         "P1 order(id)",
-        f"{g:,.0f} req/s",
+        f"{g:,.0f} req/s POST; {apq:,.0f} req/s persisted GET ({b / apq:.2f})",
         f"{b:,.0f} req/s bare",
         ratio,
-        "<= 1.25",
-        ratio <= 1.25,
-        {"graphql_rps": g, "bare_rps": b},
+        f"<= {TARGET_RATIO}",
+        ratio <= TARGET_RATIO,
+        {name: vars(m) for name, m in best.items()},
     )

@@ -6,7 +6,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 
@@ -18,23 +17,24 @@ from bench.common import (
     Row,
     Sizes,
     auth,
+    rss_kb,
     token,
 )
-from bench.p3_ship import SHIP, ship_input, unshipped_orders
+from bench.data import ensure_unshipped, unshipped_id
+from bench.p3_ship import SHIP, ship_input
+from storage.database import Database
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
-async def p4(http: httpx.AsyncClient, port: int, server_pid: int, sizes: Sizes) -> Row:
-    ids = await unshipped_orders(http, 1)
+async def p4(
+    http: httpx.AsyncClient, database: Database, port: int, server_pid: int, sizes: Sizes
+) -> Row:
+    await ensure_unshipped(database, SHIP_SELLER.id, "f", 1, system_now())
+    ids, tracking_id = [unshipped_id("f", 0)], "1ZF0"
     seller = auth(SHIP_SELLER)
     await http.post(
-        "/graphql", json={"query": SHIP, "variables": {"input": ship_input(ids[0])}}, headers=seller
+        "/graphql",
+        json={"query": SHIP, "variables": {"input": ship_input(ids[0], tracking_id)}},
+        headers=seller,
     )
     runs = []
     for count in sizes.subscribers:
@@ -64,7 +64,7 @@ async def p4(http: httpx.AsyncClient, port: int, server_pid: int, sizes: Sizes) 
         per_subscriber_kb = (rss_kb(server_pid) - before) / count
         scan = {
             "carrier": "UPS",
-            "trackingId": f"1Z{ids[0][-10:]}",
+            "trackingId": tracking_id,
             "tag": "IN_TRANSIT",
             "location": {"city": "Memphis", "countryCode": "US"},
             "occurredAt": system_now().isoformat(),

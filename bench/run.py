@@ -1,6 +1,10 @@
-"""`make bench`: P1-P5, each figure against its baseline from the same run; a table and JSON.
+"""`make bench`: P1-P6, each figure against its baseline from the same run; a table and JSON.
 
-python -m bench.run [--tiny] [--data-dir DIR] [--json FILE]
+python -m bench.run [--tiny] [--only P1,P3] [--data-dir DIR] [--json FILE]
+
+P1-P3 are driven by wrk (a C load generator in its own process); P4 by bench/fanout.py in
+its own process; P5 and P6 by this process, where the pace does not matter (latency of one
+page; memory).
 """
 
 import argparse
@@ -21,6 +25,7 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
+from bench import wrk
 from bench.common import (
     DEEP_DB,
     FULL,
@@ -36,13 +41,14 @@ from bench.p2_page import p2
 from bench.p3_ship import p3
 from bench.p4_live import p4
 from bench.p5_depth import p5
+from bench.p6_memory import p6
 from storage.database import connect
 from storage.embedded import EmbeddedMongo, free_port
 
 
 @asynccontextmanager
 async def serving(
-    uri: str, db: str, data_dir: Path, sizes: Sizes
+    uri: str, db: str, data_dir: Path
 ) -> AsyncIterator[tuple[httpx.AsyncClient, int, int]]:
     """bench.server on `db`, in its own process; yields an HTTP client, its port and its pid."""
     port = free_port()
@@ -60,11 +66,8 @@ async def serving(
     server = subprocess.Popen(  # noqa: ASYNC220 (the server under test, stopped at the end)
         [sys.executable, "-m", "bench.server", str(port)], env=env
     )
-    limits = httpx.Limits(max_connections=sizes.workers * 2)
     try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=600
-        ) as http:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
             async with asyncio.timeout(120):
                 while True:
                     try:
@@ -85,14 +88,16 @@ def report(row: Row) -> Row:
 
 
 @asynccontextmanager
-async def mongodb(data_dir: Path | None) -> AsyncIterator[str]:
-    """MONGODB_URI when set; else an embedded server (in memory when `data_dir` is None)."""
+async def mongodb(data_dir: Path | None) -> AsyncIterator[tuple[str, int | None]]:
+    """MONGODB_URI when set; else an embedded server (in memory when `data_dir` is None).
+    Yields the URI and, for the embedded server, its pid (its CPU is weighed too)."""
     if uri := os.environ.get("MONGODB_URI"):
-        yield uri
+        yield uri, None
         return
     server = EmbeddedMongo(data_dir)
     try:
-        yield await asyncio.to_thread(server.start)
+        uri = await asyncio.to_thread(server.start)
+        yield uri, server.pid
     finally:
         await asyncio.to_thread(server.stop)
 
@@ -101,25 +106,29 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
     rows = []
-    # P1-P4 on a database made for this run; P5's orders are kept in their own between runs.
-    async with mongodb(None) as uri:
+    # P1-P4 and P6 on a database made for this run; P5's orders are kept between runs.
+    async with mongodb(None) as (uri, db_pid):
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
         await client.drop_database(RUN_DB)
         database = await connect(client, RUN_DB)
         await ensure_orders(database, PAGE_SELLER, 200)
-        async with serving(uri, RUN_DB, data_dir, sizes) as (http, port, pid):
+        async with serving(uri, RUN_DB, data_dir) as (http, port, pid):
+            weigh = {"server": pid} | ({"database": db_pid} if db_pid else {})
             if "P1" in only:
-                rows.append(report(await p1(http, sizes)))
+                rows.append(report(await p1(http, sizes, weigh)))
             if "P2" in only:
-                rows.append(report(await p2(http, sizes)))
+                rows.append(report(await p2(http, sizes, weigh)))
             if "P3" in only:
-                rows.append(report(await p3(http, database, sizes)))
+                rows.append(report(await p3(http, database, sizes, weigh)))
             if "P4" in only:
-                rows.append(report(await p4(http, port, pid, sizes)))
+                rows.append(report(await p4(http, database, port, pid, sizes)))
+        if "P6" in only:  # a server of its own, so that P1-P4 leave nothing in its memory
+            async with serving(uri, RUN_DB, data_dir) as (http, _, pid):
+                rows.append(report(await p6(http, database, pid, sizes)))
         await client.drop_database(RUN_DB)
         await client.close()
     if "P5" in only:
-        async with mongodb(data_dir / "deep") as uri:
+        async with mongodb(data_dir / "deep") as (uri, _):
             client = AsyncMongoClient(uri, tz_aware=True)
             deep = await connect(client, DEEP_DB)
             loaded = time.perf_counter()
@@ -127,9 +136,21 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
                 took = time.perf_counter() - loaded
                 print(f"loaded {added:,} orders in {took:.0f}s, kept in {data_dir / 'deep'}")
             await client.close()
-            async with serving(uri, DEEP_DB, data_dir, sizes) as (http, _, _):
+            async with serving(uri, DEEP_DB, data_dir) as (http, _, _):
                 rows.append(report(await p5(http, sizes)))
     return rows
+
+
+def setting(sizes: Sizes) -> str:
+    """What drove the load and what it ran on, printed with the table."""
+    return (
+        f"{os.cpu_count()} cores shared by all processes (nothing pinned); "
+        "server: one uvicorn process (one event loop); "
+        "database: the embedded nx-27017, one process (or MONGODB_URI); "
+        f"P1-P3 load: {sizes.load.describe()} per run, a 2 s warm-up per side, sides taken "
+        "in turn twice, the better run of each; P4: bench/fanout.py processes; "
+        "P5, P6: this process, one request at a time"
+    )
 
 
 def table(rows: list[Row]) -> str:
@@ -151,17 +172,23 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, default=Path(".orderwire/bench"))
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"))
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5", help="comma-separated subset")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6", help="comma-separated subset")
     parser.add_argument("--depth", type=int, help="P5's depth (default 100,000; see README)")
     args = parser.parse_args()
     sizes = TINY if args.tiny else FULL
     if args.depth:
         sizes = dataclasses.replace(sizes, depth=args.depth)
+    if not wrk.available() and {"P1", "P2", "P3"} & set(args.only.split(",")):
+        sys.exit("P1-P3 need wrk: `make bench` installs it (Debian's package wrk)")
     rows = asyncio.run(bench(sizes, args.data_dir, set(args.only.split(","))))
+    print(setting(sizes))
     print(table(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
-        json.dumps({"sizes": asdict(sizes), "rows": [asdict(r) for r in rows]}, indent=2)
+        json.dumps(
+            {"setting": setting(sizes), "sizes": asdict(sizes), "rows": [asdict(r) for r in rows]},
+            indent=2,
+        )
     )
     print(f"written {args.json}")
 

@@ -6,7 +6,7 @@ Run by bench/run.py as `python -m bench.server <port>` with the settings in its 
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,7 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from api.app import create_app
+from api.clock import system_now
 from api.settings import Settings
+from storage.database import Database, connect
 
 Document = dict[str, Any]
 
@@ -67,8 +69,104 @@ def order_json(doc: Document) -> Document:
     }
 
 
-def bare_app(uri: str, db_name: str) -> Starlette:
-    state: dict[str, AsyncMongoClient[Document]] = {}
+async def ship_by_hand(database: Database, order: str, tracking_id: str) -> bool:
+    """What confirmShipment writes, written directly: the order, two events and the live parcel
+    in one transaction, then the outbox tick. False when the order is not there to ship."""
+    orders, events = database.db["orders"], database.db["events"]
+    doc = await orders.find_one({"_id": order})
+    if doc is None or doc["status"] != "UNSHIPPED":
+        return False
+    now = system_now()
+    version = doc["version"]
+    amount = sum(i["unit_price"]["amount"] * i["quantity"] for i in doc["items"])
+    doc["shipments"].append(
+        {
+            "id": f"shp_{order[-12:]}",
+            "carrier": "UPS",
+            "shipping_method": "Ground",
+            "tracking_id": tracking_id,
+            "shipped_at": now,
+            "items": [{"sku": i["sku"], "quantity": i["quantity"]} for i in doc["items"]],
+            "ship_from": {
+                "name": "Acme",
+                "line1": "1 Dock Rd",
+                "city": "Reno",
+                "postal_code": "89502",
+                "country_code": "US",
+                "line2": None,
+                "region": None,
+            },
+            "status": "SHIPPED",
+            "last_scan_at": None,
+            "last_location": None,
+        }
+    )
+    doc |= {
+        "status": "SHIPPED",
+        "version": version + 1,
+        "updated_at": now,
+        "captured_amount": amount,
+    }
+    base = {
+        "aggregate_id": order,
+        "aggregate_type": "order",
+        "status": "SHIPPED",
+        "buyer_id": doc["buyer_id"],
+        "seller_id": doc["seller_id"],
+        "occurred_at": now,
+        "published": False,
+        "notified": True,
+        "recorded_at": now,
+    }
+    actor = {"id": doc["seller_id"], "role": "SELLER"}
+    shipment = doc["shipments"][-1]
+    new_events = [
+        base
+        | {
+            "sequence": version + 1,
+            "type": "ShipmentConfirmed",
+            "data": {
+                "occurred_at": now,
+                "actor": actor,
+                "shipment_id": shipment["id"],
+                "carrier": shipment["carrier"],
+                "shipping_method": shipment["shipping_method"],
+                "tracking_id": shipment["tracking_id"],
+                "shipped_at": now,
+                "items": shipment["items"],
+                "ship_from": shipment["ship_from"],
+            },
+        },
+        base
+        | {
+            "sequence": version + 2,
+            "type": "PaymentCaptured",
+            "data": {
+                "occurred_at": now,
+                "actor": actor,
+                "amount": {"amount": amount, "currency": "USD"},
+                "shipment_id": shipment["id"],
+            },
+        },
+    ]
+    async with database.transaction() as session:
+        result = await orders.replace_one({"_id": order, "version": version}, doc, session=session)
+        assert result.matched_count == 1
+        await events.insert_many(new_events, session=session)
+        parcel = {"_id": f"UPS|{tracking_id}", "order_id": order}
+        await database.db["live_parcels"].insert_one(parcel, session=session)
+    async with database.outside_transactions():
+        await events.update_many(
+            {"aggregate_id": order, "sequence": {"$in": [version + 1, version + 2]}},
+            {"$set": {"published": True}},
+        )
+    return True
+
+
+def bare_app(uri: str, db_name: str, shared: Callable[[], Database] | None = None) -> Starlette:
+    """Bare endpoints on a client of their own. Their writes use `shared`, orderwire's own
+    Database, when given: nx-27017 serializes transactions only within one Database."""
+    state: dict[str, Any] = {}
 
     async def one(request: Request) -> Response:
         doc = await state["client"][db_name]["orders"].find_one({"_id": request.path_params["id"]})
@@ -86,13 +184,27 @@ def bare_app(uri: str, db_name: str) -> Starlette:
         nodes = [order_json(doc) async for doc in cursor]
         return JSONResponse({"data": {"orders": {"nodes": nodes}}})
 
+    async def ship(request: Request) -> Response:
+        order = request.path_params["id"]
+        given = await request.json()
+        if not await ship_by_hand(state["database"], order, given["trackingId"]):
+            return JSONResponse({"errors": [{"message": f"{order} is not waiting"}]}, 409)
+        return JSONResponse({"data": {"shipped": order}})
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        state["client"] = AsyncMongoClient(uri, tz_aware=True)
+        client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+        state["client"] = client
+        state["database"] = shared() if shared else await connect(client, db_name)
         yield
-        await state["client"].close()
+        await client.close()
 
-    return Starlette(routes=[Route("/order/{id}", one), Route("/orders", page)], lifespan=lifespan)
+    routes = [
+        Route("/order/{id}", one),
+        Route("/orders", page),
+        Route("/ship/{id}", ship, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def main() -> None:
@@ -100,7 +212,11 @@ def main() -> None:
     settings = Settings()
     assert settings.mongodb_uri is not None, "bench/run.py passes MONGODB_URI"
     orderwire = create_app(settings)
-    bare = bare_app(settings.mongodb_uri, settings.mongodb_db)
+    bare = bare_app(
+        settings.mongodb_uri,
+        settings.mongodb_db,
+        lambda: orderwire.state.services.require().database,
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -119,6 +119,11 @@ class EmbeddedMongo:
         log.info("embedded MongoDB (nx-27017) on port %s, data %s", self.port, db)
         return self.uri
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (the benchmarks weigh its CPU)."""
+        return None if self._process is None else self._process.pid
+
     def _wait_until_ready(self) -> None:
         assert self._process is not None
         deadline = time.monotonic() + self.start_timeout
