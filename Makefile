@@ -47,8 +47,11 @@ test: lint $(GRAPHIQL)
 fuzz: $(VENV)/.installed-test
 	ORDERWIRE_FUZZ_EXAMPLES=5000 $(BIN)/pytest tests/e2e/test_fuzz.py
 
-# P1-P5 against their baselines in the same run; the 1,000,000 orders of P5 stay in .orderwire/bench.
+# P1-P6 against their baselines in the same run; P5's orders stay in .orderwire/bench.
+# P1-P3 are driven by wrk, Debian's C load generator, installed here when missing.
 bench: $(VENV)/.installed-test
+	@command -v wrk >/dev/null 2>&1 || { as_root=""; [ "$$(id -u)" -eq 0 ] || as_root=sudo; \
+		$$as_root apt-get update -qq && $$as_root apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.run
 
 schema: $(VENV)/.installed

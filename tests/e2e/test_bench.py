@@ -31,8 +31,17 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     rows = json.loads(out.read_text())["rows"]
-    assert [r["name"].split()[0] for r in rows] == ["P1", "P2", "P3", "P4", "P5"]
+    assert [r["name"].split()[0] for r in rows] == ["P1", "P2", "P3", "P4", "P6", "P5"]
     assert all(row["baseline"] for row in rows)
     assert all(row["ratio"] >= 0 for row in rows)
     assert rows[3]["detail"]["runs"][0]["subscribers"] == 3
     assert "| P5 keyset depth |" in done.stdout
+    # wrk drove P1-P3: every side has its requests, none failed, and the server's CPU weighed.
+    for row in rows[:3]:
+        for side in row["detail"].values():
+            assert side["requests"] > 0
+            assert side["failed"] == 0
+            assert side["cpu_us"]["server"] > 0
+    assert set(rows[0]["detail"]) == {"bare", "graphql", "persisted"}
+    assert rows[4]["detail"]["orders_read"] >= 1_000
+    assert "wrk 1 thread" in done.stdout
