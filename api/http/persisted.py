@@ -15,7 +15,9 @@ from typing import Any
 
 from api.graphql.guard import Memory
 
-PERSISTED_KEPT = 4096  # documents remembered by hash
+PERSISTED_KEPT = 2048  # documents remembered by hash
+# A longer document runs, but is not remembered: the memory stays under 2048 x 20,000 chars.
+MAX_PERSISTED_CHARS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class PersistedQueries:
         if isinstance(query, str):
             if hashlib.sha256(query.encode()).hexdigest() != digest:
                 return Refusal("provided sha256Hash does not match query", "BAD_REQUEST", 400)
+            if len(query) > MAX_PERSISTED_CHARS:
+                return query
             return self.documents.get(digest, lambda: query)
         if digest in self.documents:
             return self.documents.get(digest, lambda: "")

@@ -69,6 +69,17 @@ async def test_a_hash_that_does_not_match_its_document_is_refused_and_not_kept(
     assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
+async def test_a_long_document_runs_but_is_not_remembered(api: Api) -> None:
+    order = (await api.place())["id"]
+    long = "# " + "a long comment " * 1_500 + "\n" + READ  # over 20,000 characters
+    ran = await post(
+        api, {"query": long, "variables": {"id": order}, "extensions": persisted(long)}
+    )
+    assert ran.json()["data"]["order"]["id"] == order
+    again = await post(api, {"variables": {"id": order}, "extensions": persisted(long)})
+    assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
 async def test_malformed_persisted_query_extensions_are_bad_requests(api: Api) -> None:
     for extensions in (
         {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}},
