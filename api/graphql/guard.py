@@ -40,20 +40,31 @@ class Memory(Generic[K, V]):
         self._items: OrderedDict[K, V] = OrderedDict()
 
     def get(self, key: K, make: Callable[[], V]) -> V:
+        """The kept value, or `make()`'s, kept from now on."""
         try:
             value = self._items[key]
         except KeyError:
             self.misses += 1
-            value = self._items[key] = make()
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
-            return value
+            return self.keep(key, make())
         self.hits += 1
         self._items.move_to_end(key)
         return value
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
+    def find(self, key: K) -> V | None:
+        """The kept value, or None (for memories that never keep None)."""
+        value = self._items.get(key)
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+            self._items.move_to_end(key)
+        return value
+
+    def keep(self, key: K, value: V) -> V:
+        self._items[key] = value
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
 
     def __len__(self) -> int:
         return len(self._items)
@@ -93,9 +104,6 @@ def request_guard(
         # A document that fails to parse raises each time; only good ones are kept.
         return memories.parsed.get(query, lambda: parse(query, max_tokens=limits.max_tokens))
 
-    def validated(schema: GraphQLSchema, query: str, document: DocumentNode) -> list[GraphQLError]:
-        return memories.validated.get(query, lambda: validate_document(schema, document, rules))
-
     class RequestGuard(SchemaExtension):
         requested = 0
         throttle: Throttle | None = None
@@ -130,8 +138,8 @@ def request_guard(
                         extensions={"code": "BAD_REQUEST"},
                     )
                 ]
-            elif query in memories.validated:  # known: no need to count again
-                ctx.pre_execution_errors = validated(ctx.schema._schema, query, document)
+            elif (known := memories.validated.find(query)) is not None:
+                ctx.pre_execution_errors = known  # a document seen before: no need to count
             elif (selections := count_selections(document)) > limits.max_selections:
                 ctx.pre_execution_errors = [
                     GraphQLError(
@@ -141,7 +149,8 @@ def request_guard(
                     )
                 ]
             else:
-                ctx.pre_execution_errors = validated(ctx.schema._schema, query, document)
+                found = validate_document(ctx.schema._schema, document, rules)
+                ctx.pre_execution_errors = memories.validated.keep(query, found)
             if ctx.pre_execution_errors and buckets is not None:
                 # Refused work is still work: it drains the caller's bucket like a query would.
                 selections = selections or count_selections(document)

@@ -25,11 +25,11 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A request body, the JSON object it decoded to (None if it is not JSON), and the
-    document a persisted-query hash stood for."""
+    """The JSON text the endpoint already decoded (a POST's body, a GET's `extensions`)
+    with its value, and the document a persisted-query hash stood for."""
 
-    raw: bytes
-    value: dict[str, Any] | None
+    decoded: str | bytes | None
+    value: object
     query: str | None
 
 

@@ -122,7 +122,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except BodyTooLarge:
             await too_large(self.max_body)(scope, receive, send)
             return
-        value: dict[str, Any] | None = None
+        decoded: str | bytes | None = None
         query: object
         extensions: object
         if request.method == "POST" and "json" in request.headers.get("content-type", ""):
@@ -130,26 +130,30 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if isinstance(found, str):
                 await bad_request(found)(scope, receive, send)
                 return
-            value = found
-            query, extensions = value.get("query"), value.get("extensions")
+            decoded, query, extensions = raw, found.get("query"), found.get("extensions")
+            value: object = found
         else:
             query = request.query_params.get("query")
-            extensions = _json_or_none(request.query_params.get("extensions"))
+            text = request.query_params.get("extensions")
+            value = extensions = _json_or_none(text)
+            # Malformed JSON is left to Strawberry, which refuses it with a 400.
+            decoded = text if extensions is not None else None
         persisted = self.persisted.resolve(query, extensions)
         if isinstance(persisted, Refusal):
             refused = {"message": persisted.message, "extensions": {"code": persisted.code}}
             await JSONResponse({"errors": [refused]}, persisted.status)(scope, receive, send)
             return
-        incoming = INCOMING.set(Incoming(raw, value, persisted))
+        incoming = INCOMING.set(Incoming(decoded, value, persisted))
         try:
             await super().__call__(scope, replay(raw, receive), send)
         finally:
             INCOMING.reset(incoming)
 
     def decode_json(self, data: str | bytes) -> object:
-        """The body the endpoint already parsed is not parsed again."""
+        """What the endpoint already decoded (the body, a GET's extensions) is not decoded
+        again; anything else (a GET's variables) is."""
         incoming = INCOMING.get()
-        if incoming is not None and incoming.value is not None and incoming.raw == data:
+        if incoming is not None and incoming.decoded is not None and incoming.decoded == data:
             return incoming.value
         return json.loads(data)
 

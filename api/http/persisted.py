@@ -56,7 +56,5 @@ class PersistedQueries:
                 return Refusal("provided sha256Hash does not match query", "BAD_REQUEST", 400)
             if len(query) > MAX_PERSISTED_CHARS:
                 return query
-            return self.documents.get(digest, lambda: query)
-        if digest in self.documents:
-            return self.documents.get(digest, lambda: "")
-        return NOT_FOUND
+            return self.documents.keep(digest, query)
+        return self.documents.find(digest) or NOT_FOUND

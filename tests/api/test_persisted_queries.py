@@ -122,3 +122,8 @@ async def test_a_persisted_mutation_does_not_run_over_get(api: Api) -> None:
     )
     assert answer.status_code >= 400
     assert (await api.read(order))["status"] == "PENDING"
+
+
+async def test_a_get_whose_extensions_are_not_json_is_a_bad_request(api: Api) -> None:
+    answer = await get(api, {"query": READ, "extensions": "{not json"})
+    assert answer.status_code == 400
