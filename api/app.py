@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,7 +27,14 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     endpoint = GraphQLEndpoint(services, settings)
 
     async def health(_: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "liveSubscribers": services.live_subscribers})
+        subscribers, selections = services.live_counts
+        body = {
+            "status": "ok",
+            "worker": os.getpid(),  # which process answered, under `serve --workers N`
+            "liveSubscribers": subscribers,
+            "liveSelections": selections,
+        }
+        return JSONResponse(body)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -55,3 +63,8 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     )
     app.state.services = services  # what is running, for tools in the same process
     return app
+
+
+def from_environment() -> Starlette:
+    """One worker of `orderwire serve --workers N`: its settings come from the environment."""
+    return create_app(Settings())

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 
 from api.demo import seed_demo
 from api.graphql.context import Context
+from api.graphql.fanout import Fanout
 from api.settings import Settings
 from domain.claim_use_cases import ClaimUseCases
 from domain.conversation_use_cases import ConversationUseCases
@@ -58,6 +59,7 @@ class Running:
     idempotency: IdempotencyKeys
     receipts: IdempotencyKeys
     live: LiveHub
+    fanout: Fanout
     sellers: SellerUseCases
     database: Database  # for operational tools on the same process (bench/server.py)
 
@@ -80,8 +82,12 @@ class Services:
         return self.require().receipts
 
     @property
-    def live_subscribers(self) -> int:
-        return 0 if self.running is None else self.running.live.subscriber_count
+    def live_counts(self) -> tuple[int, int]:
+        """Live subscriptions on this process, and the distinct selections they share."""
+        if self.running is None:
+            return 0, 0
+        fanout = self.running.fanout
+        return fanout.subscriber_count, len(fanout.groups)
 
     def context(
         self, request: Request | WebSocket, response: Response | WebSocket, request_id: str
@@ -96,6 +102,7 @@ class Services:
             notifications=run.notifications,
             idempotency=run.idempotency,
             live=run.live,
+            fanout=run.fanout,
             sellers=run.sellers,
             request_id=request_id,
             request=request,
@@ -219,6 +226,7 @@ async def running(
             idempotency=IdempotencyKeys(database),
             receipts=IdempotencyKeys(database, "webhook_receipts"),
             live=hub,
+            fanout=Fanout(hub, capacity=settings.live_buffer),
             sellers=SellerUseCases(repos.sellers, clock),
             database=database,
         )

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
@@ -23,6 +23,9 @@ from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
 from domain.seller_use_cases import SellerUseCases
 
+if TYPE_CHECKING:
+    from api.graphql.fanout import Fanout
+
 
 @dataclass
 class Context:
@@ -35,6 +38,7 @@ class Context:
     sellers: SellerUseCases
     idempotency: IdempotencyStore
     live: LiveUpdates
+    fanout: Fanout  # live updates shared per distinct selection
     request_id: str
     request: Any = None
     response: Any = None

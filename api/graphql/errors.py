@@ -99,17 +99,22 @@ class MaskInternalErrors(MaskErrors):
         super().__init__(should_mask_error=_rewritten)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        if isinstance(error.original_error, DomainError):
-            return graphql_error(error.original_error, error)
-        if not is_unexpected(error):
-            coded = {**(error.extensions or {}), "code": refusal_code(error)}
-            return relocated(error, error.message, coded)
         request_id = getattr(self.execution_context.context, "request_id", "unknown")
-        log.error(
-            "internal error in request %s at %s",
-            request_id,
-            error.path,
-            exc_info=error.original_error,
-        )
-        masked = f"Internal server error (request id {request_id})."
-        return relocated(error, masked, {"code": "INTERNAL", "requestId": request_id})
+        return client_error(error, request_id)
+
+
+def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """An error as a client sees it: a DomainError with its code, anything unexpected masked
+    (and logged in full), a coded GraphQL error as it is."""
+    if not _rewritten(error):
+        return error
+    if isinstance(error.original_error, DomainError):
+        return graphql_error(error.original_error, error)
+    if not is_unexpected(error):
+        coded = {**(error.extensions or {}), "code": refusal_code(error)}
+        return relocated(error, error.message, coded)
+    log.error(
+        "internal error in request %s at %s", request_id, error.path, exc_info=error.original_error
+    )
+    masked = f"Internal server error (request id {request_id})."
+    return relocated(error, masked, {"code": "INTERNAL", "requestId": request_id})

@@ -5,15 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.errors import ValidationFailed
 from domain.events import RecordedEvent
-from domain.order import Order
-from domain.order_use_cases import OrderUseCases
-from domain.ports import LiveUpdates
 
 # An event's commit may trail its timestamp; feeds replay this far behind their watermark.
 LOOKBACK = timedelta(seconds=5)
@@ -89,7 +86,7 @@ class SentSoFar:
         return encode_stream_cursor(StreamCursor(watermark, recent))
 
 
-async def _batches(
+async def batches(
     events: AsyncIterator[RecordedEvent], size: int
 ) -> AsyncIterator[list[RecordedEvent]]:
     batch: list[RecordedEvent] = []
@@ -100,39 +97,3 @@ async def _batches(
             batch = []
     if batch:
         yield batch
-
-
-async def replay_then_live(
-    *,
-    hub: LiveUpdates,
-    orders: OrderUseCases,
-    keys: Iterable[str],
-    delivered: SentSoFar,
-    replay: AsyncIterator[RecordedEvent] | None,
-    accept: Callable[[RecordedEvent], bool],
-    on_overflow: Callable[[], None],
-) -> AsyncGenerator[tuple[Order, RecordedEvent, str], None]:
-    """Subscribe first and buffer, replay the log, then go live dropping what was already sent."""
-    with hub.subscribe(keys, on_overflow=on_overflow) as subscription:
-        if replay is not None:
-            async for batch in _batches(replay, REPLAY_BATCH):
-                current = await orders.orders_by_id(list({r.aggregate_id for r in batch}))
-                for recorded in batch:
-                    if delivered.is_new(recorded):
-                        cursor = delivered.mark(recorded)
-                        if accept(recorded):
-                            yield current[recorded.aggregate_id], recorded, cursor
-        while True:
-            update = await subscription.next()
-            recorded = update.event
-            if not delivered.is_new(recorded):
-                continue
-            last = delivered.last(recorded.aggregate_id)
-            missed: list[RecordedEvent] = []
-            if last is not None and recorded.sequence > last + 1:
-                # A publish was lost or overtaken: the log has what lies between.
-                missed = await orders.events_after(recorded.aggregate_id, last)
-            for event in [*(m for m in missed if m.sequence < recorded.sequence), recorded]:
-                cursor = delivered.mark(event)
-                if accept(event):
-                    yield update.order, event, cursor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Annotated
 
 import strawberry
@@ -12,12 +13,14 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import OrderStatus
 from api.graphql.errors import graphql_error
-from api.graphql.streams import SentSoFar, decode_stream_cursor, replay_then_live
+from api.graphql.fanout import SOCKET_OPERATION, Member, follow, selection_of
+from api.graphql.streams import SentSoFar, decode_stream_cursor
 from api.graphql.timeline import OrderEventType
 from api.graphql.types import OrderType
 from domain.errors import DomainError, Forbidden, ValidationFailed
 from domain.events import RecordedEvent
 from domain.order import Order
+from domain.ports import LiveUpdate
 
 # Closing code for a socket whose reader fell too far behind; it may reconnect and resume.
 CLOSE_TOO_SLOW = 4100
@@ -43,37 +46,49 @@ def _close_when_too_slow(info: Info[Context, None]) -> Callable[[], None]:
     return close
 
 
+def update_root(update: LiveUpdate, cursor: str) -> OrderUpdateType:
+    """The value a subscription field yields for one update."""
+    return _update(update.order, update.event, cursor)
+
+
 async def _updates(
     info: Info[Context, None],
-    keys: tuple[str, ...],
+    channels: tuple[str, ...],
     after: str | None,
     replay: Callable[[SentSoFar], AsyncIterator[RecordedEvent] | None],
     accept: Callable[[RecordedEvent], bool] = lambda _: True,
 ) -> AsyncGenerator[OrderUpdateType, None]:
+    """Replay after the cursor, catch up, then go live in the group sharing this selection."""
     ctx = info.context
     try:
         delivered = SentSoFar(decode_stream_cursor(after))
         source = replay(delivered)
     except DomainError as error:
         raise graphql_error(error) from error
-    stream = replay_then_live(
-        hub=ctx.live,
-        orders=ctx.orders,
-        keys=keys,
+    socket = SOCKET_OPERATION.get()
+    member = Member(
+        context=ctx,
         delivered=delivered,
-        replay=source,
         accept=accept,
-        on_overflow=_close_when_too_slow(info),
+        capacity=ctx.fanout.capacity,
+        on_too_slow=_close_when_too_slow(info),
+        socket=socket,
     )
+    selection = selection_of(info, channels, socket, update_root)
     try:
-        async for order, recorded, cursor in stream:
-            yield OrderUpdateType(
-                cursor=cursor,
-                event=OrderEventType.from_domain(recorded),
-                order=OrderType.from_domain(order),
-            )
+        async with aclosing(follow(ctx.fanout, selection, member, source, ctx.orders)) as updates:
+            async for order, recorded, cursor in updates:
+                yield _update(order, recorded, cursor)
     except DomainError as error:  # too slow, or the broadcast connection was lost
         raise graphql_error(error) from error
+
+
+def _update(order: Order, recorded: RecordedEvent, cursor: str) -> OrderUpdateType:
+    return OrderUpdateType(
+        cursor=cursor,
+        event=OrderEventType.from_domain(recorded),
+        order=OrderType.from_domain(order),
+    )
 
 
 @strawberry.type

@@ -43,6 +43,7 @@ from api.http.body import (
     too_large,
 )
 from api.http.persisted import PersistedQueries, Refusal
+from api.http.sockets import SocketHandler
 from api.settings import Settings
 from domain.errors import Unauthenticated
 
@@ -61,6 +62,8 @@ class ContextSource(Protocol):
 
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI app, with the caller proven from the bearer token before execution."""
+
+    graphql_transport_ws_handler_class = SocketHandler
 
     def __init__(self, services: ContextSource, settings: Settings) -> None:
         self.buckets = rate_buckets(settings)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
-from api.graphql.streams import SentSoFar, decode_stream_cursor, replay_then_live
+from graphql import parse
+
+from api.graphql.fanout import Fanout, Member, Selection, follow
+from api.graphql.schema import build_schema
+from api.graphql.streams import SentSoFar, decode_stream_cursor
 from domain.events import RecordedEvent
 from domain.order_use_cases import ConfirmShipment, PlaceOrder
+from domain.ports import LiveUpdate
 from tests.data import BUYER, HOME, OPERATOR, SELLER, T0, line_items
 from tests.fakes import FakeLiveUpdates, fake_world
 
@@ -16,20 +21,18 @@ from tests.fakes import FakeLiveUpdates, fake_world
 async def test_a_stream_resumed_from_a_cursor_replays_the_gap_then_goes_live() -> None:
     world = fake_world(T0)
     live = FakeLiveUpdates()
+    fanout = Fanout(live, capacity=10)
     order = await world.orders.place_order(BUYER, PlaceOrder(SELLER.id, line_items(), HOME))
+    query = "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor } }"
+    channels = (f"order:{order.id}",)
+    selection = Selection(
+        ("test",), build_schema()._schema, parse(query), None, {"id": order.id}, channels, _root
+    )
 
-    def stream(
-        sent: SentSoFar, replay: AsyncIterator[RecordedEvent] | None
-    ) -> AsyncGenerator[Any, None]:
-        return replay_then_live(
-            hub=live,
-            orders=world.orders,
-            keys=(f"order:{order.id}",),
-            delivered=sent,
-            replay=replay,
-            accept=lambda _: True,
-            on_overflow=lambda: None,
-        )
+    def stream(sent: SentSoFar, replay: AsyncIterator[RecordedEvent] | None) -> Any:
+        # No socket: the member never goes live, every update comes back through its resolver.
+        member = Member(cast(Any, None), sent, lambda _: True, 10, lambda: None, None)
+        return follow(fanout, selection, member, replay, world.orders)
 
     async def later(sequence: int) -> AsyncIterator[RecordedEvent]:
         for recorded in await world.orders.events_after(order.id, sequence):
@@ -40,6 +43,7 @@ async def test_a_stream_resumed_from_a_cursor_replays_the_gap_then_goes_live() -
     _, placed, cursor = await anext(first)
     assert placed.sequence == 1
     await first.aclose()
+    assert fanout.subscriber_count == 0
 
     # While it is away the payment is verified; it comes back with its cursor.
     await world.orders.verify_payment(OPERATOR, order.id)
@@ -55,7 +59,15 @@ async def test_a_stream_resumed_from_a_cursor_replays_the_gap_then_goes_live() -
     shipped = await world.orders.confirm_shipment(
         SELLER, ConfirmShipment(order.id, "UPS", "Ground", "1Z1", world.clock(), HOME)
     )
-    await live.publish(shipped, world.market.events(order.id)[2:])
+    # Sequence 4 published before 3 (overtaken): the gap is filled from the log, in order.
+    events = world.market.events(order.id)
+    await live.publish(shipped, events[3:4])
     assert (await waiting)[1].sequence == 3
     assert (await anext(back))[1].sequence == 4
+    await live.publish(shipped, events[2:3])  # the late one is a repeat now: dropped
     await back.aclose()
+    assert fanout.subscriber_count == 0
+
+
+def _root(update: LiveUpdate, cursor: str) -> object:
+    return (update, cursor)

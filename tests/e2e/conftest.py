@@ -14,6 +14,7 @@ import uvicorn
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
 
 from api.app import create_app
 from api.clock import ManualClock
@@ -27,6 +28,7 @@ from tests.api.client import Api
 class LiveServer:
     api: Api
     port: int
+    app: Starlette
 
     @property
     def ws_url(self) -> str:
@@ -86,7 +88,7 @@ async def serving(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveS
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             api = Api(http, settings.signing_secret(), clock)
             await api.open_shops()
-            yield LiveServer(api, port)
+            yield LiveServer(api, port, app)
     finally:
         server.should_exit = True
         await task
