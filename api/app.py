@@ -16,7 +16,7 @@ from api.graphql.ratelimit import RedisBuckets
 from api.http import graphiql
 from api.http.endpoint import GraphQLEndpoint
 from api.http.webhooks import carrier_webhook
-from api.settings import Settings
+from api.settings import Settings, configure_logging
 from api.wiring import Services, running
 from domain.ports import Clock
 
@@ -67,4 +67,6 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
 
 def from_environment() -> Starlette:
     """One worker of `orderwire serve --workers N`: its settings come from the environment."""
-    return create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

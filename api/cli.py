@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import tempfile
 from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from api.clock import system_now
 from api.http.auth import mint_token
-from api.settings import Settings
+from api.settings import Settings, configure_logging
 from domain.identity import Actor, Role
 from storage.embedded import EmbeddedMongo, EmbeddedServerError
 
@@ -23,12 +25,6 @@ app = typer.Typer(
     help="orderwire: GraphQL API for marketplace order updates.", no_args_is_help=True
 )
 log = logging.getLogger("orderwire")
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
 
 
 def _settings(ephemeral: bool) -> Settings:
@@ -69,31 +65,58 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [ORDERWIRE_PORT].")] = None,
     demo: Annotated[bool, typer.Option(help="Load demo data if the database is empty.")] = False,
     ephemeral: Annotated[bool, typer.Option(help="Keep the embedded database in memory.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes serving the port [ORDERWIRE_WORKERS; default: cores]."),
+    ] = None,
 ) -> None:
     """Run the API (GraphiQL at /graphql)."""
     from api.app import create_app
 
     settings = _settings(ephemeral)
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     # uvicorn re-raises SIGTERM once it has shut down; as an exception it still lets the
     # `finally` below stop the embedded server (SIGINT already arrives as KeyboardInterrupt).
     signal.signal(signal.SIGTERM, _terminated)
+    count = workers or settings.workers or os.cpu_count() or 1
     settings, embedded = _start_embedded(settings)
     try:
         if demo:
             _print_demo_tokens(settings)
         bind_host, bind_port = host or settings.host, port or settings.port
         typer.echo(f"GraphiQL: http://{bind_host}:{bind_port}/graphql")
-        uvicorn.run(
-            create_app(settings, demo=demo),
-            ws_max_size=settings.ws_max_message_bytes,
-            host=bind_host,
-            port=bind_port,
-            log_level=settings.log_level.lower(),
-        )
+        options: dict[str, Any] = {
+            "ws_max_size": settings.ws_max_message_bytes,
+            "host": bind_host,
+            "port": bind_port,
+            "log_level": settings.log_level.lower(),
+        }
+        if count == 1:
+            uvicorn.run(create_app(settings, demo=demo), **options)
+            return
+        if demo:
+            created = asyncio.run(_seed(settings))
+            log.info("demo data: %s", f"{created} orders created" if created else "present")
+        _share_with_workers(settings)
+        log.info("%d workers on port %d", count, bind_port)
+        uvicorn.run("api.app:from_environment", factory=True, workers=count, **options)
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def _share_with_workers(settings: Settings) -> None:
+    """What every worker must agree on goes into the environment they inherit: the database,
+    the signing secret, and a broadcast channel that crosses processes."""
+    assert settings.mongodb_uri is not None
+    os.environ["MONGODB_URI"] = settings.mongodb_uri
+    os.environ["JWT_SECRET"] = settings.signing_secret()
+    if settings.broadcast_url.startswith("memory:"):
+        from outbound.channels import start_local_relay
+
+        path = Path(tempfile.mkdtemp(prefix="orderwire-")) / "live.sock"
+        start_local_relay(str(path))
+        os.environ["BROADCAST_URL"] = f"unix://{path}"
 
 
 async def _seed(settings: Settings) -> int:
@@ -111,7 +134,7 @@ async def _seed(settings: Settings) -> int:
 def seed() -> None:
     """Load the demo data into the configured database if it has no orders yet."""
     settings = _settings(ephemeral=False)
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     settings, embedded = _start_embedded(settings)
     try:
         created = asyncio.run(_seed(settings))
@@ -144,7 +167,7 @@ def notifier() -> None:
     Point it at the same MONGODB_URI as the API, and start the API with ORDERWIRE_NOTIFIER=false.
     """
     settings = _settings(ephemeral=False)
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     if settings.mongodb_uri is None:
         typer.secho(
             "error: the notifier shares the API's database; set MONGODB_URI", err=True, fg="red"

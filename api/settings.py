@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -21,6 +22,7 @@ class Settings(BaseSettings):
     jwt_secret: str | None = Field(default=None, validation_alias="JWT_SECRET")
     host: str = Field(default="127.0.0.1", validation_alias="ORDERWIRE_HOST")
     port: int = Field(default=8000, validation_alias="ORDERWIRE_PORT")
+    workers: int | None = Field(default=None, ge=1, validation_alias="ORDERWIRE_WORKERS")
     log_level: str = Field(default="INFO", validation_alias="ORDERWIRE_LOG_LEVEL")
     live_buffer: int = Field(default=1000, ge=1, validation_alias="ORDERWIRE_LIVE_BUFFER")
     env: str = Field(default="development", validation_alias="ORDERWIRE_ENV")
@@ -146,3 +148,9 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(32))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )

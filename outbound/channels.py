@@ -8,6 +8,8 @@ Here a lost connection ends `next_published` with ConnectionError, and the hub r
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
 from contextlib import suppress
 from typing import Any
 from urllib.parse import urlparse
@@ -97,11 +99,93 @@ class RedisChannel(BroadcastBackend):
         self._queue.put_nowait(ConnectionError("the Redis subscription ended"))
 
 
+# One line per message on the local relay: an order's batch is far below this.
+MAX_LINE = 16 * 1024 * 1024
+
+
+class LocalChannel(BroadcastBackend):
+    """Processes of one machine (`orderwire serve --workers N`): the relay the parent runs,
+    on a Unix socket; every line one process writes is read back by all of them."""
+
+    def __init__(self, url: str) -> None:
+        self._path = urlparse(url).path
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def connect(self) -> None:
+        self._reader, self._writer = await asyncio.open_unix_connection(self._path, limit=MAX_LINE)
+
+    async def disconnect(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            with suppress(Exception):
+                await self._writer.wait_closed()
+
+    async def subscribe(self, group: str) -> None:
+        """Every process gets every line; there is one channel."""
+
+    async def unsubscribe(self, group: str) -> None:
+        """As above."""
+
+    async def publish(self, channel: str, message: Any) -> None:
+        if self._writer is None:
+            raise ConnectionError("the local relay is not connected")
+        self._writer.write(json.dumps([channel, message]).encode() + b"\n")
+        await self._writer.drain()
+
+    async def next_published(self) -> Event:
+        assert self._reader is not None
+        line = await self._reader.readline()
+        if not line:
+            raise ConnectionError("the local relay closed the connection")
+        channel, message = json.loads(line)
+        return Event(channel, message)
+
+
+async def run_local_relay(path: str, started: threading.Event) -> None:
+    """The in-machine channel: each line a worker writes goes to every worker, itself too."""
+    peers: set[asyncio.StreamWriter] = set()
+
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peers.add(writer)
+        try:
+            while line := await reader.readline():
+                for other in list(peers):
+                    other.write(line)
+        except (ConnectionError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            peers.discard(writer)
+            writer.close()
+
+    server = await asyncio.start_unix_server(peer, path, limit=MAX_LINE)
+    async with server:
+        started.set()
+        await server.serve_forever()
+
+
+def start_local_relay(path: str) -> threading.Thread:
+    """Run the relay on a thread of this (the supervising) process; ready when this returns."""
+    started = threading.Event()
+    thread = threading.Thread(
+        target=lambda: asyncio.run(run_local_relay(path, started)),
+        name="orderwire-local-relay",
+        daemon=True,
+    )
+    thread.start()
+    if not started.wait(10):
+        raise RuntimeError(f"the local relay did not start on {path}")
+    return thread
+
+
 def channel_for(url: str) -> BroadcastBackend:
-    """The backend BROADCAST_URL names: memory:// in one process, redis:// across several."""
+    """The backend BROADCAST_URL names: memory:// in one process, unix:// for the workers of
+    one machine (set by `serve --workers`), redis:// across machines."""
     scheme = urlparse(url).scheme
     if scheme == "memory":
         return MemoryChannel(url)
+    if scheme == "unix":
+        return LocalChannel(url)
     if scheme in ("redis", "rediss"):
         return RedisChannel(url)
     raise ValueError(f"BROADCAST_URL {url!r}: use memory:// or redis://host:port")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -75,9 +78,12 @@ class Database:
     client: AsyncMongoClient[Document]
     db: AsyncDatabase[Document]
     # nx-27017 runs every session on one SQLite connection, so two open transactions nest
-    # into each other and one's abort can undo the other's writes: take turns there.
+    # into each other and one's abort can undo the other's writes: take turns there, within
+    # this process (the lock) and with every other process using the same server (the file).
     serialize_transactions: bool = False
+    turn_file: Path | None = None
     _turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _file: int | None = None
 
     @asynccontextmanager
     async def outside_transactions(self) -> AsyncIterator[None]:
@@ -90,14 +96,14 @@ class Database:
         if not self.serialize_transactions:
             yield
             return
-        async with self._turn:
+        async with self._turn_taken():
             yield
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncClientSession]:
         """A session in a transaction: committed on exit, aborted on an exception."""
         gate: AbstractAsyncContextManager[object] = (
-            self._turn if self.serialize_transactions else nullcontext()
+            self._turn_taken() if self.serialize_transactions else nullcontext()
         )
         async with (
             gate,
@@ -105,6 +111,28 @@ class Database:
             await session.start_transaction(),
         ):
             yield session
+
+    @asynccontextmanager
+    async def _turn_taken(self) -> AsyncIterator[None]:
+        async with self._turn:
+            if self.turn_file is None:
+                yield
+                return
+            if self._file is None:
+                self._file = os.open(self.turn_file, os.O_RDWR | os.O_CREAT, 0o600)
+            try:  # uncontended, the lock is taken at once; else wait for it off the event loop
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                await asyncio.to_thread(fcntl.flock, self._file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
 
 
 async def prepare(db: AsyncDatabase[Document]) -> None:
@@ -122,8 +150,17 @@ async def connect(client: AsyncMongoClient[Document], name: str) -> Database:
     db = client[name]
     await prepare(db)
     build = await client.admin.command("buildInfo")
-    embedded = build.get("process") == "nx_27017"
-    return Database(client=client, db=db, serialize_transactions=embedded)
+    if build.get("process") != "nx_27017":
+        return Database(client=client, db=db)
+    turns = await turn_file(client)
+    return Database(client=client, db=db, serialize_transactions=True, turn_file=turns)
+
+
+async def turn_file(client: AsyncMongoClient[Document]) -> Path:
+    """The lock file every process using this nx-27017 server takes turns on."""
+    address = await client.address
+    where = f"{address[0]}-{address[1]}" if address else "default"
+    return Path(tempfile.gettempdir()) / f"orderwire-nx27017-{where}.lock"
 
 
 @asynccontextmanager
@@ -136,9 +173,13 @@ async def open_database(
         embedded = EmbeddedMongo(data_dir)
         uri = await asyncio.to_thread(embedded.start)
     client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    database: Database | None = None
     try:
-        yield await connect(client, name)
+        database = await connect(client, name)
+        yield database
     finally:
+        if database is not None:
+            database.close()
         await client.close()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
