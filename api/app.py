@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -69,4 +72,17 @@ def from_environment() -> Starlette:
     """One worker of `orderwire serve --workers N`: its settings come from the environment."""
     settings = Settings()
     configure_logging(settings.log_level)
+    _end_with_parent()
     return create_app(settings)
+
+
+def _end_with_parent() -> None:
+    """A worker whose supervisor is killed outright (SIGKILL) gets SIGTERM and shuts down,
+    rather than holding the port and the database with nobody to stop it (Linux)."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the supervisor died before this line: nobody would send it
+        os.kill(os.getpid(), signal.SIGTERM)

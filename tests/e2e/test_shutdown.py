@@ -74,9 +74,13 @@ def test_a_signal_stops_the_embedded_server_too(tmp_path: Path, sig: signal.Sign
 
 @pytest.mark.slow
 def test_a_start_after_sigkill_finds_its_data_and_carries_on(tmp_path: Path) -> None:
-    process, _ = _serve(tmp_path)
+    process, first = _serve(tmp_path)
+    workers = {httpx.get(f"{first}/health", timeout=5).json()["worker"] for _ in range(20)}
     process.kill()
     process.wait(timeout=10)
+    # Its workers do not outlive it: they are told to stop when their supervisor dies.
+    for worker in workers - {process.pid}:
+        assert _gone_within(worker, 15), f"worker {worker} outlived its supervisor"
     again, base = _serve(tmp_path)
     try:
         assert httpx.get(f"{base}/health", timeout=5).json()["status"] == "ok"
