@@ -6,9 +6,11 @@ to the live channel once, executes the selection once per update, encodes the `n
 once, and writes it to every socket itself: only the operation id and the cursor differ per
 socket. Each subscriber is authorized by its own resolver before it joins.
 
-A subscriber replays from the log and catches up through its own resolver; only then does the
-group write to its socket ("live"). A gap in its sequence hands it back to its resolver, which
-fills the gap from the log and goes live again. Writes never wait on one slow socket: a socket
+A subscriber replays from the log and catches up through its own resolver; then the resolver
+hands it over and ends, and its operation stays open with nothing of it running: the group
+writes to its socket ("live"), fills a gap in its sequence from the log itself, and ends it
+with an error message when the channel is lost. The socket's handler tells the group when the
+client completes the operation or goes away. Writes never wait on one slow socket: a socket
 whose buffer is full gets a backlog, and one whose backlog fills is closed (4100).
 """
 
@@ -19,22 +21,20 @@ import json
 import logging
 import secrets
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from inspect import isawaitable
 from typing import Any
 
-from graphql import DocumentNode, ExecutionResult, GraphQLSchema, VariableNode, execute
-from strawberry.types import Info
+from graphql import ExecutionResult, execute
 
 from api.graphql.context import Context
-from api.graphql.errors import client_error
+from api.graphql.eager import start_eagerly
+from api.graphql.errors import client_error, graphql_error
+from api.graphql.selections import Selection, SocketOperation
 from api.graphql.streams import REPLAY_BATCH, SentSoFar, batches
-from domain.errors import DomainError, SubscriberTooSlow
+from domain.errors import DomainError, SubscriberTooSlow, UpdatesInterrupted
 from domain.events import RecordedEvent
-from domain.identity import Role
 from domain.order import Order
 from domain.order_use_cases import OrderUseCases
 from domain.ports import LiveUpdate, LiveUpdates
@@ -45,97 +45,6 @@ log = logging.getLogger("orderwire.fanout")
 WRITES_PER_TURN = 64
 # Stands for the cursor in an encoded message until a socket's own cursor replaces it.
 CURSOR_MARK = f"cursor-{secrets.token_hex(16)}"
-
-Send = Callable[[str], Coroutine[Any, Any, None]]
-
-
-@dataclass(frozen=True, slots=True)
-class SocketOperation:
-    """The graphql-transport-ws operation a subscription resolver runs for."""
-
-    operation_id: str
-    variables: dict[str, Any] | None
-    send_text: Send
-
-
-# Set by the WebSocket handler in each operation's task (api/http/sockets.py).
-SOCKET_OPERATION: ContextVar[SocketOperation | None] = ContextVar(
-    "orderwire_socket_operation", default=None
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """What a group executes, and the key that decides who shares it."""
-
-    key: tuple[object, ...]
-    schema: GraphQLSchema
-    document: DocumentNode
-    operation_name: str | None
-    variables: dict[str, Any] | None
-    channels: tuple[str, ...]
-    root: Callable[[LiveUpdate, str], object]  # the subscription field's value, given a cursor
-
-
-def selection_of(
-    info: Info[Context, None],
-    channels: tuple[str, ...],
-    socket: SocketOperation | None,
-    root: Callable[[LiveUpdate, str], object],
-) -> Selection:
-    """The running operation as a group key: the cursor argument and per-socket ids left out."""
-    raw = info._raw_info
-    variables = socket.variables if socket is not None else dict(info.variable_values)
-    cursor_variables = {
-        argument.value.name.value
-        for node in raw.field_nodes
-        for argument in node.arguments or ()
-        if argument.name.value == "after" and isinstance(argument.value, VariableNode)
-    }
-    shared = {k: v for k, v in (variables or {}).items() if k not in cursor_variables}
-    actor = info.context.require_actor()
-    who = None if actor.role is Role.OPERATOR else actor.id
-    key = (
-        info.query,
-        raw.operation.name.value if raw.operation.name else None,
-        json.dumps(shared, sort_keys=True, default=str),
-        actor.role.value,
-        who,
-        channels,
-    )
-    document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
-    name = raw.operation.name.value if raw.operation.name else None
-    return Selection(key, raw.schema, document, name, variables, channels, root)
-
-
-def start_eagerly(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
-    """Run `coroutine` now as far as it goes without waiting; a task only if it must wait.
-
-    Python 3.12's eager tasks, for 3.11: a write into a socket whose buffer has room never
-    waits, so 10,000 writes cost 10,000 calls, not 10,000 tasks.
-    """
-    try:
-        waiting = coroutine.send(None)
-    except StopIteration:
-        return None
-    return asyncio.ensure_future(_resume(coroutine, waiting))
-
-
-async def _resume(coroutine: Coroutine[Any, Any, None], waiting: object) -> None:
-    while True:
-        if isinstance(waiting, asyncio.Future):
-            waiting._asyncio_future_blocking = False  # what a task does before it waits on one
-            try:
-                await asyncio.wait((waiting,))
-            except asyncio.CancelledError:
-                coroutine.close()
-                raise
-        else:  # a bare yield: give the loop one turn
-            await asyncio.sleep(0)
-        try:
-            waiting = coroutine.send(None)
-        except StopIteration:
-            return
 
 
 @dataclass(eq=False, slots=True)
@@ -150,7 +59,7 @@ class Member:
     socket: SocketOperation | None
     id_json: str = ""
     joined: bool = True
-    live: bool = False
+    live: bool = False  # the group writes to its socket; its resolver has ended
     pending: deque[LiveUpdate] = field(default_factory=deque)
     _waiting: asyncio.Future[None] | None = None
     _failure: Exception | None = None
@@ -161,37 +70,51 @@ class Member:
         if self.socket is not None:
             self.id_json = json.dumps(self.socket.operation_id)
 
-    def hold(self, update: LiveUpdate) -> None:
-        """Keep `update` for the resolver, which sends it itself (catching up, or a gap)."""
-        self.live = False
+    def hold(self, update: LiveUpdate) -> bool:
+        """Keep `update` to be sent in order after what came before; False if too many wait."""
         if len(self.pending) >= self.capacity:
             self.too_slow()
-            return
+            return False
         self.pending.append(update)
         self._wake()
+        return True
 
-    def fail(self, error: Exception) -> None:
-        if self._failure is None:
-            self._failure = error
-            self._wake()
+    def fail(self, error: DomainError) -> None:
+        """End the subscription with `error`: through its resolver, or written by the group."""
+        if self._failure is not None:
+            return
+        self._failure = error
+        self._wake()
+        if self.live and self.joined and self.socket is not None:
+            self.socket.end([dict(graphql_error(error).formatted)])
+        self._leave()
 
     def too_slow(self) -> None:
-        self.fail(SubscriberTooSlow(f"more than {self.capacity} updates waiting"))
+        """Cut off a reader that fell too far behind: its socket is closed (4100)."""
+        if self._failure is not None:
+            return
         self.joined = False
+        self.fail(SubscriberTooSlow(f"more than {self.capacity} updates waiting"))
         self.on_too_slow()
 
+    def _leave(self) -> None:
+        """A handed-over subscriber leaves its group at once; a resolver's leaves as it ends."""
+        self.joined = False
+        if self.socket is not None and (leave := self.socket.leave) is not None:
+            self.socket.leave = None
+            leave()
+
     async def wait(self) -> None:
-        """Until the resolver has updates to send itself; live in the meantime if it can be."""
-        if self._failure is not None:
-            raise self._failure
-        if self.pending:
-            return
-        self.live = self.socket is not None
-        self._waiting = asyncio.get_running_loop().create_future()
-        try:
-            await self._waiting
-        finally:
-            self._waiting = None
+        """Until there is something to catch up with (a subscriber without a socket)."""
+        if self._failure is None and not self.pending:
+            self._waiting = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiting
+            finally:
+                self._waiting = None
+        self.check()
+
+    def check(self) -> None:
         if self._failure is not None:
             raise self._failure
 
@@ -199,8 +122,9 @@ class Member:
         if self._waiting is not None and not self._waiting.done():
             self._waiting.set_result(None)
 
-    def write(self, text: str) -> None:
-        """Send one message without waiting: a full socket buffer queues it, up to `capacity`."""
+    def write(self, payload: str) -> None:
+        """Send one `next` without waiting: a full socket buffer queues it, up to `capacity`."""
+        text = f'{{"id":{self.id_json},"type":"next","payload":{payload}}}'
         if self._writing is not None:
             if self._backlog is None:
                 self._backlog = deque()
@@ -243,6 +167,7 @@ class Group:
         self._hub = hub
         self._on_empty = on_empty
         self._ready = asyncio.Event()
+        self._refills: set[asyncio.Task[None]] = set()
         self.task = asyncio.create_task(self._run(), name="orderwire-fanout-group")
         self.executions = 0
 
@@ -278,30 +203,52 @@ class Group:
     async def _deliver(self, update: LiveUpdate) -> None:
         recorded = update.event
         encoded: str | None = None
-        texts: dict[str, str] = {}
+        payloads: dict[str, str] = {}
         for turn, member in enumerate(list(self.members)):
             if turn and turn % WRITES_PER_TURN == 0:
                 await asyncio.sleep(0)  # let a mutation's answer, and everyone else, go first
             if not member.joined:
                 continue
-            if not member.live:
+            if not member.live:  # its resolver is catching up, or the group fills a gap
                 member.hold(update)
                 continue
-            if not member.delivered.is_new(recorded):
-                continue
             last = member.delivered.last(recorded.aggregate_id)
-            if last is not None and recorded.sequence > last + 1:
-                member.hold(update)  # a publish was lost or overtaken: its resolver fills the gap
-                continue
+            if last is not None and recorded.sequence != last + 1:
+                if recorded.sequence > last:  # a publish was lost or overtaken
+                    self._refill(member, update)
+                continue  # else sent already
             cursor = member.delivered.mark(recorded)
             if not member.accept(recorded):
                 continue
             if encoded is None:
                 encoded = await self._execute(update, member.context)
-            if (payload := texts.get(cursor)) is None:
-                payload = texts[cursor] = encoded.replace(CURSOR_MARK, cursor)
+            if (payload := payloads.get(cursor)) is None:
+                payload = payloads[cursor] = encoded.replace(CURSOR_MARK, cursor)
             if member.joined:
-                member.write(f'{{"id":{member.id_json},"type":"next","payload":{payload}}}')
+                member.write(payload)
+
+    def _refill(self, member: Member, update: LiveUpdate) -> None:
+        """Fill a live subscriber's gap from the log, then let it go on as before."""
+        member.live = False
+        if not member.hold(update):
+            return
+        task = asyncio.create_task(self._catch_up_live(member))
+        self._refills.add(task)
+        task.add_done_callback(self._refills.discard)
+
+    async def _catch_up_live(self, member: Member) -> None:
+        try:
+            async for order, recorded, cursor in catch_up(member, member.context.orders):
+                payload = await self._execute(LiveUpdate(order, recorded), member.context)
+                if not member.joined:
+                    return
+                member.write(payload.replace(CURSOR_MARK, cursor))
+            member.live = member.joined
+        except DomainError as error:
+            member.fail(error)
+        except Exception:
+            log.exception("could not fill a live subscriber's gap; ending its subscription")
+            member.fail(UpdatesInterrupted("live updates interrupted; resume with your cursor"))
 
     async def _execute(self, update: LiveUpdate, context: Context) -> str:
         selection = self.selection
@@ -340,17 +287,13 @@ class Fanout:
     def executions(self) -> int:
         return sum(group.executions for group in self.groups.values())
 
-    @contextmanager
-    def joined(self, selection: Selection, member: Member) -> Iterator[Group]:
+    def join(self, selection: Selection, member: Member) -> Group:
         group = self.groups.get(selection.key)
         if group is None or group.task.done():
             group = Group(selection, self.hub, self._forget)
             self.groups[selection.key] = group
         group.members[member] = None
-        try:
-            yield group
-        finally:
-            group.leave(member)
+        return group
 
     def _forget(self, group: Group) -> None:
         if self.groups.get(group.selection.key) is group:
@@ -364,10 +307,13 @@ async def follow(
     replay: AsyncIterator[RecordedEvent] | None,
     orders: OrderUseCases,
 ) -> AsyncGenerator[tuple[Order, RecordedEvent, str], None]:
-    """What the resolver sends itself: the log after the cursor, then whatever the group holds
-    for it; in between it is live, and the group writes to its socket."""
+    """What the resolver sends itself: the log after the cursor, then whatever the group held
+    meanwhile. Then it hands the subscriber over to the group and ends (on a socket), or waits
+    for more (without one)."""
     delivered = member.delivered
-    with fanout.joined(selection, member) as group:
+    group = fanout.join(selection, member)
+    handed_over = False
+    try:
         await group.ready()  # listening before the log is read: nothing falls in between
         if replay is not None:
             async for batch in batches(replay, REPLAY_BATCH):
@@ -378,12 +324,22 @@ async def follow(
                         if member.accept(recorded):
                             yield current[recorded.aggregate_id], recorded, cursor
         while True:
-            async for update in _catch_up(member, orders):
+            async for update in catch_up(member, orders):
                 yield update
+            member.check()
+            if member.socket is not None:
+                # Nothing is pending and nothing awaits until the generator ends: from here
+                # on the group writes, in order after what this resolver sent.
+                member.socket.leave = lambda: group.leave(member)
+                member.live = handed_over = True
+                return
             await member.wait()
+    finally:
+        if not handed_over:
+            group.leave(member)
 
 
-async def _catch_up(
+async def catch_up(
     member: Member, orders: OrderUseCases
 ) -> AsyncIterator[tuple[Order, RecordedEvent, str]]:
     """What the group held for `member`, in order, with any gap filled from the log."""

@@ -78,12 +78,26 @@ class SentSoFar:
         self._last[recorded.aggregate_id] = (recorded.sequence, moment)
         watermark = moment if self._watermark is None else max(self._watermark, moment)
         self._watermark = watermark
-        recent = {
-            order_id: seq
-            for order_id, (seq, seen_at) in self._last.items()
-            if seen_at >= watermark - LOOKBACK
-        }
-        return encode_stream_cursor(StreamCursor(watermark, recent))
+        since = watermark - LOOKBACK
+        recent = tuple(
+            (order_id, seq) for order_id, (seq, seen_at) in self._last.items() if seen_at >= since
+        )
+        return _encoded(watermark, recent)
+
+
+# Subscribers of one stream reach the same positions: each cursor is encoded once.
+_CURSORS: dict[tuple[datetime, tuple[tuple[str, int], ...]], str] = {}
+CURSORS_KEPT = 4096
+
+
+def _encoded(watermark: datetime, recent: tuple[tuple[str, int], ...]) -> str:
+    key = (watermark, recent)
+    cursor = _CURSORS.get(key)
+    if cursor is None:
+        if len(_CURSORS) >= CURSORS_KEPT:
+            _CURSORS.clear()
+        cursor = _CURSORS[key] = encode_stream_cursor(StreamCursor(watermark, dict(recent)))
+    return cursor
 
 
 async def batches(

@@ -13,7 +13,8 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import OrderStatus
 from api.graphql.errors import graphql_error
-from api.graphql.fanout import SOCKET_OPERATION, Member, follow, selection_of
+from api.graphql.fanout import Member, follow
+from api.graphql.selections import SOCKET_OPERATION, selection_of
 from api.graphql.streams import SentSoFar, decode_stream_cursor
 from api.graphql.timeline import OrderEventType
 from api.graphql.types import OrderType
@@ -33,15 +34,16 @@ class OrderUpdateType:
     order: OrderType = strawberry.field(description="The order's current state.")
 
 
-def _close_when_too_slow(info: Info[Context, None]) -> Callable[[], None]:
-    websocket = info.context.request
+def _close_when_too_slow(ctx: Context) -> Callable[[], None]:
+    """What cuts a slow reader off; it holds the context, not the resolver's info, which
+    would keep the whole subscribe execution alive for as long as the socket is open."""
 
     def close() -> None:
         task = asyncio.ensure_future(
-            websocket.close(code=CLOSE_TOO_SLOW, reason="too slow: resume with your last cursor")
+            ctx.request.close(code=CLOSE_TOO_SLOW, reason="too slow: resume with your last cursor")
         )
-        info.context.background.add(task)
-        task.add_done_callback(info.context.background.discard)
+        ctx.background.add(task)
+        task.add_done_callback(ctx.background.discard)
 
     return close
 
@@ -71,7 +73,7 @@ async def _updates(
         delivered=delivered,
         accept=accept,
         capacity=ctx.fanout.capacity,
-        on_too_slow=_close_when_too_slow(info),
+        on_too_slow=_close_when_too_slow(ctx),
         socket=socket,
     )
     selection = selection_of(info, channels, socket, update_root)

@@ -254,8 +254,8 @@ def _with_refusal_reason(scope: Scope, send: Send) -> Send:
     """Strawberry closes a refused socket with 4403 "Forbidden"; say why instead."""
 
     async def sending(message: Message) -> None:
-        refusal = scope.get("state", {}).get("refusal")
-        if message["type"] == "websocket.close" and message.get("code") == 4403 and refusal:
+        closing = message["type"] == "websocket.close" and message.get("code") == 4403
+        if closing and (refusal := scope.get("state", {}).get("refusal")):
             reason = refusal.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")
             message = {**message, "reason": reason}
         await send(message)

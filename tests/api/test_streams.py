@@ -8,8 +8,9 @@ from typing import Any, cast
 
 from graphql import parse
 
-from api.graphql.fanout import Fanout, Member, Selection, follow
+from api.graphql.fanout import Fanout, Member, follow
 from api.graphql.schema import build_schema
+from api.graphql.selections import Selection
 from api.graphql.streams import SentSoFar, decode_stream_cursor
 from domain.events import RecordedEvent
 from domain.order_use_cases import ConfirmShipment, PlaceOrder

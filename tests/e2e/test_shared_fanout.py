@@ -170,3 +170,38 @@ async def test_sockets_in_one_selection_keep_their_own_cursors(live: LiveServer)
             with pytest.raises(TimeoutError):
                 async with asyncio.timeout(0.3):
                     await again.recv()
+
+
+async def test_a_lost_publish_is_filled_from_the_log_for_live_sockets(live: LiveServer) -> None:
+    order_id = await shipped_order(live, "1ZGAP")
+    hub = live.app.state.services.require().live
+    async with (
+        watching(live, BUYER, {"id": order_id}) as first,
+        watching(live, OPERATOR, {"id": order_id}) as second,
+    ):
+        await live.wait_for_subscribers(2)
+        await live.api.scan("1ZGAP", "IN_TRANSIT")
+        seen = [
+            (await next_message(ws))["payload"]["data"]["orderUpdates"] for ws in (first, second)
+        ]
+        # The next publish is lost (the broadcast call fails after the commit) ...
+        send = hub.send
+
+        async def lost(*_: object) -> None:
+            raise ConnectionError("the channel dropped this one")
+
+        hub.send = lost
+        await live.api.scan("1ZGAP", "IN_TRANSIT", city="Louisville")
+        hub.send = send
+        # ... and the one after it arrives with a gap: each socket gets both, in order.
+        await live.api.scan("1ZGAP", "OUT_FOR_DELIVERY")
+        for ws, before in zip((first, second), seen, strict=True):
+            updates = [
+                (await next_message(ws))["payload"]["data"]["orderUpdates"] for _ in range(2)
+            ]
+            sequences = [u["event"]["sequence"] for u in updates]
+            assert sequences == [before["event"]["sequence"] + 1, before["event"]["sequence"] + 2]
+            assert [u["event"]["trackingTag"] for u in updates] == [
+                "IN_TRANSIT",
+                "OUT_FOR_DELIVERY",
+            ]
