@@ -264,6 +264,7 @@ async def running(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            await publisher.settle()  # outbox ticks under way, before the database closes
             if notifier is not None and notifying is not None:
                 notifier_stop.set()  # finish the pass under way, then stop
                 await notifying

@@ -21,17 +21,36 @@ class OutboxPublisher:
     def __init__(self, hub: LiveHub, outbox: EventOutbox) -> None:
         self.hub = hub
         self._outbox = outbox
+        self._ticking: set[asyncio.Task[None]] = set()
 
     async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
-        """Never raises: the commit stands, and the relay publishes what did not go out."""
+        """Never raises: the commit stands, and the relay publishes what did not go out.
+
+        The outbox tick is written after the caller has moved on (a mutation answers without
+        waiting for it); if it is lost, the relay publishes again and subscribers drop repeats.
+        """
         if not events:
             return
         try:
             await self.hub.send(order, events)
-            await self._outbox.mark_published(order.id, [r.sequence for r in events])
         except Exception:
             # Subscribers drop whatever they have already seen when the relay repeats it.
             log.exception("could not publish %d events of %s", len(events), order.id)
+            return
+        tick = asyncio.ensure_future(self._tick(order.id, [r.sequence for r in events]))
+        self._ticking.add(tick)
+        tick.add_done_callback(self._ticking.discard)
+
+    async def _tick(self, order_id: str, sequences: list[int]) -> None:
+        try:
+            await self._outbox.mark_published(order_id, sequences)
+        except Exception:
+            log.exception("could not tick off %d published events of %s", len(sequences), order_id)
+
+    async def settle(self) -> None:
+        """Wait for the outbox ticks under way (at shutdown, and in tests)."""
+        while self._ticking:
+            await asyncio.gather(*self._ticking, return_exceptions=True)
 
 
 async def relay_unpublished(
