@@ -23,7 +23,8 @@ UPS = Actor("UPS", Role.CARRIER)
 class Sizes:
     load: Load  # wrk's settings for P1, P2, P3
     shipments: int  # P3: unshipped orders made per side and run (more than a run ships)
-    subscribers: tuple[int, ...]  # P4
+    subscribers: tuple[int, ...]  # P4a, P4c
+    spread: tuple[int, int, int]  # P4b: orders (two sockets each), scans per second, seconds
     depth: int  # P5
     read: int  # P6: orders read through pages of `page`
     page: int = 100
@@ -33,6 +34,7 @@ FULL = Sizes(
     load=Load(threads=1, connections=8, seconds=8),
     shipments=6_000,
     subscribers=(1_000, 5_000, 10_000),
+    spread=(5_000, 200, 30),
     depth=100_000,
     read=100_000,
 )
@@ -40,6 +42,7 @@ TINY = Sizes(
     load=Load(threads=1, connections=2, seconds=1),
     shipments=1_500,
     subscribers=(3,),
+    spread=(4, 4, 2),
     depth=300,
     read=1_000,
 )

@@ -129,3 +129,50 @@ async def ensure_unshipped(
             doc["_id"] = unshipped_id(side, n)
             docs.append(doc)
         await orders.insert_many(docs)
+
+
+def spread_id(n: int) -> str:
+    """P4's spread orders, each with parcel `1ZS<n>`."""
+    return f"ord_p4s{n:09d}"
+
+
+def spread_seller(n: int) -> str:
+    return f"bench-spread-seller-{n % 100:03d}"
+
+
+async def ensure_shipped(database: Database, count: int, now: datetime) -> None:
+    """Orders 0..count-1 shipped with UPS an hour before `now`, spread over 100 sellers, with
+    their parcels live: carrier scans can move them."""
+    paid_at = now - timedelta(hours=1)
+    warehouse = Address("Acme", "1 Dock Rd", "Reno", "89502", "US")
+    orders, parcels = database.db["orders"], database.db["live_parcels"]
+    for start in range(0, count, BATCH):
+        docs, live = [], []
+        for n in range(start, min(start + BATCH, count)):
+            order, _ = Order.place(
+                order_id=spread_id(n),
+                buyer=Actor("bench-buyer", Role.BUYER),
+                seller_id=spread_seller(n),
+                items=[LineItem("MUG-01", "Mug", 2, Money(1299, "USD"))],
+                shipping_address=Address("Ana Lima", "12 Rua Augusta", "Lisbon", "1100-053", "PT"),
+                channel=FulfillmentChannel.MFN,
+                speed=ShippingSpeed.STANDARD,
+                delivery_option=DeliveryOption.DOOR,
+                now=paid_at,
+            )
+            order.verify_payment(Actor("bench-operator", Role.OPERATOR), paid_at)
+            order.confirm_shipment(
+                Actor(spread_seller(n), Role.SELLER),
+                shipment_id=f"shp_p4s{n}",
+                carrier="UPS",
+                shipping_method="Ground",
+                tracking_id=f"1ZS{n}",
+                shipped_at=paid_at,
+                ship_from=warehouse,
+                items=None,
+                now=paid_at,
+            )
+            docs.append(order_document(order))
+            live.append({"_id": f"UPS|1ZS{n}", "order_id": order.id})
+        await orders.insert_many(docs)
+        await parcels.insert_many(live)

@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,10 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
             if "P3" in only:
                 rows.append(report(await p3(http, database, sizes, weigh)))
             if "P4" in only:
-                rows.append(report(await p4(http, database, port, pid, sizes)))
+                pids = [pid] + ([db_pid] if db_pid else [])
+                fresh = partial(serving, uri, RUN_DB, data_dir)
+                p4_rows = await p4(http, database, port, pids, sizes, fresh)
+                rows += [report(row) for row in p4_rows]
         if "P6" in only:  # a server of its own, so that P1-P4 leave nothing in its memory
             async with serving(uri, RUN_DB, data_dir) as (http, _, pid):
                 rows.append(report(await p6(http, database, pid, sizes)))

@@ -5,8 +5,10 @@ Run by bench/run.py as `python -m bench.server <port>` with the settings in its 
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,11 +17,15 @@ from pymongo import DESCENDING, AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from api.app import create_app
 from api.clock import system_now
 from api.settings import Settings
+from domain.events import RecordedEvent
+from domain.order import Order
+from outbound.broadcast import LiveHub
 from storage.database import Database, connect
 
 Document = dict[str, Any]
@@ -191,6 +197,34 @@ def bare_app(uri: str, db_name: str, shared: Callable[[], Database] | None = Non
             return JSONResponse({"errors": [{"message": f"{order} is not waiting"}]}, 409)
         return JSONResponse({"data": {"shipped": order}})
 
+    listeners: set[WebSocket] = set()
+
+    async def live(websocket: WebSocket) -> None:
+        """A bare graphql-transport-ws peer: acknowledges, and counts a subscribe as listening."""
+        await websocket.accept(subprotocol="graphql-transport-ws")
+        try:
+            async for text in websocket.iter_text():
+                kind = json.loads(text).get("type")
+                if kind == "connection_init":
+                    await websocket.send_text('{"type":"connection_ack"}')
+                elif kind == "subscribe":
+                    listeners.add(websocket)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            listeners.discard(websocket)
+
+    async def broadcast(request: Request) -> Response:
+        """The same bytes to every listening socket, one after the other: the baseline."""
+        text = (await request.body()).decode()
+        started = time.time()
+        for websocket in list(listeners):
+            await websocket.send_text(text)
+        return JSONResponse({"started": started, "sent": len(listeners)})
+
+    async def listening(_: Request) -> Response:
+        return JSONResponse({"listening": len(listeners)})
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
@@ -203,8 +237,25 @@ def bare_app(uri: str, db_name: str, shared: Callable[[], Database] | None = Non
         Route("/order/{id}", one),
         Route("/orders", page),
         Route("/ship/{id}", ship, methods=["POST"]),
+        WebSocketRoute("/live", live),
+        Route("/broadcast", broadcast, methods=["POST"]),
+        Route("/listening", listening),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def stamp_publishes(hub: LiveHub, published: dict[str, dict[int, float]]) -> None:
+    """Note when each event was handed to the channel: right after its commit.
+
+    P4 measures fan-out from this moment, as the bare broadcast is measured from its start."""
+    send = hub.send
+
+    async def stamped(order: Order, events: Sequence[RecordedEvent]) -> None:
+        now = time.time()
+        published.setdefault(order.id, {}).update({r.sequence: now for r in events})
+        await send(order, events)
+
+    hub.send = stamped  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -218,12 +269,33 @@ def main() -> None:
         lambda: orderwire.state.services.require().database,
     )
 
+    published: dict[str, dict[int, float]] = {}
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with orderwire.router.lifespan_context(orderwire), bare.router.lifespan_context(bare):
+            stamp_publishes(orderwire.state.services.require().live, published)
             yield
 
-    app = Starlette(routes=[Mount("/bare", bare), Mount("/", orderwire)], lifespan=lifespan)
+    async def published_at(request: Request) -> Response:
+        stamps = published.get(request.path_params["order"], {})
+        return JSONResponse({"at": stamps[max(stamps)] if stamps else None})
+
+    async def every_publish(_: Request) -> Response:
+        """Each event published so far, {order: {sequence: time}}; emptied by the read."""
+        taken = dict(published)
+        published.clear()
+        return JSONResponse(taken)
+
+    app = Starlette(
+        routes=[
+            Route("/bench/published/{order}", published_at),
+            Route("/bench/published", every_publish),
+            Mount("/bare", bare),
+            Mount("/", orderwire),
+        ],
+        lifespan=lifespan,
+    )
     uvicorn.run(
         app,
         host="127.0.0.1",

@@ -31,10 +31,19 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     rows = json.loads(out.read_text())["rows"]
-    assert [r["name"].split()[0] for r in rows] == ["P1", "P2", "P3", "P4", "P6", "P5"]
+    names = [r["name"].split()[0] for r in rows]
+    assert names == ["P1", "P2", "P3", "P4a", "P4b", "P4c", "P6", "P5"]
     assert all(row["baseline"] for row in rows)
     assert all(row["ratio"] >= 0 for row in rows)
-    assert rows[3]["detail"]["runs"][0]["subscribers"] == 3
+    # P4: every socket got every update, on orderwire and on the bare endpoint alike.
+    hot = rows[3]["detail"]["runs"][0]
+    assert hot["subscribers"] == 3
+    assert hot["p99_ms"] > 0
+    assert hot["bare_p99_ms"] > 0
+    spread = rows[4]["detail"]
+    assert spread["driven"]["ok"] == spread["driven"]["sent"] > 0
+    assert spread["expected"] > 0
+    assert (spread["lost"], spread["duplicated"]) == (0, 0)
     assert "| P5 keyset depth |" in done.stdout
     # wrk drove P1-P3: every side has its requests, none failed, and the server's CPU weighed.
     for row in rows[:3]:
@@ -43,5 +52,5 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
             assert side["failed"] == 0
             assert side["cpu_us"]["server"] > 0
     assert set(rows[0]["detail"]) == {"bare", "graphql", "persisted"}
-    assert rows[4]["detail"]["orders_read"] >= 1_000
+    assert rows[6]["detail"]["orders_read"] >= 1_000
     assert "wrk 1 thread" in done.stdout
