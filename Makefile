@@ -8,7 +8,7 @@ PORT ?= 8000
 # GraphiQL's browser files, pinned in api/http/graphiql/package-lock.json, so the playground works offline.
 GRAPHIQL := api/http/graphiql/node_modules/.package-lock.json
 
-.PHONY: run test lint schema clean graphiql fuzz bench
+.PHONY: run test lint schema clean graphiql fuzz bench chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,13 @@ bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null 2>&1 || { as_root=""; [ "$$(id -u)" -eq 0 ] || as_root=sudo; \
 		$$as_root apt-get update -qq && $$as_root apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.run
+
+# Two workers + Redis, 200 subscribers, 10,000 transitions; a worker killed, Redis restarted,
+# sockets dropped: every subscriber must end with every event exactly once, in order.
+chaos: $(VENV)/.installed-test
+	@command -v redis-server >/dev/null 2>&1 || { as_root=""; [ "$$(id -u)" -eq 0 ] || as_root=sudo; \
+		$$as_root apt-get update -qq && $$as_root apt-get install -y -qq redis-server >/dev/null; }
+	$(BIN)/python -m bench.chaos
 
 schema: $(VENV)/.installed
 	$(BIN)/orderwire export-schema --output schema.graphql

@@ -72,6 +72,8 @@ class Size:
     drops: int
 
 
+DRIVERS = 16  # scans in flight at once
+
 FULL = Size(subscribers=200, orders=100, transitions=10_000, drops=20)
 SMALL = Size(subscribers=20, orders=10, transitions=400, drops=4)
 
@@ -176,6 +178,13 @@ async def live_subscribers(base: str) -> int:
 
 
 async def setup_orders(base: str, size: Size) -> list[str]:
+    opened = await graphql(
+        base,
+        OPERATOR,
+        'mutation($id: ID!) { addSeller(id: $id, name: "Chaos Shop") { errors { code } } }',
+        {"id": SELLER.id},
+    )
+    assert opened["data"]["addSeller"]["errors"] == [], opened
     ids = []
     for _ in range(size.orders):
         item = {
@@ -221,35 +230,39 @@ async def ship_all(base: str, ids: list[str]) -> None:
 
 
 async def drive(port: int, orders: int, count: int) -> None:
-    """The other process: `count` scans over parcels 1ZC0..; a failed request is sent again."""
-    base = f"http://127.0.0.1:{port}"
+    """The other process: `count` scans over parcels 1ZC0..; a failed request is sent again
+    (a worker killed mid-request, Redis restarting), so every scan lands at least once."""
     done = 0
-    lock = asyncio.Lock()
+    headers = {"authorization": f"Bearer {token(UPS)}"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
 
-    async def worker(first: int) -> None:
-        nonlocal done
-        for n in range(first, count, 8):
-            scan = {
-                "carrier": "UPS",
-                "trackingId": f"1ZC{n % orders}",
-                "tag": "IN_TRANSIT",
-                "location": {"city": f"Stop {n}", "countryCode": "US"},
-                "occurredAt": system_now().isoformat(),
-            }
-            while True:
-                try:
-                    body = await graphql(base, UPS, SCAN, {"input": scan})
-                    if body.get("data") and body["data"]["recordTrackingEvent"]["errors"] == []:
-                        break
-                except (httpx.HTTPError, ValueError):
-                    pass
-                await asyncio.sleep(0.1)
-            async with lock:
+        async def worker(first: int) -> None:
+            nonlocal done
+            for n in range(first, count, DRIVERS):
+                scan = {
+                    "carrier": "UPS",
+                    "trackingId": f"1ZC{n % orders}",
+                    "tag": "IN_TRANSIT",
+                    "location": {"city": f"Stop {n}", "countryCode": "US"},
+                    "occurredAt": system_now().isoformat(),
+                }
+                body = {"query": SCAN, "variables": {"input": scan}}
+                while True:
+                    try:
+                        answer = (await http.post("/graphql", json=body, headers=headers)).json()
+                        if (
+                            answer.get("data")
+                            and not answer["data"]["recordTrackingEvent"]["errors"]
+                        ):
+                            break
+                    except (httpx.HTTPError, ValueError):
+                        pass
+                    await asyncio.sleep(0.1)
                 done += 1
                 if done % 100 == 0:
                     print(done, flush=True)
 
-    await asyncio.gather(*(worker(k) for k in range(8)))
+        await asyncio.gather(*(worker(k) for k in range(DRIVERS)))
     print("done", flush=True)
 
 

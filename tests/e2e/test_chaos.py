@@ -1,0 +1,36 @@
+"""The chaos run at a small size: a worker killed, Redis restarted, sockets dropped; nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.slow
+def test_the_small_chaos_run_loses_and_repeats_nothing() -> None:
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server missing under CI: .ci/run installs it before the tests")
+        pytest.skip("redis-server not found; `bash .ci/run` installs it")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.chaos", "--small"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads(done.stdout.splitlines()[0])
+    assert figures["transitions"] >= 400
+    assert figures["delivered"] >= figures["transitions"]
+    assert figures["reconnections"] > 0  # the chaos did reach the subscribers
+    assert figures["redis_restarted"]
+    assert len(figures["workers_after"]) == 2  # the killed worker was replaced
+    assert figures["killed_worker"] not in figures["workers_after"]
+    assert (figures["lost"], figures["duplicated"], figures["out_of_order"]) == (0, 0, 0)
