@@ -98,18 +98,10 @@ async def ensure_orders(database: Database, seller: str, count: int) -> int:
     return added
 
 
-def unshipped_id(side: str, n: int) -> str:
-    """P3's orders: `side` is one letter per measured side, so the two never share an order."""
-    return f"ord_p3{side}{n:09d}"
-
-
-async def ensure_unshipped(
-    database: Database, seller: str, side: str, count: int, now: datetime
-) -> None:
-    """Orders 0..count-1 of `side`, placed and paid an hour before `now`, waiting to ship."""
-    paid_at = now - timedelta(hours=1)
+def paid_order(order_id: str, seller: str, paid_at: datetime) -> Order:
+    """A bench buyer's order of two mugs from `seller`, placed and paid at `paid_at`."""
     order, _ = Order.place(
-        order_id="template",
+        order_id=order_id,
         buyer=Actor("bench-buyer", Role.BUYER),
         seller_id=seller,
         items=[LineItem("MUG-01", "Mug", 2, Money(1299, "USD"))],
@@ -120,7 +112,19 @@ async def ensure_unshipped(
         now=paid_at,
     )
     order.verify_payment(Actor("bench-operator", Role.OPERATOR), paid_at)
-    base = order_document(order)
+    return order
+
+
+def unshipped_id(side: str, n: int) -> str:
+    """P3's orders: `side` is one letter per measured side, so the two never share an order."""
+    return f"ord_p3{side}{n:09d}"
+
+
+async def ensure_unshipped(
+    database: Database, seller: str, side: str, count: int, now: datetime
+) -> None:
+    """Orders 0..count-1 of `side`, placed and paid an hour before `now`, waiting to ship."""
+    base = order_document(paid_order("template", seller, now - timedelta(hours=1)))
     orders = database.db["orders"]
     for start in range(0, count, BATCH):
         docs = []
@@ -149,18 +153,7 @@ async def ensure_shipped(database: Database, count: int, now: datetime) -> None:
     for start in range(0, count, BATCH):
         docs, live = [], []
         for n in range(start, min(start + BATCH, count)):
-            order, _ = Order.place(
-                order_id=spread_id(n),
-                buyer=Actor("bench-buyer", Role.BUYER),
-                seller_id=spread_seller(n),
-                items=[LineItem("MUG-01", "Mug", 2, Money(1299, "USD"))],
-                shipping_address=Address("Ana Lima", "12 Rua Augusta", "Lisbon", "1100-053", "PT"),
-                channel=FulfillmentChannel.MFN,
-                speed=ShippingSpeed.STANDARD,
-                delivery_option=DeliveryOption.DOOR,
-                now=paid_at,
-            )
-            order.verify_payment(Actor("bench-operator", Role.OPERATOR), paid_at)
+            order = paid_order(spread_id(n), spread_seller(n), paid_at)
             order.confirm_shipment(
                 Actor(spread_seller(n), Role.SELLER),
                 shipment_id=f"shp_p4s{n}",

@@ -148,11 +148,13 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
 def setting(sizes: Sizes) -> str:
     """What drove the load and what it ran on, printed with the table."""
     return (
-        f"{os.cpu_count()} cores shared by all processes (nothing pinned); "
+        f"{os.cpu_count()} cores; P1-P3: shared by all processes (nothing pinned); "
         "server: one uvicorn process (one event loop); "
         "database: the embedded nx-27017, one process (or MONGODB_URI); "
         f"P1-P3 load: {sizes.load.describe()} per run, a 2 s warm-up per side, sides taken "
-        "in turn twice, the better run of each; P4: bench/fanout.py processes; "
+        "in turn twice, the better run of each; P4: server and database pinned to the first "
+        "half of the cores, two bench/fanout.py socket processes and bench/drive.py to the "
+        "other half; "
         "P5, P6: this process, one request at a time"
     )
 

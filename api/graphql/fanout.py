@@ -22,7 +22,7 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from inspect import isawaitable
 from typing import Any
 
@@ -60,7 +60,7 @@ class Member:
     id_json: str = ""
     joined: bool = True
     live: bool = False  # the group writes to its socket; its resolver has ended
-    pending: deque[LiveUpdate] = field(default_factory=deque)
+    pending: deque[LiveUpdate] | None = None  # made when an update must wait its turn
     _waiting: asyncio.Future[None] | None = None
     _failure: Exception | None = None
     _writing: asyncio.Task[None] | None = None
@@ -72,6 +72,8 @@ class Member:
 
     def hold(self, update: LiveUpdate) -> bool:
         """Keep `update` to be sent in order after what came before; False if too many wait."""
+        if self.pending is None:
+            self.pending = deque()
         if len(self.pending) >= self.capacity:
             self.too_slow()
             return False
