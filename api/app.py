@@ -77,12 +77,13 @@ def from_environment() -> Starlette:
 
 
 def _end_with_parent() -> None:
-    """A worker whose supervisor is killed outright (SIGKILL) gets SIGTERM and shuts down,
-    rather than holding the port and the database with nobody to stop it (Linux)."""
+    """A worker whose supervisor died outright (SIGKILL, a crash) is killed too (Linux), rather
+    than holding the port and the database with nobody to stop it. The supervisor's own
+    shutdown stops its workers gracefully first, so this only acts when it could not."""
     if sys.platform != "linux":
         return
     libc = ctypes.CDLL(None, use_errno=True)
     pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
     if os.getppid() == 1:  # the supervisor died before this line: nobody would send it
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -78,7 +78,7 @@ def test_a_start_after_sigkill_finds_its_data_and_carries_on(tmp_path: Path) -> 
     workers = {httpx.get(f"{first}/health", timeout=5).json()["worker"] for _ in range(20)}
     process.kill()
     process.wait(timeout=10)
-    # Its workers do not outlive it: they are told to stop when their supervisor dies.
+    # Its workers do not outlive it: they are killed when their supervisor dies.
     for worker in workers - {process.pid}:
         assert _gone_within(worker, 15), f"worker {worker} outlived its supervisor"
     again, base = _serve(tmp_path)
