@@ -29,6 +29,16 @@ $(GRAPHIQL): api/http/graphiql/package-lock.json
 		echo "warning: npm not found; the API works, but GraphiQL needs Node.js and npm for its files"; \
 	fi
 
+# graphql-http's auditServer (the GraphQL-over-HTTP spec's conformance checks), pinned in its lockfile.
+AUDIT := tests/e2e/audit/node_modules/.package-lock.json
+
+$(AUDIT): tests/e2e/audit/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/e2e/audit --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else \
+		echo "warning: npm not found; the GraphQL-over-HTTP audit test will be skipped"; \
+	fi
+
 graphiql: $(GRAPHIQL)
 
 run: $(VENV)/.installed $(GRAPHIQL)
@@ -40,7 +50,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint $(GRAPHIQL)
+test: lint $(GRAPHIQL) $(AUDIT)
 	$(BIN)/pytest
 
 # The nightly-style fuzz run: 5,000 generated GraphQL operations against the real server.

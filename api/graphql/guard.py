@@ -13,10 +13,17 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    parse,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.graphql.limits import Limits, count_selections, identity, query_cost, root_fields
@@ -138,6 +145,14 @@ def request_guard(
                         extensions={"code": "BAD_REQUEST"},
                     )
                 ]
+            elif _unnamed_choice(ctx) and _operations(document) > 1:
+                ctx.pre_execution_errors = [
+                    GraphQLError(
+                        "the document holds several operations: "
+                        "name the one to run in `operationName`",
+                        extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                    )
+                ]
             elif (known := memories.validated.find(query)) is not None:
                 ctx.pre_execution_errors = known  # a document seen before: no need to count
             elif (selections := count_selections(document)) > limits.max_selections:
@@ -220,6 +235,16 @@ def request_guard(
             return {"cost": cost}
 
     return RequestGuard
+
+
+def _unnamed_choice(ctx: ExecutionContext) -> bool:
+    """No `operationName` was sent (Strawberry's own `operation_name` falls back to the
+    document's first operation, which the spec forbids when there are several)."""
+    return getattr(ctx, "_provided_operation_name", None) is None
+
+
+def _operations(document: DocumentNode) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
 
 
 def _fixed_cost(schema: GraphQLSchema, document: DocumentNode, operation: str | None) -> int | None:

@@ -16,6 +16,8 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive
 
+from api.http.media import transport_error
+
 # Variables nest no deeper than this; deeper JSON is refused before anything parses it.
 MAX_JSON_DEPTH = 32
 
@@ -42,18 +44,11 @@ class BodyTooLarge(Exception):
 
 
 def too_large(limit: int) -> JSONResponse:
-    message = f"request body larger than {limit} bytes"
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
-        status_code=413,
-    )
+    return transport_error(413, f"request body larger than {limit} bytes")
 
 
 def bad_request(message: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
-        status_code=400,
-    )
+    return transport_error(400, message)
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

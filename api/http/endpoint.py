@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -41,6 +41,14 @@ from api.http.body import (
     read_body,
     replay,
     too_large,
+)
+from api.http.media import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    MEDIA,
+    negotiate,
+    request_error_status,
+    transport_error,
 )
 from api.http.persisted import PersistedQueries, Refusal
 from api.http.sockets import SocketHandler
@@ -108,6 +116,20 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope)
+        accept = request.headers.get("accept", "")
+        visiting = request.method == "GET" and "text/html" in accept  # GraphiQL, in a browser
+        media = JSON if visiting else negotiate(accept)
+        if media is None:
+            refusal = f"cannot answer in {accept!r}: accept {GRAPHQL_RESPONSE} or {JSON}"
+            await transport_error(406, refusal)(scope, receive, send)
+            return
+        chosen = MEDIA.set(media)
+        try:
+            await self._http(request, scope, receive, send)
+        finally:
+            MEDIA.reset(chosen)
+
+    async def _http(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             await too_large(self.max_body)(scope, receive, send)
@@ -117,7 +139,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except Unauthenticated as error:
             coded = {"code": "UNAUTHENTICATED"}
             body = {"errors": [{"message": error.message, "extensions": coded}]}
-            await JSONResponse(body, status_code=401)(scope, receive, send)
+            await JSONResponse(body, 401, media_type=MEDIA.get())(scope, receive, send)
             return
         scope.setdefault("state", {})["actor"] = actor
         try:
@@ -144,13 +166,37 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         persisted = self.persisted.resolve(query, extensions)
         if isinstance(persisted, Refusal):
             refused = {"message": persisted.message, "extensions": {"code": persisted.code}}
-            await JSONResponse({"errors": [refused]}, persisted.status)(scope, receive, send)
+            answer = JSONResponse({"errors": [refused]}, persisted.status, media_type=MEDIA.get())
+            await answer(scope, receive, send)
             return
         incoming = INCOMING.set(Incoming(decoded, value, persisted))
         try:
-            await super().__call__(scope, replay(raw, receive), send)
+            try:
+                response = await self.run(Request(scope, replay(raw, receive)))
+            except HTTPException as error:
+                response = _refused(error)
+            await response(scope, receive, send)
         finally:
             INCOMING.reset(incoming)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """Under application/graphql-response+json a request that never ran answers 4xx,
+        without `data`; under application/json it stays 200, as older clients expect."""
+        spec = MEDIA.get() == GRAPHQL_RESPONSE
+        if spec and (status := request_error_status(response_data)) is not None:
+            assert isinstance(response_data, dict)
+            response_data = cast(
+                GraphQLHTTPResponse, {k: v for k, v in response_data.items() if k != "data"}
+            )
+            sub_response.status_code = status
+        response = super().create_response(response_data, sub_response)
+        if spec:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         """What the endpoint already decoded (the body, a GET's extensions) is not decoded
@@ -261,6 +307,14 @@ def _with_refusal_reason(scope: Scope, send: Send) -> Send:
         await send(message)
 
     return sending
+
+
+def _refused(error: HTTPException) -> Response:
+    """Strawberry's transport refusals as GraphQL JSON with a code; a mutation sent over GET
+    is a method the operation does not allow (405, Allow: POST)."""
+    if "not allowed when using GET" in error.reason:
+        return transport_error(405, error.reason, {"Allow": "POST"})
+    return transport_error(error.status_code, error.reason)
 
 
 def rate_buckets(settings: Settings) -> MemoryBuckets | RedisBuckets:

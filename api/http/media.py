@@ -1,0 +1,102 @@
+"""GraphQL over HTTP's media types: what the client accepts decides the answer's shape.
+
+`application/graphql-response+json` (the spec's own type): a request that never ran (it did
+not parse, validate, or its variables did not coerce; refused before execution) answers with
+a 4xx status and no `data` entry. `application/json` (what older clients ask for, and the
+answer when nothing is said): always 200 with the GraphQL result. Anything else: 406.
+Transport errors are GraphQL JSON too, with a code.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+# The media type chosen for the current request.
+MEDIA: ContextVar[str] = ContextVar("orderwire_media", default=JSON)
+
+# Codes of errors raised before execution, and the status they answer with under GRAPHQL_RESPONSE.
+REQUEST_ERRORS = {
+    "GRAPHQL_PARSE_FAILED": 400,
+    "GRAPHQL_VALIDATION_FAILED": 400,
+    "BAD_USER_INPUT": 400,
+    "TOO_MANY_TOKENS": 400,
+    "QUERY_TOO_DEEP": 400,
+    "TOO_MANY_ALIASES": 400,
+    "QUERY_TOO_COMPLEX": 400,
+    "BAD_REQUEST": 400,
+    "UNAUTHENTICATED": 401,
+    "THROTTLED": 429,
+}
+
+_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The media type to answer with, or None when the client accepts neither of ours.
+
+    The most preferred by `q` wins, the spec's own type on a tie; `*/*` and `application/*`
+    mean application/json, as does a missing Accept header.
+    """
+    if not accept or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        kind, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        kind = kind.lower()
+        if kind == GRAPHQL_RESPONSE:
+            chosen, rank = GRAPHQL_RESPONSE, 0
+        elif kind in (JSON, "application/*", "*/*"):
+            chosen, rank = JSON, 1
+        else:
+            continue
+        if quality <= 0:
+            continue
+        candidate = (-quality, rank * 1000 + position, chosen)
+        if best is None or candidate < best:
+            best = candidate
+    return None if best is None else best[2]
+
+
+def request_error_status(answer: Any) -> int | None:
+    """Under GRAPHQL_RESPONSE: the status of an answer to a request that never ran, else None."""
+    if not isinstance(answer, dict) or answer.get("data") is not None or not answer.get("errors"):
+        return None
+    statuses = set()
+    for error in answer["errors"]:
+        if error.get("path"):  # raised while executing: the request did run
+            return None
+        status = REQUEST_ERRORS.get((error.get("extensions") or {}).get("code", ""))
+        if status is None:
+            return None
+        statuses.add(status)
+    return max(statuses)
+
+
+def transport_error(
+    status: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A refusal before GraphQL is reached, as a GraphQL error with a code."""
+    code = _CODES.get(status, "BAD_REQUEST")
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA.get())
