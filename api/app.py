@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api.clock import system_now
@@ -19,6 +19,7 @@ from api.graphql.ratelimit import RedisBuckets
 from api.http import graphiql
 from api.http.endpoint import GraphQLEndpoint
 from api.http.webhooks import carrier_webhook
+from api.metrics import CONTENT_TYPE_LATEST, Metrics
 from api.settings import Settings, configure_logging
 from api.wiring import Services, running
 from domain.ports import Clock
@@ -27,7 +28,8 @@ from domain.ports import Clock
 def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = False) -> Starlette:
     """Build the app; its lifespan opens the database (starting the embedded one if needed)."""
     services = Services()
-    endpoint = GraphQLEndpoint(services, settings)
+    metrics = Metrics()
+    endpoint = GraphQLEndpoint(services, settings, metrics)
 
     async def health(_: Request) -> JSONResponse:
         subscribers, selections = services.live_counts
@@ -39,10 +41,26 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         }
         return JSONResponse(body)
 
+    async def ready(_: Request) -> JSONResponse:
+        """Ready for traffic: the database answers and the broadcast channel is connected."""
+        checks = await services.readiness()
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"status": "ready" if status == 200 else "unready", **checks}, status)
+
+    async def scrape(_: Request) -> Response:
+        subscribers, selections = services.live_counts
+        body = metrics.scrape(
+            sockets=sum(endpoint.sockets.values()),
+            subscriptions=subscribers,
+            selections=selections,
+            backlogs=await services.backlogs(),
+        )
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         try:
-            async with running(services, settings, clock, demo=demo):
+            async with running(services, settings, clock, demo=demo, metrics=metrics):
                 yield
         finally:
             if isinstance(endpoint.buckets, RedisBuckets):
@@ -51,6 +69,8 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     app = Starlette(
         routes=[
             Route("/health", health),
+            Route("/ready", ready),
+            Route("/metrics", scrape),
             Route("/graphiql/{name}", graphiql.asset),
             Route(
                 "/webhooks/carriers/{carrier}",
@@ -71,7 +91,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
 def from_environment() -> Starlette:
     """One worker of `orderwire serve --workers N`: its settings come from the environment."""
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     _end_with_parent()
     return create_app(settings)
 

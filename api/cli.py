@@ -74,7 +74,7 @@ def serve(
     from api.app import create_app
 
     settings = _settings(ephemeral)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # uvicorn re-raises SIGTERM once it has shut down; as an exception it still lets the
     # `finally` below stop the embedded server (SIGINT already arrives as KeyboardInterrupt).
     signal.signal(signal.SIGTERM, _terminated)
@@ -134,7 +134,7 @@ async def _seed(settings: Settings) -> int:
 def seed() -> None:
     """Load the demo data into the configured database if it has no orders yet."""
     settings = _settings(ephemeral=False)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     settings, embedded = _start_embedded(settings)
     try:
         created = asyncio.run(_seed(settings))
@@ -167,7 +167,7 @@ def notifier() -> None:
     Point it at the same MONGODB_URI as the API, and start the API with ORDERWIRE_NOTIFIER=false.
     """
     settings = _settings(ephemeral=False)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.mongodb_uri is None:
         typer.secho(
             "error: the notifier shares the API's database; set MONGODB_URI", err=True, fg="red"

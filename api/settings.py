@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pythonjsonlogger.json import JsonFormatter
 
 
 class Settings(BaseSettings):
@@ -24,6 +25,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, validation_alias="ORDERWIRE_PORT")
     workers: int | None = Field(default=None, ge=1, validation_alias="ORDERWIRE_WORKERS")
     log_level: str = Field(default="INFO", validation_alias="ORDERWIRE_LOG_LEVEL")
+    log_format: Literal["json", "text"] = Field(
+        default="json", validation_alias="ORDERWIRE_LOG_FORMAT"
+    )
     live_buffer: int = Field(default=1000, ge=1, validation_alias="ORDERWIRE_LIVE_BUFFER")
     env: str = Field(default="development", validation_alias="ORDERWIRE_ENV")
     introspection: bool | None = Field(default=None, validation_alias="ORDERWIRE_INTROSPECTION")
@@ -150,7 +154,17 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def configure_logging(level: str, form: str = "json") -> None:
+    """One JSON object per line (python-json-logger), with whatever a line adds in `extra`
+    (a request's id, operation, caller, duration); or plain text for reading by eye."""
+    handler = logging.StreamHandler()
+    if form == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)

@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 from api.demo import seed_demo
 from api.graphql.context import Context
 from api.graphql.fanout import Fanout
+from api.metrics import Metrics
 from api.settings import Settings
 from domain.claim_use_cases import ClaimUseCases
 from domain.conversation_use_cases import ConversationUseCases
@@ -34,6 +35,7 @@ from storage.database import Database, open_database
 from storage.idempotency import IdempotencyKeys
 from storage.ids import new_id
 from storage.notifications import MongoOutbox, MongoPreferences
+from storage.probes import Backlogs, backlogs, reachable
 from storage.repositories import Repositories
 
 log = logging.getLogger("orderwire")
@@ -80,6 +82,24 @@ class Services:
 
     def require_receipts(self) -> IdempotencyKeys:
         return self.require().receipts
+
+    async def readiness(self) -> dict[str, bool]:
+        """Whether the database answers and the broadcast channel is connected."""
+        if self.running is None:
+            return {"database": False, "broadcast": False}
+        return {
+            "database": await reachable(self.running.database),
+            "broadcast": self.running.live.connected,
+        }
+
+    async def backlogs(self) -> Backlogs | None:
+        if self.running is None:
+            return None
+        try:
+            return await backlogs(self.running.database)
+        except Exception:
+            log.exception("could not count the backlogs for /metrics")
+            return None
 
     @property
     def live_counts(self) -> tuple[int, int]:
@@ -207,7 +227,12 @@ async def publishing(settings: Settings) -> AsyncIterator[tuple[Database, Outbox
 
 @asynccontextmanager
 async def running(
-    services: Services, settings: Settings, clock: Clock, *, demo: bool
+    services: Services,
+    settings: Settings,
+    clock: Clock,
+    *,
+    demo: bool,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[None]:
     """Open the database, build the use cases, start the loops; undo it all on the way out."""
     async with publishing(settings) as (database, publisher):
@@ -226,7 +251,11 @@ async def running(
             idempotency=IdempotencyKeys(database),
             receipts=IdempotencyKeys(database, "webhook_receipts"),
             live=hub,
-            fanout=Fanout(hub, capacity=settings.live_buffer),
+            fanout=Fanout(
+                hub,
+                capacity=settings.live_buffer,
+                observe=None if metrics is None else metrics.fanout.observe,
+            ),
             sellers=SellerUseCases(repos.sellers, clock),
             database=database,
         )

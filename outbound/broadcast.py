@@ -78,6 +78,11 @@ class LiveHub:
         self._listening = asyncio.Event()
 
     @property
+    def connected(self) -> bool:
+        """Whether the broadcast channel is connected (False while it reconnects)."""
+        return self._backend is not None
+
+    @property
     def subscriber_count(self) -> int:
         return len({s for subs in self._subscriptions.values() for s in subs})
 

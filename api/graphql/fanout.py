@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -162,9 +163,14 @@ class Group:
     """Subscribers sharing one selection: one channel subscription and one execution per update."""
 
     def __init__(
-        self, selection: Selection, hub: LiveUpdates, on_empty: Callable[[Group], None]
+        self,
+        selection: Selection,
+        hub: LiveUpdates,
+        on_empty: Callable[[Group], None],
+        observe: Callable[[float], None] | None = None,
     ) -> None:
         self.selection = selection
+        self._observe = observe
         self.members: dict[Member, None] = {}
         self._hub = hub
         self._on_empty = on_empty
@@ -198,7 +204,10 @@ class Group:
                         for member in list(self.members):
                             member.fail(error)
                         return
+                    started = time.perf_counter()
                     await self._deliver(update)
+                    if self._observe is not None:
+                        self._observe(time.perf_counter() - started)
         finally:
             self._ready.set()
 
@@ -276,9 +285,16 @@ class Group:
 class Fanout:
     """Every group of this process, by selection key."""
 
-    def __init__(self, hub: LiveUpdates, *, capacity: int) -> None:
+    def __init__(
+        self,
+        hub: LiveUpdates,
+        *,
+        capacity: int,
+        observe: Callable[[float], None] | None = None,
+    ) -> None:
         self.hub = hub
         self.capacity = capacity
+        self.observe = observe  # told how long each group's fan-out of an update took
         self.groups: dict[tuple[object, ...], Group] = {}
 
     @property
@@ -292,7 +308,7 @@ class Fanout:
     def join(self, selection: Selection, member: Member) -> Group:
         group = self.groups.get(selection.key)
         if group is None or group.task.done():
-            group = Group(selection, self.hub, self._forget)
+            group = Group(selection, self.hub, self._forget, self.observe)
             self.groups[selection.key] = group
         group.members[member] = None
         return group

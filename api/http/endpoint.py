@@ -31,6 +31,7 @@ from api.graphql.limits import Limits
 from api.graphql.ratelimit import MemoryBuckets, RedisBuckets
 from api.graphql.schema import build_schema
 from api.http import graphiql
+from api.http.accounting import OPERATION, accounted
 from api.http.auth import actor_from_header, signed_in_from_header
 from api.http.body import (
     INCOMING,
@@ -46,18 +47,22 @@ from api.http.media import (
     GRAPHQL_RESPONSE,
     JSON,
     MEDIA,
+    OUTCOME,
     negotiate,
     request_error_status,
     transport_error,
 )
 from api.http.persisted import PersistedQueries, Refusal
 from api.http.sockets import SocketHandler
+from api.metrics import Metrics
 from api.settings import Settings
 from domain.errors import Unauthenticated
 
 log = logging.getLogger("orderwire.http")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
+_NAMED = re.compile(r"\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})")
 
 
 class ContextSource(Protocol):
@@ -73,7 +78,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = SocketHandler
 
-    def __init__(self, services: ContextSource, settings: Settings) -> None:
+    def __init__(self, services: ContextSource, settings: Settings, metrics: Metrics) -> None:
+        self.metrics = metrics
         self.buckets = rate_buckets(settings)
         super().__init__(
             build_schema(
@@ -117,8 +123,21 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return
         request = Request(scope)
         accept = request.headers.get("accept", "")
-        visiting = request.method == "GET" and "text/html" in accept  # GraphiQL, in a browser
-        media = JSON if visiting else negotiate(accept)
+        if request.method == "GET" and "text/html" in accept:  # GraphiQL, in a browser
+            await self._negotiated(request, JSON, scope, receive, send)
+            return
+        await accounted(
+            lambda *asgi: self._negotiated(request, negotiate(accept), *asgi),
+            scope,
+            receive,
+            send,
+            self.metrics,
+        )
+
+    async def _negotiated(
+        self, request: Request, media: str | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        accept = request.headers.get("accept", "")
         if media is None:
             refusal = f"cannot answer in {accept!r}: accept {GRAPHQL_RESPONSE} or {JSON}"
             await transport_error(406, refusal)(scope, receive, send)
@@ -138,6 +157,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             actor = actor_from_header(request.headers.get("authorization"), self.secret)
         except Unauthenticated as error:
             coded = {"code": "UNAUTHENTICATED"}
+            OUTCOME.set("UNAUTHENTICATED")
             body = {"errors": [{"message": error.message, "extensions": coded}]}
             await JSONResponse(body, 401, media_type=MEDIA.get())(scope, receive, send)
             return
@@ -157,8 +177,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 return
             decoded, query, extensions = raw, found.get("query"), found.get("extensions")
             value: object = found
+            OPERATION.set(_name(found.get("operationName"), found.get("query")))
         else:
             query = request.query_params.get("query")
+            params = request.query_params
+            OPERATION.set(_name(params.get("operationName"), params.get("query")))
             text = request.query_params.get("extensions")
             value = extensions = _json_or_none(text)
             # Malformed JSON is left to Strawberry, which refuses it with a 400.
@@ -166,6 +189,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         persisted = self.persisted.resolve(query, extensions)
         if isinstance(persisted, Refusal):
             refused = {"message": persisted.message, "extensions": {"code": persisted.code}}
+            OUTCOME.set(persisted.code)
             answer = JSONResponse({"errors": [refused]}, persisted.status, media_type=MEDIA.get())
             await answer(scope, receive, send)
             return
@@ -186,6 +210,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     ) -> Response:
         """Under application/graphql-response+json a request that never ran answers 4xx,
         without `data`; under application/json it stays 200, as older clients expect."""
+        if isinstance(response_data, dict) and (errors := response_data.get("errors")):
+            first = cast(dict[str, Any], errors[0])
+            OUTCOME.set(str((first.get("extensions") or {}).get("code", "ERROR")))
         spec = MEDIA.get() == GRAPHQL_RESPONSE
         if spec and (status := request_error_status(response_data)) is not None:
             assert isinstance(response_data, dict)
@@ -307,6 +334,15 @@ def _with_refusal_reason(scope: Scope, send: Send) -> Send:
         await send(message)
 
     return sending
+
+
+def _name(given: object, query: object) -> str | None:
+    """The operation's name for its account: `operationName`, else the name the document
+    starts with; nothing for an anonymous one, or anything that is not a GraphQL name."""
+    if isinstance(given, str):
+        return given if _OPERATION_NAME.match(given) else None
+    found = _NAMED.match(query) if isinstance(query, str) else None
+    return found.group(1) if found else None
 
 
 def _refused(error: HTTPException) -> Response:

@@ -17,6 +17,9 @@ from starlette.responses import JSONResponse
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
+# How the current request ended (`ok`, or the first error's code), for its account.
+OUTCOME: ContextVar[str] = ContextVar("orderwire_outcome", default="ok")
+
 # The media type chosen for the current request.
 MEDIA: ContextVar[str] = ContextVar("orderwire_media", default=JSON)
 
@@ -98,5 +101,6 @@ def transport_error(
 ) -> JSONResponse:
     """A refusal before GraphQL is reached, as a GraphQL error with a code."""
     code = _CODES.get(status, "BAD_REQUEST")
+    OUTCOME.set(code)
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA.get())

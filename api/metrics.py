@@ -1,0 +1,97 @@
+"""/metrics in Prometheus's text format, through prometheus-client, one registry per app.
+
+Requests by operation name and outcome (`ok` or the first error's code) with their latency,
+open sockets and live subscriptions, how long a fan-out takes, the outbox and notification
+backlogs, dead letters and rate-limit refusals. The backlogs are counted when scraped.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from storage.probes import Backlogs
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+# Operation names are the client's to choose: past this many, the rest count as "other".
+MAX_OPERATION_NAMES = 200
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "orderwire_graphql_requests",
+            "GraphQL requests over HTTP, by operation name and outcome (ok, or an error code).",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "orderwire_graphql_request_seconds",
+            "Time to answer a GraphQL request over HTTP, by operation name.",
+            ["operation"],
+            registry=self.registry,
+        )
+        self.throttled = Counter(
+            "orderwire_rate_limit_refusals",
+            "Requests refused by the rate limit (THROTTLED).",
+            registry=self.registry,
+        )
+        self.sockets = Gauge(
+            "orderwire_open_sockets", "Signed-in WebSocket connections.", registry=self.registry
+        )
+        self.subscriptions = Gauge(
+            "orderwire_live_subscriptions", "Live subscriptions.", registry=self.registry
+        )
+        self.selections = Gauge(
+            "orderwire_live_selections",
+            "Distinct selections the live subscriptions share (one execution per update each).",
+            registry=self.registry,
+        )
+        self.fanout = Histogram(
+            "orderwire_fanout_seconds",
+            "From an update's arrival on this process to its last socket write, per selection.",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=self.registry,
+        )
+        self.unpublished = Gauge(
+            "orderwire_outbox_backlog",
+            "Committed order events not yet broadcast.",
+            registry=self.registry,
+        )
+        self.waiting = Gauge(
+            "orderwire_notification_backlog",
+            "Notifications queued, held for quiet hours, retrying or being sent.",
+            registry=self.registry,
+        )
+        self.dead = Gauge(
+            "orderwire_notification_dead_letters",
+            "Notifications given up on.",
+            registry=self.registry,
+        )
+        self._operations: set[str] = set()
+
+    def request(self, operation: str | None, outcome: str, seconds: float) -> None:
+        name = operation or "anonymous"
+        if name not in self._operations:
+            if len(self._operations) >= MAX_OPERATION_NAMES:
+                name = "other"
+            else:
+                self._operations.add(name)
+        self.requests.labels(name, outcome).inc()
+        self.latency.labels(name).observe(seconds)
+        if outcome == "THROTTLED":
+            self.throttled.inc()
+
+    def scrape(
+        self, *, sockets: int, subscriptions: int, selections: int, backlogs: Backlogs | None
+    ) -> bytes:
+        self.sockets.set(sockets)
+        self.subscriptions.set(subscriptions)
+        self.selections.set(selections)
+        if backlogs is not None:
+            self.unpublished.set(backlogs.unpublished_events)
+            self.waiting.set(backlogs.waiting_notifications)
+            self.dead.set(backlogs.dead_notifications)
+        return generate_latest(self.registry)

@@ -1,0 +1,43 @@
+"""What an operator asks of the database: is it there, and how much work is waiting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.deliveries import NotificationStatus
+from storage.database import Database
+
+WAITING = [
+    NotificationStatus.PENDING.value,
+    NotificationStatus.HELD.value,
+    NotificationStatus.RETRYING.value,
+    NotificationStatus.SENDING.value,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Backlogs:
+    unpublished_events: int  # committed, not yet broadcast (the outbox)
+    waiting_notifications: int  # queued, held for quiet hours, retrying or being sent
+    dead_notifications: int  # given up on
+
+
+async def reachable(database: Database) -> bool:
+    try:
+        await database.client.admin.command("ping")
+    except Exception:
+        return False
+    return True
+
+
+async def backlogs(database: Database) -> Backlogs:
+    db = database.db
+    return Backlogs(
+        unpublished_events=await db["events"].count_documents({"published": False}),
+        waiting_notifications=await db["notifications"].count_documents(
+            {"status": {"$in": WAITING}}
+        ),
+        dead_notifications=await db["notifications"].count_documents(
+            {"status": NotificationStatus.DEAD.value}
+        ),
+    )
