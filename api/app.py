@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,8 +16,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api.clock import system_now
+from api.demo import DEMO_ACTORS
 from api.graphql.ratelimit import RedisBuckets
 from api.http import graphiql
+from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
 from api.http.webhooks import carrier_webhook
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
@@ -40,6 +43,23 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             "liveSelections": selections,
         }
         return JSONResponse(body)
+
+    async def demo_users(_: Request) -> JSONResponse:
+        """For GraphiQL's "sign in as" picker: the demo users with a token each. Only on a
+        server started with demo data (`serve --demo`) outside production."""
+        if not (demo or settings.demo_users) or settings.production:
+            return JSONResponse({"errors": [{"message": "no demo users here"}]}, 404)
+        secret, now = settings.signing_secret(), system_now()
+        return JSONResponse(
+            [
+                {
+                    "id": actor.id,
+                    "role": actor.role.value,
+                    "token": mint_token(actor, secret, now=now, ttl=timedelta(days=7)),
+                }
+                for actor in DEMO_ACTORS
+            ]
+        )
 
     async def ready(_: Request) -> JSONResponse:
         """Ready for traffic: the database answers and the broadcast channel is connected."""
@@ -71,6 +91,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             Route("/health", health),
             Route("/ready", ready),
             Route("/metrics", scrape),
+            Route("/graphiql/demo-users.json", demo_users),
             Route("/graphiql/{name}", graphiql.asset),
             Route(
                 "/webhooks/carriers/{carrier}",

@@ -97,6 +97,7 @@ def serve(
         if demo:
             created = asyncio.run(_seed(settings))
             log.info("demo data: %s", f"{created} orders created" if created else "present")
+            os.environ["ORDERWIRE_DEMO_USERS"] = "true"
         _share_with_workers(settings)
         log.info("%d workers on port %d", count, bind_port)
         uvicorn.run("api.app:from_environment", factory=True, workers=count, **options)

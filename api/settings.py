@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="ORDERWIRE_HOST")
     port: int = Field(default=8000, validation_alias="ORDERWIRE_PORT")
     workers: int | None = Field(default=None, ge=1, validation_alias="ORDERWIRE_WORKERS")
+    # Set by `serve --demo` for its workers: GraphiQL's "sign in as" lists the demo users.
+    demo_users: bool = Field(default=False, validation_alias="ORDERWIRE_DEMO_USERS")
     log_level: str = Field(default="INFO", validation_alias="ORDERWIRE_LOG_LEVEL")
     log_format: Literal["json", "text"] = Field(
         default="json", validation_alias="ORDERWIRE_LOG_FORMAT"

@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright
 
+from api.clock import ManualClock
 from api.http.graphiql import ASSETS, assets_installed
+from api.settings import Settings
 from tests.api.client import BUYER, OPERATOR
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -98,3 +100,62 @@ async def test_only_listed_assets_are_served(live: LiveServer) -> None:
         assert response.status_code == (200 if assets_installed() else 503), name
     assert (await http.get("/graphiql/..%2Fpackage.json")).status_code == 404
     assert (await http.get("/graphiql/index.html")).status_code == 404
+
+
+async def _cold_page(browser: Browser, base: str, outside: list[str]) -> Page:
+    """GraphiQL as a first visitor finds it: nothing stored, no token."""
+    page = await browser.new_page()
+
+    async def only_our_server(route: Route) -> None:
+        if route.request.url.startswith(base):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await page.route("**/*", only_our_server)
+    await page.goto(f"{base}/graphql", wait_until="networkidle")
+    await page.wait_for_selector(".graphiql-execute-button", timeout=20_000)
+    return page
+
+
+async def test_a_cold_graphiql_shows_the_schema_without_a_token(
+    browser: Browser, live: LiveServer
+) -> None:
+    outside: list[str] = []
+    page = await _cold_page(browser, f"http://127.0.0.1:{live.port}", outside)
+    await page.get_by_label("Show Documentation Explorer").click()
+    explorer = page.locator(".graphiql-doc-explorer")
+    await explorer.get_by_text("Query", exact=True).first.wait_for(timeout=15_000)
+
+    await explorer.get_by_text("Order", exact=True).first.wait_for(timeout=15_000)
+    text = await page.content()
+    assert "Error fetching schema" not in text
+    assert "invalid token" not in text
+    # No demo users on this server: no picker.
+    assert await page.get_by_label("Sign in as").count() == 0
+    assert outside == []
+
+
+async def test_sign_in_as_a_demo_user_fills_the_headers_and_runs_the_default_tab(
+    browser: Browser, settings: Settings, clock: ManualClock
+) -> None:
+    demo = settings.model_copy(update={"demo_users": True})
+    async with serving(demo, clock) as server:
+        outside: list[str] = []
+        page = await _cold_page(browser, f"http://127.0.0.1:{server.port}", outside)
+        picker = page.get_by_label("Sign in as")
+        await picker.select_option(label="buyer buyer-ana")
+        await page.wait_for_timeout(800)  # the headers settle; the schema is fetched again
+        await page.click(".graphiql-execute-button")
+        operations = page.locator(".graphiql-dropdown-item")
+        if await operations.count():
+            await operations.get_by_text("MyOrders").click()
+        result = page.locator(".result-window")
+        await result.get_by_text("buyer-ana").wait_for(timeout=15_000)
+        assert "BUYER" in await result.inner_text()
+        # The same tab's subscription signs its socket in with the picked user's token.
+        await page.click(".graphiql-execute-button")
+        await page.locator(".graphiql-dropdown-item").get_by_text("Live").click()
+        await server.wait_for_subscribers(1)
+        assert outside == []
