@@ -68,10 +68,12 @@ class LiveServer:
 
 
 @asynccontextmanager
-async def serving(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServer]:
+async def serving(
+    settings: Settings, clock: ManualClock, *, demo: bool = False
+) -> AsyncIterator[LiveServer]:
     """The app under uvicorn on a free loopback port, for as long as the block runs."""
     port = free_port()
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, demo=demo)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
