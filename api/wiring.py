@@ -121,7 +121,6 @@ class Services:
             claims=run.claims,
             notifications=run.notifications,
             idempotency=run.idempotency,
-            live=run.live,
             fanout=run.fanout,
             sellers=run.sellers,
             request_id=request_id,

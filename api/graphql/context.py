@@ -18,7 +18,7 @@ from domain.events import RecordedEvent
 from domain.identity import Actor
 from domain.notification_use_cases import NotificationUseCases
 from domain.order_use_cases import OrderUseCases
-from domain.ports import IdempotencyStore, LiveUpdates
+from domain.ports import IdempotencyStore
 from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
 from domain.seller_use_cases import SellerUseCases
@@ -37,7 +37,6 @@ class Context:
     notifications: NotificationUseCases
     sellers: SellerUseCases
     idempotency: IdempotencyStore
-    live: LiveUpdates
     fanout: Fanout  # live updates shared per distinct selection
     request_id: str
     request: Any = None

@@ -42,10 +42,8 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-async def _open_graphiql(
-    browser: Browser, live: LiveServer, query: str, outside: list[str]
-) -> Page:
-    base = f"http://127.0.0.1:{live.port}"
+async def _blocked_page(browser: Browser, base: str, outside: list[str]) -> Page:
+    """A new page that may reach our server only; anything else is noted and refused."""
     page = await browser.new_page()
 
     async def only_our_server(route: Route) -> None:
@@ -56,6 +54,14 @@ async def _open_graphiql(
             await route.abort()
 
     await page.route("**/*", only_our_server)
+    return page
+
+
+async def _open_graphiql(
+    browser: Browser, live: LiveServer, query: str, outside: list[str]
+) -> Page:
+    base = f"http://127.0.0.1:{live.port}"
+    page = await _blocked_page(browser, base, outside)
     headers = json.dumps({"Authorization": f"Bearer {live.api.token(BUYER)}"})
     await page.add_init_script(
         f"localStorage.setItem('graphiql:query', {json.dumps(query)});"
@@ -104,16 +110,7 @@ async def test_only_listed_assets_are_served(live: LiveServer) -> None:
 
 async def _cold_page(browser: Browser, base: str, outside: list[str]) -> Page:
     """GraphiQL as a first visitor finds it: nothing stored, no token."""
-    page = await browser.new_page()
-
-    async def only_our_server(route: Route) -> None:
-        if route.request.url.startswith(base):
-            await route.continue_()
-        else:
-            outside.append(route.request.url)
-            await route.abort()
-
-    await page.route("**/*", only_our_server)
+    page = await _blocked_page(browser, base, outside)
     await page.goto(f"{base}/graphql", wait_until="networkidle")
     await page.wait_for_selector(".graphiql-execute-button", timeout=20_000)
     return page
