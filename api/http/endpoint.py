@@ -179,10 +179,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             value: object = found
             OPERATION.set(_name(found.get("operationName"), found.get("query")))
         else:
-            query = request.query_params.get("query")
             params = request.query_params
-            OPERATION.set(_name(params.get("operationName"), params.get("query")))
-            text = request.query_params.get("extensions")
+            query = params.get("query")
+            OPERATION.set(_name(params.get("operationName"), query))
+            text = params.get("extensions")
             value = extensions = _json_or_none(text)
             # Malformed JSON is left to Strawberry, which refuses it with a 400.
             decoded = text if extensions is not None else None
