@@ -82,10 +82,6 @@ class LiveHub:
         """Whether the broadcast channel is connected (False while it reconnects)."""
         return self._backend is not None
 
-    @property
-    def subscriber_count(self) -> int:
-        return len({s for subs in self._subscriptions.values() for s in subs})
-
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="orderwire-live-listener")
         await self._listening.wait()

@@ -47,16 +47,17 @@ async def accounted(
         OUTCOME.reset(outcome)
         OPERATION.reset(operation)
         metrics.request(name, ended, took)
-        actor = scope.get("state", {}).get("actor")
-        log.info(
-            "graphql request",
-            extra={
-                "request_id": seen.get("request_id"),
-                "operation": name,
-                "actor_id": None if actor is None else actor.id,
-                "role": None if actor is None else actor.role.value,
-                "status": seen.get("status"),
-                "outcome": ended,
-                "duration_ms": round(took * 1000, 2),
-            },
-        )
+        if log.isEnabledFor(logging.INFO):  # the line is not even built otherwise
+            actor = scope.get("state", {}).get("actor")
+            log.info(
+                "graphql request",
+                extra={
+                    "request_id": seen.get("request_id"),
+                    "operation": name,
+                    "actor_id": None if actor is None else actor.id,
+                    "role": None if actor is None else actor.role.value,
+                    "status": seen.get("status"),
+                    "outcome": ended,
+                    "duration_ms": round(took * 1000, 2),
+                },
+            )

@@ -25,6 +25,7 @@ from api.clock import system_now
 from api.http.auth import mint_token
 from domain.identity import Actor, Role
 from storage.embedded import free_port
+from tests.api.client import ADDRESS, WAREHOUSE
 
 CLI = str(Path(sys.executable).with_name("orderwire"))
 SECRET = "workers-secret-that-is-at-least-32-bytes-long"
@@ -32,20 +33,6 @@ BUYER = Actor("buyer-ana", Role.BUYER)
 SELLER = Actor("seller-acme", Role.SELLER)
 OPERATOR = Actor("operator-olivia", Role.OPERATOR)
 UPS = Actor("UPS", Role.CARRIER)
-WAREHOUSE = {
-    "name": "Acme",
-    "line1": "1 Dock Rd",
-    "city": "Reno",
-    "postalCode": "89502",
-    "countryCode": "US",
-}
-HOME = {
-    "name": "Ana Lima",
-    "line1": "12 Rua Augusta",
-    "city": "Lisbon",
-    "postalCode": "1100-053",
-    "countryCode": "PT",
-}
 WATCH = "subscription($id: ID!) { orderUpdates(orderId: $id) { event { sequence trackingTag } } }"
 
 
@@ -97,7 +84,7 @@ class Workers:
                             "unitPrice": {"amount": 1299, "currency": "USD"},
                         }
                     ],
-                    "shippingAddress": HOME,
+                    "shippingAddress": ADDRESS,
                 }
             },
         )
@@ -279,7 +266,7 @@ async def test_races_across_two_workers_leave_every_order_whole(tmp_path: Path) 
                                 "unitPrice": {"amount": 100, "currency": "USD"},
                             }
                         ],
-                        "shippingAddress": HOME,
+                        "shippingAddress": ADDRESS,
                     }
                 },
             )
