@@ -280,6 +280,8 @@ async def run(size: Size) -> dict[str, Any]:
     try:
         async with asyncio.timeout(300):  # two workers each importing the app, on a busy machine
             while True:
+                if server.poll() is not None:
+                    raise RuntimeError("the server exited while starting; see its errors above")
                 try:
                     if len(await workers(base)) == 2:
                         break

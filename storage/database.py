@@ -16,6 +16,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import CollectionInvalid, OperationFailure
 
 from storage.embedded import EmbeddedMongo
 
@@ -135,12 +136,22 @@ class Database:
             self._file = None
 
 
+NAMESPACE_EXISTS = 48  # the server's code when another process created the collection first
+
+
 async def prepare(db: AsyncDatabase[Document]) -> None:
-    """Create every collection and index the repositories rely on; safe to repeat."""
+    """Create every collection and index the repositories rely on; safe to repeat, and
+    safe to run in several processes at once (workers starting together race on it)."""
     existing = set(await db.list_collection_names())
     for name, indexes in INDEXES.items():
         if name not in existing:
-            await db.create_collection(name)
+            try:
+                await db.create_collection(name)
+            except CollectionInvalid:
+                pass  # created by another process between the listing and here
+            except OperationFailure as failure:
+                if failure.code != NAMESPACE_EXISTS:
+                    raise
         if indexes:
             await db[name].create_indexes(indexes)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import MongoClient
+from pymongo import AsyncMongoClient, MongoClient
 
+from storage.database import INDEXES, prepare
 from storage.embedded import EmbeddedMongo, EmbeddedServerError
 
 
@@ -55,3 +58,19 @@ def test_a_server_that_dies_at_start_reports_why(tmp_path: Path) -> None:
     (tmp_path / "nx-27017.log").mkdir()  # the server cannot open its log file
     with pytest.raises(EmbeddedServerError, match="exited during start-up: IsADirectoryError"):
         EmbeddedMongo(tmp_path).start()
+
+
+async def test_workers_preparing_one_database_at_once_all_start(mongo_uri: str) -> None:
+    """`serve --workers N` starts N processes that each prepare the same fresh database."""
+    clients: list[AsyncMongoClient[dict[str, Any]]] = [
+        AsyncMongoClient(mongo_uri) for _ in range(4)
+    ]
+    name = f"prepare_race_{uuid.uuid4().hex[:8]}"
+    try:
+        await asyncio.gather(*(client.admin.command("ping") for client in clients))
+        await asyncio.gather(*(prepare(client[name]) for client in clients))
+        assert set(await clients[0][name].list_collection_names()) == set(INDEXES)
+    finally:
+        await clients[0].drop_database(name)
+        for client in clients:
+            await client.close()
