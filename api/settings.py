@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     claim_sweep_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_CLAIM_SWEEP_SECONDS"
     )
+    watchdog_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="ORDERWIRE_WATCHDOG_SECONDS"
+    )
 
     notifier: bool = Field(default=True, validation_alias="ORDERWIRE_NOTIFIER")
     smtp_host: str | None = Field(default=None, validation_alias="ORDERWIRE_SMTP_HOST")

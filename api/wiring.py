@@ -26,6 +26,7 @@ from domain.order_use_cases import OrderUseCases
 from domain.ports import Clock
 from domain.preferences import Channel
 from domain.return_use_cases import ReturnUseCases
+from domain.seller_tool_use_cases import SellerToolUseCases
 from domain.seller_use_cases import SellerUseCases
 from outbound.broadcast import LiveHub
 from outbound.notifier import Delivery, Notifier
@@ -63,6 +64,7 @@ class Running:
     live: LiveHub
     fanout: Fanout
     sellers: SellerUseCases
+    seller_tools: SellerToolUseCases
     database: Database  # for operational tools on the same process (bench/server.py)
 
 
@@ -123,6 +125,7 @@ class Services:
             idempotency=run.idempotency,
             fanout=run.fanout,
             sellers=run.sellers,
+            seller_tools=run.seller_tools,
             request_id=request_id,
             request=request,
             response=response,
@@ -202,6 +205,19 @@ async def sweep_silent_claims(claims: ClaimUseCases, every: float) -> None:
             log.info("claim sweep: %d silent claims moved to review", moved)
 
 
+async def watch_deadlines(orders: OrderUseCases, every: float) -> None:
+    """Record missed ship-by, tracking and delivery deadlines, on a timer."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            recorded = await orders.watch_deadlines(MARKETPLACE)
+        except Exception:
+            log.exception("deadline watchdog failed; trying again in %ss", every)
+            continue
+        if recorded:
+            log.info("deadline watchdog: %s", ", ".join(f"{n} {k}" for k, n in recorded.items()))
+
+
 @asynccontextmanager
 async def live_hub(settings: Settings) -> AsyncIterator[LiveHub]:
     hub = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
@@ -256,12 +272,17 @@ async def running(
                 observe=None if metrics is None else metrics.fanout.observe,
             ),
             sellers=SellerUseCases(repos.sellers, clock),
+            seller_tools=SellerToolUseCases(repos.figures, repos.orders, repos.sellers, clock),
             database=database,
         )
         background = [
             asyncio.create_task(
                 sweep_silent_claims(claims, settings.claim_sweep_seconds),
                 name="orderwire-claim-sweeper",
+            ),
+            asyncio.create_task(
+                watch_deadlines(orders, settings.watchdog_seconds),
+                name="orderwire-deadline-watchdog",
             ),
             asyncio.create_task(
                 relay_forever(

@@ -34,6 +34,9 @@ class Action(Enum):
     WITHDRAW_CLAIM = "withdraw a claim"
     DECIDE_CLAIM = "decide a claim"
     APPEAL_CLAIM = "appeal a claim decision"
+    WATCH_DEADLINES = "run the deadline watchdog"
+    READ_SELLER_FIGURES = "read a seller's figures, reports and exports"
+    PRINT_PACKING_SLIP = "print a packing slip"
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -56,6 +59,9 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.WITHDRAW_CLAIM: frozenset({Role.BUYER}),
     Action.DECIDE_CLAIM: frozenset({Role.OPERATOR}),
     Action.APPEAL_CLAIM: frozenset({Role.BUYER, Role.SELLER}),
+    Action.WATCH_DEADLINES: frozenset({Role.OPERATOR}),
+    Action.READ_SELLER_FIGURES: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.PRINT_PACKING_SLIP: frozenset({Role.SELLER, Role.OPERATOR}),
 }
 
 

@@ -28,7 +28,7 @@ from domain.identity import Actor, Role
 from domain.lifecycle import EventSource
 from domain.shipments import Shipment
 from domain.shipping import ShippedItem
-from domain.vocabulary import ClaimReason, ClaimStatus, ReturnStatus
+from domain.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
 
 
 class AfterSaleLedger(EventSource):
@@ -36,11 +36,18 @@ class AfterSaleLedger(EventSource):
 
     returned_items: tuple[ShippedItem, ...]
     open_claim_id: str | None
+    claim_granted: bool
+    seller_fault_return: bool
     delivered_at: datetime | None
     review_requested_at: datetime | None
     buyer_messaged_at: datetime | None
     shipments: list[Shipment]
     status: Enum
+
+    @property
+    def defective(self) -> bool:
+        """An order defect: a granted A-to-Z claim or a return for the seller's fault."""
+        return self.claim_granted or self.seller_fault_return
 
     def shipped_quantity(self, sku: str) -> int:
         return sum(i.quantity for s in self.shipments for i in s.items if i.sku == sku)
@@ -52,7 +59,13 @@ class AfterSaleLedger(EventSource):
     # -- returns: the order keeps the units set aside
 
     def open_return(
-        self, actor: Actor, return_id: str, items: Sequence[ShippedItem], now: datetime
+        self,
+        actor: Actor,
+        return_id: str,
+        items: Sequence[ShippedItem],
+        now: datetime,
+        *,
+        reason: ReturnReason,
     ) -> list[Event]:
         """Set units aside for a new return; only delivered units not already returned."""
         if self.delivered_at is None:  # set once, by the scan that delivers the order
@@ -73,6 +86,7 @@ class AfterSaleLedger(EventSource):
                     f"only {left} of {item.sku} can still be returned", field="items"
                 )
         self.returned_items = _merge(self.returned_items, items, +1)
+        self.seller_fault_return |= reason in policies.SELLER_FAULT_RETURN_REASONS
         opened = ReturnOpened(occurred_at=now, actor=actor, return_id=return_id, items=tuple(items))
         return self._emit(now, opened)
 
@@ -110,6 +124,7 @@ class AfterSaleLedger(EventSource):
     ) -> list[Event]:
         if settled and self.open_claim_id == claim_id:
             self.open_claim_id = None
+        self.claim_granted |= status is ClaimStatus.GRANTED
         progressed = ClaimProgressed(
             occurred_at=now, actor=actor, claim_id=claim_id, claim_status=status
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeAlias, TypeGuard, get_args
 
 from domain.identity import Actor, Role
@@ -48,6 +48,7 @@ class OrderPlaced(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentVerified(Event):
     estimated_delivery: DeliveryWindow
+    ship_by: datetime | None = None  # None in events stored before ship-by dates existed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +104,30 @@ class DeliveryDelayed(Event):
     previous: DeliveryWindow | None
     revised: DeliveryWindow
     reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShipByMissed(Event):
+    """The watchdog saw the ship-by moment pass with units still unshipped."""
+
+    ship_by: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackingStalled(Event):
+    """The watchdog saw a parcel go 48 hours from its ship date without a carrier scan."""
+
+    shipment_id: str
+    carrier: str
+    tracking_id: str
+    shipped_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryOverdue(Event):
+    """The watchdog saw the deliver-by date pass with the order undelivered."""
+
+    deliver_by: date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -273,6 +298,9 @@ OrderEvent: TypeAlias = (
     | PaymentCaptured
     | TrackingEventRecorded
     | DeliveryDelayed
+    | ShipByMissed
+    | TrackingStalled
+    | DeliveryOverdue
     | ReturnOpened
     | ReturnProgressed
     | RefundIssued

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import assert_never
 
 from domain import events as ev
 from domain.events import RecordedEvent, order_event
 from domain.identity import Actor, Role
-from domain.policies import SELLER_CLAIM_RESPONSE, SELLER_RETURN_RESPONSE
+from domain.policies import (
+    DEADLINE_REMINDER_BEFORE,
+    SELLER_CLAIM_RESPONSE,
+    SELLER_RETURN_RESPONSE,
+)
 from domain.preferences import Category
 from domain.shipping import TrackingTag
 from domain.vocabulary import ReturnStatus
-
-# A seller is reminded this long before a return answer or claim response falls due.
-DEADLINE_REMINDER_BEFORE = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,13 @@ _RETURN_NEWS = frozenset(
 )
 
 
-def notices_for(recorded: RecordedEvent, buyer_id: str, seller_id: str) -> list[Notice]:
-    """Who hears about one order event; most events concern one side only."""
+def notices_for(
+    recorded: RecordedEvent, buyer_id: str, seller_id: str, *, seller_ships: bool = True
+) -> list[Notice]:
+    """Who hears about one order event; most events concern one side only.
+
+    Shipping deadlines are the shipper's: the seller, unless the marketplace fulfils the order.
+    """
     event = order_event(recorded)
     buyer, seller = Actor(buyer_id, Role.BUYER), Actor(seller_id, Role.SELLER)
     at = event.occurred_at
@@ -63,8 +69,12 @@ def notices_for(recorded: RecordedEvent, buyer_id: str, seller_id: str) -> list[
     match event:
         case ev.OrderPlaced():
             return [tell(buyer, Category.ORDER_CONFIRMATION)]
-        case ev.PaymentVerified():
-            return [tell(buyer, Category.DELIVERY_ESTIMATE), tell(seller, Category.NEW_ORDER)]
+        case ev.PaymentVerified(ship_by=ship_by):
+            told = [tell(buyer, Category.DELIVERY_ESTIMATE), tell(seller, Category.NEW_ORDER)]
+            if ship_by is not None and seller_ships:
+                remind_at = ship_by - DEADLINE_REMINDER_BEFORE
+                told.append(Notice(seller, Category.DEADLINE, remind_at, recorded.aggregate_id))
+            return told
         case ev.PaymentFailed():
             return [tell(buyer, Category.ORDER_CONFIRMATION)]
         case ev.OrderCanceled():
@@ -75,6 +85,11 @@ def notices_for(recorded: RecordedEvent, buyer_id: str, seller_id: str) -> list[
             return [tell(buyer, _TAG_CATEGORY[tag])]
         case ev.DeliveryDelayed():
             return [tell(buyer, Category.DELAY)]
+        case ev.ShipByMissed() | ev.TrackingStalled():
+            return [tell(seller, Category.DEADLINE)] if seller_ships else []
+        case ev.DeliveryOverdue():
+            late = [tell(seller, Category.DEADLINE)] if seller_ships else []
+            return [tell(buyer, Category.DELAY), *late]
         case ev.ReturnOpened():
             return [tell(seller, Category.RETURN_REQUEST)]
         case ev.ReturnProgressed(return_status=ReturnStatus.PENDING_SELLER, return_id=return_id):
@@ -118,9 +133,16 @@ def notices_for(recorded: RecordedEvent, buyer_id: str, seller_id: str) -> list[
             assert_never(event)
 
 
+# Order statuses in which the ship-by reminder still has something to remind of.
+_SHIP_BY_OPEN = frozenset({"UNSHIPPED", "PARTIALLY_SHIPPED"})
+
+
 def settled(reminder_for: str, later: Sequence[RecordedEvent]) -> bool:
-    """True once a later event on the order moved the claim or return a reminder is about."""
+    """True once a later event settled what a reminder is about: the claim or return moved,
+    or (a reminder about the order itself) every unit shipped or the order was canceled."""
     for recorded in later:
+        if recorded.aggregate_id == reminder_for and recorded.status not in _SHIP_BY_OPEN:
+            return True
         match recorded.event:
             case ev.ClaimProgressed(claim_id=subject) | ev.ReturnProgressed(return_id=subject):
                 if subject == reminder_for:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 from domain import policies
 from domain.after_sale import AfterSaleLedger
+from domain.deadlines import DeadlineWatch
 from domain.errors import (
     CancelWindowClosed,
     Forbidden,
@@ -18,7 +19,6 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.events import (
-    DeliveryDelayed,
     Event,
     OrderCanceled,
     OrderPlaced,
@@ -85,7 +85,7 @@ NOT_YET_SHIPPED = frozenset({S.PENDING, S.UNSHIPPED})
 
 
 @dataclass(slots=True)
-class Order(PaymentLedger, AfterSaleLedger):
+class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
     id: str
     buyer_id: str
     seller_id: str
@@ -114,6 +114,15 @@ class Order(PaymentLedger, AfterSaleLedger):
     buyer_messaged_at: datetime | None = None  # the buyer's first message to the seller
     open_claim_id: str | None = None
     seller_debited_amount: int = 0
+    claim_granted: bool = False
+    seller_fault_return: bool = False  # a return opened for a reason that is the seller's fault
+    canceled_by: Role | None = None
+    # Deadlines (domain/deadlines.py): set at verification, and what the watchdog recorded.
+    ship_by: datetime | None = None
+    fully_shipped_at: datetime | None = None  # when the last unit's shipment was confirmed
+    ship_by_missed: bool = False
+    stalled_shipments: tuple[str, ...] = ()
+    overdue_for: date | None = None
 
     # -- reading -----------------------------------------------------------------------
 
@@ -189,12 +198,14 @@ class Order(PaymentLedger, AfterSaleLedger):
         self.estimated_delivery = policies.estimated_delivery_window(
             self.speed, now, locker=self.delivery_option is DeliveryOption.LOCKER
         )
-        return self._emit(
-            now,
-            PaymentVerified(
-                occurred_at=now, actor=actor, estimated_delivery=self.estimated_delivery
-            ),
+        self.ship_by = policies.ship_by(self.speed, now)
+        verified = PaymentVerified(
+            occurred_at=now,
+            actor=actor,
+            estimated_delivery=self.estimated_delivery,
+            ship_by=self.ship_by,
         )
+        return self._emit(now, verified)
 
     def fail_payment(self, actor: Actor, reason: str, now: datetime) -> list[Event]:
         """Payment was declined: the pending order ends canceled."""
@@ -226,7 +237,7 @@ class Order(PaymentLedger, AfterSaleLedger):
             reason = require_text(reason or "", "reason", limit=500)
         was_verified = self.status is S.UNSHIPPED
         self._move_to(S.CANCELED)
-        self.cancel_reason = reason
+        self.cancel_reason, self.canceled_by = reason, actor.role
         events: list[Event] = [OrderCanceled(occurred_at=now, actor=actor, reason=reason)]
         if was_verified:
             events.append(
@@ -273,6 +284,8 @@ class Order(PaymentLedger, AfterSaleLedger):
         first_parcel = not self.shipments
         self.shipments.append(shipment)
         self._follow_shipments()
+        if not self.unshipped_items():
+            self.fully_shipped_at = now
         # The first parcel also carries the order's shipping charge.
         amount = self.price_of(parcel) + (self.shipping_fee if first_parcel else 0)
         charge = Money(amount, self.currency)
@@ -343,37 +356,7 @@ class Order(PaymentLedger, AfterSaleLedger):
             ),
         )
 
-    def report_delay(
-        self, actor: Actor, revised: DeliveryWindow, reason: str, now: datetime
-    ) -> list[Event]:
-        """Tell the buyer the parcel comes later: an event with a revised window, not a status."""
-        self._require_shipper(actor)
-        if self.estimated_delivery is None or self.status in (S.DELIVERED, S.CANCELED):
-            raise InvalidTransition(f"no delivery is pending while {self.status.value}")
-        reason = require_text(reason, "reason", limit=500)
-        if revised.latest <= self.estimated_delivery.latest:
-            raise ValidationFailed(
-                f"a delay must move the latest date past {self.estimated_delivery.latest}",
-                field="revisedLatest",
-            )
-        if revised.earliest < now.date():
-            raise ValidationFailed("the revised window starts in the past", field="revisedEarliest")
-        previous, self.estimated_delivery = self.estimated_delivery, revised
-        return self._emit(
-            now,
-            DeliveryDelayed(
-                occurred_at=now, actor=actor, previous=previous, revised=revised, reason=reason
-            ),
-        )
-
     # -- guards and bookkeeping --------------------------------------------------------
-
-    def _require_shipper(self, actor: Actor) -> None:
-        """FBA orders are handled by the marketplace, the others by their seller."""
-        if self.channel is FulfillmentChannel.FBA and actor.role is not Role.OPERATOR:
-            raise Forbidden("orders fulfilled by the marketplace are handled by an operator")
-        if self.channel is not FulfillmentChannel.FBA and actor.role is not Role.SELLER:
-            raise Forbidden("only the seller handles shipments of merchant-fulfilled orders")
 
     def _status_from_shipments(self) -> OrderStatus:
         if self.unshipped_items():

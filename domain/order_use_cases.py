@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from domain import policies
 from domain.access import Action, require_access, require_parcel_access, require_role
-from domain.errors import Forbidden, NotFound
+from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
 from domain.line_items import LineItem
@@ -69,6 +71,21 @@ class RecordTrackingEvent:
     location: ScanLocation
     scanned_at: datetime
     description: str | None = None
+
+
+class ShipmentOutcome(Enum):
+    ACCEPTED = "ACCEPTED"
+    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"  # the same parcel is on the order: nothing changed
+    REFUSED = "REFUSED"
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentResult:
+    """What became of one shipment of a batch: the order as it is now, or why not."""
+
+    outcome: ShipmentOutcome
+    order: Order | None = None
+    error: DomainError | None = None
 
 
 class OrderUseCases:
@@ -155,6 +172,54 @@ class OrderUseCases:
             ),
         )
 
+    async def confirm_shipments(
+        self, actor: Actor, commands: Sequence[ConfirmShipment]
+    ) -> list[ShipmentResult]:
+        """Confirm each shipment on its own: one refused never stops the others, and a parcel
+        already on its order is left as it is (so sending a batch twice changes nothing)."""
+        require_role(actor, Action.CONFIRM_SHIPMENT)
+        if not 1 <= len(commands) <= policies.MAX_SHIPMENT_BATCH:
+            raise ValidationFailed(
+                f"a batch holds 1 to {policies.MAX_SHIPMENT_BATCH} shipments", field="inputs"
+            )
+        results = []
+        for command in commands:
+            try:
+                order = require_access(
+                    actor,
+                    await self._orders.get(command.order_id),
+                    Action.CONFIRM_SHIPMENT,
+                    command.order_id,
+                )
+                carrier = carrier_code(command.carrier)
+                if any(s.is_tracked_as(carrier, command.tracking_id) for s in order.shipments):
+                    results.append(ShipmentResult(ShipmentOutcome.ALREADY_CONFIRMED, order))
+                    continue
+                confirmed = await self.confirm_shipment(actor, command)
+                results.append(ShipmentResult(ShipmentOutcome.ACCEPTED, confirmed))
+            except DomainError as error:
+                results.append(ShipmentResult(ShipmentOutcome.REFUSED, error=error))
+        return results
+
+    async def watch_deadlines(self, actor: Actor, *, limit: int = 500) -> Counter[str]:
+        """Record every missed deadline due by now, once; how many of each kind were recorded."""
+        require_role(actor, Action.WATCH_DEADLINES)
+        recorded: Counter[str] = Counter()
+        for order_id in await self._orders.due_for_watch(self._clock(), limit=limit):
+            order = await self._orders.get(order_id)
+            if order is None:
+                continue
+            version, live = order.version, _live_parcels(order)
+            events = order.watch(actor, self._clock())
+            if not events:
+                continue
+            try:
+                await self._save(order, events, version, live)
+            except Conflict:
+                continue  # the order changed meanwhile; the next sweep looks at it again
+            recorded.update(type(event).__name__ for event in events)
+        return recorded
+
     async def record_tracking_event(self, actor: Actor, command: RecordTrackingEvent) -> Order:
         require_role(actor, Action.RECORD_SCAN)
         carrier = carrier_code(command.carrier)
@@ -231,9 +296,17 @@ class OrderUseCases:
     async def _commit(
         self, order: Order, decide: Callable[[Order, datetime], list[Event]]
     ) -> Order:
-        expected_version = order.version
-        live_before = _live_parcels(order)
-        events = decide(order, self._clock())
+        expected_version, live_before = order.version, _live_parcels(order)
+        await self._save(order, decide(order, self._clock()), expected_version, live_before)
+        return order
+
+    async def _save(
+        self,
+        order: Order,
+        events: list[Event],
+        expected_version: int,
+        live_before: set[tuple[str, str]],
+    ) -> None:
         recorded = record(order.id, order.status.value, events, after=expected_version)
         live_after = _live_parcels(order)
         unit = self._begin()
@@ -244,7 +317,6 @@ class OrderUseCases:
             unit.free_tracking(carrier, tracking_id)
         await unit.commit()
         await self._publisher.publish(order, recorded)
-        return order
 
 
 def _live_parcels(order: Order) -> set[tuple[str, str]]:

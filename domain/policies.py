@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 from domain.errors import ValidationFailed
 from domain.shipping import DeliveryWindow, ShippingSpeed
+from domain.vocabulary import HealthMetric, HealthStatus, ReturnReason
 
 # A buyer may cancel on their own within this long after placing the order.
 BUYER_CANCEL_HOLD = timedelta(minutes=30)
@@ -24,6 +27,9 @@ LOCKER_EXTRA_DAYS = 1
 # Limits on one order, so a single request cannot create an unbounded aggregate.
 MAX_LINE_ITEMS = 50
 MAX_QUANTITY = 999
+
+# The most shipments one bulk confirmation (a mutation, or an uploaded file's parcels) holds.
+MAX_SHIPMENT_BATCH = 500
 
 # The most items one page of any list may hold (GitHub's limit too).
 MAX_PAGE_SIZE = 100
@@ -103,3 +109,86 @@ def require_page_size(first: int) -> None:
     """Refuse a page size outside 1..MAX_PAGE_SIZE."""
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
+
+
+# Seller deadlines. Handling time: from payment verification to the ship-by moment.
+HANDLING_TIME: dict[ShippingSpeed, timedelta] = {
+    ShippingSpeed.STANDARD: timedelta(days=2),
+    ShippingSpeed.EXPEDITED: timedelta(days=1),
+    ShippingSpeed.ONE_DAY: timedelta(hours=12),
+    ShippingSpeed.SAME_DAY: timedelta(hours=4),
+}
+
+# A shipped parcel with no carrier scan this long after its ship date has stalled tracking.
+TRACKING_SCAN_GRACE = timedelta(hours=48)
+
+# A seller is reminded this long before a deadline: a ship-by date, a return or claim answer.
+DEADLINE_REMINDER_BEFORE = timedelta(hours=6)
+
+
+def ship_by(speed: ShippingSpeed, verified_at: datetime) -> datetime:
+    """The moment by which the seller confirms shipment (at it: in time; after it: late)."""
+    return verified_at + HANDLING_TIME[speed]
+
+
+def tracking_stalled(shipped_at: datetime, now: datetime) -> bool:
+    """True once 48 hours have passed since the ship date (47:59 no, 48:00 yes)."""
+    return now - shipped_at >= TRACKING_SCAN_GRACE
+
+
+def delivery_overdue(deliver_by: date, now: datetime) -> bool:
+    """True from the day after the deliver-by date (that day itself is still on time)."""
+    return now.date() > deliver_by
+
+
+def ship_by_missed(ship_by: datetime, now: datetime) -> bool:
+    """True once the ship-by moment has passed (at it: still in time)."""
+    return now > ship_by
+
+
+# Returns for these reasons are the seller's fault, and count as order defects.
+SELLER_FAULT_RETURN_REASONS = frozenset(
+    {
+        ReturnReason.DAMAGED,
+        ReturnReason.DEFECTIVE,
+        ReturnReason.WRONG_ITEM,
+        ReturnReason.NOT_AS_DESCRIBED,
+        ReturnReason.MISSING_PARTS,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthTarget:
+    """One account-health figure: its window, the target, and where POOR begins (percent)."""
+
+    days: int
+    target: Fraction
+    poor_from: Fraction
+    higher_is_better: bool
+
+
+# Account health, as the marketplace judges sellers. Lower-is-better figures must stay under
+# the target (at it: AT_RISK) and are POOR from poor_from on; higher-is-better ones mirror it.
+ACCOUNT_HEALTH: dict[HealthMetric, HealthTarget] = {
+    HealthMetric.ORDER_DEFECT_RATE: HealthTarget(60, Fraction(1), Fraction(2), False),
+    HealthMetric.LATE_SHIPMENT_RATE: HealthTarget(30, Fraction(4), Fraction(8), False),
+    HealthMetric.PRE_FULFILLMENT_CANCEL_RATE: HealthTarget(7, Fraction(5, 2), Fraction(5), False),
+    HealthMetric.VALID_TRACKING_RATE: HealthTarget(30, Fraction(95), Fraction(90), True),
+    HealthMetric.ON_TIME_DELIVERY_RATE: HealthTarget(30, Fraction(90), Fraction(80), True),
+}
+
+# The longest window a caller may ask account health or a report for.
+MAX_WINDOW_DAYS = 366
+
+
+def health_status(metric: HealthMetric, numerator: int, denominator: int) -> HealthStatus:
+    """GOOD, AT_RISK or POOR for a figure; no orders in the window is GOOD."""
+    if denominator == 0:
+        return HealthStatus.GOOD
+    rate, goal = Fraction(100 * numerator, denominator), ACCOUNT_HEALTH[metric]
+    if goal.higher_is_better:
+        met, poor = rate > goal.target, rate <= goal.poor_from
+    else:
+        met, poor = rate < goal.target, rate >= goal.poor_from
+    return HealthStatus.GOOD if met else HealthStatus.POOR if poor else HealthStatus.AT_RISK

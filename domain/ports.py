@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -15,11 +15,19 @@ from domain.events import RecordedEvent
 from domain.identity import Actor, Role
 from domain.messaging import Message
 from domain.order import Order, OrderStatus
+from domain.performance import Span
 from domain.preferences import Preferences
+from domain.reports import ReportGrouping, ReportRow
 from domain.returns import Return
 from domain.sellers import Seller
-from domain.shipping import FulfillmentChannel
-from domain.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
+from domain.shipping import Address, FulfillmentChannel
+from domain.vocabulary import (
+    ClaimReason,
+    ClaimStatus,
+    HealthMetric,
+    ReturnReason,
+    ReturnStatus,
+)
 
 PartyQuery = TypeVar("PartyQuery", "OrderQuery", "ReturnQuery", "ClaimQuery")
 
@@ -83,6 +91,9 @@ class OrderRepository(Protocol):
     async def page(
         self, query: OrderQuery, *, first: int, after: PageCursor | None
     ) -> OrderPage: ...
+
+    async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
+        """Ids of orders with a deadline that may have passed by `now`, earliest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +218,36 @@ class SellerDirectory(Protocol):
 
     async def page(self, *, first: int, after: PageCursor | None) -> tuple[list[Seller], bool]:
         """Newest first, and whether more follow."""
+
+    async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
+        """Store the seller's usual ship-from address; None if there is no such seller."""
+
+
+class SellerFigures(Protocol):
+    """Account health and reports, counted by the database over what each order stored."""
+
+    async def health(
+        self, seller_id: str, spans: Mapping[HealthMetric, Span]
+    ) -> dict[HealthMetric, tuple[int, int]]:
+        """Per figure: the orders counted in its span, and how many of them count against."""
+
+    async def health_orders(
+        self,
+        seller_id: str,
+        metric: HealthMetric,
+        span: Span,
+        *,
+        failing_only: bool,
+        first: int,
+        after: PageCursor | None,
+    ) -> OrderPage:
+        """The orders behind one figure, newest first."""
+
+    async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:
+        """The orders the query finds, summed per group and currency."""
+
+    def export(self, query: OrderQuery) -> AsyncIterator[Order]:
+        """Every order the query finds, newest first, read in batches."""
 
 
 class EventOutbox(Protocol):

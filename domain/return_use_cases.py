@@ -63,7 +63,9 @@ class ReturnUseCases:
         now = self._clock()
         return_id = self._ids("ret")
         order_version = order.version
-        order_events = order.open_return(actor, return_id, command.items, now)
+        order_events = order.open_return(
+            actor, return_id, command.items, now, reason=command.reason
+        )
         assert order.delivered_at is not None  # open_return admits delivered orders only
         ret, events = Return.request(
             return_id=return_id,

@@ -7,6 +7,7 @@ from domain.errors import Forbidden, NotFound
 from domain.identity import Actor, Role
 from domain.ports import Clock, PageCursor, SellerDirectory
 from domain.sellers import Seller
+from domain.shipping import Address
 
 
 class SellerUseCases:
@@ -20,6 +21,17 @@ class SellerUseCases:
             raise Forbidden("only an operator adds sellers")
         seller = Seller(seller_id.strip(), name.strip(), self._clock())
         await self._sellers.add(seller)
+        return seller
+
+    async def set_ship_from(self, actor: Actor, seller_id: str, address: Address) -> Seller:
+        """The seller (or an operator) sets where its parcels usually leave from."""
+        if actor.role not in (Role.SELLER, Role.OPERATOR):
+            raise Forbidden(f"a {actor.role.value.lower()} may not change a seller")
+        if actor.role is Role.SELLER and actor.id != seller_id:
+            raise Forbidden("a seller changes only its own shop")
+        seller = await self._sellers.set_ship_from(seller_id, address)
+        if seller is None:
+            raise NotFound(f"no seller {seller_id} in the directory", field="sellerId")
         return seller
 
     async def get_seller(self, seller_id: str) -> Seller:

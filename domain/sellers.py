@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.errors import ValidationFailed
-from domain.shipping import require_text
+from domain.shipping import Address, require_text
 
 _SELLER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -17,6 +17,7 @@ class Seller:
     id: str
     name: str
     joined_at: datetime
+    ship_from: Address | None = None  # where the seller usually ships from, for bulk uploads
 
     def __post_init__(self) -> None:
         if not _SELLER_ID.match(self.id):

@@ -58,3 +58,19 @@ class SellerResponse(Enum):
 class ClaimDecision(Enum):
     GRANT = "GRANT"
     DENY = "DENY"
+
+
+class HealthMetric(Enum):
+    """The figures a seller's account health is judged by."""
+
+    ORDER_DEFECT_RATE = "ORDER_DEFECT_RATE"
+    LATE_SHIPMENT_RATE = "LATE_SHIPMENT_RATE"
+    PRE_FULFILLMENT_CANCEL_RATE = "PRE_FULFILLMENT_CANCEL_RATE"
+    VALID_TRACKING_RATE = "VALID_TRACKING_RATE"
+    ON_TIME_DELIVERY_RATE = "ON_TIME_DELIVERY_RATE"
+
+
+class HealthStatus(Enum):
+    GOOD = "GOOD"
+    AT_RISK = "AT_RISK"
+    POOR = "POOR"

@@ -23,6 +23,7 @@ from domain.ports import (
     PreferenceStore,
 )
 from domain.preferences import Channel, Preferences, held_until
+from domain.shipping import FulfillmentChannel
 from outbound.senders import DeliveryFailed, Sender
 from outbound.templates import render
 
@@ -75,8 +76,9 @@ class Notifier:
         while batch := await self._checkpoint.unnotified(limit=self._delivery.batch):
             orders = await self._orders.get_many(list({r.aggregate_id for r, _, _ in batch}))
             for recorded, buyer_id, seller_id in batch:
-                notices = notices_for(recorded, buyer_id, seller_id)
                 order = orders[recorded.aggregate_id]
+                seller_ships = order.channel is not FulfillmentChannel.FBA
+                notices = notices_for(recorded, buyer_id, seller_id, seller_ships=seller_ships)
                 people = await self._preferences.get_many([n.recipient for n in notices])
                 messages = [
                     message
@@ -148,7 +150,7 @@ class Notifier:
             later = await self._log.events_after(message.order_id, message.sequence)
             if settled(message.reminder_for, later):
                 await self._outbox.give_up(
-                    lease, "answered before the reminder was due", NotificationStatus.SKIPPED
+                    lease, "settled before the reminder was due", NotificationStatus.SKIPPED
                 )
                 return 0
         sender = self._senders.get(message.channel)

@@ -76,6 +76,9 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
             return _Story(f"We received {ref}", ["Thank you: we are verifying your payment."])
         case ev.PaymentFailed(reason=reason):
             return _Story(f"Payment for {ref} failed", [f"Your payment was declined: {reason}."])
+        case ev.PaymentVerified(ship_by=ship_by) if category is Category.DEADLINE and ship_by:
+            lines = ["Late shipments count against your account health."]
+            return _Story(f"Reminder: ship {ref} by {local(ship_by)}", lines)
         case ev.PaymentVerified(estimated_delivery=eta) if category is Category.NEW_ORDER:
             return _Story(f"New {ref} to ship", [f"Ship it so it arrives by {day(eta.latest)}."])
         case ev.PaymentVerified(estimated_delivery=eta):
@@ -100,6 +103,21 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
         case ev.DeliveryDelayed(revised=revised, reason=reason):
             subject = f"Order {order.id} is delayed: now arriving {window(revised)}"
             return _Story(subject, [f"Reason: {reason}.", f"New delivery date: {window(revised)}."])
+        case ev.ShipByMissed(ship_by=ship_by):
+            lines = [f"It was due to ship by {local(ship_by)}. Confirm the shipment now."]
+            return _Story(f"Order {order.id} missed its ship-by time", lines)
+        case ev.TrackingStalled(carrier=carrier, tracking_id=tracking, shipped_at=shipped):
+            lines = [
+                f"{carrier} {tracking} shipped {local(shipped)} and has no carrier scan since.",
+                "Check the tracking number with the carrier.",
+            ]
+            return _Story(f"No carrier scan for {ref}", lines)
+        case ev.DeliveryOverdue(deliver_by=due_day) if category is Category.DEADLINE:
+            lines = [f"It was due by {day(due_day)}. Tell the buyer what happened."]
+            return _Story(f"Order {order.id} is past its deliver-by date", lines)
+        case ev.DeliveryOverdue(deliver_by=due_day):
+            lines = [f"It was due by {day(due_day)}. We have asked the seller; you will hear more."]
+            return _Story(f"Order {order.id} is running late", lines)
         case ev.ReturnOpened(return_id=return_id):
             return _Story(f"Return requested on {ref}", [f"Return {return_id} was requested."])
         case ev.ReturnProgressed(return_status=ReturnStatus.PENDING_SELLER, return_id=return_id):

@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, OperationFailure
 
 from storage.embedded import EmbeddedMongo
+from storage.order_facts import HEALTH_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("placed_at", DESCENDING)]),
         IndexModel([("placed_at", DESCENDING)]),
         IndexModel([("shipments.tracking_id", ASCENDING)]),
+        # The watchdog's sweep, the seller reports and each account-health figure.
+        IndexModel([("watch_at", ASCENDING)], sparse=True),
+        IndexModel([("seller_id", ASCENDING), ("placed_key", ASCENDING)]),
+        *(IndexModel([("seller_id", ASCENDING), (field, ASCENDING)]) for field in HEALTH_FIELDS),
     ],
     "messages": [
         IndexModel([("order_id", ASCENDING), ("sent_at", ASCENDING)]),

@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import ASCENDING, DESCENDING
 
 from domain.order import Order
 from domain.ports import OrderPage, OrderQuery, PageCursor
 from domain.shipments import ShipmentStatus
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
+from storage.order_facts import figure_fields
 
 Document = dict[str, Any]
 
 
 def order_document(order: Order) -> Document:
-    doc = encode(order)
+    """The order's state, plus what the watchdog and the seller figures query it by."""
+    doc: Document = encode(order)
     doc["_id"] = doc.pop("id")
-    return doc  # type: ignore[no-any-return]
+    doc["watch_at"] = encode(order.next_check_at())
+    doc.update(figure_fields(order))
+    return doc
 
 
 def order_from_document(doc: Document) -> Order:
     return decode_dataclass(Order, {**doc, "id": doc["_id"]})
 
 
-def _query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
+def query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
     conditions: list[Document] = []
     if query.statuses is not None:
         conditions.append({"status": {"$in": sorted(s.value for s in query.statuses)}})
@@ -41,18 +46,21 @@ def _query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
     if query.placed_before is not None:
         conditions.append({"placed_at": {"$lt": encode(query.placed_before)}})
     if after is not None:
-        placed_at = encode(after.at)
-        conditions.append(
-            {
-                "$or": [
-                    {"placed_at": {"$lt": placed_at}},
-                    {"placed_at": placed_at, "_id": {"$lt": after.id}},
-                ]
-            }
-        )
+        conditions.append(page_after(after))
     if not conditions:
         return {}
     return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+def page_after(after: PageCursor) -> Document:
+    """Orders after the cursor in newest-first order: older, or as old with a lower id."""
+    placed_at = encode(after.at)
+    return {
+        "$or": [
+            {"placed_at": {"$lt": placed_at}},
+            {"placed_at": placed_at, "_id": {"$lt": after.id}},
+        ]
+    }
 
 
 class MongoOrderRepository:
@@ -85,9 +93,13 @@ class MongoOrderRepository:
     async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
         """Newest first, by keyset on (placed_at, _id); never skips."""
         cursor = (
-            self._orders.find(_query_filter(query, after))
+            self._orders.find(query_filter(query, after))
             .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
             .limit(first + 1)
         )
         orders = [order_from_document(doc) async for doc in cursor]
         return OrderPage(orders=orders[:first], has_next_page=len(orders) > first)
+
+    async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
+        cursor = self._orders.find({"watch_at": {"$lte": encode(now)}}, {"_id": 1})
+        return [doc["_id"] async for doc in cursor.sort("watch_at", ASCENDING).limit(limit)]

@@ -9,6 +9,7 @@ from functools import partial
 from storage.claims import MongoClaimRepository
 from storage.database import Database
 from storage.event_log import MongoEventLog
+from storage.figures import MongoSellerFigures
 from storage.messages import MongoMessageRepository
 from storage.orders import MongoOrderRepository
 from storage.returns import MongoReturnRepository
@@ -23,7 +24,7 @@ class Repositories:
     returns: MongoReturnRepository
     messages: MongoMessageRepository
     claims: MongoClaimRepository
-
+    figures: MongoSellerFigures
     sellers: MongoSellerDirectory
     begin: Callable[[], MongoUnitOfWork]
 
@@ -35,6 +36,7 @@ class Repositories:
             returns=MongoReturnRepository(database),
             messages=MongoMessageRepository(database),
             claims=MongoClaimRepository(database),
+            figures=MongoSellerFigures(database),
             sellers=MongoSellerDirectory(database),
             begin=partial(MongoUnitOfWork, database),
         )

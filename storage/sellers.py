@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from domain.errors import ValidationFailed
 from domain.ports import PageCursor
 from domain.sellers import Seller
+from domain.shipping import Address
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 
@@ -33,6 +34,15 @@ class MongoSellerDirectory:
                 await self._sellers.insert_one(doc)
         except DuplicateKeyError as error:
             raise ValidationFailed(f"seller {seller.id} exists already", field="id") from error
+
+    async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
+        async with self._database.outside_transactions():
+            doc = await self._sellers.find_one_and_update(
+                {"_id": seller_id},
+                {"$set": {"ship_from": encode(address)}},
+                return_document=ReturnDocument.AFTER,
+            )
+        return None if doc is None else _seller(doc)
 
     async def page(self, *, first: int, after: PageCursor | None) -> tuple[list[Seller], bool]:
         query: Document = {}

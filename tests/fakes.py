@@ -51,6 +51,7 @@ from domain.preferences import Preferences
 from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
 from domain.sellers import Seller
+from domain.shipping import Address
 from domain.vocabulary import ClaimStatus
 
 T = TypeVar("T")
@@ -127,6 +128,12 @@ class FakeSellers:
         )
         return _page(found[: first + 1], first, False)
 
+    async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
+        seller = self._m.sellers.get(seller_id)
+        if seller is not None:
+            seller = self._m.sellers[seller_id] = dataclasses.replace(seller, ship_from=address)
+        return seller
+
 
 class FakeOrders:
     def __init__(self, market: Marketplace) -> None:
@@ -165,6 +172,14 @@ class FakeOrders:
         )
         orders, more = _page(copy.deepcopy(found[: first + 1]), first, False)
         return OrderPage(orders=orders, has_next_page=more)
+
+    async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
+        due = [
+            (at, o.id)
+            for o in self._m.orders.values()
+            if (at := o.next_check_at()) is not None and at <= now
+        ]
+        return [order_id for _, order_id in sorted(due)[:limit]]
 
 
 class FakeReturns:

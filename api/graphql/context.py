@@ -21,6 +21,7 @@ from domain.order_use_cases import OrderUseCases
 from domain.ports import IdempotencyStore
 from domain.return_use_cases import ReturnUseCases
 from domain.returns import Return
+from domain.seller_tool_use_cases import SellerToolUseCases
 from domain.seller_use_cases import SellerUseCases
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Context:
     claims: ClaimUseCases
     notifications: NotificationUseCases
     sellers: SellerUseCases
+    seller_tools: SellerToolUseCases
     idempotency: IdempotencyStore
     fanout: Fanout  # live updates shared per distinct selection
     request_id: str

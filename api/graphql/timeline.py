@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import assert_never
 
@@ -24,6 +24,9 @@ class OrderEventKind(Enum):
     PAYMENT_CAPTURED = "PaymentCaptured"
     TRACKING_EVENT_RECORDED = "TrackingEventRecorded"
     DELIVERY_DELAYED = "DeliveryDelayed"
+    SHIP_BY_MISSED = "ShipByMissed"
+    TRACKING_STALLED = "TrackingStalled"
+    DELIVERY_OVERDUE = "DeliveryOverdue"
     RETURN_OPENED = "ReturnOpened"
     RETURN_PROGRESSED = "ReturnProgressed"
     REFUND_ISSUED = "RefundIssued"
@@ -61,6 +64,15 @@ class OrderEventType:
     message_id: strawberry.ID | None = None
     claim_id: strawberry.ID | None = None
     claim_status: ClaimStatus | None = None
+    ship_by: datetime | None = strawberry.field(
+        default=None, description="The ship-by moment promised (PAYMENT_VERIFIED) or missed."
+    )
+    deliver_by: date | None = strawberry.field(
+        default=None, description="The deliver-by date that passed (DELIVERY_OVERDUE)."
+    )
+    shipped_at: datetime | None = strawberry.field(
+        default=None, description="The stalled parcel's ship date (TRACKING_STALLED)."
+    )
     out_of_order: bool | None = strawberry.field(
         default=None, description="A scan older than the shipment's latest: kept, moved nothing."
     )
@@ -78,8 +90,9 @@ class OrderEventType:
         match event:
             case ev.OrderPlaced(total=total):
                 entry.amount = MoneyType.from_domain(total)
-            case ev.PaymentVerified(estimated_delivery=window):
+            case ev.PaymentVerified(estimated_delivery=window, ship_by=ship_by):
                 entry.estimated_delivery = DeliveryWindowType.from_domain(window)
+                entry.ship_by = ship_by
             case ev.PaymentFailed(reason=reason) | ev.OrderCanceled(reason=reason):
                 entry.reason = reason
             case ev.PaymentAuthorizationReleased(amount=amount):
@@ -105,6 +118,15 @@ class OrderEventType:
                 entry.reason = event.reason
                 entry.estimated_delivery = DeliveryWindowType.from_domain(event.revised)
                 entry.previous_estimated_delivery = DeliveryWindowType.from_domain(event.previous)
+            case ev.ShipByMissed(ship_by=ship_by):
+                entry.ship_by = ship_by
+            case ev.TrackingStalled():
+                entry.shipment_id = strawberry.ID(event.shipment_id)
+                entry.carrier = event.carrier
+                entry.tracking_id = event.tracking_id
+                entry.shipped_at = event.shipped_at
+            case ev.DeliveryOverdue(deliver_by=deliver_by):
+                entry.deliver_by = deliver_by
             case ev.ReturnOpened(return_id=return_id):
                 entry.return_id = strawberry.ID(return_id)
                 entry.return_status = ReturnStatus.REQUESTED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -96,6 +96,13 @@ class OrderType:
         description="What has been refunded to the buyer.", permission_classes=[NotForCarriers]
     )
     estimated_delivery: DeliveryWindowType | None
+    ship_by: datetime | None = strawberry.field(
+        description="The seller confirms shipment by this moment: payment verification plus "
+        "the handling time of the shipping speed. Null until payment is verified."
+    )
+    deliver_by: date | None = strawberry.field(
+        description="The last day of the delivery estimate the buyer holds now (UTC)."
+    )
 
     @strawberry.field
     def shipments(self, info: Info[Context, None]) -> list[ShipmentType]:
@@ -155,6 +162,8 @@ class OrderType:
             captured=MoneyType.from_domain(o.captured),
             refunded=MoneyType.from_domain(o.refunded),
             estimated_delivery=DeliveryWindowType.from_domain(o.estimated_delivery),
+            ship_by=o.ship_by,
+            deliver_by=o.deliver_by,
             parcels=[(ShipmentType.from_domain(s), s) for s in o.shipments],
             placed_at=o.placed_at,
             updated_at=o.updated_at,

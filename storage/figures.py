@@ -1,0 +1,148 @@
+"""Seller figures in MongoDB: account health and reports as aggregation pipelines over the
+facts each order document carries (storage/order_facts.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from pymongo import DESCENDING
+
+from domain.order import Order
+from domain.performance import Span
+from domain.ports import OrderPage, OrderQuery, PageCursor
+from domain.reports import ReportGrouping, ReportRow
+from domain.vocabulary import HealthMetric
+from storage.database import Database
+from storage.order_facts import HEALTH_FIELD, moment_key
+from storage.orders import order_from_document, page_after, query_filter
+
+Document = dict[str, Any]
+
+_GROUP_FIELD = {
+    ReportGrouping.DAY: "report_day",
+    ReportGrouping.WEEK: "report_week",
+    ReportGrouping.STATUS: "status",
+    ReportGrouping.CHANNEL: "channel",
+    ReportGrouping.SHIPPING_SPEED: "speed",
+}
+EXPORT_BATCH = 500
+
+
+def _report_match(query: OrderQuery) -> Document:
+    match: Document = {}
+    if query.statuses is not None:
+        match["status"] = {"$in": sorted(s.value for s in query.statuses)}
+    if query.seller_id is not None:
+        match["seller_id"] = query.seller_id
+    if query.buyer_id is not None:
+        match["buyer_id"] = query.buyer_id
+    if query.channel is not None:
+        match["channel"] = query.channel.value
+    placed: Document = {}
+    if query.placed_from is not None:
+        placed["$gte"] = moment_key(query.placed_from)
+    if query.placed_before is not None:
+        placed["$lt"] = moment_key(query.placed_before)
+    if placed:
+        match["placed_key"] = placed
+    return match
+
+
+def _counted(field: str) -> Document:
+    return {"$sum": {"$cond": [{"$eq": [f"${field}", True]}, 1, 0]}}
+
+
+class MongoSellerFigures:
+    def __init__(self, database: Database) -> None:
+        self._orders = database.db["orders"]
+
+    async def health(
+        self, seller_id: str, spans: Mapping[HealthMetric, Span]
+    ) -> dict[HealthMetric, tuple[int, int]]:
+        facets: Document = {}
+        for metric, span in spans.items():
+            name = HEALTH_FIELD[metric]
+            window = {"$gte": moment_key(span.start), "$lt": moment_key(span.end)}
+            facets[name] = [
+                {"$match": {f"health_{name}_at": window}},
+                {
+                    "$group": {
+                        "_id": None,
+                        "counted": {"$sum": 1},
+                        "failing": _counted(f"health_{name}_failing"),
+                    }
+                },
+            ]
+        pipeline: list[Document] = [{"$match": {"seller_id": seller_id}}, {"$facet": facets}]
+        (found,) = [doc async for doc in await self._orders.aggregate(pipeline)]
+        figures = {}
+        for metric in spans:
+            groups = found.get(HEALTH_FIELD[metric]) or [{"counted": 0, "failing": 0}]
+            figures[metric] = (int(groups[0]["counted"]), int(groups[0]["failing"]))
+        return figures
+
+    async def health_orders(
+        self,
+        seller_id: str,
+        metric: HealthMetric,
+        span: Span,
+        *,
+        failing_only: bool,
+        first: int,
+        after: PageCursor | None,
+    ) -> OrderPage:
+        name = HEALTH_FIELD[metric]
+        window = {"$gte": moment_key(span.start), "$lt": moment_key(span.end)}
+        conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_at": window}]
+        if failing_only:
+            conditions.append({f"health_{name}_failing": True})
+        if after is not None:
+            conditions.append(page_after(after))
+        cursor = (
+            self._orders.find({"$and": conditions})
+            .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(first + 1)
+        )
+        orders = [order_from_document(doc) async for doc in cursor]
+        return OrderPage(orders=orders[:first], has_next_page=len(orders) > first)
+
+    async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:
+        key = {"$concat": [f"${_GROUP_FIELD[grouping]}", "|", "$currency"]}
+        pipeline: list[Document] = [
+            {"$match": _report_match(query)},
+            {
+                "$group": {
+                    "_id": key,
+                    "orders": {"$sum": 1},
+                    "units": {"$sum": "$sale_units"},
+                    "gross": {"$sum": "$sale_gross"},
+                    "shipping": {"$sum": "$sale_shipping"},
+                    "refunds": {"$sum": "$sale_refunds"},
+                }
+            },
+        ]
+        rows = []
+        async for doc in await self._orders.aggregate(pipeline):
+            group, currency = str(doc["_id"]).rsplit("|", 1)
+            rows.append(
+                ReportRow(
+                    key=group,
+                    currency=currency,
+                    orders=int(doc["orders"]),
+                    units=int(doc["units"] or 0),
+                    gross_sales=int(doc["gross"] or 0),
+                    shipping_fees=int(doc["shipping"] or 0),
+                    refunds=int(doc["refunds"] or 0),
+                )
+            )
+        return sorted(rows, key=lambda r: (r.key, r.currency))
+
+    async def export(self, query: OrderQuery) -> AsyncIterator[Order]:
+        cursor = (
+            self._orders.find(query_filter(query, None))
+            .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
+            .batch_size(EXPORT_BATCH)
+        )
+        async for doc in cursor:
+            yield order_from_document(doc)

@@ -1,0 +1,55 @@
+"""What an order document carries beside its state, for the figures to count.
+
+Written with the order, in the same transaction: per health figure the moment the order
+enters the window and whether it counts against the seller, and its sales. Moments are stored
+as sortable UTC strings, which every server compares the same way inside a pipeline.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.order import Order
+from domain.performance import health_facts
+from domain.reports import sale_facts
+from domain.vocabulary import HealthMetric
+
+Document = dict[str, Any]
+
+# Short field names per figure, on every order document.
+HEALTH_FIELD = {
+    HealthMetric.ORDER_DEFECT_RATE: "odr",
+    HealthMetric.LATE_SHIPMENT_RATE: "lsr",
+    HealthMetric.PRE_FULFILLMENT_CANCEL_RATE: "pfc",
+    HealthMetric.VALID_TRACKING_RATE: "vtr",
+    HealthMetric.ON_TIME_DELIVERY_RATE: "otd",
+}
+HEALTH_FIELDS = tuple(f"health_{name}_at" for name in HEALTH_FIELD.values())
+
+
+def moment_key(moment: datetime) -> str:
+    """A UTC moment as text that sorts like the moment, to the millisecond."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def figure_fields(order: Order) -> Document:
+    """The fields the figures are counted by, from the order's own state."""
+    fields: Document = {}
+    facts = health_facts(order)
+    for metric, name in HEALTH_FIELD.items():
+        fact = facts.get(metric)
+        fields[f"health_{name}_at"] = None if fact is None else moment_key(fact.at)
+        fields[f"health_{name}_failing"] = fact is not None and fact.failing
+    sale = sale_facts(order)
+    fields |= {
+        "placed_key": moment_key(order.placed_at),
+        "report_day": sale.day.isoformat(),
+        "report_week": sale.week.isoformat(),
+        "currency": sale.currency,
+        "sale_units": sale.units,
+        "sale_gross": sale.gross,
+        "sale_shipping": sale.shipping,
+        "sale_refunds": sale.refunds,
+    }
+    return fields
