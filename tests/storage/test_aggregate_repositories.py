@@ -90,7 +90,9 @@ async def test_a_unit_of_work_writes_every_aggregate_or_none(repos: Repositories
     order = walked.order
     ret, events = _return(order.id, "ret_1", ReturnReason.DEFECTIVE, 1)
     version = order.version
-    order_events = order.open_return(BUYER, ret.id, ret.items, T0 + timedelta(days=1))
+    order_events = order.open_return(
+        BUYER, ret.id, ret.items, T0 + timedelta(days=1), reason=ReturnReason.DEFECTIVE
+    )
     stale = await repos.orders.get(order.id)
     assert stale is not None
     # Someone else changes the order first: the return and the order note both fail.
