@@ -21,6 +21,8 @@ from api.graphql.ratelimit import RedisBuckets
 from api.http import graphiql
 from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
+from api.http.seller_files import orders_export, packing_slips
+from api.http.shipment_upload import shipment_upload
 from api.http.webhooks import carrier_webhook
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
 from api.settings import Settings, configure_logging
@@ -99,6 +101,24 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                     settings.carrier_secrets, services.require_orders, services.require_receipts
                 ),
                 methods=["POST"],
+            ),
+            Route(
+                "/exports/orders.csv",
+                orders_export(services.require_seller_tools, settings.signing_secret()),
+            ),
+            Route(
+                "/imports/shipments",
+                shipment_upload(
+                    services.require_orders,
+                    services.require_sellers,
+                    settings.signing_secret(),
+                    clock,
+                ),
+                methods=["POST"],
+            ),
+            Route(
+                "/orders/{id}/packing-slip",
+                packing_slips(services.require_seller_tools, settings.signing_secret()),
             ),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import tempfile
+from collections import Counter
 from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
@@ -145,6 +146,38 @@ def seed() -> None:
     typer.echo(
         f"{created} demo orders created" if created else "orders exist already; nothing seeded"
     )
+
+
+async def _watch(settings: Settings) -> Counter[str]:
+    from api.wiring import MARKETPLACE, publishing, use_cases
+
+    # Running servers on the same broadcast channel see the recorded events live.
+    async with publishing(settings) as (database, publisher):
+        orders, *_ = use_cases(database, publisher, system_now)
+        recorded = await orders.watch_deadlines(MARKETPLACE, limit=100_000)
+        await publisher.settle()
+        return recorded
+
+
+@app.command()
+def watchdog() -> None:
+    """Record every missed ship-by, stalled tracking and overdue delivery once, then exit.
+
+    The server runs the same sweep every ORDERWIRE_WATCHDOG_SECONDS; this is for cron or a
+    one-off check against the configured database.
+    """
+    settings = _settings(ephemeral=False)
+    configure_logging(settings.log_level, settings.log_format)
+    settings, embedded = _start_embedded(settings)
+    try:
+        recorded = asyncio.run(_watch(settings))
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    if not recorded:
+        typer.echo("watchdog: no deadline missed")
+    for kind, count in sorted(recorded.items()):
+        typer.echo(f"watchdog: {count} {kind}")
 
 
 async def _notify(settings: Settings) -> None:

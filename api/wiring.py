@@ -82,6 +82,12 @@ class Services:
     def require_orders(self) -> OrderUseCases:
         return self.require().orders
 
+    def require_sellers(self) -> SellerUseCases:
+        return self.require().sellers
+
+    def require_seller_tools(self) -> SellerToolUseCases:
+        return self.require().seller_tools
+
     def require_receipts(self) -> IdempotencyKeys:
         return self.require().receipts
 

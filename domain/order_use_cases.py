@@ -10,7 +10,7 @@ from enum import Enum
 
 from domain import policies
 from domain.access import Action, require_access, require_parcel_access, require_role
-from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from domain.errors import Conflict, DomainError, Forbidden, NotFound
 from domain.events import Event, RecordedEvent, record
 from domain.identity import Actor, Role
 from domain.line_items import LineItem
@@ -178,10 +178,7 @@ class OrderUseCases:
         """Confirm each shipment on its own: one refused never stops the others, and a parcel
         already on its order is left as it is (so sending a batch twice changes nothing)."""
         require_role(actor, Action.CONFIRM_SHIPMENT)
-        if not 1 <= len(commands) <= policies.MAX_SHIPMENT_BATCH:
-            raise ValidationFailed(
-                f"a batch holds 1 to {policies.MAX_SHIPMENT_BATCH} shipments", field="inputs"
-            )
+        policies.require_batch_size(len(commands))
         results = []
         for command in commands:
             try:

@@ -105,6 +105,12 @@ def estimated_delivery_window(
     return DeliveryWindow(day + timedelta(days=earliest), day + timedelta(days=latest))
 
 
+def require_batch_size(count: int) -> None:
+    """Refuse a bulk confirmation of no shipments or of more than MAX_SHIPMENT_BATCH."""
+    if not 1 <= count <= MAX_SHIPMENT_BATCH:
+        raise ValidationFailed(f"a batch holds 1 to {MAX_SHIPMENT_BATCH} shipments", field="inputs")
+
+
 def require_page_size(first: int) -> None:
     """Refuse a page size outside 1..MAX_PAGE_SIZE."""
     if not 1 <= first <= MAX_PAGE_SIZE:

@@ -55,7 +55,8 @@ class Mailbox:
             return [str(m["X-Orderwire-Notification"]) for m in self.messages]
 
     def subjects(self, address: str) -> list[str]:
-        return [str(m["Subject"]) for m in self.to(address)]
+        # Unfolded as a mail client shows it: a long subject may fold right after "Subject:".
+        return [str(m["Subject"]).strip() for m in self.to(address)]
 
 
 @contextmanager

@@ -8,13 +8,17 @@ from domain.deliveries import NotificationStatus
 from domain.errors import ErrorCode
 from domain.identity import Role
 from domain.order import OrderStatus
+from domain.order_use_cases import ShipmentOutcome
 from domain.preferences import Category, Channel
+from domain.reports import ReportGrouping
 from domain.shipments import ShipmentStatus
 from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
 from domain.vocabulary import (
     ClaimDecision,
     ClaimReason,
     ClaimStatus,
+    HealthMetric,
+    HealthStatus,
     LabelKind,
     ReturnReason,
     ReturnStatus,
@@ -37,6 +41,10 @@ for _enum, _description in (
     (ClaimReason, "What the buyer claims."),
     (SellerResponse, "How the seller answers a claim."),
     (ClaimDecision, "The marketplace's decision on a claim."),
+    (HealthMetric, "The figures a seller's account health is judged by."),
+    (HealthStatus, "GOOD: target met; AT_RISK: missed, not yet POOR; POOR: far off."),
+    (ReportGrouping, "How a report groups orders; DAY and WEEK (from Monday) are in UTC."),
+    (ShipmentOutcome, "What became of one shipment of a bulk confirmation."),
 ):
     strawberry.enum(_enum, description=_description)
 
@@ -53,13 +61,17 @@ __all__ = [
     "DeliveryOption",
     "ErrorCode",
     "FulfillmentChannel",
+    "HealthMetric",
+    "HealthStatus",
     "LabelKind",
     "NotificationStatus",
     "OrderStatus",
+    "ReportGrouping",
     "ReturnReason",
     "ReturnStatus",
     "Role",
     "SellerResponse",
+    "ShipmentOutcome",
     "ShipmentStatus",
     "ShippingSpeed",
     "TrackingTag",

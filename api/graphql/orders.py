@@ -28,7 +28,7 @@ from domain.ports import OrderQuery, PageCursor
 DEFAULT_PAGE_SIZE = 20
 
 
-def _order_query(filter: OrderFilter | None) -> OrderQuery:
+def order_query(filter: OrderFilter | None) -> OrderQuery:
     if filter is None:
         return OrderQuery()
     return OrderQuery(
@@ -67,7 +67,7 @@ class OrderQueries:
     ) -> Connection[OrderType]:
         page = await info.context.orders.list_orders(
             info.context.require_actor(),
-            _order_query(filter),
+            order_query(filter),
             first=first,
             after=decode_page_cursor(after),
         )

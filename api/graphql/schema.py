@@ -26,6 +26,7 @@ from api.graphql.notifications import NotificationMutations, NotificationQueries
 from api.graphql.orders import OrderMutations, OrderQueries
 from api.graphql.ratelimit import Buckets
 from api.graphql.returns import ReturnMutations, ReturnQueries
+from api.graphql.seller_tools import SellerToolMutations, SellerToolQueries
 from api.graphql.sellers import SellerMutations, SellerQueries
 from api.graphql.subscriptions import Subscription
 
@@ -40,6 +41,7 @@ class Query(
     ClaimQueries,
     NotificationQueries,
     SellerQueries,
+    SellerToolQueries,
 ):
     pass
 
@@ -52,6 +54,7 @@ class Mutation(
     ClaimMutations,
     NotificationMutations,
     SellerMutations,
+    SellerToolMutations,
 ):
     pass
 

@@ -8,11 +8,16 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import Role
 from api.graphql.errors import UserError, by_id
+from api.graphql.inputs import AddressInput
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
+from api.graphql.values import AddressType
+from domain.identity import Actor
 from domain.ports import PageCursor
 from domain.sellers import Seller
+from domain.shipping import Address
 
 
 @strawberry.type(name="Seller", description="A shop in the seller directory.")
@@ -20,10 +25,26 @@ class SellerType:
     id: strawberry.ID
     name: str
     joined_at: datetime
+    address: strawberry.Private[Address | None]
+
+    @strawberry.field(
+        description="Where the seller's parcels usually leave from; bulk uploads default to it. "
+        "Only the seller itself and operators see it."
+    )
+    def ship_from(self, info: Info[Context, None]) -> AddressType | None:
+        actor = info.context.require_actor()
+        if actor.role is not Role.OPERATOR and actor != Actor(str(self.id), Role.SELLER):
+            return None
+        return None if self.address is None else AddressType.from_domain(self.address)
 
     @classmethod
     def from_domain(cls, seller: Seller) -> SellerType:
-        return cls(id=strawberry.ID(seller.id), name=seller.name, joined_at=seller.joined_at)
+        return cls(
+            id=strawberry.ID(seller.id),
+            name=seller.name,
+            joined_at=seller.joined_at,
+            address=seller.ship_from,
+        )
 
 
 @strawberry.type(description="The seller added, or the errors that prevented it.")
@@ -72,3 +93,23 @@ class SellerMutations:
             return SellerPayload(seller=shown, errors=errors)
 
         return await attempt(info, "addSeller", lambda a: uc.add_seller(a, str(id), name), answer)
+
+    @strawberry.mutation(
+        description="Seller (own shop) or operator: where the shop's parcels usually leave "
+        "from; a shipment upload without ship-from columns uses it.",
+    )
+    async def set_ship_from_address(
+        self, info: Info[Context, None], seller_id: strawberry.ID, address: AddressInput
+    ) -> SellerPayload:
+        uc = info.context.sellers
+
+        def answer(seller: Seller | None, errors: list[UserError]) -> SellerPayload:
+            shown = None if seller is None else SellerType.from_domain(seller)
+            return SellerPayload(seller=shown, errors=errors)
+
+        return await attempt(
+            info,
+            "setShipFromAddress",
+            lambda a: uc.set_ship_from(a, str(seller_id), address.to_domain()),
+            answer,
+        )

@@ -3,118 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
-from api.app import create_app
-from api.clock import ManualClock
-from api.settings import Settings
-from api.wiring import notifier_for
-from outbound.notifier import Notifier
 from outbound.signing import sign
-from storage.database import Database
 from tests.api.client import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
 from tests.api.notification_helpers import (
     ANA,
     ANA_PHONE,
-    ANA_PUSH,
-    HISTORY,
     PREFERENCES,
     PROVIDER_SECRET,
     SHOP,
     UPDATE,
+    World,
     walk_to_delivery,
 )
 from tests.api.returns_helpers import delivered_order, ok, request
-from tests.receivers import Mailbox, Provider, provider_server, smtp_server
-
-
-@dataclass
-class World:
-    api: Api
-    notifier: Notifier
-    mail: Mailbox
-    sms: Provider
-    push: Provider
-
-    async def preferences(self, actor: Any, **change: Any) -> dict[str, Any]:
-        body = await self.api.gql(UPDATE, {"input": change}, as_=actor)
-        payload: dict[str, Any] = body["data"]["updateNotificationPreferences"]
-        return payload
-
-    async def history(self, actor: Any, status: str | None = None) -> list[dict[str, Any]]:
-        body = await self.api.gql(HISTORY, {"status": status}, as_=actor)
-        assert "errors" not in body, body
-        nodes: list[dict[str, Any]] = body["data"]["notifications"]["nodes"]
-        return nodes
-
-    async def notify(self) -> None:
-        await self.notifier.run_once()
-
-    def sent_sms(self) -> list[str]:
-        return self.sms.texts_to(ANA_PHONE)
-
-    def sent_push(self) -> list[str]:
-        return self.push.texts_to(ANA_PUSH)
-
-
-@pytest.fixture
-def receivers() -> Iterator[tuple[int, Mailbox, Provider, str, Provider, str]]:
-    sms, push = Provider(), Provider()
-    with (
-        smtp_server() as (port, mail),
-        provider_server(sms) as sms_url,
-        provider_server(push) as push_url,
-    ):
-        yield port, mail, sms, sms_url, push, push_url
-
-
-@pytest.fixture
-async def world(
-    settings: Settings,
-    clock: ManualClock,
-    database: Database,
-    receivers: tuple[int, Mailbox, Provider, str, Provider, str],
-) -> AsyncIterator[World]:
-    port, mail, sms, sms_url, push, push_url = receivers
-    configured = settings.model_copy(
-        update={
-            # The test drives the notifier pass by pass, on the manual clock.
-            "notifier": False,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": port,
-            "smtp_tls": "none",
-            "sms_url": sms_url,
-            "push_url": push_url,
-            "provider_secret": PROVIDER_SECRET,
-            "notify_retry_base_seconds": 60.0,
-            "notify_retry_max_seconds": 3600.0,
-        }
-    )
-    app = create_app(configured, clock=clock)
-    notifier = notifier_for(database, configured, clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://orderwire.test") as http:
-            api = Api(http, configured.signing_secret(), clock)
-            await api.open_shops()
-            world = World(api, notifier, mail, sms, push)
-            saved = await world.preferences(
-                BUYER,
-                email=ANA,
-                phone=ANA_PHONE,
-                pushEndpoints=[ANA_PUSH],
-                timeZone="Europe/Lisbon",
-            )
-            assert saved["errors"] == []
-            assert (await world.preferences(SELLER, email=SHOP))["errors"] == []
-            yield world
-    await notifier.close()
 
 
 async def test_an_order_walked_to_delivery_sends_exactly_what_each_person_chose(

@@ -1,0 +1,285 @@
+"""Seller tools through GraphQL: account health with the orders behind each figure, order
+reports, and confirming shipments in bulk."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.enums import HealthMetric, HealthStatus, ReportGrouping, ShipmentOutcome
+from api.graphql.errors import UserError
+from api.graphql.inputs import ConfirmShipmentInput, OrderFilter
+from api.graphql.orders import DEFAULT_PAGE_SIZE, order_query
+from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.payloads import attempt
+from api.graphql.timeline import OrderEventKind
+from api.graphql.types import OrderType
+from api.graphql.values import MoneyType
+from domain import policies
+from domain.access import Action, require_role
+from domain.errors import DomainError
+from domain.identity import Actor
+from domain.money import Money
+from domain.order_use_cases import ConfirmShipment, OrderUseCases, ShipmentResult
+from domain.performance import HealthFigure, Span
+from domain.ports import PageCursor
+from domain.reports import ReportRow
+
+
+@strawberry.input(description="Which window account health is read over.")
+class PerformanceWindowInput:
+    ending_at: datetime | None = strawberry.field(
+        default=None, description="The end of every figure's window (excluded); default now."
+    )
+    days: int | None = strawberry.field(
+        default=None,
+        description="One length for every figure, 1 to 366; default each figure's own "
+        "(60 days for order defects, 7 for cancellations, 30 for the others).",
+    )
+
+
+@strawberry.type(description="One account-health figure over its window.")
+class HealthFigureType:
+    metric: HealthMetric
+    window_start: datetime = strawberry.field(description="Included.")
+    window_end: datetime = strawberry.field(description="Excluded.")
+    numerator: int = strawberry.field(
+        description="Defects for a rate that should stay low; orders that made it otherwise."
+    )
+    denominator: int = strawberry.field(description="Orders counted in the window.")
+    rate: float | None = strawberry.field(description="Percent; null with no orders counted.")
+    target: float = strawberry.field(description="Percent the rate must stay under (or over).")
+    higher_is_better: bool
+    status: HealthStatus
+    seller_id: strawberry.Private[str]
+    span: strawberry.Private[Span]
+
+    @strawberry.field(
+        description="The orders behind the figure, newest first: by default those that count "
+        "against the seller; `failingOnly: false` lists every order counted."
+    )
+    async def orders(
+        self,
+        info: Info[Context, None],
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        failing_only: bool = True,
+    ) -> Connection[OrderType]:
+        page = await info.context.seller_tools.health_orders(
+            self.seller_id,
+            self.metric,
+            self.span,
+            failing_only=failing_only,
+            first=first,
+            after=decode_page_cursor(after),
+        )
+        return connection(
+            page.orders,
+            page.has_next_page,
+            position=lambda o: PageCursor(o.placed_at, o.id),
+            node=OrderType.from_domain,
+        )
+
+    @classmethod
+    def from_domain(cls, seller_id: str, figure: HealthFigure) -> HealthFigureType:
+        goal = policies.ACCOUNT_HEALTH[figure.metric]
+        return cls(
+            metric=figure.metric,
+            window_start=figure.span.start,
+            window_end=figure.span.end,
+            numerator=figure.numerator,
+            denominator=figure.denominator,
+            rate=None if figure.rate is None else round(float(figure.rate), 2),
+            target=float(goal.target),
+            higher_is_better=goal.higher_is_better,
+            status=figure.status,
+            seller_id=seller_id,
+            span=figure.span,
+        )
+
+
+log = logging.getLogger("orderwire.graphql")
+
+_WORST = (HealthStatus.POOR, HealthStatus.AT_RISK, HealthStatus.GOOD)
+
+
+@strawberry.type(description="A seller's account health: five figures and the worst of them.")
+class SellerPerformance:
+    seller_id: strawberry.ID
+    status: HealthStatus = strawberry.field(description="The worst status of the figures.")
+    figures: list[HealthFigureType]
+
+    @strawberry.field(description="One figure by name.")
+    def figure(self, metric: HealthMetric) -> HealthFigureType:
+        return next(f for f in self.figures if f.metric is metric)
+
+
+@strawberry.type(description="One group of a report, in one currency.")
+class ReportRowType:
+    key: str = strawberry.field(
+        description="The day or week start (YYYY-MM-DD), status, channel or speed."
+    )
+    orders: int = strawberry.field(description="Orders placed, canceled ones included.")
+    units: int = strawberry.field(description="Units ordered, canceled orders excluded.")
+    gross_sales: MoneyType = strawberry.field(description="Item prices; canceled excluded.")
+    shipping_fees: MoneyType
+    refunds: MoneyType
+    net: MoneyType = strawberry.field(description="Gross sales plus shipping less refunds.")
+
+    @classmethod
+    def from_domain(cls, row: ReportRow) -> ReportRowType:
+        def money(amount: int) -> MoneyType:
+            return MoneyType.from_domain(Money(amount, row.currency))
+
+        return cls(
+            key=row.key,
+            orders=row.orders,
+            units=row.units,
+            gross_sales=money(row.gross_sales),
+            shipping_fees=money(row.shipping_fees),
+            refunds=money(row.refunds),
+            net=money(row.net),
+        )
+
+
+@strawberry.type(description="What became of one shipment of a bulk confirmation.")
+class ShipmentRowResult:
+    index: int = strawberry.field(description="Its position in `inputs`, from 0.")
+    order_id: strawberry.ID
+    outcome: ShipmentOutcome
+    order: OrderType | None = strawberry.field(description="The order as it is now.")
+    error: UserError | None = strawberry.field(description="Why it was refused.")
+
+    @classmethod
+    def from_domain(cls, index: int, order_id: str, result: ShipmentResult) -> ShipmentRowResult:
+        return cls(
+            index=index,
+            order_id=strawberry.ID(order_id),
+            outcome=result.outcome,
+            order=None if result.order is None else OrderType.from_domain(result.order),
+            error=None if result.error is None else UserError.from_domain(result.error),
+        )
+
+
+@strawberry.type(description="One result per input, or the errors that refused the batch.")
+class ConfirmShipmentsPayload:
+    results: list[ShipmentRowResult]
+    errors: list[UserError]
+
+
+@strawberry.type(description="How many of each deadline event one watchdog pass recorded.")
+class WatchdogCount:
+    type: OrderEventKind
+    count: int
+
+
+@strawberry.type(description="What one watchdog pass recorded, or why it did not run.")
+class WatchDeadlinesPayload:
+    recorded: list[WatchdogCount]
+    errors: list[UserError]
+
+
+@strawberry.type
+class SellerToolQueries:
+    @strawberry.field(
+        description="Seller (own shop) or operator: account health, each figure with its "
+        "numerator, denominator, target, status and the orders behind it.",
+    )
+    async def seller_performance(
+        self,
+        info: Info[Context, None],
+        seller_id: strawberry.ID,
+        window: PerformanceWindowInput | None = None,
+    ) -> SellerPerformance:
+        window = window or PerformanceWindowInput()
+        figures = await info.context.seller_tools.performance(
+            info.context.require_actor(),
+            str(seller_id),
+            ending_at=window.ending_at,
+            days=window.days,
+        )
+        shown = [HealthFigureType.from_domain(str(seller_id), f) for f in figures]
+        worst = next(s for s in _WORST if any(f.status is s for f in shown))
+        return SellerPerformance(seller_id=seller_id, status=worst, figures=shown)
+
+    @strawberry.field(
+        description="Seller (own orders) or operator (every seller, or `filter.sellerId`): "
+        "orders placed from `from` to `to` (excluded, at most 366 days), summed per group and "
+        "currency: order count, units, gross sales, shipping fees, refunds and net.",
+    )
+    async def order_report(
+        self,
+        info: Info[Context, None],
+        from_: Annotated[datetime, strawberry.argument(name="from", description="Included.")],
+        to: Annotated[datetime, strawberry.argument(description="Excluded.")],
+        group_by: ReportGrouping,
+        filter: OrderFilter | None = None,
+    ) -> list[ReportRowType]:
+        rows = await info.context.seller_tools.order_report(
+            info.context.require_actor(), order_query(filter), from_, to, group_by
+        )
+        return [ReportRowType.from_domain(r) for r in rows]
+
+
+@strawberry.type
+class SellerToolMutations:
+    @strawberry.mutation(
+        description="Operator: run the deadline watchdog now (it also runs on a timer, and as "
+        "`orderwire watchdog`): every missed ship-by, stalled tracking and overdue delivery is "
+        "recorded on its order, once.",
+    )
+    async def watch_deadlines(self, info: Info[Context, None]) -> WatchDeadlinesPayload:
+        uc = info.context.orders
+
+        def answer(found: Counter[str] | None, errors: list[UserError]) -> WatchDeadlinesPayload:
+            counts = [
+                WatchdogCount(type=OrderEventKind(kind), count=n)
+                for kind, n in sorted((found or Counter()).items())
+            ]
+            return WatchDeadlinesPayload(recorded=counts, errors=errors)
+
+        return await attempt(info, "watchDeadlines", uc.watch_deadlines, answer)
+
+    @strawberry.mutation(
+        description="Seller (operator for FBA): confirm up to 500 shipments at once, each "
+        "as confirmShipment would; one refused never blocks the others, and a parcel already "
+        "on its order is ALREADY_CONFIRMED, so sending the same batch twice changes nothing.",
+    )
+    async def confirm_shipments(
+        self, info: Info[Context, None], inputs: list[ConfirmShipmentInput]
+    ) -> ConfirmShipmentsPayload:
+        actor = info.context.require_actor()
+        commands = []
+        results: dict[int, ShipmentRowResult] = {}
+        try:
+            require_role(actor, Action.CONFIRM_SHIPMENT)
+            policies.require_batch_size(len(inputs))
+            for index, item in enumerate(inputs):
+                try:
+                    commands.append((index, item.to_domain()))
+                except DomainError as error:  # a malformed input is its own row's error
+                    refused = ShipmentResult(ShipmentOutcome.REFUSED, error=error)
+                    results[index] = ShipmentRowResult.from_domain(
+                        index, str(item.order_id), refused
+                    )
+            done = await confirm_all(info.context.orders, actor, [c for _, c in commands])
+        except DomainError as error:
+            return ConfirmShipmentsPayload(results=[], errors=[UserError.from_domain(error)])
+        for (index, command), result in zip(commands, done, strict=True):
+            results[index] = ShipmentRowResult.from_domain(index, command.order_id, result)
+        outcomes = Counter(r.outcome.value for r in results.values())
+        log.info("confirmShipments by %s %s: %s", actor.role.value, actor.id, dict(outcomes))
+        return ConfirmShipmentsPayload(results=[results[i] for i in sorted(results)], errors=[])
+
+
+async def confirm_all(
+    orders: OrderUseCases, actor: Actor, commands: list[ConfirmShipment]
+) -> list[ShipmentResult]:
+    """Every well-formed shipment confirmed; none at all when every one was malformed."""
+    return await orders.confirm_shipments(actor, commands) if commands else []
