@@ -53,7 +53,8 @@ def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A window of time: from `start` (included) to `end` (excluded)."""
+    """A window of time ending at `end` (included), from `start` (excluded): the window of
+    "the last 30 days" as of now holds what happened now."""
 
     start: datetime
     end: datetime

@@ -63,7 +63,7 @@ class MongoSellerFigures:
         facets: Document = {}
         for metric, span in spans.items():
             name = HEALTH_FIELD[metric]
-            window = {"$gte": moment_key(span.start), "$lt": moment_key(span.end)}
+            window = {"$gt": moment_key(span.start), "$lte": moment_key(span.end)}
             facets[name] = [
                 {"$match": {f"health_{name}_at": window}},
                 {
@@ -93,7 +93,7 @@ class MongoSellerFigures:
         after: PageCursor | None,
     ) -> OrderPage:
         name = HEALTH_FIELD[metric]
-        window = {"$gte": moment_key(span.start), "$lt": moment_key(span.end)}
+        window = {"$gt": moment_key(span.start), "$lte": moment_key(span.end)}
         conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_at": window}]
         if failing_only:
             conditions.append({f"health_{name}_failing": True})

@@ -35,7 +35,7 @@ from domain.reports import ReportRow
 @strawberry.input(description="Which window account health is read over.")
 class PerformanceWindowInput:
     ending_at: datetime | None = strawberry.field(
-        default=None, description="The end of every figure's window (excluded); default now."
+        default=None, description="The end of every figure's window (included); default now."
     )
     days: int | None = strawberry.field(
         default=None,
@@ -47,8 +47,8 @@ class PerformanceWindowInput:
 @strawberry.type(description="One account-health figure over its window.")
 class HealthFigureType:
     metric: HealthMetric
-    window_start: datetime = strawberry.field(description="Included.")
-    window_end: datetime = strawberry.field(description="Excluded.")
+    window_start: datetime = strawberry.field(description="Excluded.")
+    window_end: datetime = strawberry.field(description="Included.")
     numerator: int = strawberry.field(
         description="Defects for a rate that should stay low; orders that made it otherwise."
     )

@@ -1,0 +1,247 @@
+"""Seller files over HTTP with the bearer token: the orders CSV, bulk shipment uploads (and
+the confirmShipments mutation they share a use case with), and packing slips."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import pypdf
+
+from domain.identity import Actor
+from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, UPS, WAREHOUSE, Api
+
+HEADER = "order-id,sku,quantity,carrier,tracking-id,ship-date,ship-method"
+CONFIRM_MANY = """
+mutation($inputs: [ConfirmShipmentInput!]!) {
+  confirmShipments(inputs: $inputs) {
+    results { index orderId outcome order { status version } error { code field } }
+    errors { code message field }
+  }
+}"""
+SET_SHIP_FROM = """
+mutation($id: ID!, $address: AddressInput!) {
+  setShipFromAddress(sellerId: $id, address: $address) {
+    seller { shipFrom { city } } errors { code }
+  }
+}"""
+
+
+def auth(api: Api, actor: Actor) -> dict[str, str]:
+    return {"authorization": f"Bearer {api.token(actor)}"}
+
+
+async def export(api: Api, actor: Actor = SELLER, **params: Any) -> list[dict[str, str]]:
+    response = await api.http.get("/exports/orders.csv", params=params, headers=auth(api, actor))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.text.startswith("order-id,placed-at,status,")
+    assert "\r\n" in response.text
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+async def upload(api: Api, text: str, actor: Actor = SELLER) -> dict[str, Any]:
+    response = await api.http.post(
+        "/imports/shipments", content=text.encode(), headers=auth(api, actor)
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_the_export_has_a_row_per_item_and_neutralises_formulas(api: Api) -> None:
+    evil = [
+        {
+            "sku": "=HYPERLINK(1)",
+            "title": '+1, "quoted", two\nlines',
+            "quantity": 1,
+            "unitPrice": {"amount": 100, "currency": "USD"},
+        },
+        {
+            "sku": "@SUM",
+            "title": "-2",
+            "quantity": 2,
+            "unitPrice": {"amount": 5, "currency": "USD"},
+        },
+    ]
+    order = await api.order_in("UNSHIPPED", items=evil)
+    rows = await export(api)
+    assert [r["order-id"] for r in rows] == [order["id"], order["id"]]
+    first, second = rows
+    assert first["sku"] == "'=HYPERLINK(1)"
+    assert first["title"] == '\'+1, "quoted", two\nlines'
+    assert (second["sku"], second["title"], second["quantity"]) == ("'@SUM", "'-2", "2")
+    assert first["ship-by"] == (api.clock() + timedelta(days=2)).isoformat()
+
+
+async def test_the_export_takes_the_orders_filters_and_the_callers_scope(api: Api) -> None:
+    mine = await api.order_in("UNSHIPPED")
+    shipped = await api.order_in("SHIPPED")
+    theirs = await api.order_in("UNSHIPPED", sellerId=OTHER_SELLER.id)
+    assert {r["order-id"] for r in await export(api)} == {mine["id"], shipped["id"]}
+    assert {r["order-id"] for r in await export(api, status="SHIPPED")} == {shipped["id"]}
+    every = {r["order-id"] for r in await export(api, OPERATOR)}
+    assert {mine["id"], theirs["id"]} <= every
+    assert await export(api, sellerId=OTHER_SELLER.id) == []  # not hers: no rows
+
+
+async def test_the_export_refuses_strangers_and_bad_filters_with_coded_errors(api: Api) -> None:
+    no_token = await api.http.get("/exports/orders.csv")
+    assert no_token.status_code == 401
+    assert no_token.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    for who in (BUYER, UPS):
+        response = await api.http.get("/exports/orders.csv", headers=auth(api, who))
+        assert response.status_code == 403
+    bad = await api.http.get(
+        "/exports/orders.csv", params={"status": "LOST"}, headers=auth(api, SELLER)
+    )
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "filter"}
+
+
+async def test_an_uploaded_file_confirms_each_parcel_and_twice_changes_nothing(api: Api) -> None:
+    one = await api.order_in("UNSHIPPED")
+    two = await api.order_in("UNSHIPPED")
+    day = api.clock().date().isoformat()
+    ship_from = (
+        ",ship-from-name,ship-from-line1,ship-from-city,ship-from-postal-code,ship-from-country"
+    )
+    where = ",Acme,1 Dock Rd,Reno,89502,US"
+    text = "\n".join(
+        [
+            HEADER + ship_from,
+            f"{one['id']},MUG-01,2,UPS,1ZFILE1,{day},Ground{where}",
+            f"{one['id']},LAMP-7,1,UPS,1ZFILE1,{day},Ground{where}",
+            f"{two['id']},MUG-01,1,UPS,1ZFILE2,{day},Ground{where}",
+            f"{two['id']},LAMP-7,x,UPS,1ZFILE3,{day},Ground{where}",
+            f"ord_missing,MUG-01,1,UPS,1ZFILE4,{day},Ground{where}",
+        ]
+    )
+    first = await upload(api, text)
+    outcomes = [(r["row"], r["outcome"], (r["error"] or {}).get("code")) for r in first["rows"]]
+    assert outcomes == [
+        (2, "ACCEPTED", None),
+        (3, "ACCEPTED", None),
+        (4, "ACCEPTED", None),
+        (5, "REFUSED", "VALIDATION"),
+        (6, "REFUSED", "NOT_FOUND"),
+    ]
+    assert first["rows"][3]["error"]["field"] == "quantity"
+    assert first["summary"] == {"ACCEPTED": 3, "REFUSED": 2}
+    assert (await api.read(one["id"]))["status"] == "SHIPPED"
+    two_now = await api.read(two["id"])
+    assert two_now["status"] == "PARTIALLY_SHIPPED"
+
+    again = await upload(api, text)
+    assert [r["outcome"] for r in again["rows"][:3]] == ["ALREADY_CONFIRMED"] * 3
+    assert (await api.read(two["id"]))["version"] == two_now["version"]
+
+
+async def test_an_upload_without_ship_from_uses_the_shops_address(api: Api) -> None:
+    order = await api.order_in("UNSHIPPED")
+    text = f"{HEADER}\n{order['id']},MUG-01,2,UPS,1ZHOME,{api.clock().isoformat()},Ground\n"
+    refused = await upload(api, text)
+    assert refused["rows"][0]["error"]["field"] == "ship-from"
+    body = await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=SELLER)
+    assert body["data"]["setShipFromAddress"]["seller"]["shipFrom"] == {"city": "Reno"}
+    other = await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=OTHER_SELLER)
+    assert other["data"]["setShipFromAddress"]["errors"] == [{"code": "FORBIDDEN"}]
+    accepted = await upload(api, text)
+    assert accepted["summary"] == {"ACCEPTED": 1}
+    assert (await api.read(order["id"]))["status"] == "PARTIALLY_SHIPPED"
+
+
+async def test_a_file_that_cannot_be_read_is_refused_whole(api: Api) -> None:
+    async def refusal(content: bytes, actor: Actor = SELLER) -> tuple[int, dict[str, Any]]:
+        response = await api.http.post(
+            "/imports/shipments", content=content, headers=auth(api, actor)
+        )
+        return response.status_code, response.json()["errors"][0]["extensions"]
+
+    assert await refusal(b"") == (400, {"code": "VALIDATION", "field": "file"})
+    assert await refusal(b"order-id,sku\nx,y\n") == (400, {"code": "VALIDATION", "field": "file"})
+    rows = "\n".join(f"o{n},S,1,UPS,T{n},2026-11-02,Ground" for n in range(501))
+    assert await refusal(f"{HEADER}\n{rows}".encode()) == (
+        400,
+        {"code": "VALIDATION", "field": "file"},
+    )
+    assert (await refusal(b"x" * 1_000_001))[0] == 400
+    assert await refusal(b"\xff\xfe", SELLER) == (400, {"code": "VALIDATION", "field": "file"})
+    assert (await refusal(HEADER.encode(), BUYER))[1]["code"] == "FORBIDDEN"
+
+
+async def test_confirm_shipments_answers_each_input_and_one_bad_one_blocks_nothing(
+    api: Api,
+) -> None:
+    good = await api.order_in("UNSHIPPED")
+    shipped = await api.order_in("UNSHIPPED")
+    theirs = await api.order_in("UNSHIPPED", sellerId=OTHER_SELLER.id)
+    now = api.clock().isoformat()
+
+    def shipment(order_id: str, tracking: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "orderId": order_id,
+            "carrier": "UPS",
+            "shippingMethod": "Ground",
+            "trackingId": tracking,
+            "shipDate": now,
+            "shipFrom": WAREHOUSE,
+            **extra,
+        }
+
+    inputs = [
+        shipment(good["id"], "1ZMANY1"),
+        shipment(shipped["id"], "1ZMANY2", shipDate="2026-11-02T09:00:00"),  # no zone
+        shipment(theirs["id"], "1ZMANY3"),
+    ]
+    body = await api.gql(CONFIRM_MANY, {"inputs": inputs}, as_=SELLER)
+    results = body["data"]["confirmShipments"]["results"]
+    assert [(r["index"], r["outcome"], (r["error"] or {}).get("code")) for r in results] == [
+        (0, "ACCEPTED", None),
+        (1, "REFUSED", "VALIDATION"),
+        (2, "REFUSED", "NOT_FOUND"),
+    ]
+    assert results[0]["order"]["status"] == "SHIPPED"
+    again = await api.gql(CONFIRM_MANY, {"inputs": inputs[:1]}, as_=SELLER)
+    assert again["data"]["confirmShipments"]["results"][0]["outcome"] == "ALREADY_CONFIRMED"
+    assert (await api.read(theirs["id"]))["status"] == "UNSHIPPED"
+
+    empty = await api.gql(CONFIRM_MANY, {"inputs": []}, as_=SELLER)
+    assert empty["data"]["confirmShipments"]["errors"][0]["field"] == "inputs"
+    buyer = await api.gql(CONFIRM_MANY, {"inputs": inputs[:1]}, as_=BUYER)
+    assert buyer["data"]["confirmShipments"]["errors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_a_packing_slip_shows_what_is_left_to_ship_as_html_and_pdf(api: Api) -> None:
+    order = await api.order_in("UNSHIPPED")
+    await api.ship(order["id"], tracking="1ZHALF", items=[{"sku": "MUG-01", "quantity": 1}])
+    page = await api.http.get(f"/orders/{order['id']}/packing-slip", headers=auth(api, SELLER))
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    for shown in ("<svg", "Shop seller-1", "Ana Lima", "Lisbon", "MUG-01"):
+        assert shown in page.text
+
+    pdf = await api.http.get(
+        f"/orders/{order['id']}/packing-slip", params={"format": "pdf"}, headers=auth(api, SELLER)
+    )
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    for shown in ("Packing slip", "From Shop seller-1", "Ana Lima", "1100-053 Lisbon"):
+        assert shown in text
+    # The heading and the barcode's human-readable line both name the order.
+    assert text.count(order["id"]) == 2
+    # What is left: one of the two mugs, and the lamp (sku, title, quantity per cell).
+    assert "Items to ship\nMUG-01\nMug\n1\nLAMP-7\nLamp\n1\n" in text
+
+
+async def test_only_the_orders_seller_and_operators_print_its_slip(api: Api) -> None:
+    order = await api.order_in("UNSHIPPED")
+    url = f"/orders/{order['id']}/packing-slip"
+    assert (await api.http.get(url, headers=auth(api, OPERATOR))).status_code == 200
+    assert (await api.http.get(url, headers=auth(api, OTHER_SELLER))).status_code == 404
+    assert (await api.http.get(url, headers=auth(api, BUYER))).status_code == 403
+    assert (await api.http.get(url)).status_code == 401
+    bad = await api.http.get(url, params={"format": "docx"}, headers=auth(api, SELLER))
+    assert bad.status_code == 400

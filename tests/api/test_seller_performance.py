@@ -1,0 +1,179 @@
+"""Account health through GraphQL: each figure counted from real orders, its window, its
+status, the orders behind it, and who may read it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from domain.identity import Actor
+from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, UPS, Api
+from tests.api.returns_helpers import delivered_order, request
+from tests.api.test_claims import DECIDE, RESPOND, _call, _claimable, _decide
+
+PERFORMANCE = """
+query($id: ID!, $window: PerformanceWindowInput) {
+  sellerPerformance(sellerId: $id, window: $window) {
+    sellerId status
+    figures {
+      metric numerator denominator rate target higherIsBetter status windowStart windowEnd
+      orders(first: 20) { nodes { id } }
+      all: orders(first: 20, failingOnly: false) { nodes { id } }
+    }
+  }
+}"""
+WATCH = "mutation { watchDeadlines { errors { code } } }"
+
+
+async def figures(
+    api: Api, *, as_: Actor = SELLER, window: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    body = await api.gql(PERFORMANCE, {"id": SELLER.id, "window": window}, as_=as_)
+    assert "errors" not in body, body
+    found = body["data"]["sellerPerformance"]["figures"]
+    return {f["metric"]: f for f in found}
+
+
+def ids(figure: dict[str, Any], key: str = "orders") -> set[str]:
+    return {n["id"] for n in figure[key]["nodes"]}
+
+
+async def test_late_shipments_count_confirmations_after_ship_by_and_unshipped_past_it(
+    api: Api,
+) -> None:
+    in_time = await api.order_in("UNSHIPPED")
+    late = await api.order_in("UNSHIPPED")
+    never = await api.order_in("UNSHIPPED")
+    await api.ship(in_time["id"], tracking="1ZINTIME")
+    api.clock.advance(timedelta(days=2, milliseconds=1))  # past all three ship-by moments
+    await api.ship(late["id"], tracking="1ZLATE")
+    not_due = await api.order_in("UNSHIPPED")  # its ship-by is still ahead: not counted yet
+
+    lsr = (await figures(api))["LATE_SHIPMENT_RATE"]
+    assert (lsr["numerator"], lsr["denominator"]) == (2, 3)
+    assert (lsr["rate"], lsr["target"], lsr["higherIsBetter"]) == (66.67, 4.0, False)
+    assert lsr["status"] == "POOR"
+    assert ids(lsr) == {late["id"], never["id"]}
+    assert ids(lsr, "all") == {in_time["id"], late["id"], never["id"]}
+    assert not_due["id"] not in ids(lsr, "all")
+
+
+async def test_only_the_sellers_own_cancellations_count(api: Api) -> None:
+    kept = [await api.order_in("UNSHIPPED") for _ in range(2)]
+    by_seller = await api.order_in("UNSHIPPED")
+    await api.ok(
+        "cancelOrder",
+        "orderId: $orderId, reason: $reason",
+        {"orderId": by_seller["id"], "reason": "out of stock"},
+        as_=SELLER,
+    )
+    by_buyer = await api.order_in("UNSHIPPED")
+    await api.ok("cancelOrder", "orderId: $orderId", {"orderId": by_buyer["id"]}, as_=BUYER)
+    never_verified = await api.place()  # no payment yet: nothing was promised
+
+    pfc = (await figures(api))["PRE_FULFILLMENT_CANCEL_RATE"]
+    assert (pfc["numerator"], pfc["denominator"], pfc["rate"]) == (1, 4, 25.0)
+    assert ids(pfc) == {by_seller["id"]}
+    assert never_verified["id"] not in ids(pfc, "all")
+    assert {o["id"] for o in kept} < ids(pfc, "all")
+
+
+async def test_valid_tracking_is_the_share_of_shipped_orders_that_never_stalled(
+    api: Api,
+) -> None:
+    scanned = await api.order_in("IN_TRANSIT", tracking="1ZSEEN")
+    silent = await api.order_in("SHIPPED", tracking="1ZSILENT")
+    api.clock.advance(timedelta(hours=48))
+    assert (await api.gql(WATCH, as_=OPERATOR))["data"]["watchDeadlines"]["errors"] == []
+
+    vtr = (await figures(api))["VALID_TRACKING_RATE"]
+    assert (vtr["numerator"], vtr["denominator"], vtr["rate"]) == (1, 2, 50.0)
+    assert vtr["higherIsBetter"] is True
+    assert vtr["status"] == "POOR"
+    assert ids(vtr) == {silent["id"]}
+    assert ids(vtr, "all") == {scanned["id"], silent["id"]}
+
+
+async def test_on_time_delivery_counts_orders_whose_deliver_by_has_passed(api: Api) -> None:
+    on_time = await api.order_in("DELIVERED", tracking="1ZONTIME")
+    overdue = await api.order_in("IN_TRANSIT", tracking="1ZSLOW")
+    api.clock.advance(timedelta(days=6))  # a day past the standard 5-day estimate
+    otd = (await figures(api))["ON_TIME_DELIVERY_RATE"]
+    assert (otd["numerator"], otd["denominator"]) == (1, 2)
+    assert ids(otd) == {overdue["id"]}
+    await api.scan("1ZSLOW", "DELIVERED")  # delivered late: still late
+    otd = (await figures(api))["ON_TIME_DELIVERY_RATE"]
+    assert (otd["numerator"], otd["denominator"], otd["status"]) == (1, 2, "POOR")
+    assert on_time["id"] in ids(otd, "all")
+
+
+async def test_order_defects_are_granted_claims_and_returns_for_the_sellers_fault(
+    api: Api,
+) -> None:
+    _, claim = await _claimable(api)
+    contest = {"input": {"claimId": claim["id"], "response": "CONTEST", "note": "it was fine"}}
+    assert (await _call(api, RESPOND, contest, SELLER))["errors"] == []
+    granted = await _call(api, DECIDE, _decide(claim["id"]), OPERATOR)
+    assert granted["claim"]["status"] == "GRANTED"
+    defective = await delivered_order(api)
+    await request(api, defective["id"], reason="DEFECTIVE")
+    unwanted = await delivered_order(api)
+    await request(api, unwanted["id"], reason="NO_LONGER_NEEDED")
+    fine = await delivered_order(api)
+
+    odr = (await figures(api))["ORDER_DEFECT_RATE"]
+    assert (odr["numerator"], odr["denominator"], odr["rate"]) == (2, 4, 50.0)
+    assert defective["id"] in ids(odr)
+    assert {unwanted["id"], fine["id"]}.isdisjoint(ids(odr))
+
+
+async def test_each_figure_has_its_own_window_unless_one_is_asked_for(api: Api) -> None:
+    old = await api.order_in("UNSHIPPED")
+    await api.ship(old["id"], tracking="1ZOLD")
+    api.clock.advance(timedelta(days=8))
+    recent = await api.order_in("UNSHIPPED")
+    found = await figures(api)
+    assert found["PRE_FULFILLMENT_CANCEL_RATE"]["denominator"] == 1  # 7 days: only the recent
+    assert found["ORDER_DEFECT_RATE"]["denominator"] == 2  # 60 days: both
+    end = api.clock()
+    assert found["ORDER_DEFECT_RATE"]["windowEnd"] == end.isoformat()
+    assert found["ORDER_DEFECT_RATE"]["windowStart"] == (end - timedelta(days=60)).isoformat()
+
+    earlier = await figures(api, window={"endingAt": (end - timedelta(days=7)).isoformat()})
+    assert ids(earlier["ORDER_DEFECT_RATE"], "all") == {old["id"]}
+    one_day = await figures(api, window={"days": 1})
+    assert ids(one_day["ORDER_DEFECT_RATE"], "all") == {recent["id"]}
+
+
+async def test_statuses_and_the_overall_worst_with_no_orders_is_good(api: Api) -> None:
+    body = await api.gql(PERFORMANCE, {"id": SELLER.id}, as_=SELLER)
+    performance = body["data"]["sellerPerformance"]
+    assert performance["status"] == "GOOD"
+    assert {(f["denominator"], f["rate"], f["status"]) for f in performance["figures"]} == {
+        (0, None, "GOOD")
+    }
+
+
+async def test_bad_windows_are_refused_clearly(api: Api) -> None:
+    for window, field in (
+        ({"days": 0}, "days"),
+        ({"days": 367}, "days"),
+        ({"endingAt": (api.clock() + timedelta(days=1)).isoformat()}, "endingAt"),
+    ):
+        body = await api.gql(PERFORMANCE, {"id": SELLER.id, "window": window}, as_=SELLER)
+        (error,) = body["errors"]
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == (
+            "VALIDATION",
+            field,
+        )
+
+
+async def test_only_the_seller_itself_and_operators_read_its_health(api: Api) -> None:
+    await api.order_in("UNSHIPPED")
+    for who, code in ((OTHER_SELLER, "FORBIDDEN"), (BUYER, "FORBIDDEN"), (UPS, "FORBIDDEN")):
+        body = await api.gql(PERFORMANCE, {"id": SELLER.id}, as_=who)
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == code
+    assert (await figures(api, as_=OPERATOR))["ORDER_DEFECT_RATE"]["denominator"] == 1
+    missing = await api.gql(PERFORMANCE, {"id": "no-such-shop"}, as_=OPERATOR)
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
