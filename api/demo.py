@@ -107,7 +107,7 @@ async def seed_sellers(repos: Repositories, *, now: datetime) -> None:
     for seller in SELLERS:
         if await repos.sellers.get(seller.id) is None:
             name = WAREHOUSES[seller.id].name
-            await repos.sellers.add(Seller(seller.id, name, now))
+            await repos.sellers.add(Seller(seller.id, name, now, WAREHOUSES[seller.id]))
 
 
 async def seed_demo(
@@ -131,6 +131,11 @@ async def seed_demo(
     socks = ("SOCK-3", "Wool socks (3 pack)", 3, 1500)
     created = 0
 
+    # Bolt is the seller at risk: this order waits days past its ship-by before it ships.
+    late = await demo.place(ana, bolt, _items(mug))
+    created += 1
+    late = await demo.uc.verify_payment(OPERATOR, late.id)
+
     async def journey(buyer: Actor, seller: Actor, steps: int) -> None:
         nonlocal created
         clock.advance(timedelta(hours=3))
@@ -153,8 +158,7 @@ async def seed_demo(
         for tag, where in path[: steps - 2]:
             await demo.scan(tracking, tag, where)
 
-    # One order per milestone, oldest first.
-    await journey(ana, acme, 6)  # OUT_FOR_DELIVERY
+    # One order per milestone, oldest first; the seller at risk's first.
     order = await demo.place(ben, bolt, _items(socks))
     created += 1
     await demo.uc.verify_payment(OPERATOR, order.id)
@@ -175,13 +179,6 @@ async def seed_demo(
     order = await demo.uc.verify_payment(OPERATOR, order.id)
     await demo.ship(order, bolt, [ShippedItem("SOCK-3", 3)])  # PARTIALLY_SHIPPED
 
-    order = await demo.place(ben, acme, _items(mug), speed=ShippingSpeed.ONE_DAY)
-    created += 1
-    order = await demo.uc.verify_payment(OPERATOR, order.id)
-    order, tracking = await demo.ship(order, acme)
-    await demo.scan(tracking, TrackingTag.OUT_FOR_DELIVERY, LOCAL)
-    await demo.scan(tracking, TrackingTag.ATTEMPT_FAIL, LOCAL)  # DELIVERY_ATTEMPTED
-
     order = await demo.place(ana, acme, _items(lamp), channel=FulfillmentChannel.FBA)
     created += 1
     order = await demo.uc.verify_payment(OPERATOR, order.id)
@@ -190,6 +187,14 @@ async def seed_demo(
 
     await journey(ben, bolt, 4)  # IN_TRANSIT
     await journey(ana, bolt, 2)  # SHIPPED
+    # Acme, the seller in good standing, has its parcels on the way and in time.
+    await journey(ana, acme, 6)  # OUT_FOR_DELIVERY
+    order = await demo.place(ben, acme, _items(mug), speed=ShippingSpeed.EXPEDITED)
+    created += 1
+    order = await demo.uc.verify_payment(OPERATOR, order.id)
+    order, tracking = await demo.ship(order, acme)
+    await demo.scan(tracking, TrackingTag.OUT_FOR_DELIVERY, LOCAL)
+    await demo.scan(tracking, TrackingTag.ATTEMPT_FAIL, LOCAL)  # DELIVERY_ATTEMPTED
 
     order = await demo.place(ben, acme, _items(mug), delivery_option=DeliveryOption.LOCKER)
     created += 1
@@ -209,6 +214,13 @@ async def seed_demo(
     order = await demo.place(ben, bolt, _items(lamp))
     created += 1
     await demo.uc.fail_payment(OPERATOR, order.id, "card declined")  # CANCELED, payment failed
+
+    await demo.ship(late, bolt)  # SHIPPED, days after its ship-by: a late shipment
+    order = await demo.place(ben, bolt, _items(lamp))
+    created += 1
+    await demo.uc.verify_payment(OPERATOR, order.id)
+    clock.advance(timedelta(hours=1))
+    await demo.uc.cancel_order(bolt, order.id, "out of stock")  # CANCELED by the seller
 
     clock.now = now - timedelta(minutes=5)
     await journey(ana, acme, 0)  # PENDING, still inside the buyer's cancel hold
