@@ -27,6 +27,7 @@ class Sizes:
     spread: tuple[int, int, int]  # P4b: orders (two sockets each), scans per second, seconds
     depth: int  # P5
     read: int  # P6: orders read through pages of `page`
+    export: int  # P7: orders in the CSV export (one row per item: twice as many rows)
     page: int = 100
 
 
@@ -37,6 +38,7 @@ FULL = Sizes(
     spread=(5_000, 200, 30),
     depth=100_000,
     read=100_000,
+    export=100_000,
 )
 TINY = Sizes(
     load=Load(threads=1, connections=2, seconds=1),
@@ -45,6 +47,7 @@ TINY = Sizes(
     spread=(4, 4, 2),
     depth=300,
     read=1_000,
+    export=2_000,
 )
 
 

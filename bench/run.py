@@ -1,4 +1,4 @@
-"""`make bench`: P1-P6, each figure against its baseline from the same run; a table and JSON.
+"""`make bench`: P1-P7, each figure against its baseline from the same run; a table and JSON.
 
 python -m bench.run [--tiny] [--only P1,P3] [--data-dir DIR] [--json FILE]
 
@@ -43,6 +43,7 @@ from bench.p3_ship import p3
 from bench.p4_live import p4
 from bench.p5_depth import p5
 from bench.p6_memory import p6
+from bench.p7_export import p7
 from storage.database import connect
 from storage.embedded import EmbeddedMongo, free_port
 
@@ -129,6 +130,9 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
         if "P6" in only:  # a server of its own, so that P1-P4 leave nothing in its memory
             async with serving(uri, RUN_DB, data_dir) as (http, _, pid):
                 rows.append(report(await p6(http, database, pid, sizes)))
+        if "P7" in only:  # a server of its own too: its memory is the figure
+            async with serving(uri, RUN_DB, data_dir) as (http, _, pid):
+                rows.append(report(await p7(http, database, pid, sizes)))
         await client.drop_database(RUN_DB)
         await client.close()
     if "P5" in only:
@@ -155,7 +159,7 @@ def setting(sizes: Sizes) -> str:
         "in turn twice, the better run of each; P4: server and database pinned to the first "
         "half of the cores, two bench/fanout.py socket processes and bench/drive.py to the "
         "other half; "
-        "P5, P6: this process, one request at a time"
+        "P5, P6, P7: this process, one request at a time"
     )
 
 
@@ -178,7 +182,7 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, default=Path(".orderwire/bench"))
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"))
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6", help="comma-separated subset")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7", help="comma-separated subset")
     parser.add_argument("--depth", type=int, help="P5's depth (default 100,000; see README)")
     args = parser.parse_args()
     sizes = TINY if args.tiny else FULL

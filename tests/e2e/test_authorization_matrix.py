@@ -192,6 +192,28 @@ MATRIX: dict[str, Call] = {
         'mutation { updateNotificationPreferences(input: {timeZone: "UTC"}) { errors { code } } }',
         lambda w, s: {},
     ),
+    # seller tools
+    "sellerPerformance": row(
+        'query { sellerPerformance(sellerId: "seller-1") { figures { numerator '
+        "orders(failingOnly: false) { nodes { id } } } } }",
+        lambda w, s: {},
+    ),
+    "orderReport": row(
+        'query { orderReport(from: "2026-01-01T00:00:00Z", to: "2026-12-31T00:00:00Z", '
+        "groupBy: STATUS) { key orders } }",
+        lambda w, s: {},
+    ),
+    "confirmShipments": row(
+        "mutation($input: ConfirmShipmentInput!) { confirmShipments(inputs: [$input]) "
+        "{ results { error { code } } errors { code } } }",
+        lambda w, s: {"input": ship_input(w.order_id, "1ZSTRANGE2", s.api.clock)},
+    ),
+    "setShipFromAddress": row(
+        'mutation { setShipFromAddress(sellerId: "seller-1", address: {name: "X", line1: "1 A", '
+        'city: "Reno", postalCode: "1", countryCode: "US"}) { errors { code } } }',
+        lambda w, s: {},
+    ),
+    "watchDeadlines": row("mutation { watchDeadlines { errors { code } } }", lambda w, s: {}),
     # subscriptions, over a real socket
     "orderUpdates": row(
         "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor } }",
@@ -211,6 +233,7 @@ OWN_ACCOUNT = {
     "returns",
     "claims",
     "placeOrder",
+    "orderReport",  # a seller's own orders only; sums, never an order of someone else
     "notificationPreferences",
     "notifications",
     "updateNotificationPreferences",
@@ -267,6 +290,7 @@ def _codes(body: dict[str, Any]) -> set[str]:
     for value in (body.get("data") or {}).values():
         if isinstance(value, dict):
             codes |= {e["code"] for e in value.get("errors") or []}
+            codes |= {r["error"]["code"] for r in value.get("results") or [] if r["error"]}
     return {c for c in codes if c}
 
 

@@ -32,7 +32,7 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     rows = json.loads(out.read_text())["rows"]
     names = [r["name"].split()[0] for r in rows]
-    assert names == ["P1", "P2", "P3", "P4a", "P4b", "P4c", "P6", "P5"]
+    assert names == ["P1", "P2", "P3", "P4a", "P4b", "P4c", "P6", "P7", "P5"]
     assert all(row["baseline"] for row in rows)
     assert all(row["ratio"] >= 0 for row in rows)
     # P4: every socket got every update, on orderwire and on the bare endpoint alike.

@@ -53,6 +53,8 @@ async def _value(api: Api, description: str) -> str:
     """What an example's variable stands for, made through the public API."""
     if description == "now":
         return api.clock().isoformat()
+    if description == "the seller's id":
+        return SELLER.id
     if description == "a week ago":
         return (api.clock() - timedelta(days=7)).isoformat()
     if description == "a RECEIVED return":
