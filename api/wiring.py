@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -198,30 +199,29 @@ def notifier_for(database: Database, settings: Settings, clock: Clock) -> Notifi
     )
 
 
-async def sweep_silent_claims(claims: ClaimUseCases, every: float) -> None:
-    """Move claims whose seller let the 48 hours pass to review, on a timer."""
+async def on_a_timer(name: str, every: float, sweep: Callable[[], Awaitable[str | None]]) -> None:
+    """Run `sweep` every `every` seconds; log what it did, and carry on after a failure."""
     while True:
         await asyncio.sleep(every)
         try:
-            moved = await claims.review_silent_claims(MARKETPLACE)
+            done = await sweep()
         except Exception:
-            log.exception("claim sweep failed; trying again in %ss", every)
+            log.exception("%s failed; trying again in %ss", name, every)
             continue
-        if moved:
-            log.info("claim sweep: %d silent claims moved to review", moved)
+        if done:
+            log.info("%s: %s", name, done)
 
 
-async def watch_deadlines(orders: OrderUseCases, every: float) -> None:
-    """Record missed ship-by, tracking and delivery deadlines, on a timer."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            recorded = await orders.watch_deadlines(MARKETPLACE)
-        except Exception:
-            log.exception("deadline watchdog failed; trying again in %ss", every)
-            continue
-        if recorded:
-            log.info("deadline watchdog: %s", ", ".join(f"{n} {k}" for k, n in recorded.items()))
+async def review_silent_claims(claims: ClaimUseCases) -> str | None:
+    """Move claims whose seller let the 48 hours pass to review."""
+    moved = await claims.review_silent_claims(MARKETPLACE)
+    return f"{moved} silent claims moved to review" if moved else None
+
+
+async def watch_deadlines(orders: OrderUseCases) -> str | None:
+    """Record missed ship-by, tracking and delivery deadlines."""
+    recorded = await orders.watch_deadlines(MARKETPLACE)
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(recorded.items())) or None
 
 
 @asynccontextmanager
@@ -283,11 +283,17 @@ async def running(
         )
         background = [
             asyncio.create_task(
-                sweep_silent_claims(claims, settings.claim_sweep_seconds),
+                on_a_timer(
+                    "claim sweep",
+                    settings.claim_sweep_seconds,
+                    partial(review_silent_claims, claims),
+                ),
                 name="orderwire-claim-sweeper",
             ),
             asyncio.create_task(
-                watch_deadlines(orders, settings.watchdog_seconds),
+                on_a_timer(
+                    "deadline watchdog", settings.watchdog_seconds, partial(watch_deadlines, orders)
+                ),
                 name="orderwire-deadline-watchdog",
             ),
             asyncio.create_task(

@@ -23,7 +23,7 @@ from api.graphql.payloads import attempt, refused
 from api.graphql.types import OrderType, Viewer
 from domain.identity import Actor
 from domain.order import Order
-from domain.ports import OrderQuery, PageCursor
+from domain.ports import OrderPage, OrderQuery, PageCursor
 
 DEFAULT_PAGE_SIZE = 20
 
@@ -38,6 +38,16 @@ def order_query(filter: OrderFilter | None) -> OrderQuery:
         channel=filter.fulfillment_channel,
         placed_from=filter.placed_from,
         placed_before=filter.placed_before,
+    )
+
+
+def order_connection(page: OrderPage) -> Connection[OrderType]:
+    """A page of orders, newest first, each with its keyset cursor."""
+    return connection(
+        page.orders,
+        page.has_next_page,
+        position=lambda o: PageCursor(o.placed_at, o.id),
+        node=OrderType.from_domain,
     )
 
 
@@ -71,12 +81,7 @@ class OrderQueries:
             first=first,
             after=decode_page_cursor(after),
         )
-        return connection(
-            page.orders,
-            page.has_next_page,
-            position=lambda o: PageCursor(o.placed_at, o.id),
-            node=OrderType.from_domain,
-        )
+        return order_connection(page)
 
 
 @strawberry.type(description="The order after the change, or the errors that prevented it.")

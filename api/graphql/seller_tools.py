@@ -15,8 +15,8 @@ from api.graphql.context import Context
 from api.graphql.enums import HealthMetric, HealthStatus, ReportGrouping, ShipmentOutcome
 from api.graphql.errors import UserError
 from api.graphql.inputs import ConfirmShipmentInput, OrderFilter
-from api.graphql.orders import DEFAULT_PAGE_SIZE, order_query
-from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.orders import DEFAULT_PAGE_SIZE, order_connection, order_query
+from api.graphql.pagination import Connection, decode_page_cursor
 from api.graphql.payloads import attempt
 from api.graphql.timeline import OrderEventKind
 from api.graphql.types import OrderType
@@ -28,7 +28,6 @@ from domain.identity import Actor
 from domain.money import Money
 from domain.order_use_cases import ConfirmShipment, OrderUseCases, ShipmentResult
 from domain.performance import HealthFigure, Span
-from domain.ports import PageCursor
 from domain.reports import ReportRow
 
 
@@ -79,12 +78,7 @@ class HealthFigureType:
             first=first,
             after=decode_page_cursor(after),
         )
-        return connection(
-            page.orders,
-            page.has_next_page,
-            position=lambda o: PageCursor(o.placed_at, o.id),
-            node=OrderType.from_domain,
-        )
+        return order_connection(page)
 
     @classmethod
     def from_domain(cls, seller_id: str, figure: HealthFigure) -> HealthFigureType:

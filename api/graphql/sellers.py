@@ -53,6 +53,11 @@ class SellerPayload:
     errors: list[UserError]
 
 
+def _answer(seller: Seller | None, errors: list[UserError]) -> SellerPayload:
+    shown = None if seller is None else SellerType.from_domain(seller)
+    return SellerPayload(seller=shown, errors=errors)
+
+
 @strawberry.type
 class SellerQueries:
     @strawberry.field(description="One seller.")
@@ -88,11 +93,7 @@ class SellerMutations:
     ) -> SellerPayload:
         uc = info.context.sellers
 
-        def answer(seller: Seller | None, errors: list[UserError]) -> SellerPayload:
-            shown = None if seller is None else SellerType.from_domain(seller)
-            return SellerPayload(seller=shown, errors=errors)
-
-        return await attempt(info, "addSeller", lambda a: uc.add_seller(a, str(id), name), answer)
+        return await attempt(info, "addSeller", lambda a: uc.add_seller(a, str(id), name), _answer)
 
     @strawberry.mutation(
         description="Seller (own shop) or operator: where the shop's parcels usually leave "
@@ -103,13 +104,9 @@ class SellerMutations:
     ) -> SellerPayload:
         uc = info.context.sellers
 
-        def answer(seller: Seller | None, errors: list[UserError]) -> SellerPayload:
-            shown = None if seller is None else SellerType.from_domain(seller)
-            return SellerPayload(seller=shown, errors=errors)
-
         return await attempt(
             info,
             "setShipFromAddress",
             lambda a: uc.set_ship_from(a, str(seller_id), address.to_domain()),
-            answer,
+            _answer,
         )

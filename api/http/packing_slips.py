@@ -108,16 +108,12 @@ def packing_slip_pdf(order: Order, seller: Seller) -> bytes:
     y -= 22 * mm
     barcode.drawOn(pdf, left, y)
     y -= 12 * mm
-    pdf.setFont("Helvetica-Bold", 12)
-    pdf.drawString(left, y, "Ship to")
-    pdf.setFont("Helvetica", 11)
+    _heading(pdf, left, y, "Ship to")
     for line in ship_to(order):
         y -= 5.5 * mm
         pdf.drawString(left, y, line)
     y -= 10 * mm
-    pdf.setFont("Helvetica-Bold", 12)
-    pdf.drawString(left, y, "Items to ship")
-    pdf.setFont("Helvetica", 11)
+    _heading(pdf, left, y, "Items to ship")
     lines = slip_lines(order)
     if not lines:
         y -= 6 * mm
@@ -134,3 +130,10 @@ def packing_slip_pdf(order: Order, seller: Seller) -> bytes:
     pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def _heading(pdf: Canvas, x: float, y: float, text: str) -> None:
+    """A section heading; the body font again after it."""
+    pdf.setFont("Helvetica-Bold", 12)
+    pdf.drawString(x, y, text)
+    pdf.setFont("Helvetica", 11)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
 import pypdf
+from reportlab.graphics.barcode.code128 import _patterns
 
 from domain.identity import Actor
 from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, UPS, WAREHOUSE, Api
@@ -27,6 +29,36 @@ mutation($id: ID!, $address: AddressInput!) {
     seller { shipFrom { city } } errors { code }
   }
 }"""
+
+
+def read_code128(svg: str) -> str:
+    """Decode the first Code 128 barcode drawn as black bars in `svg`, checking its checksum."""
+    bars = [
+        (float(x), float(w))
+        for x, w in re.findall(r'<rect x="([\d.]+)" y="0" width="([\d.]+)" [^>]*fill: rgb\(0%', svg)
+    ]
+    module = min(w for _, w in bars)
+    widths: list[int] = []
+    for (x, w), following in zip(bars, [*bars[1:], None], strict=True):
+        widths.append(round(w / module))
+        if following is not None:
+            widths.append(round((following[0] - x - w) / module))
+    # The symbols' bar and space widths, as in the standard's table (value -> "212222"...).
+    table = {"".join(str("abcd".index(c.lower()) + 1) for c in p): v for v, p in _patterns.items()}
+    symbols = ["".join(map(str, widths[i : i + 6])) for i in range(0, len(widths) - 7, 6)]
+    values = [table[s] for s in symbols]
+    start, *data, check = values
+    assert (start + sum(i * v for i, v in enumerate(data, start=1))) % 103 == check
+    text, mode = "", {103: "A", 104: "B", 105: "C"}[start]
+    for v in data:
+        if v in (99, 100):
+            mode = "C" if v == 99 else "B"
+        elif mode == "C":
+            text += f"{v:02d}"
+        else:
+            assert mode == "B", "set A is not used for order ids"
+            text += chr(v + 32)
+    return text
 
 
 def auth(api: Api, actor: Actor) -> dict[str, str]:
@@ -222,6 +254,7 @@ async def test_a_packing_slip_shows_what_is_left_to_ship_as_html_and_pdf(api: Ap
     assert page.headers["content-type"].startswith("text/html")
     for shown in ("<svg", "Shop seller-1", "Ana Lima", "Lisbon", "MUG-01"):
         assert shown in page.text
+    assert read_code128(page.text) == order["id"]
 
     pdf = await api.http.get(
         f"/orders/{order['id']}/packing-slip", params={"format": "pdf"}, headers=auth(api, SELLER)

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from api.clock import ManualClock
 from api.settings import Settings
-from tests.api.client import BUYER, OTHER_BUYER, SELLER, place_input
+from tests.api.client import BUYER, OPERATOR, OTHER_BUYER, SELLER, place_input
 from tests.e2e.conftest import LiveServer
 
 ORDER_UPDATES = """subscription($id: ID!, $after: String) {
@@ -392,3 +392,18 @@ async def test_a_silent_sellers_claim_moves_to_review_on_its_own(
             while await status() == "OPEN":  # noqa: ASYNC110 (polling the API is the point)
                 await asyncio.sleep(0.05)
         assert await status() == "UNDER_REVIEW"
+
+
+async def test_a_missed_ship_by_reaches_the_sellers_feed_live(live: LiveServer) -> None:
+    api = live.api
+    order = await api.place()
+    await api.verify(order["id"])
+    feed = asyncio.create_task(live.collect(SELLER, SELLER_UPDATES, {}, 1))
+    await live.wait_for_subscribers(1)
+    api.clock.advance(timedelta(days=2, seconds=1))
+    watched = await api.gql("mutation { watchDeadlines { errors { code } } }", as_=OPERATOR)
+    assert watched["data"]["watchDeadlines"]["errors"] == []
+    async with asyncio.timeout(10):
+        (message,) = await feed
+    update = message["sellerOrderUpdates"]
+    assert (update["order"]["id"], update["event"]["type"]) == (order["id"], "SHIP_BY_MISSED")
