@@ -99,24 +99,26 @@ def serve(
             created = asyncio.run(_seed(settings))
             log.info("demo data: %s", f"{created} orders created" if created else "present")
             os.environ["ORDERWIRE_DEMO_USERS"] = "true"
-        _share_with_workers(settings)
-        log.info("%d workers on port %d", count, bind_port)
-        uvicorn.run("api.app:from_environment", factory=True, workers=count, **options)
+        with tempfile.TemporaryDirectory(prefix="orderwire-") as scratch:
+            _share_with_workers(settings, Path(scratch))
+            log.info("%d workers on port %d", count, bind_port)
+            uvicorn.run("api.app:from_environment", factory=True, workers=count, **options)
     finally:
         if embedded is not None:
             embedded.stop()
 
 
-def _share_with_workers(settings: Settings) -> None:
+def _share_with_workers(settings: Settings, scratch: Path) -> None:
     """What every worker must agree on goes into the environment they inherit: the database,
-    the signing secret, and a broadcast channel that crosses processes."""
+    the signing secret, and a broadcast channel that crosses processes (its socket in
+    `scratch`, removed when the supervisor ends)."""
     assert settings.mongodb_uri is not None
     os.environ["MONGODB_URI"] = settings.mongodb_uri
     os.environ["JWT_SECRET"] = settings.signing_secret()
     if settings.broadcast_url.startswith("memory:"):
         from outbound.channels import start_local_relay
 
-        path = Path(tempfile.mkdtemp(prefix="orderwire-")) / "live.sock"
+        path = scratch / "live.sock"
         start_local_relay(str(path))
         os.environ["BROADCAST_URL"] = f"unix://{path}"
 

@@ -6,7 +6,6 @@ import asyncio
 import fcntl
 import logging
 import os
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, OperationFailure
 
-from storage.embedded import EmbeddedMongo
+from storage.embedded import EmbeddedMongo, turn_file_for
 from storage.order_facts import HEALTH_FIELDS
 
 log = logging.getLogger(__name__)
@@ -175,8 +174,7 @@ async def connect(client: AsyncMongoClient[Document], name: str) -> Database:
 async def turn_file(client: AsyncMongoClient[Document]) -> Path:
     """The lock file every process using this nx-27017 server takes turns on."""
     address = await client.address
-    where = f"{address[0]}-{address[1]}" if address else "default"
-    return Path(tempfile.gettempdir()) / f"orderwire-nx27017-{where}.lock"
+    return turn_file_for(*address) if address else turn_file_for("default", 0)
 
 
 @asynccontextmanager

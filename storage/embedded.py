@@ -31,6 +31,12 @@ class EmbeddedServerError(RuntimeError):
     """The embedded MongoDB server could not be started."""
 
 
+def turn_file_for(host: str, port: int) -> Path:
+    """The lock file the processes using one nx-27017 server take turns on (database.py);
+    it goes when the server that made it needed stops."""
+    return Path(tempfile.gettempdir()) / f"orderwire-nx27017-{host}-{port}.lock"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -158,4 +164,6 @@ class EmbeddedMongo:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
+        if self.port is not None:
+            turn_file_for("127.0.0.1", self.port).unlink(missing_ok=True)
         self.port = None

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, MongoClient
 
-from storage.database import INDEXES, prepare
+from storage.database import INDEXES, connect, prepare
 from storage.embedded import EmbeddedMongo, EmbeddedServerError
 
 
@@ -74,3 +74,21 @@ async def test_workers_preparing_one_database_at_once_all_start(mongo_uri: str) 
         await clients[0].drop_database(name)
         for client in clients:
             await client.close()
+
+
+async def test_the_servers_turn_file_goes_with_it() -> None:
+    server = EmbeddedMongo(None)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        await asyncio.to_thread(server.start)
+    )
+    try:
+        database = await connect(client, "turns")
+        assert database.turn_file is not None
+        async with database.transaction():
+            pass  # the first transaction makes the file
+        assert database.turn_file.exists()
+        database.close()
+    finally:
+        await client.close()
+        await asyncio.to_thread(server.stop)
+    assert not database.turn_file.exists()
