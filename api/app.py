@@ -18,7 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from api.clock import system_now
 from api.demo import DEMO_ACTORS
 from api.graphql.ratelimit import RedisBuckets
-from api.http import graphiql
+from api.http import graphiql, pages
 from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
 from api.http.seller_files import orders_export, packing_slips
@@ -120,6 +120,9 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 "/orders/{id}/packing-slip",
                 packing_slips(services.require_seller_tools, settings.signing_secret()),
             ),
+            Route("/track/{order_id}", pages.tracking_page),
+            Route("/seller", pages.seller_board),
+            Route("/pages/{name}", pages.asset),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
         ],

@@ -24,6 +24,7 @@ from api.graphql.enums import (
 )
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.permissions import NotForCarriers
+from api.graphql.streams import StreamCursor, encode_stream_cursor
 from api.graphql.timeline import OrderEventType
 from api.graphql.values import (
     AddressType,
@@ -117,6 +118,13 @@ class OrderType:
         description="Grows with every change; equals the last event's sequence."
     )
     parcels: strawberry.Private[list[tuple[ShipmentType, Shipment]]]
+
+    @strawberry.field(
+        description="Pass as `after` to orderUpdates to receive what happens after this read: "
+        "nothing missed, nothing twice."
+    )
+    def updates_cursor(self) -> str:
+        return encode_stream_cursor(StreamCursor(self.updated_at, {str(self.id): self.version}))
 
     @strawberry.field(description="Everything that happened to the order, oldest first.")
     async def timeline(self, info: Info[Context, None]) -> list[OrderEventType]:
@@ -320,3 +328,18 @@ async def thread_page(
 class Viewer:
     id: strawberry.ID
     role: Role
+
+    @strawberry.field(
+        description="Pass as `after` to myOrderUpdates or sellerOrderUpdates to receive what "
+        "happens from this read on: read your orders, then subscribe with it, and nothing "
+        "falls between the two (a few updates just before may come again)."
+    )
+    def updates_cursor(self, info: Info[Context, None]) -> str:
+        return encode_stream_cursor(StreamCursor(info.context.orders.now(), {}))
+
+    @strawberry.field(
+        description="The marketplace's clock now: count down to shipBy against it, not against "
+        "the device's own clock."
+    )
+    def now(self, info: Info[Context, None]) -> datetime:
+        return info.context.orders.now()

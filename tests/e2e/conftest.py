@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,11 +15,13 @@ import pytest
 import uvicorn
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
+from playwright.async_api import Browser, Page, Route, async_playwright
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 
 from api.app import create_app
 from api.clock import ManualClock
+from api.http.graphiql import assets_installed
 from api.settings import Settings
 from domain.identity import Actor
 from storage.embedded import free_port
@@ -69,10 +73,10 @@ class LiveServer:
 
 @asynccontextmanager
 async def serving(
-    settings: Settings, clock: ManualClock, *, demo: bool = False
+    settings: Settings, clock: ManualClock, *, demo: bool = False, port: int | None = None
 ) -> AsyncIterator[LiveServer]:
-    """The app under uvicorn on a free loopback port, for as long as the block runs."""
-    port = free_port()
+    """The app under uvicorn on a loopback port (a free one unless given), while the block runs."""
+    port = port or free_port()
     app = create_app(settings, clock=clock, demo=demo)
     config = uvicorn.Config(
         app,
@@ -104,3 +108,44 @@ async def live(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServ
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri)
     await client.drop_database(settings.mongodb_db)
     await client.close()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if CHROMIUM is None or not assets_installed():
+        missing = (
+            "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/http/graphiql)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing} missing under CI: .ci/run installs it before the tests")
+        pytest.skip(f"{missing} not found; `bash .ci/run` installs it")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        await launched.close()
+
+
+async def blocked_page(browser: Browser, base: str, outside: list[str]) -> Page:
+    """A new page that may reach our server only; anything else is noted and refused."""
+    page = await browser.new_page()
+
+    async def only_our_server(route: Route) -> None:
+        if route.request.url.startswith(base):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await page.route("**/*", only_our_server)
+    return page

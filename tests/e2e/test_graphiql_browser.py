@@ -3,65 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import AsyncIterator
 
-import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page
 
 from api.clock import ManualClock
 from api.http.graphiql import ASSETS, assets_installed
 from api.settings import Settings
 from tests.api.client import BUYER, OPERATOR
-from tests.e2e.conftest import LiveServer, serving
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if CHROMIUM is None or not assets_installed():
-        missing = (
-            "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/http/graphiql)"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{missing} missing under CI: .ci/run installs it before the tests")
-        pytest.skip(f"{missing} not found; `bash .ci/run` installs it")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        await launched.close()
-
-
-async def _blocked_page(browser: Browser, base: str, outside: list[str]) -> Page:
-    """A new page that may reach our server only; anything else is noted and refused."""
-    page = await browser.new_page()
-
-    async def only_our_server(route: Route) -> None:
-        if route.request.url.startswith(base):
-            await route.continue_()
-        else:
-            outside.append(route.request.url)
-            await route.abort()
-
-    await page.route("**/*", only_our_server)
-    return page
+from tests.e2e.conftest import LiveServer, blocked_page, serving
 
 
 async def _open_graphiql(
     browser: Browser, live: LiveServer, query: str, outside: list[str]
 ) -> Page:
     base = f"http://127.0.0.1:{live.port}"
-    page = await _blocked_page(browser, base, outside)
+    page = await blocked_page(browser, base, outside)
     headers = json.dumps({"Authorization": f"Bearer {live.api.token(BUYER)}"})
     await page.add_init_script(
         f"localStorage.setItem('graphiql:query', {json.dumps(query)});"
@@ -110,7 +66,7 @@ async def test_only_listed_assets_are_served(live: LiveServer) -> None:
 
 async def _cold_page(browser: Browser, base: str, outside: list[str]) -> Page:
     """GraphiQL as a first visitor finds it: nothing stored, no token."""
-    page = await _blocked_page(browser, base, outside)
+    page = await blocked_page(browser, base, outside)
     await page.goto(f"{base}/graphql", wait_until="networkidle")
     await page.wait_for_selector(".graphiql-execute-button", timeout=20_000)
     return page

@@ -1,0 +1,44 @@
+"""The reference pages, served by the app and built on the public API only: the buyer's
+tracking page (/track/{orderId}) and the seller's board (/seller). Their scripts are in the
+repo (api/http/pages); the graphql-ws client comes from the npm files GraphiQL pins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+
+from api.http.graphiql import MISSING, assets_installed
+
+HERE = Path(__file__).parent / "pages"
+# Public name -> media type; nothing else in the folder is served.
+FILES = {
+    "pages.css": "text/css",
+    "common.js": "text/javascript",
+    "track.js": "text/javascript",
+    "seller.js": "text/javascript",
+}
+
+
+def _page(name: str) -> Response:
+    if not assets_installed():  # the live part needs the graphql-ws client
+        return HTMLResponse(
+            f"<!doctype html><title>orderwire</title><p>{MISSING}</p>", status_code=503
+        )
+    return FileResponse(HERE / name, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+async def tracking_page(_: Request) -> Response:
+    return _page("track.html")
+
+
+async def seller_board(_: Request) -> Response:
+    return _page("seller.html")
+
+
+async def asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in FILES:
+        return PlainTextResponse("not found", status_code=404)
+    return FileResponse(HERE / name, media_type=FILES[name], headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,177 @@
+// Shared by the tracking page and the seller board: signing in, GraphQL over HTTP, and live
+// updates over graphql-transport-ws (the graphql-ws client) that resume from their cursor.
+"use strict";
+
+const TOKEN_KEY = "orderwire.token";
+// Refusals that another try cannot fix: the page says so and stops.
+const FINAL = new Set(["NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED", "VALIDATION"]);
+
+const ow = {
+  token: () => localStorage.getItem(TOKEN_KEY),
+
+  $: (id) => document.getElementById(id),
+
+  el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined) node.append(child);
+    }
+    return node;
+  },
+
+  say(id, text) {
+    const node = ow.$(id);
+    node.textContent = text || "";
+    node.hidden = !text;
+  },
+
+  async graphql(query, variables = {}) {
+    let response;
+    try {
+      response = await fetch("/graphql", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json, application/json",
+          authorization: `Bearer ${ow.token()}`,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+    } catch (failure) {
+      return { errors: [{ message: "the server cannot be reached", extensions: { code: "OFFLINE" } }] };
+    }
+    return response.json();
+  },
+
+  code: (errors) => (errors && errors[0] && errors[0].extensions && errors[0].extensions.code) || null,
+
+  day(value) {
+    const [y, m, d] = value.split("-").map(Number);
+    return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(undefined, {
+      weekday: "short", day: "numeric", month: "short", timeZone: "UTC",
+    });
+  },
+
+  moment: (value) => new Date(value).toLocaleString(undefined, {
+    day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  }),
+
+  // Sign-in: a pasted token, or (on a demo server) one of the demo users of the wanted roles.
+  async signIn(roles, onSignedIn) {
+    const form = ow.$("signin");
+    const picker = ow.$("demo-user");
+    form.hidden = false;
+    ow.$("signout").hidden = true;
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const token = ow.$("token").value.trim();
+      if (!token) return;
+      localStorage.setItem(TOKEN_KEY, token);
+      form.hidden = true;
+      onSignedIn();
+    };
+    const demo = await fetch("/graphiql/demo-users.json").catch(() => null);
+    if (!demo || !demo.ok) return;
+    const users = (await demo.json()).filter((u) => roles.includes(u.role));
+    picker.replaceChildren(
+      ow.el("option", { value: "" }, "Choose a demo user"),
+      ...users.map((u) => ow.el("option", { value: u.token }, `${u.id} (${u.role.toLowerCase()})`)),
+    );
+    ow.$("demo").hidden = false;
+    picker.onchange = () => {
+      if (picker.value) ow.$("token").value = picker.value;
+    };
+  },
+
+  signedIn(viewer) {
+    ow.say("who", `Signed in as ${viewer.id}`);
+    const out = ow.$("signout");
+    out.hidden = false;
+    out.onclick = () => {
+      localStorage.removeItem(TOKEN_KEY);
+      location.reload();
+    };
+  },
+
+  // One subscription that survives dropped connections: on a close it reconnects with the
+  // cursor of the last update it handled, so nothing is missed and nothing comes twice.
+  live({ query, variables, next, state, fatal }) {
+    const wanted = { ...variables };
+    let attempt = 0;
+    let stopped = false;
+    let client = null;
+    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
+
+    const retry = () => {
+      if (stopped) return;
+      if (client) client.dispose();
+      client = null;
+      attempt += 1;
+      state("reconnecting");
+      setTimeout(connect, Math.min(4000, 250 * 2 ** attempt));
+    };
+
+    const connect = () => {
+      if (stopped) return;
+      state(attempt ? "reconnecting" : "connecting");
+      client = graphqlWs.createClient({
+        url,
+        lazy: false,
+        retryAttempts: 0,
+        keepAlive: 10000,
+        connectionParams: { authorization: `Bearer ${ow.token()}` },
+        on: {
+          connected: () => {
+            attempt = 0;
+            state("live");
+          },
+        },
+      });
+      const sink = {
+        next(result) {
+          if (result.errors) {
+            sink.error(result.errors);
+            return;
+          }
+          const update = Object.values(result.data)[0];
+          wanted.after = update.cursor;
+          next(update);
+        },
+        error(failure) {
+          const errors = Array.isArray(failure) ? failure : null;
+          const code = ow.code(errors);
+          const closed = failure && failure.code;  // a CloseEvent
+          if (FINAL.has(code) || closed === 4403 || closed === 4401) {
+            stopped = true;
+            if (client) client.dispose();
+            fatal(code || "UNAUTHENTICATED", errors ? errors[0].message : failure.reason);
+            return;
+          }
+          retry();
+        },
+        complete: retry,  // the server ended the stream (its channel was lost): resume
+      };
+      client.subscribe({ query, variables: wanted }, sink);
+    };
+
+    connect();
+    return { stop: () => { stopped = true; if (client) client.dispose(); } };
+  },
+
+  showState(state) {
+    const text = {
+      connecting: "Connecting to live updates…",
+      live: "Live: updates appear as they happen.",
+      reconnecting: "Connection lost. Reconnecting…",
+    }[state];
+    const node = ow.$("connection");
+    node.textContent = text || "";
+    node.dataset.state = state || "";
+  },
+};
