@@ -13,6 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from api.clock import ManualClock
+from api.http.pages import FILES
 from api.settings import Settings
 from domain.identity import Actor
 from tests.api.client import BUYER, OTHER_BUYER, SELLER
@@ -192,3 +193,14 @@ async def test_a_demo_user_signs_in_from_the_picker(browser: Browser, demo: Live
     await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     assert await page.locator("#orders > li").count() > 0
     assert outside == []
+
+
+async def test_only_the_pages_own_files_are_served(live: LiveServer) -> None:
+    http = live.api.http
+    for name in FILES:
+        assert (await http.get(f"/pages/{name}")).status_code == 200, name
+    for name in ("track.html", "screenshots/track.png", "..%2F..%2Fapp.py", "nope.js"):
+        assert (await http.get(f"/pages/{name}")).status_code == 404, name
+    page = await http.get("/track/anything")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
