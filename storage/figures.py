@@ -144,5 +144,8 @@ class MongoSellerFigures:
             .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
             .batch_size(EXPORT_BATCH)
         )
-        async for doc in cursor:
-            yield order_from_document(doc)
+        try:
+            async for doc in cursor:
+                yield order_from_document(doc)
+        finally:  # a client that hangs up mid-file leaves no cursor open on the server
+            await cursor.close()
