@@ -164,6 +164,22 @@ const ow = {
     return { stop: () => { stopped = true; if (client) client.dispose(); } };
   },
 
+  // A refusal the page cannot get past: say why; a bad sign-in asks for a new one.
+  refuse(code, message, { hide, texts = {}, roles, restart }) {
+    ow.$(hide).hidden = true;
+    const said = {
+      UNAUTHENTICATED: "Your sign-in is not valid (wrong or expired token). Sign in again.",
+      OFFLINE: "The server cannot be reached. Reload the page to try again.",
+      ...texts,
+    };
+    ow.say("problem", said[code] || message);
+    ow.showState(null);
+    if (code === "UNAUTHENTICATED") {
+      localStorage.removeItem(TOKEN_KEY);
+      ow.signIn(roles, restart);
+    }
+  },
+
   showState(state) {
     const text = {
       connecting: "Connecting to live updates…",

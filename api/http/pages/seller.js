@@ -21,6 +21,7 @@ const MAX_PAGES = 10;  // the 1,000 newest orders
 
 const orders = new Map();  // id -> order, updated in place by the feed
 let skew = 0;  // the marketplace's clock minus this device's, in ms
+let ticking = null;  // the countdowns' timer, started once
 
 function countdown(shipBy) {
   if (!shipBy) return { text: "Ship-by date after payment", late: false };
@@ -97,17 +98,7 @@ function tick() {
 }
 
 function stop(code, message) {
-  ow.$("board").hidden = true;
-  const text = {
-    UNAUTHENTICATED: "Your sign-in is not valid (wrong or expired token). Sign in again.",
-    OFFLINE: "The server cannot be reached. Reload the page to try again.",
-  }[code] || message;
-  ow.say("problem", text);
-  ow.showState(null);
-  if (code === "UNAUTHENTICATED") {
-    localStorage.removeItem(TOKEN_KEY);
-    ow.signIn(["SELLER"], start);
-  }
+  ow.refuse(code, message, { hide: "board", roles: ["SELLER"], restart: start });
 }
 
 async function start() {
@@ -142,7 +133,7 @@ async function start() {
   ow.$("board").hidden = false;
   ow.$("filters").onchange = render;
   render();
-  setInterval(tick, 1000);
+  ticking = ticking || setInterval(tick, 1000);
   ow.live({
     query: FOLLOW,
     variables: { after: viewer.updatesCursor },

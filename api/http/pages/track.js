@@ -104,19 +104,15 @@ function render() {
 }
 
 function stop(code, message) {
-  ow.$("order").hidden = true;
-  const text = {
-    NOT_FOUND: `We cannot find order ${ORDER_ID} for you. Check the link, or sign in as its buyer.`,
-    UNAUTHENTICATED: "Your sign-in is not valid (wrong or expired token). Sign in again.",
-    FORBIDDEN: "This account may not follow this order.",
-    OFFLINE: "The server cannot be reached. Reload the page to try again.",
-  }[code] || message;
-  ow.say("problem", text);
-  ow.showState(null);
-  if (code === "UNAUTHENTICATED") {
-    localStorage.removeItem(TOKEN_KEY);
-    ow.signIn(["BUYER", "SELLER", "OPERATOR"], start);
-  }
+  ow.refuse(code, message, {
+    hide: "order",
+    texts: {
+      NOT_FOUND: `We cannot find order ${ORDER_ID} for you. Check the link, or sign in as its buyer.`,
+      FORBIDDEN: "This account may not follow this order.",
+    },
+    roles: ["BUYER", "SELLER", "OPERATOR"],
+    restart: start,
+  });
 }
 
 async function start() {
