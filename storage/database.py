@@ -35,6 +35,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The watchdog's sweep, the seller reports and each account-health figure.
         IndexModel([("watch_at", ASCENDING)], sparse=True),
         IndexModel([("seller_id", ASCENDING), ("placed_key", ASCENDING)]),
+        IndexModel([("placed_key", ASCENDING)]),  # an operator's report over every seller
         *(IndexModel([("seller_id", ASCENDING), (field, ASCENDING)]) for field in HEALTH_FIELDS),
     ],
     "messages": [

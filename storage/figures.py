@@ -3,6 +3,7 @@ facts each order document carries (storage/order_facts.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -60,27 +61,25 @@ class MongoSellerFigures:
     async def health(
         self, seller_id: str, spans: Mapping[HealthMetric, Span]
     ) -> dict[HealthMetric, tuple[int, int]]:
-        facets: Document = {}
-        for metric, span in spans.items():
-            name = HEALTH_FIELD[metric]
-            window = {"$gt": moment_key(span.start), "$lte": moment_key(span.end)}
-            facets[name] = [
-                {"$match": {f"health_{name}_at": window}},
-                {
-                    "$group": {
-                        "_id": None,
-                        "counted": {"$sum": 1},
-                        "failing": _counted(f"health_{name}_failing"),
-                    }
-                },
-            ]
-        pipeline: list[Document] = [{"$match": {"seller_id": seller_id}}, {"$facet": facets}]
-        (found,) = [doc async for doc in await self._orders.aggregate(pipeline)]
-        figures = {}
-        for metric in spans:
-            groups = found.get(HEALTH_FIELD[metric]) or [{"counted": 0, "failing": 0}]
-            figures[metric] = (int(groups[0]["counted"]), int(groups[0]["failing"]))
-        return figures
+        # One pipeline per figure, so that each $match walks its (seller_id, anchor) index.
+        counted = await asyncio.gather(*(self._figure(seller_id, m, s) for m, s in spans.items()))
+        return dict(zip(spans, counted, strict=True))
+
+    async def _figure(self, seller_id: str, metric: HealthMetric, span: Span) -> tuple[int, int]:
+        name = HEALTH_FIELD[metric]
+        window = {"$gt": moment_key(span.start), "$lte": moment_key(span.end)}
+        pipeline: list[Document] = [
+            {"$match": {"seller_id": seller_id, f"health_{name}_at": window}},
+            {
+                "$group": {
+                    "_id": None,
+                    "counted": {"$sum": 1},
+                    "failing": _counted(f"health_{name}_failing"),
+                }
+            },
+        ]
+        found = [doc async for doc in await self._orders.aggregate(pipeline)]
+        return (int(found[0]["counted"]), int(found[0]["failing"])) if found else (0, 0)
 
     async def health_orders(
         self,
