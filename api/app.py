@@ -34,6 +34,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     """Build the app; its lifespan opens the database (starting the embedded one if needed)."""
     services = Services()
     metrics = Metrics()
+    secret = settings.signing_secret()
     endpoint = GraphQLEndpoint(services, settings, metrics)
 
     async def health(_: Request) -> JSONResponse:
@@ -51,7 +52,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         server started with demo data (`serve --demo`) outside production."""
         if not (demo or settings.demo_users) or settings.production:
             return JSONResponse({"errors": [{"message": "no demo users here"}]}, 404)
-        secret, now = settings.signing_secret(), system_now()
+        now = system_now()
         return JSONResponse(
             [
                 {
@@ -104,21 +105,21 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             ),
             Route(
                 "/exports/orders.csv",
-                orders_export(services.require_seller_tools, settings.signing_secret()),
+                orders_export(services.require_seller_tools, secret),
             ),
             Route(
                 "/imports/shipments",
                 shipment_upload(
                     services.require_orders,
                     services.require_sellers,
-                    settings.signing_secret(),
+                    secret,
                     clock,
                 ),
                 methods=["POST"],
             ),
             Route(
                 "/orders/{id}/packing-slip",
-                packing_slips(services.require_seller_tools, settings.signing_secret()),
+                packing_slips(services.require_seller_tools, secret),
             ),
             Route("/track/{order_id}", pages.tracking_page),
             Route("/seller", pages.seller_board),

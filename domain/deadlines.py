@@ -4,7 +4,6 @@ records each deadline missed, once."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from enum import Enum
 
 from domain import policies
 from domain.errors import Forbidden, InvalidTransition, ValidationFailed
@@ -13,16 +12,17 @@ from domain.identity import Actor, Role
 from domain.lifecycle import EventSource
 from domain.shipments import Shipment
 from domain.shipping import DeliveryWindow, FulfillmentChannel, require_text
+from domain.vocabulary import OrderStatus
 
-# Statuses (by value, so this module needs no Order) with units still to ship, and the ends.
-_AWAITING_SHIPMENT = frozenset({"UNSHIPPED", "PARTIALLY_SHIPPED"})
-_ENDED = frozenset({"DELIVERED", "CANCELED"})
+# Statuses with units still to ship, and the ends.
+_AWAITING_SHIPMENT = frozenset({OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED})
+_ENDED = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELED})
 
 
 class DeadlineWatch(EventSource):
     """The shipper's side of an Order; its state lives in the Order's fields, named here."""
 
-    status: Enum
+    status: OrderStatus
     channel: FulfillmentChannel
     ship_by: datetime | None
     estimated_delivery: DeliveryWindow | None
@@ -51,7 +51,7 @@ class DeadlineWatch(EventSource):
     ) -> list[Event]:
         """Tell the buyer the parcel comes later: an event with a revised window, not a status."""
         self._require_shipper(actor)
-        if self.estimated_delivery is None or self.status.value in _ENDED:
+        if self.estimated_delivery is None or self.status in _ENDED:
             raise InvalidTransition(f"no delivery is pending while {self.status.value}")
         reason = require_text(reason, "reason", limit=500)
         if revised.latest <= self.estimated_delivery.latest:
@@ -111,10 +111,10 @@ class DeadlineWatch(EventSource):
             raise Forbidden("only the seller handles shipments of merchant-fulfilled orders")
 
     def _ship_by_pending(self) -> bool:
-        return self.status.value in _AWAITING_SHIPMENT and not self.ship_by_missed
+        return self.status in _AWAITING_SHIPMENT and not self.ship_by_missed
 
     def _unscanned(self) -> list[Shipment]:
-        if self.status.value in _ENDED:
+        if self.status in _ENDED:
             return []
         return [
             s
@@ -124,6 +124,6 @@ class DeadlineWatch(EventSource):
 
     def _deliver_by_pending(self) -> date | None:
         due = self.deliver_by
-        if due is None or self.status.value in _ENDED or self.overdue_for == due:
+        if due is None or self.status in _ENDED or self.overdue_for == due:
             return None
         return due

@@ -17,7 +17,7 @@ from domain.policies import (
 )
 from domain.preferences import Category
 from domain.shipping import TrackingTag
-from domain.vocabulary import ReturnStatus
+from domain.vocabulary import OrderStatus, ReturnStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +134,7 @@ def notices_for(
 
 
 # Order statuses in which the ship-by reminder still has something to remind of.
-_SHIP_BY_OPEN = frozenset({"UNSHIPPED", "PARTIALLY_SHIPPED"})
+_SHIP_BY_OPEN = frozenset(s.value for s in (OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED))
 
 
 def settled(reminder_for: str, later: Sequence[RecordedEvent]) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
 
 from domain import policies
 from domain.after_sale import AfterSaleLedger
@@ -47,20 +46,7 @@ from domain.shipping import (
     carrier_code,
     require_text,
 )
-
-
-class OrderStatus(Enum):
-    PENDING = "PENDING"
-    UNSHIPPED = "UNSHIPPED"
-    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
-    SHIPPED = "SHIPPED"
-    IN_TRANSIT = "IN_TRANSIT"
-    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
-    DELIVERY_ATTEMPTED = "DELIVERY_ATTEMPTED"
-    DELIVERY_EXCEPTION = "DELIVERY_EXCEPTION"
-    DELIVERED = "DELIVERED"
-    CANCELED = "CANCELED"
-
+from domain.vocabulary import OrderStatus as OrderStatus  # where it has always been imported from
 
 S = OrderStatus
 _ON_THE_WAY = frozenset(

@@ -152,25 +152,13 @@ class OrderUseCases:
         )
 
     async def confirm_shipment(self, actor: Actor, command: ConfirmShipment) -> Order:
-        # A tracking id on another parcel still on its way is refused when the unit of work
-        # holds it (TrackingIdInUse): one indexed insert, in the same transaction, race-free.
-        shipment_id = self._ids("shp")
-        return await self._change(
+        order = require_access(
             actor,
-            command.order_id,
+            await self._orders.get(command.order_id),
             Action.CONFIRM_SHIPMENT,
-            lambda o, now: o.confirm_shipment(
-                actor,
-                shipment_id=shipment_id,
-                carrier=command.carrier,
-                shipping_method=command.shipping_method,
-                tracking_id=command.tracking_id,
-                shipped_at=command.shipped_at,
-                ship_from=command.ship_from,
-                items=command.items,
-                now=now,
-            ),
+            command.order_id,
         )
+        return await self._confirm(actor, order, command)
 
     async def confirm_shipments(
         self, actor: Actor, commands: Sequence[ConfirmShipment]
@@ -192,7 +180,7 @@ class OrderUseCases:
                 if any(s.is_tracked_as(carrier, command.tracking_id) for s in order.shipments):
                     results.append(ShipmentResult(ShipmentOutcome.ALREADY_CONFIRMED, order))
                     continue
-                confirmed = await self.confirm_shipment(actor, command)
+                confirmed = await self._confirm(actor, order, command)
                 results.append(ShipmentResult(ShipmentOutcome.ACCEPTED, confirmed))
             except DomainError as error:
                 results.append(ShipmentResult(ShipmentOutcome.REFUSED, error=error))
@@ -202,10 +190,8 @@ class OrderUseCases:
         """Record every missed deadline due by now, once; how many of each kind were recorded."""
         require_role(actor, Action.WATCH_DEADLINES)
         recorded: Counter[str] = Counter()
-        for order_id in await self._orders.due_for_watch(self._clock(), limit=limit):
-            order = await self._orders.get(order_id)
-            if order is None:
-                continue
+        due = await self._orders.due_for_watch(self._clock(), limit=limit)
+        for order in (await self._orders.get_many(due)).values():
             version, live = order.version, _live_parcels(order)
             events = order.watch(actor, self._clock())
             if not events:
@@ -279,6 +265,25 @@ class OrderUseCases:
         if actor.role not in (Role.BUYER, Role.SELLER):
             raise Forbidden(f"a {actor.role.value.lower()} has no order feed of its own")
         return self._log.party_events_since(actor.role, actor.id, since)
+
+    async def _confirm(self, actor: Actor, order: Order, command: ConfirmShipment) -> Order:
+        # A tracking id on another parcel still on its way is refused when the unit of work
+        # holds it (TrackingIdInUse): one indexed insert, in the same transaction, race-free.
+        shipment_id = self._ids("shp")
+        return await self._commit(
+            order,
+            lambda o, now: o.confirm_shipment(
+                actor,
+                shipment_id=shipment_id,
+                carrier=command.carrier,
+                shipping_method=command.shipping_method,
+                tracking_id=command.tracking_id,
+                shipped_at=command.shipped_at,
+                ship_from=command.ship_from,
+                items=command.items,
+                now=now,
+            ),
+        )
 
     async def _change(
         self,

@@ -74,3 +74,18 @@ class HealthStatus(Enum):
     GOOD = "GOOD"
     AT_RISK = "AT_RISK"
     POOR = "POOR"
+
+
+class OrderStatus(Enum):
+    """Where an order is in its lifecycle (its transition table is in domain/order.py)."""
+
+    PENDING = "PENDING"
+    UNSHIPPED = "UNSHIPPED"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
+    SHIPPED = "SHIPPED"
+    IN_TRANSIT = "IN_TRANSIT"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    DELIVERY_ATTEMPTED = "DELIVERY_ATTEMPTED"
+    DELIVERY_EXCEPTION = "DELIVERY_EXCEPTION"
+    DELIVERED = "DELIVERED"
+    CANCELED = "CANCELED"

@@ -30,11 +30,17 @@ class UserError:
         return cls(code=error.code, message=error.message, field=error.field)
 
 
-def graphql_error(error: DomainError, located: GraphQLError | None = None) -> GraphQLError:
-    """The one place a DomainError becomes a GraphQL error, with the code payloads carry too."""
+def error_extensions(error: DomainError) -> dict[str, object]:
+    """A DomainError's `extensions`: its code, and the field at fault if there is one."""
     extensions: dict[str, object] = {"code": error.code.value}
     if error.field:
         extensions["field"] = error.field
+    return extensions
+
+
+def graphql_error(error: DomainError, located: GraphQLError | None = None) -> GraphQLError:
+    """The one place a DomainError becomes a GraphQL error, with the code payloads carry too."""
+    extensions = error_extensions(error)
     if located is None:
         return GraphQLError(error.message, extensions=extensions)
     return relocated(located, error.message, extensions)

@@ -24,9 +24,8 @@ from api.graphql.values import MoneyType
 from domain import policies
 from domain.access import Action, require_role
 from domain.errors import DomainError
-from domain.identity import Actor
 from domain.money import Money
-from domain.order_use_cases import ConfirmShipment, OrderUseCases, ShipmentResult
+from domain.order_use_cases import ShipmentResult
 from domain.performance import HealthFigure, Span
 from domain.reports import ReportRow
 
@@ -262,7 +261,12 @@ class SellerToolMutations:
                     results[index] = ShipmentRowResult.from_domain(
                         index, str(item.order_id), refused
                     )
-            done = await confirm_all(info.context.orders, actor, [c for _, c in commands])
+            well_formed = [c for _, c in commands]  # none at all when every input was malformed
+            done = (
+                await info.context.orders.confirm_shipments(actor, well_formed)
+                if well_formed
+                else []
+            )
         except DomainError as error:
             return ConfirmShipmentsPayload(results=[], errors=[UserError.from_domain(error)])
         for (index, command), result in zip(commands, done, strict=True):
@@ -270,10 +274,3 @@ class SellerToolMutations:
         outcomes = Counter(r.outcome.value for r in results.values())
         log.info("confirmShipments by %s %s: %s", actor.role.value, actor.id, dict(outcomes))
         return ConfirmShipmentsPayload(results=[results[i] for i in sorted(results)], errors=[])
-
-
-async def confirm_all(
-    orders: OrderUseCases, actor: Actor, commands: list[ConfirmShipment]
-) -> list[ShipmentResult]:
-    """Every well-formed shipment confirmed; none at all when every one was malformed."""
-    return await orders.confirm_shipments(actor, commands) if commands else []

@@ -13,6 +13,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
+from api.graphql.errors import error_extensions
 from api.http.auth import actor_from_header
 from api.http.packing_slips import packing_slip_html, packing_slip_pdf
 from domain.errors import DomainError, ErrorCode, Unauthenticated, ValidationFailed
@@ -64,15 +65,8 @@ ROWS_PER_CHUNK = 200
 
 def refusal(error: DomainError) -> JSONResponse:
     """A refused file request, as a GraphQL-style error body with its code."""
-    body = {"errors": [{"message": error.message, "extensions": _extensions(error)}]}
+    body = {"errors": [{"message": error.message, "extensions": error_extensions(error)}]}
     return JSONResponse(body, status_code=_STATUS.get(error.code, 409))
-
-
-def _extensions(error: DomainError) -> dict[str, str]:
-    found = {"code": error.code.value}
-    if error.field:
-        found["field"] = error.field
-    return found
 
 
 def caller(request: Request, secret: str) -> Actor:
