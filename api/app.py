@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -21,6 +22,9 @@ from api.graphql.ratelimit import RedisBuckets
 from api.http import graphiql, pages
 from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
+from api.http.oidc import tokens_for
+from api.http.origins import cors
+from api.http.request_ids import RequestIds
 from api.http.seller_files import orders_export, packing_slips
 from api.http.shipment_upload import shipment_upload
 from api.http.webhooks import carrier_webhook
@@ -35,7 +39,8 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     services = Services()
     metrics = Metrics()
     secret = settings.signing_secret()
-    endpoint = GraphQLEndpoint(services, settings, metrics)
+    tokens = tokens_for(settings)
+    endpoint = GraphQLEndpoint(services, settings, metrics, tokens)
 
     async def health(_: Request) -> JSONResponse:
         subscribers, selections = services.live_counts
@@ -105,21 +110,21 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             ),
             Route(
                 "/exports/orders.csv",
-                orders_export(services.require_seller_tools, secret),
+                orders_export(services.require_seller_tools, tokens),
             ),
             Route(
                 "/imports/shipments",
                 shipment_upload(
                     services.require_orders,
                     services.require_sellers,
-                    secret,
+                    tokens,
                     clock,
                 ),
                 methods=["POST"],
             ),
             Route(
                 "/orders/{id}/packing-slip",
-                packing_slips(services.require_seller_tools, secret),
+                packing_slips(services.require_seller_tools, tokens),
             ),
             Route("/track/{order_id}", pages.tracking_page),
             Route("/seller", pages.seller_board),
@@ -127,6 +132,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
         ],
+        middleware=[Middleware(RequestIds), *cors(settings)],
         lifespan=lifespan,
     )
     app.state.services = services  # what is running, for tools in the same process

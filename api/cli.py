@@ -18,7 +18,7 @@ import uvicorn
 
 from api.clock import system_now
 from api.http.auth import mint_token
-from api.settings import Settings, configure_logging
+from api.settings import Settings, SettingsProblem, configure_logging, load_settings
 from domain.identity import Actor, Role
 from storage.embedded import EmbeddedMongo, EmbeddedServerError
 
@@ -29,7 +29,13 @@ log = logging.getLogger("orderwire")
 
 
 def _settings(ephemeral: bool) -> Settings:
-    settings = Settings()
+    """The settings, or a clear stop naming the setting that is wrong: nothing half-configured
+    starts."""
+    try:
+        settings = load_settings()
+    except SettingsProblem as problem:
+        typer.secho(f"error: {problem}", err=True, fg="red")
+        raise typer.Exit(code=2) from problem
     return settings.model_copy(update={"ephemeral": True}) if ephemeral else settings
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 from pythonjsonlogger.json import JsonFormatter
+
+from domain.identity import Role
 
 
 class Settings(BaseSettings):
@@ -108,6 +112,122 @@ class Settings(BaseSettings):
         default=8, ge=1, le=100, validation_alias="ORDERWIRE_NOTIFY_CONCURRENCY"
     )
 
+    # The shop's own identity provider (OpenID Connect); see README "Use your identity provider".
+    oidc_issuer: str | None = Field(default=None, validation_alias="ORDERWIRE_OIDC_ISSUER")
+    jwks_url: str | None = Field(default=None, validation_alias="ORDERWIRE_JWKS_URL")
+    jwt_audience: str | None = Field(default=None, validation_alias="ORDERWIRE_JWT_AUDIENCE")
+    role_claim: str = Field(default="role", min_length=1, validation_alias="ORDERWIRE_ROLE_CLAIM")
+    role_map: dict[str, str] = Field(default_factory=dict, validation_alias="ORDERWIRE_ROLE_MAP")
+    # A claim name, or JSON naming one per role: {"SELLER": "shop_id"}; other roles use `sub`.
+    subject_claim: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: {"*": "sub"}, validation_alias="ORDERWIRE_SUBJECT_CLAIM"
+    )
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["RS256", "ES256"], validation_alias="ORDERWIRE_JWT_ALGORITHMS"
+    )
+    jwt_leeway_seconds: float = Field(
+        default=30.0, ge=0, le=300, validation_alias="ORDERWIRE_JWT_LEEWAY_SECONDS"
+    )
+    jwks_refetch_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="ORDERWIRE_JWKS_REFETCH_SECONDS"
+    )
+    jwks_max_age_seconds: float = Field(
+        default=300.0, gt=0, validation_alias="ORDERWIRE_JWKS_MAX_AGE_SECONDS"
+    )
+    oidc_client_id: str | None = Field(default=None, validation_alias="ORDERWIRE_OIDC_CLIENT_ID")
+    oidc_scopes: str = Field(default="openid", validation_alias="ORDERWIRE_OIDC_SCOPES")
+
+    # Browsers on other origins: none unless listed.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="ORDERWIRE_CORS_ORIGINS"
+    )
+    cors_credentials: bool = Field(default=False, validation_alias="ORDERWIRE_CORS_CREDENTIALS")
+    cors_max_age_seconds: int = Field(
+        default=600, ge=0, le=86_400, validation_alias="ORDERWIRE_CORS_MAX_AGE"
+    )
+
+    @field_validator("oidc_issuer", "jwks_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+        if parts.scheme not in {"https", "http"} or not parts.hostname:
+            raise ValueError(f"{value!r} is not a URL (https://…)")
+        if parts.scheme == "http" and not local:
+            raise ValueError(f"{value!r} must use https (plain http only on this machine)")
+        return value
+
+    @field_validator("role_map")
+    @classmethod
+    def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
+        known = {role.value for role in Role}
+        unknown = sorted({target for target in value.values() if target not in known})
+        if unknown:
+            raise ValueError(f"maps to {unknown}; orderwire's roles are {sorted(known)}")
+        return value
+
+    @field_validator("subject_claim", mode="before")
+    @classmethod
+    def _subject_claims(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip().startswith("{"):
+            return {"*": value.strip()} if value.strip() else value
+        claims = json.loads(value)
+        known = {role.value for role in Role} | {"*"}
+        if not isinstance(claims, dict) or not set(claims) <= known:
+            raise ValueError(f"a claim name, or a JSON object whose keys are in {sorted(known)}")
+        return {"*": "sub", **claims}
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _asymmetric_only(cls, value: object) -> object:
+        names = _listed(value)
+        refused = sorted(set(names) - ASYMMETRIC)
+        if refused:
+            raise ValueError(f"{refused} not allowed for provider tokens; use {sorted(ASYMMETRIC)}")
+        if not names:
+            raise ValueError("name at least one algorithm")
+        return names
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        origins = [origin.rstrip("/") for origin in _listed(value)]
+        for origin in origins:
+            parts = urlsplit(origin)
+            if origin != "*" and (
+                parts.scheme not in {"http", "https"}
+                or not parts.hostname
+                or parts.path
+                or parts.query
+            ):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path)")
+        return origins
+
+    @model_validator(mode="after")
+    def _identity_whole(self) -> Settings:
+        if (self.oidc_issuer or self.jwks_url) and not self.jwt_audience:
+            raise ValueError(
+                "ORDERWIRE_JWT_AUDIENCE is required with an identity provider: without it a "
+                "token the provider issued for another application would be accepted"
+            )
+        if self.oidc_client_id and not self.oidc_issuer:
+            raise ValueError("ORDERWIRE_OIDC_CLIENT_ID needs ORDERWIRE_OIDC_ISSUER")
+        if "*" in self.cors_origins and self.cors_credentials:
+            raise ValueError(
+                "ORDERWIRE_CORS_ORIGINS '*' cannot go with ORDERWIRE_CORS_CREDENTIALS: "
+                "list the origins that may send credentials"
+            )
+        return self
+
+    @property
+    def identity_provider(self) -> bool:
+        """Tokens from the shop's identity provider are accepted beside orderwire's own."""
+        return bool(self.oidc_issuer or self.jwks_url)
+
     @model_validator(mode="after")
     def _providers_signed(self) -> Settings:
         if (self.sms_url or self.push_url) and not self.provider_secret:
@@ -159,6 +279,24 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
 
+# Signature algorithms a provider's public keys may use; HS* and `none` never.
+ASYMMETRIC = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+
+def _listed(value: object) -> list[str]:
+    """A list setting: JSON (`["a", "b"]`) or comma-separated (`a, b`)."""
+    if isinstance(value, str):
+        text = value.strip()
+        found = json.loads(text) if text.startswith("[") else text.split(",")
+    else:
+        found = value
+    if not isinstance(found, list) or not all(isinstance(item, str) for item in found):
+        raise ValueError("a JSON list of strings or a comma-separated list")
+    return [item.strip() for item in found if item.strip()]
+
+
 def configure_logging(level: str, form: str = "json") -> None:
     """One JSON object per line (python-json-logger), with whatever a line adds in `extra`
     (a request's id, operation, caller, duration); or plain text for reading by eye."""
@@ -173,3 +311,25 @@ def configure_logging(level: str, form: str = "json") -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+
+
+class SettingsProblem(Exception):
+    """A setting that cannot be used; the message names it."""
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or SettingsProblem naming every setting that is wrong."""
+    try:
+        return Settings()
+    except SettingsError as error:  # a value pydantic-settings could not even decode (JSON)
+        field = str(error).split('"')[1] if '"' in str(error) else ""
+        info = Settings.model_fields.get(field)
+        name = info.validation_alias if info is not None else field
+        raise SettingsProblem(f"{name}: not valid JSON ({error.__cause__ or error})") from error
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{where}: {message}" if where else message)
+        raise SettingsProblem("; ".join(lines)) from error

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import re
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
@@ -32,7 +31,7 @@ from api.graphql.ratelimit import MemoryBuckets, RedisBuckets
 from api.graphql.schema import build_schema
 from api.http import graphiql
 from api.http.accounting import OPERATION, accounted
-from api.http.auth import actor_from_header, signed_in_from_header
+from api.http.auth import Tokens, challenge
 from api.http.body import (
     INCOMING,
     BodyTooLarge,
@@ -52,7 +51,9 @@ from api.http.media import (
     request_error_status,
     transport_error,
 )
+from api.http.origins import socket_origin_allowed
 from api.http.persisted import PersistedQueries, Refusal
+from api.http.request_ids import request_id
 from api.http.sockets import SocketHandler
 from api.metrics import Metrics
 from api.settings import Settings
@@ -60,7 +61,6 @@ from domain.errors import Unauthenticated
 
 log = logging.getLogger("orderwire.http")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
 _NAMED = re.compile(r"\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})")
 
@@ -78,8 +78,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = SocketHandler
 
-    def __init__(self, services: ContextSource, settings: Settings, metrics: Metrics) -> None:
+    def __init__(
+        self, services: ContextSource, settings: Settings, metrics: Metrics, tokens: Tokens
+    ) -> None:
         self.metrics = metrics
+        self.tokens = tokens
         self.buckets = rate_buckets(settings)
         super().__init__(
             build_schema(
@@ -101,12 +104,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.max_connections = settings.ws_max_connections
         self.sockets: Counter[str] = Counter()  # open, signed-in sockets per caller
         self.services = services
-        self.secret = settings.signing_secret()
+        self.origins = frozenset(settings.cors_origins)
         self.max_body = settings.max_body_bytes
         self.persisted = PersistedQueries()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
+            if not socket_origin_allowed(scope, self.origins):
+                await send({"type": "websocket.close", "code": 1008})  # answered as HTTP 403
+                return
             try:
                 await super().__call__(scope, receive, _with_refusal_reason(scope, send))
             finally:
@@ -154,12 +160,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await too_large(self.max_body)(scope, receive, send)
             return
         try:
-            actor = actor_from_header(request.headers.get("authorization"), self.secret)
+            actor = await self.tokens.actor_from_header(request.headers.get("authorization"))
         except Unauthenticated as error:
-            coded = {"code": "UNAUTHENTICATED"}
             OUTCOME.set("UNAUTHENTICATED")
-            body = {"errors": [{"message": error.message, "extensions": coded}]}
-            await JSONResponse(body, 401, media_type=MEDIA.get())(scope, receive, send)
+            answer = unauthenticated(error, MEDIA.get())
+            await answer(scope, receive, send)
             return
         scope.setdefault("state", {})["actor"] = actor
         try:
@@ -252,11 +257,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        given = request.headers.get("x-request-id", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
+        given = request_id(request)
         if isinstance(response, Response):
-            response.headers["X-Request-ID"] = request_id
-        return self.services.context(request, response, request_id)
+            response.headers["X-Request-ID"] = given
+        return self.services.context(request, response, given)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -279,7 +283,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         header = params.get("authorization", params.get("Authorization"))
         state = context.request.scope.setdefault("state", {})
         try:
-            proven = signed_in_from_header(header if isinstance(header, str) else None, self.secret)
+            proven = await self.tokens.from_header(header if isinstance(header, str) else None)
         except Unauthenticated as error:
             state["refusal"] = error.message
             raise ConnectionRejectionError({"message": error.message}) from error
@@ -334,6 +338,12 @@ def _with_refusal_reason(scope: Scope, send: Send) -> Send:
         await send(message)
 
     return sending
+
+
+def unauthenticated(error: Unauthenticated, media_type: str) -> JSONResponse:
+    """A 401 that says why, in the body and as RFC 6750 asks (WWW-Authenticate)."""
+    body = {"errors": [{"message": error.message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return JSONResponse(body, 401, headers=challenge(error.message), media_type=media_type)
 
 
 def _name(given: object, query: object) -> str | None:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from api.graphql.errors import error_extensions
-from api.http.auth import actor_from_header
+from api.http.auth import Tokens, challenge
 from api.http.packing_slips import packing_slip_html, packing_slip_pdf
 from domain.errors import DomainError, ErrorCode, Unauthenticated, ValidationFailed
 from domain.identity import Actor
@@ -66,11 +66,14 @@ ROWS_PER_CHUNK = 200
 def refusal(error: DomainError) -> JSONResponse:
     """A refused file request, as a GraphQL-style error body with its code."""
     body = {"errors": [{"message": error.message, "extensions": error_extensions(error)}]}
-    return JSONResponse(body, status_code=_STATUS.get(error.code, 409))
+    signed_out = error.code is ErrorCode.UNAUTHENTICATED
+    headers = challenge(error.message) if signed_out else None
+    return JSONResponse(body, status_code=_STATUS.get(error.code, 409), headers=headers)
 
 
-def caller(request: Request, secret: str) -> Actor:
-    actor = actor_from_header(request.headers.get("authorization"), secret)
+async def caller(request: Request, tokens: Tokens) -> Actor:
+    """The signed-in caller of a file route, proven as /graphql proves it."""
+    actor = await tokens.actor_from_header(request.headers.get("authorization"))
     if actor is None:
         raise Unauthenticated("sign in: send 'Authorization: Bearer <token>'")
     return actor
@@ -166,11 +169,11 @@ async def csv_chunks(orders: AsyncIterator[Order]) -> AsyncIterator[str]:
 
 
 def orders_export(
-    seller_tools: Callable[[], SellerToolUseCases], secret: str
+    seller_tools: Callable[[], SellerToolUseCases], tokens: Tokens
 ) -> Callable[[Request], Awaitable[Response]]:
     async def export(request: Request) -> Response:
         try:
-            actor = caller(request, secret)
+            actor = await caller(request, tokens)
             orders = seller_tools().export_orders(actor, export_query(request))
         except DomainError as error:
             return refusal(error)
@@ -185,14 +188,14 @@ def orders_export(
 
 
 def packing_slips(
-    seller_tools: Callable[[], SellerToolUseCases], secret: str
+    seller_tools: Callable[[], SellerToolUseCases], tokens: Tokens
 ) -> Callable[[Request], Awaitable[Response]]:
     async def slip(request: Request) -> Response:
         kind = request.query_params.get("format", "html")
         try:
             if kind not in ("html", "pdf"):
                 raise ValidationFailed("format is html or pdf", field="format")
-            actor = caller(request, secret)
+            actor = await caller(request, tokens)
             order, seller = await seller_tools().packing_slip(actor, request.path_params["id"])
         except DomainError as error:
             return refusal(error)

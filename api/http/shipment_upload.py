@@ -16,6 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from api.http.auth import Tokens
 from api.http.seller_files import caller, refusal
 from domain import policies
 from domain.access import Action, require_role
@@ -214,12 +215,12 @@ async def _answers(orders: OrderUseCases, actor: Actor, parcels: list[Parcel]) -
 def shipment_upload(
     orders: Callable[[], OrderUseCases],
     sellers: Callable[[], SellerUseCases],
-    secret: str,
+    tokens: Tokens,
     now: Callable[[], datetime],
 ) -> Callable[[Request], Awaitable[Response]]:
     async def upload(request: Request) -> Response:
         try:
-            actor = caller(request, secret)
+            actor = await caller(request, tokens)
             require_role(actor, Action.CONFIRM_SHIPMENT)
             text = await _body_text(request)
             _, rows = read_rows(text)
