@@ -39,6 +39,16 @@ $(AUDIT): tests/e2e/audit/package-lock.json
 		echo "warning: npm not found; the GraphQL-over-HTTP audit test will be skipped"; \
 	fi
 
+# A real OpenID provider (panva's oidc-provider) for the identity-provider tests, pinned in its lockfile.
+OIDC := tests/e2e/oidc/node_modules/.package-lock.json
+
+$(OIDC): tests/e2e/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/e2e/oidc --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else \
+		echo "warning: npm not found; the identity-provider tests will be skipped"; \
+	fi
+
 graphiql: $(GRAPHIQL)
 
 run: $(VENV)/.installed $(GRAPHIQL)
@@ -50,7 +60,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint $(GRAPHIQL) $(AUDIT)
+test: lint $(GRAPHIQL) $(AUDIT) $(OIDC)
 	$(BIN)/pytest
 
 # The nightly-style fuzz run: 5,000 generated GraphQL operations against the real server.
