@@ -51,7 +51,6 @@ from api.http.media import (
     request_error_status,
     transport_error,
 )
-from api.http.origins import socket_origin_allowed
 from api.http.persisted import PersistedQueries, Refusal
 from api.http.request_ids import request_id
 from api.http.sockets import SocketHandler
@@ -100,19 +99,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
             max_subscriptions_per_connection=settings.ws_max_subscriptions,
+            # Browsers apply no CORS to WebSockets: Strawberry refuses an upgrade from another
+            # origin (HTTP 403) unless it is on the same list as CORS.
+            allowed_origins=settings.cors_origins,
         )
         self.max_connections = settings.ws_max_connections
         self.sockets: Counter[str] = Counter()  # open, signed-in sockets per caller
         self.services = services
-        self.origins = frozenset(settings.cors_origins)
         self.max_body = settings.max_body_bytes
         self.persisted = PersistedQueries()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            if not socket_origin_allowed(scope, self.origins):
-                await send({"type": "websocket.close", "code": 1008})  # answered as HTTP 403
-                return
             try:
                 await super().__call__(scope, receive, _with_refusal_reason(scope, send))
             finally:

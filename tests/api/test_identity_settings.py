@@ -1,0 +1,102 @@
+"""Identity and origin settings: a malformed one stops the server at start-up, naming it, and
+nothing half-configured starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.settings import SettingsProblem, load_settings
+
+CLI = str(Path(sys.executable).with_name("orderwire"))
+PROVIDER = {"ORDERWIRE_OIDC_ISSUER": "https://id.shop.example/", "ORDERWIRE_JWT_AUDIENCE": "api"}
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        (
+            {**PROVIDER, "ORDERWIRE_ROLE_MAP": "customer=BUYER"},
+            "ORDERWIRE_ROLE_MAP: not valid JSON",
+        ),
+        ({**PROVIDER, "ORDERWIRE_ROLE_MAP": '{"customer": "KING"}'}, "ORDERWIRE_ROLE_MAP: maps to"),
+        (
+            {"ORDERWIRE_OIDC_ISSUER": "id.shop.example", "ORDERWIRE_JWT_AUDIENCE": "a"},
+            "ORDERWIRE_OIDC_ISSUER: 'id.shop.example' is not a URL",
+        ),
+        (
+            {"ORDERWIRE_OIDC_ISSUER": "http://id.shop.example", "ORDERWIRE_JWT_AUDIENCE": "a"},
+            "must use https",
+        ),
+        ({"ORDERWIRE_JWKS_URL": "ftp://keys", "ORDERWIRE_JWT_AUDIENCE": "a"}, "ORDERWIRE_JWKS_URL"),
+        (
+            {"ORDERWIRE_OIDC_ISSUER": "https://id.shop.example/"},
+            "ORDERWIRE_JWT_AUDIENCE is required",
+        ),
+        (
+            {**PROVIDER, "ORDERWIRE_JWT_ALGORITHMS": "RS256,HS256"},
+            "ORDERWIRE_JWT_ALGORITHMS: ['HS256'] not allowed",
+        ),
+        (
+            {**PROVIDER, "ORDERWIRE_JWT_ALGORITHMS": "none"},
+            "ORDERWIRE_JWT_ALGORITHMS: ['none'] not allowed",
+        ),
+        ({**PROVIDER, "ORDERWIRE_SUBJECT_CLAIM": '{"KING": "x"}'}, "ORDERWIRE_SUBJECT_CLAIM"),
+        (
+            {"ORDERWIRE_OIDC_CLIENT_ID": "pages"},
+            "ORDERWIRE_OIDC_CLIENT_ID needs ORDERWIRE_OIDC_ISSUER",
+        ),
+        (
+            {"ORDERWIRE_CORS_ORIGINS": "https://shop.example/app"},
+            "ORDERWIRE_CORS_ORIGINS: 'https://shop.example/app' is not an origin",
+        ),
+        (
+            {"ORDERWIRE_CORS_ORIGINS": "*", "ORDERWIRE_CORS_CREDENTIALS": "true"},
+            "'*' cannot go with ORDERWIRE_CORS_CREDENTIALS",
+        ),
+    ],
+)
+def test_a_malformed_setting_is_named(
+    env: dict[str, str], named: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsProblem) as problem:
+        load_settings()
+    assert named in str(problem.value)
+
+
+def test_well_formed_settings_are_read_as_the_readme_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDERWIRE_OIDC_ISSUER", "https://id.shop.example/")
+    monkeypatch.setenv("ORDERWIRE_JWT_AUDIENCE", "https://api.shop.example")
+    monkeypatch.setenv("ORDERWIRE_ROLE_CLAIM", "https://shop.example/roles")
+    monkeypatch.setenv("ORDERWIRE_ROLE_MAP", '{"customer": "BUYER", "merchant": "SELLER"}')
+    monkeypatch.setenv("ORDERWIRE_SUBJECT_CLAIM", '{"SELLER": "https://shop.example/seller_id"}')
+    monkeypatch.setenv("ORDERWIRE_CORS_ORIGINS", "https://shop.example, http://localhost:5173/")
+    settings = load_settings()
+    assert settings.identity_provider
+    assert settings.jwt_algorithms == ["RS256", "ES256"]
+    assert settings.subject_claim == {"*": "sub", "SELLER": "https://shop.example/seller_id"}
+    assert settings.cors_origins == ["https://shop.example", "http://localhost:5173"]
+    monkeypatch.setenv("ORDERWIRE_SUBJECT_CLAIM", "preferred_username")
+    assert load_settings().subject_claim == {"*": "preferred_username"}
+
+
+def test_the_server_refuses_to_start_half_configured(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERWIRE_", "MONGODB"))}
+    env.update(
+        ORDERWIRE_DATA_DIR=str(tmp_path),
+        ORDERWIRE_OIDC_ISSUER="https://id.shop.example/",
+        ORDERWIRE_JWT_AUDIENCE="api",
+        ORDERWIRE_ROLE_MAP="not json",
+    )
+    done = subprocess.run(
+        [CLI, "serve", "--ephemeral"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "error: ORDERWIRE_ROLE_MAP: not valid JSON" in done.stderr
+    assert "GraphiQL" not in done.stdout  # it never got as far as serving
