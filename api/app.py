@@ -127,6 +127,8 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 packing_slips(services.require_seller_tools, tokens),
             ),
             Route("/track/{order_id}", pages.tracking_page),
+            Route("/track", pages.tracking_page),  # where the identity provider sends buyers back
+            Route("/auth/config.json", pages.sign_in_config(settings)),
             Route("/seller", pages.seller_board),
             Route("/pages/{name}", pages.asset),
             Route("/graphql", endpoint, methods=["GET", "POST"]),

@@ -4,18 +4,27 @@ repo (api/http/pages); the graphql-ws client comes from the npm files GraphiQL p
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
 
 from api.http.graphiql import MISSING, assets_installed
+from api.settings import Settings
 
 HERE = Path(__file__).parent / "pages"
 # Public name -> media type; nothing else in the folder is served.
 FILES = {
     "pages.css": "text/css",
     "common.js": "text/javascript",
+    "signin.js": "text/javascript",
     "track.js": "text/javascript",
     "seller.js": "text/javascript",
 }
@@ -42,3 +51,25 @@ async def asset(request: Request) -> Response:
     if name not in FILES:
         return PlainTextResponse("not found", status_code=404)
     return FileResponse(HERE / name, media_type=FILES[name], headers={"Cache-Control": "no-cache"})
+
+
+def sign_in_config(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    """GET /auth/config.json: what the pages and GraphiQL need to sign in through the shop's
+    identity provider (its issuer and the pages' public client); 404 when none is set."""
+    config = None
+    if settings.oidc_issuer and settings.oidc_client_id:
+        config = {
+            "issuer": settings.oidc_issuer,
+            "clientId": settings.oidc_client_id,
+            "scopes": settings.oidc_scopes,
+            "audience": settings.jwt_audience,
+        }
+
+    async def answer(_: Request) -> Response:
+        if config is None:
+            return JSONResponse(
+                {"errors": [{"message": "no identity provider is configured for sign-in"}]}, 404
+            )
+        return JSONResponse(config, headers={"Cache-Control": "no-cache"})
+
+    return answer

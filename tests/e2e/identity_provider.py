@@ -27,6 +27,7 @@ AUDIENCE = "orderwire-api"
 API = "https://orderwire.test/api"
 API_ES256 = "https://orderwire.test/api-es256"
 API_SHORT = "https://orderwire.test/api-short"  # tokens live two seconds
+API_BRIEF = "https://orderwire.test/api-brief"  # tokens live eight seconds: a page renews them
 OTHER_APP = "https://reports.test/api"  # a resource server with another audience
 
 # The shop's claim layout (Auth0-style namespaced claims): a list of its own role names, and
@@ -76,6 +77,7 @@ class IdentityProvider:
     issuer: str
     keys: list[dict[str, Any]]
     redirect_uris: list[str] = field(default_factory=list)
+    default_resource: str = API  # the API a page's sign-in asks a token for
     process: asyncio.subprocess.Process | None = None
     config_path: Path | None = None
 
@@ -113,11 +115,13 @@ class IdentityProvider:
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
             "redirect_uris": self.redirect_uris or ["http://127.0.0.1/unused"],
+            "post_logout_redirect_uris": self.redirect_uris,
         }
         servers = {
             API: {"audience": AUDIENCE},
             API_ES256: {"audience": AUDIENCE, "alg": "ES256"},
             API_SHORT: {"audience": AUDIENCE, "ttl": 2},
+            API_BRIEF: {"audience": AUDIENCE, "ttl": 8},
             OTHER_APP: {"audience": "reports-app"},
         }
         return {
@@ -128,7 +132,7 @@ class IdentityProvider:
             "accounts": ACCOUNTS,
             "clientClaims": SERVICE_CLIENTS,
             "resourceServers": servers,
-            "defaultResource": API,
+            "defaultResource": self.default_resource,
         }
 
     async def start(self, directory: Path) -> None:
@@ -187,6 +191,7 @@ async def identity_provider(
     *,
     issuer: str | None = None,
     redirect_uris: list[str] | None = None,
+    default_resource: str = API,
 ) -> AsyncIterator[IdentityProvider]:
     """A provider on a free port while the block runs (with another issuer's name if given)."""
     port = free_port()
@@ -195,6 +200,7 @@ async def identity_provider(
         issuer=issuer or f"http://127.0.0.1:{port}",
         keys=keys or [rsa_key("rsa-1"), ec_key("ec-1")],
         redirect_uris=redirect_uris or [],
+        default_resource=default_resource,
     )
     await provider.start(directory)
     try:

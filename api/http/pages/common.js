@@ -7,7 +7,24 @@ const TOKEN_KEY = "orderwire.token";
 const FINAL = new Set(["NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED", "VALIDATION"]);
 
 const ow = {
-  token: () => localStorage.getItem(TOKEN_KEY),
+  // A provider's session lives in memory only; a pasted or demo token in local storage.
+  session: null,
+  token: () => (ow.session ? ow.session.accessToken : localStorage.getItem(TOKEN_KEY)),
+
+  // Settled once a return from the identity provider (if this load is one) is complete.
+  ready: owSignIn.complete().then((session) => {
+    if (session) ow.useSession(session);
+  }).catch((failure) => {
+    ow.say("problem", failure.message);
+  }),
+
+  useSession(session) {
+    ow.session = session;
+    owSignIn.keepFresh(session, {
+      renewed: (next) => { ow.session = next; },
+      ended: () => ow.say("problem", "Your sign-in ends soon and cannot be renewed: sign in again to keep following."),
+    });
+  },
 
   $: (id) => document.getElementById(id),
 
@@ -62,12 +79,25 @@ const ow = {
     day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
   }),
 
-  // Sign-in: a pasted token, or (on a demo server) one of the demo users of the wanted roles.
+  // Sign-in: through the shop's identity provider when the server has one; else a pasted
+  // token, or (on a demo server) one of the demo users of the wanted roles.
   async signIn(roles, onSignedIn) {
     const form = ow.$("signin");
     const picker = ow.$("demo-user");
-    form.hidden = false;
     ow.$("signout").hidden = true;
+    const provider = await owSignIn.provider();
+    if (provider) {
+      const button = ow.$("provider-signin");
+      button.hidden = false;
+      button.onclick = () => {
+        ow.say("problem", "");
+        owSignIn.begin(provider).catch((failure) => {
+          ow.say("problem", `The identity provider cannot be reached (${failure.message}). Try again later.`);
+        });
+      };
+      return;
+    }
+    form.hidden = false;
     form.onsubmit = (event) => {
       event.preventDefault();
       const token = ow.$("token").value.trim();
@@ -93,8 +123,14 @@ const ow = {
     ow.say("who", `Signed in as ${viewer.id}`);
     const out = ow.$("signout");
     out.hidden = false;
+    ow.$("provider-signin").hidden = true;
     out.onclick = () => {
       localStorage.removeItem(TOKEN_KEY);
+      if (ow.session) {
+        ow.session = null;
+        owSignIn.signOut();
+        return;
+      }
       location.reload();
     };
   },
@@ -147,7 +183,9 @@ const ow = {
           const errors = Array.isArray(failure) ? failure : null;
           const code = ow.code(errors);
           const closed = failure && failure.code;  // a CloseEvent
-          if (FINAL.has(code) || closed === 4403 || closed === 4401) {
+          // A renewed sign-in outlives the token the socket was opened with: reconnect with it.
+          const renewed = closed === 4401 && ow.session && ow.session.expiresAt > Date.now() + 5000;
+          if (!renewed && (FINAL.has(code) || closed === 4403 || closed === 4401)) {
             stopped = true;
             if (client) client.dispose();
             fatal(code || "UNAUTHENTICATED", errors ? errors[0].message : failure.reason);
@@ -176,6 +214,7 @@ const ow = {
     ow.showState(null);
     if (code === "UNAUTHENTICATED") {
       localStorage.removeItem(TOKEN_KEY);
+      ow.session = null;
       ow.signIn(roles, restart);
     }
   },

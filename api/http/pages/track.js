@@ -116,7 +116,8 @@ function stop(code, message) {
 }
 
 async function start() {
-  ow.say("problem", "");
+  await ow.ready;
+  if (ow.token()) ow.say("problem", "");
   if (!ow.token()) {
     ow.signIn(["BUYER", "SELLER", "OPERATOR"], start);
     return;
