@@ -321,4 +321,11 @@ def tokens_for(settings: Settings) -> Tokens:
     )
     if config.issuer is None:
         log.warning("tokens' issuer is not checked: set ORDERWIRE_OIDC_ISSUER beside the JWKS URL")
+    log.info(
+        "identity provider: tokens of %s for audience %r (%s), role from %r",
+        config.issuer or config.jwks_url,
+        config.audience,
+        ", ".join(config.algorithms),
+        config.role_claim,
+    )
     return Tokens(secret, ProviderTokens(config))

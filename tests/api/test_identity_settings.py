@@ -70,20 +70,22 @@ def test_a_malformed_setting_is_named(
     assert named in str(problem.value)
 
 
-def test_well_formed_settings_are_read_as_the_readme_shows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ORDERWIRE_OIDC_ISSUER", "https://id.shop.example/")
-    monkeypatch.setenv("ORDERWIRE_JWT_AUDIENCE", "https://api.shop.example")
-    monkeypatch.setenv("ORDERWIRE_ROLE_CLAIM", "https://shop.example/roles")
-    monkeypatch.setenv("ORDERWIRE_ROLE_MAP", '{"customer": "BUYER", "merchant": "SELLER"}')
-    monkeypatch.setenv("ORDERWIRE_SUBJECT_CLAIM", '{"SELLER": "https://shop.example/seller_id"}')
-    monkeypatch.setenv("ORDERWIRE_CORS_ORIGINS", "https://shop.example, http://localhost:5173/")
+def test_the_readmes_worked_example_is_read_as_it_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("```env\n", 1)[1].split("```", 1)[0]
+    for line in block.splitlines():
+        name, _, value = line.partition("=")
+        monkeypatch.setenv(name, value)
     settings = load_settings()
     assert settings.identity_provider
     assert settings.jwt_algorithms == ["RS256", "ES256"]
+    assert settings.role_map["merchant"] == "SELLER"
     assert settings.subject_claim == {"*": "sub", "SELLER": "https://shop.example/seller_id"}
-    assert settings.cors_origins == ["https://shop.example", "http://localhost:5173"]
+    assert settings.cors_origins == ["https://shop.example", "https://sellers.shop.example"]
     monkeypatch.setenv("ORDERWIRE_SUBJECT_CLAIM", "preferred_username")
+    monkeypatch.setenv("ORDERWIRE_CORS_ORIGINS", '["http://localhost:5173/"]')
     assert load_settings().subject_claim == {"*": "preferred_username"}
+    assert load_settings().cors_origins == ["http://localhost:5173"]
 
 
 def test_the_server_refuses_to_start_half_configured(tmp_path: Path) -> None:
