@@ -230,30 +230,29 @@ class ProviderTokens:
                 leeway=config.leeway_seconds,
                 options={"require": ["exp", "iat"]},
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("the token has expired: sign in again for a fresh one") from exc
-        except jwt.ImmatureSignatureError as exc:
-            raise Unauthenticated("the token is not valid yet (nbf/iat in the future)") from exc
-        except jwt.InvalidAudienceError as exc:
-            raise Unauthenticated(
-                f"the token is meant for another audience: orderwire accepts {config.audience!r}"
-            ) from exc
-        except jwt.InvalidIssuerError as exc:
-            raise Unauthenticated(
-                "the token was not issued by this shop's identity provider"
-            ) from exc
-        except jwt.MissingRequiredClaimError as exc:
-            raise Unauthenticated(f"the token lacks its '{exc.claim}' claim") from exc
-        except jwt.InvalidAlgorithmError as exc:
-            raise Unauthenticated(
-                f"the token's algorithm is not allowed: orderwire accepts {list(config.algorithms)}"
-            ) from exc
-        except jwt.InvalidSignatureError as exc:
-            raise Unauthenticated(
-                "the token's signature does not match the provider's key"
-            ) from exc
         except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(f"the token is not valid: {exc}") from exc
+            raise Unauthenticated(self._reason(exc)) from exc
+
+    def _reason(self, error: jwt.InvalidTokenError) -> str:
+        """Why PyJWT refused a token, in words a person can act on."""
+        config = self.config
+        match error:
+            case jwt.ExpiredSignatureError():
+                return "the token has expired: sign in again for a fresh one"
+            case jwt.ImmatureSignatureError():
+                return "the token is not valid yet (nbf/iat in the future)"
+            case jwt.InvalidAudienceError():
+                return f"the token is meant for another audience: orderwire accepts {config.audience!r}"
+            case jwt.InvalidIssuerError():
+                return "the token was not issued by this shop's identity provider"
+            case jwt.MissingRequiredClaimError():
+                return f"the token lacks its '{error.claim}' claim"
+            case jwt.InvalidAlgorithmError():
+                return f"the token's algorithm is not allowed: orderwire accepts {list(config.algorithms)}"
+            case jwt.InvalidSignatureError():
+                return "the token's signature does not match the provider's key"
+            case _:
+                return f"the token is not valid: {error}"
 
     def _actor(self, claims: Mapping[str, Any]) -> Actor:
         config = self.config

@@ -134,3 +134,9 @@ async def test_every_answer_carries_a_request_id_and_keeps_a_sane_one_given(api:
     assert given.headers["x-request-id"] == "shop-trace-42"
     insane = await api.http.get("/health", headers={"X-Request-ID": "a b<script>"})
     assert insane.headers["x-request-id"] != "a b<script>"
+
+
+async def test_the_pages_read_no_provider_when_none_is_set(api: Api) -> None:
+    answer = await api.http.get("/auth/config.json")
+    assert answer.status_code == 200
+    assert answer.json() is None

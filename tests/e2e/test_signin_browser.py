@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, Request, expect
@@ -94,14 +95,21 @@ async def test_a_buyer_signs_in_at_the_provider_follows_the_order_and_signs_out(
     await expect(page.locator("#order")).to_be_hidden()
 
 
-async def test_a_seller_signs_in_on_the_board_with_the_shop_id_claim(
-    browser: Browser, signing_in: tuple[LiveServer, IdentityProvider]
-) -> None:
-    server, _ = signing_in
+async def _placed_and_opened(
+    browser: Browser, server: LiveServer, path: str
+) -> tuple[str, dict[str, Any], Page]:
+    """An order placed, and a new page at `path` ({id} standing for the order's id)."""
     base = f"http://127.0.0.1:{server.port}"
     order = await server.api.place()
     page = await browser.new_page()
-    await page.goto(f"{base}/seller")
+    await page.goto(base + path.format(id=order["id"]))
+    return base, order, page
+
+
+async def test_a_seller_signs_in_on_the_board_with_the_shop_id_claim(
+    browser: Browser, signing_in: tuple[LiveServer, IdentityProvider]
+) -> None:
+    base, order, page = await _placed_and_opened(browser, signing_in[0], "/seller")
     await _log_in(page, "seller-1")
     await expect(page.locator("#who")).to_have_text(f"Signed in as {SELLER.id}")
     assert page.url == f"{base}/seller"
@@ -111,11 +119,7 @@ async def test_a_seller_signs_in_on_the_board_with_the_shop_id_claim(
 async def test_a_sign_in_the_provider_refuses_is_said_in_words(
     browser: Browser, signing_in: tuple[LiveServer, IdentityProvider]
 ) -> None:
-    server, _ = signing_in
-    base = f"http://127.0.0.1:{server.port}"
-    order = await server.api.place()
-    page = await browser.new_page()
-    await page.goto(f"{base}/track/{order['id']}")
+    base, order, page = await _placed_and_opened(browser, signing_in[0], "/track/{id}")
     await page.get_by_role("button", name="Sign in with your shop account").click()
     await page.locator("input[name=login]").fill("buyer-1")
     await page.locator("input[name=password]").fill("any password")
