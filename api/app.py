@@ -22,11 +22,11 @@ from api.graphql.ratelimit import RedisBuckets
 from api.http import graphiql, pages
 from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
-from api.http.oidc import tokens_for
 from api.http.origins import cors
 from api.http.request_ids import RequestIds
 from api.http.seller_files import orders_export, packing_slips
 from api.http.shipment_upload import shipment_upload
+from api.http.tokens import tokens_for
 from api.http.webhooks import carrier_webhook
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
 from api.settings import Settings, configure_logging

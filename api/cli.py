@@ -136,7 +136,7 @@ async def _seed(settings: Settings) -> int:
     from storage.repositories import Repositories
 
     # Running servers on the same broadcast channel see the demo orders arrive.
-    async with publishing(settings) as (database, publisher):
+    async with publishing(settings) as (database, publisher, _):
         return await seed_demo(Repositories.on(database), new_id, publisher, now=system_now())
 
 
@@ -160,7 +160,7 @@ async def _watch(settings: Settings) -> Counter[str]:
     from api.wiring import MARKETPLACE, publishing, use_cases
 
     # Running servers on the same broadcast channel see the recorded events live.
-    async with publishing(settings) as (database, publisher):
+    async with publishing(settings) as (database, publisher, _):
         orders, *_ = use_cases(database, publisher, system_now)
         recorded = await orders.watch_deadlines(MARKETPLACE, limit=100_000)
         await publisher.settle()

@@ -16,7 +16,9 @@ from starlette.websockets import WebSocket
 
 from api.demo import seed_demo
 from api.graphql.context import Context
-from api.graphql.fanout import Fanout
+from api.graphql.errors import live_errors
+from api.live.fanout import Fanout
+from api.live.hub import LiveHub
 from api.metrics import Metrics
 from api.settings import Settings
 from domain.claim_use_cases import ClaimUseCases
@@ -29,7 +31,6 @@ from domain.preferences import Channel
 from domain.return_use_cases import ReturnUseCases
 from domain.seller_tool_use_cases import SellerToolUseCases
 from domain.seller_use_cases import SellerUseCases
-from outbound.broadcast import LiveHub
 from outbound.notifier import Delivery, Notifier
 from outbound.relay import OutboxPublisher, relay_forever
 from outbound.senders import HttpSender, Sender, SmtpConfig, SmtpSender
@@ -235,15 +236,17 @@ async def live_hub(settings: Settings) -> AsyncIterator[LiveHub]:
 
 
 @asynccontextmanager
-async def publishing(settings: Settings) -> AsyncIterator[tuple[Database, OutboxPublisher]]:
-    """The database and a publisher on the broadcast channel, as every instance has them."""
+async def publishing(
+    settings: Settings,
+) -> AsyncIterator[tuple[Database, OutboxPublisher, LiveHub]]:
+    """The database, the broadcast channel, and a publisher on it, as every instance has them."""
     async with (
         open_database(
             settings.mongodb_uri, settings.mongodb_db, data_dir=settings.embedded_data_dir
         ) as database,
         live_hub(settings) as hub,
     ):
-        yield database, OutboxPublisher(hub, Repositories.on(database).events)
+        yield database, OutboxPublisher(hub, Repositories.on(database).events), hub
 
 
 @asynccontextmanager
@@ -256,8 +259,7 @@ async def running(
     metrics: Metrics | None = None,
 ) -> AsyncIterator[None]:
     """Open the database, build the use cases, start the loops; undo it all on the way out."""
-    async with publishing(settings) as (database, publisher):
-        hub = publisher.hub
+    async with publishing(settings) as (database, publisher, hub):
         repos = Repositories.on(database)
         if demo:
             created = await seed_demo(repos, new_id, publisher, now=clock())
@@ -275,6 +277,7 @@ async def running(
             fanout=Fanout(
                 hub,
                 capacity=settings.live_buffer,
+                errors=live_errors(),
                 observe=None if metrics is None else metrics.fanout.observe,
             ),
             sellers=SellerUseCases(repos.sellers, clock),

@@ -22,10 +22,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from api.app import create_app
 from api.clock import system_now
+from api.live.hub import LiveHub
 from api.settings import Settings
 from domain.events import RecordedEvent
 from domain.order import Order
-from outbound.broadcast import LiveHub
 from storage.database import Database, connect
 
 Document = dict[str, Any]

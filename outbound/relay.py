@@ -6,19 +6,25 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from domain.events import RecordedEvent
 from domain.order import Order
 from domain.ports import EventOutbox, OrderRepository
-from outbound.broadcast import LiveHub
 
 log = logging.getLogger("orderwire.relay")
+
+
+class Broadcast(Protocol):
+    """Where committed events go out to every instance (api/live/hub.py's LiveHub)."""
+
+    async def send(self, order: Order, events: Sequence[RecordedEvent]) -> None: ...
 
 
 class OutboxPublisher:
     """The use cases' EventPublisher: broadcast committed events, then tick them off."""
 
-    def __init__(self, hub: LiveHub, outbox: EventOutbox) -> None:
+    def __init__(self, hub: Broadcast, outbox: EventOutbox) -> None:
         self.hub = hub
         self._outbox = outbox
         self._ticking: set[asyncio.Task[None]] = set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from domain.seller_tool_use_cases import SellerToolUseCases
 from domain.seller_use_cases import SellerUseCases
 
 if TYPE_CHECKING:
-    from api.graphql.fanout import Fanout
+    from api.live.fanout import Fanout
 
 
 @dataclass
@@ -71,6 +71,10 @@ class Context:
     async def _load_timelines(self, order_ids: list[str]) -> list[list[RecordedEvent]]:
         found = await self.orders.timelines(order_ids)
         return [found[order_id] for order_id in order_ids]
+
+    def for_update(self) -> Context:
+        """A copy for executing one live update: its own DataLoaders, nothing cached before."""
+        return replace(self)
 
     def require_actor(self) -> Actor:
         if self.actor is None:

@@ -12,6 +12,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
 from api.graphql.enums import ErrorCode
+from api.live.fanout import LiveErrors
 from domain.errors import DomainError, NotFound
 
 FoundT = TypeVar("FoundT")
@@ -107,6 +108,14 @@ class MaskInternalErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = getattr(self.execution_context.context, "request_id", "unknown")
         return client_error(error, request_id)
+
+
+def live_errors() -> LiveErrors:
+    """The same wording for errors a live group writes to sockets itself."""
+    return LiveErrors(
+        ending=lambda error: dict(graphql_error(error).formatted),
+        executing=lambda error, request_id: dict(client_error(error, request_id).formatted),
+    )
 
 
 def client_error(error: GraphQLError, request_id: str) -> GraphQLError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Annotated
@@ -13,18 +12,16 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import OrderStatus
 from api.graphql.errors import graphql_error
-from api.graphql.fanout import Member, follow
-from api.graphql.selections import SOCKET_OPERATION, selection_of
-from api.graphql.streams import SentSoFar, decode_stream_cursor
 from api.graphql.timeline import OrderEventType
 from api.graphql.types import OrderType
+from api.live.fanout import Member, follow
+from api.live.selections import selection_of
+from api.live.sockets import close_when_too_slow, current_socket
+from api.live.streams import SentSoFar, decode_stream_cursor
 from domain.errors import DomainError, Forbidden, ValidationFailed
 from domain.events import RecordedEvent
 from domain.order import Order
 from domain.ports import LiveUpdate
-
-# Closing code for a socket whose reader fell too far behind; it may reconnect and resume.
-CLOSE_TOO_SLOW = 4100
 
 
 @strawberry.type(name="OrderUpdate", description="One change to an order, as it happens.")
@@ -32,20 +29,6 @@ class OrderUpdateType:
     cursor: str = strawberry.field(description="Pass as `after` to resume right after this update.")
     event: OrderEventType
     order: OrderType = strawberry.field(description="The order's current state.")
-
-
-def _close_when_too_slow(ctx: Context) -> Callable[[], None]:
-    """What cuts a slow reader off; it holds the context, not the resolver's info, which
-    would keep the whole subscribe execution alive for as long as the socket is open."""
-
-    def close() -> None:
-        task = asyncio.ensure_future(
-            ctx.request.close(code=CLOSE_TOO_SLOW, reason="too slow: resume with your last cursor")
-        )
-        ctx.background.add(task)
-        task.add_done_callback(ctx.background.discard)
-
-    return close
 
 
 def update_root(update: LiveUpdate, cursor: str) -> OrderUpdateType:
@@ -67,16 +50,16 @@ async def _updates(
         source = replay(delivered)
     except DomainError as error:
         raise graphql_error(error) from error
-    socket = SOCKET_OPERATION.get()
+    socket = current_socket()
     member = Member(
         context=ctx,
         delivered=delivered,
         accept=accept,
         capacity=ctx.fanout.capacity,
-        on_too_slow=_close_when_too_slow(ctx),
+        on_too_slow=close_when_too_slow(ctx.request, ctx.background),
         socket=socket,
     )
-    selection = selection_of(info, channels, socket, update_root)
+    selection = selection_of(info, ctx.require_actor(), channels, socket, update_root)
     try:
         async with aclosing(follow(ctx.fanout, selection, member, source, ctx.orders)) as updates:
             async for order, recorded, cursor in updates:

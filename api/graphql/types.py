@@ -24,7 +24,6 @@ from api.graphql.enums import (
 )
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.permissions import NotForCarriers
-from api.graphql.streams import StreamCursor, encode_stream_cursor
 from api.graphql.timeline import OrderEventType
 from api.graphql.values import (
     AddressType,
@@ -34,6 +33,7 @@ from api.graphql.values import (
     ScanLocationType,
     ShippedItemType,
 )
+from api.live.streams import StreamCursor, encode_stream_cursor
 from domain.access import can_see_event, can_see_parcel, can_see_return
 from domain.claims import Claim
 from domain.messaging import Message

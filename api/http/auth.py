@@ -1,20 +1,16 @@
-"""Bearer tokens: orderwire's own HS256 JWTs (`sub` and `role`, for development, the demo and
-the CLI), and, when configured, tokens of the shop's identity provider (api/http/oidc.py)."""
+"""orderwire's own bearer tokens: HS256 JWTs carrying `sub` and `role`, for development, the
+demo and the CLI (api/http/tokens.py routes a token here or to the identity provider's)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import jwt
 
 from domain.errors import Unauthenticated
 from domain.identity import Actor, Role
-
-if TYPE_CHECKING:
-    from api.http.oidc import ProviderTokens
 
 ALGORITHM = "HS256"
 
@@ -83,65 +79,6 @@ def _verify(token: str, secret: str) -> SignedIn:
         raise Unauthenticated("token has no subject")
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     return SignedIn(Actor(id=subject, role=role), expires_at)
-
-
-class Tokens:
-    """Every way a caller proves who it is, in one place for HTTP, WebSocket and the file
-    routes: orderwire's own HS256 tokens, and the identity provider's when one is configured."""
-
-    def __init__(self, secret: str, provider: ProviderTokens | None = None) -> None:
-        self.secret = secret
-        self.provider = provider
-
-    async def signed_in(self, token: str) -> SignedIn:
-        """The actor a token proves and its expiry, or Unauthenticated saying why not."""
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated(
-                "the token is not a JWT (header.payload.signature)"
-                if self.provider is not None
-                else "the token is not a valid orderwire token (a JWT from `orderwire token`)"
-            ) from exc
-        algorithm = header.get("alg")
-        if not isinstance(algorithm, str) or algorithm.lower() == "none":
-            raise Unauthenticated(
-                "the token is not signed (alg 'none'): unsigned tokens are refused"
-            )
-        provider = self.provider
-        if algorithm == ALGORITHM:
-            if provider is not None and provider.issued_here(token):
-                # The algorithm-confusion attack: the provider's public key used as an HMAC secret.
-                raise Unauthenticated(
-                    "the identity provider's tokens must be signed with "
-                    f"{' or '.join(provider.config.algorithms)}; HS256 is refused for them"
-                )
-            return signed_in(token, self.secret)
-        if provider is None:
-            raise Unauthenticated(
-                f"the token is signed with {algorithm}: this server has no identity provider "
-                "configured and accepts only its own tokens (HS256)"
-            )
-        if algorithm not in provider.config.algorithms:
-            raise Unauthenticated(
-                f"the token is signed with {algorithm}: orderwire accepts "
-                f"{list(provider.config.algorithms)} from the identity provider"
-            )
-        return await provider.signed_in(token, header)
-
-    async def from_header(self, value: str | None) -> SignedIn | None:
-        """None when no Authorization header is sent; Unauthenticated when it is sent but bad."""
-        if value is None:
-            return None
-        scheme, _, token = value.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("Authorization must be 'Bearer <token>'")
-        return await self.signed_in(token.strip())
-
-    async def actor_from_header(self, value: str | None) -> Actor | None:
-        """None when no Authorization header is sent; Unauthenticated when it is sent but bad."""
-        found = await self.from_header(value)
-        return None if found is None else found.actor
 
 
 def challenge(message: str) -> dict[str, str]:

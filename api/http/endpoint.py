@@ -31,7 +31,7 @@ from api.graphql.ratelimit import MemoryBuckets, RedisBuckets
 from api.graphql.schema import build_schema
 from api.http import graphiql
 from api.http.accounting import OPERATION, accounted
-from api.http.auth import Tokens, challenge
+from api.http.auth import challenge
 from api.http.body import (
     INCOMING,
     BodyTooLarge,
@@ -53,7 +53,8 @@ from api.http.media import (
 )
 from api.http.persisted import PersistedQueries, Refusal
 from api.http.request_ids import request_id
-from api.http.sockets import SocketHandler
+from api.http.tokens import Tokens
+from api.live.sockets import SocketHandler
 from api.metrics import Metrics
 from api.settings import Settings
 from domain.errors import Unauthenticated

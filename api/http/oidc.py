@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 import jwt
 
-from api.http.auth import SignedIn, Tokens
-from api.settings import Settings
+from api.http.auth import SignedIn
 from domain.errors import Unauthenticated
 from domain.identity import Actor, Role
 
@@ -298,33 +297,3 @@ def _claim(claims: Mapping[str, Any], name: str) -> object:
             return None
         found = found.get(part)
     return found
-
-
-def tokens_for(settings: Settings) -> Tokens:
-    """The token rules the settings ask for: orderwire's own, plus the provider's if set."""
-    secret = settings.signing_secret()
-    if not settings.identity_provider:
-        return Tokens(secret)
-    assert settings.jwt_audience is not None  # the settings refuse a provider without one
-    config = ProviderConfig(
-        issuer=settings.oidc_issuer,
-        jwks_url=settings.jwks_url,
-        audience=settings.jwt_audience,
-        algorithms=tuple(settings.jwt_algorithms),
-        role_claim=settings.role_claim,
-        role_map=dict(settings.role_map),
-        subject_claims=dict(settings.subject_claim),
-        leeway_seconds=settings.jwt_leeway_seconds,
-        refetch_seconds=settings.jwks_refetch_seconds,
-        max_age_seconds=settings.jwks_max_age_seconds,
-    )
-    if config.issuer is None:
-        log.warning("tokens' issuer is not checked: set ORDERWIRE_OIDC_ISSUER beside the JWKS URL")
-    log.info(
-        "identity provider: tokens of %s for audience %r (%s), role from %r",
-        config.issuer or config.jwks_url,
-        config.audience,
-        ", ".join(config.algorithms),
-        config.role_claim,
-    )
-    return Tokens(secret, ProviderTokens(config))

@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from api.graphql.errors import error_extensions
-from api.http.auth import Tokens, challenge
+from api.http.auth import challenge
 from api.http.packing_slips import packing_slip_html, packing_slip_pdf
+from api.http.tokens import Tokens
 from domain.errors import DomainError, ErrorCode, Unauthenticated, ValidationFailed
 from domain.identity import Actor
 from domain.order import Order, OrderStatus

@@ -8,10 +8,11 @@ from typing import Any, cast
 
 from graphql import parse
 
-from api.graphql.fanout import Fanout, Member, follow
+from api.graphql.errors import live_errors
 from api.graphql.schema import build_schema
-from api.graphql.selections import Selection
-from api.graphql.streams import SentSoFar, decode_stream_cursor
+from api.live.fanout import Fanout, Member, follow
+from api.live.selections import Selection
+from api.live.streams import SentSoFar, decode_stream_cursor
 from domain.events import RecordedEvent
 from domain.order_use_cases import ConfirmShipment, PlaceOrder
 from domain.ports import LiveUpdate
@@ -22,7 +23,7 @@ from tests.fakes import FakeLiveUpdates, fake_world
 async def test_a_stream_resumed_from_a_cursor_replays_the_gap_then_goes_live() -> None:
     world = fake_world(T0)
     live = FakeLiveUpdates()
-    fanout = Fanout(live, capacity=10)
+    fanout = Fanout(live, capacity=10, errors=live_errors())
     order = await world.orders.place_order(BUYER, PlaceOrder(SELLER.id, line_items(), HOME))
     query = "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor } }"
     channels = (f"order:{order.id}",)

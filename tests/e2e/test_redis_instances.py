@@ -142,7 +142,7 @@ async def test_losing_redis_ends_live_subscriptions_and_they_resume_after(
 def _cursor_after(order_id: str, sequence: int) -> str:
     from datetime import UTC, datetime
 
-    from api.graphql.streams import StreamCursor, encode_stream_cursor
+    from api.live.streams import StreamCursor, encode_stream_cursor
 
     return encode_stream_cursor(StreamCursor(datetime.now(UTC), {order_id: sequence}))
 

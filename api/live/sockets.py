@@ -1,6 +1,6 @@
 """graphql-transport-ws, with each operation's socket made known to its resolver.
 
-A subscription joins a group that writes its updates to the socket directly (api/graphql/
+A subscription joins a group that writes its updates to the socket directly (api/live/
 fanout.py). Once its resolver has caught up it hands the subscriber over and ends; the
 operation then stays open here, with nothing of it running, until the client completes it or
 the socket closes, which this handler tells the group.
@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.asgi import ASGIWebSocketAdapter
@@ -20,19 +23,60 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 
-from api.graphql.context import Context
-from api.graphql.selections import SOCKET_OPERATION, SocketOperation
-
 log = logging.getLogger("orderwire.sockets")
 
+Send = Callable[[str], Coroutine[Any, Any, None]]
 
-class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
+
+@dataclass(slots=True)
+class SocketOperation:
+    """The graphql-transport-ws operation a subscription resolver runs for."""
+
+    operation_id: str
+    variables: dict[str, Any] | None
+    send_text: Send
+    # Ends the operation from the server's side: a `next` with these errors, then `complete`.
+    end: Callable[[list[dict[str, Any]]], None]
+    # Set when the resolver hands its subscriber over; the handler calls it when the client
+    # completes the operation or the socket closes.
+    leave: Callable[[], None] | None = None
+
+
+# Set by the handler below in each operation's own task; read through current_socket().
+_SOCKET_OPERATION: ContextVar[SocketOperation | None] = ContextVar(
+    "orderwire_socket_operation", default=None
+)
+
+
+# Closing code for a socket whose reader fell too far behind; it may reconnect and resume.
+CLOSE_TOO_SLOW = 4100
+
+
+def close_when_too_slow(websocket: Any, background: set[asyncio.Task[None]]) -> Callable[[], None]:
+    """What cuts a slow reader off. It holds the socket, not the resolver's info, which would
+    keep the whole subscribe execution alive for as long as the socket is open."""
+
+    def close() -> None:
+        reason = "too slow: resume with your last cursor"
+        task = asyncio.ensure_future(websocket.close(code=CLOSE_TOO_SLOW, reason=reason))
+        background.add(task)
+        task.add_done_callback(background.discard)
+
+    return close
+
+
+def current_socket() -> SocketOperation | None:
+    """The socket operation the running subscription resolver serves (None over HTTP)."""
+    return _SOCKET_OPERATION.get()
+
+
+class SocketHandler(BaseGraphQLTransportWSHandler[Any, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sockets: dict[str, SocketOperation] = {}
         self._ending: set[asyncio.Task[None]] = set()
 
-    async def run_operation(self, operation: Operation[Context, None]) -> None:
+    async def run_operation(self, operation: Operation[Any, None]) -> None:
         # Runs in the operation's own task: the variable is seen by its resolver alone.
         adapter: Any = self.websocket
         assert isinstance(adapter, ASGIWebSocketAdapter)
@@ -43,7 +87,7 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
             lambda errors: self._end(operation.id, errors),
         )
         self.sockets[operation.id] = socket
-        SOCKET_OPERATION.set(socket)
+        _SOCKET_OPERATION.set(socket)
         await super().run_operation(operation)
 
     def forget_id(self, id: str) -> None:

@@ -23,17 +23,16 @@ import secrets
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from inspect import isawaitable
-from typing import Any
+from typing import Any, Protocol
 
-from graphql import ExecutionResult, execute
+from graphql import ExecutionResult, GraphQLError, execute
 
-from api.graphql.context import Context
-from api.graphql.eager import start_eagerly
-from api.graphql.errors import client_error, graphql_error
-from api.graphql.selections import Selection, SocketOperation
-from api.graphql.streams import REPLAY_BATCH, SentSoFar, batches
+from api.live.eager import start_eagerly
+from api.live.selections import Selection
+from api.live.sockets import SocketOperation
+from api.live.streams import REPLAY_BATCH, SentSoFar, batches
 from domain.errors import DomainError, SubscriberTooSlow, UpdatesInterrupted
 from domain.events import RecordedEvent
 from domain.order import Order
@@ -48,17 +47,37 @@ WRITES_PER_TURN = 64
 CURSOR_MARK = f"cursor-{secrets.token_hex(16)}"
 
 
+class LiveContext(Protocol):
+    """What a group needs of a subscriber's request context (api/graphql/context.py's)."""
+
+    request_id: str
+    orders: OrderUseCases
+
+    def for_update(self) -> object:
+        """A context for executing one update: nothing cached from an earlier one."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LiveErrors:
+    """How errors reach a client, as the GraphQL layer words them (api/graphql/errors.py)."""
+
+    ending: Callable[[DomainError], dict[str, Any]]  # one that ends a subscription
+    executing: Callable[[GraphQLError, str], dict[str, Any]]  # one of an execution, by request id
+
+
 @dataclass(eq=False, slots=True)
 class Member:
     """One subscription in a group: what it has been sent, and how to reach its socket."""
 
-    context: Context
+    context: LiveContext
     delivered: SentSoFar
     accept: Callable[[RecordedEvent], bool]
     capacity: int
     on_too_slow: Callable[[], None]
     socket: SocketOperation | None
     id_json: str = ""
+    errors: LiveErrors | None = None  # set when it joins a group
     joined: bool = True
     live: bool = False  # the group writes to its socket; its resolver has ended
     pending: deque[LiveUpdate] | None = None  # made when an update must wait its turn
@@ -88,8 +107,8 @@ class Member:
             return
         self._failure = error
         self._wake()
-        if self.live and self.joined and self.socket is not None:
-            self.socket.end([dict(graphql_error(error).formatted)])
+        if self.live and self.joined and self.socket is not None and self.errors is not None:
+            self.socket.end([self.errors.ending(error)])
         self._leave()
 
     def too_slow(self) -> None:
@@ -167,9 +186,11 @@ class Group:
         selection: Selection,
         hub: LiveUpdates,
         on_empty: Callable[[Group], None],
+        errors: LiveErrors,
         observe: Callable[[float], None] | None = None,
     ) -> None:
         self.selection = selection
+        self.errors = errors
         self._observe = observe
         self.members: dict[Member, None] = {}
         self._hub = hub
@@ -261,10 +282,10 @@ class Group:
             log.exception("could not fill a live subscriber's gap; ending its subscription")
             member.fail(UpdatesInterrupted("live updates interrupted; resume with your cursor"))
 
-    async def _execute(self, update: LiveUpdate, context: Context) -> str:
+    async def _execute(self, update: LiveUpdate, context: LiveContext) -> str:
         selection = self.selection
         self.executions += 1
-        fresh = replace(context)  # its own DataLoaders: nothing cached from an earlier update
+        fresh = context.for_update()
         result = execute(
             selection.schema,
             selection.document,
@@ -278,7 +299,9 @@ class Group:
         assert isinstance(result, ExecutionResult)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
-            payload["errors"] = [client_error(e, fresh.request_id).formatted for e in result.errors]
+            payload["errors"] = [
+                self.errors.executing(error, context.request_id) for error in result.errors
+            ]
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -290,10 +313,12 @@ class Fanout:
         hub: LiveUpdates,
         *,
         capacity: int,
+        errors: LiveErrors,
         observe: Callable[[float], None] | None = None,
     ) -> None:
         self.hub = hub
         self.capacity = capacity
+        self.errors = errors
         self.observe = observe  # told how long each group's fan-out of an update took
         self.groups: dict[tuple[object, ...], Group] = {}
 
@@ -308,8 +333,9 @@ class Fanout:
     def join(self, selection: Selection, member: Member) -> Group:
         group = self.groups.get(selection.key)
         if group is None or group.task.done():
-            group = Group(selection, self.hub, self._forget, self.observe)
+            group = Group(selection, self.hub, self._forget, self.errors, self.observe)
             self.groups[selection.key] = group
+        member.errors = self.errors
         group.members[member] = None
         return group
 

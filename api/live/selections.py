@@ -1,45 +1,22 @@
 """Which live subscriptions may share one execution: the operation as a group key.
 
 Subscribers whose operation is the same (document, variables other than the cursor, the
-caller's role, and who the caller is unless an operator) share a group (api/graphql/fanout.py).
+caller's role, and who the caller is unless an operator) share a group (api/live/fanout.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, VariableNode
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from domain.identity import Role
+from api.live.sockets import SocketOperation
+from domain.identity import Actor, Role
 from domain.ports import LiveUpdate
-
-Send = Callable[[str], Coroutine[Any, Any, None]]
-
-
-@dataclass(slots=True)
-class SocketOperation:
-    """The graphql-transport-ws operation a subscription resolver runs for."""
-
-    operation_id: str
-    variables: dict[str, Any] | None
-    send_text: Send
-    # Ends the operation from the server's side: a `next` with these errors, then `complete`.
-    end: Callable[[list[dict[str, Any]]], None]
-    # Set when the resolver hands its subscriber over; the handler calls it when the client
-    # completes the operation or the socket closes.
-    leave: Callable[[], None] | None = None
-
-
-# Set by the WebSocket handler in each operation's task (api/http/sockets.py).
-SOCKET_OPERATION: ContextVar[SocketOperation | None] = ContextVar(
-    "orderwire_socket_operation", default=None
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +33,8 @@ class Selection:
 
 
 def selection_of(
-    info: Info[Context, None],
+    info: Info[Any, None],
+    actor: Actor,
     channels: tuple[str, ...],
     socket: SocketOperation | None,
     root: Callable[[LiveUpdate, str], object],
@@ -71,7 +49,6 @@ def selection_of(
         if argument.name.value == "after" and isinstance(argument.value, VariableNode)
     }
     shared = {k: v for k, v in (variables or {}).items() if k not in cursor_variables}
-    actor = info.context.require_actor()
     who = None if actor.role is Role.OPERATOR else actor.id
     key = (
         info.query,
