@@ -12,7 +12,9 @@ from typing import TypeVar
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from domain.errors import Conflict, DomainError, IdempotencyKeyReused, ValidationFailed
+from domain.errors import DomainError, ValidationFailed
+from domain.idempotency import KeyInUse, Repeated
+from domain.idempotency import once as run_once
 
 PayloadT = TypeVar("PayloadT")
 
@@ -49,25 +51,15 @@ async def once(
         )
     actor = ctx.require_actor()
     scope = f"{actor.role.value}:{actor.id}:{operation}:{key}"
-    fingerprint = _fingerprint(request)
     # Keys expire by the wall clock (a TTL index), whatever time the marketplace runs on.
-    stored = await ctx.idempotency.reserve(scope, fingerprint, datetime.now(UTC))
-    if stored is not None:
-        if stored.fingerprint != fingerprint:
-            return refuse(
-                IdempotencyKeyReused("this idempotency key was used for a different request")
-            )
-        if stored.result_id is None:
-            return refuse(Conflict("a request with this idempotency key is still running"))
-        return await replay(stored.result_id)
-    try:
-        payload = await run()
-    except BaseException:
-        await ctx.idempotency.release(scope)
-        raise
-    done = result_id(payload)
-    if done is None:
-        await ctx.idempotency.release(scope)  # refused: the caller may fix it and retry
-    else:
-        await ctx.idempotency.complete(scope, done)
-    return payload
+    done = await run_once(
+        ctx.idempotency,
+        scope,
+        _fingerprint(request),
+        datetime.now(UTC),
+        run=run,
+        result_id=result_id,
+    )
+    if isinstance(done, KeyInUse):
+        return refuse(done.error)
+    return await replay(done.result_id) if isinstance(done, Repeated) else done

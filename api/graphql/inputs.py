@@ -13,19 +13,11 @@ from api.graphql.enums import (
     ShippingSpeed,
     TrackingTag,
 )
-from domain.errors import ValidationFailed
 from domain.line_items import LineItem
-from domain.moments import truncate_to_millis
+from domain.moments import client_moment
 from domain.money import Money
 from domain.order_use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 from domain.shipping import Address, DeliveryWindow, ScanLocation, ShippedItem
-
-
-def moment(value: datetime, field: str) -> datetime:
-    """Client times must say their offset; they are kept to the millisecond."""
-    if value.tzinfo is None:
-        raise ValidationFailed(f"{field} needs a time zone offset, e.g. 'Z'", field=field)
-    return truncate_to_millis(value)
 
 
 @strawberry.input(description="An amount in integer minor units, e.g. 1299 USD is $12.99.")
@@ -123,7 +115,7 @@ class ConfirmShipmentInput:
             carrier=self.carrier,
             shipping_method=self.shipping_method,
             tracking_id=self.tracking_id,
-            shipped_at=moment(self.ship_date, "shipDate"),
+            shipped_at=client_moment(self.ship_date, "shipDate"),
             ship_from=self.ship_from.to_domain(),
             items=items,
         )
@@ -160,7 +152,7 @@ class RecordTrackingEventInput:
             tracking_id=self.tracking_id,
             tag=self.tag,
             location=self.location.to_domain(),
-            scanned_at=moment(self.occurred_at, "occurredAt"),
+            scanned_at=client_moment(self.occurred_at, "occurredAt"),
             description=self.description,
         )
 

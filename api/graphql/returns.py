@@ -11,11 +11,12 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
 from api.graphql.errors import UserError, by_id
-from api.graphql.inputs import ScanLocationInput, ShippedItemInput, moment
+from api.graphql.inputs import ScanLocationInput, ShippedItemInput
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
 from api.graphql.types import ReturnType
 from domain.identity import Actor
+from domain.moments import client_moment
 from domain.ports import PageCursor, ReturnQuery
 from domain.return_use_cases import RequestReturn
 from domain.returns import Return
@@ -193,7 +194,7 @@ class ReturnMutations:
                 str(input.return_id),
                 input.tag,
                 input.location.to_domain(),
-                moment(input.occurred_at, "occurredAt"),
+                client_moment(input.occurred_at, "occurredAt"),
             ),
         )
 

@@ -11,14 +11,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 
-from api.graphql.errors import error_extensions
-from api.http.auth import challenge
 from api.http.packing_slips import packing_slip_html, packing_slip_pdf
+from api.http.refusals import refusal
 from api.http.tokens import Tokens
-from domain.errors import DomainError, ErrorCode, Unauthenticated, ValidationFailed
+from domain.errors import DomainError, Unauthenticated, ValidationFailed
 from domain.identity import Actor
+from domain.moments import parse_zoned
 from domain.order import Order, OrderStatus
 from domain.ports import OrderQuery
 from domain.seller_tool_use_cases import SellerToolUseCases
@@ -26,12 +26,6 @@ from domain.shipping import FulfillmentChannel
 
 log = logging.getLogger("orderwire.files")
 
-_STATUS = {
-    ErrorCode.UNAUTHENTICATED: 401,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.VALIDATION: 400,
-}
 
 EXPORT_COLUMNS = (
     "order-id",
@@ -64,14 +58,6 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 200
 
 
-def refusal(error: DomainError) -> JSONResponse:
-    """A refused file request, as a GraphQL-style error body with its code."""
-    body = {"errors": [{"message": error.message, "extensions": error_extensions(error)}]}
-    signed_out = error.code is ErrorCode.UNAUTHENTICATED
-    headers = challenge(error.message) if signed_out else None
-    return JSONResponse(body, status_code=_STATUS.get(error.code, 409), headers=headers)
-
-
 async def caller(request: Request, tokens: Tokens) -> Actor:
     """The signed-in caller of a file route, proven as /graphql proves it."""
     actor = await tokens.actor_from_header(request.headers.get("authorization"))
@@ -99,12 +85,7 @@ def export_query(request: Request) -> OrderQuery:
 
 
 def _moment(raw: str | None, name: str) -> datetime | None:
-    if raw is None:
-        return None
-    value = datetime.fromisoformat(raw)
-    if value.tzinfo is None:
-        raise ValidationFailed(f"{name} needs a time zone, as in 2026-11-01T00:00:00Z", field=name)
-    return value
+    return None if raw is None else parse_zoned(raw, name)
 
 
 def cell(value: object) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.http.seller_files import caller, refusal
+from api.http.refusals import refusal
+from api.http.seller_files import caller
 from api.http.tokens import Tokens
 from domain import policies
 from domain.access import Action, require_role

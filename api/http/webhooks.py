@@ -16,9 +16,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from api.graphql.inputs import moment
-from domain.errors import Conflict, DomainError, NotFound
+from api.http.refusals import refusal
+from domain.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
+from domain.idempotency import KeyInUse, Repeated, once
 from domain.identity import Actor, Role
+from domain.moments import client_moment
 from domain.order import Order
 from domain.order_use_cases import OrderUseCases, RecordTrackingEvent
 from domain.ports import IdempotencyStore
@@ -32,10 +34,6 @@ REPLAY_WINDOW_SECONDS = 300
 CONFLICT_RETRIES = 10
 TIMESTAMP = "x-orderwire-timestamp"
 SIGNATURE = "x-orderwire-signature"
-
-
-def _refuse(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
 def _scan(carrier: str, payload: Any) -> RecordTrackingEvent:
@@ -52,7 +50,7 @@ def _scan(carrier: str, payload: Any) -> RecordTrackingEvent:
             region=location.get("region"),
             postal_code=location.get("postalCode"),
         ),
-        scanned_at=moment(datetime.fromisoformat(str(payload["occurredAt"])), "occurredAt"),
+        scanned_at=client_moment(datetime.fromisoformat(str(payload["occurredAt"])), "occurredAt"),
         description=payload.get("description"),
     )
 
@@ -75,9 +73,10 @@ def carrier_webhook(
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
     """POST /webhooks/carriers/{carrier}: verify, record the scan once, answer its result.
 
-    The receipt is reserved, then the scan recorded (write conflicts retried here), then the
-    receipt completed: 2xx only once the scan is stored. A failed scan releases its receipt,
-    so the carrier's retry runs again; a replay of a stored one gets the same answer.
+    Once per scan (domain/idempotency.py, as a mutation's Idempotency-Key): the receipt is
+    reserved, the scan recorded (write conflicts retried here), the receipt completed, so 2xx
+    comes only once the scan is stored. A refused scan frees its receipt, so the carrier's
+    retry runs again; a replay of a stored one gets the same answer.
     """
     by_carrier = {name.upper(): secret for name, secret in secrets.items()}
 
@@ -87,40 +86,42 @@ def carrier_webhook(
         timestamp = request.headers.get(TIMESTAMP, "")
         body = await request.body()
         if secret is None:
-            return _refuse(401, "UNAUTHENTICATED", f"no webhook secret for carrier {carrier}")
+            return refusal(Unauthenticated(f"no webhook secret for carrier {carrier}"))
         expected = sign(secret, timestamp, body)
         if not hmac.compare_digest(expected, request.headers.get(SIGNATURE, "")):
-            return _refuse(401, "UNAUTHENTICATED", "bad signature")
+            return refusal(Unauthenticated("bad signature"))
         if not timestamp.isdigit() or abs(wall_clock() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
-            return _refuse(401, "UNAUTHENTICATED", "timestamp outside the 5-minute window")
+            return refusal(Unauthenticated("timestamp outside the 5-minute window"))
         try:
             command = _scan(carrier, json.loads(body))
         except (ValueError, KeyError, TypeError, RecursionError) as error:
-            return _refuse(422, "VALIDATION", f"unreadable scan: {error}")
+            return refusal(ValidationFailed(f"unreadable scan: {error}"), 422)
         except DomainError as error:
-            return _refuse(422, error.code.value, error.message)
-        store = receipts()
+            return refusal(error, 422)
         # Receipts expire by the wall clock (a TTL index), like the replay window they serve.
         # Keyed by the scan itself, not its signature: a retry is re-signed with a new timestamp.
         digest = hashlib.sha256(body).hexdigest()
-        receipt = f"{carrier}:{digest}"
-        held = await store.reserve(receipt, digest, datetime.now(UTC))
-        if held is not None:
-            if held.result_id is None:
-                return _refuse(409, "IN_PROGRESS", "this delivery is being recorded; retry")
-            return JSONResponse(json.loads(held.result_id), status_code=200)
-        try:
+
+        async def record() -> dict[str, str]:
             order = await _record(orders(), Actor(carrier, Role.CARRIER), command)
-        except DomainError as error:
-            await store.release(receipt)
-            status = 404 if isinstance(error, NotFound) else 422
-            return _refuse(status, error.code.value, error.message)
-        except BaseException:
-            await store.release(receipt)
-            raise
-        answer = {"orderId": order.id, "status": order.status.value}
-        await store.complete(receipt, json.dumps(answer))
-        log.info("webhook scan from %s: %s is %s", carrier, order.id, order.status.value)
-        return JSONResponse(answer, status_code=202)
+            log.info("webhook scan from %s: %s is %s", carrier, order.id, order.status.value)
+            return {"orderId": order.id, "status": order.status.value}
+
+        try:
+            done = await once(
+                receipts(),
+                f"{carrier}:{digest}",
+                digest,
+                datetime.now(UTC),
+                run=record,
+                result_id=json.dumps,
+            )
+        except DomainError as error:  # the scan itself refused: no receipt kept, a retry runs
+            return refusal(error, 404 if isinstance(error, NotFound) else 422)
+        if isinstance(done, KeyInUse):
+            return refusal(Conflict("this delivery is being recorded; retry"))
+        if isinstance(done, Repeated):
+            return JSONResponse(json.loads(done.result_id), status_code=200)
+        return JSONResponse(done, status_code=202)
 
     return receive

@@ -1,0 +1,26 @@
+"""One refusal body for every route outside /graphql (files, uploads, webhooks): the GraphQL
+error shape, `{"errors": [{"message", "extensions": {"code", "field"?}}]}`, with its status."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+
+from api.graphql.errors import error_extensions
+from api.http.auth import challenge
+from domain.errors import DomainError, ErrorCode
+
+STATUS = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.VALIDATION: 400,
+}
+
+
+def refusal(error: DomainError, status: int | None = None) -> JSONResponse:
+    """A refused request as a client of /graphql would read it; 401s say why in
+    WWW-Authenticate too (RFC 6750). The status follows the code unless given."""
+    body = {"errors": [{"message": error.message, "extensions": error_extensions(error)}]}
+    signed_out = error.code is ErrorCode.UNAUTHENTICATED
+    headers = challenge(error.message) if signed_out else None
+    return JSONResponse(body, status_code=status or STATUS.get(error.code, 409), headers=headers)
