@@ -8,7 +8,7 @@ PORT ?= 8000
 # GraphiQL's browser files, pinned in api/http/graphiql/package-lock.json, so the playground works offline.
 GRAPHIQL := api/http/graphiql/node_modules/.package-lock.json
 
-.PHONY: run test lint schema clean graphiql fuzz bench chaos
+.PHONY: run test lint schema clean graphiql fuzz bench chaos docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,10 @@ chaos: $(VENV)/.installed-test
 	@command -v redis-server >/dev/null 2>&1 || { as_root=""; [ "$$(id -u)" -eq 0 ] || as_root=sudo; \
 		$$as_root apt-get update -qq && $$as_root apt-get install -y -qq redis-server >/dev/null; }
 	$(BIN)/python -m bench.chaos
+
+# The documentation site (docs/, MkDocs with the Material theme) at http://127.0.0.1:8001.
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 schema: $(VENV)/.installed
 	$(BIN)/orderwire export-schema --output schema.graphql

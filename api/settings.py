@@ -1,4 +1,4 @@
-"""Settings from the environment; every name is listed in the README's configuration table."""
+"""Settings from the environment; every name is listed in docs/configuration.md."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         default=8, ge=1, le=100, validation_alias="ORDERWIRE_NOTIFY_CONCURRENCY"
     )
 
-    # The shop's own identity provider (OpenID Connect); see README "Use your identity provider".
+    # The shop's own identity provider (OpenID Connect); see docs/identity.md.
     oidc_issuer: str | None = Field(default=None, validation_alias="ORDERWIRE_OIDC_ISSUER")
     jwks_url: str | None = Field(default=None, validation_alias="ORDERWIRE_JWKS_URL")
     jwt_audience: str | None = Field(default=None, validation_alias="ORDERWIRE_JWT_AUDIENCE")

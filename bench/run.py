@@ -183,7 +183,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(".orderwire/bench"))
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"))
     parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7", help="comma-separated subset")
-    parser.add_argument("--depth", type=int, help="P5's depth (default 100,000; see README)")
+    parser.add_argument(
+        "--depth", type=int, help="P5's depth (default 100,000; see docs/performance.md)"
+    )
     args = parser.parse_args()
     sizes = TINY if args.tiny else FULL
     if args.depth:

@@ -70,8 +70,8 @@ def test_a_malformed_setting_is_named(
     assert named in str(problem.value)
 
 
-def test_the_readmes_worked_example_is_read_as_it_says(monkeypatch: pytest.MonkeyPatch) -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+def test_the_docs_worked_example_is_read_as_it_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).parents[2] / "docs" / "identity.md").read_text()
     block = readme.split("```env\n", 1)[1].split("```", 1)[0]
     for line in block.splitlines():
         name, _, value = line.partition("=")

@@ -1,5 +1,5 @@
-"""The README's screenshots of the reference pages, taken from a fresh demo server:
-`python -m tests.e2e.take_screenshots` writes api/http/pages/screenshots/*.png."""
+"""The documentation's screenshots of the reference pages, taken from a fresh demo server:
+`python -m tests.e2e.take_screenshots` writes docs/screenshots/*.png."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from api.settings import Settings
 from storage.embedded import EmbeddedMongo
 from tests.e2e.conftest import CHROMIUM, serving
 
-OUT = Path(__file__).parents[2] / "api" / "http" / "pages" / "screenshots"
+OUT = Path(__file__).parents[2] / "docs" / "screenshots"
 
 
 async def main() -> None:

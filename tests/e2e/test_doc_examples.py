@@ -1,9 +1,9 @@
-"""Every GraphQL example in README.md runs as written against a fresh demo server.
+"""Every GraphQL example in README.md and docs/ runs as written against a fresh demo server.
 
 Each ```graphql block follows a comment naming who runs it and what its variables stand for:
 `<!-- example: as SELLER; orderId = an UNSHIPPED order; shipDate = now -->`. The test makes
 what the comment describes through the public API, runs the block, and fails on any error.
-The fields the README names in its examples are checked against schema.graphql too.
+The fields the examples name are checked against schema.graphql too.
 """
 
 from __future__ import annotations
@@ -28,14 +28,17 @@ from tests.api.returns_helpers import bring_back, delivered_order, request
 from tests.e2e.conftest import LiveServer, serving
 
 ROOT = Path(__file__).parents[2]
-README = (ROOT / "README.md").read_text()
+# The README and every page of the documentation site, as one text.
+DOCS = "\n".join(
+    path.read_text() for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+)
 EXAMPLE = re.compile(r"<!-- example: (?P<spec>[^>]*?) -->\n```graphql\n(?P<document>.*?)```", re.S)
 ACTORS = {"BUYER": BUYER, "SELLER": SELLER, "OPERATOR": OPERATOR, "CARRIER": UPS}
-EXAMPLES = [(m["spec"], m["document"]) for m in EXAMPLE.finditer(README)]
+EXAMPLES = [(m["spec"], m["document"]) for m in EXAMPLE.finditer(DOCS)]
 
 
 def test_every_graphql_block_is_a_runnable_example_valid_against_the_schema() -> None:
-    assert len(EXAMPLES) == README.count("```graphql") > 0
+    assert len(EXAMPLES) == DOCS.count("```graphql") > 0
     schema = build_schema((ROOT / "schema.graphql").read_text())
     for spec, document in EXAMPLES:
         parsed = parse(document)
@@ -68,7 +71,7 @@ async def _value(api: Api, description: str) -> str:
         if found[2]:
             return str(order["shipments"][0]["trackingId"])
         return str(order["id"])
-    raise AssertionError(f"the README example names something the test cannot make: {description}")
+    raise AssertionError(f"the example names something the test cannot make: {description}")
 
 
 async def _prepared(api: Api, spec: str) -> tuple[Actor, dict[str, Any]]:
