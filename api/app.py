@@ -31,7 +31,7 @@ from api.http.webhooks import carrier_webhook
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
 from api.settings import Settings, configure_logging
 from api.wiring import Services, running
-from domain.ports import Clock
+from domain.kernel.ports import Clock
 
 
 def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = False) -> Starlette:

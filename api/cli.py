@@ -19,7 +19,7 @@ import uvicorn
 from api.clock import system_now
 from api.http.auth import mint_token
 from api.settings import Settings, SettingsProblem, configure_logging, load_settings
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 from storage.embedded import EmbeddedMongo, EmbeddedServerError
 
 app = typer.Typer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.moments import truncate_to_millis
+from domain.kernel.moments import truncate_to_millis
 
 
 def system_now() -> datetime:

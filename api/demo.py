@@ -6,21 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from api.clock import ManualClock
-from domain.conversation_use_cases import ConversationUseCases
-from domain.identity import Actor, Role
-from domain.line_items import LineItem
-from domain.money import Money
-from domain.order import Order
-from domain.order_use_cases import (
-    ConfirmShipment,
-    OrderUseCases,
-    PlaceOrder,
-    RecordTrackingEvent,
-)
-from domain.ports import EventPublisher, IdGenerator, OrderQuery
-from domain.return_use_cases import RequestReturn, ReturnUseCases
-from domain.sellers import Seller
-from domain.shipping import (
+from domain.after_sale.conversation_use_cases import ConversationUseCases
+from domain.after_sale.return_use_cases import RequestReturn, ReturnUseCases
+from domain.kernel.identity import Actor, Role
+from domain.kernel.money import Money
+from domain.kernel.ports import IdGenerator
+from domain.kernel.shipping import (
     Address,
     DeliveryOption,
     DeliveryWindow,
@@ -30,7 +21,17 @@ from domain.shipping import (
     ShippingSpeed,
     TrackingTag,
 )
-from domain.vocabulary import ReturnReason
+from domain.kernel.vocabulary import ReturnReason
+from domain.orders.line_items import LineItem
+from domain.orders.order import Order
+from domain.orders.ports import EventPublisher, OrderQuery
+from domain.orders.use_cases import (
+    ConfirmShipment,
+    OrderUseCases,
+    PlaceOrder,
+    RecordTrackingEvent,
+)
+from domain.sellers.directory import Seller
 from storage.repositories import Repositories
 
 BUYERS = (Actor("buyer-ana", Role.BUYER), Actor("buyer-ben", Role.BUYER))

@@ -13,7 +13,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 from pythonjsonlogger.json import JsonFormatter
 
-from domain.identity import Role
+from domain.kernel.identity import Role
 
 
 class Settings(BaseSettings):

@@ -21,16 +21,16 @@ from api.live.fanout import Fanout
 from api.live.hub import LiveHub
 from api.metrics import Metrics
 from api.settings import Settings
-from domain.claim_use_cases import ClaimUseCases
-from domain.conversation_use_cases import ConversationUseCases
-from domain.identity import Actor, Role
-from domain.notification_use_cases import NotificationUseCases
-from domain.order_use_cases import OrderUseCases
-from domain.ports import Clock
-from domain.preferences import Channel
-from domain.return_use_cases import ReturnUseCases
-from domain.seller_tool_use_cases import SellerToolUseCases
-from domain.seller_use_cases import SellerUseCases
+from domain.after_sale.claim_use_cases import ClaimUseCases
+from domain.after_sale.conversation_use_cases import ConversationUseCases
+from domain.after_sale.return_use_cases import ReturnUseCases
+from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import Clock
+from domain.notifications.preferences import Channel
+from domain.notifications.use_cases import NotificationUseCases
+from domain.orders.use_cases import OrderUseCases
+from domain.seller_tools.use_cases import SellerToolUseCases
+from domain.sellers.use_cases import SellerUseCases
 from outbound.notifier import Delivery, Notifier
 from outbound.relay import OutboxPublisher, relay_forever
 from outbound.senders import HttpSender, Sender, SmtpConfig, SmtpSender

@@ -35,7 +35,7 @@ from websockets.exceptions import WebSocketException
 
 from api.clock import system_now
 from api.http.auth import mint_token
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 from storage.embedded import EmbeddedMongo, free_port
 
 SECRET = "chaos-secret-that-is-at-least-32-bytes-long"

@@ -8,7 +8,7 @@ from typing import Any
 from api.clock import system_now
 from api.http.auth import mint_token
 from bench.wrk import Load
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 
 SECRET = "bench-secret-that-is-at-least-32-bytes-long"
 DEEP_DB = "orderwire_bench"  # kept between runs: loading a million orders takes a while

@@ -6,12 +6,9 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.identity import Actor, Role
-from domain.line_items import LineItem
-from domain.money import Money
-from domain.order import Order, OrderStatus
-from domain.shipments import Shipment, ShipmentStatus
-from domain.shipping import (
+from domain.kernel.identity import Actor, Role
+from domain.kernel.money import Money
+from domain.kernel.shipping import (
     Address,
     DeliveryOption,
     DeliveryWindow,
@@ -19,6 +16,9 @@ from domain.shipping import (
     ShippedItem,
     ShippingSpeed,
 )
+from domain.orders.line_items import LineItem
+from domain.orders.order import Order, OrderStatus
+from domain.orders.shipments import Shipment, ShipmentStatus
 from storage.database import Database
 from storage.orders import order_document
 

@@ -32,7 +32,7 @@ from api.clock import system_now
 from bench.common import OPERATOR, SHIP_SELLER, UPS, Row, Sizes, auth, rss_kb, token
 from bench.data import ensure_shipped, ensure_unshipped, spread_id, spread_seller, unshipped_id
 from bench.p3_ship import SHIP, ship_input
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 from storage.database import Database
 
 HOT = "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor event { sequence trackingTag } order { id status } } }"

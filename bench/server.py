@@ -24,8 +24,8 @@ from api.app import create_app
 from api.clock import system_now
 from api.live.hub import LiveHub
 from api.settings import Settings
-from domain.events import RecordedEvent
-from domain.order import Order
+from domain.kernel.events import RecordedEvent
+from domain.orders.order import Order
 from storage.database import Database, connect
 
 Document = dict[str, Any]

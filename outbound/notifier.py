@@ -10,20 +10,15 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.deliveries import Lease, NotificationStatus, Outgoing, retry_delay
-from domain.events import RecordedEvent
-from domain.notices import Notice, notices_for, settled
-from domain.order import Order
-from domain.ports import (
-    Clock,
-    EventLog,
-    NotificationOutbox,
-    NotifierCheckpoint,
-    OrderRepository,
-    PreferenceStore,
-)
-from domain.preferences import Channel, Preferences, held_until
-from domain.shipping import FulfillmentChannel
+from domain.kernel.events import RecordedEvent
+from domain.kernel.ports import Clock, EventLog
+from domain.kernel.shipping import FulfillmentChannel
+from domain.notifications.deliveries import Lease, NotificationStatus, Outgoing, retry_delay
+from domain.notifications.notices import Notice, notices_for, settled
+from domain.notifications.ports import NotificationOutbox, NotifierCheckpoint, PreferenceStore
+from domain.notifications.preferences import Channel, Preferences, held_until
+from domain.orders.order import Order
+from domain.orders.ports import OrderRepository
 from outbound.senders import DeliveryFailed, Sender
 from outbound.templates import render
 

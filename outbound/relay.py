@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from domain.events import RecordedEvent
-from domain.order import Order
-from domain.ports import EventOutbox, OrderRepository
+from domain.kernel.events import RecordedEvent
+from domain.orders.order import Order
+from domain.orders.ports import EventOutbox, OrderRepository
 
 log = logging.getLogger("orderwire.relay")
 

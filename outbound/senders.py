@@ -12,8 +12,8 @@ from typing import Protocol
 import aiosmtplib
 import httpx
 
-from domain.deliveries import Outgoing
-from domain.preferences import Channel
+from domain.notifications.deliveries import Outgoing
+from domain.notifications.preferences import Channel
 from outbound.signing import sign
 
 

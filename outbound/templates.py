@@ -8,15 +8,15 @@ from datetime import date, datetime
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
-from domain import events as ev
-from domain.events import RecordedEvent, order_event
-from domain.identity import Role
-from domain.money import Money
-from domain.order import Order
-from domain.policies import SELLER_CLAIM_RESPONSE, SELLER_RETURN_RESPONSE
-from domain.preferences import Category
-from domain.shipping import DeliveryWindow, TrackingTag
-from domain.vocabulary import ReturnStatus
+from domain.kernel import events as ev
+from domain.kernel.events import RecordedEvent, order_event
+from domain.kernel.identity import Role
+from domain.kernel.money import Money
+from domain.kernel.policies import SELLER_CLAIM_RESPONSE, SELLER_RETURN_RESPONSE
+from domain.kernel.shipping import DeliveryWindow, TrackingTag
+from domain.kernel.vocabulary import ReturnStatus
+from domain.notifications.preferences import Category
+from domain.orders.order import Order
 
 SMS_LIMIT = 160
 

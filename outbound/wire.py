@@ -10,9 +10,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from domain.events import EVENT_TYPES, RecordedEvent
-from domain.order import Order
-from domain.ports import LiveUpdate
+from domain.kernel.events import EVENT_TYPES, RecordedEvent
+from domain.orders.order import Order
+from domain.orders.ports import LiveUpdate
 from storage.codec import decode_dataclass, encode, to_json
 
 WIRE_VERSION = 1

@@ -9,7 +9,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from domain.errors import Conflict
+from domain.kernel.errors import Conflict
 from storage.database import Database
 
 Document = dict[str, Any]

@@ -8,9 +8,10 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from domain.claims import Claim
-from domain.ports import ClaimQuery, PageCursor
-from domain.vocabulary import ClaimStatus
+from domain.after_sale.claims import Claim
+from domain.after_sale.ports import ClaimQuery
+from domain.kernel.ports import PageCursor
+from domain.kernel.vocabulary import ClaimStatus
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 

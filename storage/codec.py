@@ -12,7 +12,7 @@ from enum import Enum
 from functools import cache
 from typing import Any, TypeVar, cast
 
-from domain.moments import truncate_to_millis
+from domain.kernel.moments import truncate_to_millis
 
 T = TypeVar("T")
 

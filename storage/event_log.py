@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 from pymongo import ASCENDING
 
-from domain.events import EVENT_TYPES, RecordedEvent
-from domain.identity import Role
+from domain.kernel.events import EVENT_TYPES, RecordedEvent
+from domain.kernel.identity import Role
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 

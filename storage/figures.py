@@ -9,11 +9,12 @@ from typing import Any
 
 from pymongo import DESCENDING
 
-from domain.order import Order
-from domain.performance import Span
-from domain.ports import OrderPage, OrderQuery, PageCursor
-from domain.reports import ReportGrouping, ReportRow
-from domain.vocabulary import HealthMetric
+from domain.kernel.ports import PageCursor
+from domain.kernel.vocabulary import HealthMetric
+from domain.orders.order import Order
+from domain.orders.ports import OrderPage, OrderQuery
+from domain.seller_tools.performance import Span
+from domain.seller_tools.reports import ReportGrouping, ReportRow
 from storage.database import Database
 from storage.order_facts import HEALTH_FIELD, moment_key
 from storage.orders import order_from_document, page_after, query_filter

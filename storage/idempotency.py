@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from domain.ports import StoredKey
+from domain.kernel.ports import StoredKey
 from storage.codec import encode
 from storage.database import Database
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from domain.identity import Role
-from domain.messaging import Message
-from domain.ports import PageCursor
+from domain.after_sale.messaging import Message
+from domain.kernel.identity import Role
+from domain.kernel.ports import PageCursor
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 

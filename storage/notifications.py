@@ -10,7 +10,10 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from domain.deliveries import (
+from domain.kernel.errors import Conflict
+from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import PageCursor
+from domain.notifications.deliveries import (
     CLAIMABLE,
     Lease,
     NotificationRecord,
@@ -21,10 +24,7 @@ from domain.deliveries import (
     queued,
     settle,
 )
-from domain.errors import Conflict
-from domain.identity import Actor, Role
-from domain.ports import PageCursor
-from domain.preferences import Category, Channel, Preferences, QuietHours
+from domain.notifications.preferences import Category, Channel, Preferences, QuietHours
 from storage.codec import decode, encode
 from storage.database import Database
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.order import Order
-from domain.performance import health_facts
-from domain.reports import sale_facts
-from domain.vocabulary import HealthMetric
+from domain.kernel.vocabulary import HealthMetric
+from domain.orders.order import Order
+from domain.seller_tools.performance import health_facts
+from domain.seller_tools.reports import sale_facts
 
 Document = dict[str, Any]
 

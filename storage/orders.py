@@ -8,9 +8,10 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from domain.order import Order
-from domain.ports import OrderPage, OrderQuery, PageCursor
-from domain.shipments import ShipmentStatus
+from domain.kernel.ports import PageCursor
+from domain.orders.order import Order
+from domain.orders.ports import OrderPage, OrderQuery
+from domain.orders.shipments import ShipmentStatus
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 from storage.order_facts import figure_fields

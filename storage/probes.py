@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.deliveries import NotificationStatus
+from domain.notifications.deliveries import NotificationStatus
 from storage.database import Database
 
 WAITING = [

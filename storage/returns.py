@@ -8,10 +8,11 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from domain import policies
-from domain.ports import PageCursor, ReturnPage, ReturnQuery
-from domain.returns import Return
-from domain.vocabulary import ReturnStatus
+from domain.after_sale.ports import ReturnPage, ReturnQuery
+from domain.after_sale.returns import Return
+from domain.kernel import policies
+from domain.kernel.ports import PageCursor
+from domain.kernel.vocabulary import ReturnStatus
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 

@@ -7,10 +7,10 @@ from typing import Any
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from domain.errors import ValidationFailed
-from domain.ports import PageCursor
-from domain.sellers import Seller
-from domain.shipping import Address
+from domain.kernel.errors import ValidationFailed
+from domain.kernel.ports import PageCursor
+from domain.kernel.shipping import Address
+from domain.sellers.directory import Seller
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
 

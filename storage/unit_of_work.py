@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from domain.claims import Claim
-from domain.errors import TrackingIdInUse
-from domain.events import RecordedEvent
-from domain.messaging import Message
-from domain.order import Order
-from domain.returns import Return
+from domain.after_sale.claims import Claim
+from domain.after_sale.messaging import Message
+from domain.after_sale.returns import Return
+from domain.kernel.errors import TrackingIdInUse
+from domain.kernel.events import RecordedEvent
+from domain.orders.order import Order
 from storage.aggregates import AggregateWrite, commit
 from storage.claims import claim_document
 from storage.codec import encode

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from domain.events import Event, RecordedEvent, record
-from domain.identity import Actor, Role
-from domain.line_items import LineItem
-from domain.money import Money
-from domain.order import Order, OrderStatus
-from domain.shipping import (
+from domain.kernel.events import Event, RecordedEvent, record
+from domain.kernel.identity import Actor, Role
+from domain.kernel.money import Money
+from domain.kernel.shipping import (
     Address,
     DeliveryOption,
     FulfillmentChannel,
@@ -19,6 +17,8 @@ from domain.shipping import (
     ShippingSpeed,
     TrackingTag,
 )
+from domain.orders.line_items import LineItem
+from domain.orders.order import Order, OrderStatus
 
 # A Monday morning, so that delivery windows are easy to reason about in assertions.
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

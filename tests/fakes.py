@@ -12,14 +12,24 @@ import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from api.clock import ManualClock
-from domain.claim_use_cases import ClaimUseCases
-from domain.claims import Claim
-from domain.conversation_use_cases import ConversationUseCases
-from domain.deliveries import (
+from domain.after_sale.claim_use_cases import ClaimUseCases
+from domain.after_sale.claims import Claim
+from domain.after_sale.conversation_use_cases import ConversationUseCases
+from domain.after_sale.messaging import Message
+from domain.after_sale.ports import ClaimQuery, ReturnPage, ReturnQuery
+from domain.after_sale.return_use_cases import ReturnUseCases
+from domain.after_sale.returns import Return
+from domain.kernel.errors import Conflict, TrackingIdInUse, ValidationFailed
+from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import PageCursor, StoredKey
+from domain.kernel.shipping import Address
+from domain.kernel.vocabulary import ClaimStatus
+from domain.notifications.deliveries import (
     CLAIMABLE,
     Lease,
     NotificationRecord,
@@ -29,30 +39,12 @@ from domain.deliveries import (
     queued,
     settle,
 )
-from domain.errors import Conflict, TrackingIdInUse, ValidationFailed
-from domain.events import RecordedEvent
-from domain.identity import Actor, Role
-from domain.messaging import Message
-from domain.notification_use_cases import NotificationUseCases
-from domain.order import Order
-from domain.order_use_cases import OrderUseCases
-from domain.ports import (
-    ClaimQuery,
-    LiveUpdate,
-    OrderPage,
-    OrderQuery,
-    PageCursor,
-    ReturnPage,
-    ReturnQuery,
-    StoredKey,
-    live_channels,
-)
-from domain.preferences import Preferences
-from domain.return_use_cases import ReturnUseCases
-from domain.returns import Return
-from domain.sellers import Seller
-from domain.shipping import Address
-from domain.vocabulary import ClaimStatus
+from domain.notifications.preferences import Preferences
+from domain.notifications.use_cases import NotificationUseCases
+from domain.orders.order import Order
+from domain.orders.ports import LiveUpdate, OrderPage, OrderQuery, live_channels
+from domain.orders.use_cases import OrderUseCases
+from domain.sellers.directory import Seller
 
 T = TypeVar("T")
 
@@ -288,9 +280,8 @@ class FakeMessages:
 class FakeUnitOfWork:
     """Checks every version first, then applies every write: all or nothing, like a transaction."""
 
-    def __init__(self, market: Marketplace, clock: Callable[[], datetime]) -> None:
+    def __init__(self, market: Marketplace) -> None:
         self._m = market
-        self._clock = clock
         self._checks: list[Callable[[], None]] = []
         self._writes: list[Callable[[], None]] = []
 
@@ -314,7 +305,7 @@ class FakeUnitOfWork:
 
         def write() -> None:
             table[item.id] = kept
-            at = self._clock()
+            at = datetime.now(UTC)  # as the store stamps a commit: by the wall clock
             self._m.log += [
                 LoggedEvent(kind, *parties, recorded, kind != "order", at) for recorded in events
             ]
@@ -398,14 +389,18 @@ class FakeEventLog:
     async def party_events_since(
         self, party: Role, party_id: str, since: datetime
     ) -> AsyncIterator[RecordedEvent]:
-        for entry in self._m.log:
-            who = entry.buyer_id if party is Role.BUYER else entry.seller_id
-            if (
-                entry.kind == "order"
-                and who == party_id
-                and entry.recorded.event.occurred_at >= since
-            ):
-                yield entry.recorded
+        found = [
+            entry.recorded
+            for entry in self._m.log
+            if entry.kind == "order"
+            and (entry.buyer_id if party is Role.BUYER else entry.seller_id) == party_id
+            and entry.recorded.event.occurred_at >= since
+        ]
+        # The store's feed order: by time, then order id, then sequence.
+        for recorded in sorted(
+            found, key=lambda r: (r.event.occurred_at, r.aggregate_id, r.sequence)
+        ):
+            yield recorded
 
     async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
         waiting = [
@@ -522,7 +517,7 @@ class World:
     notifications: NotificationUseCases
 
     def begin(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self.market, self.clock)
+        return FakeUnitOfWork(self.market)
 
 
 def fake_world(now: datetime) -> World:
@@ -534,7 +529,7 @@ def fake_world(now: datetime) -> World:
     orders = FakeOrders(market)
 
     def begin() -> FakeUnitOfWork:
-        return FakeUnitOfWork(market, clock)
+        return FakeUnitOfWork(market)
 
     return World(
         market=market,

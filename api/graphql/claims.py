@@ -14,9 +14,10 @@ from api.graphql.idempotency import once
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
 from api.graphql.types import ClaimType
-from domain.claims import Claim
-from domain.identity import Actor
-from domain.ports import ClaimQuery, PageCursor
+from domain.after_sale.claims import Claim
+from domain.after_sale.ports import ClaimQuery
+from domain.kernel.identity import Actor
+from domain.kernel.ports import PageCursor
 
 
 @strawberry.input

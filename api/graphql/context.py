@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from domain.claim_use_cases import ClaimUseCases
-from domain.claims import Claim
-from domain.conversation_use_cases import ConversationUseCases
-from domain.errors import Unauthenticated
-from domain.events import RecordedEvent
-from domain.identity import Actor
-from domain.notification_use_cases import NotificationUseCases
-from domain.order_use_cases import OrderUseCases
-from domain.ports import IdempotencyStore
-from domain.return_use_cases import ReturnUseCases
-from domain.returns import Return
-from domain.seller_tool_use_cases import SellerToolUseCases
-from domain.seller_use_cases import SellerUseCases
+from domain.after_sale.claim_use_cases import ClaimUseCases
+from domain.after_sale.claims import Claim
+from domain.after_sale.conversation_use_cases import ConversationUseCases
+from domain.after_sale.return_use_cases import ReturnUseCases
+from domain.after_sale.returns import Return
+from domain.kernel.errors import Unauthenticated
+from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Actor
+from domain.kernel.ports import IdempotencyStore
+from domain.notifications.use_cases import NotificationUseCases
+from domain.orders.use_cases import OrderUseCases
+from domain.seller_tools.use_cases import SellerToolUseCases
+from domain.sellers.use_cases import SellerUseCases
 
 if TYPE_CHECKING:
     from api.live.fanout import Fanout

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.deliveries import NotificationStatus
-from domain.errors import ErrorCode
-from domain.identity import Role
-from domain.order import OrderStatus
-from domain.order_use_cases import ShipmentOutcome
-from domain.preferences import Category, Channel
-from domain.reports import ReportGrouping
-from domain.shipments import ShipmentStatus
-from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
-from domain.vocabulary import (
+from domain.kernel.errors import ErrorCode
+from domain.kernel.identity import Role
+from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
+from domain.kernel.vocabulary import (
     ClaimDecision,
     ClaimReason,
     ClaimStatus,
@@ -24,6 +18,12 @@ from domain.vocabulary import (
     ReturnStatus,
     SellerResponse,
 )
+from domain.notifications.deliveries import NotificationStatus
+from domain.notifications.preferences import Category, Channel
+from domain.orders.order import OrderStatus
+from domain.orders.shipments import ShipmentStatus
+from domain.orders.use_cases import ShipmentOutcome
+from domain.seller_tools.reports import ReportGrouping
 
 for _enum, _description in (
     (OrderStatus, "Where an order is in its lifecycle."),

@@ -13,7 +13,7 @@ from strawberry.extensions import MaskErrors
 
 from api.graphql.enums import ErrorCode
 from api.live.fanout import LiveErrors
-from domain.errors import DomainError, NotFound
+from domain.kernel.errors import DomainError, NotFound
 
 FoundT = TypeVar("FoundT")
 

@@ -28,7 +28,7 @@ from strawberry.types.graphql import OperationType
 
 from api.graphql.limits import Limits, count_selections, identity, query_cost, root_fields
 from api.graphql.ratelimit import Buckets, Throttle
-from domain.errors import Unauthenticated
+from domain.kernel.errors import Unauthenticated
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -104,7 +104,7 @@ def request_guard(
     Authorization starts here, at the root: an operation that selects any root field but
     `viewer` (or introspection) needs a signed-in caller whose token has not expired. Below
     the root, nothing can be reached without passing through a root field, and each root
-    resolver scopes what it returns to the caller (domain/access.py).
+    resolver scopes what it returns to the caller (domain/kernel/access.py).
     """
 
     def parsed(query: str) -> DocumentNode:

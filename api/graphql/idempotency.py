@@ -12,9 +12,9 @@ from typing import TypeVar
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from domain.errors import DomainError, ValidationFailed
-from domain.idempotency import KeyInUse, Repeated
-from domain.idempotency import once as run_once
+from domain.kernel.errors import DomainError, ValidationFailed
+from domain.kernel.idempotency import KeyInUse, Repeated
+from domain.kernel.idempotency import once as run_once
 
 PayloadT = TypeVar("PayloadT")
 

@@ -13,11 +13,11 @@ from api.graphql.enums import (
     ShippingSpeed,
     TrackingTag,
 )
-from domain.line_items import LineItem
-from domain.moments import client_moment
-from domain.money import Money
-from domain.order_use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
-from domain.shipping import Address, DeliveryWindow, ScanLocation, ShippedItem
+from domain.kernel.moments import client_moment
+from domain.kernel.money import Money
+from domain.kernel.shipping import Address, DeliveryWindow, ScanLocation, ShippedItem
+from domain.orders.line_items import LineItem
+from domain.orders.use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 
 
 @strawberry.input(description="An amount in integer minor units, e.g. 1299 USD is $12.99.")

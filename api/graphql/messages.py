@@ -11,7 +11,7 @@ from api.graphql.orders import OrderPayload, change_order
 from api.graphql.pagination import Connection
 from api.graphql.payloads import attempt
 from api.graphql.types import MessageType, thread_page
-from domain.messaging import Message
+from domain.after_sale.messaging import Message
 
 
 @strawberry.type(description="The message sent, or why it was refused.")

@@ -13,10 +13,17 @@ from api.graphql.enums import Category, Channel, NotificationStatus
 from api.graphql.errors import UserError
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
-from domain.deliveries import NotificationRecord
-from domain.errors import ValidationFailed
-from domain.ports import PageCursor
-from domain.preferences import KEEP, Keep, Preferences, PreferencesChange, QuietHours, categories_of
+from domain.kernel.errors import ValidationFailed
+from domain.kernel.ports import PageCursor
+from domain.notifications.deliveries import NotificationRecord
+from domain.notifications.preferences import (
+    KEEP,
+    Keep,
+    Preferences,
+    PreferencesChange,
+    QuietHours,
+    categories_of,
+)
 
 
 @strawberry.type(description="A daily span in your time zone when SMS and push wait.")

@@ -21,9 +21,10 @@ from api.graphql.inputs import (
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt, refused
 from api.graphql.types import OrderType, Viewer
-from domain.identity import Actor
-from domain.order import Order
-from domain.ports import OrderPage, OrderQuery, PageCursor
+from domain.kernel.identity import Actor
+from domain.kernel.ports import PageCursor
+from domain.orders.order import Order
+from domain.orders.ports import OrderPage, OrderQuery
 
 DEFAULT_PAGE_SIZE = 20
 

@@ -11,8 +11,8 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from domain.errors import ValidationFailed
-from domain.ports import PageCursor
+from domain.kernel.errors import ValidationFailed
+from domain.kernel.ports import PageCursor
 
 NodeT = TypeVar("NodeT")
 

@@ -10,8 +10,8 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import UserError
-from domain.errors import DomainError
-from domain.identity import Actor
+from domain.kernel.errors import DomainError
+from domain.kernel.identity import Actor
 
 log = logging.getLogger("orderwire.mutations")
 

@@ -7,7 +7,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from domain.identity import Role
+from domain.kernel.identity import Role
 
 
 class NotForCarriers(BasePermission):

@@ -15,12 +15,13 @@ from api.graphql.inputs import ScanLocationInput, ShippedItemInput
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
 from api.graphql.types import ReturnType
-from domain.identity import Actor
-from domain.moments import client_moment
-from domain.ports import PageCursor, ReturnQuery
-from domain.return_use_cases import RequestReturn
-from domain.returns import Return
-from domain.shipping import ShippedItem
+from domain.after_sale.ports import ReturnQuery
+from domain.after_sale.return_use_cases import RequestReturn
+from domain.after_sale.returns import Return
+from domain.kernel.identity import Actor
+from domain.kernel.moments import client_moment
+from domain.kernel.ports import PageCursor
+from domain.kernel.shipping import ShippedItem
 
 
 @strawberry.input

@@ -21,13 +21,13 @@ from api.graphql.payloads import attempt
 from api.graphql.timeline import OrderEventKind
 from api.graphql.types import OrderType
 from api.graphql.values import MoneyType
-from domain import policies
-from domain.access import Action, require_role
-from domain.errors import DomainError
-from domain.money import Money
-from domain.order_use_cases import ShipmentResult
-from domain.performance import HealthFigure, Span
-from domain.reports import ReportRow
+from domain.kernel import policies
+from domain.kernel.access import Action, require_role
+from domain.kernel.errors import DomainError
+from domain.kernel.money import Money
+from domain.orders.use_cases import ShipmentResult
+from domain.seller_tools.performance import HealthFigure, Span
+from domain.seller_tools.reports import ReportRow
 
 
 @strawberry.input(description="Which window account health is read over.")

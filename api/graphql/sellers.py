@@ -14,10 +14,10 @@ from api.graphql.inputs import AddressInput
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
 from api.graphql.values import AddressType
-from domain.identity import Actor
-from domain.ports import PageCursor
-from domain.sellers import Seller
-from domain.shipping import Address
+from domain.kernel.identity import Actor
+from domain.kernel.ports import PageCursor
+from domain.kernel.shipping import Address
+from domain.sellers.directory import Seller
 
 
 @strawberry.type(name="Seller", description="A shop in the seller directory.")

@@ -18,10 +18,10 @@ from api.live.fanout import Member, follow
 from api.live.selections import selection_of
 from api.live.sockets import close_when_too_slow, current_socket
 from api.live.streams import SentSoFar, decode_stream_cursor
-from domain.errors import DomainError, Forbidden, ValidationFailed
-from domain.events import RecordedEvent
-from domain.order import Order
-from domain.ports import LiveUpdate
+from domain.kernel.errors import DomainError, Forbidden, ValidationFailed
+from domain.kernel.events import RecordedEvent
+from domain.orders.order import Order
+from domain.orders.ports import LiveUpdate
 
 
 @strawberry.type(name="OrderUpdate", description="One change to an order, as it happens.")

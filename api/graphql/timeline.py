@@ -10,7 +10,7 @@ import strawberry
 
 from api.graphql.enums import ClaimStatus, OrderStatus, ReturnStatus, Role, TrackingTag
 from api.graphql.values import DeliveryWindowType, MoneyType, ScanLocationType
-from domain import events as ev
+from domain.kernel import events as ev
 
 
 @strawberry.enum(description="What happened to an order.")

@@ -34,14 +34,14 @@ from api.graphql.values import (
     ShippedItemType,
 )
 from api.live.streams import StreamCursor, encode_stream_cursor
-from domain.access import can_see_event, can_see_parcel, can_see_return
-from domain.claims import Claim
-from domain.messaging import Message
-from domain.money import Money
-from domain.order import Order
-from domain.ports import PageCursor
-from domain.returns import Return
-from domain.shipments import Shipment
+from domain.after_sale.claims import Claim
+from domain.after_sale.messaging import Message
+from domain.after_sale.returns import Return
+from domain.kernel.access import can_see_event, can_see_parcel, can_see_return
+from domain.kernel.money import Money
+from domain.kernel.ports import PageCursor
+from domain.orders.order import Order
+from domain.orders.shipments import Shipment
 
 
 @strawberry.type(name="Shipment", description="One parcel: its items, carrier and progress.")

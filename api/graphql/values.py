@@ -6,9 +6,9 @@ from datetime import date
 
 import strawberry
 
-from domain.line_items import LineItem
-from domain.money import Money
-from domain.shipping import Address, DeliveryWindow, ScanLocation
+from domain.kernel.money import Money
+from domain.kernel.shipping import Address, DeliveryWindow, ScanLocation
+from domain.orders.line_items import LineItem
 
 
 @strawberry.type(name="Money", description="An amount in integer minor units (cents).")

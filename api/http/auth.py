@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from domain.errors import Unauthenticated
-from domain.identity import Actor, Role
+from domain.kernel.errors import Unauthenticated
+from domain.kernel.identity import Actor, Role
 
 ALGORITHM = "HS256"
 

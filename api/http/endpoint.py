@@ -57,7 +57,7 @@ from api.http.tokens import Tokens
 from api.live.sockets import SocketHandler
 from api.metrics import Metrics
 from api.settings import Settings
-from domain.errors import Unauthenticated
+from domain.kernel.errors import Unauthenticated
 
 log = logging.getLogger("orderwire.http")
 

@@ -16,8 +16,8 @@ import httpx
 import jwt
 
 from api.http.auth import SignedIn
-from domain.errors import Unauthenticated
-from domain.identity import Actor, Role
+from domain.kernel.errors import Unauthenticated
+from domain.kernel.identity import Actor, Role
 
 log = logging.getLogger("orderwire.identity")
 

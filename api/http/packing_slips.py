@@ -14,8 +14,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from domain.order import Order
-from domain.sellers import Seller
+from domain.orders.order import Order
+from domain.sellers.directory import Seller
 
 BAR_HEIGHT = 40.0
 

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse
 
 from api.graphql.errors import error_extensions
 from api.http.auth import challenge
-from domain.errors import DomainError, ErrorCode
+from domain.kernel.errors import DomainError, ErrorCode
 
 STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,

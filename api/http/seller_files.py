@@ -16,13 +16,13 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from api.http.packing_slips import packing_slip_html, packing_slip_pdf
 from api.http.refusals import refusal
 from api.http.tokens import Tokens
-from domain.errors import DomainError, Unauthenticated, ValidationFailed
-from domain.identity import Actor
-from domain.moments import parse_zoned
-from domain.order import Order, OrderStatus
-from domain.ports import OrderQuery
-from domain.seller_tool_use_cases import SellerToolUseCases
-from domain.shipping import FulfillmentChannel
+from domain.kernel.errors import DomainError, Unauthenticated, ValidationFailed
+from domain.kernel.identity import Actor
+from domain.kernel.moments import parse_zoned
+from domain.kernel.shipping import FulfillmentChannel
+from domain.orders.order import Order, OrderStatus
+from domain.orders.ports import OrderQuery
+from domain.seller_tools.use_cases import SellerToolUseCases
 
 log = logging.getLogger("orderwire.files")
 

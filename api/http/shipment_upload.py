@@ -19,13 +19,13 @@ from starlette.responses import JSONResponse, Response
 from api.http.refusals import refusal
 from api.http.seller_files import caller
 from api.http.tokens import Tokens
-from domain import policies
-from domain.access import Action, require_role
-from domain.errors import DomainError, ValidationFailed
-from domain.identity import Actor, Role
-from domain.order_use_cases import ConfirmShipment, OrderUseCases, ShipmentOutcome
-from domain.seller_use_cases import SellerUseCases
-from domain.shipping import Address, ShippedItem
+from domain.kernel import policies
+from domain.kernel.access import Action, require_role
+from domain.kernel.errors import DomainError, ValidationFailed
+from domain.kernel.identity import Actor, Role
+from domain.kernel.shipping import Address, ShippedItem
+from domain.orders.use_cases import ConfirmShipment, OrderUseCases, ShipmentOutcome
+from domain.sellers.use_cases import SellerUseCases
 
 log = logging.getLogger("orderwire.files")
 

@@ -11,8 +11,8 @@ import jwt
 from api.http.auth import ALGORITHM, SignedIn, signed_in
 from api.http.oidc import ProviderConfig, ProviderTokens
 from api.settings import Settings
-from domain.errors import Unauthenticated
-from domain.identity import Actor
+from domain.kernel.errors import Unauthenticated
+from domain.kernel.identity import Actor
 
 log = logging.getLogger("orderwire.identity")
 

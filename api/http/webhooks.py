@@ -17,14 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.http.refusals import refusal
-from domain.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
-from domain.idempotency import KeyInUse, Repeated, once
-from domain.identity import Actor, Role
-from domain.moments import client_moment
-from domain.order import Order
-from domain.order_use_cases import OrderUseCases, RecordTrackingEvent
-from domain.ports import IdempotencyStore
-from domain.shipping import ScanLocation, TrackingTag
+from domain.kernel.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
+from domain.kernel.idempotency import KeyInUse, Repeated, once
+from domain.kernel.identity import Actor, Role
+from domain.kernel.moments import client_moment
+from domain.kernel.ports import IdempotencyStore
+from domain.kernel.shipping import ScanLocation, TrackingTag
+from domain.orders.order import Order
+from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
 from outbound.signing import sign
 
 log = logging.getLogger("orderwire.webhooks")
@@ -73,7 +73,7 @@ def carrier_webhook(
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
     """POST /webhooks/carriers/{carrier}: verify, record the scan once, answer its result.
 
-    Once per scan (domain/idempotency.py, as a mutation's Idempotency-Key): the receipt is
+    Once per scan (domain/kernel/idempotency.py, as a mutation's Idempotency-Key): the receipt is
     reserved, the scan recorded (write conflicts retried here), the receipt completed, so 2xx
     comes only once the scan is stored. A refused scan frees its receipt, so the carrier's
     retry runs again; a replay of a stored one gets the same answer.

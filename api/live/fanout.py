@@ -33,11 +33,11 @@ from api.live.eager import start_eagerly
 from api.live.selections import Selection
 from api.live.sockets import SocketOperation
 from api.live.streams import REPLAY_BATCH, SentSoFar, batches
-from domain.errors import DomainError, SubscriberTooSlow, UpdatesInterrupted
-from domain.events import RecordedEvent
-from domain.order import Order
-from domain.order_use_cases import OrderUseCases
-from domain.ports import LiveUpdate, LiveUpdates
+from domain.kernel.errors import DomainError, SubscriberTooSlow, UpdatesInterrupted
+from domain.kernel.events import RecordedEvent
+from domain.orders.order import Order
+from domain.orders.ports import LiveUpdate, LiveUpdates
+from domain.orders.use_cases import OrderUseCases
 
 log = logging.getLogger("orderwire.fanout")
 

@@ -11,10 +11,10 @@ from urllib.parse import urlparse
 
 from broadcaster import BroadcastBackend
 
-from domain.errors import SubscriberTooSlow, UpdatesInterrupted
-from domain.events import RecordedEvent
-from domain.order import Order
-from domain.ports import LiveUpdate, live_channels
+from domain.kernel.errors import SubscriberTooSlow, UpdatesInterrupted
+from domain.kernel.events import RecordedEvent
+from domain.orders.order import Order
+from domain.orders.ports import LiveUpdate, live_channels
 from outbound.channels import channel_for
 from outbound.wire import decode_batch, encode_batch
 

@@ -15,8 +15,8 @@ from graphql import DocumentNode, GraphQLSchema, VariableNode
 from strawberry.types import Info
 
 from api.live.sockets import SocketOperation
-from domain.identity import Actor, Role
-from domain.ports import LiveUpdate
+from domain.kernel.identity import Actor, Role
+from domain.orders.ports import LiveUpdate
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.errors import ValidationFailed
-from domain.events import RecordedEvent
+from domain.kernel.errors import ValidationFailed
+from domain.kernel.events import RecordedEvent
 
 # An event's commit may trail its timestamp; feeds replay this far behind their watermark.
 LOOKBACK = timedelta(seconds=5)

@@ -9,7 +9,7 @@ import httpx
 
 from api.clock import ManualClock, system_now
 from api.http.auth import mint_token
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 
 BUYER = Actor("buyer-1", Role.BUYER)
 OTHER_BUYER = Actor("buyer-2", Role.BUYER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from domain.identity import Actor
+from domain.kernel.identity import Actor
 from tests.api.client import BUYER, SELLER, UPS, Api
 
 RETURN_FIELDS = """

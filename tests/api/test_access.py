@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from domain.identity import Actor
+from domain.kernel.identity import Actor
 from tests.api.client import (
     BUYER,
     DHL,

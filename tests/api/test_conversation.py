@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from domain.identity import Actor
+from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, UPS, Api
 from tests.api.returns_helpers import delivered_order
 

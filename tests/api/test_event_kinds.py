@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.graphql.timeline import OrderEventKind
-from domain.events import ORDER_EVENTS
+from domain.kernel.events import ORDER_EVENTS
 
 
 def test_every_order_event_has_a_graphql_kind_and_nothing_else_does() -> None:

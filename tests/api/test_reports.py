@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from domain.identity import Actor
+from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, UPS, Api
 from tests.api.returns_helpers import bring_back, delivered_order, ok, refund_input, request
 

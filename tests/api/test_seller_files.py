@@ -12,7 +12,7 @@ from typing import Any
 import pypdf
 from reportlab.graphics.barcode.code128 import _patterns
 
-from domain.identity import Actor
+from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, UPS, WAREHOUSE, Api
 
 HEADER = "order-id,sku,quantity,carrier,tracking-id,ship-date,ship-method"

@@ -13,9 +13,9 @@ from api.graphql.schema import build_schema
 from api.live.fanout import Fanout, Member, follow
 from api.live.selections import Selection
 from api.live.streams import SentSoFar, decode_stream_cursor
-from domain.events import RecordedEvent
-from domain.order_use_cases import ConfirmShipment, PlaceOrder
-from domain.ports import LiveUpdate
+from domain.kernel.events import RecordedEvent
+from domain.orders.ports import LiveUpdate
+from domain.orders.use_cases import ConfirmShipment, PlaceOrder
 from tests.data import BUYER, HOME, OPERATOR, SELLER, T0, line_items
 from tests.fakes import FakeLiveUpdates, fake_world
 

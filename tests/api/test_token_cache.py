@@ -9,8 +9,8 @@ import pytest
 
 from api.clock import system_now
 from api.http import auth
-from domain.errors import Unauthenticated
-from domain.identity import Actor, Role
+from domain.kernel.errors import Unauthenticated
+from domain.kernel.identity import Actor, Role
 
 SECRET = "a-test-secret-of-at-least-thirty-two-bytes"
 BUYER = Actor("b", Role.BUYER)

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain import policies
-from domain.errors import ContactSellerFirst, Forbidden, MessageRefused
-from domain.order import OrderStatus
-from domain.vocabulary import ClaimDecision, ClaimReason, ClaimStatus
+from domain.kernel import policies
+from domain.kernel.errors import ContactSellerFirst, Forbidden, MessageRefused
+from domain.kernel.vocabulary import ClaimDecision, ClaimReason, ClaimStatus
+from domain.orders.order import OrderStatus
 from tests.data import BUYER, OPERATOR, SELLER, T0, UPS, order_in
 from tests.fakes import World, fake_world
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import Conflict, Forbidden, ValidationFailed
-from domain.preferences import Category, Channel, PreferencesChange
+from domain.kernel.errors import Conflict, Forbidden, ValidationFailed
+from domain.notifications.preferences import Category, Channel, PreferencesChange
 from tests.data import BUYER, OPERATOR, SELLER, T0
 from tests.fakes import World, fake_world
 

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from domain import events as ev
-from domain.deliveries import retry_delay
-from domain.errors import Forbidden, ValidationFailed
-from domain.events import RecordedEvent
-from domain.identity import Actor, Role
-from domain.notices import notices_for, settled
-from domain.preferences import (
+from domain.kernel import events as ev
+from domain.kernel.errors import Forbidden, ValidationFailed
+from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Actor, Role
+from domain.kernel.shipping import DeliveryWindow
+from domain.kernel.vocabulary import ClaimReason, ClaimStatus
+from domain.notifications.deliveries import retry_delay
+from domain.notifications.notices import notices_for, settled
+from domain.notifications.preferences import (
     Category,
     Channel,
     Preferences,
@@ -20,8 +22,6 @@ from domain.preferences import (
     QuietHours,
     held_until,
 )
-from domain.shipping import DeliveryWindow
-from domain.vocabulary import ClaimReason, ClaimStatus
 
 NIGHT = QuietHours(time(22, 0), time(7, 0))
 BUYER = Actor("b1", Role.BUYER)

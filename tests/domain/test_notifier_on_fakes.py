@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain.deliveries import NotificationStatus, Outgoing
-from domain.order_use_cases import PlaceOrder
-from domain.preferences import Channel, Preferences, PreferencesChange
-from domain.shipping import DeliveryWindow
+from domain.kernel.shipping import DeliveryWindow
+from domain.notifications.deliveries import NotificationStatus, Outgoing
+from domain.notifications.preferences import Channel, Preferences, PreferencesChange
+from domain.orders.use_cases import PlaceOrder
 from outbound.notifier import Delivery, Notifier
 from outbound.senders import DeliveryFailed, Sender
 from tests.data import BUYER, HOME, OPERATOR, SELLER, T0, line_items

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from domain.errors import (
+from domain.kernel.errors import (
     CancelWindowClosed,
     Forbidden,
     InvalidTransition,
@@ -14,23 +14,23 @@ from domain.errors import (
     OrderAlreadyShipped,
     ValidationFailed,
 )
-from domain.events import (
+from domain.kernel.events import (
     OrderCanceled,
     PaymentAuthorizationReleased,
     PaymentCaptured,
     ShipmentConfirmed,
 )
-from domain.line_items import LineItem
-from domain.money import Money
-from domain.order import TRANSITIONS, Order, OrderStatus
-from domain.shipments import ShipmentStatus
-from domain.shipping import (
+from domain.kernel.money import Money
+from domain.kernel.shipping import (
     DeliveryOption,
     FulfillmentChannel,
     ShippedItem,
     ShippingSpeed,
     TrackingTag,
 )
+from domain.orders.line_items import LineItem
+from domain.orders.order import TRANSITIONS, Order, OrderStatus
+from domain.orders.shipments import ShipmentStatus
 from tests.data import BUYER, HOME, HUB, OPERATOR, SELLER, T0, UPS, line_items
 
 

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import Conflict, Forbidden, InvalidTransition, NotFound
-from domain.events import PaymentVerified, ShipmentConfirmed, TrackingEventRecorded, record
-from domain.identity import Actor, Role
-from domain.order import OrderStatus
-from domain.order_use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
-from domain.ports import OrderQuery
-from domain.shipping import TrackingTag
+from domain.kernel.errors import Conflict, Forbidden, InvalidTransition, NotFound
+from domain.kernel.events import PaymentVerified, ShipmentConfirmed, TrackingEventRecorded, record
+from domain.kernel.identity import Actor, Role
+from domain.kernel.shipping import TrackingTag
+from domain.orders.order import OrderStatus
+from domain.orders.ports import OrderQuery
+from domain.orders.use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 from tests.data import BUYER, HOME, HUB, OPERATOR, SELLER, T0, UPS, line_items
 from tests.fakes import World, fake_world
 

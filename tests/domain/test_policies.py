@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain import policies
-from domain.shipping import DeliveryWindow, ShippingSpeed
-from domain.vocabulary import HealthMetric, HealthStatus
+from domain.kernel import policies
+from domain.kernel.shipping import DeliveryWindow, ShippingSpeed
+from domain.kernel.vocabulary import HealthMetric, HealthStatus
 
 PLACED = datetime(2026, 11, 2, 23, 50, tzinfo=UTC)
 

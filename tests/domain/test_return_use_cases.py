@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import NotDelivered
-from domain.order import OrderStatus
-from domain.return_use_cases import RequestReturn
-from domain.shipping import ShippedItem, TrackingTag
-from domain.vocabulary import LabelKind, ReturnReason, ReturnStatus
+from domain.after_sale.return_use_cases import RequestReturn
+from domain.kernel.errors import NotDelivered
+from domain.kernel.shipping import ShippedItem, TrackingTag
+from domain.kernel.vocabulary import LabelKind, ReturnReason, ReturnStatus
+from domain.orders.order import OrderStatus
 from tests.data import BUYER, HUB, SELLER, T0, UPS, order_in
 from tests.fakes import World, fake_world
 

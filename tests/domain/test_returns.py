@@ -6,11 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import Forbidden, InvalidTransition, SellerResponseOverdue
-from domain.identity import Actor, Role
-from domain.returns import NEEDS_SELLER, RESTOCKING_FEE_REASONS, SELLER_FAULT, TRANSITIONS, Return
-from domain.shipping import FulfillmentChannel, ScanLocation, ShippedItem, TrackingTag
-from domain.vocabulary import LabelKind, ReturnReason, ReturnStatus
+from domain.after_sale.returns import (
+    NEEDS_SELLER,
+    RESTOCKING_FEE_REASONS,
+    SELLER_FAULT,
+    TRANSITIONS,
+    Return,
+)
+from domain.kernel.errors import Forbidden, InvalidTransition, SellerResponseOverdue
+from domain.kernel.identity import Actor, Role
+from domain.kernel.shipping import FulfillmentChannel, ScanLocation, ShippedItem, TrackingTag
+from domain.kernel.vocabulary import LabelKind, ReturnReason, ReturnStatus
 from tests.data import BUYER, OPERATOR, SELLER, T0
 
 

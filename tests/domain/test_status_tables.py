@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.deliveries import (
+from domain.kernel.errors import InvalidTransition
+from domain.kernel.shipping import ShippedItem, TrackingTag
+from domain.notifications.deliveries import (
     CLAIMABLE,
     DELIVERY_TRANSITIONS,
     NotificationStatus,
@@ -12,9 +14,12 @@ from domain.deliveries import (
     queued,
     settle,
 )
-from domain.errors import InvalidTransition
-from domain.shipments import SCAN_MOVES_SHIPMENT_TO, SHIPMENT_TRANSITIONS, Shipment, ShipmentStatus
-from domain.shipping import ShippedItem, TrackingTag
+from domain.orders.shipments import (
+    SCAN_MOVES_SHIPMENT_TO,
+    SHIPMENT_TRANSITIONS,
+    Shipment,
+    ShipmentStatus,
+)
 from tests.data import HOME, HUB, T0
 
 

@@ -23,7 +23,7 @@ from api.app import create_app
 from api.clock import ManualClock
 from api.http.graphiql import assets_installed
 from api.settings import Settings
-from domain.identity import Actor
+from domain.kernel.identity import Actor
 from storage.embedded import free_port
 from tests.api.client import Api
 

@@ -17,7 +17,7 @@ from gql.transport.exceptions import TransportQueryError
 from websockets.exceptions import ConnectionClosed
 
 from api.graphql.schema import schema
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 from tests.api.client import BUYER, OPERATOR, SELLER, place_input, scan_input, ship_input
 from tests.api.returns_helpers import bring_back, delivered_order, request
 from tests.e2e.conftest import LiveServer

@@ -14,7 +14,7 @@ import httpx
 import jwt
 import pytest
 
-from domain.order import OrderStatus
+from domain.orders.order import OrderStatus
 from storage.embedded import free_port
 
 CLI = str(Path(sys.executable).with_name("orderwire"))

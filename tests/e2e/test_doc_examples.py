@@ -22,7 +22,7 @@ from websockets.asyncio.client import connect
 
 from api.clock import ManualClock
 from api.settings import Settings
-from domain.identity import Actor
+from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OPERATOR, SELLER, UPS, Api
 from tests.api.returns_helpers import bring_back, delivered_order, request
 from tests.e2e.conftest import LiveServer, serving

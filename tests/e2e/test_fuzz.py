@@ -22,7 +22,7 @@ from api.app import create_app
 from api.clock import system_now
 from api.http.auth import mint_token
 from api.settings import Settings
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 from storage.embedded import free_port
 
 EXAMPLES = int(os.environ.get("ORDERWIRE_FUZZ_EXAMPLES", "25"))

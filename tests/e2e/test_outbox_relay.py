@@ -8,7 +8,7 @@ from pymongo import AsyncMongoClient
 
 from api.clock import ManualClock
 from api.settings import Settings
-from domain.events import record
+from domain.kernel.events import record
 from storage.database import connect
 from storage.repositories import Repositories
 from tests.api.client import BUYER, OPERATOR

@@ -15,7 +15,7 @@ from playwright.async_api import Browser, Page, expect
 from api.clock import ManualClock
 from api.http.pages import FILES
 from api.settings import Settings
-from domain.identity import Actor
+from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OTHER_BUYER, SELLER
 from tests.e2e.conftest import LiveServer, blocked_page, serving
 

@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from api.wiring import Services
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 from tests.api.client import BUYER, OPERATOR, SELLER
 from tests.e2e.conftest import LiveServer
 

@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from api.clock import system_now
 from api.http.auth import mint_token
-from domain.identity import Actor, Role
+from domain.kernel.identity import Actor, Role
 from storage.embedded import free_port
 from tests.api.client import ADDRESS, WAREHOUSE
 

@@ -9,22 +9,22 @@ from datetime import timedelta
 
 import pytest
 
-from domain import policies
-from domain.claims import Claim
-from domain.errors import Conflict, TrackingIdInUse
-from domain.events import record
-from domain.messaging import Message
-from domain.order import OrderStatus
-from domain.ports import ClaimQuery, PageCursor, ReturnQuery
-from domain.returns import Return
-from domain.shipping import FulfillmentChannel, ShippedItem
-from domain.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
-from storage.repositories import Repositories
+from domain.after_sale.claims import Claim
+from domain.after_sale.messaging import Message
+from domain.after_sale.ports import ClaimQuery, ReturnQuery
+from domain.after_sale.returns import Return
+from domain.kernel import policies
+from domain.kernel.errors import Conflict, TrackingIdInUse
+from domain.kernel.events import record
+from domain.kernel.ports import PageCursor
+from domain.kernel.shipping import FulfillmentChannel, ShippedItem
+from domain.kernel.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
+from domain.orders.order import OrderStatus
 from tests.data import BUYER, SELLER, T0, Walked, order_in
-from tests.storage.conftest import save_order
+from tests.storage.conftest import Stores, save_order
 
 
-async def _delivered(repos: Repositories, order_id: str = "ord_1") -> Walked:
+async def _delivered(repos: Stores, order_id: str = "ord_1") -> Walked:
     walked = order_in(OrderStatus.DELIVERED, order_id=order_id)
     await save_order(repos, walked.order, walked.log, expected=0)
     return walked
@@ -46,7 +46,7 @@ def _return(order_id: str, return_id: str, reason: ReturnReason, days: int) -> t
     )
 
 
-async def _save_return(repos: Repositories, ret: Return, events: list, expected: int) -> None:  # type: ignore[type-arg]
+async def _save_return(repos: Stores, ret: Return, events: list, expected: int) -> None:  # type: ignore[type-arg]
     unit = repos.begin()
     unit.save_return(
         ret, record(ret.id, ret.status.value, events, after=expected), expected_version=expected
@@ -55,7 +55,7 @@ async def _save_return(repos: Repositories, ret: Return, events: list, expected:
 
 
 async def test_a_return_reads_back_equal_and_lists_by_order_and_filter(
-    repos: Repositories,
+    repos: Stores,
 ) -> None:
     await _delivered(repos)
     early, events = _return("ord_1", "ret_1", ReturnReason.DEFECTIVE, 1)
@@ -85,7 +85,7 @@ async def test_a_return_reads_back_equal_and_lists_by_order_and_filter(
     assert not rest.has_next_page
 
 
-async def test_a_unit_of_work_writes_every_aggregate_or_none(repos: Repositories) -> None:
+async def test_a_unit_of_work_writes_every_aggregate_or_none(repos: Stores) -> None:
     walked = await _delivered(repos)
     order = walked.order
     ret, events = _return(order.id, "ret_1", ReturnReason.DEFECTIVE, 1)
@@ -123,7 +123,7 @@ async def test_a_unit_of_work_writes_every_aggregate_or_none(repos: Repositories
 
 
 async def test_a_message_thread_pages_oldest_first_and_marks_the_other_side_read(
-    repos: Repositories,
+    repos: Stores,
 ) -> None:
     walked = await _delivered(repos)
     sent = []
@@ -158,7 +158,7 @@ async def test_a_message_thread_pages_oldest_first_and_marks_the_other_side_read
         await unit.commit()
 
 
-async def _claim(repos: Repositories, order_id: str) -> Claim:
+async def _claim(repos: Stores, order_id: str) -> Claim:
     walked = await _delivered(repos, order_id)
     order = walked.order
     version = order.version
@@ -185,7 +185,7 @@ async def _claim(repos: Repositories, order_id: str) -> Claim:
 
 
 async def test_claims_read_back_list_oldest_first_and_are_swept_when_open(
-    repos: Repositories,
+    repos: Stores,
 ) -> None:
     first = await _claim(repos, "ord_1")
     second = await _claim(repos, "ord_2")
@@ -204,7 +204,7 @@ async def test_claims_read_back_list_oldest_first_and_are_swept_when_open(
     assert await repos.claims.open_filed_before(first.filed_at, limit=10) == [first.id, second.id]
 
 
-async def test_a_seller_is_debited_once_per_claim(repos: Repositories) -> None:
+async def test_a_seller_is_debited_once_per_claim(repos: Stores) -> None:
     claim = await _claim(repos, "ord_1")
     unit = repos.begin()
     unit.debit_seller(claim, 1900)
@@ -216,7 +216,7 @@ async def test_a_seller_is_debited_once_per_claim(repos: Repositories) -> None:
 
 
 async def test_a_tracking_id_is_held_by_one_live_parcel_until_it_is_freed(
-    repos: Repositories,
+    repos: Stores,
 ) -> None:
     unit = repos.begin()
     unit.hold_tracking("UPS", "1Z1", "ord_1")

@@ -10,23 +10,29 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.deliveries import NotificationStatus, Outgoing
-from domain.errors import Conflict, InvalidTransition
-from domain.identity import Role
-from domain.order import OrderStatus
-from domain.ports import IdempotencyStore
-from domain.preferences import Category, Channel, Preferences, PreferencesChange, QuietHours
+from domain.kernel.errors import Conflict, InvalidTransition
+from domain.kernel.identity import Role
+from domain.kernel.ports import IdempotencyStore
+from domain.notifications.deliveries import NotificationStatus, Outgoing
+from domain.notifications.preferences import (
+    Category,
+    Channel,
+    Preferences,
+    PreferencesChange,
+    QuietHours,
+)
+from domain.orders.order import OrderStatus
 from storage.database import Database
 from storage.idempotency import IdempotencyKeys
 from storage.notifications import MongoOutbox, MongoPreferences
 from storage.repositories import Repositories
 from tests.data import BUYER, SELLER, T0, order_in
-from tests.fakes import FakeIdempotencyKeys
-from tests.storage.conftest import save_order
+from tests.fakes import FakeIdempotencyKeys, FakePreferences
+from tests.storage.conftest import Stores, save_order
 
 
 async def test_the_log_keeps_each_aggregates_sequence_and_each_partys_feed(
-    repos: Repositories,
+    repos: Stores,
 ) -> None:
     mine = order_in(OrderStatus.SHIPPED, order_id="ord_1")
     other = order_in(
@@ -50,7 +56,7 @@ async def test_the_log_keeps_each_aggregates_sequence_and_each_partys_feed(
     assert {r.aggregate_id for r in seller_feed} == {"ord_1"}
 
 
-async def test_order_events_wait_in_the_outbox_until_published(repos: Repositories) -> None:
+async def test_order_events_wait_in_the_outbox_until_published(repos: Stores) -> None:
     walked = order_in(OrderStatus.UNSHIPPED)
     await save_order(repos, walked.order, walked.log, expected=0)
     later = datetime.now(UTC) + timedelta(seconds=1)
@@ -60,7 +66,7 @@ async def test_order_events_wait_in_the_outbox_until_published(repos: Repositori
     assert [r.sequence for r in await repos.events.unpublished(later, limit=10)] == [2]
 
 
-async def test_the_notifier_checkpoint_ticks_events_off_one_by_one(repos: Repositories) -> None:
+async def test_the_notifier_checkpoint_ticks_events_off_one_by_one(repos: Stores) -> None:
     walked = order_in(OrderStatus.UNSHIPPED)
     await save_order(repos, walked.order, walked.log, expected=0)
     waiting = await repos.events.unnotified(limit=10)
@@ -145,8 +151,17 @@ async def test_webhook_receipts_are_keys_of_their_own(database: Database) -> Non
     assert await keys.reserve("sha256=abc", "fp", now) is None  # another collection
 
 
-async def test_preferences_save_guarded_by_version_and_read_many(database: Database) -> None:
-    store = MongoPreferences(database)
+@pytest.fixture(params=["mongodb", "fake"])
+def preferences(request: pytest.FixtureRequest) -> MongoPreferences | FakePreferences:
+    if request.param == "fake":
+        return FakePreferences()
+    return MongoPreferences(request.getfixturevalue("database"))
+
+
+async def test_preferences_save_guarded_by_version_and_read_many(
+    preferences: MongoPreferences | FakePreferences,
+) -> None:
+    store = preferences
     quiet = QuietHours(datetime(2026, 1, 1, 21).time(), datetime(2026, 1, 1, 8).time())
     saved = Preferences.default_for(BUYER).changed(
         PreferencesChange(email="ana@example.com", quiet_hours=quiet, time_zone="Europe/Lisbon")
@@ -159,8 +174,9 @@ async def test_preferences_save_guarded_by_version_and_read_many(database: Datab
 
 
 async def test_bookkeeping_writes_survive_another_sessions_aborted_transaction(
-    repos: Repositories, database: Database
+    mongo_repos: Repositories, database: Database
 ) -> None:
+    repos = mongo_repos
     """On nx-27017 a plain write made while another session's transaction is open would join it
     and be undone by its abort; the outbox tick, read receipts and the like wait their turn."""
     walked = order_in(OrderStatus.UNSHIPPED)

@@ -7,32 +7,33 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from domain.errors import Conflict
-from domain.events import Event, record
-from domain.identity import Actor, Role
-from domain.line_items import LineItem
-from domain.money import Money
-from domain.order import Order, OrderStatus
-from domain.ports import OrderQuery, PageCursor
-from domain.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
+from domain.kernel.errors import Conflict
+from domain.kernel.events import Event, record
+from domain.kernel.identity import Actor, Role
+from domain.kernel.money import Money
+from domain.kernel.ports import PageCursor
+from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
+from domain.orders.line_items import LineItem
+from domain.orders.order import Order, OrderStatus
+from domain.orders.ports import OrderQuery
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
-from storage.repositories import Repositories
 from tests.data import BUYER, HOME, OPERATOR, T0
-from tests.storage.conftest import save_order
+from tests.fakes import FakeEventLog
+from tests.storage.conftest import Stores, save_order
 
 
 @pytest.fixture
-def log(repos: Repositories) -> MongoEventLog:
+def log(repos: Stores) -> MongoEventLog | FakeEventLog:
     return repos.events
 
 
-async def create(repos: Repositories, order: Order, events: list[Event]) -> None:
+async def create(repos: Stores, order: Order, events: list[Event]) -> None:
     recorded = record(order.id, order.status.value, events, after=0)
     await save_order(repos, order, recorded, expected=0)
 
 
-async def update(repos: Repositories, order: Order, events: list[Event], expected: int) -> None:
+async def update(repos: Stores, order: Order, events: list[Event], expected: int) -> None:
     recorded = record(order.id, order.status.value, events, after=expected)
     await save_order(repos, order, recorded, expected=expected)
 
@@ -53,7 +54,7 @@ def _order(
     )
 
 
-async def test_an_order_reads_back_equal(repos: Repositories, log: MongoEventLog) -> None:
+async def test_an_order_reads_back_equal(repos: Stores, log: MongoEventLog | FakeEventLog) -> None:
     order, events = _order()
     await create(repos, order, events)
     expected = order.version
@@ -66,7 +67,7 @@ async def test_an_order_reads_back_equal(repos: Repositories, log: MongoEventLog
 
 
 async def test_a_stale_version_is_a_conflict_and_writes_nothing(
-    repos: Repositories, log: MongoEventLog
+    repos: Stores, log: MongoEventLog
 ) -> None:
     order, events = _order()
     await create(repos, order, events)
@@ -84,7 +85,7 @@ async def test_a_stale_version_is_a_conflict_and_writes_nothing(
 
 
 async def test_concurrent_updates_from_one_version_let_exactly_one_through(
-    repos: Repositories, log: MongoEventLog
+    repos: Stores, log: MongoEventLog
 ) -> None:
     for _ in range(5):
         order, events = _order()
@@ -125,7 +126,7 @@ def _ship(order: Order) -> list:  # type: ignore[type-arg]
     )
 
 
-async def test_creating_the_same_id_twice_is_a_conflict(repos: Repositories) -> None:
+async def test_creating_the_same_id_twice_is_a_conflict(repos: Stores) -> None:
     order, events = _order(order_id="ord_fixed")
     await create(repos, order, events)
     again, again_events = _order(order_id="ord_fixed")
@@ -133,7 +134,7 @@ async def test_creating_the_same_id_twice_is_a_conflict(repos: Repositories) -> 
         await create(repos, again, again_events)
 
 
-async def test_keyset_pages_break_ties_on_id(repos: Repositories) -> None:
+async def test_keyset_pages_break_ties_on_id(repos: Stores) -> None:
     made = []
     for n in range(7):
         order, events = _order(at=T0 + timedelta(minutes=n // 3))
@@ -152,7 +153,7 @@ async def test_keyset_pages_break_ties_on_id(repos: Repositories) -> None:
     assert seen == [o.id for o in expected]
 
 
-async def test_orders_are_found_by_carrier_and_tracking_id(repos: Repositories) -> None:
+async def test_orders_are_found_by_carrier_and_tracking_id(repos: Stores) -> None:
     order, events = _order()
     await create(repos, order, events)
     version = order.version

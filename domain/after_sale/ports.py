@@ -1,0 +1,110 @@
+"""What returns, claims and the conversation need from outside."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from domain.after_sale.claims import Claim
+from domain.after_sale.messaging import Message
+from domain.after_sale.returns import Return
+from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import PageCursor, scoped_to_party
+from domain.kernel.vocabulary import (
+    ClaimReason,
+    ClaimStatus,
+    ReturnReason,
+    ReturnStatus,
+)
+from domain.orders.ports import OrderUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnQuery:
+    """Filters for listing returns; every field narrows, none widens."""
+
+    statuses: frozenset[ReturnStatus] | None = None
+    reason: ReturnReason | None = None
+    overdue: bool | None = None  # seller's 24 hours to answer passed (as of the query's `now`)
+    order_id: str | None = None
+    buyer_id: str | None = None
+    seller_id: str | None = None
+
+    def scoped_to(self, actor: Actor) -> ReturnQuery | None:
+        return scoped_to_party(self, actor, "returns")
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnPage:
+    returns: list[Return]
+    has_next_page: bool
+
+
+class ReturnRepository(Protocol):
+    async def get(self, return_id: str) -> Return | None: ...
+
+    async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Return]]: ...
+
+    async def page(
+        self, query: ReturnQuery, *, first: int, after: PageCursor | None, now: datetime
+    ) -> ReturnPage: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimQuery:
+    statuses: frozenset[ClaimStatus] | None = None
+    reason: ClaimReason | None = None
+    order_id: str | None = None
+    buyer_id: str | None = None
+    seller_id: str | None = None
+
+    def scoped_to(self, actor: Actor) -> ClaimQuery | None:
+        return scoped_to_party(self, actor, "claims")
+
+
+class ClaimRepository(Protocol):
+    async def get(self, claim_id: str) -> Claim | None: ...
+
+    async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Claim]]: ...
+
+    async def open_filed_before(self, moment: datetime, *, limit: int) -> list[str]:
+        """Ids of claims still OPEN that were filed at or before `moment`, oldest first."""
+
+    async def page(
+        self, query: ClaimQuery, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Claim], bool]:
+        """Oldest first: the operators' queue by age."""
+
+
+class MessageRepository(Protocol):
+    async def thread(
+        self, order_id: str, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Message], bool]:
+        """Oldest first, after the cursor; and whether more follow."""
+
+    async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
+        """Mark the other side's unread messages read; how many were."""
+
+
+class UnitOfWork(OrderUnitOfWork, Protocol):
+    """An order's unit of work, with the after-sale aggregates and the seller's ledger."""
+
+    def save_return(
+        self, ret: Return, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None: ...
+
+    def save_claim(
+        self, claim: Claim, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None: ...
+
+    def add_message(self, message: Message) -> None: ...
+
+    def debit_seller(self, claim: Claim, amount: int) -> None:
+        """One line on the seller's ledger for a granted claim; a second one is a Conflict."""
+
+
+# Begins a new unit of work; one per use-case call.
+Begin = Callable[[], UnitOfWork]

@@ -1,0 +1,146 @@
+"""Who may do what to which order: the one place object-level access is decided."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from domain.kernel.errors import Forbidden, NotFound
+from domain.kernel.events import RecordedEvent, ShipmentConfirmed, TrackingEventRecorded
+from domain.kernel.identity import Actor, Role
+
+if TYPE_CHECKING:
+    from domain.after_sale.returns import Return
+    from domain.orders.order import Order
+    from domain.orders.shipments import Shipment
+
+
+class Action(Enum):
+    VIEW = "view"
+    WATCH = "follow an order's live updates"
+    PLACE = "place an order"
+    VERIFY_PAYMENT = "verify payment"
+    FAIL_PAYMENT = "fail payment"
+    CANCEL = "cancel an order"
+    CONFIRM_SHIPMENT = "confirm a shipment"
+    RECORD_SCAN = "record a tracking event"
+    REPORT_DELAY = "report a delay"
+    REQUEST_RETURN = "request a return"
+    HANDLE_RETURN = "handle a return"
+    SCAN_RETURN = "record a return scan"
+    CLOSE_RETURN = "close a return"
+    FILE_CLAIM = "file a claim"
+    RESPOND_TO_CLAIM = "respond to a claim"
+    WITHDRAW_CLAIM = "withdraw a claim"
+    DECIDE_CLAIM = "decide a claim"
+    APPEAL_CLAIM = "appeal a claim decision"
+    WATCH_DEADLINES = "run the deadline watchdog"
+    READ_SELLER_FIGURES = "read a seller's figures, reports and exports"
+    PRINT_PACKING_SLIP = "print a packing slip"
+
+
+ROLES_FOR: dict[Action, frozenset[Role]] = {
+    Action.VIEW: frozenset(Role),
+    # Updates carry messages, returns and money: a carrier reads its parcels, it does not watch.
+    Action.WATCH: frozenset({Role.BUYER, Role.SELLER, Role.OPERATOR}),
+    Action.PLACE: frozenset({Role.BUYER}),
+    Action.VERIFY_PAYMENT: frozenset({Role.OPERATOR}),
+    Action.FAIL_PAYMENT: frozenset({Role.OPERATOR}),
+    Action.CANCEL: frozenset({Role.BUYER, Role.SELLER, Role.OPERATOR}),
+    Action.CONFIRM_SHIPMENT: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.RECORD_SCAN: frozenset({Role.CARRIER, Role.OPERATOR}),
+    Action.REPORT_DELAY: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.REQUEST_RETURN: frozenset({Role.BUYER}),
+    Action.HANDLE_RETURN: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.SCAN_RETURN: frozenset({Role.CARRIER, Role.OPERATOR}),
+    Action.CLOSE_RETURN: frozenset({Role.BUYER, Role.OPERATOR}),
+    Action.FILE_CLAIM: frozenset({Role.BUYER}),
+    Action.RESPOND_TO_CLAIM: frozenset({Role.SELLER}),
+    Action.WITHDRAW_CLAIM: frozenset({Role.BUYER}),
+    Action.DECIDE_CLAIM: frozenset({Role.OPERATOR}),
+    Action.APPEAL_CLAIM: frozenset({Role.BUYER, Role.SELLER}),
+    Action.WATCH_DEADLINES: frozenset({Role.OPERATOR}),
+    Action.READ_SELLER_FIGURES: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.PRINT_PACKING_SLIP: frozenset({Role.SELLER, Role.OPERATOR}),
+}
+
+
+def require_role(actor: Actor, action: Action) -> None:
+    """Refuse a role that may never take this action, whatever the order."""
+    if actor.role not in ROLES_FOR[action]:
+        raise Forbidden(f"a {actor.role.value.lower()} may not {action.value}")
+
+
+def can_see(actor: Actor, order: Order) -> bool:
+    """Buyers see their orders, sellers their shop's, carriers those they carry, operators all."""
+    match actor.role:
+        case Role.OPERATOR:
+            return True
+        case Role.BUYER:
+            return order.buyer_id == actor.id
+        case Role.SELLER:
+            return order.seller_id == actor.id
+        case Role.CARRIER:
+            return any(s.carrier == actor.id.upper() for s in order.shipments)
+
+
+def require_access(actor: Actor, order: Order | None, action: Action, order_id: str) -> Order:
+    """Return the order if the actor may take the action on it; a foreign order reads as absent."""
+    require_role(actor, action)
+    if order is None or not can_see(actor, order):
+        raise NotFound(f"order {order_id} not found", field="orderId")
+    return order
+
+
+def require_parcel_access(
+    actor: Actor, order: Order | None, carrier: str, tracking_id: str
+) -> Order:
+    """The order carrying this parcel, if the actor may scan it: a carrier only its own."""
+    require_role(actor, Action.RECORD_SCAN)
+    theirs = actor.role is not Role.CARRIER or carrier == actor.id.upper()
+    if order is None or not theirs or not can_see(actor, order):
+        raise NotFound(f"no parcel {tracking_id} by {carrier} is yours to scan", field="trackingId")
+    return order
+
+
+def can_see_claims(actor: Actor, order: Order) -> bool:
+    """A claim is as visible as its order to its buyer, its seller and operators; not carriers."""
+    return actor.role is not Role.CARRIER and can_see(actor, order)
+
+
+def can_see_event(actor: Actor, recorded: RecordedEvent) -> bool:
+    """A carrier's view of a timeline is its own parcels' story; everyone else sees it all."""
+    if actor.role is not Role.CARRIER:
+        return True
+    event = recorded.event
+    carried = getattr(event, "carrier", None)
+    return isinstance(event, ShipmentConfirmed | TrackingEventRecorded) and (
+        carried == actor.id.upper()
+    )
+
+
+def can_see_parcel(actor: Actor, shipment: Shipment) -> bool:
+    return actor.role is not Role.CARRIER or shipment.carrier == actor.id.upper()
+
+
+def can_see_return(actor: Actor, ret: Return) -> bool:
+    """Like orders: its buyer, its seller, operators, and the carrier of its label."""
+    match actor.role:
+        case Role.OPERATOR:
+            return True
+        case Role.BUYER:
+            return ret.buyer_id == actor.id
+        case Role.SELLER:
+            return ret.seller_id == actor.id
+        case Role.CARRIER:
+            return ret.label is not None and ret.label.carrier == actor.id.upper()
+
+
+def require_return_access(
+    actor: Actor, ret: Return | None, action: Action, return_id: str
+) -> Return:
+    """Return the return if the actor may take the action on it; a foreign one reads as absent."""
+    require_role(actor, action)
+    if ret is None or not can_see_return(actor, ret):
+        raise NotFound(f"return {return_id} not found", field="returnId")
+    return ret

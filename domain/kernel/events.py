@@ -1,0 +1,377 @@
+"""What happened to an order, as small frozen facts named in the past tense."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeAlias, TypeGuard, get_args
+
+from domain.kernel.identity import Actor, Role
+from domain.kernel.money import Money
+from domain.kernel.shipping import (
+    Address,
+    DeliveryOption,
+    DeliveryWindow,
+    FulfillmentChannel,
+    ScanLocation,
+    ShippedItem,
+    ShippingSpeed,
+    TrackingTag,
+)
+from domain.kernel.vocabulary import (
+    ClaimReason,
+    ClaimStatus,
+    LabelKind,
+    ReturnReason,
+    ReturnStatus,
+    SellerResponse,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    occurred_at: datetime
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderPlaced(Event):
+    buyer_id: str
+    seller_id: str
+    channel: FulfillmentChannel
+    speed: ShippingSpeed
+    delivery_option: DeliveryOption
+    total: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentVerified(Event):
+    estimated_delivery: DeliveryWindow
+    ship_by: datetime | None = None  # None in events stored before ship-by dates existed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentFailed(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCanceled(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentAuthorizationReleased(Event):
+    """A verified but uncaptured payment is released because the order was canceled."""
+
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShipmentConfirmed(Event):
+    shipment_id: str
+    carrier: str
+    shipping_method: str
+    tracking_id: str
+    shipped_at: datetime
+    items: tuple[ShippedItem, ...]
+    ship_from: Address
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentCaptured(Event):
+    """The buyer is charged for the items of one shipment, when it is confirmed."""
+
+    amount: Money
+    shipment_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackingEventRecorded(Event):
+    shipment_id: str
+    carrier: str
+    tracking_id: str
+    tag: TrackingTag
+    location: ScanLocation
+    scanned_at: datetime
+    description: str | None
+    out_of_order: bool  # older than the shipment's latest scan: kept, but moves nothing
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryDelayed(Event):
+    previous: DeliveryWindow | None
+    revised: DeliveryWindow
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShipByMissed(Event):
+    """The watchdog saw the ship-by moment pass with units still unshipped."""
+
+    ship_by: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackingStalled(Event):
+    """The watchdog saw a parcel go 48 hours from its ship date without a carrier scan."""
+
+    shipment_id: str
+    carrier: str
+    tracking_id: str
+    shipped_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryOverdue(Event):
+    """The watchdog saw the deliver-by date pass with the order undelivered."""
+
+    deliver_by: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnOpened(Event):
+    """On the order: units set aside for a return."""
+
+    return_id: str
+    items: tuple[ShippedItem, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnProgressed(Event):
+    """On the order: one of its returns changed status."""
+
+    return_id: str
+    return_status: ReturnStatus
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundIssued(Event):
+    """On the order: money went back to the buyer, for a return or a granted claim."""
+
+    return_id: str | None
+    amount: Money
+    key: str
+    claim_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimFiled(Event):
+    """On the order: the buyer opened an A-to-Z guarantee claim."""
+
+    claim_id: str
+    reason: ClaimReason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimProgressed(Event):
+    """On the order: one of its claims changed status."""
+
+    claim_id: str
+    claim_status: ClaimStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SellerDebited(Event):
+    """On the order: the marketplace charged the seller for a granted claim."""
+
+    claim_id: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimOpened(Event):
+    order_id: str
+    reason: ClaimReason
+    description: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SellerRespondedToClaim(Event):
+    response: SellerResponse
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SellerStayedSilent(Event):
+    """The seller's 48 hours passed without an answer; the claim went to review."""
+
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimReviewStarted(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimDecided(Event):
+    outcome: ClaimStatus  # GRANTED or DENIED
+    note: str
+    final: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimAppealed(Event):
+    statement: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimWithdrawn(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnRequested(Event):
+    order_id: str
+    items: tuple[ShippedItem, ...]
+    reason: ReturnReason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnAuthorized(Event):
+    automatic: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnAwaitingSeller(Event):
+    answer_due_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnRejected(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnLabelIssued(Event):
+    kind: LabelKind
+    carrier: str
+    tracking_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnScanRecorded(Event):
+    tag: TrackingTag
+    location: ScanLocation
+    scanned_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnReceived(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnRefunded(Event):
+    amount: int
+    restocking_fee: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnClosed(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewRequested(Event):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSent(Event):
+    message_id: str
+    sender_role: Role
+
+
+# Everything that can happen to an order: one closed union, matched exhaustively.
+OrderEvent: TypeAlias = (
+    OrderPlaced
+    | PaymentVerified
+    | PaymentFailed
+    | OrderCanceled
+    | PaymentAuthorizationReleased
+    | ShipmentConfirmed
+    | PaymentCaptured
+    | TrackingEventRecorded
+    | DeliveryDelayed
+    | ShipByMissed
+    | TrackingStalled
+    | DeliveryOverdue
+    | ReturnOpened
+    | ReturnProgressed
+    | RefundIssued
+    | ReviewRequested
+    | MessageSent
+    | ClaimFiled
+    | ClaimProgressed
+    | SellerDebited
+)
+
+# Everything that can happen to a return.
+ReturnEvent: TypeAlias = (
+    ReturnRequested
+    | ReturnAuthorized
+    | ReturnAwaitingSeller
+    | ReturnRejected
+    | ReturnLabelIssued
+    | ReturnScanRecorded
+    | ReturnReceived
+    | ReturnRefunded
+    | ReturnClosed
+)
+
+# Everything that can happen to an A-to-Z claim.
+ClaimEvent: TypeAlias = (
+    ClaimOpened
+    | SellerRespondedToClaim
+    | SellerStayedSilent
+    | ClaimReviewStarted
+    | ClaimDecided
+    | ClaimAppealed
+    | ClaimWithdrawn
+)
+
+DomainEvent: TypeAlias = OrderEvent | ReturnEvent | ClaimEvent
+
+ORDER_EVENTS: tuple[type[Event], ...] = get_args(OrderEvent)
+RETURN_EVENTS: tuple[type[Event], ...] = get_args(ReturnEvent)
+CLAIM_EVENTS: tuple[type[Event], ...] = get_args(ClaimEvent)
+# Stored and broadcast events name their type; this finds the class again.
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls for cls in (*ORDER_EVENTS, *RETURN_EVENTS, *CLAIM_EVENTS)
+}
+
+
+def is_order_event(event: Event) -> TypeGuard[OrderEvent]:
+    return isinstance(event, ORDER_EVENTS)
+
+
+def order_event(recorded: RecordedEvent) -> OrderEvent:
+    """The event of an order's log entry, typed so a `match` over it can be exhaustive."""
+    if not is_order_event(recorded.event):
+        raise TypeError(f"{type(recorded.event).__name__} is not an order event")
+    return recorded.event
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored in an aggregate's log: its sequence number and the status after it."""
+
+    aggregate_id: str
+    sequence: int
+    status: str
+    event: Event
+
+
+def record(
+    aggregate_id: str, status: str, events: Sequence[Event], *, after: int
+) -> list[RecordedEvent]:
+    """Number `events` on from sequence `after`; each carries the status they led to."""
+    return [
+        RecordedEvent(aggregate_id, after + offset, status, event)
+        for offset, event in enumerate(events, start=1)
+    ]

@@ -1,0 +1,59 @@
+"""What the notifier needs from outside: preferences, history, the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Actor
+from domain.kernel.ports import PageCursor
+from domain.notifications.deliveries import Lease, NotificationRecord, NotificationStatus, Outgoing
+from domain.notifications.preferences import Preferences
+
+
+class PreferenceStore(Protocol):
+    async def get(self, actor: Actor) -> Preferences | None: ...
+
+    async def get_many(self, actors: Sequence[Actor]) -> dict[Actor, Preferences]:
+        """Those of `actors` who saved preferences, in one round trip."""
+
+    async def save(self, preferences: Preferences, *, expected_version: int) -> None:
+        """Store them only if nobody saved since `expected_version`; else Conflict."""
+
+
+class NotificationHistory(Protocol):
+    async def page_for(
+        self,
+        actor: Actor,
+        *,
+        status: NotificationStatus | None,
+        first: int,
+        after: PageCursor | None,
+    ) -> tuple[list[NotificationRecord], bool]:
+        """The actor's notifications, newest first, and whether more follow."""
+
+
+class NotifierCheckpoint(Protocol):
+    """Order events the notifier has yet to turn into messages, ticked off one by one."""
+
+    async def unnotified(self, *, limit: int) -> list[tuple[RecordedEvent, str, str]]:
+        """Oldest first, each with its order's buyer and seller ids."""
+
+    async def mark_notified(self, aggregate_id: str, sequence: int) -> None: ...
+
+
+class NotificationOutbox(Protocol):
+    """Messages waiting to be sent; workers take them one at a time under a lease."""
+
+    async def add(self, messages: Sequence[Outgoing], *, now: datetime) -> int:
+        """Store new messages, leaving ones already stored as they are; how many were new."""
+
+    async def claim_due(self, now: datetime, lease: timedelta) -> Lease | None: ...
+
+    async def sent(self, lease: Lease, at: datetime) -> bool: ...
+
+    async def retry(self, lease: Lease, at: datetime, error: str, *, held: bool) -> bool: ...
+
+    async def give_up(self, lease: Lease, error: str, status: NotificationStatus) -> bool: ...

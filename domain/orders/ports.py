@@ -1,0 +1,116 @@
+"""What the order use cases need from outside: the orders, their unit of work, publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Actor
+from domain.kernel.ports import PageCursor, scoped_to_party
+from domain.kernel.shipping import FulfillmentChannel
+from domain.orders.order import Order, OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    """Filters for listing orders; every field narrows, none widens."""
+
+    statuses: frozenset[OrderStatus] | None = None
+    buyer_id: str | None = None
+    seller_id: str | None = None
+    channel: FulfillmentChannel | None = None
+    placed_from: datetime | None = None
+    placed_before: datetime | None = None
+
+    def scoped_to(self, actor: Actor) -> OrderQuery | None:
+        return scoped_to_party(self, actor, "orders")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    orders: list[Order]
+    has_next_page: bool
+
+
+class OrderRepository(Protocol):
+    async def get(self, order_id: str) -> Order | None: ...
+
+    async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]: ...
+
+    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
+        """The order whose live parcel has this id; else the last one that carried it."""
+
+    async def page(
+        self, query: OrderQuery, *, first: int, after: PageCursor | None
+    ) -> OrderPage: ...
+
+    async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
+        """Ids of orders with a deadline that may have passed by `now`, earliest first."""
+
+
+class OrderUnitOfWork(Protocol):
+    """What one order use case changed, committed together or not at all.
+
+    Each aggregate is guarded by the version it was read at (0 creates it); a version that
+    moved meanwhile fails the whole commit with Conflict, and nothing is written.
+    """
+
+    def save_order(
+        self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
+    ) -> None: ...
+
+    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
+        """Take a tracking id for a live parcel; TrackingIdInUse if another parcel has it."""
+
+    def free_tracking(self, carrier: str, tracking_id: str) -> None:
+        """Give a delivered parcel's tracking id back."""
+
+    async def commit(self) -> None: ...
+
+
+# Begins a new unit of work; one per use-case call.
+BeginOrders = Callable[[], OrderUnitOfWork]
+
+
+class EventOutbox(Protocol):
+    """Order events wait here from their commit until they are published."""
+
+    async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
+        """Events committed before `recorded_before` and never published, in log order."""
+
+    async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None: ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
+        """Send committed events to live subscribers; never raises."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUpdate:
+    """One committed event of an order, with the order as it stood after it."""
+
+    order: Order
+    event: RecordedEvent
+
+
+def live_channels(order: Order) -> tuple[str, ...]:
+    """The channels an order's events reach: the order's, its buyer's and its seller's."""
+    return (f"order:{order.id}", f"buyer:{order.buyer_id}", f"seller:{order.seller_id}")
+
+
+class LiveFeed(Protocol):
+    async def next(self) -> LiveUpdate:
+        """The next update; SubscriberTooSlow or UpdatesInterrupted when the feed has ended."""
+
+
+class LiveUpdates(Protocol):
+    """Committed events as they happen, on every instance, for the channels asked for."""
+
+    def subscribe(
+        self, channels: Iterable[str], *, on_overflow: Callable[[], None]
+    ) -> AbstractContextManager[LiveFeed]: ...

@@ -1,0 +1,323 @@
+"""Order use cases: load the aggregate, let it decide, commit state and events together."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from domain.kernel import policies
+from domain.kernel.access import Action, require_access, require_parcel_access, require_role
+from domain.kernel.errors import Conflict, DomainError, Forbidden, NotFound
+from domain.kernel.events import Event, RecordedEvent, record
+from domain.kernel.identity import Actor, Role
+from domain.kernel.money import Money
+from domain.kernel.ports import Clock, EventLog, IdGenerator, PageCursor
+from domain.kernel.shipping import (
+    Address,
+    DeliveryOption,
+    DeliveryWindow,
+    FulfillmentChannel,
+    ScanLocation,
+    ShippedItem,
+    ShippingSpeed,
+    TrackingTag,
+    carrier_code,
+)
+from domain.orders.line_items import LineItem
+from domain.orders.order import Order
+from domain.orders.ports import (
+    BeginOrders,
+    EventPublisher,
+    OrderPage,
+    OrderQuery,
+    OrderRepository,
+)
+from domain.sellers.ports import SellerDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    seller_id: str
+    items: Sequence[LineItem]
+    shipping_address: Address
+    channel: FulfillmentChannel = FulfillmentChannel.MFN
+    speed: ShippingSpeed = ShippingSpeed.STANDARD
+    delivery_option: DeliveryOption = DeliveryOption.DOOR
+    shipping_fee: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmShipment:
+    order_id: str
+    carrier: str
+    shipping_method: str
+    tracking_id: str
+    shipped_at: datetime
+    ship_from: Address
+    items: Sequence[ShippedItem] | None = None  # None ships every unit still unshipped
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTrackingEvent:
+    carrier: str
+    tracking_id: str
+    tag: TrackingTag
+    location: ScanLocation
+    scanned_at: datetime
+    description: str | None = None
+
+
+class ShipmentOutcome(Enum):
+    ACCEPTED = "ACCEPTED"
+    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"  # the same parcel is on the order: nothing changed
+    REFUSED = "REFUSED"
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentResult:
+    """What became of one shipment of a batch: the order as it is now, or why not."""
+
+    outcome: ShipmentOutcome
+    order: Order | None = None
+    error: DomainError | None = None
+
+
+class OrderUseCases:
+    """Every order command and query the API offers, each checked against the caller."""
+
+    def __init__(
+        self,
+        orders: OrderRepository,
+        sellers: SellerDirectory,
+        log: EventLog,
+        begin: BeginOrders,
+        ids: IdGenerator,
+        clock: Clock,
+        publisher: EventPublisher,
+    ) -> None:
+        self._orders = orders
+        self._sellers = sellers
+        self._log = log
+        self._begin = begin
+        self._ids = ids
+        self._clock = clock
+        self._publisher = publisher
+
+    def now(self) -> datetime:
+        """The time the use cases decide by."""
+        return self._clock()
+
+    async def place_order(self, actor: Actor, command: PlaceOrder) -> Order:
+        require_role(actor, Action.PLACE)
+        order, events = Order.place(
+            order_id=self._ids("ord"),
+            buyer=actor,
+            seller_id=command.seller_id,
+            items=command.items,
+            shipping_address=command.shipping_address,
+            channel=command.channel,
+            speed=command.speed,
+            delivery_option=command.delivery_option,
+            shipping_fee=command.shipping_fee,
+            now=self._clock(),
+        )
+        if await self._sellers.get(order.seller_id) is None:
+            raise NotFound(f"no seller {order.seller_id} in the directory", field="sellerId")
+        recorded = record(order.id, order.status.value, events, after=0)
+        unit = self._begin()
+        unit.save_order(order, recorded, expected_version=0)
+        await unit.commit()
+        await self._publisher.publish(order, recorded)
+        return order
+
+    async def verify_payment(self, actor: Actor, order_id: str) -> Order:
+        return await self._change(
+            actor, order_id, Action.VERIFY_PAYMENT, lambda o, now: o.verify_payment(actor, now)
+        )
+
+    async def fail_payment(self, actor: Actor, order_id: str, reason: str) -> Order:
+        return await self._change(
+            actor, order_id, Action.FAIL_PAYMENT, lambda o, now: o.fail_payment(actor, reason, now)
+        )
+
+    async def cancel_order(self, actor: Actor, order_id: str, reason: str | None) -> Order:
+        return await self._change(
+            actor, order_id, Action.CANCEL, lambda o, now: o.cancel(actor, reason, now)
+        )
+
+    async def confirm_shipment(self, actor: Actor, command: ConfirmShipment) -> Order:
+        order = require_access(
+            actor,
+            await self._orders.get(command.order_id),
+            Action.CONFIRM_SHIPMENT,
+            command.order_id,
+        )
+        return await self._confirm(actor, order, command)
+
+    async def confirm_shipments(
+        self, actor: Actor, commands: Sequence[ConfirmShipment]
+    ) -> list[ShipmentResult]:
+        """Confirm each shipment on its own: one refused never stops the others, and a parcel
+        already on its order is left as it is (so sending a batch twice changes nothing)."""
+        require_role(actor, Action.CONFIRM_SHIPMENT)
+        policies.require_batch_size(len(commands))
+        results = []
+        for command in commands:
+            try:
+                order = require_access(
+                    actor,
+                    await self._orders.get(command.order_id),
+                    Action.CONFIRM_SHIPMENT,
+                    command.order_id,
+                )
+                carrier = carrier_code(command.carrier)
+                if any(s.is_tracked_as(carrier, command.tracking_id) for s in order.shipments):
+                    results.append(ShipmentResult(ShipmentOutcome.ALREADY_CONFIRMED, order))
+                    continue
+                confirmed = await self._confirm(actor, order, command)
+                results.append(ShipmentResult(ShipmentOutcome.ACCEPTED, confirmed))
+            except DomainError as error:
+                results.append(ShipmentResult(ShipmentOutcome.REFUSED, error=error))
+        return results
+
+    async def watch_deadlines(self, actor: Actor, *, limit: int = 500) -> Counter[str]:
+        """Record every missed deadline due by now, once; how many of each kind were recorded."""
+        require_role(actor, Action.WATCH_DEADLINES)
+        recorded: Counter[str] = Counter()
+        due = await self._orders.due_for_watch(self._clock(), limit=limit)
+        for order in (await self._orders.get_many(due)).values():
+            version, live = order.version, _live_parcels(order)
+            events = order.watch(actor, self._clock())
+            if not events:
+                continue
+            try:
+                await self._save(order, events, version, live)
+            except Conflict:
+                continue  # the order changed meanwhile; the next sweep looks at it again
+            recorded.update(type(event).__name__ for event in events)
+        return recorded
+
+    async def record_tracking_event(self, actor: Actor, command: RecordTrackingEvent) -> Order:
+        require_role(actor, Action.RECORD_SCAN)
+        carrier = carrier_code(command.carrier)
+        found = await self._orders.get_by_tracking(carrier, command.tracking_id)
+        order = require_parcel_access(actor, found, carrier, command.tracking_id)
+        return await self._commit(
+            order,
+            lambda o, now: o.record_scan(
+                actor,
+                carrier=command.carrier,
+                tracking_id=command.tracking_id,
+                tag=command.tag,
+                location=command.location,
+                scanned_at=command.scanned_at,
+                description=command.description,
+                now=now,
+            ),
+        )
+
+    async def report_delay(
+        self, actor: Actor, order_id: str, revised: DeliveryWindow, reason: str
+    ) -> Order:
+        return await self._change(
+            actor,
+            order_id,
+            Action.REPORT_DELAY,
+            lambda o, now: o.report_delay(actor, revised, reason, now),
+        )
+
+    async def watch_order(self, actor: Actor, order_id: str) -> Order:
+        """The order whose live updates the actor may follow: its buyer, seller, operators."""
+        return require_access(actor, await self._orders.get(order_id), Action.WATCH, order_id)
+
+    async def get_order(self, actor: Actor, order_id: str) -> Order:
+        return require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)
+
+    async def list_orders(
+        self, actor: Actor, query: OrderQuery, *, first: int, after: PageCursor | None
+    ) -> OrderPage:
+        policies.require_page_size(first)
+        scoped = query.scoped_to(actor)
+        if scoped is None:
+            return OrderPage(orders=[], has_next_page=False)
+        return await self._orders.page(scoped, first=first, after=after)
+
+    async def timelines(self, order_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
+        """Event logs of orders the caller has already been allowed to see."""
+        return await self._log.events_of(order_ids)
+
+    async def events_after(self, order_id: str, sequence: int) -> list[RecordedEvent]:
+        """An order's events after `sequence`, for a caller already allowed to see the order."""
+        return await self._log.events_after(order_id, sequence)
+
+    async def orders_by_id(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """Current state of orders the caller has already been allowed to see."""
+        return await self._orders.get_many(order_ids)
+
+    def party_events_since(self, actor: Actor, since: datetime) -> AsyncIterator[RecordedEvent]:
+        """Events on the buyer's own orders, or the seller's shop's, since `since`, oldest first."""
+        if actor.role not in (Role.BUYER, Role.SELLER):
+            raise Forbidden(f"a {actor.role.value.lower()} has no order feed of its own")
+        return self._log.party_events_since(actor.role, actor.id, since)
+
+    async def _confirm(self, actor: Actor, order: Order, command: ConfirmShipment) -> Order:
+        # A tracking id on another parcel still on its way is refused when the unit of work
+        # holds it (TrackingIdInUse): one indexed insert, in the same transaction, race-free.
+        shipment_id = self._ids("shp")
+        return await self._commit(
+            order,
+            lambda o, now: o.confirm_shipment(
+                actor,
+                shipment_id=shipment_id,
+                carrier=command.carrier,
+                shipping_method=command.shipping_method,
+                tracking_id=command.tracking_id,
+                shipped_at=command.shipped_at,
+                ship_from=command.ship_from,
+                items=command.items,
+                now=now,
+            ),
+        )
+
+    async def _change(
+        self,
+        actor: Actor,
+        order_id: str,
+        action: Action,
+        decide: Callable[[Order, datetime], list[Event]],
+    ) -> Order:
+        order = require_access(actor, await self._orders.get(order_id), action, order_id)
+        return await self._commit(order, decide)
+
+    async def _commit(
+        self, order: Order, decide: Callable[[Order, datetime], list[Event]]
+    ) -> Order:
+        expected_version, live_before = order.version, _live_parcels(order)
+        await self._save(order, decide(order, self._clock()), expected_version, live_before)
+        return order
+
+    async def _save(
+        self,
+        order: Order,
+        events: list[Event],
+        expected_version: int,
+        live_before: set[tuple[str, str]],
+    ) -> None:
+        recorded = record(order.id, order.status.value, events, after=expected_version)
+        live_after = _live_parcels(order)
+        unit = self._begin()
+        unit.save_order(order, recorded, expected_version=expected_version)
+        for carrier, tracking_id in sorted(live_after - live_before):
+            unit.hold_tracking(carrier, tracking_id, order.id)
+        for carrier, tracking_id in sorted(live_before - live_after):
+            unit.free_tracking(carrier, tracking_id)
+        await unit.commit()
+        await self._publisher.publish(order, recorded)
+
+
+def _live_parcels(order: Order) -> set[tuple[str, str]]:
+    """(carrier, tracking id) of the order's parcels not yet delivered."""
+    return {(s.carrier, s.tracking_id) for s in order.shipments if s.live}

@@ -1,0 +1,97 @@
+"""Account health: what each order counts for, and the figures a seller is judged by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from fractions import Fraction
+
+from domain.kernel import policies
+from domain.kernel.errors import ValidationFailed
+from domain.kernel.identity import Role
+from domain.kernel.shipping import FulfillmentChannel
+from domain.kernel.vocabulary import HealthMetric, HealthStatus
+from domain.orders.order import Order, OrderStatus
+
+M = HealthMetric
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFact:
+    """When an order enters a figure's window, and whether it counts against the seller."""
+
+    at: datetime
+    failing: bool
+
+
+def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
+    """The figures an order counts in (absent: not counted there), read from its state."""
+    if order.ship_by is None:  # payment never verified: nothing was promised
+        return {}
+    canceled = order.status is OrderStatus.CANCELED
+    facts = {M.ORDER_DEFECT_RATE: HealthFact(order.placed_at, order.defective)}
+    if order.channel is FulfillmentChannel.FBA:
+        return facts  # the marketplace ships these: the rest is not the seller's doing
+    # Only an order not yet shipped can be canceled, so every seller cancel is pre-fulfillment.
+    seller_canceled = canceled and order.canceled_by is Role.SELLER
+    facts[M.PRE_FULFILLMENT_CANCEL_RATE] = HealthFact(order.placed_at, seller_canceled)
+    if not canceled:
+        facts[M.LATE_SHIPMENT_RATE] = HealthFact(order.ship_by, not order.shipped_in_time)
+    if order.fully_shipped_at is not None:
+        stalled = bool(order.stalled_shipments)
+        facts[M.VALID_TRACKING_RATE] = HealthFact(order.fully_shipped_at, stalled)
+    if order.deliver_by is not None and not canceled:
+        overdue_from = datetime.combine(order.deliver_by + timedelta(days=1), time(), tzinfo=UTC)
+        on_time = (
+            order.delivered_at is not None
+            and order.delivered_at.date() <= order.deliver_by
+            and order.overdue_for is None
+        )
+        facts[M.ON_TIME_DELIVERY_RATE] = HealthFact(overdue_from, not on_time)
+    return facts
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A window of time ending at `end` (included), from `start` (excluded): the window of
+    "the last 30 days" as of now holds what happened now."""
+
+    start: datetime
+    end: datetime
+
+
+def health_spans(ending_at: datetime, days: int | None) -> dict[HealthMetric, Span]:
+    """Each figure's window ending at `ending_at`: its own length, or `days` for all."""
+    if days is not None and not 1 <= days <= policies.MAX_WINDOW_DAYS:
+        raise ValidationFailed(
+            f"days must be between 1 and {policies.MAX_WINDOW_DAYS}", field="days"
+        )
+    return {
+        metric: Span(ending_at - timedelta(days=days or goal.days), ending_at)
+        for metric, goal in policies.ACCOUNT_HEALTH.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFigure:
+    """One figure: how many orders it counts, how many count against the seller."""
+
+    metric: HealthMetric
+    span: Span
+    denominator: int
+    failing: int
+
+    @property
+    def numerator(self) -> int:
+        """Defects for lower-is-better figures; orders that made it for the others."""
+        good = policies.ACCOUNT_HEALTH[self.metric].higher_is_better
+        return self.denominator - self.failing if good else self.failing
+
+    @property
+    def rate(self) -> Fraction | None:
+        """In percent; None with no orders in the window."""
+        return None if not self.denominator else Fraction(100 * self.numerator, self.denominator)
+
+    @property
+    def status(self) -> HealthStatus:
+        return policies.health_status(self.metric, self.numerator, self.denominator)

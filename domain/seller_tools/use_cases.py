@@ -1,0 +1,117 @@
+"""Seller tools: account health, order reports, exports and packing slips, each checked."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from domain.kernel import policies
+from domain.kernel.access import Action, require_access, require_role
+from domain.kernel.errors import Forbidden, NotFound, ValidationFailed
+from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import Clock, PageCursor
+from domain.kernel.vocabulary import HealthMetric
+from domain.orders.order import Order
+from domain.orders.ports import OrderPage, OrderQuery, OrderRepository
+from domain.seller_tools.performance import HealthFigure, Span, health_spans
+from domain.seller_tools.ports import SellerFigures
+from domain.seller_tools.reports import ReportGrouping, ReportRow
+from domain.sellers.directory import Seller
+from domain.sellers.ports import SellerDirectory
+
+
+class SellerToolUseCases:
+    def __init__(
+        self,
+        figures: SellerFigures,
+        orders: OrderRepository,
+        sellers: SellerDirectory,
+        clock: Clock,
+    ) -> None:
+        self._figures = figures
+        self._orders = orders
+        self._sellers = sellers
+        self._clock = clock
+
+    async def performance(
+        self, actor: Actor, seller_id: str, *, ending_at: datetime | None, days: int | None
+    ) -> list[HealthFigure]:
+        """The seller's five account-health figures, each over its window ending at `ending_at`."""
+        await self._require_seller(actor, seller_id)
+        now = self._clock()
+        if ending_at is not None and ending_at > now + policies.SCAN_CLOCK_SKEW:
+            raise ValidationFailed("a window cannot end in the future", field="endingAt")
+        spans = health_spans(ending_at or now, days)
+        counts = await self._figures.health(seller_id, spans)
+        return [HealthFigure(metric, spans[metric], *counts[metric]) for metric in spans]
+
+    async def health_orders(
+        self,
+        seller_id: str,
+        metric: HealthMetric,
+        span: Span,
+        *,
+        failing_only: bool,
+        first: int,
+        after: PageCursor | None,
+    ) -> OrderPage:
+        """The orders behind a figure the caller was already allowed to read."""
+        policies.require_page_size(first)
+        return await self._figures.health_orders(
+            seller_id, metric, span, failing_only=failing_only, first=first, after=after
+        )
+
+    async def order_report(
+        self,
+        actor: Actor,
+        query: OrderQuery,
+        start: datetime,
+        end: datetime,
+        grouping: ReportGrouping,
+    ) -> list[ReportRow]:
+        """Orders placed from `start` to `end` (excluded), summed per group and currency."""
+        scoped = self._scoped(actor, query)
+        if end <= start:
+            raise ValidationFailed("`to` must be after `from`", field="to")
+        if end - start > timedelta(days=policies.MAX_WINDOW_DAYS):
+            raise ValidationFailed(
+                f"a report spans at most {policies.MAX_WINDOW_DAYS} days", field="to"
+            )
+        if scoped is None:
+            return []
+        return await self._figures.report(
+            replace(scoped, placed_from=start, placed_before=end), grouping
+        )
+
+    def export_orders(self, actor: Actor, query: OrderQuery) -> AsyncIterator[Order]:
+        """Every order the query finds that the caller may read, newest first."""
+        scoped = self._scoped(actor, query)
+        return _nothing() if scoped is None else self._figures.export(scoped)
+
+    async def packing_slip(self, actor: Actor, order_id: str) -> tuple[Order, Seller]:
+        """The order to pack and the seller who packs it: its seller and operators only."""
+        order = require_access(
+            actor, await self._orders.get(order_id), Action.PRINT_PACKING_SLIP, order_id
+        )
+        seller = await self._sellers.get(order.seller_id)
+        if seller is None:
+            raise NotFound(f"no seller {order.seller_id} in the directory", field="sellerId")
+        return order, seller
+
+    async def _require_seller(self, actor: Actor, seller_id: str) -> None:
+        require_role(actor, Action.READ_SELLER_FIGURES)
+        if actor.role is Role.SELLER and actor.id != seller_id:
+            raise Forbidden("a seller reads only its own account health")
+        if await self._sellers.get(seller_id) is None:
+            raise NotFound(f"no seller {seller_id} in the directory", field="sellerId")
+
+    @staticmethod
+    def _scoped(actor: Actor, query: OrderQuery) -> OrderQuery | None:
+        require_role(actor, Action.READ_SELLER_FIGURES)
+        return query.scoped_to(actor)
+
+
+async def _nothing() -> AsyncIterator[Order]:
+    return
+    yield  # an async generator that yields nothing

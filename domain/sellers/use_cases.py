@@ -1,0 +1,48 @@
+"""The seller directory: operators add sellers; every signed-in caller may look one up."""
+
+from __future__ import annotations
+
+from domain.kernel import policies
+from domain.kernel.errors import Forbidden, NotFound
+from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import Clock, PageCursor
+from domain.kernel.shipping import Address
+from domain.sellers.directory import Seller
+from domain.sellers.ports import SellerDirectory
+
+
+class SellerUseCases:
+    def __init__(self, sellers: SellerDirectory, clock: Clock) -> None:
+        self._sellers = sellers
+        self._clock = clock
+
+    async def add_seller(self, actor: Actor, seller_id: str, name: str) -> Seller:
+        """An operator opens a shop; its id is then the `sellerId` orders name."""
+        if actor.role is not Role.OPERATOR:
+            raise Forbidden("only an operator adds sellers")
+        seller = Seller(seller_id.strip(), name.strip(), self._clock())
+        await self._sellers.add(seller)
+        return seller
+
+    async def set_ship_from(self, actor: Actor, seller_id: str, address: Address) -> Seller:
+        """The seller (or an operator) sets where its parcels usually leave from."""
+        if actor.role not in (Role.SELLER, Role.OPERATOR):
+            raise Forbidden(f"a {actor.role.value.lower()} may not change a seller")
+        if actor.role is Role.SELLER and actor.id != seller_id:
+            raise Forbidden("a seller changes only its own shop")
+        seller = await self._sellers.set_ship_from(seller_id, address)
+        if seller is None:
+            raise NotFound(f"no seller {seller_id} in the directory", field="sellerId")
+        return seller
+
+    async def get_seller(self, seller_id: str) -> Seller:
+        found = await self._sellers.get(seller_id)
+        if found is None:
+            raise NotFound(f"no seller {seller_id} in the directory", field="id")
+        return found
+
+    async def list_sellers(
+        self, *, first: int, after: PageCursor | None
+    ) -> tuple[list[Seller], bool]:
+        policies.require_page_size(first)
+        return await self._sellers.page(first=first, after=after)
