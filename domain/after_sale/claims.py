@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.kernel import policies
+from domain.kernel.access import Action, require_role
 from domain.kernel.errors import (
     AppealWindowClosed,
     ClaimNotEligible,
@@ -128,8 +129,7 @@ class Claim(EventSource):
     def respond(
         self, actor: Actor, response: SellerResponse, note: str, now: datetime
     ) -> list[Event]:
-        if actor.role is not Role.SELLER:
-            raise Forbidden("only the seller responds to a claim")
+        require_role(actor, Action.RESPOND_TO_CLAIM)
         if self.seller_silent(now):
             raise SellerResponseOverdue(
                 "the 48 hours to respond have passed; the claim is in review"
@@ -158,8 +158,7 @@ class Claim(EventSource):
         self, actor: Actor, decision: ClaimDecision, note: str, now: datetime
     ) -> list[Event]:
         """An operator's decision; after an appeal it is final."""
-        if actor.role is not Role.OPERATOR:
-            raise Forbidden("the marketplace decides claims")
+        require_role(actor, Action.DECIDE_CLAIM)
         events: list[Event] = []
         if self.status in (C.OPEN, C.SELLER_RESPONDED):
             events += self.start_review(actor, now)
@@ -191,8 +190,7 @@ class Claim(EventSource):
         return self._emit(now, ClaimAppealed(occurred_at=now, actor=actor, statement=text))
 
     def withdraw(self, actor: Actor, now: datetime) -> list[Event]:
-        if actor.role is not Role.BUYER:
-            raise Forbidden("only the buyer withdraws a claim")
+        require_role(actor, Action.WITHDRAW_CLAIM)
         self._move_to(C.WITHDRAWN)
         return self._emit(now, ClaimWithdrawn(occurred_at=now, actor=actor))
 

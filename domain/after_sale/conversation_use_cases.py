@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from domain.after_sale.messaging import Message
 from domain.after_sale.ports import Begin, MessageRepository
 from domain.kernel import policies
-from domain.kernel.access import Action, require_access
-from domain.kernel.errors import Forbidden
+from domain.kernel.access import Action, require_access, require_role
 from domain.kernel.events import record
-from domain.kernel.identity import Actor, Role
+from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, IdGenerator, PageCursor
 from domain.orders.order import Order
 from domain.orders.ports import EventPublisher, OrderRepository
@@ -62,8 +61,7 @@ class ConversationUseCases:
 
     async def mark_thread_read(self, actor: Actor, order_id: str) -> int:
         """Read receipts: the other side's messages on this order are marked read."""
-        if actor.role not in (Role.BUYER, Role.SELLER):
-            raise Forbidden("read receipts belong to the buyer and the seller")
+        require_role(actor, Action.MARK_THREAD_READ)
         order = await self._party_order(actor, order_id)
         return await self._messages.mark_read(order.id, reader=actor.role, now=self._clock())
 
@@ -88,6 +86,5 @@ class ConversationUseCases:
         return order
 
     async def _party_order(self, actor: Actor, order_id: str) -> Order:
-        if actor.role is Role.CARRIER:
-            raise Forbidden("carriers do not take part in order threads")
+        require_role(actor, Action.TAKE_PART_IN_THREAD)
         return require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.kernel import policies
+from domain.kernel.access import Action, require_role
 from domain.kernel.errors import (
     Forbidden,
     InvalidTransition,
@@ -279,8 +280,7 @@ class Return(EventSource):
             raise Forbidden(
                 "returns of orders fulfilled by the marketplace are handled by an operator"
             )
-        if actor.role is not Role.SELLER:
-            raise Forbidden(f"a {actor.role.value.lower()} does not handle returns")
+        require_role(actor, Action.RESPOND_TO_RETURN)
 
     def _require_decider(self, actor: Actor, now: datetime) -> None:
         self._require_handler(actor)

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 from domain.kernel.errors import Forbidden, NotFound
 from domain.kernel.events import RecordedEvent, ShipmentConfirmed, TrackingEventRecorded
 from domain.kernel.identity import Actor, Role
 
-if TYPE_CHECKING:
-    from domain.after_sale.returns import Return
-    from domain.orders.order import Order
-    from domain.orders.shipments import Shipment
+
+# What access looks at of the aggregates (orders/, after_sale/), so the kernel names none.
+class Parcel(Protocol):
+    @property
+    def carrier(self) -> str: ...
+
+
+class Owned(Protocol):
+    @property
+    def buyer_id(self) -> str: ...
+
+    @property
+    def seller_id(self) -> str: ...
+
+
+class OrderLike(Owned, Protocol):
+    @property
+    def shipments(self) -> Sequence[Parcel]: ...
+
+
+class ReturnLike(Owned, Protocol):
+    @property
+    def label(self) -> Parcel | None: ...
+
+
+OrderT = TypeVar("OrderT", bound=OrderLike)
+ReturnT = TypeVar("ReturnT", bound=ReturnLike)
 
 
 class Action(Enum):
@@ -37,6 +61,13 @@ class Action(Enum):
     WATCH_DEADLINES = "run the deadline watchdog"
     READ_SELLER_FIGURES = "read a seller's figures, reports and exports"
     PRINT_PACKING_SLIP = "print a packing slip"
+    ADD_SELLER = "add a seller"
+    SET_SHIP_FROM = "change a seller"
+    READ_FEED = "read an order feed"
+    TAKE_PART_IN_THREAD = "take part in an order's thread"
+    MARK_THREAD_READ = "mark a thread read"
+    RESPOND_TO_RETURN = "handle returns"
+    REQUEST_REVIEW = "ask for a review"
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -62,16 +93,38 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.WATCH_DEADLINES: frozenset({Role.OPERATOR}),
     Action.READ_SELLER_FIGURES: frozenset({Role.SELLER, Role.OPERATOR}),
     Action.PRINT_PACKING_SLIP: frozenset({Role.SELLER, Role.OPERATOR}),
+    Action.ADD_SELLER: frozenset({Role.OPERATOR}),
+    Action.SET_SHIP_FROM: frozenset({Role.SELLER, Role.OPERATOR}),
+    # A feed is a party's own orders; operators read orders, carriers their parcels.
+    Action.READ_FEED: frozenset({Role.BUYER, Role.SELLER}),
+    Action.TAKE_PART_IN_THREAD: frozenset({Role.BUYER, Role.SELLER, Role.OPERATOR}),
+    Action.MARK_THREAD_READ: frozenset({Role.BUYER, Role.SELLER}),
+    Action.RESPOND_TO_RETURN: frozenset({Role.SELLER}),
+    Action.REQUEST_REVIEW: frozenset({Role.SELLER}),
+}
+
+# How a refusal reads where the general "a buyer may not …" would read oddly.
+REFUSALS: dict[Action, str] = {
+    Action.ADD_SELLER: "only an operator adds sellers",
+    Action.READ_FEED: "a {role} has no order feed of its own",
+    Action.TAKE_PART_IN_THREAD: "carriers do not take part in order threads",
+    Action.MARK_THREAD_READ: "read receipts belong to the buyer and the seller",
+    Action.RESPOND_TO_CLAIM: "only the seller responds to a claim",
+    Action.DECIDE_CLAIM: "the marketplace decides claims",
+    Action.WITHDRAW_CLAIM: "only the buyer withdraws a claim",
+    Action.RESPOND_TO_RETURN: "a {role} does not handle returns",
+    Action.REQUEST_REVIEW: "only the seller asks for a review",
 }
 
 
 def require_role(actor: Actor, action: Action) -> None:
     """Refuse a role that may never take this action, whatever the order."""
     if actor.role not in ROLES_FOR[action]:
-        raise Forbidden(f"a {actor.role.value.lower()} may not {action.value}")
+        said = REFUSALS.get(action, "a {role} may not {action}")
+        raise Forbidden(said.format(role=actor.role.value.lower(), action=action.value))
 
 
-def can_see(actor: Actor, order: Order) -> bool:
+def can_see(actor: Actor, order: OrderLike) -> bool:
     """Buyers see their orders, sellers their shop's, carriers those they carry, operators all."""
     match actor.role:
         case Role.OPERATOR:
@@ -84,7 +137,7 @@ def can_see(actor: Actor, order: Order) -> bool:
             return any(s.carrier == actor.id.upper() for s in order.shipments)
 
 
-def require_access(actor: Actor, order: Order | None, action: Action, order_id: str) -> Order:
+def require_access(actor: Actor, order: OrderT | None, action: Action, order_id: str) -> OrderT:
     """Return the order if the actor may take the action on it; a foreign order reads as absent."""
     require_role(actor, action)
     if order is None or not can_see(actor, order):
@@ -93,8 +146,8 @@ def require_access(actor: Actor, order: Order | None, action: Action, order_id: 
 
 
 def require_parcel_access(
-    actor: Actor, order: Order | None, carrier: str, tracking_id: str
-) -> Order:
+    actor: Actor, order: OrderT | None, carrier: str, tracking_id: str
+) -> OrderT:
     """The order carrying this parcel, if the actor may scan it: a carrier only its own."""
     require_role(actor, Action.RECORD_SCAN)
     theirs = actor.role is not Role.CARRIER or carrier == actor.id.upper()
@@ -103,7 +156,7 @@ def require_parcel_access(
     return order
 
 
-def can_see_claims(actor: Actor, order: Order) -> bool:
+def can_see_claims(actor: Actor, order: OrderLike) -> bool:
     """A claim is as visible as its order to its buyer, its seller and operators; not carriers."""
     return actor.role is not Role.CARRIER and can_see(actor, order)
 
@@ -119,11 +172,11 @@ def can_see_event(actor: Actor, recorded: RecordedEvent) -> bool:
     )
 
 
-def can_see_parcel(actor: Actor, shipment: Shipment) -> bool:
+def can_see_parcel(actor: Actor, shipment: Parcel) -> bool:
     return actor.role is not Role.CARRIER or shipment.carrier == actor.id.upper()
 
 
-def can_see_return(actor: Actor, ret: Return) -> bool:
+def can_see_return(actor: Actor, ret: ReturnLike) -> bool:
     """Like orders: its buyer, its seller, operators, and the carrier of its label."""
     match actor.role:
         case Role.OPERATOR:
@@ -137,8 +190,8 @@ def can_see_return(actor: Actor, ret: Return) -> bool:
 
 
 def require_return_access(
-    actor: Actor, ret: Return | None, action: Action, return_id: str
-) -> Return:
+    actor: Actor, ret: ReturnT | None, action: Action, return_id: str
+) -> ReturnT:
     """Return the return if the actor may take the action on it; a foreign one reads as absent."""
     require_role(actor, action)
     if ret is None or not can_see_return(actor, ret):

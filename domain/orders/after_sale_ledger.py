@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import Enum
 
 from domain.kernel import policies
+from domain.kernel.access import Action, require_role
 from domain.kernel.errors import (
     ClaimAlreadyOpen,
-    Forbidden,
     NotDelivered,
     ReviewAlreadyRequested,
     ReviewWindowClosed,
@@ -134,8 +134,7 @@ class AfterSaleLedger(EventSource):
 
     def request_review(self, actor: Actor, now: datetime) -> list[Event]:
         """The seller asks the buyer for a review: once, 5 to 30 days after delivery."""
-        if actor.role is not Role.SELLER:
-            raise Forbidden("only the seller asks for a review")
+        require_role(actor, Action.REQUEST_REVIEW)
         if self.delivered_at is None:
             raise NotDelivered("a review can be asked for once the order is delivered")
         if self.review_requested_at is not None:

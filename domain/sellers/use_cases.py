@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.kernel import policies
+from domain.kernel.access import Action, require_role
 from domain.kernel.errors import Forbidden, NotFound
 from domain.kernel.identity import Actor, Role
 from domain.kernel.ports import Clock, PageCursor
@@ -18,16 +19,14 @@ class SellerUseCases:
 
     async def add_seller(self, actor: Actor, seller_id: str, name: str) -> Seller:
         """An operator opens a shop; its id is then the `sellerId` orders name."""
-        if actor.role is not Role.OPERATOR:
-            raise Forbidden("only an operator adds sellers")
+        require_role(actor, Action.ADD_SELLER)
         seller = Seller(seller_id.strip(), name.strip(), self._clock())
         await self._sellers.add(seller)
         return seller
 
     async def set_ship_from(self, actor: Actor, seller_id: str, address: Address) -> Seller:
         """The seller (or an operator) sets where its parcels usually leave from."""
-        if actor.role not in (Role.SELLER, Role.OPERATOR):
-            raise Forbidden(f"a {actor.role.value.lower()} may not change a seller")
+        require_role(actor, Action.SET_SHIP_FROM)
         if actor.role is Role.SELLER and actor.id != seller_id:
             raise Forbidden("a seller changes only its own shop")
         seller = await self._sellers.set_ship_from(seller_id, address)
