@@ -8,7 +8,7 @@ PORT ?= 8000
 # GraphiQL's browser files, pinned in api/http/graphiql/package-lock.json, so the playground works offline.
 GRAPHIQL := api/http/graphiql/node_modules/.package-lock.json
 
-.PHONY: run test lint schema clean graphiql fuzz bench chaos docs
+.PHONY: run test lint schema clean graphiql fuzz bench bench-quick chaos docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,7 +72,11 @@ fuzz: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null 2>&1 || { as_root=""; [ "$$(id -u)" -eq 0 ] || as_root=sudo; \
 		$$as_root apt-get update -qq && $$as_root apt-get install -y -qq wrk >/dev/null; }
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The per-change check: every benchmark, shorter and on less data (`make bench BENCH_ARGS=--quick`).
+bench-quick:
+	$(MAKE) bench BENCH_ARGS=--quick
 
 # Two workers + Redis, 200 subscribers, 10,000 transitions; a worker killed, Redis restarted,
 # sockets dropped: every subscriber must end with every event exactly once, in order.

@@ -40,6 +40,17 @@ FULL = Sizes(
     read=100_000,
     export=100_000,
 )
+# The per-change check (`make bench-quick`): the same load generator settings, shorter runs and
+# smaller data, so that a ratio moves the same way in a few minutes.
+QUICK = Sizes(
+    load=Load(threads=1, connections=8, seconds=4),
+    shipments=3_000,
+    subscribers=(1_000,),
+    spread=(500, 100, 10),
+    depth=10_000,
+    read=10_000,
+    export=10_000,
+)
 TINY = Sizes(
     load=Load(threads=1, connections=2, seconds=1),
     shipments=1_500,

@@ -30,6 +30,7 @@ from bench import wrk
 from bench.common import (
     DEEP_DB,
     FULL,
+    QUICK,
     RUN_DB,
     SECRET,
     TINY,
@@ -177,8 +178,12 @@ def table(rows: list[Row]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
+    sized = parser.add_mutually_exclusive_group()
+    sized.add_argument(
         "--tiny", action="store_true", help="smallest sizes: proves the benchmarks run"
+    )
+    sized.add_argument(
+        "--quick", action="store_true", help="shorter runs, smaller data: the per-change check"
     )
     parser.add_argument("--data-dir", type=Path, default=Path(".orderwire/bench"))
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"))
@@ -187,7 +192,7 @@ def main() -> None:
         "--depth", type=int, help="P5's depth (default 100,000; see docs/performance.md)"
     )
     args = parser.parse_args()
-    sizes = TINY if args.tiny else FULL
+    sizes = TINY if args.tiny else QUICK if args.quick else FULL
     if args.depth:
         sizes = dataclasses.replace(sizes, depth=args.depth)
     if not wrk.available() and {"P1", "P2", "P3"} & set(args.only.split(",")):

@@ -10,9 +10,8 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from api.graphql.errors import UserError, by_id
-from api.graphql.idempotency import once
 from api.graphql.pagination import Connection, connection, decode_page_cursor
-from api.graphql.payloads import attempt
+from api.graphql.payloads import Answer, attempt, attempt_once
 from api.graphql.types import ClaimType
 from domain.after_sale.claims import Claim
 from domain.after_sale.ports import ClaimQuery
@@ -62,9 +61,8 @@ class ClaimPayload:
     errors: list[UserError]
 
 
-async def _attempt(
-    info: Info[Context, None], name: str, change: Callable[[Actor], Awaitable[Claim]]
-) -> ClaimPayload:
+def _answer(info: Info[Context, None]) -> Answer[Claim, ClaimPayload]:
+    """Claims read their deadlines against the marketplace clock of this request."""
     now = info.context.orders.now()
 
     def answer(claim: Claim | None, errors: list[UserError]) -> ClaimPayload:
@@ -72,7 +70,13 @@ async def _attempt(
             claim=None if claim is None else ClaimType.from_domain(claim, now), errors=errors
         )
 
-    return await attempt(info, name, change, answer)
+    return answer
+
+
+async def _attempt(
+    info: Info[Context, None], name: str, change: Callable[[Actor], Awaitable[Claim]]
+) -> ClaimPayload:
+    return await attempt(info, name, change, _answer(info))
 
 
 @strawberry.type
@@ -133,23 +137,14 @@ class ClaimMutations:
         self, info: Info[Context, None], input: RespondToClaimInput
     ) -> ClaimPayload:
         uc = info.context.claims
-
-        async def replay(claim_id: str) -> ClaimPayload:
-            return await _attempt(info, "respondToClaim", lambda a: uc.get_claim(a, claim_id))
-
-        return await once(
+        return await attempt_once(
             info,
             "respondToClaim",
             input.idempotency_key,
             (input.claim_id, input.response, input.note),
-            run=lambda: _attempt(
-                info,
-                "respondToClaim",
-                lambda a: uc.respond(a, str(input.claim_id), input.response, input.note),
-            ),
-            replay=replay,
-            result_id=lambda p: None if p.claim is None else str(p.claim.id),
-            refuse=lambda e: ClaimPayload(claim=None, errors=[UserError.from_domain(e)]),
+            change=lambda a: uc.respond(a, str(input.claim_id), input.response, input.note),
+            read=uc.get_claim,
+            answer=_answer(info),
         )
 
     @strawberry.mutation(description="Buyer: drop the claim.")
@@ -167,24 +162,14 @@ class ClaimMutations:
         self, info: Info[Context, None], input: DecideClaimInput
     ) -> ClaimPayload:
         uc = info.context.claims
-
-        async def replay(claim_id: str) -> ClaimPayload:
-            return await _attempt(info, "decideClaim", lambda a: uc.get_claim(a, claim_id))
-
-        request = (input.claim_id, input.decision, input.note)
-        return await once(
+        return await attempt_once(
             info,
             "decideClaim",
             input.idempotency_key,
-            request,
-            run=lambda: _attempt(
-                info,
-                "decideClaim",
-                lambda a: uc.decide(a, str(input.claim_id), input.decision, input.note),
-            ),
-            replay=replay,
-            result_id=lambda p: None if p.claim is None else str(p.claim.id),
-            refuse=lambda e: ClaimPayload(claim=None, errors=[UserError.from_domain(e)]),
+            (input.claim_id, input.decision, input.note),
+            change=lambda a: uc.decide(a, str(input.claim_id), input.decision, input.note),
+            read=uc.get_claim,
+            answer=_answer(info),
         )
 
     @strawberry.mutation(

@@ -10,7 +10,6 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import UserError, by_id
-from api.graphql.idempotency import once
 from api.graphql.inputs import (
     ConfirmShipmentInput,
     OrderFilter,
@@ -19,7 +18,7 @@ from api.graphql.inputs import (
     ReportDelayInput,
 )
 from api.graphql.pagination import Connection, connection, decode_page_cursor
-from api.graphql.payloads import attempt, refused
+from api.graphql.payloads import attempt, attempt_once
 from api.graphql.types import OrderType, Viewer
 from domain.kernel.identity import Actor
 from domain.kernel.ports import PageCursor
@@ -120,21 +119,14 @@ class OrderMutations:
         ] = None,
     ) -> OrderPayload:
         uc = info.context.orders
-
-        async def replay(order_id: str) -> OrderPayload:
-            return await change_order(info, "placeOrder", lambda a: uc.get_order(a, order_id))
-
-        return await once(
+        return await attempt_once(
             info,
             "placeOrder",
             idempotency_key,
             input,
-            run=lambda: change_order(
-                info, "placeOrder", lambda a: uc.place_order(a, input.to_domain())
-            ),
-            replay=replay,
-            result_id=lambda p: None if p.order is None else str(p.order.id),
-            refuse=lambda e: refused(_answer, e),
+            change=lambda a: uc.place_order(a, input.to_domain()),
+            read=uc.get_order,
+            answer=_answer,
         )
 
     @strawberry.mutation(
@@ -180,22 +172,15 @@ class OrderMutations:
         self, info: Info[Context, None], input: ConfirmShipmentInput
     ) -> OrderPayload:
         uc = info.context.orders
-
-        async def replay(order_id: str) -> OrderPayload:
-            return await change_order(info, "confirmShipment", lambda a: uc.get_order(a, order_id))
-
         request = {k: v for k, v in vars(input).items() if k != "idempotency_key"}
-        return await once(
+        return await attempt_once(
             info,
             "confirmShipment",
             input.idempotency_key,
             request,
-            run=lambda: change_order(
-                info, "confirmShipment", lambda a: uc.confirm_shipment(a, input.to_domain())
-            ),
-            replay=replay,
-            result_id=lambda p: None if p.order is None else str(p.order.id),
-            refuse=lambda e: refused(_answer, e),
+            change=lambda a: uc.confirm_shipment(a, input.to_domain()),
+            read=uc.get_order,
+            answer=_answer,
         )
 
     @strawberry.mutation(

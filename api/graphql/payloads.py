@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import UserError
+from api.graphql.idempotency import once
 from domain.kernel.errors import DomainError
 from domain.kernel.identity import Actor
 
@@ -37,6 +38,45 @@ async def attempt(
         return refused(answer, error)
     log.info("%s by %s %s: %s", name, actor.role.value, actor.id, _outcome(result))
     return answer(result, [])
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+IdentifiedT = TypeVar("IdentifiedT", bound=Identified)
+
+
+async def attempt_once(
+    info: Info[Context, None],
+    name: str,
+    key: str | None,
+    request: object,
+    *,
+    change: Callable[[Actor], Awaitable[IdentifiedT]],
+    read: Callable[[Actor, str], Awaitable[IdentifiedT]],
+    answer: Answer[IdentifiedT, PayloadT],
+) -> PayloadT:
+    """`attempt`, once per idempotency key (argument or header): a repeat of the same request
+    answers with its first result as it reads now; a refusal leaves the key free."""
+    done: list[str] = []
+
+    async def changed(actor: Actor) -> IdentifiedT:
+        result = await change(actor)
+        done.append(str(result.id))
+        return result
+
+    return await once(
+        info,
+        name,
+        key,
+        request,
+        run=lambda: attempt(info, name, changed, answer),
+        replay=lambda result_id: attempt(info, name, lambda a: read(a, result_id), answer),
+        result_id=lambda _: done[0] if done else None,
+        refuse=lambda error: refused(answer, error),
+    )
 
 
 def refused(answer: Answer[ResultT, PayloadT], error: DomainError) -> PayloadT:
