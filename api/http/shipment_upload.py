@@ -4,208 +4,34 @@ the same use case as confirmShipment; every row gets its own answer."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.http.refusals import refusal
 from api.http.seller_files import caller
+from api.http.shipment_file import Parcel, RowAnswer, command_of, parcels_of, read_rows
 from api.http.tokens import Tokens
-from domain.kernel import policies
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.identity import Actor, Role
-from domain.kernel.shipping import Address, ShippedItem
-from domain.orders.use_cases import ConfirmShipment, OrderUseCases, ShipmentOutcome
+from domain.orders.use_cases import OrderUseCases
 from domain.sellers.use_cases import SellerUseCases
 
 log = logging.getLogger("orderwire.files")
 
 # The most a file may weigh; a file of MAX_SHIPMENT_BATCH long rows fits well inside.
 MAX_UPLOAD_BYTES = 1_000_000
-REQUIRED = ("order-id", "sku", "quantity", "carrier", "tracking-id", "ship-date", "ship-method")
-SHIP_FROM = {
-    "ship-from-name": "name",
-    "ship-from-line1": "line1",
-    "ship-from-line2": "line2",
-    "ship-from-city": "city",
-    "ship-from-region": "region",
-    "ship-from-postal-code": "postal_code",
-    "ship-from-country": "country_code",
-}
-
-
-@dataclass
-class Parcel:
-    """Rows that confirm one parcel: the same order, carrier and tracking id."""
-
-    rows: list[int]
-    order_id: str
-    carrier: str
-    tracking_id: str
-    ship_date: datetime
-    method: str
-    ship_from: Address | None
-    items: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class RowAnswer:
-    row: int  # the file's line number; the header is line 1
-    order_id: str
-    tracking_id: str
-    outcome: ShipmentOutcome
-    error: DomainError | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
-            "row": self.row,
-            "orderId": self.order_id,
-            "trackingId": self.tracking_id,
-            "outcome": self.outcome.value,
-            "error": None,
-        }
-        if self.error is not None:
-            found["error"] = {
-                "code": self.error.code.value,
-                "message": self.error.message,
-                "field": self.error.field,
-            }
-        return found
-
-
-def _column(name: str) -> str:
-    return name.strip().lower().replace("_", "-").replace(" ", "-")
-
-
-def ship_moment(raw: str, now: datetime) -> datetime:
-    """A ship date: a moment with its zone, or a day, meaning the end of that day (UTC) or
-    now, whichever is earlier."""
-    try:
-        if "T" not in raw and len(raw) == 10:
-            end = datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
-            return min(end + timedelta(days=1, microseconds=-1000), now)
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise ValidationFailed(f"ship-date {raw!r} is not a date", field="ship-date") from error
-    if moment.tzinfo is None:
-        raise ValidationFailed("ship-date needs a time zone, or give a day", field="ship-date")
-    return moment
-
-
-def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header's columns and each data row by its line number; VALIDATION when the file
-    lacks a required column or holds too many rows."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [_column(c) for c in next(reader)]
-    except StopIteration:
-        raise ValidationFailed("the file is empty: send a header row first", field="file") from None
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ValidationFailed(f"missing columns: {', '.join(missing)}", field="file")
-    rows = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue  # blank lines are not rows
-        rows.append((reader.line_num, dict(zip(header, (v.strip() for v in values), strict=False))))
-        if len(rows) > policies.MAX_SHIPMENT_BATCH:
-            raise ValidationFailed(
-                f"a file holds at most {policies.MAX_SHIPMENT_BATCH} rows", field="file"
-            )
-    if not rows:
-        raise ValidationFailed("the file has a header and no rows", field="file")
-    return header, rows
-
-
-def _ship_from(row: dict[str, str], fallback: Address | None) -> Address | None:
-    given = {attr: row.get(col, "") for col, attr in SHIP_FROM.items()}
-    if not any(given.values()):
-        return fallback
-    return Address(**{k: (v or None) for k, v in given.items()})  # type: ignore[arg-type]
-
-
-def parcels_of(
-    rows: list[tuple[int, dict[str, str]]], fallback: Address | None, now: datetime
-) -> tuple[list[Parcel], dict[int, RowAnswer]]:
-    """Rows grouped into parcels; a row that cannot be read is answered at once."""
-    parcels: dict[tuple[str, str, str], Parcel] = {}
-    answers: dict[int, RowAnswer] = {}
-    broken: dict[tuple[str, str, str], int] = {}  # a parcel's first unreadable row
-    for line, row in rows:
-        order_id, tracking = row.get("order-id", ""), row.get("tracking-id", "")
-        key = (order_id, row.get("carrier", "").upper(), tracking)
-        try:
-            for column in REQUIRED:
-                if not row.get(column):
-                    raise ValidationFailed(f"{column} is empty", field=column)
-            try:
-                quantity = int(row["quantity"])
-            except ValueError as error:
-                raise ValidationFailed(
-                    "quantity is not a whole number", field="quantity"
-                ) from error
-            if quantity < 1:
-                raise ValidationFailed("quantity must be at least 1", field="quantity")
-            ship_date = ship_moment(row["ship-date"], now)
-            ship_from = _ship_from(row, fallback)
-            if ship_from is None:
-                raise ValidationFailed(
-                    "no ship-from address: add the ship-from columns, or set the shop's "
-                    "address with setShipFromAddress",
-                    field="ship-from",
-                )
-        except ValidationFailed as error:
-            answers[line] = RowAnswer(line, order_id, tracking, ShipmentOutcome.REFUSED, error)
-            broken.setdefault(key, line)
-            continue
-        parcel = parcels.setdefault(
-            key,
-            Parcel(
-                [], order_id, row["carrier"], tracking, ship_date, row["ship-method"], ship_from
-            ),
-        )
-        parcel.rows.append(line)
-        parcel.items[row["sku"]] = parcel.items.get(row["sku"], 0) + quantity
-    ready = []
-    for key, parcel in parcels.items():
-        if key not in broken:
-            ready.append(parcel)
-            continue
-        # A parcel is confirmed whole or not at all.
-        whole = ValidationFailed(f"row {broken[key]} of the same parcel is invalid", field="file")
-        for line in parcel.rows:
-            answers[line] = RowAnswer(
-                line, parcel.order_id, parcel.tracking_id, ShipmentOutcome.REFUSED, whole
-            )
-    return ready, answers
-
-
-def _command(parcel: Parcel) -> ConfirmShipment:
-    assert parcel.ship_from is not None
-    return ConfirmShipment(
-        order_id=parcel.order_id,
-        carrier=parcel.carrier,
-        shipping_method=parcel.method,
-        tracking_id=parcel.tracking_id,
-        shipped_at=parcel.ship_date,
-        ship_from=parcel.ship_from,
-        items=[ShippedItem(sku, n) for sku, n in parcel.items.items()],
-    )
 
 
 async def _answers(orders: OrderUseCases, actor: Actor, parcels: list[Parcel]) -> list[RowAnswer]:
     if not parcels:
         return []
-    results = await orders.confirm_shipments(actor, [_command(p) for p in parcels])
+    results = await orders.confirm_shipments(actor, [command_of(p) for p in parcels])
     return [
         RowAnswer(line, p.order_id, p.tracking_id, result.outcome, result.error)
         for p, result in zip(parcels, results, strict=True)
