@@ -210,7 +210,10 @@ class ProviderTokens:
         """Say "wrong issuer" before looking for the key of an issuer orderwire does not know."""
         if self.config.issuer is None:
             return
-        claims = jwt.decode(token, options={"verify_signature": False})
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("the token is not a JWT (header.payload.signature)") from exc
         if claims.get("iss") != self.config.issuer:
             raise Unauthenticated(
                 f"the token was issued by {claims.get('iss')!r}, not by this shop's identity "

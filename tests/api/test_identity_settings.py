@@ -3,6 +3,7 @@ nothing half-configured starts."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import SettingsProblem, load_settings
+from api.http.tokens import tokens_for
+from api.settings import Settings, SettingsProblem, load_settings
+from domain.kernel.errors import Unauthenticated
 
 CLI = str(Path(sys.executable).with_name("orderwire"))
 PROVIDER = {"ORDERWIRE_OIDC_ISSUER": "https://id.shop.example/", "ORDERWIRE_JWT_AUDIENCE": "api"}
@@ -102,3 +105,14 @@ def test_the_server_refuses_to_start_half_configured(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "error: ORDERWIRE_ROLE_MAP: not valid JSON" in done.stderr
     assert "GraphiQL" not in done.stdout  # it never got as far as serving
+
+
+async def test_a_provider_token_with_an_unreadable_body_is_refused_not_an_error() -> None:
+    settings = Settings(
+        jwt_secret="a-test-secret-of-at-least-thirty-two-bytes",
+        oidc_issuer="https://id.shop.example/",
+        jwt_audience="api",
+    )
+    header = base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"k"}').rstrip(b"=").decode()
+    with pytest.raises(Unauthenticated, match="not a JWT"):
+        await tokens_for(settings).signed_in(f"{header}.bm90IGpzb24.c2ln")
