@@ -12,7 +12,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
 from api.graphql.enums import ErrorCode
-from api.live.fanout import LiveErrors
+from api.live.members import LiveErrors
 from domain.kernel.errors import DomainError, NotFound
 
 FoundT = TypeVar("FoundT")

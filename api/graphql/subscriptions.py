@@ -14,7 +14,8 @@ from api.graphql.enums import OrderStatus
 from api.graphql.errors import graphql_error
 from api.graphql.timeline import OrderEventType
 from api.graphql.types import OrderType
-from api.live.fanout import Member, follow
+from api.live.fanout import follow
+from api.live.members import Member
 from api.live.selections import selection_of
 from api.live.sockets import close_when_too_slow, current_socket
 from api.live.streams import SentSoFar, decode_stream_cursor

@@ -40,13 +40,22 @@ _VERIFIED: OrderedDict[tuple[str, str], SignedIn] = OrderedDict()
 VERIFIED_TOKENS_KEPT = 4096
 
 
-def signed_in(token: str, secret: str) -> SignedIn:
-    """The actor a token proves and its expiry, or Unauthenticated saying why not."""
+def remembered(token: str, secret: str) -> SignedIn | None:
+    """A token verified under this secret a moment ago and not expired since, or None."""
     key = (token, secret)
     known = _VERIFIED.get(key)
     if known is not None and known.expires_at > datetime.now(UTC):
         _VERIFIED.move_to_end(key)
         return known
+    return None
+
+
+def signed_in(token: str, secret: str) -> SignedIn:
+    """The actor a token proves and its expiry, or Unauthenticated saying why not."""
+    known = remembered(token, secret)
+    if known is not None:
+        return known
+    key = (token, secret)
     _VERIFIED.pop(key, None)
     proven = _verify(token, secret)
     _VERIFIED[key] = proven

@@ -188,13 +188,20 @@ class ProviderTokens:
             return False
         return self.config.issuer is not None and claims.get("iss") == self.config.issuer
 
-    async def signed_in(self, token: str, header: Mapping[str, Any]) -> SignedIn:
-        """The actor a provider's token proves, or Unauthenticated saying why not."""
+    def remembered(self, token: str) -> SignedIn | None:
+        """A token verified a moment ago, not expired, whose key is still the provider's."""
         known = self._verified.get(token)
         live = known is not None and known[1].expires_at > datetime.now(UTC)
         if known is not None and live and self.keys.current(known[0]):
             self._verified.move_to_end(token)
             return known[1]
+        return None
+
+    async def signed_in(self, token: str, header: Mapping[str, Any]) -> SignedIn:
+        """The actor a provider's token proves, or Unauthenticated saying why not."""
+        known = self.remembered(token)
+        if known is not None:
+            return known
         self._verified.pop(token, None)
         kid = header.get("kid")
         self._check_issuer(token)

@@ -8,7 +8,7 @@ import logging
 
 import jwt
 
-from api.http.auth import ALGORITHM, SignedIn, signed_in
+from api.http.auth import ALGORITHM, SignedIn, remembered, signed_in
 from api.http.oidc import ProviderConfig, ProviderTokens
 from api.settings import Settings
 from domain.kernel.errors import Unauthenticated
@@ -27,6 +27,12 @@ class Tokens:
 
     async def signed_in(self, token: str) -> SignedIn:
         """The actor a token proves and its expiry, or Unauthenticated saying why not."""
+        # Every request carries its token: one verified a moment ago skips the parsing below.
+        known = remembered(token, self.secret) or (
+            self.provider.remembered(token) if self.provider is not None else None
+        )
+        if known is not None:
+            return known
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

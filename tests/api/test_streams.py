@@ -10,7 +10,8 @@ from graphql import parse
 
 from api.graphql.errors import live_errors
 from api.graphql.schema import build_schema
-from api.live.fanout import Fanout, Member, follow
+from api.live.fanout import Fanout, follow
+from api.live.members import Member
 from api.live.selections import Selection
 from api.live.streams import SentSoFar, decode_stream_cursor
 from domain.kernel.events import RecordedEvent
