@@ -18,7 +18,9 @@ from domain.kernel.shipping import (
 )
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order, OrderStatus
+from domain.orders.payments import Payments
 from domain.orders.shipments import Shipment, ShipmentStatus
+from storage.codec import epoch_ms
 from storage.database import Database
 from storage.orders import order_document
 
@@ -62,7 +64,7 @@ def template() -> Document:
                 status=ShipmentStatus.DELIVERED,
             )
         ],
-        captured_amount=7197,
+        payments=Payments(captured_amount=7197),
         delivered_at=START,
     )
     return order_document(order)
@@ -91,6 +93,7 @@ async def ensure_orders(database: Database, seller: str, count: int) -> int:
             doc["_id"] = order_id(seller, n)
             doc["seller_id"] = seller
             doc["placed_at"] = doc["updated_at"] = placed_at(n)
+            doc["placed_ms"] = epoch_ms(placed_at(n))
             doc["shipments"][0]["tracking_id"] = f"1Z{n:010d}"
             docs.append(doc)
         await orders.insert_many(docs, ordered=True)  # a prefix survives an interrupted load

@@ -3,33 +3,75 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
 from domain.kernel.ports import PageCursor
+from domain.orders.after_sale_ledger import AfterSale
+from domain.orders.deadlines import Deadlines
 from domain.orders.order import Order
+from domain.orders.payments import Payments
 from domain.orders.ports import OrderPage, OrderQuery
 from domain.orders.shipments import ShipmentStatus
-from storage.codec import decode_dataclass, encode
+from storage.codec import decode_dataclass, encode, epoch_ms
 from storage.database import Database
-from storage.order_facts import figure_fields
+from storage.order_facts import HEALTH_FIELD, figure_fields
 
 Document = dict[str, Any]
+
+
+# The Order's parts and their fields, stored flat beside the order's own fields: the document
+# kept its shape when the parts were drawn out of the class.
+PARTS: dict[str, tuple[str, ...]] = {
+    "payments": tuple(f.name for f in fields(Payments)),
+    "deadlines": tuple(f.name for f in fields(Deadlines)),
+    "after_sale": tuple(f.name for f in fields(AfterSale)),
+}
 
 
 def order_document(order: Order) -> Document:
     """The order's state, plus what the watchdog and the seller figures query it by."""
     doc: Document = encode(order)
     doc["_id"] = doc.pop("id")
-    doc["watch_at"] = encode(order.next_check_at())
+    for part in PARTS:
+        doc.update(doc.pop(part))
+    check_at = order.next_check_at()
+    doc["watch_ms"] = None if check_at is None else epoch_ms(check_at)
     doc.update(figure_fields(order))
     return doc
 
 
 def order_from_document(doc: Document) -> Order:
-    return decode_dataclass(Order, {**doc, "id": doc["_id"]})
+    raw = {**doc, "id": doc["_id"]}
+    for part, names in PARTS.items():
+        raw[part] = {name: raw.pop(name) for name in names if name in raw}
+    return decode_dataclass(Order, raw)
+
+
+# Fields earlier versions derived from an order's state, replaced by their *_ms forms.
+_RETIRED = ["placed_key", "watch_at"] + [f"health_{name}_at" for name in HEALTH_FIELD.values()]
+
+
+async def restamp_orders(database: Database) -> int:
+    """Rewrite the derived fields of orders stored by an earlier version; how many changed.
+
+    Safe to run in several processes at once: each write is guarded by the order's version,
+    and an order saved meanwhile already carries the new fields.
+    """
+    orders = database.db["orders"]
+    restamped = 0
+    async for doc in orders.find({"placed_ms": {"$exists": False}}):
+        fresh = order_document(order_from_document(doc))
+        del fresh["_id"]
+        result = await orders.update_one(
+            {"_id": doc["_id"], "version": doc["version"]},
+            {"$set": fresh, "$unset": {name: "" for name in _RETIRED}},
+        )
+        restamped += result.modified_count
+    return restamped
 
 
 def query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
@@ -43,9 +85,9 @@ def query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
     if query.channel is not None:
         conditions.append({"channel": query.channel.value})
     if query.placed_from is not None:
-        conditions.append({"placed_at": {"$gte": encode(query.placed_from)}})
+        conditions.append({"placed_ms": {"$gte": epoch_ms(query.placed_from)}})
     if query.placed_before is not None:
-        conditions.append({"placed_at": {"$lt": encode(query.placed_before)}})
+        conditions.append({"placed_ms": {"$lt": epoch_ms(query.placed_before)}})
     if after is not None:
         conditions.append(page_after(after))
     if not conditions:
@@ -55,11 +97,11 @@ def query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
 
 def page_after(after: PageCursor) -> Document:
     """Orders after the cursor in newest-first order: older, or as old with a lower id."""
-    placed_at = encode(after.at)
+    placed = epoch_ms(after.at)
     return {
         "$or": [
-            {"placed_at": {"$lt": placed_at}},
-            {"placed_at": placed_at, "_id": {"$lt": after.id}},
+            {"placed_ms": {"$lt": placed}},
+            {"placed_ms": placed, "_id": {"$lt": after.id}},
         ]
     }
 
@@ -87,20 +129,20 @@ class MongoOrderRepository:
         doc = await self._orders.find_one({"shipments": {"$elemMatch": live}})
         if doc is None:  # a late scan of a delivered parcel still finds where it went
             found = self._orders.find({"shipments": {"$elemMatch": parcel}})
-            docs = [d async for d in found.sort("placed_at", DESCENDING).limit(1)]
+            docs = [d async for d in found.sort("placed_ms", DESCENDING).limit(1)]
             doc = docs[0] if docs else None
         return None if doc is None else order_from_document(doc)
 
     async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
-        """Newest first, by keyset on (placed_at, _id); never skips."""
+        """Newest first, by keyset on (placed_ms, _id); never skips."""
         cursor = (
             self._orders.find(query_filter(query, after))
-            .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
+            .sort([("placed_ms", DESCENDING), ("_id", DESCENDING)])
             .limit(first + 1)
         )
         orders = [order_from_document(doc) async for doc in cursor]
         return OrderPage(orders=orders[:first], has_next_page=len(orders) > first)
 
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
-        cursor = self._orders.find({"watch_at": {"$lte": encode(now)}}, {"_id": 1})
-        return [doc["_id"] async for doc in cursor.sort("watch_at", ASCENDING).limit(limit)]
+        cursor = self._orders.find({"watch_ms": {"$lte": epoch_ms(now)}}, {"_id": 1})
+        return [doc["_id"] async for doc in cursor.sort("watch_ms", ASCENDING).limit(limit)]

@@ -170,7 +170,7 @@ class OrderType:
             captured=MoneyType.from_domain(o.captured),
             refunded=MoneyType.from_domain(o.refunded),
             estimated_delivery=DeliveryWindowType.from_domain(o.estimated_delivery),
-            ship_by=o.ship_by,
+            ship_by=o.deadlines.ship_by,
             deliver_by=o.deliver_by,
             parcels=[(ShipmentType.from_domain(s), s) for s in o.shipments],
             placed_at=o.placed_at,

@@ -153,12 +153,12 @@ class ClaimUseCases:
         claim, order = await self._load(actor, claim_id, action)
         now = self._clock()
         version, order_version = claim.version, order.version
-        debited_before = order.seller_debited_amount
+        debited_before = order.payments.seller_debited_amount
         events, order_events = decide(claim, order, now)
         order_events += order.note_claim(
             actor, claim.id, claim.status, now, settled=claim.status in SETTLED
         )
-        debit = order.seller_debited_amount - debited_before
+        debit = order.payments.seller_debited_amount - debited_before
         await self._save(claim, events, version, order, order_events, order_version, debit=debit)
         return claim
 

@@ -51,7 +51,7 @@ def check_eligibility(order: Order, reason: ClaimReason, now: datetime) -> None:
     """The guarantee's conditions, checked on both sides of each boundary by the tests."""
     if order.status is OrderStatus.CANCELED:
         raise ClaimNotEligible("a canceled order has nothing to claim")
-    if order.captured_amount and order.refunded_amount >= order.captured_amount:
+    if order.payments.fully_refunded:
         raise ClaimNotEligible("the order has been refunded in full")
     if reason is ClaimReason.NOT_RECEIVED:
         if order.delivered_at is not None:
@@ -62,7 +62,7 @@ def check_eligibility(order: Order, reason: ClaimReason, now: datetime) -> None:
             raise ClaimTooEarly(f"a missing order can be claimed after {latest}")
     elif order.delivered_at is None:
         raise NotDelivered("an item not as described can be claimed once delivered")
-    contacted = order.buyer_messaged_at
+    contacted = order.after_sale.buyer_messaged_at
     if contacted is None or now - contacted < policies.CLAIM_CONTACT_WAIT:
         raise ContactSellerFirst(
             "write to the seller on the order first and give them 48 hours to resolve it"

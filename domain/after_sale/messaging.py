@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.kernel.access import Action, require_role
 from domain.kernel.errors import ErrorCode, MessageRefused, ValidationFailed
 from domain.kernel.identity import Actor, Role
 from domain.kernel.shipping import require_text
@@ -90,8 +91,7 @@ class Message:
         now: datetime,
     ) -> Message:
         """A plain-text message within the limits; a seller's also passes the content rules."""
-        if sender.role not in (Role.BUYER, Role.SELLER, Role.OPERATOR):
-            raise ValidationFailed("only the buyer, the seller or an operator write on a thread")
+        require_role(sender, Action.TAKE_PART_IN_THREAD)
         text = require_text(body, "body", limit=MAX_BODY)
         if len(attachments) > MAX_ATTACHMENTS:
             raise ValidationFailed(

@@ -138,7 +138,7 @@ class ReturnUseCases:
             return ret
 
         def decide(r: Return, o: Order, now: datetime) -> Decision:
-            shipping = 0 if o.shipping_refunded else o.shipping_fee
+            shipping = 0 if o.payments.shipping_refunded else o.shipping_fee
             events = r.refund(
                 actor,
                 items_price=o.price_of(r.items),

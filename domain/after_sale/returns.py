@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.kernel import policies
-from domain.kernel.access import Action, require_role
+from domain.kernel.access import Action, can_see_parcel, require_channel_role, require_role
 from domain.kernel.errors import (
     Forbidden,
     InvalidTransition,
@@ -204,9 +204,7 @@ class Return(EventSource):
         now: datetime,
     ) -> list[Event]:
         """A carrier scan of the parcel coming back; the first one puts it in transit."""
-        if actor.role is Role.CARRIER and (
-            self.label is None or self.label.carrier != actor.id.upper()
-        ):
+        if not can_see_parcel(actor, self.label):
             raise Forbidden("only the return label's carrier may scan this parcel")
         if scanned_at > now + policies.SCAN_CLOCK_SKEW:
             raise ValidationFailed("scan time is in the future", field="occurredAt")
@@ -256,9 +254,10 @@ class Return(EventSource):
 
     def close(self, actor: Actor, reason: str | None, now: datetime) -> list[Event]:
         """The buyer withdraws, or an operator closes a return whose parcel never came."""
+        require_role(actor, Action.CLOSE_RETURN)
         if actor.role is Role.BUYER:
             reason = "withdrawn by the buyer"
-        elif actor.role is Role.OPERATOR:
+        else:
             reason = require_text(reason or "", "reason", limit=500)
             waiting_for_parcel = self.status in (R.AUTHORIZED, R.LABEL_ISSUED)
             deadline = self.requested_at + policies.RETURN_SHIPMENT_WINDOW
@@ -266,21 +265,13 @@ class Return(EventSource):
                 raise InvalidTransition(
                     f"the buyer has until {deadline.isoformat()} to send the items back"
                 )
-        else:
-            raise Forbidden("only the buyer or an operator closes a return")
         self._move_to(R.CLOSED)
         self.close_reason = reason
         return self._emit(now, ReturnClosed(occurred_at=now, actor=actor, reason=reason))
 
     def _require_handler(self, actor: Actor) -> None:
         """FBA returns are handled by the marketplace, the others by their seller or an operator."""
-        if actor.role is Role.OPERATOR:
-            return
-        if self.channel is FulfillmentChannel.FBA:
-            raise Forbidden(
-                "returns of orders fulfilled by the marketplace are handled by an operator"
-            )
-        require_role(actor, Action.RESPOND_TO_RETURN)
+        require_channel_role(actor, Action.HANDLE_RETURN, self.channel)
 
     def _require_decider(self, actor: Actor, now: datetime) -> None:
         self._require_handler(actor)

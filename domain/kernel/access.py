@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar
 from domain.kernel.errors import Forbidden, NotFound
 from domain.kernel.events import RecordedEvent, ShipmentConfirmed, TrackingEventRecorded
 from domain.kernel.identity import Actor, Role
+from domain.kernel.shipping import FulfillmentChannel
 
 
 # What access looks at of the aggregates (orders/, after_sale/), so the kernel names none.
@@ -66,7 +67,6 @@ class Action(Enum):
     READ_FEED = "read an order feed"
     TAKE_PART_IN_THREAD = "take part in an order's thread"
     MARK_THREAD_READ = "mark a thread read"
-    RESPOND_TO_RETURN = "handle returns"
     REQUEST_REVIEW = "ask for a review"
 
 
@@ -99,7 +99,6 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.READ_FEED: frozenset({Role.BUYER, Role.SELLER}),
     Action.TAKE_PART_IN_THREAD: frozenset({Role.BUYER, Role.SELLER, Role.OPERATOR}),
     Action.MARK_THREAD_READ: frozenset({Role.BUYER, Role.SELLER}),
-    Action.RESPOND_TO_RETURN: frozenset({Role.SELLER}),
     Action.REQUEST_REVIEW: frozenset({Role.SELLER}),
 }
 
@@ -112,9 +111,35 @@ REFUSALS: dict[Action, str] = {
     Action.RESPOND_TO_CLAIM: "only the seller responds to a claim",
     Action.DECIDE_CLAIM: "the marketplace decides claims",
     Action.WITHDRAW_CLAIM: "only the buyer withdraws a claim",
-    Action.RESPOND_TO_RETURN: "a {role} does not handle returns",
     Action.REQUEST_REVIEW: "only the seller asks for a review",
+    Action.CLOSE_RETURN: "only the buyer or an operator closes a return",
 }
+
+_FBA = FulfillmentChannel.FBA
+_SELF = frozenset({FulfillmentChannel.MFN, FulfillmentChannel.SFP})
+
+# Where the channel narrows ROLES_FOR: the marketplace handles what it fulfills (FBA), the
+# seller what it ships itself.
+BY_CHANNEL: dict[tuple[Action, FulfillmentChannel], frozenset[Role]] = {
+    **{(Action.CONFIRM_SHIPMENT, _FBA): frozenset({Role.OPERATOR})},
+    **{(Action.CONFIRM_SHIPMENT, c): frozenset({Role.SELLER}) for c in _SELF},
+    **{(Action.REPORT_DELAY, _FBA): frozenset({Role.OPERATOR})},
+    **{(Action.REPORT_DELAY, c): frozenset({Role.SELLER}) for c in _SELF},
+    **{(Action.CANCEL, _FBA): frozenset({Role.BUYER, Role.OPERATOR})},
+    **{(Action.HANDLE_RETURN, _FBA): frozenset({Role.OPERATOR})},
+}
+
+CHANNEL_REFUSALS: dict[Action, dict[FulfillmentChannel, str]] = {
+    Action.CONFIRM_SHIPMENT: {
+        _FBA: "orders fulfilled by the marketplace are handled by an operator",
+        **{c: "only the seller handles shipments of merchant-fulfilled orders" for c in _SELF},
+    },
+    Action.CANCEL: {_FBA: "orders fulfilled by the marketplace are canceled by an operator"},
+    Action.HANDLE_RETURN: {
+        _FBA: "returns of orders fulfilled by the marketplace are handled by an operator"
+    },
+}
+CHANNEL_REFUSALS[Action.REPORT_DELAY] = CHANNEL_REFUSALS[Action.CONFIRM_SHIPMENT]
 
 
 def require_role(actor: Actor, action: Action) -> None:
@@ -122,6 +147,20 @@ def require_role(actor: Actor, action: Action) -> None:
     if actor.role not in ROLES_FOR[action]:
         said = REFUSALS.get(action, "a {role} may not {action}")
         raise Forbidden(said.format(role=actor.role.value.lower(), action=action.value))
+
+
+def require_channel_role(actor: Actor, action: Action, channel: FulfillmentChannel) -> None:
+    """Refuse a role that may not take this action on an order fulfilled through `channel`."""
+    require_role(actor, action)
+    allowed = BY_CHANNEL.get((action, channel))
+    if allowed is not None and actor.role not in allowed:
+        raise Forbidden(CHANNEL_REFUSALS[action][channel])
+
+
+def require_own_shop(actor: Actor, seller_id: str, refusal: str) -> None:
+    """A seller acts on its own shop only; operators on any."""
+    if actor.role is Role.SELLER and actor.id != seller_id:
+        raise Forbidden(refusal)
 
 
 def can_see(actor: Actor, order: OrderLike) -> bool:
@@ -172,8 +211,11 @@ def can_see_event(actor: Actor, recorded: RecordedEvent) -> bool:
     )
 
 
-def can_see_parcel(actor: Actor, shipment: Parcel) -> bool:
-    return actor.role is not Role.CARRIER or shipment.carrier == actor.id.upper()
+def can_see_parcel(actor: Actor, shipment: Parcel | None) -> bool:
+    """A carrier sees only the parcels it carries; everyone else every parcel."""
+    if actor.role is not Role.CARRIER:
+        return True
+    return shipment is not None and shipment.carrier == actor.id.upper()
 
 
 def can_see_return(actor: Actor, ret: ReturnLike) -> bool:

@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from domain.kernel import policies
+from domain.kernel.access import Action, require_channel_role, require_role
 from domain.kernel.errors import (
     CancelWindowClosed,
-    Forbidden,
     InvalidTransition,
+    NotDelivered,
     NotFound,
     OrderAlreadyShipped,
     ValidationFailed,
 )
 from domain.kernel.events import (
+    DeliveryDelayed,
     Event,
     OrderCanceled,
     OrderPlaced,
@@ -27,7 +29,7 @@ from domain.kernel.events import (
     TrackingEventRecorded,
 )
 from domain.kernel.identity import Actor, Role
-from domain.kernel.lifecycle import require_transition
+from domain.kernel.lifecycle import EventSource, require_transition
 from domain.kernel.money import Money
 from domain.kernel.shipping import (
     Address,
@@ -41,13 +43,14 @@ from domain.kernel.shipping import (
     carrier_code,
     require_text,
 )
+from domain.kernel.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
 from domain.kernel.vocabulary import (
     OrderStatus as OrderStatus,  # where it has always been imported from
 )
-from domain.orders.after_sale_ledger import AfterSaleLedger
-from domain.orders.deadlines import DeadlineWatch
+from domain.orders.after_sale_ledger import AfterSale
+from domain.orders.deadlines import Deadlines, Progress
 from domain.orders.line_items import LineItem
-from domain.orders.payments import PaymentLedger
+from domain.orders.payments import Payments
 from domain.orders.shipments import Shipment, combined_status, parcel_items
 
 S = OrderStatus
@@ -73,7 +76,7 @@ NOT_YET_SHIPPED = frozenset({S.PENDING, S.UNSHIPPED})
 
 
 @dataclass(slots=True)
-class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
+class Order(EventSource):
     id: str
     buyer_id: str
     seller_id: str
@@ -88,36 +91,61 @@ class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
     version: int = 0
     estimated_delivery: DeliveryWindow | None = None
     shipments: list[Shipment] = field(default_factory=list)
-    captured_amount: int = 0
     cancel_reason: str | None = None
     delivered_at: datetime | None = None
     shipping_fee: int = 0
-    returned_items: tuple[
-        ShippedItem, ...
-    ] = ()  # units set aside by returns not rejected or closed
-    refunded_amount: int = 0
-    refund_keys: tuple[str, ...] = ()
-    shipping_refunded: bool = False
-    review_requested_at: datetime | None = None
-    buyer_messaged_at: datetime | None = None  # the buyer's first message to the seller
-    open_claim_id: str | None = None
-    seller_debited_amount: int = 0
-    claim_granted: bool = False
-    seller_fault_return: bool = False  # a return opened for a reason that is the seller's fault
     canceled_by: Role | None = None
-    # Deadlines (domain/orders/deadlines.py): set at verification, and what the watchdog recorded.
-    ship_by: datetime | None = None
-    fully_shipped_at: datetime | None = None  # when the last unit's shipment was confirmed
-    ship_by_missed: bool = False
-    stalled_shipments: tuple[str, ...] = ()
-    overdue_for: date | None = None
+    # Its parts, each with its own state; stored flat beside the fields above.
+    payments: Payments = field(default_factory=Payments)
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    after_sale: AfterSale = field(default_factory=AfterSale)
 
     # -- reading -----------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str:
+        return self.items[0].unit_price.currency
+
+    @property
+    def captured(self) -> Money:
+        return Money(self.payments.captured_amount, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.payments.refunded_amount, self.currency)
+
+    @property
+    def deliver_by(self) -> date | None:
+        """The last day of the delivery estimate the buyer holds now."""
+        return None if self.estimated_delivery is None else self.estimated_delivery.latest
+
+    @property
+    def defective(self) -> bool:
+        return self.after_sale.defective
+
+    @property
+    def shipped_in_time(self) -> bool:
+        return self.deadlines.shipped_in_time
 
     @property
     def total(self) -> Money:
         items = sum((item.total for item in self.items), Money.zero(self.currency))
         return items + Money(self.shipping_fee, self.currency)
+
+    def price_of(self, items: Sequence[ShippedItem]) -> int:
+        """What the buyer paid for these units, in minor units."""
+        prices = {item.sku: item.unit_price.amount for item in self.items}
+        return sum(prices[i.sku] * i.quantity for i in items)
+
+    def shipped_quantity(self, sku: str) -> int:
+        return sum(i.quantity for s in self.shipments for i in s.items if i.sku == sku)
+
+    def returnable_quantity(self, sku: str) -> int:
+        return self.shipped_quantity(sku) - self.after_sale.held(sku)
+
+    def next_check_at(self) -> datetime | None:
+        """The earliest moment a deadline of this order can pass; None when none is left."""
+        return self.deadlines.next_check_at(self._progress())
 
     def unshipped_items(self) -> tuple[ShippedItem, ...]:
         left = (ShippedItem(i.sku, i.quantity - self.shipped_quantity(i.sku)) for i in self.items)
@@ -186,12 +214,12 @@ class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
         self.estimated_delivery = policies.estimated_delivery_window(
             self.speed, now, locker=self.delivery_option is DeliveryOption.LOCKER
         )
-        self.ship_by = policies.ship_by(self.speed, now)
+        self.deadlines.ship_by = policies.ship_by(self.speed, now)
         verified = PaymentVerified(
             occurred_at=now,
             actor=actor,
             estimated_delivery=self.estimated_delivery,
-            ship_by=self.ship_by,
+            ship_by=self.deadlines.ship_by,
         )
         return self._emit(now, verified)
 
@@ -211,6 +239,7 @@ class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
                 "the order has shipped and can no longer be canceled; request a return instead"
             )
         self._check_move(S.CANCELED)
+        require_channel_role(actor, Action.CANCEL, self.channel)
         if actor.role is Role.BUYER:
             if not policies.buyer_may_cancel(self.placed_at, now):
                 closed_at = self.placed_at + policies.BUYER_CANCEL_HOLD
@@ -220,8 +249,6 @@ class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
                 )
             reason = require_text(reason, "reason", limit=500) if reason else "canceled by buyer"
         else:
-            if actor.role is Role.SELLER and self.channel is FulfillmentChannel.FBA:
-                raise Forbidden("orders fulfilled by the marketplace are canceled by an operator")
             reason = require_text(reason or "", "reason", limit=500)
         was_verified = self.status is S.UNSHIPPED
         self._move_to(S.CANCELED)
@@ -247,7 +274,7 @@ class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
         now: datetime,
     ) -> list[Event]:
         """Record a parcel leaving; the buyer is charged for its items now."""
-        self._require_shipper(actor)
+        require_channel_role(actor, Action.CONFIRM_SHIPMENT, self.channel)
         if S.SHIPPED not in TRANSITIONS[self.status]:
             raise InvalidTransition(f"cannot confirm a shipment while {self.status.value}")
         carrier = carrier_code(carrier)
@@ -273,11 +300,11 @@ class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
         self.shipments.append(shipment)
         self._follow_shipments()
         if not self.unshipped_items():
-            self.fully_shipped_at = now
+            self.deadlines.fully_shipped_at = now
         # The first parcel also carries the order's shipping charge.
         amount = self.price_of(parcel) + (self.shipping_fee if first_parcel else 0)
         charge = Money(amount, self.currency)
-        self.captured_amount += charge.amount
+        self.payments.capture(charge.amount)
         return self._emit(
             now,
             ShipmentConfirmed(
@@ -344,7 +371,129 @@ class Order(PaymentLedger, AfterSaleLedger, DeadlineWatch):
             ),
         )
 
+    def report_delay(
+        self, actor: Actor, revised: DeliveryWindow, reason: str, now: datetime
+    ) -> list[Event]:
+        """Tell the buyer the parcel comes later: an event with a revised window, not a status."""
+        require_channel_role(actor, Action.REPORT_DELAY, self.channel)
+        if self.estimated_delivery is None or self.status in (S.DELIVERED, S.CANCELED):
+            raise InvalidTransition(f"no delivery is pending while {self.status.value}")
+        reason = require_text(reason, "reason", limit=500)
+        if revised.latest <= self.estimated_delivery.latest:
+            raise ValidationFailed(
+                f"a delay must move the latest date past {self.estimated_delivery.latest}",
+                field="revisedLatest",
+            )
+        if revised.earliest < now.date():
+            raise ValidationFailed("the revised window starts in the past", field="revisedEarliest")
+        previous, self.estimated_delivery = self.estimated_delivery, revised
+        return self._emit(
+            now,
+            DeliveryDelayed(
+                occurred_at=now, actor=actor, previous=previous, revised=revised, reason=reason
+            ),
+        )
+
+    def watch(self, actor: Actor, now: datetime) -> list[Event]:
+        """Record every deadline that has passed since the last look; each one only once."""
+        return self._emit(now, *self.deadlines.watch(actor, self._progress(), now))
+
+    # -- the order's money (its Payments part) ----------------------------------------
+
+    def record_refund(
+        self,
+        actor: Actor,
+        return_id: str | None,
+        amount: int,
+        key: str,
+        now: datetime,
+        *,
+        includes_shipping: bool,
+    ) -> list[Event]:
+        """Money back to the buyer: never more than was charged less earlier refunds."""
+        refund = self.payments.refund(
+            actor,
+            Money(amount, self.currency),
+            key,
+            now,
+            return_id=return_id,
+            includes_shipping=includes_shipping,
+        )
+        return self._emit(now, *refund)
+
+    def settle_claim_by_seller(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
+        """The seller answers a claim with a refund of whatever is still refundable."""
+        settled = self.payments.settle_claim_by_seller(actor, claim_id, self.currency, now)
+        return self._emit(now, *settled)
+
+    def grant_claim(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
+        """Refund whatever is still refundable and debit the seller as much; once per claim."""
+        return self._emit(now, *self.payments.grant_claim(actor, claim_id, self.currency, now))
+
+    # -- after the sale (its AfterSale part) ------------------------------------------
+
+    def open_return(
+        self,
+        actor: Actor,
+        return_id: str,
+        items: Sequence[ShippedItem],
+        now: datetime,
+        *,
+        reason: ReturnReason,
+    ) -> list[Event]:
+        """Set units aside for a new return; only delivered units not already returned."""
+        if self.delivered_at is None:  # set once, by the scan that delivers the order
+            hint = "wait for delivery" if self.shipments else "cancel it instead"
+            raise NotDelivered(
+                f"only a delivered order can be returned ({self.status.value}: {hint})"
+            )
+        opened = self.after_sale.open_return(
+            actor, return_id, items, now, reason=reason, returnable=self.returnable_quantity
+        )
+        return self._emit(now, *opened)
+
+    def note_return(
+        self,
+        actor: Actor,
+        return_id: str,
+        status: ReturnStatus,
+        now: datetime,
+        *,
+        release: Sequence[ShippedItem] = (),
+        reason: str | None = None,
+    ) -> list[Event]:
+        """Record a return's progress on the order; a rejected or closed one gives its units back."""
+        noted = self.after_sale.note_return(
+            actor, return_id, status, now, release=release, reason=reason
+        )
+        return self._emit(now, *noted)
+
+    def file_claim(
+        self, actor: Actor, claim_id: str, reason: ClaimReason, now: datetime
+    ) -> list[Event]:
+        return self._emit(now, *self.after_sale.file_claim(actor, claim_id, reason, now))
+
+    def note_claim(
+        self, actor: Actor, claim_id: str, status: ClaimStatus, now: datetime, *, settled: bool
+    ) -> list[Event]:
+        noted = self.after_sale.note_claim(actor, claim_id, status, now, settled=settled)
+        return self._emit(now, *noted)
+
+    def request_review(self, actor: Actor, now: datetime) -> list[Event]:
+        """The seller asks the buyer for a review: once, 5 to 30 days after delivery."""
+        require_role(actor, Action.REQUEST_REVIEW)
+        if self.delivered_at is None:
+            raise NotDelivered("a review can be asked for once the order is delivered")
+        return self._emit(now, *self.after_sale.request_review(actor, self.delivered_at, now))
+
+    def record_message(self, actor: Actor, message_id: str, now: datetime) -> list[Event]:
+        """A message on the order's thread; the buyer's first one starts the claim clock."""
+        return self._emit(now, *self.after_sale.record_message(actor, message_id, now))
+
     # -- guards and bookkeeping --------------------------------------------------------
+
+    def _progress(self) -> Progress:
+        return Progress(self.status, self.shipments, self.deliver_by)
 
     def _status_from_shipments(self) -> OrderStatus:
         if self.unshipped_items():

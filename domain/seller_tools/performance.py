@@ -26,7 +26,7 @@ class HealthFact:
 
 def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
     """The figures an order counts in (absent: not counted there), read from its state."""
-    if order.ship_by is None:  # payment never verified: nothing was promised
+    if order.deadlines.ship_by is None:  # payment never verified: nothing was promised
         return {}
     canceled = order.status is OrderStatus.CANCELED
     facts = {M.ORDER_DEFECT_RATE: HealthFact(order.placed_at, order.defective)}
@@ -36,16 +36,16 @@ def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
     seller_canceled = canceled and order.canceled_by is Role.SELLER
     facts[M.PRE_FULFILLMENT_CANCEL_RATE] = HealthFact(order.placed_at, seller_canceled)
     if not canceled:
-        facts[M.LATE_SHIPMENT_RATE] = HealthFact(order.ship_by, not order.shipped_in_time)
-    if order.fully_shipped_at is not None:
-        stalled = bool(order.stalled_shipments)
-        facts[M.VALID_TRACKING_RATE] = HealthFact(order.fully_shipped_at, stalled)
+        facts[M.LATE_SHIPMENT_RATE] = HealthFact(order.deadlines.ship_by, not order.shipped_in_time)
+    if order.deadlines.fully_shipped_at is not None:
+        stalled = bool(order.deadlines.stalled_shipments)
+        facts[M.VALID_TRACKING_RATE] = HealthFact(order.deadlines.fully_shipped_at, stalled)
     if order.deliver_by is not None and not canceled:
         overdue_from = datetime.combine(order.deliver_by + timedelta(days=1), time(), tzinfo=UTC)
         on_time = (
             order.delivered_at is not None
             and order.delivered_at.date() <= order.deliver_by
-            and order.overdue_for is None
+            and order.deadlines.overdue_for is None
         )
         facts[M.ON_TIME_DELIVERY_RATE] = HealthFact(overdue_from, not on_time)
     return facts

@@ -40,7 +40,7 @@ def sale_facts(order: Order) -> SaleFacts:
         units=sum(i.quantity for i in order.items) if sold else 0,
         gross=sum(i.total.amount for i in order.items) if sold else 0,
         shipping=order.shipping_fee if sold else 0,
-        refunds=order.refunded_amount,
+        refunds=order.payments.refunded_amount,
     )
 
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from domain.kernel import policies
-from domain.kernel.access import Action, require_access, require_role
-from domain.kernel.errors import Forbidden, NotFound, ValidationFailed
-from domain.kernel.identity import Actor, Role
+from domain.kernel.access import Action, require_access, require_own_shop, require_role
+from domain.kernel.errors import NotFound, ValidationFailed
+from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, PageCursor
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
@@ -101,8 +101,7 @@ class SellerToolUseCases:
 
     async def _require_seller(self, actor: Actor, seller_id: str) -> None:
         require_role(actor, Action.READ_SELLER_FIGURES)
-        if actor.role is Role.SELLER and actor.id != seller_id:
-            raise Forbidden("a seller reads only its own account health")
+        require_own_shop(actor, seller_id, "a seller reads only its own account health")
         if await self._sellers.get(seller_id) is None:
             raise NotFound(f"no seller {seller_id} in the directory", field="sellerId")
 

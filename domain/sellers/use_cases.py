@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from domain.kernel import policies
-from domain.kernel.access import Action, require_role
-from domain.kernel.errors import Forbidden, NotFound
-from domain.kernel.identity import Actor, Role
+from domain.kernel.access import Action, require_own_shop, require_role
+from domain.kernel.errors import NotFound
+from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, PageCursor
 from domain.kernel.shipping import Address
 from domain.sellers.directory import Seller
@@ -27,8 +27,7 @@ class SellerUseCases:
     async def set_ship_from(self, actor: Actor, seller_id: str, address: Address) -> Seller:
         """The seller (or an operator) sets where its parcels usually leave from."""
         require_role(actor, Action.SET_SHIP_FROM)
-        if actor.role is Role.SELLER and actor.id != seller_id:
-            raise Forbidden("a seller changes only its own shop")
+        require_own_shop(actor, seller_id, "a seller changes only its own shop")
         seller = await self._sellers.set_ship_from(seller_id, address)
         if seller is None:
             raise NotFound(f"no seller {seller_id} in the directory", field="sellerId")

@@ -7,10 +7,17 @@ from datetime import timedelta
 
 import pytest
 
-from domain.kernel.access import ROLES_FOR, Action, require_role
+from domain.kernel.access import (
+    BY_CHANNEL,
+    CHANNEL_REFUSALS,
+    ROLES_FOR,
+    Action,
+    require_channel_role,
+    require_role,
+)
 from domain.kernel.errors import Forbidden, NotFound
 from domain.kernel.identity import Actor, Role
-from domain.kernel.shipping import Address
+from domain.kernel.shipping import Address, FulfillmentChannel
 from domain.orders.order import OrderStatus
 from domain.sellers.use_cases import SellerUseCases
 from tests.data import BUYER, OPERATOR, SELLER, T0, UPS, order_in
@@ -94,3 +101,24 @@ def test_every_action_lets_its_roles_through_and_refuses_the_rest_in_words() -> 
             said = refused.value.message
             assert said, action
             assert "{" not in said, said  # every template filled in
+
+
+def test_the_channel_decides_who_handles_an_order_and_every_refusal_says_why() -> None:
+    fba, mfn = FulfillmentChannel.FBA, FulfillmentChannel.MFN
+    seller, operator = Actor("s1", Role.SELLER), Actor("op", Role.OPERATOR)
+    require_channel_role(seller, Action.CONFIRM_SHIPMENT, mfn)
+    require_channel_role(operator, Action.CONFIRM_SHIPMENT, fba)
+    with pytest.raises(Forbidden, match="handled by an operator"):
+        require_channel_role(seller, Action.CONFIRM_SHIPMENT, fba)
+    with pytest.raises(Forbidden, match="only the seller handles shipments"):
+        require_channel_role(operator, Action.CONFIRM_SHIPMENT, mfn)
+    with pytest.raises(Forbidden, match="canceled by an operator"):
+        require_channel_role(seller, Action.CANCEL, fba)
+    require_channel_role(Actor("b1", Role.BUYER), Action.CANCEL, fba)
+    require_channel_role(operator, Action.HANDLE_RETURN, mfn)
+    for (action, channel), roles in BY_CHANNEL.items():
+        assert roles <= ROLES_FOR[action], action  # the channel only narrows
+        for role in ROLES_FOR[action] - roles:
+            with pytest.raises(Forbidden) as refused:
+                require_channel_role(Actor("x", role), action, channel)
+            assert refused.value.message == CHANNEL_REFUSALS[action][channel]

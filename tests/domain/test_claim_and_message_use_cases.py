@@ -30,7 +30,7 @@ async def test_a_message_is_stored_with_its_note_on_the_order_in_one_commit(worl
     order_id = _delivered(world)
     message = await world.conversation.send_message(BUYER, order_id, "The lid is cracked.", [])
     assert world.market.messages[message.id].body == "The lid is cracked."
-    assert world.market.orders[order_id].buyer_messaged_at == world.clock()
+    assert world.market.orders[order_id].after_sale.buyer_messaged_at == world.clock()
     assert type(world.market.events(order_id)[-1].event).__name__ == "MessageSent"
     assert world.market.commits == 1
 
@@ -59,12 +59,12 @@ async def test_a_granted_claim_refunds_the_rest_and_debits_the_seller_once(world
     claim = await world.claims.file_claim(
         BUYER, order_id, ClaimReason.NOT_AS_DESCRIBED, "cracked lid"
     )
-    assert world.market.orders[order_id].open_claim_id == claim.id
+    assert world.market.orders[order_id].after_sale.open_claim_id == claim.id
     world.clock.advance(policies.SELLER_CLAIM_RESPONSE + timedelta(minutes=1))
     assert await world.claims.review_silent_claims(OPERATOR) == 1
     granted = await world.claims.decide(OPERATOR, claim.id, ClaimDecision.GRANT, "no answer")
     assert granted.status is ClaimStatus.GRANTED
     order = world.market.orders[order_id]
-    assert order.refunded_amount == order.captured_amount
-    assert world.market.ledger == {claim.id: order.captured_amount}
-    assert order.open_claim_id is None
+    assert order.payments.refunded_amount == order.payments.captured_amount
+    assert world.market.ledger == {claim.id: order.payments.captured_amount}
+    assert order.after_sale.open_claim_id is None

@@ -34,7 +34,7 @@ async def _watch_at(world: World, moment: datetime) -> Counter[str]:
 
 async def test_a_ship_by_is_missed_a_millisecond_after_it_once(world: World) -> None:
     order_id = _stored(world, OrderStatus.UNSHIPPED)
-    ship_by = world.market.orders[order_id].ship_by
+    ship_by = world.market.orders[order_id].deadlines.ship_by
     assert ship_by is not None
     assert await _watch_at(world, ship_by) == Counter()
     assert await _watch_at(world, ship_by + MS) == Counter({"ShipByMissed": 1})

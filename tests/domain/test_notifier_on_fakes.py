@@ -90,7 +90,8 @@ async def test_a_failed_send_is_retried_after_its_backoff_and_then_sent(world: W
     assert await notifier.deliver() == 0  # not due yet
     world.clock.advance(timedelta(seconds=60))
     assert await notifier.deliver() == 1
-    assert (outbox.status[message_id], outbox.attempts[message_id]) == (NotificationStatus.SENT, 2)
+    record = outbox.records[message_id]
+    assert (record.status, record.attempts) == (NotificationStatus.SENT, 2)
 
 
 async def test_a_channel_without_a_sender_is_skipped_not_retried(world: World) -> None:

@@ -35,7 +35,7 @@ async def test_an_in_policy_return_is_authorized_and_sets_its_units_aside_on_the
     ret = await world.returns.request_return(BUYER, request)
     assert ret.status is ReturnStatus.AUTHORIZED
     order = world.market.orders[order_id]
-    assert order.returned_items == (ShippedItem("A", 1),)
+    assert order.after_sale.returned_items == (ShippedItem("A", 1),)
     assert world.market.returns[ret.id].status is ReturnStatus.AUTHORIZED
     # The order's log tells the story too, and that is what was published.
     kinds = [type(r.event).__name__ for r in world.market.events(order_id)[-2:]]
@@ -68,6 +68,6 @@ async def test_the_refund_on_receipt_goes_back_to_the_buyer_once(world: World) -
     assert first.status is again.status is ReturnStatus.REFUNDED
     order = world.market.orders[order_id]
     # The lamp and, the seller being at fault, the shipping charge.
-    assert order.refunded_amount == 900 + order.shipping_fee
+    assert order.payments.refunded_amount == 900 + order.shipping_fee
     refunds = [r for r in world.market.events(order_id) if type(r.event).__name__ == "RefundIssued"]
     assert len(refunds) == 1

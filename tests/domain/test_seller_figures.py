@@ -22,8 +22,8 @@ MS = timedelta(milliseconds=1)
 
 def _shipped_at(moment_after_ship_by: timedelta) -> Order:
     order = order_in(OrderStatus.UNSHIPPED).order
-    assert order.ship_by is not None
-    at = order.ship_by + moment_after_ship_by
+    assert order.deadlines.ship_by is not None
+    at = order.deadlines.ship_by + moment_after_ship_by
     order.confirm_shipment(
         SELLER,
         shipment_id="shp_1",
