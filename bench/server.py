@@ -184,7 +184,7 @@ def bare_app(uri: str, db_name: str, shared: Callable[[], Database] | None = Non
         cursor = (
             state["client"][db_name]["orders"]
             .find({"seller_id": seller})
-            .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
+            .sort([("placed_ms", DESCENDING), ("_id", DESCENDING)])  # the index GraphQL reads
             .limit(first)
         )
         nodes = [order_json(doc) async for doc in cursor]

@@ -7,7 +7,7 @@ import json
 import types
 import typing
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar, cast
@@ -15,6 +15,19 @@ from typing import Any, TypeVar, cast
 from domain.kernel.moments import truncate_to_millis
 
 T = TypeVar("T")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def epoch_ms(moment: datetime) -> int:
+    """A moment as whole milliseconds since 1970, for fields a query compares or sorts by.
+
+    Integers compare exactly on every server; the embedded one compares dates (and text
+    that reads like a date) to the second inside `$and`/`$or` and in `find`.
+    """
+    return (moment.astimezone(UTC) - _EPOCH) // _MS
 
 
 def to_json(document: Any) -> str:

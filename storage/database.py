@@ -27,15 +27,13 @@ Document = dict[str, Any]
 # Collections exist before the first transaction: some servers refuse to create one inside it.
 INDEXES: dict[str, list[IndexModel]] = {
     "orders": [
-        IndexModel([("buyer_id", ASCENDING), ("placed_at", DESCENDING)]),
-        IndexModel([("seller_id", ASCENDING), ("placed_at", DESCENDING)]),
-        IndexModel([("status", ASCENDING), ("placed_at", DESCENDING)]),
-        IndexModel([("placed_at", DESCENDING)]),
+        IndexModel([("buyer_id", ASCENDING), ("placed_ms", DESCENDING)]),
+        IndexModel([("seller_id", ASCENDING), ("placed_ms", DESCENDING)]),
+        IndexModel([("status", ASCENDING), ("placed_ms", DESCENDING)]),
+        IndexModel([("placed_ms", DESCENDING)]),
         IndexModel([("shipments.tracking_id", ASCENDING)]),
         # The watchdog's sweep, the seller reports and each account-health figure.
-        IndexModel([("watch_at", ASCENDING)], sparse=True),
-        IndexModel([("seller_id", ASCENDING), ("placed_key", ASCENDING)]),
-        IndexModel([("placed_key", ASCENDING)]),  # an operator's report over every seller
+        IndexModel([("watch_ms", ASCENDING)], sparse=True),
         *(IndexModel([("seller_id", ASCENDING), (field, ASCENDING)]) for field in HEALTH_FIELDS),
     ],
     "messages": [

@@ -15,8 +15,9 @@ from domain.orders.order import Order
 from domain.orders.ports import OrderPage, OrderQuery
 from domain.seller_tools.performance import Span
 from domain.seller_tools.reports import ReportGrouping, ReportRow
+from storage.codec import epoch_ms
 from storage.database import Database
-from storage.order_facts import HEALTH_FIELD, moment_key
+from storage.order_facts import HEALTH_FIELD
 from storage.orders import order_from_document, page_after, query_filter
 
 Document = dict[str, Any]
@@ -43,11 +44,11 @@ def _report_match(query: OrderQuery) -> Document:
         match["channel"] = query.channel.value
     placed: Document = {}
     if query.placed_from is not None:
-        placed["$gte"] = moment_key(query.placed_from)
+        placed["$gte"] = epoch_ms(query.placed_from)
     if query.placed_before is not None:
-        placed["$lt"] = moment_key(query.placed_before)
+        placed["$lt"] = epoch_ms(query.placed_before)
     if placed:
-        match["placed_key"] = placed
+        match["placed_ms"] = placed
     return match
 
 
@@ -68,9 +69,9 @@ class MongoSellerFigures:
 
     async def _figure(self, seller_id: str, metric: HealthMetric, span: Span) -> tuple[int, int]:
         name = HEALTH_FIELD[metric]
-        window = {"$gt": moment_key(span.start), "$lte": moment_key(span.end)}
+        window = {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
         pipeline: list[Document] = [
-            {"$match": {"seller_id": seller_id, f"health_{name}_at": window}},
+            {"$match": {"seller_id": seller_id, f"health_{name}_ms": window}},
             {
                 "$group": {
                     "_id": None,
@@ -93,15 +94,15 @@ class MongoSellerFigures:
         after: PageCursor | None,
     ) -> OrderPage:
         name = HEALTH_FIELD[metric]
-        window = {"$gt": moment_key(span.start), "$lte": moment_key(span.end)}
-        conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_at": window}]
+        window = {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
+        conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_ms": window}]
         if failing_only:
             conditions.append({f"health_{name}_failing": True})
         if after is not None:
             conditions.append(page_after(after))
         cursor = (
             self._orders.find({"$and": conditions})
-            .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
+            .sort([("placed_ms", DESCENDING), ("_id", DESCENDING)])
             .limit(first + 1)
         )
         orders = [order_from_document(doc) async for doc in cursor]
@@ -141,7 +142,7 @@ class MongoSellerFigures:
     async def export(self, query: OrderQuery) -> AsyncIterator[Order]:
         cursor = (
             self._orders.find(query_filter(query, None))
-            .sort([("placed_at", DESCENDING), ("_id", DESCENDING)])
+            .sort([("placed_ms", DESCENDING), ("_id", DESCENDING)])
             .batch_size(EXPORT_BATCH)
         )
         try:

@@ -25,7 +25,7 @@ from domain.notifications.deliveries import (
     settle,
 )
 from domain.notifications.preferences import Category, Channel, Preferences, QuietHours
-from storage.codec import decode, encode
+from storage.codec import decode, encode, epoch_ms
 from storage.database import Database
 
 Document = dict[str, Any]
@@ -113,11 +113,6 @@ class MongoPreferences:
             raise conflict
 
 
-def _ms(moment: datetime) -> int:
-    """Scheduling times as epoch milliseconds: they compare the same on every server."""
-    return int(moment.timestamp() * 1000)
-
-
 def _moment(raw: Any) -> datetime:
     moment: datetime = decode(datetime, raw)
     return moment
@@ -202,7 +197,7 @@ class MongoOutbox:
                 "attempts": 0,
                 "created_at": encode(now),
                 "next_attempt_at": encode(m.due_at),
-                "due_ms": _ms(m.due_at),
+                "due_ms": epoch_ms(m.due_at),
             }
             for m in messages
         ]
@@ -229,14 +224,17 @@ class MongoOutbox:
         return await self._outbox.find_one_and_update(
             {
                 "$or": [
-                    {"status": {"$in": _WAITING}, "due_ms": {"$lte": _ms(now)}},
-                    {"status": NotificationStatus.SENDING.value, "lease_ms": {"$lte": _ms(now)}},
+                    {"status": {"$in": _WAITING}, "due_ms": {"$lte": epoch_ms(now)}},
+                    {
+                        "status": NotificationStatus.SENDING.value,
+                        "lease_ms": {"$lte": epoch_ms(now)},
+                    },
                 ]
             },
             {
                 "$set": {
                     "status": NotificationStatus.SENDING.value,  # CLAIMABLE -> SENDING
-                    "lease_ms": _ms(now + lease),
+                    "lease_ms": epoch_ms(now + lease),
                     "token": token,
                 },
                 "$inc": {"attempts": 1},
@@ -271,7 +269,7 @@ class MongoOutbox:
             {
                 "status": status.value,
                 "next_attempt_at": encode(at),
-                "due_ms": _ms(at),
+                "due_ms": epoch_ms(at),
                 "last_error": error[:500],
             },
         )

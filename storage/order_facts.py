@@ -1,19 +1,19 @@
 """What an order document carries beside its state, for the figures to count.
 
 Written with the order, in the same transaction: per health figure the moment the order
-enters the window and whether it counts against the seller, and its sales. Moments are stored
-as sortable UTC strings, which every server compares the same way inside a pipeline.
+enters the window and whether it counts against the seller, and its sales. Moments a query
+compares are stored as epoch milliseconds, which every server compares exactly.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
 from domain.seller_tools.performance import health_facts
 from domain.seller_tools.reports import sale_facts
+from storage.codec import epoch_ms
 
 Document = dict[str, Any]
 
@@ -25,12 +25,7 @@ HEALTH_FIELD = {
     HealthMetric.VALID_TRACKING_RATE: "vtr",
     HealthMetric.ON_TIME_DELIVERY_RATE: "otd",
 }
-HEALTH_FIELDS = tuple(f"health_{name}_at" for name in HEALTH_FIELD.values())
-
-
-def moment_key(moment: datetime) -> str:
-    """A UTC moment as text that sorts like the moment, to the millisecond."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+HEALTH_FIELDS = tuple(f"health_{name}_ms" for name in HEALTH_FIELD.values())
 
 
 def figure_fields(order: Order) -> Document:
@@ -39,11 +34,11 @@ def figure_fields(order: Order) -> Document:
     facts = health_facts(order)
     for metric, name in HEALTH_FIELD.items():
         fact = facts.get(metric)
-        fields[f"health_{name}_at"] = None if fact is None else moment_key(fact.at)
+        fields[f"health_{name}_ms"] = None if fact is None else epoch_ms(fact.at)
         fields[f"health_{name}_failing"] = fact is not None and fact.failing
     sale = sale_facts(order)
     fields |= {
-        "placed_key": moment_key(order.placed_at),
+        "placed_ms": epoch_ms(order.placed_at),
         "report_day": sale.day.isoformat(),
         "report_week": sale.week.isoformat(),
         "currency": sale.currency,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -26,9 +26,10 @@ from domain.after_sale.returns import Return
 from domain.kernel.errors import Conflict, TrackingIdInUse, ValidationFailed
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor, Role
+from domain.kernel.moments import truncate_to_millis
 from domain.kernel.ports import PageCursor, StoredKey
 from domain.kernel.shipping import Address
-from domain.kernel.vocabulary import ClaimStatus
+from domain.kernel.vocabulary import ClaimStatus, HealthMetric
 from domain.notifications.deliveries import (
     CLAIMABLE,
     Lease,
@@ -44,6 +45,8 @@ from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.order import Order
 from domain.orders.ports import LiveUpdate, OrderPage, OrderQuery, live_channels
 from domain.orders.use_cases import OrderUseCases
+from domain.seller_tools.performance import Span, health_facts
+from domain.seller_tools.reports import ReportGrouping, ReportRow, SaleFacts, sale_facts
 from domain.sellers.directory import Seller
 
 T = TypeVar("T")
@@ -102,6 +105,20 @@ def _newest_first_after(
     return [i for i in ordered if (at(i), ident(i)) < (after.at, after.id)]
 
 
+def _found_by(query: OrderQuery, orders: Iterable[Order]) -> list[Order]:
+    """The orders `query` finds, by the rule the store's filter follows."""
+    return [
+        o
+        for o in orders
+        if (query.statuses is None or o.status in query.statuses)
+        and query.buyer_id in (None, o.buyer_id)
+        and query.seller_id in (None, o.seller_id)
+        and query.channel in (None, o.channel)
+        and (query.placed_from is None or o.placed_at >= query.placed_from)
+        and (query.placed_before is None or o.placed_at < query.placed_before)
+    ]
+
+
 class FakeSellers:
     def __init__(self, market: Marketplace) -> None:
         self._m = market
@@ -149,18 +166,8 @@ class FakeOrders:
         return copy.deepcopy(order)
 
     async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
-        def wanted(o: Order) -> bool:
-            return (
-                (query.statuses is None or o.status in query.statuses)
-                and query.buyer_id in (None, o.buyer_id)
-                and query.seller_id in (None, o.seller_id)
-                and query.channel in (None, o.channel)
-                and (query.placed_from is None or o.placed_at >= query.placed_from)
-                and (query.placed_before is None or o.placed_at < query.placed_before)
-            )
-
         found = _newest_first_after(
-            filter(wanted, self._m.orders.values()), lambda o: o.placed_at, lambda o: o.id, after
+            _found_by(query, self._m.orders.values()), lambda o: o.placed_at, lambda o: o.id, after
         )
         orders, more = _page(copy.deepcopy(found[: first + 1]), first, False)
         return OrderPage(orders=orders, has_next_page=more)
@@ -438,6 +445,80 @@ class FakePublisher:
         self._m.published += [(order.id, r.sequence) for r in events]
 
 
+class FakeSellerFigures:
+    """Account health and reports summed in memory from each order's own facts."""
+
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+
+    def _counted(self, seller_id: str, metric: HealthMetric, span: Span) -> list[Order]:
+        def inside(order: Order) -> bool:
+            fact = health_facts(order).get(metric)
+            # Stored to the millisecond, like every moment the store keeps.
+            at = None if fact is None else truncate_to_millis(fact.at)
+            return at is not None and span.start < at <= span.end
+
+        return [o for o in self._m.orders.values() if o.seller_id == seller_id and inside(o)]
+
+    async def health(
+        self, seller_id: str, spans: Mapping[HealthMetric, Span]
+    ) -> dict[HealthMetric, tuple[int, int]]:
+        counted = {m: self._counted(seller_id, m, span) for m, span in spans.items()}
+        return {
+            m: (len(orders), sum(health_facts(o)[m].failing for o in orders))
+            for m, orders in counted.items()
+        }
+
+    async def health_orders(
+        self,
+        seller_id: str,
+        metric: HealthMetric,
+        span: Span,
+        *,
+        failing_only: bool,
+        first: int,
+        after: PageCursor | None,
+    ) -> OrderPage:
+        counted = self._counted(seller_id, metric, span)
+        if failing_only:
+            counted = [o for o in counted if health_facts(o)[metric].failing]
+        found = _newest_first_after(counted, lambda o: o.placed_at, lambda o: o.id, after)
+        orders, more = _page(copy.deepcopy(found[: first + 1]), first, False)
+        return OrderPage(orders=orders, has_next_page=more)
+
+    async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:
+        groups: dict[tuple[str, str], list[SaleFacts]] = {}
+        for order in _found_by(query, self._m.orders.values()):
+            sale = sale_facts(order)
+            key = {
+                ReportGrouping.DAY: sale.day.isoformat(),
+                ReportGrouping.WEEK: sale.week.isoformat(),
+                ReportGrouping.STATUS: order.status.value,
+                ReportGrouping.CHANNEL: order.channel.value,
+                ReportGrouping.SHIPPING_SPEED: order.speed.value,
+            }[grouping]
+            groups.setdefault((key, sale.currency), []).append(sale)
+        return [
+            ReportRow(
+                key=key,
+                currency=currency,
+                orders=len(sales),
+                units=sum(s.units for s in sales),
+                gross_sales=sum(s.gross for s in sales),
+                shipping_fees=sum(s.shipping for s in sales),
+                refunds=sum(s.refunds for s in sales),
+            )
+            for (key, currency), sales in sorted(groups.items())
+        ]
+
+    async def export(self, query: OrderQuery) -> AsyncIterator[Order]:
+        found = _newest_first_after(
+            _found_by(query, self._m.orders.values()), lambda o: o.placed_at, lambda o: o.id, None
+        )
+        for order in found:
+            yield copy.deepcopy(order)
+
+
 class FakePreferences:
     def __init__(self) -> None:
         self.saved: dict[Actor, Preferences] = {}
@@ -454,23 +535,6 @@ class FakePreferences:
         if (current.version if current else 0) != expected_version:
             raise Conflict("your notification preferences changed meanwhile; reload them")
         self.saved[actor] = preferences
-
-
-class FakeHistory:
-    def __init__(self) -> None:
-        self.records: dict[Actor, list[NotificationRecord]] = {}
-
-    async def page_for(
-        self,
-        actor: Actor,
-        *,
-        status: NotificationStatus | None,
-        first: int,
-        after: PageCursor | None,
-    ) -> tuple[list[NotificationRecord], bool]:
-        mine = [r for r in self.records.get(actor, []) if status in (None, r.status)]
-        found = _newest_first_after(mine, lambda r: r.created_at, lambda r: r.id, after)
-        return _page(found[: first + 1], first, False)
 
 
 class FakeIdempotencyKeys:
@@ -509,7 +573,7 @@ class World:
     log: FakeEventLog
     publisher: FakePublisher
     preferences: FakePreferences
-    history: FakeHistory
+    history: FakeNotificationOutbox
     orders: OrderUseCases
     returns: ReturnUseCases
     claims: ClaimUseCases
@@ -525,7 +589,7 @@ def fake_world(now: datetime) -> World:
     for shop in ("s", "s2"):  # the shops tests.data's orders name
         market.sellers[shop] = Seller(shop, f"Shop {shop}", now)
     log, publisher = FakeEventLog(market), FakePublisher(market)
-    preferences, history = FakePreferences(), FakeHistory()
+    preferences, history = FakePreferences(), FakeNotificationOutbox()
     orders = FakeOrders(market)
 
     def begin() -> FakeUnitOfWork:
@@ -549,49 +613,99 @@ def fake_world(now: datetime) -> World:
 
 
 class FakeNotificationOutbox:
-    """Messages by id; a worker's lease is a token, as in the real outbox."""
+    """Messages by id with the history a person reads of them; a worker's lease is a token that
+    lapses, as in the real outbox."""
 
     def __init__(self) -> None:
         self.messages: dict[str, Outgoing] = {}
-        self.status: dict[str, NotificationStatus] = {}
-        self.due: dict[str, datetime] = {}
-        self.attempts: dict[str, int] = {}
+        self.records: dict[str, NotificationRecord] = {}
         self._tokens = SequentialIds()
-        self._held_by: dict[str, str] = {}
+        self._leases: dict[str, tuple[str, datetime]] = {}  # id -> (token, lapses at)
+
+    @property
+    def status(self) -> dict[str, NotificationStatus]:
+        return {i: r.status for i, r in self.records.items()}
 
     async def add(self, messages: Sequence[Outgoing], *, now: datetime) -> int:
         new = [m for m in messages if m.id not in self.messages]
         for m in new:
-            self.messages[m.id], self.due[m.id], self.attempts[m.id] = m, m.due_at, 0
-            self.status[m.id] = queued(held=m.held)
+            self.messages[m.id] = m
+            self.records[m.id] = NotificationRecord(
+                id=m.id,
+                category=m.category,
+                channel=m.channel,
+                status=queued(held=m.held),
+                order_id=m.order_id,
+                to=m.to,
+                subject=m.subject,
+                attempts=0,
+                last_error=None,
+                created_at=truncate_to_millis(now),
+                next_attempt_at=truncate_to_millis(m.due_at),
+                sent_at=None,
+            )
         return len(new)
 
     async def claim_due(self, now: datetime, lease: timedelta) -> Lease | None:
-        waiting = [i for i in self.messages if self.status[i] in CLAIMABLE and self.due[i] <= now]
+        def due(r: NotificationRecord) -> bool:
+            if r.status is NotificationStatus.SENDING:
+                return self._leases[r.id][1] <= now
+            at = r.next_attempt_at
+            return r.status in CLAIMABLE and at is not None and at <= now
+
+        waiting = [r for r in self.records.values() if due(r)]
         if not waiting:
             return None
-        chosen = min(waiting, key=lambda i: self.due[i])
-        self.status[chosen] = NotificationStatus.SENDING
-        self.attempts[chosen] += 1
-        token = self._held_by[chosen] = self._tokens("lease")
-        return Lease(chosen, token, self.attempts[chosen], self.messages[chosen])
+        chosen = min(waiting, key=lambda r: r.next_attempt_at or r.created_at)
+        token = self._tokens("lease")
+        self._leases[chosen.id] = (token, now + lease)
+        attempts = chosen.attempts + 1
+        self.records[chosen.id] = replace(
+            chosen, status=NotificationStatus.SENDING, attempts=attempts
+        )
+        return Lease(chosen.id, token, attempts, self.messages[chosen.id])
 
-    def _settle(self, lease: Lease, status: NotificationStatus) -> bool:
-        if self._held_by.get(lease.id) != lease.token:
+    def _settle(self, lease: Lease, status: NotificationStatus, **changes: Any) -> bool:
+        final = settle(status)  # an impossible status is refused whoever holds the lease
+        held = self._leases.get(lease.id)
+        if held is None or held[0] != lease.token:
             return False
-        del self._held_by[lease.id]
-        self.status[lease.id] = settle(status)
+        del self._leases[lease.id]
+        record = self.records[lease.id]
+        self.records[lease.id] = replace(record, status=final, **changes)
         return True
 
     async def sent(self, lease: Lease, at: datetime) -> bool:
-        return self._settle(lease, NotificationStatus.SENT)
+        return self._settle(
+            lease, NotificationStatus.SENT, sent_at=truncate_to_millis(at), next_attempt_at=None
+        )
 
     async def retry(self, lease: Lease, at: datetime, error: str, *, held: bool) -> bool:
-        self.due[lease.id] = at
-        return self._settle(lease, after_failure(held=held))
+        return self._settle(
+            lease,
+            after_failure(held=held),
+            next_attempt_at=truncate_to_millis(at),
+            last_error=error[:500],
+        )
 
     async def give_up(self, lease: Lease, error: str, status: NotificationStatus) -> bool:
-        return self._settle(lease, status)
+        return self._settle(lease, status, next_attempt_at=None, last_error=error[:500])
+
+    async def page_for(
+        self,
+        actor: Actor,
+        *,
+        status: NotificationStatus | None,
+        first: int,
+        after: PageCursor | None,
+    ) -> tuple[list[NotificationRecord], bool]:
+        mine = [
+            r
+            for i, r in self.records.items()
+            if self.messages[i].recipient == actor and status in (None, r.status)
+        ]
+        found = _newest_first_after(mine, lambda r: r.created_at, lambda r: r.id, after)
+        return _page(found[: first + 1], first, False)
 
 
 class FakeLiveUpdates:

@@ -19,6 +19,7 @@ from tests.fakes import (
     FakeMessages,
     FakeOrders,
     FakeReturns,
+    FakeSellerFigures,
     FakeSellers,
     FakeUnitOfWork,
     Marketplace,
@@ -35,6 +36,7 @@ class FakeRepositories:
     messages: FakeMessages
     claims: FakeClaims
     sellers: FakeSellers
+    figures: FakeSellerFigures
     begin: Callable[[], FakeUnitOfWork]
 
     @classmethod
@@ -47,6 +49,7 @@ class FakeRepositories:
             messages=FakeMessages(market),
             claims=FakeClaims(market),
             sellers=FakeSellers(market),
+            figures=FakeSellerFigures(market),
             begin=lambda: FakeUnitOfWork(market),
         )
 

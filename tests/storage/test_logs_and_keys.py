@@ -12,7 +12,7 @@ import pytest
 
 from domain.kernel.errors import Conflict, InvalidTransition
 from domain.kernel.identity import Role
-from domain.kernel.ports import IdempotencyStore
+from domain.kernel.ports import IdempotencyStore, PageCursor
 from domain.notifications.deliveries import NotificationStatus, Outgoing
 from domain.notifications.preferences import (
     Category,
@@ -27,7 +27,7 @@ from storage.idempotency import IdempotencyKeys
 from storage.notifications import MongoOutbox, MongoPreferences
 from storage.repositories import Repositories
 from tests.data import BUYER, SELLER, T0, order_in
-from tests.fakes import FakeIdempotencyKeys, FakePreferences
+from tests.fakes import FakeIdempotencyKeys, FakeNotificationOutbox, FakePreferences
 from tests.storage.conftest import Stores, save_order
 
 
@@ -98,10 +98,16 @@ def _outgoing(sequence: int, due: datetime, channel: Channel = Channel.EMAIL) ->
     )
 
 
+@pytest.fixture(params=["mongodb", "fake"])
+def outbox(request: pytest.FixtureRequest) -> MongoOutbox | FakeNotificationOutbox:
+    if request.param == "fake":
+        return FakeNotificationOutbox()
+    return MongoOutbox(request.getfixturevalue("database"))
+
+
 async def test_the_notification_outbox_stores_once_and_leases_due_messages(
-    database: Database,
+    outbox: MongoOutbox | FakeNotificationOutbox,
 ) -> None:
-    outbox = MongoOutbox(database)
     first, second = _outgoing(1, T0), _outgoing(2, T0 + timedelta(hours=1))
     assert await outbox.add([first, second], now=T0) == 2
     assert await outbox.add([first], now=T0) == 0  # a replayed event adds nothing
@@ -121,6 +127,30 @@ async def test_the_notification_outbox_stores_once_and_leases_due_messages(
     assert [(r.id, r.last_error) for r in history] == [(first.id, "503")]
     with pytest.raises(InvalidTransition):
         await outbox.give_up(again, "no", NotificationStatus.PENDING)
+
+
+async def test_a_persons_notification_history_pages_newest_first_with_what_happened(
+    outbox: MongoOutbox | FakeNotificationOutbox,
+) -> None:
+    first, second, third = (_outgoing(n, T0) for n in (1, 2, 3))
+    await outbox.add([first], now=T0)
+    await outbox.add([second, third], now=T0 + timedelta(minutes=1))
+    lease = await outbox.claim_due(T0, timedelta(minutes=2))
+    assert lease is not None
+    assert await outbox.sent(lease, T0 + timedelta(seconds=5))
+    page, more = await outbox.page_for(BUYER, status=None, first=2, after=None)
+    assert more
+    assert [r.id for r in page] == sorted([second.id, third.id], reverse=True)
+    cursor = PageCursor(page[-1].created_at, page[-1].id)
+    rest, more = await outbox.page_for(BUYER, status=None, first=2, after=cursor)
+    assert not more
+    [sent] = rest
+    assert (sent.id, sent.status, sent.attempts) == (lease.id, NotificationStatus.SENT, 1)
+    assert sent.sent_at == T0 + timedelta(seconds=5)
+    assert sent.next_attempt_at is None
+    assert (await outbox.page_for(SELLER, status=None, first=5, after=None)) == ([], False)
+    sent_only, _ = await outbox.page_for(BUYER, status=NotificationStatus.SENT, first=5, after=None)
+    assert [r.id for r in sent_only] == [lease.id]
 
 
 @pytest.fixture(params=["mongodb", "fake"])

@@ -13,11 +13,15 @@ from domain.kernel.identity import Actor, Role
 from domain.kernel.money import Money
 from domain.kernel.ports import PageCursor
 from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
+from domain.kernel.vocabulary import ClaimReason
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order, OrderStatus
 from domain.orders.ports import OrderQuery
+from storage.database import Database
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
+from storage.orders import order_document, order_from_document, restamp_orders
+from storage.repositories import Repositories
 from tests.data import BUYER, HOME, OPERATOR, T0
 from tests.fakes import FakeEventLog
 from tests.storage.conftest import Stores, save_order
@@ -173,3 +177,52 @@ async def test_orders_are_found_by_carrier_and_tracking_id(repos: Stores) -> Non
     assert (await repos.orders.get_by_tracking("DHL", "JD0001")) == order
     assert await repos.orders.get_by_tracking("UPS", "JD0001") is None
     assert await repos.orders.get_by_tracking("DHL", "JD0002") is None
+
+
+async def test_an_order_with_every_part_filled_reads_back_equal_from_a_flat_document(
+    repos: Stores,
+) -> None:
+    order, events = _order()
+    await create(repos, order, events)
+    expected = order.version
+    at = T0 + timedelta(minutes=1)
+    events = order.verify_payment(OPERATOR, at)
+    events += order.record_message(BUYER, "msg_1", at)
+    events += order.file_claim(BUYER, "clm_1", ClaimReason.NOT_RECEIVED, at)
+    ship_by = order.deadlines.ship_by
+    assert ship_by is not None
+    events += order.watch(OPERATOR, ship_by + timedelta(hours=1))
+    await update(repos, order, events, expected)
+    assert order.deadlines.ship_by_missed
+    assert order.after_sale.open_claim_id == "clm_1"
+    assert await repos.orders.get(order.id) == order
+    # The parts' fields sit beside the order's own, as they did before the parts existed.
+    document = order_document(order)
+    assert not {"payments", "deadlines", "after_sale"} & set(document)
+    assert {"captured_amount", "ship_by_missed", "open_claim_id", "buyer_messaged_at"} <= set(
+        document
+    )
+    assert order_from_document(document) == order
+
+
+async def test_orders_stored_by_an_earlier_version_get_their_query_fields_on_start(
+    mongo_repos: Repositories, database: Database
+) -> None:
+    older, events = _order(T0 + timedelta(milliseconds=500))
+    await create(mongo_repos, older, events)
+    orders = database.db["orders"]
+    # What an earlier version stored: moments as dates and text, no *_ms fields.
+    await orders.update_one(
+        {"_id": older.id},
+        {"$unset": {"placed_ms": "", "watch_ms": ""}, "$set": {"placed_key": "old"}},
+    )
+    since = OrderQuery(placed_from=T0)
+    assert (await mongo_repos.orders.page(since, first=5, after=None)).orders == []
+    assert await restamp_orders(database) == 1
+    assert await restamp_orders(database) == 0  # once
+    found = await mongo_repos.orders.page(since, first=5, after=None)
+    assert found.orders == [older]
+    stored = await orders.find_one({"_id": older.id})
+    assert stored is not None
+    assert "placed_key" not in stored
+    assert stored["version"] == older.version
