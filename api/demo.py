@@ -223,6 +223,8 @@ async def seed_demo(
     clock.advance(timedelta(hours=1))
     await demo.uc.cancel_order(bolt, order.id, "out of stock")  # CANCELED by the seller
 
-    clock.now = now - timedelta(minutes=5)
+    # journey() waits 3 h before it places: this one is placed 5 minutes ago, not in the future.
+    clock.now = now - timedelta(hours=3, minutes=5)
     await journey(ana, acme, 0)  # PENDING, still inside the buyer's cancel hold
+    assert clock.now <= now, "demo data must not be dated in the future"
     return created

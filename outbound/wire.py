@@ -10,12 +10,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from domain.kernel.events import EVENT_TYPES, RecordedEvent
+from domain.kernel.events import EVENT_TYPES, FeedPositions, RecordedEvent
 from domain.orders.order import Order
 from domain.orders.ports import LiveUpdate
-from storage.codec import decode_dataclass, encode, to_json
+from storage.codec import decode, decode_dataclass, encode, to_json
 
-WIRE_VERSION = 1
+# 2: orders carry their parts (payments, deadlines, after_sale); events their feed positions.
+WIRE_VERSION = 2
 
 
 def encode_batch(order: Order, events: Sequence[RecordedEvent]) -> str:
@@ -30,6 +31,7 @@ def encode_batch(order: Order, events: Sequence[RecordedEvent]) -> str:
                     "status": recorded.status,
                     "type": type(recorded.event).__name__,
                     "data": encode(recorded.event),
+                    "positions": encode(recorded.positions),
                 }
                 for recorded in events
             ],
@@ -51,6 +53,7 @@ def decode_batch(message: str) -> tuple[Order, list[LiveUpdate]]:
                 sequence=entry["sequence"],
                 status=entry["status"],
                 event=decode_dataclass(EVENT_TYPES[entry["type"]], entry["data"]),
+                positions=decode(FeedPositions | None, entry["positions"]),
             ),
         )
         for entry in data["events"]

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
@@ -24,6 +25,39 @@ class AggregateWrite:
     document: Document  # the aggregate's new state, with its `_id` and `version`
     expected_version: int  # 0 creates it
     events: list[Document]
+
+
+# The parties' feeds an order event joins, and the field of the event that holds its position.
+_FEEDS = (("buyer", "buyer_id", "buyer_pos"), ("seller", "seller_id", "seller_pos"))
+
+
+async def _give_feed_positions(
+    database: Database, events: list[Document], session: AsyncClientSession
+) -> None:
+    """Number each order event in its buyer's and its seller's feed, in this transaction.
+
+    The counter is written by every transaction that adds to the feed, so two of them cannot
+    both commit with it changed (the second is a write conflict, retried, or waits its turn on
+    the embedded server): positions follow commit order and a failed commit leaves no gap.
+    """
+    feeds = database.db["feeds"]
+    for party, owner, field in _FEEDS:
+        joining: dict[str, list[Document]] = {}
+        for doc in events:
+            if doc["aggregate_type"] == "order":
+                joining.setdefault(f"{party}:{doc[owner]}", []).append(doc)
+        for feed, docs in joining.items():
+            counter = await feeds.find_one_and_update(
+                {"_id": feed},
+                {"$inc": {"n": len(docs)}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            assert counter is not None  # upserted, and asked for as it is after the change
+            first = int(counter["n"]) - len(docs) + 1
+            for offset, doc in enumerate(docs):
+                doc[field] = first + offset
 
 
 async def commit(
@@ -53,6 +87,7 @@ async def commit(
                     raise Conflict(f"{changed} was changed by someone else; reload it")
             events = [doc for write in writes for doc in write.events]
             if events:
+                await _give_feed_positions(database, events, session)
                 await database.db["events"].insert_many(events, ordered=True, session=session)
             if then is not None:
                 await then(session)

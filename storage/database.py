@@ -63,12 +63,15 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "events": [
         IndexModel([("aggregate_id", ASCENDING), ("sequence", ASCENDING)], unique=True),
-        IndexModel([("buyer_id", ASCENDING), ("occurred_at", ASCENDING)]),
-        IndexModel([("seller_id", ASCENDING), ("occurred_at", ASCENDING)]),
+        # Each party's feed, in the order its events were committed (storage/aggregates.py).
+        IndexModel([("buyer_id", ASCENDING), ("buyer_pos", ASCENDING)]),
+        IndexModel([("seller_id", ASCENDING), ("seller_pos", ASCENDING)]),
         IndexModel([("published", ASCENDING), ("recorded_at", ASCENDING)]),
         IndexModel([("notified", ASCENDING), ("recorded_at", ASCENDING)]),
     ],
     "notification_preferences": [],
+    # One counter per party feed, `_id` "buyer:<id>" or "seller:<id>": the last position given.
+    "feeds": [],
     "notifications": [
         # `_id` is the unique (event, recipient, channel) key; these serve workers and history.
         IndexModel([("status", ASCENDING), ("due_ms", ASCENDING)]),

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from pymongo import ASCENDING
 
-from domain.kernel.events import EVENT_TYPES, RecordedEvent
+from domain.kernel.events import EVENT_TYPES, FeedPositions, RecordedEvent
 from domain.kernel.identity import Role
 from storage.codec import decode_dataclass, encode
 from storage.database import Database
@@ -26,8 +26,8 @@ class Parties(Protocol):
     def seller_id(self) -> str: ...
 
 
-# Feeds replay in this order; ties on time are broken by order id, then sequence.
-FEED_ORDER = [("occurred_at", ASCENDING), ("aggregate_id", ASCENDING), ("sequence", ASCENDING)]
+# Where each party's feed position is kept on an event (given at commit, storage/aggregates.py).
+FEED_FIELD = {Role.BUYER: "buyer_pos", Role.SELLER: "seller_pos"}
 
 
 def event_document(kind: str, owner: Parties, recorded: RecordedEvent) -> Document:
@@ -52,11 +52,13 @@ def event_document(kind: str, owner: Parties, recorded: RecordedEvent) -> Docume
 
 def recorded_event(doc: Document) -> RecordedEvent:
     event = decode_dataclass(EVENT_TYPES[doc["type"]], doc["data"])
+    buyer, seller = doc.get("buyer_pos"), doc.get("seller_pos")
     return RecordedEvent(
         aggregate_id=doc["aggregate_id"],
         sequence=doc["sequence"],
         status=doc["status"],
         event=event,
+        positions=None if buyer is None or seller is None else FeedPositions(buyer, seller),
     )
 
 
@@ -81,15 +83,21 @@ class MongoEventLog:
         ).sort("sequence", ASCENDING)
         return [recorded_event(doc) async for doc in cursor]
 
-    async def party_events_since(
-        self, party: Role, party_id: str, since: datetime
+    async def party_events_after(
+        self, party: Role, party_id: str, position: int
     ) -> AsyncIterator[RecordedEvent]:
-        field = "buyer_id" if party is Role.BUYER else "seller_id"
         # Feeds carry order events; a return's progress reaches them as events on its order.
-        query = {field: party_id, "aggregate_type": "order", "occurred_at": {"$gte": encode(since)}}
-        cursor = self._events.find(query).sort(FEED_ORDER)
-        async for doc in cursor:
+        owner = "buyer_id" if party is Role.BUYER else "seller_id"
+        field = FEED_FIELD[party]
+        query = {owner: party_id, field: {"$gt": position}}
+        async for doc in self._events.find(query).sort(field, ASCENDING):
             yield recorded_event(doc)
+
+    async def feed_position(self, party: Role, party_id: str) -> int:
+        counter = await self._database.db["feeds"].find_one(
+            {"_id": f"{party.value.lower()}:{party_id}"}
+        )
+        return 0 if counter is None else int(counter["n"])
 
     async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None:
         async with self._database.outside_transactions():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
@@ -11,7 +13,7 @@ from domain.after_sale.claims import Claim
 from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
 from domain.kernel.errors import TrackingIdInUse
-from domain.kernel.events import RecordedEvent
+from domain.kernel.events import FeedPositions, RecordedEvent
 from domain.orders.order import Order
 from storage.aggregates import AggregateWrite, commit
 from storage.claims import claim_document
@@ -21,6 +23,8 @@ from storage.event_log import event_document
 from storage.messages import message_document
 from storage.orders import order_document
 from storage.returns import return_document
+
+Document = dict[str, Any]
 
 
 class MongoUnitOfWork:
@@ -32,11 +36,13 @@ class MongoUnitOfWork:
         self._held: list[dict[str, str]] = []
         self._freed: list[str] = []
         self._committed = False
+        self._order_events: list[tuple[RecordedEvent, Document]] = []
 
     def save_order(
         self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
     ) -> None:
         docs = [event_document("order", order, recorded) for recorded in events]
+        self._order_events += zip(events, docs, strict=True)
         self._writes.append(AggregateWrite("orders", order_document(order), expected_version, docs))
 
     def save_return(
@@ -73,11 +79,15 @@ class MongoUnitOfWork:
     def free_tracking(self, carrier: str, tracking_id: str) -> None:
         self._freed.append(f"{carrier}|{tracking_id}")
 
-    async def commit(self) -> None:
+    async def commit(self) -> list[RecordedEvent]:
         if self._committed:
             raise RuntimeError("a unit of work commits once; begin another")
         self._committed = True
         await commit(self._database, self._writes, then=self._parcels)
+        return [
+            replace(recorded, positions=FeedPositions(doc["buyer_pos"], doc["seller_pos"]))
+            for recorded, doc in self._order_events
+        ]
 
     async def _parcels(self, session: AsyncClientSession) -> None:
         parcels = self._database.db["live_parcels"]

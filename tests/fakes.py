@@ -24,7 +24,7 @@ from domain.after_sale.ports import ClaimQuery, ReturnPage, ReturnQuery
 from domain.after_sale.return_use_cases import ReturnUseCases
 from domain.after_sale.returns import Return
 from domain.kernel.errors import Conflict, TrackingIdInUse, ValidationFailed
-from domain.kernel.events import RecordedEvent
+from domain.kernel.events import FeedPositions, RecordedEvent
 from domain.kernel.identity import Actor, Role
 from domain.kernel.moments import truncate_to_millis
 from domain.kernel.ports import PageCursor, StoredKey
@@ -83,7 +83,17 @@ class Marketplace:
     sellers: dict[str, Seller] = field(default_factory=dict)
     log: list[LoggedEvent] = field(default_factory=list)
     published: list[tuple[str, int]] = field(default_factory=list)  # (order id, sequence)
+    feeds: dict[str, int] = field(default_factory=dict)  # "buyer:<id>" -> last position given
     commits: int = 0
+
+    def positioned(self, buyer_id: str, seller_id: str, recorded: RecordedEvent) -> RecordedEvent:
+        """`recorded` with the next position in its buyer's and its seller's feeds."""
+        for feed in (f"buyer:{buyer_id}", f"seller:{seller_id}"):
+            self.feeds[feed] = self.feeds.get(feed, 0) + 1
+        positions = FeedPositions(
+            self.feeds[f"buyer:{buyer_id}"], self.feeds[f"seller:{seller_id}"]
+        )
+        return dataclasses.replace(recorded, positions=positions)
 
     def events(self, aggregate_id: str) -> list[RecordedEvent]:
         return [e.recorded for e in self.log if e.recorded.aggregate_id == aggregate_id]
@@ -291,6 +301,7 @@ class FakeUnitOfWork:
         self._m = market
         self._checks: list[Callable[[], None]] = []
         self._writes: list[Callable[[], None]] = []
+        self._order_events: list[RecordedEvent] = []
 
     def _save(
         self,
@@ -313,8 +324,12 @@ class FakeUnitOfWork:
         def write() -> None:
             table[item.id] = kept
             at = datetime.now(UTC)  # as the store stamps a commit: by the wall clock
+            logged = events
+            if kind == "order":
+                logged = [self._m.positioned(*parties, recorded) for recorded in events]
+                self._order_events += logged
             self._m.log += [
-                LoggedEvent(kind, *parties, recorded, kind != "order", at) for recorded in events
+                LoggedEvent(kind, *parties, recorded, kind != "order", at) for recorded in logged
             ]
 
         self._checks.append(check)
@@ -372,12 +387,13 @@ class FakeUnitOfWork:
 
         self._writes.append(write)
 
-    async def commit(self) -> None:
+    async def commit(self) -> list[RecordedEvent]:
         for check in self._checks:
             check()
         for write in self._writes:
             write()
         self._m.commits += 1
+        return list(self._order_events)
 
 
 class FakeEventLog:
@@ -393,21 +409,24 @@ class FakeEventLog:
     async def events_after(self, aggregate_id: str, sequence: int) -> list[RecordedEvent]:
         return [r for r in self._m.events(aggregate_id) if r.sequence > sequence]
 
-    async def party_events_since(
-        self, party: Role, party_id: str, since: datetime
+    async def party_events_after(
+        self, party: Role, party_id: str, position: int
     ) -> AsyncIterator[RecordedEvent]:
+        def place(recorded: RecordedEvent) -> int:
+            return 0 if recorded.positions is None else recorded.positions.of(party)
+
         found = [
             entry.recorded
             for entry in self._m.log
             if entry.kind == "order"
             and (entry.buyer_id if party is Role.BUYER else entry.seller_id) == party_id
-            and entry.recorded.event.occurred_at >= since
+            and place(entry.recorded) > position
         ]
-        # The store's feed order: by time, then order id, then sequence.
-        for recorded in sorted(
-            found, key=lambda r: (r.event.occurred_at, r.aggregate_id, r.sequence)
-        ):
+        for recorded in sorted(found, key=place):
             yield recorded
+
+    async def feed_position(self, party: Role, party_id: str) -> int:
+        return self._m.feeds.get(f"{party.value.lower()}:{party_id}", 0)
 
     async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
         waiting = [

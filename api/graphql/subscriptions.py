@@ -18,7 +18,7 @@ from api.live.fanout import follow
 from api.live.members import Member
 from api.live.selections import selection_of
 from api.live.sockets import close_when_too_slow, current_socket
-from api.live.streams import SentSoFar, decode_stream_cursor
+from api.live.streams import Feed, SentSoFar, decode_stream_cursor
 from domain.kernel.errors import DomainError, Forbidden, ValidationFailed
 from domain.kernel.events import RecordedEvent
 from domain.orders.order import Order
@@ -43,11 +43,12 @@ async def _updates(
     after: str | None,
     replay: Callable[[SentSoFar], AsyncIterator[RecordedEvent] | None],
     accept: Callable[[RecordedEvent], bool] = lambda _: True,
+    feed: Feed | None = None,
 ) -> AsyncGenerator[OrderUpdateType, None]:
     """Replay after the cursor, catch up, then go live in the group sharing this selection."""
     ctx = info.context
     try:
-        delivered = SentSoFar(decode_stream_cursor(after))
+        delivered = SentSoFar(decode_stream_cursor(after), feed)
         source = replay(delivered)
     except DomainError as error:
         raise graphql_error(error) from error
@@ -145,8 +146,9 @@ async def _party_updates(
     wanted = None if statuses is None else {s.value for s in statuses}
 
     def replay(delivered: SentSoFar) -> AsyncIterator[RecordedEvent] | None:
-        since = delivered.replay_from()
-        return None if since is None else ctx.orders.party_events_since(actor, since)
+        if not delivered.resumed:
+            return None
+        return ctx.orders.party_events_after(actor, delivered.position)
 
     async for update in _updates(
         info,
@@ -154,5 +156,6 @@ async def _party_updates(
         after,
         replay,
         accept=lambda r: wanted is None or r.status in wanted,
+        feed=Feed(actor.role, actor.id),
     ):
         yield update

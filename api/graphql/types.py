@@ -33,7 +33,7 @@ from api.graphql.values import (
     ScanLocationType,
     ShippedItemType,
 )
-from api.live.streams import StreamCursor, encode_stream_cursor
+from api.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
 from domain.after_sale.claims import Claim
 from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
@@ -124,7 +124,7 @@ class OrderType:
         "nothing missed, nothing twice."
     )
     def updates_cursor(self) -> str:
-        return encode_stream_cursor(StreamCursor(self.updated_at, {str(self.id): self.version}))
+        return encode_stream_cursor(OrderCursor(str(self.id), self.version))
 
     @strawberry.field(description="Everything that happened to the order, oldest first.")
     async def timeline(self, info: Info[Context, None]) -> list[OrderEventType]:
@@ -324,6 +324,10 @@ async def thread_page(
     )
 
 
+# How many feed updates before the read a viewer's cursor starts (see Viewer.updatesCursor).
+VIEWER_CURSOR_MARGIN = 25
+
+
 @strawberry.type(description="The signed-in caller.")
 class Viewer:
     id: strawberry.ID
@@ -334,8 +338,13 @@ class Viewer:
         "happens from this read on: read your orders, then subscribe with it, and nothing "
         "falls between the two (a few updates just before may come again)."
     )
-    def updates_cursor(self, info: Info[Context, None]) -> str:
-        return encode_stream_cursor(StreamCursor(info.context.orders.now(), {}))
+    async def updates_cursor(self, info: Info[Context, None]) -> str:
+        actor = info.context.require_actor()
+        position = await info.context.orders.feed_position(actor)
+        # Fields of one query run side by side: the orders read with this cursor may have
+        # been read a moment before it, so the cursor starts a few updates back.
+        start = max(0, position - VIEWER_CURSOR_MARGIN)
+        return encode_stream_cursor(FeedCursor(Feed(actor.role, actor.id).key, start))
 
     @strawberry.field(
         description="The marketplace's clock now: count down to shipBy against it, not against "

@@ -1,4 +1,12 @@
-"""Resumable update streams: replay from the event log after a cursor, then go live without gaps."""
+"""Resumable update streams: replay from the event log after a cursor, then go live without gaps.
+
+Two kinds of stream, two kinds of cursor:
+- one order's updates resume after the order's last sequence sent;
+- a buyer's or a seller's feed resumes after its last position sent. Positions number the
+  feed's events in commit order with no gaps (storage gives them at commit), so a cursor does
+  not depend on any clock. Live updates of different orders may arrive out of feed order; the
+  cursor then holds the position below which everything was sent, plus the few sent above it.
+"""
 
 from __future__ import annotations
 
@@ -7,97 +15,154 @@ import binascii
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from domain.kernel.errors import ValidationFailed
+from domain.kernel.errors import CursorExpired, ValidationFailed
 from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Role
 
-# An event's commit may trail its timestamp; feeds replay this far behind their watermark.
-LOOKBACK = timedelta(seconds=5)
 REPLAY_BATCH = 100
+CURSOR_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
-class StreamCursor:
-    """Where a client stands: the newest event time it has seen, and recent orders' sequences."""
+class Feed:
+    """A party's feed: the buyer's orders or the seller's shop's."""
 
-    watermark: datetime
-    last: dict[str, int]
+    party: Role
+    party_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.party.value.lower()}:{self.party_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCursor:
+    """Everything up to `position` was sent, and the positions in `ahead` too."""
+
+    feed: str
+    position: int
+    ahead: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCursor:
+    """Everything of the order up to `sequence` was sent."""
+
+    order_id: str
+    sequence: int
+
+
+StreamCursor = FeedCursor | OrderCursor
 
 
 def encode_stream_cursor(cursor: StreamCursor) -> str:
-    raw = json.dumps({"t": cursor.watermark.isoformat(), "s": cursor.last}, separators=(",", ":"))
+    if isinstance(cursor, FeedCursor):
+        data: dict[str, object] = {"v": CURSOR_VERSION, "f": cursor.feed, "p": cursor.position}
+        if cursor.ahead:
+            data["x"] = list(cursor.ahead)
+    else:
+        data = {"v": CURSOR_VERSION, "o": cursor.order_id, "s": cursor.sequence}
+    raw = json.dumps(data, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
 def decode_stream_cursor(value: str | None) -> StreamCursor | None:
-    """The position a cursor names; VALIDATION for anything we did not issue."""
+    """The position a cursor names; VALIDATION for anything we did not issue, CURSOR_EXPIRED
+    for one an earlier version issued."""
     if value is None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(value.encode()))
-        watermark = datetime.fromisoformat(data["t"])
-        last = {str(k): int(v) for k, v in data["s"].items()}
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
+        if "v" not in data and "t" in data:
+            raise CursorExpired(
+                "this cursor was issued before updates were numbered by commit; read the "
+                "current state again and subscribe without `after`",
+                field="after",
+            )
+        if data["v"] != CURSOR_VERSION:
+            raise ValueError("unknown cursor version")
+        cursor: StreamCursor
+        if "f" in data:
+            ahead = tuple(sorted(int(p) for p in data.get("x", [])))
+            cursor = FeedCursor(str(data["f"]), int(data["p"]), ahead)
+            if cursor.position < 0 or any(p <= cursor.position for p in ahead):
+                raise ValueError("positions out of range")
+        else:
+            cursor = OrderCursor(str(data["o"]), int(data["s"]))
+            if cursor.sequence < 0:
+                raise ValueError("negative sequence")
     except (ValueError, TypeError, KeyError, AttributeError, binascii.Error) as exc:
         raise ValidationFailed("malformed cursor", field="after") from exc
-    if watermark.tzinfo is None or any(v < 0 for v in last.values()):
-        raise ValidationFailed("malformed cursor", field="after")
-    return StreamCursor(watermark, last)
+    return cursor
 
 
 class SentSoFar:
-    """What one subscription has sent: the last sequence per order, and the cursor to resume."""
+    """What one subscription has sent: the last sequence per order and, on a feed, its
+    positions; and the cursor that resumes right after."""
 
-    def __init__(self, cursor: StreamCursor | None) -> None:
-        self._watermark = cursor.watermark if cursor else None
-        self._last: dict[str, tuple[int, datetime]] = (
-            {order_id: (seq, cursor.watermark) for order_id, seq in cursor.last.items()}
-            if cursor
-            else {}
-        )
+    def __init__(self, cursor: StreamCursor | None, feed: Feed | None = None) -> None:
+        self._feed = feed
+        self._last: dict[str, int] = {}
+        self._position = 0
+        self._ahead: set[int] = set()
+        self.resumed = cursor is not None
+        if isinstance(cursor, OrderCursor):
+            if feed is not None:
+                raise ValidationFailed("this cursor is from one order's updates", field="after")
+            self._last[cursor.order_id] = cursor.sequence
+        elif isinstance(cursor, FeedCursor):
+            if feed is None or cursor.feed != feed.key:
+                raise ValidationFailed("this cursor is not from this feed", field="after")
+            self._position, self._ahead = cursor.position, set(cursor.ahead)
 
     @property
-    def resumed(self) -> bool:
-        """True when the client came back with a cursor."""
-        return self._watermark is not None
-
-    def replay_from(self) -> datetime | None:
-        """How far back a feed replays for this client; None when it brought no cursor."""
-        return None if self._watermark is None else self._watermark - LOOKBACK
+    def position(self) -> int:
+        """The feed position below which (and at which) everything was sent."""
+        return self._position
 
     def last(self, order_id: str) -> int | None:
-        seen = self._last.get(order_id)
-        return None if seen is None else seen[0]
+        return self._last.get(order_id)
 
     def is_new(self, recorded: RecordedEvent) -> bool:
-        return recorded.sequence > (self.last(recorded.aggregate_id) or 0)
+        if recorded.sequence <= self._last.get(recorded.aggregate_id, 0):
+            return False
+        place = self._place(recorded)
+        return place is None or (place > self._position and place not in self._ahead)
 
     def mark(self, recorded: RecordedEvent) -> str:
         """Remember `recorded` as sent and return the cursor that resumes right after it."""
-        moment = recorded.event.occurred_at
-        self._last[recorded.aggregate_id] = (recorded.sequence, moment)
-        watermark = moment if self._watermark is None else max(self._watermark, moment)
-        self._watermark = watermark
-        since = watermark - LOOKBACK
-        recent = tuple(
-            (order_id, seq) for order_id, (seq, seen_at) in self._last.items() if seen_at >= since
-        )
-        return _encoded(watermark, recent)
+        self._last[recorded.aggregate_id] = recorded.sequence
+        if self._feed is None:
+            return _encoded(OrderCursor(recorded.aggregate_id, recorded.sequence))
+        place = self._place(recorded)
+        if place is not None and place > self._position:
+            self._ahead.add(place)
+            while self._position + 1 in self._ahead:
+                self._position += 1
+                self._ahead.discard(self._position)
+        return _encoded(FeedCursor(self._feed.key, self._position, tuple(sorted(self._ahead))))
+
+    def _place(self, recorded: RecordedEvent) -> int | None:
+        if self._feed is None or recorded.positions is None:
+            return None
+        return recorded.positions.of(self._feed.party)
 
 
 # Subscribers of one stream reach the same positions: each cursor is encoded once.
-_CURSORS: dict[tuple[datetime, tuple[tuple[str, int], ...]], str] = {}
+_CURSORS: dict[StreamCursor, str] = {}
 CURSORS_KEPT = 4096
 
 
-def _encoded(watermark: datetime, recent: tuple[tuple[str, int], ...]) -> str:
-    key = (watermark, recent)
-    cursor = _CURSORS.get(key)
-    if cursor is None:
+def _encoded(cursor: StreamCursor) -> str:
+    encoded = _CURSORS.get(cursor)
+    if encoded is None:
         if len(_CURSORS) >= CURSORS_KEPT:
             _CURSORS.clear()
-        cursor = _CURSORS[key] = encode_stream_cursor(StreamCursor(watermark, dict(recent)))
-    return cursor
+        encoded = _CURSORS[cursor] = encode_stream_cursor(cursor)
+    return encoded
 
 
 async def batches(

@@ -180,5 +180,4 @@ class ClaimUseCases:
         unit.save_order(order, order_recorded, expected_version=order_version)
         if debit:
             unit.debit_seller(claim, debit)
-        await unit.commit()
-        await self._publisher.publish(order, order_recorded)
+        await self._publisher.publish(order, await unit.commit())

@@ -55,8 +55,7 @@ class ConversationUseCases:
         unit = self._begin()
         unit.add_message(message)
         unit.save_order(order, events, expected_version=version)
-        await unit.commit()
-        await self._publisher.publish(order, events)
+        await self._publisher.publish(order, await unit.commit())
         return message
 
     async def mark_thread_read(self, actor: Actor, order_id: str) -> int:
@@ -81,8 +80,7 @@ class ConversationUseCases:
         )
         unit = self._begin()
         unit.save_order(order, events, expected_version=version)
-        await unit.commit()
-        await self._publisher.publish(order, events)
+        await self._publisher.publish(order, await unit.commit())
         return order
 
     async def _party_order(self, actor: Actor, order_id: str) -> Order:

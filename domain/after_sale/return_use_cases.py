@@ -221,5 +221,4 @@ class ReturnUseCases:
         unit = self._begin()
         unit.save_return(ret, recorded, expected_version=version)
         unit.save_order(order, order_recorded, expected_version=order_version)
-        await unit.commit()
-        await self._publisher.publish(order, order_recorded)
+        await self._publisher.publish(order, await unit.commit())

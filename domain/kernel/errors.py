@@ -37,6 +37,7 @@ class ErrorCode(Enum):
     TRACKING_ID_IN_USE = "TRACKING_ID_IN_USE"
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
     UPDATES_INTERRUPTED = "UPDATES_INTERRUPTED"
+    CURSOR_EXPIRED = "CURSOR_EXPIRED"
 
 
 class DomainError(Exception):
@@ -156,3 +157,9 @@ class UpdatesInterrupted(DomainError):
     """The broadcast connection dropped; live updates may have been missed."""
 
     code = ErrorCode.UPDATES_INTERRUPTED
+
+
+class CursorExpired(DomainError):
+    """A cursor an earlier version issued: read the current state again, then subscribe."""
+
+    code = ErrorCode.CURSOR_EXPIRED

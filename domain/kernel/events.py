@@ -358,13 +358,31 @@ def order_event(recorded: RecordedEvent) -> OrderEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedPositions:
+    """Where an order event stands in its buyer's and its seller's feeds.
+
+    Each feed numbers its events 1, 2, 3… in the order they were committed, with no gaps; a
+    position is given in the transaction that commits the event, so it follows commit order
+    whatever the clocks of the machines say.
+    """
+
+    buyer: int
+    seller: int
+
+    def of(self, party: Role) -> int:
+        return self.buyer if party is Role.BUYER else self.seller
+
+
+@dataclass(frozen=True, slots=True)
 class RecordedEvent:
-    """An event as stored in an aggregate's log: its sequence number and the status after it."""
+    """An event as stored in an aggregate's log: its sequence number and the status after it;
+    an order's event also its positions in the parties' feeds once committed."""
 
     aggregate_id: str
     sequence: int
     status: str
     event: Event
+    positions: FeedPositions | None = None
 
 
 def record(

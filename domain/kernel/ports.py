@@ -60,9 +60,13 @@ class EventLog(Protocol):
 
     async def events_after(self, aggregate_id: str, sequence: int) -> list[RecordedEvent]: ...
 
-    def party_events_since(
-        self, party: Role, party_id: str, since: datetime
-    ) -> AsyncIterator[RecordedEvent]: ...
+    def party_events_after(
+        self, party: Role, party_id: str, position: int
+    ) -> AsyncIterator[RecordedEvent]:
+        """The party's feed after `position`, in feed order (which is commit order)."""
+
+    async def feed_position(self, party: Role, party_id: str) -> int:
+        """The last position given in the party's feed; 0 before its first event."""
 
 
 class IdGenerator(Protocol):

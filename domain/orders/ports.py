@@ -69,7 +69,9 @@ class OrderUnitOfWork(Protocol):
     def free_tracking(self, carrier: str, tracking_id: str) -> None:
         """Give a delivered parcel's tracking id back."""
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> list[RecordedEvent]:
+        """Apply everything, or nothing; the order's events as committed, with their feed
+        positions (one order per unit of work)."""
 
 
 # Begins a new unit of work; one per use-case call.

@@ -9,7 +9,13 @@ from datetime import datetime
 from enum import Enum
 
 from domain.kernel import policies
-from domain.kernel.access import Action, require_access, require_parcel_access, require_role
+from domain.kernel.access import (
+    ROLES_FOR,
+    Action,
+    require_access,
+    require_parcel_access,
+    require_role,
+)
 from domain.kernel.errors import Conflict, DomainError, NotFound
 from domain.kernel.events import Event, RecordedEvent, record
 from domain.kernel.identity import Actor
@@ -129,8 +135,7 @@ class OrderUseCases:
         recorded = record(order.id, order.status.value, events, after=0)
         unit = self._begin()
         unit.save_order(order, recorded, expected_version=0)
-        await unit.commit()
-        await self._publisher.publish(order, recorded)
+        await self._publisher.publish(order, await unit.commit())
         return order
 
     async def verify_payment(self, actor: Actor, order_id: str) -> Order:
@@ -257,10 +262,16 @@ class OrderUseCases:
         """Current state of orders the caller has already been allowed to see."""
         return await self._orders.get_many(order_ids)
 
-    def party_events_since(self, actor: Actor, since: datetime) -> AsyncIterator[RecordedEvent]:
-        """Events on the buyer's own orders, or the seller's shop's, since `since`, oldest first."""
+    def party_events_after(self, actor: Actor, position: int) -> AsyncIterator[RecordedEvent]:
+        """The buyer's or the seller's feed after `position`, in the order it was committed."""
         require_role(actor, Action.READ_FEED)
-        return self._log.party_events_since(actor.role, actor.id, since)
+        return self._log.party_events_after(actor.role, actor.id, position)
+
+    async def feed_position(self, actor: Actor) -> int:
+        """The last position of the caller's own feed; 0 for a caller without one."""
+        if actor.role not in ROLES_FOR[Action.READ_FEED]:
+            return 0
+        return await self._log.feed_position(actor.role, actor.id)
 
     async def _confirm(self, actor: Actor, order: Order, command: ConfirmShipment) -> Order:
         # A tracking id on another parcel still on its way is refused when the unit of work
@@ -313,8 +324,7 @@ class OrderUseCases:
             unit.hold_tracking(carrier, tracking_id, order.id)
         for carrier, tracking_id in sorted(live_before - live_after):
             unit.free_tracking(carrier, tracking_id)
-        await unit.commit()
-        await self._publisher.publish(order, recorded)
+        await self._publisher.publish(order, await unit.commit())
 
 
 def _live_parcels(order: Order) -> set[tuple[str, str]]:

@@ -140,11 +140,9 @@ async def test_losing_redis_ends_live_subscriptions_and_they_resume_after(
 
 
 def _cursor_after(order_id: str, sequence: int) -> str:
-    from datetime import UTC, datetime
+    from api.live.streams import OrderCursor, encode_stream_cursor
 
-    from api.live.streams import StreamCursor, encode_stream_cursor
-
-    return encode_stream_cursor(StreamCursor(datetime.now(UTC), {order_id: sequence}))
+    return encode_stream_cursor(OrderCursor(order_id, sequence))
 
 
 async def test_the_rate_limit_is_shared_by_every_instance_through_redis(

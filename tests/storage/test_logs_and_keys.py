@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.kernel.errors import Conflict, InvalidTransition
+from domain.kernel.events import FeedPositions
 from domain.kernel.identity import Role
 from domain.kernel.ports import IdempotencyStore, PageCursor
 from domain.notifications.deliveries import NotificationStatus, Outgoing
@@ -45,15 +46,36 @@ async def test_the_log_keeps_each_aggregates_sequence_and_each_partys_feed(
     assert found["ord_none"] == []
     assert [r.event for r in found["ord_1"]] == [r.event for r in mine.log]
     assert [r.sequence for r in await repos.events.events_after("ord_1", 2)] == [3, 4]
-    buyer_feed = [r async for r in repos.events.party_events_since(Role.BUYER, BUYER.id, T0)]
-    expected = sorted(
-        [*mine.log, *other.log], key=lambda r: (r.event.occurred_at, r.aggregate_id, r.sequence)
-    )
+    # A feed is numbered 1, 2, 3… in commit order, one count per party.
+    buyer_feed = [r async for r in repos.events.party_events_after(Role.BUYER, BUYER.id, 0)]
     assert [(r.aggregate_id, r.sequence) for r in buyer_feed] == [
-        (r.aggregate_id, r.sequence) for r in expected
+        (r.aggregate_id, r.sequence) for r in [*mine.log, *other.log]
     ]
-    seller_feed = [r async for r in repos.events.party_events_since(Role.SELLER, SELLER.id, T0)]
-    assert {r.aggregate_id for r in seller_feed} == {"ord_1"}
+    assert [r.positions.buyer for r in buyer_feed if r.positions] == [1, 2, 3, 4, 5, 6]
+    resumed = [r async for r in repos.events.party_events_after(Role.BUYER, BUYER.id, 4)]
+    assert [(r.aggregate_id, r.sequence) for r in resumed] == [("ord_2", 1), ("ord_2", 2)]
+    seller_feed = [r async for r in repos.events.party_events_after(Role.SELLER, SELLER.id, 0)]
+    assert [(r.aggregate_id, r.positions) for r in seller_feed] == [
+        ("ord_1", FeedPositions(n, n)) for n in (1, 2, 3, 4)
+    ]
+    other_shop = [r async for r in repos.events.party_events_after(Role.SELLER, "s2", 0)]
+    assert [r.positions.seller for r in other_shop if r.positions] == [1, 2]
+
+
+async def test_a_feed_follows_commit_order_whatever_the_events_timestamps_say(
+    repos: Stores,
+) -> None:
+    """An event dated 3 h ahead (a clock that runs fast) and one committed 10 s after its
+    timestamp (a slow transaction): a resume after the first still gets the second."""
+    ahead = order_in(OrderStatus.PENDING, order_id="ord_ahead", at=T0 + timedelta(hours=3))
+    await save_order(repos, ahead.order, ahead.log, expected=0)
+    [first] = [r async for r in repos.events.party_events_after(Role.SELLER, SELLER.id, 0)]
+    assert first.positions is not None
+    late = order_in(OrderStatus.PENDING, order_id="ord_late", at=T0 - timedelta(seconds=10))
+    await save_order(repos, late.order, late.log, expected=0)
+    after = first.positions.seller
+    resumed = [r async for r in repos.events.party_events_after(Role.SELLER, SELLER.id, after)]
+    assert [r.aggregate_id for r in resumed] == ["ord_late"]
 
 
 async def test_order_events_wait_in_the_outbox_until_published(repos: Stores) -> None:

@@ -1,0 +1,32 @@
+"""The demo data a newcomer's first run shows: every order and event dated in the past."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from api.demo import seed_demo
+from domain.kernel.identity import Role
+from domain.orders.ports import OrderQuery
+from storage.database import Database
+from storage.ids import new_id
+from storage.repositories import Repositories
+from tests.data import T0
+from tests.fakes import FakePublisher, Marketplace
+
+
+async def test_nothing_in_the_demo_is_dated_after_the_moment_it_was_made(
+    database: Database,
+) -> None:
+    repos = Repositories.on(database)
+    created = await seed_demo(repos, new_id, FakePublisher(Marketplace()), now=T0)
+    assert created >= 12
+    events = [doc async for doc in database.db["events"].find({})]
+    assert events
+    assert max(doc["occurred_at"] for doc in events) <= T0
+    # The newest order is the one still in its buyer's cancel hold, placed minutes ago.
+    newest = (await repos.orders.page(OrderQuery(), first=1, after=None)).orders[0]
+    assert T0 - timedelta(minutes=10) <= newest.placed_at <= T0
+    # Each seller's feed is numbered from 1 with no gap, in the order the demo wrote it.
+    for seller in ("seller-acme", "seller-bolt"):
+        feed = [r async for r in repos.events.party_events_after(Role.SELLER, seller, 0)]
+        assert [r.positions.seller for r in feed if r.positions] == list(range(1, len(feed) + 1))
