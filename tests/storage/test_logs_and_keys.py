@@ -250,3 +250,13 @@ async def test_bookkeeping_writes_survive_another_sessions_aborted_transaction(
     later = datetime.now(UTC) + timedelta(seconds=1)
     assert await repos.events.unpublished(later, limit=10) == []
     assert await database.db["orders"].find_one({"_id": "doomed"}) is None
+
+
+async def test_concurrent_commits_to_one_feed_get_every_position_once(
+    mongo_repos: Repositories,
+) -> None:
+    walked = [order_in(OrderStatus.PENDING, order_id=f"ord_{n}") for n in range(8)]
+    await asyncio.gather(*(save_order(mongo_repos, w.order, w.log, expected=0) for w in walked))
+    feed = [r async for r in mongo_repos.events.party_events_after(Role.SELLER, SELLER.id, 0)]
+    assert sorted(r.positions.seller for r in feed if r.positions) == list(range(1, 9))
+    assert {r.aggregate_id for r in feed} == {w.order.id for w in walked}
