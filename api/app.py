@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
+import logging
 import os
 import signal
 import sys
@@ -18,7 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from api.clock import system_now
 from api.demo import DEMO_ACTORS
-from api.graphql.ratelimit import RedisBuckets
+from api.deployment import WorkerCounts, totals
 from api.http import graphiql, pages
 from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
@@ -26,12 +28,34 @@ from api.http.origins import cors
 from api.http.request_ids import RequestIds
 from api.http.seller_files import orders_export, packing_slips
 from api.http.shipment_upload import shipment_upload
-from api.http.tokens import tokens_for
+from api.http.tokens import Tokens, tokens_for
 from api.http.webhooks import carrier_webhook
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
 from api.settings import Settings, configure_logging
 from api.wiring import Services, running
+from domain.kernel.errors import Unauthenticated
+from domain.kernel.identity import Role
 from domain.kernel.ports import Clock
+
+log = logging.getLogger("orderwire")
+
+# How often a worker tells the others what it holds (for /health, /status and /metrics).
+REPORT_EVERY = 1.0
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+async def _may_see_status(request: Request, tokens: Tokens) -> bool:
+    """An operator's token, or a request made on this machine and not passed on by a proxy."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        try:
+            proven = await tokens.from_header(header)
+        except Unauthenticated:
+            return False
+        return proven is not None and proven.actor.role is Role.OPERATOR
+    client = request.client
+    local = client is not None and client.host in LOCAL_HOSTS
+    return local and "x-forwarded-for" not in request.headers
 
 
 def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = False) -> Starlette:
@@ -42,15 +66,51 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     tokens = tokens_for(settings)
     endpoint = GraphQLEndpoint(services, settings, metrics, tokens)
 
-    async def health(_: Request) -> JSONResponse:
+    deployment = endpoint.deployment
+
+    def own_counts() -> WorkerCounts:
         subscribers, selections = services.live_counts
+        sockets = sum(endpoint.sockets.values())
+        return WorkerCounts(deployment.name, sockets, subscribers, selections)
+
+    async def health(_: Request) -> JSONResponse:
+        """This worker is alive; with the deployment's totals (every worker's last report)."""
+        mine = own_counts()
+        workers = [w for w in await deployment.workers() if w.worker != mine.worker]
+        everyone = totals([mine, *workers])
         body = {
             "status": "ok",
             "worker": os.getpid(),  # which process answered, under `serve --workers N`
-            "liveSubscribers": subscribers,
-            "liveSelections": selections,
+            "workers": everyone["workers"],
+            "liveSubscribers": everyone["subscriptions"],
+            "liveSelections": everyone["selections"],
+            "sockets": everyone["sockets"],
         }
         return JSONResponse(body)
+
+    async def status(request: Request) -> JSONResponse:
+        """Every worker's counts and the totals: for an operator's token, or from this machine."""
+        if not await _may_see_status(request, tokens):
+            return JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": "an operator's token, or a request from this machine",
+                            "extensions": {"code": "FORBIDDEN"},
+                        }
+                    ]
+                },
+                403,
+            )
+        mine = own_counts()
+        workers = [mine, *(w for w in await deployment.workers() if w.worker != mine.worker)]
+        return JSONResponse(
+            {
+                "limits": deployment.scope,
+                "workers": [w.as_json() for w in sorted(workers, key=lambda w: w.worker)],
+                "total": totals(workers),
+            }
+        )
 
     async def demo_users(_: Request) -> JSONResponse:
         """For GraphiQL's "sign in as" picker: the demo users with a token each. Only on a
@@ -73,31 +133,42 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         """Ready for traffic: the database answers and the broadcast channel is connected."""
         checks = await services.readiness()
         status = 200 if all(checks.values()) else 503
-        return JSONResponse({"status": "ready" if status == 200 else "unready", **checks}, status)
+        # Limits fall back to this process when the shared place is away: said, not fatal.
+        body = {"status": "ready" if status == 200 else "unready", **checks}
+        return JSONResponse({**body, "limits": deployment.scope}, status)
 
     async def scrape(_: Request) -> Response:
-        subscribers, selections = services.live_counts
-        body = metrics.scrape(
-            sockets=sum(endpoint.sockets.values()),
-            subscriptions=subscribers,
-            selections=selections,
-            backlogs=await services.backlogs(),
-        )
+        body = metrics.scrape(own_counts(), backlogs=await services.backlogs())
         return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    async def report_forever() -> None:
+        """Tell the deployment (and the metrics every worker adds up) what this one holds."""
+        while True:
+            counts = own_counts()
+            metrics.hold(counts)
+            try:
+                await deployment.report(counts)
+            except Exception:
+                log.exception("could not report this worker's counts")
+            await asyncio.sleep(REPORT_EVERY)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await deployment.start()
+        reporting = asyncio.create_task(report_forever(), name="orderwire-report")
         try:
             async with running(services, settings, clock, demo=demo, metrics=metrics):
                 yield
         finally:
-            if isinstance(endpoint.buckets, RedisBuckets):
-                await endpoint.buckets.close()
+            reporting.cancel()
+            await deployment.close()
+            metrics.leave()
 
     app = Starlette(
         routes=[
             Route("/health", health),
             Route("/ready", ready),
+            Route("/status", status),
             Route("/metrics", scrape),
             Route("/graphiql/demo-users.json", demo_users),
             Route("/graphiql/{name}", graphiql.asset),

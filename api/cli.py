@@ -116,17 +116,28 @@ def serve(
 
 def _share_with_workers(settings: Settings, scratch: Path) -> None:
     """What every worker must agree on goes into the environment they inherit: the database,
-    the signing secret, and a broadcast channel that crosses processes (its socket in
-    `scratch`, removed when the supervisor ends)."""
+    the signing secret, a broadcast channel that crosses processes and, beside it, the
+    coordinator of their limits (their sockets in `scratch`, removed when the supervisor
+    ends), and the directory where their metrics are added up."""
     assert settings.mongodb_uri is not None
     os.environ["MONGODB_URI"] = settings.mongodb_uri
     os.environ["JWT_SECRET"] = settings.signing_secret()
+    metrics = scratch / "metrics"
+    metrics.mkdir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
     if settings.broadcast_url.startswith("memory:"):
+        from api.deployment import coordinator_path
+        from api.deployment.machine import start_coordinator
         from outbound.channels import start_local_relay
 
         path = scratch / "live.sock"
         start_local_relay(str(path))
-        os.environ["BROADCAST_URL"] = f"unix://{path}"
+        os.environ["BROADCAST_URL"] = url = f"unix://{path}"
+        start_coordinator(
+            coordinator_path(url),
+            capacity=settings.rate_bucket_size,
+            rate=settings.rate_points_per_second,
+        )
 
 
 async def _seed(settings: Settings) -> int:

@@ -1,5 +1,10 @@
 """/metrics in Prometheus's text format, through prometheus-client, one registry per app.
 
+Under `orderwire serve --workers N` every worker writes its figures to the directory `serve`
+names in PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode), and a scrape of any
+worker adds them all up: one scrape is the whole server. Sockets and subscriptions are summed
+over the live workers; the backlogs (the database's, the same for all) are the latest read.
+
 Requests by operation name and outcome (`ok` or the first error's code) with their latency,
 open sockets and live subscriptions, how long a fan-out takes, the outbox and notification
 backlogs, dead letters and rate-limit refusals. The backlogs are counted when scraped.
@@ -7,12 +12,25 @@ backlogs, dead letters and rate-limit refusals. The backlogs are counted when sc
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from api.deployment import WorkerCounts
 from storage.probes import Backlogs
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+# Set by `orderwire serve --workers N` for its workers (prometheus-client's own variable).
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 # Operation names are the client's to choose: past this many, the rest count as "other".
 MAX_OPERATION_NAMES = 200
@@ -39,15 +57,22 @@ class Metrics:
             registry=self.registry,
         )
         self.sockets = Gauge(
-            "orderwire_open_sockets", "Signed-in WebSocket connections.", registry=self.registry
+            "orderwire_open_sockets",
+            "Signed-in WebSocket connections.",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.subscriptions = Gauge(
-            "orderwire_live_subscriptions", "Live subscriptions.", registry=self.registry
+            "orderwire_live_subscriptions",
+            "Live subscriptions.",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.selections = Gauge(
             "orderwire_live_selections",
             "Distinct selections the live subscriptions share (one execution per update each).",
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.fanout = Histogram(
             "orderwire_fanout_seconds",
@@ -59,16 +84,19 @@ class Metrics:
             "orderwire_outbox_backlog",
             "Committed order events not yet broadcast.",
             registry=self.registry,
+            multiprocess_mode="livemostrecent",
         )
         self.waiting = Gauge(
             "orderwire_notification_backlog",
             "Notifications queued, held for quiet hours, retrying or being sent.",
             registry=self.registry,
+            multiprocess_mode="livemostrecent",
         )
         self.dead = Gauge(
             "orderwire_notification_dead_letters",
             "Notifications given up on.",
             registry=self.registry,
+            multiprocess_mode="livemostrecent",
         )
         self._operations: set[str] = set()
 
@@ -84,14 +112,26 @@ class Metrics:
         if outcome == "THROTTLED":
             self.throttled.inc()
 
-    def scrape(
-        self, *, sockets: int, subscriptions: int, selections: int, backlogs: Backlogs | None
-    ) -> bytes:
-        self.sockets.set(sockets)
-        self.subscriptions.set(subscriptions)
-        self.selections.set(selections)
+    def hold(self, counts: WorkerCounts) -> None:
+        """What this worker holds now (every worker sets its own; a scrape adds them up)."""
+        self.sockets.set(counts.sockets)
+        self.subscriptions.set(counts.subscriptions)
+        self.selections.set(counts.selections)
+
+    def scrape(self, counts: WorkerCounts, *, backlogs: Backlogs | None) -> bytes:
+        self.hold(counts)
         if backlogs is not None:
             self.unpublished.set(backlogs.unpublished_events)
             self.waiting.set(backlogs.waiting_notifications)
             self.dead.set(backlogs.dead_notifications)
-        return generate_latest(self.registry)
+        directory = os.environ.get(MULTIPROCESS_DIR)
+        if not directory:
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        multiprocess.MultiProcessCollector(every_worker, path=directory)  # type: ignore[no-untyped-call]
+        return generate_latest(every_worker)
+
+    def leave(self) -> None:
+        """This worker stops: its live figures no longer count."""
+        if os.environ.get(MULTIPROCESS_DIR):
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

@@ -47,6 +47,9 @@ UPS = Actor("UPS", Role.CARRIER)
 WATCH = """subscription($id: ID!, $after: String) {
   orderUpdates(orderId: $id, after: $after) { cursor event { sequence } }
 }"""
+FEED = """subscription($after: String) {
+  sellerOrderUpdates(after: $after) { cursor event { sequence } order { id } }
+}"""
 SCAN = "mutation($input: RecordTrackingEventInput!) { recordTrackingEvent(input: $input) { errors { code } } }"
 HOME = {
     "name": "Ana",
@@ -147,6 +150,67 @@ async def follow(url: str, subscriber: Subscriber, stop: asyncio.Event) -> None:
             await asyncio.sleep(0.2)
 
 
+@dataclass(eq=False)
+class FeedFollower:
+    """The seller's feed, resumed by cursor after every fault."""
+
+    cursor: str
+    received: list[tuple[str, int]] = field(default_factory=list)
+    connections: int = 0
+    socket: ClientConnection | None = None
+
+
+async def follow_feed(url: str, feed: FeedFollower, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            async with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+                feed.socket = ws
+                feed.connections += 1
+                init = {"authorization": f"Bearer {token(SELLER)}"}
+                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+                if json.loads(await ws.recv()).get("type") != "connection_ack":
+                    continue
+                payload = {"query": FEED, "variables": {"after": feed.cursor}}
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+                async for raw in ws:
+                    message = json.loads(raw)
+                    if message.get("type") != "next" or message["payload"].get("errors"):
+                        break
+                    update = message["payload"]["data"]["sellerOrderUpdates"]
+                    feed.received.append((update["order"]["id"], update["event"]["sequence"]))
+                    feed.cursor = update["cursor"]
+        except (OSError, TimeoutError, WebSocketException):
+            pass
+        feed.socket = None
+        if not stop.is_set():
+            await asyncio.sleep(0.2)
+
+
+def resume_feed(feed: FeedFollower) -> None:
+    """Drop the feed's socket without a close frame: it comes back with its cursor."""
+    if feed.socket is not None:
+        feed.socket.transport.abort()
+
+
+def feed_figures(
+    feed: FeedFollower, log: dict[str, list[int]], started: dict[str, int]
+) -> dict[str, int]:
+    """The feed against the log: every event after the start once, each order's in order."""
+    fresh = [(o, q) for o, q in feed.received if q > started[o]]
+    expected = {(o, q) for o, seqs in log.items() for q in seqs if q > started[o]}
+    last: dict[str, int] = {}
+    out_of_order = 0
+    for order_id, sequence in fresh:
+        out_of_order += sequence <= last.get(order_id, 0)
+        last[order_id] = max(sequence, last.get(order_id, 0))
+    return {
+        "feed_lost": len(expected - set(fresh)),
+        "feed_duplicated": len(fresh) - len(set(fresh)),
+        "feed_out_of_order": out_of_order,
+        "feed_resumes": feed.connections - 1,
+    }
+
+
 async def graphql(base: str, actor: Actor, query: str, variables: dict[str, Any]) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         answer = await http.post(
@@ -167,12 +231,10 @@ async def workers(base: str) -> set[int]:
 
 
 async def live_subscribers(base: str) -> int:
-    counts: dict[int, int] = {}
-    for _ in range(20):
-        async with httpx.AsyncClient(base_url=base, timeout=5) as http:
-            body = (await http.get("/health")).json()
-        counts[body["worker"]] = body["liveSubscribers"]
-    return sum(counts.values())
+    """Every worker's live subscriptions (/health adds up the workers' reports)."""
+    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+        body = (await http.get("/health")).json()
+    return int(body["liveSubscribers"])
 
 
 async def setup_orders(base: str, size: Size) -> list[str]:
@@ -291,8 +353,11 @@ async def run(size: Size) -> dict[str, Any]:
         ids = await setup_orders(base, size)
         subscribers = [Subscriber(ids[n % len(ids)]) for n in range(size.subscribers)]
         followers = [asyncio.create_task(follow(url, s, stop)) for s in subscribers]
+        viewer = await graphql(base, SELLER, "{ viewer { updatesCursor } }", {})
+        feed = FeedFollower(viewer["data"]["viewer"]["updatesCursor"])
+        followers.append(asyncio.create_task(follow_feed(url, feed, stop)))
         async with asyncio.timeout(120):
-            while await live_subscribers(base) < size.subscribers:  # noqa: ASYNC110 (remote)
+            while await live_subscribers(base) < size.subscribers + 1:  # noqa: ASYNC110 (remote)
                 await asyncio.sleep(0.3)
         # Shipping gives every subscriber its first updates, and so a cursor to resume with.
         started = {order_id: len(log) for order_id, log in (await events_in_log(uri, ids)).items()}
@@ -320,11 +385,13 @@ async def run(size: Size) -> dict[str, Any]:
                 os.kill(victim, signal.SIGKILL)
                 killed = True
                 figures["killed_worker"] = victim
+                resume_feed(feed)
             if not redis_restarted and progress >= 0.5:
                 redis.stop()
                 await asyncio.sleep(1.0)
                 redis.start()
                 redis_restarted = True
+                resume_feed(feed)
             while dropped < size.drops and progress >= 0.1 + 0.8 * dropped / size.drops:
                 live = [s for s in subscribers if s.socket is not None]
                 if live:
@@ -338,8 +405,12 @@ async def run(size: Size) -> dict[str, Any]:
         figures["workers_after"] = sorted(replaced)
         log = await events_in_log(uri, ids)
         # Let everyone catch up with the log, then compare.
+        resume_feed(feed)  # and once more after the drive, before the count
         async with asyncio.timeout(120):
             while any(s.received[-1:] != log[s.order_id][-1:] for s in subscribers):  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
+            feed_total = sum(len(seqs) for seqs in log.values()) - sum(started.values())
+            while len({(o, q) for o, q in feed.received if q > started[o]}) < feed_total:  # noqa: ASYNC110
                 await asyncio.sleep(0.5)
         lost = duplicated = out_of_order = 0
         for s in subscribers:
@@ -360,6 +431,7 @@ async def run(size: Size) -> dict[str, Any]:
             "lost": lost,
             "duplicated": duplicated,
             "out_of_order": out_of_order,
+            **feed_figures(feed, log, started),
         }
         return figures
     except BaseException:
@@ -388,9 +460,12 @@ def main() -> None:
         f"{figures['delivered']:,} updates delivered, {figures['reconnections']} reconnections "
         f"(worker {figures['killed_worker']} killed, Redis restarted, "
         f"{figures['sockets_dropped']} sockets dropped): {figures['lost']} lost, "
-        f"{figures['duplicated']} duplicated, {figures['out_of_order']} out of order"
+        f"{figures['duplicated']} duplicated, {figures['out_of_order']} out of order; the "
+        f"seller's feed resumed {figures['feed_resumes']} times: {figures['feed_lost']} lost, "
+        f"{figures['feed_duplicated']} duplicated, {figures['feed_out_of_order']} out of order"
     )
-    if figures["lost"] or figures["duplicated"] or figures["out_of_order"]:
+    faults = ("lost", "duplicated", "out_of_order", "feed_lost", "feed_duplicated")
+    if any(figures[name] for name in (*faults, "feed_out_of_order")):
         sys.exit(1)
 
 

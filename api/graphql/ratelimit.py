@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
-
-from redis import asyncio as redis
-
-log = logging.getLogger("orderwire.ratelimit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,59 +54,3 @@ class MemoryBuckets:
         level, at = self._levels.get(identity, (0.0, now))
         level = _leak(level, now - at, self.rate)
         self._levels[identity] = (min(float(self.capacity), level + points), now)
-
-
-# Atomic in Redis: leak since the last call, then take the points if they fit.
-_TAKE = """
-local level = tonumber(redis.call('HGET', KEYS[1], 'level') or '0')
-local at = tonumber(redis.call('HGET', KEYS[1], 'at') or ARGV[4])
-local capacity, rate, points, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-level = math.max(0, level - (now - at) * rate)
-local allowed = 0
-if level + points <= capacity then
-  level = level + points
-  allowed = 1
-elseif ARGV[5] == '1' then
-  level = capacity
-end
-redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
-return {allowed, tostring(level)}
-"""
-
-
-class RedisBuckets:
-    """Buckets shared by every instance through Redis."""
-
-    def __init__(self, url: str, capacity: int, rate: float) -> None:
-        self.capacity, self.rate = capacity, rate
-        self._redis = redis.Redis.from_url(url)
-
-    async def take(self, identity: str, points: int) -> Throttle:
-        try:
-            seconds, micros = await self._redis.time()
-            now = seconds + micros / 1_000_000
-            allowed, raw_level = await self._redis.eval(
-                _TAKE, 1, f"orderwire:bucket:{identity}", self.capacity, self.rate, points, now, 0
-            )
-        except redis.RedisError:
-            # Without Redis the API keeps serving: limits pause rather than the marketplace.
-            log.warning("rate limit unavailable (Redis unreachable); letting %s through", identity)
-            return Throttle(True, 0.0, float(self.capacity))
-        level = float(raw_level)
-        if allowed:
-            return Throttle(True, 0.0, self.capacity - level)
-        return Throttle(False, (level + points - self.capacity) / self.rate, self.capacity - level)
-
-    async def drain(self, identity: str, points: int) -> None:
-        try:
-            seconds, micros = await self._redis.time()
-            now = seconds + micros / 1_000_000
-            await self._redis.eval(
-                _TAKE, 1, f"orderwire:bucket:{identity}", self.capacity, self.rate, points, now, 1
-            )
-        except redis.RedisError:
-            log.warning("rate limit unavailable (Redis unreachable); not charging %s", identity)
-
-    async def close(self) -> None:
-        await self._redis.aclose()

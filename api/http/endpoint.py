@@ -24,10 +24,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from api.deployment import deployment_for
 from api.graphql.context import Context
 from api.graphql.errors import refusal_code
 from api.graphql.limits import Limits
-from api.graphql.ratelimit import MemoryBuckets, RedisBuckets
 from api.graphql.schema import build_schema
 from api.http import graphiql
 from api.http.accounting import OPERATION, accounted
@@ -83,7 +83,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     ) -> None:
         self.metrics = metrics
         self.tokens = tokens
-        self.buckets = rate_buckets(settings)
+        # Rate-limit buckets and socket slots, shared by every process of the deployment.
+        self.deployment = deployment_for(
+            settings.broadcast_url, settings.rate_bucket_size, settings.rate_points_per_second
+        )
         super().__init__(
             build_schema(
                 Limits(
@@ -94,7 +97,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     max_selections=settings.max_selections,
                 ),
                 introspection=settings.introspection_enabled,
-                buckets=self.buckets,
+                buckets=self.deployment,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -105,7 +108,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             allowed_origins=settings.cors_origins,
         )
         self.max_connections = settings.ws_max_connections
-        self.sockets: Counter[str] = Counter()  # open, signed-in sockets per caller
+        self.sockets: Counter[str] = Counter()  # this process's open, signed-in sockets
         self.services = services
         self.max_body = settings.max_body_bytes
         self.persisted = PersistedQueries()
@@ -122,6 +125,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     self.sockets[caller] -= 1
                     if self.sockets[caller] <= 0:
                         del self.sockets[caller]
+                    await self.deployment.close_socket(caller)
             return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -291,7 +295,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": state["refusal"]})
         actor = proven.actor
         caller = f"{actor.role.value}:{actor.id}"
-        if self.sockets[caller] >= self.max_connections:
+        if not await self.deployment.open_socket(caller, self.max_connections):
             state["refusal"] = f"at most {self.max_connections} sockets per caller"
             raise ConnectionRejectionError({"message": state["refusal"]})
         self.sockets[caller] += 1
@@ -360,14 +364,6 @@ def _refused(error: HTTPException) -> Response:
     if "not allowed when using GET" in error.reason:
         return transport_error(405, error.reason, {"Allow": "POST"})
     return transport_error(error.status_code, error.reason)
-
-
-def rate_buckets(settings: Settings) -> MemoryBuckets | RedisBuckets:
-    """Shared through Redis when live updates go through Redis (several instances), else local."""
-    size, rate = settings.rate_bucket_size, settings.rate_points_per_second
-    if settings.broadcast_url.startswith(("redis://", "rediss://")):
-        return RedisBuckets(settings.broadcast_url, size, rate)
-    return MemoryBuckets(size, rate)
 
 
 def _json_or_none(text: str | None) -> object:

@@ -62,7 +62,12 @@ async def test_metrics_count_requests_by_operation_and_outcome(api: Api) -> None
 async def test_ready_says_whether_the_database_and_the_channel_answer(api: Api) -> None:
     ready = await api.http.get("/ready")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "database": True, "broadcast": True}
+    assert ready.json() == {
+        "status": "ready",
+        "database": True,
+        "broadcast": True,
+        "limits": "process",
+    }
     assert (await api.http.get("/health")).json()["status"] == "ok"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -28,3 +29,18 @@ async def until_closed(ws: ClientConnection) -> list[dict[str, Any]]:
             got.append(json.loads(await ws.recv()))
     except ConnectionClosed:
         return got
+
+
+async def closed_at_init(live: LiveServer, token: str) -> int | None:
+    """The close code a socket gets at `connection_init` with `token`; None if acknowledged
+    (that socket is closed again at once)."""
+    async with connect(live.ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+        await ws.send(json.dumps(init))
+        try:
+            async with asyncio.timeout(5):
+                first = json.loads(await ws.recv())
+        except ConnectionClosed:
+            return ws.close_code
+        assert first["type"] == "connection_ack", first
+        return None

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
 from redis import asyncio as redis
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from api.clock import ManualClock
 from api.settings import Settings
 from storage.embedded import free_port
 from tests.api.client import BUYER, OPERATOR
 from tests.e2e.conftest import LiveServer, serving
+from tests.e2e.sockets import closed_at_init, signed_in_socket
 from tests.e2e.test_live_updates import ORDER_UPDATES
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -163,3 +168,59 @@ async def test_the_rate_limit_is_shared_by_every_instance_through_redis(
         throttled = await first.api.gql(page, as_=OPERATOR)
         assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"
         assert throttled["errors"][0]["extensions"]["retryAfterSeconds"] > 1
+
+
+async def test_one_callers_sockets_are_counted_across_instances(
+    two_instances: tuple[LiveServer, LiveServer],
+) -> None:
+    first, second = two_instances
+    token = first.api.token(BUYER)
+    held = [await signed_in_socket(live, token) for live in (first, second) for _ in range(5)]
+    for live in (first, second):
+        assert await closed_at_init(live, token) == 4403
+    async with asyncio.timeout(10):
+        while (status := await _status(first))["total"]["sockets"] != 10:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+    assert status["limits"] == "redis"
+    assert len(status["workers"]) == 2
+    await held.pop().close()  # a slot on the second instance comes free for the first
+    async with asyncio.timeout(10):
+        while (again := await _try_socket(first, token)) is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+    held.append(again)
+    for ws in held:
+        await ws.close()
+
+
+async def test_without_redis_limits_fall_back_to_each_process_and_say_so(
+    two_instances: tuple[LiveServer, LiveServer],
+    redis_server: RedisProcess,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    first, _ = two_instances
+    assert (await first.api.http.get("/ready")).json()["limits"] == "redis"
+    redis_server.stop()
+    caplog.set_level(logging.WARNING, logger="orderwire.deployment")
+    answer = await first.api.gql("{ viewer { id } }", as_=OPERATOR)
+    assert "errors" not in answer  # the API keeps serving
+    ready = (await first.api.http.get("/ready")).json()
+    assert ready["limits"] == "per-process"
+    assert any("limits are per process" in r.getMessage() for r in caplog.records)
+    # Counted by this process alone, the socket limit still holds.
+    token = first.api.token(BUYER)
+    held = [await signed_in_socket(first, token) for _ in range(10)]
+    assert await closed_at_init(first, token) == 4403
+    for ws in held:
+        await ws.close()
+
+
+async def _status(live: LiveServer) -> dict[str, Any]:
+    body: dict[str, Any] = (await live.api.http.get("/status")).json()
+    return body
+
+
+async def _try_socket(live: LiveServer, token: str) -> ClientConnection | None:
+    try:
+        return await signed_in_socket(live, token)
+    except (ConnectionClosed, AssertionError):
+        return None

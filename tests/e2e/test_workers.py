@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from api.clock import system_now
 from api.http.auth import mint_token
@@ -61,13 +62,14 @@ class Workers:
             body: dict[str, Any] = (await http.get("/health")).json()
         return body
 
-    async def by_worker(self, rounds: int = 40) -> dict[int, int]:
-        """Live subscribers per worker, as many workers as answered in `rounds` tries."""
-        seen: dict[int, int] = {}
-        for _ in range(rounds):
-            body = await self.health()
-            seen[body["worker"]] = body["liveSubscribers"]
-        return seen
+    async def status(self) -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=self.base, timeout=10) as http:
+            body: dict[str, Any] = (await http.get("/status")).json()
+        return body
+
+    async def by_worker(self) -> dict[str, int]:
+        """Live subscribers per worker, as /status (asked on this machine) reports them."""
+        return {w["worker"]: w["subscriptions"] for w in (await self.status())["workers"]}
 
     async def placed_and_paid(self) -> str:
         placed = await self.gql(
@@ -130,7 +132,7 @@ class Workers:
 
 
 @asynccontextmanager
-async def serving(tmp_path: Path) -> AsyncIterator[Workers]:
+async def serving(tmp_path: Path, count: int = 2, **settings: str) -> AsyncIterator[Workers]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URI", "BROADCAST_URL"}}
     env |= {
@@ -138,11 +140,13 @@ async def serving(tmp_path: Path) -> AsyncIterator[Workers]:
         "ORDERWIRE_DATA_DIR": str(tmp_path),
         "ORDERWIRE_LOG_LEVEL": "WARNING",
         "ORDERWIRE_NOTIFIER": "false",
+        **settings,
     }
-    output = tmp_path / "serve.out"
+    tmp_path.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (before the server starts)
+    output = tmp_path / f"serve-{port}.out"
     with output.open("w") as sink:
         process = subprocess.Popen(  # noqa: ASYNC220 (the server under test)
-            [CLI, "serve", "--workers", "2", "--ephemeral", "--demo", "--port", str(port)],
+            [CLI, "serve", "--workers", str(count), "--ephemeral", "--demo", "--port", str(port)],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -150,7 +154,7 @@ async def serving(tmp_path: Path) -> AsyncIterator[Workers]:
     workers = Workers(port)
     try:
         async with asyncio.timeout(60):
-            while len(await _answering(workers)) < 2:
+            while len(await _answering(workers)) < count:
                 assert process.poll() is None, output.read_text()
                 await asyncio.sleep(0.2)
         yield workers
@@ -159,18 +163,20 @@ async def serving(tmp_path: Path) -> AsyncIterator[Workers]:
         process.wait(timeout=30)
 
 
-async def _answering(workers: Workers) -> set[int]:
+async def _answering(workers: Workers) -> set[str]:
     try:
-        return set(await workers.by_worker(10))
+        return set(await workers.by_worker())
     except httpx.TransportError:
         return set()
 
 
 @asynccontextmanager
-async def watching(workers: Workers, order_id: str) -> AsyncIterator[ClientConnection]:
+async def watching(
+    workers: Workers, order_id: str, actor: Actor = BUYER
+) -> AsyncIterator[ClientConnection]:
     url = f"ws://127.0.0.1:{workers.port}/graphql"
     async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token(BUYER)}"}}
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token(actor)}"}}
         await ws.send(json.dumps(init))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         subscribe = {"query": WATCH, "variables": {"id": order_id}}
@@ -188,10 +194,14 @@ async def test_two_workers_share_the_port_the_data_and_the_live_updates(tmp_path
         async with AsyncExitStack() as stack:
             sockets: list[ClientConnection] = []
             # Open sockets until both workers hold some: then whichever worker takes the scan,
-            # some subscribers sit on the other one.
+            # some subscribers sit on the other one. (Operators, each their own caller: one
+            # caller's 10 sockets are the limit across both workers.)
             async with asyncio.timeout(60):
                 while True:
-                    sockets.append(await stack.enter_async_context(watching(workers, order_id)))
+                    watcher = Actor(f"operator-{len(sockets)}", Role.OPERATOR)
+                    sockets.append(
+                        await stack.enter_async_context(watching(workers, order_id, watcher))
+                    )
                     counts = await workers.by_worker()
                     if (
                         len(counts) == 2
@@ -284,3 +294,107 @@ async def test_races_across_two_workers_leave_every_order_whole(tmp_path: Path) 
         assert [a["data"]["verifyPayment"]["errors"] == [] for a in answers].count(True) == 1
         order = await workers.order(order_id)
         assert [e["type"] for e in order["timeline"]].count("PAYMENT_VERIFIED") == 1
+
+
+async def _signed_in(workers: Workers, actor: Actor) -> ClientConnection | int:
+    """A socket signed in as `actor`, or the code it was closed with."""
+    url = f"ws://127.0.0.1:{workers.port}/graphql"
+    ws = await connect(url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token(actor)}"}}
+    await ws.send(json.dumps(init))
+    try:
+        answer = json.loads(await ws.recv())
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd is not None else 1006
+    assert answer["type"] == "connection_ack"
+    return ws
+
+
+async def test_one_callers_sockets_are_counted_across_both_workers(tmp_path: Path) -> None:
+    async with serving(tmp_path) as workers:
+        held: list[ClientConnection] = []
+        for _ in range(10):
+            ws = await _signed_in(workers, BUYER)
+            assert isinstance(ws, ClientConnection)
+            held.append(ws)
+        # However the kernel spread them, the eleventh is one too many.
+        assert await _signed_in(workers, BUYER) == 4403
+        async with asyncio.timeout(10):
+            while (status := await workers.status())["total"]["sockets"] != 10:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+        assert status["limits"] == "machine"
+        assert len(status["workers"]) == 2
+        # A closed socket gives its slot back, on whichever worker it was.
+        await held.pop().close()
+        async with asyncio.timeout(10):
+            while not isinstance(again := await _signed_in(workers, BUYER), ClientConnection):  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        held.append(again)
+        for ws in held:
+            await ws.close()
+
+
+async def _answers_before_throttled(workers: Workers) -> int:
+    page = "{ orders(first: 100) { nodes { id } } }"  # 101 points
+    for answered in range(200):
+        body = await workers.gql(OPERATOR, page, {})
+        if "errors" in body:
+            assert body["errors"][0]["extensions"]["code"] == "THROTTLED", body
+            return answered
+    raise AssertionError("never throttled")
+
+
+async def test_a_callers_rate_limit_is_the_same_on_one_worker_and_on_two(tmp_path: Path) -> None:
+    small = {"ORDERWIRE_RATE_BUCKET_SIZE": "2000", "ORDERWIRE_RATE_POINTS_PER_SECOND": "1"}
+    async with serving(tmp_path / "one", 1, **small) as one:
+        alone = await _answers_before_throttled(one)
+    async with serving(tmp_path / "two", 2, **small) as two:
+        shared = await _answers_before_throttled(two)
+    assert alone == 19  # 2000 points at 101 a page
+    assert abs(shared - alone) <= alone // 10
+
+
+async def test_health_status_and_metrics_count_every_worker(tmp_path: Path) -> None:
+    async with serving(tmp_path) as workers:
+        order_id = await workers.placed_and_paid()
+        async with AsyncExitStack() as stack:
+            for n in range(3):
+                watcher = Actor(f"operator-{n}", Role.OPERATOR)
+                await stack.enter_async_context(watching(workers, order_id, watcher))
+            async with asyncio.timeout(10):
+                while (await workers.status())["total"]["subscriptions"] != 3:  # noqa: ASYNC110
+                    await asyncio.sleep(0.2)
+            # Whichever worker answers says the same.
+            for _ in range(6):
+                health = await workers.health()
+                assert (health["workers"], health["liveSubscribers"]) == (2, 3), health
+            for _ in range(4):
+                async with httpx.AsyncClient(base_url=workers.base, timeout=10) as http:
+                    scraped = (await http.get("/metrics")).text
+                assert _sample(scraped, "orderwire_live_subscriptions") == 3
+                assert _sample(scraped, "orderwire_open_sockets") == 3
+        # Requests counted by both workers add up in one scrape.
+        for _ in range(8):
+            await workers.gql(OPERATOR, "query Eight { viewer { id } }", {})
+        async with httpx.AsyncClient(base_url=workers.base, timeout=10) as http:
+            scraped = (await http.get("/metrics")).text
+        ok = 'orderwire_graphql_requests_total{operation="Eight",outcome="ok"}'
+        assert _sample(scraped, ok) == 8
+        # /status is for operators and for this machine; another caller is refused.
+        async with httpx.AsyncClient(base_url=workers.base, timeout=10) as http:
+            buyer = {"authorization": f"Bearer {token(BUYER)}"}
+            assert (await http.get("/status", headers=buyer)).status_code == 403
+            proxied = {"x-forwarded-for": "203.0.113.9"}
+            assert (await http.get("/status", headers=proxied)).status_code == 403
+            operator = {"authorization": f"Bearer {token(OPERATOR)}"}
+            assert (await http.get("/status", headers=operator)).status_code == 200
+
+
+def _sample(scraped: str, name: str) -> float:
+    """The value of the sample `name` (with its labels, if given) in a Prometheus text page."""
+    for line in scraped.splitlines():
+        if line.startswith(name + " ") or (line.startswith(name + "{") and "{" not in name):
+            return float(line.rsplit(" ", 1)[1])
+        if "{" in name and line.startswith(name):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in the scrape:\n{scraped}")

@@ -1,0 +1,221 @@
+"""Every instance of a deployment on several machines shares its limits and counts through
+Redis (the one `BROADCAST_URL` names), with atomic scripts; when Redis cannot be reached, each
+process counts alone until it can again.
+
+- Buckets: a hash per caller, leaked and taken in one script (Shopify's leaky bucket).
+- Socket slots: a sorted set per caller whose members are leases ("<worker>:<n>", scored by
+  when they lapse). Each worker renews its own every few seconds, so the slots of an instance
+  that died lapse by themselves; renewing also puts back what was counted alone meanwhile.
+- Reports: one hash of every worker's counts, each with the Redis time it was written; a
+  report older than a few renewals is a worker that is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import secrets
+
+from redis import asyncio as redis
+
+from api.deployment.shared import LocalSlots, WorkerCounts, worker_name
+from api.graphql.ratelimit import MemoryBuckets, Throttle
+
+log = logging.getLogger("orderwire.deployment")
+
+LEASE_SECONDS = 30
+RENEW_EVERY = 5.0
+REPORTS = "orderwire:workers"
+
+# Leak since the last call, then take the points if they fit (or fill up, to charge refused
+# work). Times are Redis's own, so instances' clocks do not matter.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local level = tonumber(redis.call('HGET', KEYS[1], 'level') or '0')
+local at = tonumber(redis.call('HGET', KEYS[1], 'at') or tostring(now))
+local capacity, rate, points = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+level = math.max(0, level - (now - at) * rate)
+local allowed = 0
+if level + points <= capacity then
+  level = level + points
+  allowed = 1
+elseif ARGV[4] == '1' then
+  level = capacity
+end
+redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
+return {allowed, tostring(level)}
+"""
+
+# Drop lapsed leases; add this one if fewer than the limit are held.
+_OPEN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+return 1
+"""
+
+# Renew (or put back) leases: KEYS are the callers' sets, ARGV the members, then the seconds.
+_RENEW = """
+local t = redis.call('TIME')
+local until_ = tonumber(t[1]) + tonumber(ARGV[#ARGV])
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, until_, ARGV[i])
+  redis.call('EXPIRE', key, tonumber(ARGV[#ARGV]) * 2)
+end
+return #KEYS
+"""
+
+
+def _slots_key(caller: str) -> str:
+    return f"orderwire:sockets:{caller}"
+
+
+class RedisDeployment:
+    def __init__(self, url: str, capacity: int, rate: float) -> None:
+        self.capacity, self.rate = capacity, rate
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # Unique even for two apps in one process (tests): leases and reports are keyed by it.
+        self.name = self._worker = f"{worker_name()}:{secrets.token_hex(3)}"
+        self._alone = MemoryBuckets(capacity, rate)
+        self._held: dict[str, list[str]] = {}  # caller -> this worker's lease members
+        self._local = LocalSlots()
+        self._leases = itertools.count(1)
+        self._counts = WorkerCounts(self._worker)
+        self._reachable = True
+        self._renewing: asyncio.Task[None] | None = None
+
+    @property
+    def scope(self) -> str:
+        return "redis" if self._reachable else "per-process"
+
+    async def start(self) -> None:
+        self._renewing = asyncio.create_task(self._renew_forever(), name="orderwire-leases")
+
+    async def close(self) -> None:
+        if self._renewing is not None:
+            self._renewing.cancel()
+        try:
+            await self._redis.hdel(REPORTS, self._worker)
+            for caller, members in self._held.items():
+                if members:
+                    await self._redis.zrem(_slots_key(caller), *members)
+        except redis.RedisError:
+            pass
+        await self._redis.aclose()
+
+    async def take(self, identity: str, points: int) -> Throttle:
+        key = f"orderwire:bucket:{identity}"
+        try:
+            allowed, raw = await self._redis.eval(
+                _TAKE, 1, key, self.capacity, self.rate, points, 0
+            )
+        except redis.RedisError as error:
+            self._unreachable(error)
+            return await self._alone.take(identity, points)
+        self._reached()
+        level = float(raw)
+        if allowed:
+            return Throttle(True, 0.0, self.capacity - level)
+        return Throttle(False, (level + points - self.capacity) / self.rate, self.capacity - level)
+
+    async def drain(self, identity: str, points: int) -> None:
+        key = f"orderwire:bucket:{identity}"
+        try:
+            await self._redis.eval(_TAKE, 1, key, self.capacity, self.rate, points, 1)
+        except redis.RedisError as error:
+            self._unreachable(error)
+            await self._alone.drain(identity, points)
+
+    async def open_socket(self, caller: str, limit: int) -> bool:
+        member = f"{self._worker}:{next(self._leases)}"
+        try:
+            opened = await self._redis.eval(
+                _OPEN, 1, _slots_key(caller), limit, LEASE_SECONDS, member
+            )
+        except redis.RedisError as error:
+            self._unreachable(error)
+            if not self._local.open(caller, limit):
+                return False
+            self._held.setdefault(caller, []).append(member)
+            return True
+        self._reached()
+        if opened:
+            self._local.held[caller] += 1
+            self._held.setdefault(caller, []).append(member)
+        return bool(opened)
+
+    async def close_socket(self, caller: str) -> None:
+        self._local.close(caller)
+        members = self._held.get(caller)
+        if not members:
+            return
+        member = members.pop()
+        if not members:
+            del self._held[caller]
+        try:
+            await self._redis.zrem(_slots_key(caller), member)
+        except redis.RedisError as error:
+            self._unreachable(error)  # the lease lapses by itself
+
+    async def report(self, counts: WorkerCounts) -> None:
+        self._counts = counts
+        try:
+            seconds, _ = await self._redis.time()
+            entry = json.dumps({**counts.as_json(), "at": seconds})
+            await self._redis.hset(REPORTS, self._worker, entry)
+        except redis.RedisError as error:
+            self._unreachable(error)
+
+    async def workers(self) -> list[WorkerCounts]:
+        try:
+            seconds, _ = await self._redis.time()
+            raw = await self._redis.hgetall(REPORTS)
+        except redis.RedisError as error:
+            self._unreachable(error)
+            return [self._counts]
+        found, gone = [], []
+        for name, entry in raw.items():
+            data = json.loads(entry)
+            if seconds - int(data["at"]) > 3 * RENEW_EVERY:
+                gone.append(name)
+            else:
+                found.append(WorkerCounts.from_json(data))
+        if gone:
+            await self._redis.hdel(REPORTS, *gone)
+        return found
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await self._renew()
+            await asyncio.sleep(RENEW_EVERY)
+
+    async def _renew(self) -> None:
+        keys = [_slots_key(c) for c, members in self._held.items() for _ in members]
+        members = [m for held in self._held.values() for m in held]
+        try:
+            if keys:
+                await self._redis.eval(_RENEW, len(keys), *keys, *members, LEASE_SECONDS)
+            await self.report(self._counts)
+        except redis.RedisError as error:
+            self._unreachable(error)
+            return
+        self._reached()
+
+    def _unreachable(self, error: Exception) -> None:
+        if self._reachable:
+            log.warning("limits are per process until Redis is back: %s", error)
+        self._reachable = False
+
+    def _reached(self) -> None:
+        if not self._reachable:
+            log.info("limits are shared through Redis again")
+        self._reachable = True
