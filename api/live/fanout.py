@@ -115,6 +115,8 @@ class Group:
                 if recorded.sequence > last:  # a publish was lost or overtaken
                     self._refill(member, update)
                 continue  # else sent already
+            if not member.delivered.is_new(recorded):
+                continue  # a resumed feed sent it before the cursor (a relay repeats it)
             cursor = member.delivered.mark(recorded)
             if not member.accept(recorded):
                 continue

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
+import pytest
 from graphql import parse
 
 from api.graphql.errors import live_errors
@@ -13,8 +14,12 @@ from api.graphql.schema import build_schema
 from api.live.fanout import Fanout, follow
 from api.live.members import Member
 from api.live.selections import Selection
-from api.live.streams import SentSoFar, decode_stream_cursor
-from domain.kernel.events import RecordedEvent
+from api.live.streams import Feed, SentSoFar, decode_stream_cursor
+from domain.kernel.errors import ValidationFailed
+from domain.kernel.events import FeedPositions, OrderPlaced, RecordedEvent
+from domain.kernel.identity import Role
+from domain.kernel.money import Money
+from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
 from domain.orders.ports import LiveUpdate
 from domain.orders.use_cases import ConfirmShipment, PlaceOrder
 from tests.data import BUYER, HOME, OPERATOR, SELLER, T0, line_items
@@ -74,3 +79,33 @@ async def test_a_stream_resumed_from_a_cursor_replays_the_gap_then_goes_live() -
 
 def _root(update: LiveUpdate, cursor: str) -> object:
     return (update, cursor)
+
+
+def _feed_event(order_id: str, sequence: int, position: int) -> RecordedEvent:
+    event = OrderPlaced(
+        occurred_at=T0,
+        actor=BUYER,
+        buyer_id=BUYER.id,
+        seller_id=SELLER.id,
+        channel=FulfillmentChannel.MFN,
+        speed=ShippingSpeed.STANDARD,
+        delivery_option=DeliveryOption.DOOR,
+        total=Money(100, "USD"),
+    )
+    return RecordedEvent(order_id, sequence, "PENDING", event, FeedPositions(position, position))
+
+
+def test_a_feed_cursor_covers_what_was_sent_out_of_order_and_nothing_else() -> None:
+    feed = Feed(Role.SELLER, SELLER.id)
+    sent = SentSoFar(None, feed)
+    sent.mark(_feed_event("ord_a", 1, 1))
+    cursor = sent.mark(_feed_event("ord_b", 1, 3))  # position 2 has not arrived yet
+    resumed = SentSoFar(decode_stream_cursor(cursor), feed)
+    assert resumed.position == 1
+    assert resumed.is_new(_feed_event("ord_c", 1, 2))  # the gap is replayed
+    assert not resumed.is_new(_feed_event("ord_b", 1, 3))  # sent above the gap: not again
+    assert not resumed.is_new(_feed_event("ord_a", 1, 1))  # a relay repeating an old one
+    resumed.mark(_feed_event("ord_c", 1, 2))
+    assert resumed.position == 3  # the gap closed: everything up to 3 was sent
+    with pytest.raises(ValidationFailed):
+        SentSoFar(decode_stream_cursor(cursor), Feed(Role.BUYER, BUYER.id))

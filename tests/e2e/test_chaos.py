@@ -35,6 +35,6 @@ def test_the_small_chaos_run_loses_and_repeats_nothing() -> None:
     assert figures["killed_worker"] not in figures["workers_after"]
     assert (figures["lost"], figures["duplicated"], figures["out_of_order"]) == (0, 0, 0)
     # The seller's feed, resumed by cursor after the kill, the Redis restart and the drive.
-    assert figures["feed_resumes"] >= 3
+    assert figures["feed_resumes"] >= 2  # three aborts; a kill may have ended one already
     feed = (figures["feed_lost"], figures["feed_duplicated"], figures["feed_out_of_order"])
     assert feed == (0, 0, 0)
