@@ -32,6 +32,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("placed_ms", DESCENDING)]),
         IndexModel([("placed_ms", DESCENDING)]),
         IndexModel([("shipments.tracking_id", ASCENDING)]),
+        IndexModel([("shipments.id", ASCENDING)]),  # a shipment fetched by its Node id
         # The watchdog's sweep, the seller reports and each account-health figure.
         IndexModel([("watch_ms", ASCENDING)], sparse=True),
         *(IndexModel([("seller_id", ASCENDING), (field, ASCENDING)]) for field in HEALTH_FIELDS),

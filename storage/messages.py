@@ -33,6 +33,10 @@ class MongoMessageRepository:
         self._database = database
         self._messages = database.db["messages"]
 
+    async def get(self, message_id: str) -> Message | None:
+        doc = await self._messages.find_one({"_id": message_id})
+        return None if doc is None else message_from_document(doc)
+
     async def thread(
         self, order_id: str, *, first: int, after: PageCursor | None
     ) -> tuple[list[Message], bool]:

@@ -133,6 +133,12 @@ class MongoOrderRepository:
             doc = docs[0] if docs else None
         return None if doc is None else order_from_document(doc)
 
+    async def get_by_shipment(self, shipment_id: str) -> Order | None:
+        # $elemMatch, not "shipments.id": with that path indexed, the embedded server's dotted
+        # match into an array finds nothing.
+        doc = await self._orders.find_one({"shipments": {"$elemMatch": {"id": shipment_id}}})
+        return None if doc is None else order_from_document(doc)
+
     async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
         """Newest first, by keyset on (placed_ms, _id); never skips."""
         cursor = (

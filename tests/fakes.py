@@ -175,6 +175,10 @@ class FakeOrders:
         _, order = max(carrying, key=lambda pair: (pair[0], pair[1].placed_at))
         return copy.deepcopy(order)
 
+    async def get_by_shipment(self, shipment_id: str) -> Order | None:
+        found = (o for o in self._m.orders.values() if o.shipment(shipment_id) is not None)
+        return copy.deepcopy(next(found, None))
+
     async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
         found = _newest_first_after(
             _found_by(query, self._m.orders.values()), lambda o: o.placed_at, lambda o: o.id, after
@@ -271,6 +275,9 @@ class FakeClaims:
 class FakeMessages:
     def __init__(self, market: Marketplace) -> None:
         self._m = market
+
+    async def get(self, message_id: str) -> Message | None:
+        return copy.deepcopy(self._m.messages.get(message_id))
 
     async def thread(
         self, order_id: str, *, first: int, after: PageCursor | None

@@ -22,6 +22,7 @@ from api.graphql.errors import MaskInternalErrors, is_unexpected
 from api.graphql.guard import Memories, request_guard
 from api.graphql.limits import Limits
 from api.graphql.messages import ConversationMutations, ConversationQueries
+from api.graphql.nodes import NodeQueries
 from api.graphql.notifications import NotificationMutations, NotificationQueries
 from api.graphql.orders import OrderMutations, OrderQueries
 from api.graphql.ratelimit import Buckets
@@ -35,6 +36,7 @@ log = logging.getLogger("orderwire.graphql")
 
 @strawberry.type
 class Query(
+    NodeQueries,
     OrderQueries,
     ReturnQueries,
     ConversationQueries,

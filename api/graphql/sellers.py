@@ -11,6 +11,7 @@ from api.graphql.context import Context
 from api.graphql.enums import Role
 from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import AddressInput
+from api.graphql.node import Node, seller_handle, seller_node_id
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.payloads import attempt
 from api.graphql.values import AddressType
@@ -21,8 +22,11 @@ from domain.sellers.directory import Seller
 
 
 @strawberry.type(name="Seller", description="A shop in the seller directory.")
-class SellerType:
+class SellerType(Node):
     id: strawberry.ID
+    handle: strawberry.ID = strawberry.field(
+        description="The seller's name in the directory: what every `sellerId` takes."
+    )
     name: str
     joined_at: datetime
     address: strawberry.Private[Address | None]
@@ -33,14 +37,15 @@ class SellerType:
     )
     def ship_from(self, info: Info[Context, None]) -> AddressType | None:
         actor = info.context.require_actor()
-        if actor.role is not Role.OPERATOR and actor != Actor(str(self.id), Role.SELLER):
+        if actor.role is not Role.OPERATOR and actor != Actor(str(self.handle), Role.SELLER):
             return None
         return None if self.address is None else AddressType.from_domain(self.address)
 
     @classmethod
     def from_domain(cls, seller: Seller) -> SellerType:
         return cls(
-            id=strawberry.ID(seller.id),
+            id=seller_node_id(seller.id),
+            handle=strawberry.ID(seller.id),
             name=seller.name,
             joined_at=seller.joined_at,
             address=seller.ship_from,
@@ -60,10 +65,11 @@ def _answer(seller: Seller | None, errors: list[UserError]) -> SellerPayload:
 
 @strawberry.type
 class SellerQueries:
-    @strawberry.field(description="One seller.")
+    @strawberry.field(description="One seller, by its id or its handle.")
     async def seller(self, info: Info[Context, None], id: strawberry.ID) -> SellerType:
         info.context.require_actor()
-        return SellerType.from_domain(await by_id(info.context.sellers.get_seller(str(id))))
+        found = info.context.sellers.get_seller(seller_handle(str(id)))
+        return SellerType.from_domain(await by_id(found))
 
     @strawberry.field(
         description="The seller directory, newest first. `first` is 1 to 100.",

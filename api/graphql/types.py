@@ -22,6 +22,7 @@ from api.graphql.enums import (
     ShipmentStatus,
     ShippingSpeed,
 )
+from api.graphql.node import Node
 from api.graphql.pagination import Connection, connection, decode_page_cursor
 from api.graphql.permissions import NotForCarriers
 from api.graphql.timeline import OrderEventType
@@ -45,7 +46,7 @@ from domain.orders.shipments import Shipment
 
 
 @strawberry.type(name="Shipment", description="One parcel: its items, carrier and progress.")
-class ShipmentType:
+class ShipmentType(Node):
     id: strawberry.ID
     carrier: str
     shipping_method: str
@@ -76,7 +77,7 @@ class ShipmentType:
 
 
 @strawberry.type(name="Order", description="A buyer's order from one seller.")
-class OrderType:
+class OrderType(Node):
     id: strawberry.ID
     buyer_id: strawberry.ID
     seller_id: strawberry.ID
@@ -182,7 +183,7 @@ class OrderType:
 
 
 @strawberry.type(name="Claim", description="An A-to-Z guarantee claim on an order.")
-class ClaimType:
+class ClaimType(Node):
     id: strawberry.ID
     order_id: strawberry.ID
     buyer_id: strawberry.ID
@@ -230,7 +231,7 @@ class ReturnLabelType:
 
 
 @strawberry.type(name="Return", description="Items a buyer sends back, and the refund for them.")
-class ReturnType:
+class ReturnType(Node):
     id: strawberry.ID
     order_id: strawberry.ID
     buyer_id: strawberry.ID
@@ -284,7 +285,7 @@ class ReturnType:
 
 
 @strawberry.type(name="Message", description="One message on an order's thread.")
-class MessageType:
+class MessageType(Node):
     id: strawberry.ID
     order_id: strawberry.ID
     sender_id: strawberry.ID

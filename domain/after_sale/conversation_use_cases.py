@@ -8,6 +8,7 @@ from domain.after_sale.messaging import Message
 from domain.after_sale.ports import Begin, MessageRepository
 from domain.kernel import policies
 from domain.kernel.access import Action, require_access, require_role
+from domain.kernel.errors import Forbidden, NotFound
 from domain.kernel.events import record
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, IdGenerator, PageCursor
@@ -70,6 +71,17 @@ class ConversationUseCases:
         policies.require_page_size(first)
         order = await self._party_order(actor, order_id)
         return await self._messages.thread(order.id, first=first, after=after)
+
+    async def get_message(self, actor: Actor, message_id: str) -> Message:
+        """One message, to the parties of its order's thread; any other reads it as absent."""
+        message = await self._messages.get(message_id)
+        try:
+            if message is None:
+                raise NotFound(f"message {message_id} not found", field="id")
+            await self._party_order(actor, message.order_id)
+        except (NotFound, Forbidden) as hidden:
+            raise NotFound(f"message {message_id} not found", field="id") from hidden
+        return message
 
     async def request_review(self, actor: Actor, order_id: str) -> Order:
         order = require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)

@@ -88,6 +88,8 @@ class MessageRepository(Protocol):
     async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
         """Mark the other side's unread messages read; how many were."""
 
+    async def get(self, message_id: str) -> Message | None: ...
+
 
 class UnitOfWork(OrderUnitOfWork, Protocol):
     """An order's unit of work, with the after-sale aggregates and the seller's ledger."""

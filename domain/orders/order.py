@@ -132,6 +132,9 @@ class Order(EventSource):
         items = sum((item.total for item in self.items), Money.zero(self.currency))
         return items + Money(self.shipping_fee, self.currency)
 
+    def shipment(self, shipment_id: str) -> Shipment | None:
+        return next((s for s in self.shipments if s.id == shipment_id), None)
+
     def price_of(self, items: Sequence[ShippedItem]) -> int:
         """What the buyer paid for these units, in minor units."""
         prices = {item.sku: item.unit_price.amount for item in self.items}

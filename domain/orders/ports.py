@@ -44,6 +44,9 @@ class OrderRepository(Protocol):
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
         """The order whose live parcel has this id; else the last one that carried it."""
 
+    async def get_by_shipment(self, shipment_id: str) -> Order | None:
+        """The order one of whose shipments has this id."""
+
     async def page(
         self, query: OrderQuery, *, first: int, after: PageCursor | None
     ) -> OrderPage: ...

@@ -12,6 +12,8 @@ from domain.kernel import policies
 from domain.kernel.access import (
     ROLES_FOR,
     Action,
+    can_see,
+    can_see_parcel,
     require_access,
     require_parcel_access,
     require_role,
@@ -41,6 +43,7 @@ from domain.orders.ports import (
     OrderQuery,
     OrderRepository,
 )
+from domain.orders.shipments import Shipment
 from domain.sellers.ports import SellerDirectory
 
 
@@ -240,6 +243,16 @@ class OrderUseCases:
 
     async def get_order(self, actor: Actor, order_id: str) -> Order:
         return require_access(actor, await self._orders.get(order_id), Action.VIEW, order_id)
+
+    async def get_shipment(self, actor: Actor, shipment_id: str) -> tuple[Order, Shipment]:
+        """One shipment and its order, as visible as the order; a carrier sees only its own."""
+        order = await self._orders.get_by_shipment(shipment_id)
+        shipment = None if order is None else order.shipment(shipment_id)
+        if order is None or shipment is None or not can_see(actor, order):
+            raise NotFound(f"shipment {shipment_id} not found", field="id")
+        if not can_see_parcel(actor, shipment):
+            raise NotFound(f"shipment {shipment_id} not found", field="id")
+        return order, shipment
 
     async def list_orders(
         self, actor: Actor, query: OrderQuery, *, first: int, after: PageCursor | None

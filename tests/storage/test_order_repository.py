@@ -22,7 +22,7 @@ from storage.event_log import MongoEventLog
 from storage.ids import new_id
 from storage.orders import order_document, order_from_document, restamp_orders
 from storage.repositories import Repositories
-from tests.data import BUYER, HOME, OPERATOR, T0
+from tests.data import BUYER, HOME, OPERATOR, T0, order_in
 from tests.fakes import FakeEventLog
 from tests.storage.conftest import Stores, save_order
 
@@ -226,3 +226,13 @@ async def test_orders_stored_by_an_earlier_version_get_their_query_fields_on_sta
     assert stored is not None
     assert "placed_key" not in stored
     assert stored["version"] == older.version
+
+
+async def test_an_order_is_found_by_one_of_its_shipments(repos: Stores) -> None:
+    walked = order_in(OrderStatus.SHIPPED, order_id="ord_s", tracking="1ZS")
+    await save_order(repos, walked.order, walked.log, expected=0)
+    [shipment] = walked.order.shipments
+    found = await repos.orders.get_by_shipment(shipment.id)
+    assert found is not None
+    assert found.id == "ord_s"
+    assert await repos.orders.get_by_shipment("shp_none") is None
