@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket
 from api.demo import seed_demo
 from api.graphql.context import Context
 from api.graphql.errors import live_errors
+from api.graphql.pagination import Cursors
 from api.live.fanout import Fanout
 from api.live.hub import LiveHub
 from api.metrics import Metrics
@@ -66,6 +67,7 @@ class Running:
     receipts: IdempotencyKeys
     live: LiveHub
     fanout: Fanout
+    cursors: Cursors
     sellers: SellerUseCases
     seller_tools: SellerToolUseCases
     database: Database  # for operational tools on the same process (bench/server.py)
@@ -133,6 +135,7 @@ class Services:
             notifications=run.notifications,
             idempotency=run.idempotency,
             fanout=run.fanout,
+            cursors=run.cursors,
             sellers=run.sellers,
             seller_tools=run.seller_tools,
             request_id=request_id,
@@ -283,6 +286,7 @@ async def running(
                 errors=live_errors(),
                 observe=None if metrics is None else metrics.fanout.observe,
             ),
+            cursors=Cursors(settings.signing_secret()),
             sellers=SellerUseCases(repos.sellers, clock),
             seller_tools=SellerToolUseCases(repos.figures, repos.orders, repos.sellers, clock),
             database=database,

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from api.graphql.errors import UserError, by_id
-from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.pagination import Connection, connection
 from api.graphql.payloads import Answer, attempt, attempt_once
 from api.graphql.types import ClaimType
 from domain.after_sale.claims import Claim
@@ -105,7 +105,10 @@ class ClaimQueries:
             order_id=None if wanted.order_id is None else str(wanted.order_id),
         )
         found, more = await ctx.claims.list_claims(
-            ctx.require_actor(), query, first=first, after=decode_page_cursor(after)
+            ctx.require_actor(),
+            query,
+            first=first,
+            after=(position := info.context.cursors.decode(after)),
         )
         now = ctx.orders.now()
         return connection(
@@ -113,6 +116,8 @@ class ClaimQueries:
             more,
             position=lambda c: PageCursor(c.filed_at, c.id),
             node=lambda c: ClaimType.from_domain(c, now),
+            cursors=ctx.cursors,
+            after=position,
         )
 
 

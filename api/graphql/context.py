@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
+from api.graphql.pagination import Cursors
 from domain.after_sale.claim_use_cases import ClaimUseCases
 from domain.after_sale.claims import Claim
 from domain.after_sale.conversation_use_cases import ConversationUseCases
@@ -40,6 +41,7 @@ class Context:
     seller_tools: SellerToolUseCases
     idempotency: IdempotencyStore
     fanout: Fanout  # live updates shared per distinct selection
+    cursors: Cursors  # page cursors, sealed with the deployment's secret
     request_id: str
     request: Any = None
     response: Any = None

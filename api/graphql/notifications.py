@@ -11,7 +11,7 @@ from strawberry.types.unset import UNSET
 from api.graphql.context import Context
 from api.graphql.enums import Category, Channel, NotificationStatus
 from api.graphql.errors import UserError
-from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.pagination import Connection, connection
 from api.graphql.payloads import attempt
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.ports import PageCursor
@@ -187,13 +187,18 @@ class NotificationQueries:
     ) -> Connection[NotificationType]:
         ctx = info.context
         records, more = await ctx.notifications.history(
-            ctx.require_actor(), status=status, first=first, after=decode_page_cursor(after)
+            ctx.require_actor(),
+            status=status,
+            first=first,
+            after=(position := info.context.cursors.decode(after)),
         )
         return connection(
             records,
             more,
             position=lambda r: PageCursor(r.created_at, r.id),
             node=NotificationType.from_domain,
+            cursors=ctx.cursors,
+            after=position,
         )
 
 

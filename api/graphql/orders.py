@@ -17,7 +17,7 @@ from api.graphql.inputs import (
     RecordTrackingEventInput,
     ReportDelayInput,
 )
-from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.pagination import Connection, Cursors, connection
 from api.graphql.payloads import attempt, attempt_once
 from api.graphql.types import OrderType, Viewer
 from domain.kernel.identity import Actor
@@ -41,13 +41,17 @@ def order_query(filter: OrderFilter | None) -> OrderQuery:
     )
 
 
-def order_connection(page: OrderPage) -> Connection[OrderType]:
+def order_connection(
+    page: OrderPage, cursors: Cursors, after: PageCursor | None
+) -> Connection[OrderType]:
     """A page of orders, newest first, each with its keyset cursor."""
     return connection(
         page.orders,
         page.has_next_page,
         position=lambda o: PageCursor(o.placed_at, o.id),
         node=OrderType.from_domain,
+        cursors=cursors,
+        after=after,
     )
 
 
@@ -79,9 +83,9 @@ class OrderQueries:
             info.context.require_actor(),
             order_query(filter),
             first=first,
-            after=decode_page_cursor(after),
+            after=(position := info.context.cursors.decode(after)),
         )
-        return order_connection(page)
+        return order_connection(page, info.context.cursors, position)
 
 
 @strawberry.type(description="The order after the change, or the errors that prevented it.")

@@ -12,7 +12,7 @@ from api.graphql.context import Context
 from api.graphql.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
 from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import ScanLocationInput, ShippedItemInput
-from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.pagination import Connection, connection
 from api.graphql.payloads import attempt
 from api.graphql.types import ReturnType
 from domain.after_sale.ports import ReturnQuery
@@ -122,7 +122,10 @@ class ReturnQueries:
             order_id=None if wanted.order_id is None else str(wanted.order_id),
         )
         page = await ctx.returns.list_returns(
-            ctx.require_actor(), query, first=first, after=decode_page_cursor(after)
+            ctx.require_actor(),
+            query,
+            first=first,
+            after=(position := info.context.cursors.decode(after)),
         )
         now = ctx.orders.now()
         return connection(
@@ -130,6 +133,8 @@ class ReturnQueries:
             page.has_next_page,
             position=lambda r: PageCursor(r.requested_at, r.id),
             node=lambda r: ReturnType.from_domain(r, now),
+            cursors=ctx.cursors,
+            after=position,
         )
 
 

@@ -16,7 +16,7 @@ from api.graphql.enums import HealthMetric, HealthStatus, ReportGrouping, Shipme
 from api.graphql.errors import UserError
 from api.graphql.inputs import ConfirmShipmentInput, OrderFilter
 from api.graphql.orders import DEFAULT_PAGE_SIZE, order_connection, order_query
-from api.graphql.pagination import Connection, decode_page_cursor
+from api.graphql.pagination import Connection
 from api.graphql.payloads import attempt
 from api.graphql.timeline import OrderEventKind
 from api.graphql.types import OrderType
@@ -75,9 +75,9 @@ class HealthFigureType:
             self.span,
             failing_only=failing_only,
             first=first,
-            after=decode_page_cursor(after),
+            after=(position := info.context.cursors.decode(after)),
         )
-        return order_connection(page)
+        return order_connection(page, info.context.cursors, position)
 
     @classmethod
     def from_domain(cls, seller_id: str, figure: HealthFigure) -> HealthFigureType:

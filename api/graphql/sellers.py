@@ -12,7 +12,7 @@ from api.graphql.enums import Role
 from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import AddressInput
 from api.graphql.node import Node, seller_handle, seller_node_id
-from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.pagination import Connection, connection
 from api.graphql.payloads import attempt
 from api.graphql.values import AddressType
 from domain.kernel.identity import Actor
@@ -79,13 +79,15 @@ class SellerQueries:
     ) -> Connection[SellerType]:
         info.context.require_actor()
         found, more = await info.context.sellers.list_sellers(
-            first=first, after=decode_page_cursor(after)
+            first=first, after=(position := info.context.cursors.decode(after))
         )
         return connection(
             found,
             more,
             position=lambda s: PageCursor(s.joined_at, s.id),
             node=SellerType.from_domain,
+            cursors=info.context.cursors,
+            after=position,
         )
 
 

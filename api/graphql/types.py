@@ -23,7 +23,7 @@ from api.graphql.enums import (
     ShippingSpeed,
 )
 from api.graphql.node import Node
-from api.graphql.pagination import Connection, connection, decode_page_cursor
+from api.graphql.pagination import Connection, connection
 from api.graphql.permissions import NotForCarriers
 from api.graphql.timeline import OrderEventType
 from api.graphql.values import (
@@ -315,13 +315,18 @@ async def thread_page(
     """A page of an order's thread, oldest first, for a caller who takes part in it."""
     ctx = info.context
     messages, more = await ctx.conversation.thread(
-        ctx.require_actor(), order_id, first=first, after=decode_page_cursor(after)
+        ctx.require_actor(),
+        order_id,
+        first=first,
+        after=(position := info.context.cursors.decode(after)),
     )
     return connection(
         messages,
         more,
         position=lambda m: PageCursor(m.sent_at, m.id),
         node=MessageType.from_domain,
+        cursors=ctx.cursors,
+        after=position,
     )
 
 

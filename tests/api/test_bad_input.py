@@ -134,8 +134,8 @@ async def test_same_tracking_id_twice_on_one_order_is_refused(api: Api) -> None:
     [
         ("first: 101", "first must be between 1 and 100"),
         ("first: 0", "first must be between 1 and 100"),
-        ('after: "not-a-cursor"', "malformed cursor"),
-        ('after: "WyJ4IiwgMV0="', "malformed cursor"),
+        ('after: "not-a-cursor"', "not a cursor this API gave out"),
+        ('after: "WyJ4IiwgMV0="', "not a cursor this API gave out"),
     ],
 )
 async def test_bad_page_arguments(api: Api, args: str, message: str) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import base64
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from api.graphql.pagination import Cursors
+from domain.kernel.ports import PageCursor
 from tests.api.client import OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
 
 PAGE = """query($first: Int!, $after: String, $f: OrderFilter) {
@@ -70,3 +73,31 @@ async def test_filters_narrow_the_list(api: Api) -> None:
     assert await ids({"placedFrom": placed, "placedBefore": fba["placedAt"]}) == [first["id"]]
     assert await ids({"placedFrom": fba["placedAt"]}) == [other["id"], fba["id"]]
     assert await ids({"statuses": ["DELIVERED"]}) == []
+
+
+async def test_cursors_cannot_be_read_built_or_altered(api: Api) -> None:
+    for _ in range(3):
+        await api.place()
+    page = "query($after: String) { orders(first: 2, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"
+    first = (await api.gql(page, {"after": None}, as_=OPERATOR))["data"]["orders"]
+    info = first["pageInfo"]
+    assert (info["hasNextPage"], info["hasPreviousPage"]) == (True, False)
+    assert info["startCursor"] == first["edges"][0]["cursor"]
+    assert info["endCursor"] == first["edges"][-1]["cursor"]
+    # Nothing of the position shows through: no id, no time.
+    cursor = info["endCursor"]
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    assert first["edges"][-1]["node"]["id"].encode() not in raw
+    second = (await api.gql(page, {"after": cursor}, as_=OPERATOR))["data"]["orders"]
+    assert second["pageInfo"]["hasPreviousPage"] is True
+    assert len(second["edges"]) == 1
+    # One bit changed, or a cursor sealed with another secret: refused on `after`.
+    flipped = bytearray(raw)
+    flipped[-1] ^= 1
+    tampered = base64.urlsafe_b64encode(bytes(flipped)).decode().rstrip("=")
+    foreign = Cursors("another-secret-of-at-least-32-bytes!!").encode(
+        PageCursor(datetime.now(UTC), first["edges"][0]["node"]["id"])
+    )
+    for bad in (tampered, foreign):
+        refused = await api.gql(page, {"after": bad}, as_=OPERATOR)
+        assert refused["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "after"}
