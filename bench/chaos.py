@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -122,32 +123,53 @@ class Subscriber:
     socket: ClientConnection | None = None
 
 
-async def follow(url: str, subscriber: Subscriber, stop: asyncio.Event) -> None:
-    """Stay subscribed: every time the socket or the subscription ends, resume by cursor."""
+async def stay_subscribed(
+    url: str,
+    actor: Actor,
+    payload: Callable[[], dict[str, Any]],
+    take: Callable[[dict[str, Any]], None],
+    holder: Subscriber | FeedFollower,
+    stop: asyncio.Event,
+) -> None:
+    """Stay subscribed: every time the socket or the subscription ends, subscribe again with
+    what `payload` says then (the last cursor); `take` each update's data."""
     while not stop.is_set():
         try:
             async with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
-                subscriber.socket = ws
-                subscriber.connections += 1
-                init = {"authorization": f"Bearer {token(BUYER)}"}
+                holder.socket = ws
+                holder.connections += 1
+                init = {"authorization": f"Bearer {token(actor)}"}
                 await ws.send(json.dumps({"type": "connection_init", "payload": init}))
                 if json.loads(await ws.recv()).get("type") != "connection_ack":
                     continue
-                variables = {"id": subscriber.order_id, "after": subscriber.cursor}
-                payload = {"query": WATCH, "variables": variables}
-                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload()}))
                 async for raw in ws:
                     message = json.loads(raw)
                     if message.get("type") != "next" or message["payload"].get("errors"):
                         break  # interrupted, or too slow: resume from the cursor
-                    update = message["payload"]["data"]["orderUpdates"]
-                    subscriber.received.append(update["event"]["sequence"])
-                    subscriber.cursor = update["cursor"]
+                    take(message["payload"]["data"])
         except (OSError, TimeoutError, WebSocketException):
             pass
-        subscriber.socket = None
+        holder.socket = None
         if not stop.is_set():
             await asyncio.sleep(0.2)
+
+
+async def follow(url: str, subscriber: Subscriber, stop: asyncio.Event) -> None:
+    """One order's updates, by the buyer."""
+
+    def take(data: dict[str, Any]) -> None:
+        update = data["orderUpdates"]
+        subscriber.received.append(update["event"]["sequence"])
+        subscriber.cursor = update["cursor"]
+
+    def payload() -> dict[str, Any]:
+        return {
+            "query": WATCH,
+            "variables": {"id": subscriber.order_id, "after": subscriber.cursor},
+        }
+
+    await stay_subscribed(url, BUYER, payload, take, subscriber, stop)
 
 
 @dataclass(eq=False)
@@ -161,29 +183,17 @@ class FeedFollower:
 
 
 async def follow_feed(url: str, feed: FeedFollower, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            async with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
-                feed.socket = ws
-                feed.connections += 1
-                init = {"authorization": f"Bearer {token(SELLER)}"}
-                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-                if json.loads(await ws.recv()).get("type") != "connection_ack":
-                    continue
-                payload = {"query": FEED, "variables": {"after": feed.cursor}}
-                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-                async for raw in ws:
-                    message = json.loads(raw)
-                    if message.get("type") != "next" or message["payload"].get("errors"):
-                        break
-                    update = message["payload"]["data"]["sellerOrderUpdates"]
-                    feed.received.append((update["order"]["id"], update["event"]["sequence"]))
-                    feed.cursor = update["cursor"]
-        except (OSError, TimeoutError, WebSocketException):
-            pass
-        feed.socket = None
-        if not stop.is_set():
-            await asyncio.sleep(0.2)
+    """The seller's feed."""
+
+    def take(data: dict[str, Any]) -> None:
+        update = data["sellerOrderUpdates"]
+        feed.received.append((update["order"]["id"], update["event"]["sequence"]))
+        feed.cursor = update["cursor"]
+
+    def payload() -> dict[str, Any]:
+        return {"query": FEED, "variables": {"after": feed.cursor}}
+
+    await stay_subscribed(url, SELLER, payload, take, feed, stop)
 
 
 def resume_feed(feed: FeedFollower) -> None:

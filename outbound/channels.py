@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from typing import Any
 from urllib.parse import urlparse
@@ -164,18 +165,24 @@ async def run_local_relay(path: str, started: threading.Event) -> None:
         await server.serve_forever()
 
 
-def start_local_relay(path: str) -> threading.Thread:
-    """Run the relay on a thread of this (the supervising) process; ready when this returns."""
+def serve_on_a_thread(
+    name: str, serve: Callable[[threading.Event], Coroutine[Any, Any, None]]
+) -> threading.Thread:
+    """Run a server of the supervising process on a thread of its own, with its own event loop;
+    ready when this returns (`serve` sets the event once it listens)."""
     started = threading.Event()
     thread = threading.Thread(
-        target=lambda: asyncio.run(run_local_relay(path, started)),
-        name="orderwire-local-relay",
-        daemon=True,
+        target=lambda: asyncio.run(serve(started)), name=f"orderwire-{name}", daemon=True
     )
     thread.start()
     if not started.wait(10):
-        raise RuntimeError(f"the local relay did not start on {path}")
+        raise RuntimeError(f"the {name} did not start")
     return thread
+
+
+def start_local_relay(path: str) -> threading.Thread:
+    """Run the relay on a thread of this (the supervising) process; ready when this returns."""
+    return serve_on_a_thread("local relay", lambda started: run_local_relay(path, started))
 
 
 def channel_for(url: str) -> BroadcastBackend:
