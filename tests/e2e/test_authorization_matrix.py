@@ -64,6 +64,11 @@ MATRIX: dict[str, Call] = {
     "returns": row("{ returns(first: 100) { nodes { id } } }", lambda w, s: {}),
     "claims": row("{ claims(first: 100) { nodes { id } } }", lambda w, s: {}),
     "viewer": row("{ viewer { id role } }", lambda w, s: {}),
+    "node": row("query($id: ID!) { node(id: $id) { id } }", lambda w, s: {"id": w.order_id}),
+    "nodes": row(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        lambda w, s: {"ids": [w.order_id, w.return_id, w.claim_id]},
+    ),
     "seller": row('query { seller(id: "seller-1") { id } }', lambda w, s: {}),
     "sellers": row("{ sellers(first: 10) { nodes { id } } }", lambda w, s: {}),
     "addSeller": row(
@@ -229,6 +234,7 @@ OWN_ACCOUNT = {
     "viewer",
     "seller",  # the directory is public to anyone signed in
     "sellers",
+    "nodes",  # null for every id the caller may not see
     "orders",
     "returns",
     "claims",
