@@ -51,8 +51,8 @@ QUICK = Sizes(
     read=10_000,
     export=10_000,
 )
-TINY = Sizes(
-    load=Load(threads=1, connections=2, seconds=1),
+TINY = Sizes(  # proves every benchmark runs (inside `make test`); measures nothing
+    load=Load(threads=1, connections=2, seconds=1, rounds=1),
     shipments=1_500,
     subscribers=(3,),
     spread=(4, 4, 2),

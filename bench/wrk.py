@@ -26,9 +26,13 @@ class Load:
     threads: int = 1
     connections: int = 8
     seconds: float = 8.0
+    rounds: int = 2  # measured runs per side, alternating; 1 with no warm-up proves it runs
 
     def describe(self) -> str:
-        return f"wrk {self.threads} thread, {self.connections} connections, {self.seconds:g} s"
+        return (
+            f"wrk {self.threads} thread, {self.connections} connections, {self.seconds:g} s"
+            f" x {self.rounds}"
+        )
 
 
 @dataclass(frozen=True)
@@ -165,11 +169,12 @@ def alternate(
 ) -> dict[str, Measured]:
     """Each side measured twice, in turn (a, b, c, a, b, c) after a short warm-up of each, so
     that drift on the machine hits every side alike; the better run of each side."""
-    warm = Load(load.threads, load.connections, min(2.0, load.seconds))
-    for target in sides.values():
-        run(base_url, target, warm)
+    if load.rounds > 1:
+        warm = Load(load.threads, load.connections, min(2.0, load.seconds))
+        for target in sides.values():
+            run(base_url, target, warm)
     best: dict[str, Measured] = {}
-    for _ in range(2):
+    for _ in range(load.rounds):
         for name, target in sides.items():
             measured = run(base_url, target, load, weigh)
             if name not in best or measured.rps > best[name].rps:
