@@ -11,10 +11,11 @@ from api.graphql.context import Context
 from api.graphql.enums import Role
 from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import AddressInput
-from api.graphql.node import Node, seller_handle, seller_node_id
+from api.graphql.node import SELLER_PREFIX, Node, seller_handle, seller_node_id
 from api.graphql.pagination import Connection, connection
 from api.graphql.payloads import attempt
 from api.graphql.values import AddressType
+from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.ports import PageCursor
 from domain.kernel.shipping import Address
@@ -101,7 +102,13 @@ class SellerMutations:
     ) -> SellerPayload:
         uc = info.context.sellers
 
-        return await attempt(info, "addSeller", lambda a: uc.add_seller(a, str(id), name), _answer)
+        async def add(actor: Actor) -> Seller:
+            if str(id).startswith(SELLER_PREFIX):  # it would read as a global id
+                refusal = f"a seller's handle may not start with {SELLER_PREFIX!r}"
+                raise ValidationFailed(refusal, field="id")
+            return await uc.add_seller(actor, str(id), name)
+
+        return await attempt(info, "addSeller", add, _answer)
 
     @strawberry.mutation(
         description="Seller (own shop) or operator: where the shop's parcels usually leave "

@@ -37,7 +37,8 @@ async def test_only_operators_add_sellers_and_ids_are_checked(api: Api) -> None:
     for actor in (BUYER, SELLER):
         refused = await api.gql(ADD, {"id": "seller-x", "name": "X"}, as_=actor)
         assert refused["data"]["addSeller"]["errors"] == [{"code": "FORBIDDEN", "field": None}]
-    bad = await api.gql(ADD, {"id": "no spaces", "name": "X"}, as_=OPERATOR)
-    assert bad["data"]["addSeller"]["errors"] == [{"code": "VALIDATION", "field": "id"}]
+    for bad_id in ("no spaces", "slr_looks-global"):
+        bad = await api.gql(ADD, {"id": bad_id, "name": "X"}, as_=OPERATOR)
+        assert bad["data"]["addSeller"]["errors"] == [{"code": "VALIDATION", "field": "id"}]
     missing = await api.gql('{ seller(id: "seller-x") { id } }', as_=BUYER)
     assert missing["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "id"}
