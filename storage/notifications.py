@@ -286,6 +286,10 @@ class MongoOutbox:
             },
         )
 
+    async def one_for(self, actor: Actor, notification_id: str) -> NotificationRecord | None:
+        doc = await self._outbox.find_one({"_id": notification_id, "recipient": party_key(actor)})
+        return None if doc is None else _record(doc)
+
     async def page_for(
         self,
         actor: Actor,

@@ -717,6 +717,10 @@ class FakeNotificationOutbox:
     async def give_up(self, lease: Lease, error: str, status: NotificationStatus) -> bool:
         return self._settle(lease, status, next_attempt_at=None, last_error=error[:500])
 
+    async def one_for(self, actor: Actor, notification_id: str) -> NotificationRecord | None:
+        message = self.messages.get(notification_id)
+        return None if message is None or message.recipient != actor else self.records[message.id]
+
     async def page_for(
         self,
         actor: Actor,

@@ -11,7 +11,14 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import by_id, graphql_error
-from api.graphql.node import SELLER_PREFIX, Node, seller_handle
+from api.graphql.node import (
+    NOTIFICATION_PREFIX,
+    SELLER_PREFIX,
+    Node,
+    notification_key,
+    seller_handle,
+)
+from api.graphql.notifications import NotificationType
 from api.graphql.sellers import SellerType
 from api.graphql.types import ClaimType, MessageType, OrderType, ReturnType, ShipmentType
 from domain.kernel.errors import DomainError, NotFound, ValidationFailed
@@ -44,6 +51,14 @@ async def _message(ctx: Context, id: str) -> Node:
     return MessageType.from_domain(await ctx.conversation.get_message(ctx.require_actor(), id))
 
 
+async def _notification(ctx: Context, id: str) -> Node:
+    key = notification_key(id)
+    if key is None:
+        raise ValidationFailed("not an id this API gives out", field="id")
+    found = await ctx.notifications.notification(ctx.require_actor(), key)
+    return NotificationType.from_domain(found)
+
+
 async def _seller(ctx: Context, id: str) -> Node:
     ctx.require_actor()
     return SellerType.from_domain(await ctx.sellers.get_seller(seller_handle(id)))
@@ -56,6 +71,7 @@ BY_PREFIX: dict[str, Fetch] = {
     "clm_": _claim,
     "msg_": _message,
     SELLER_PREFIX: _seller,
+    NOTIFICATION_PREFIX: _notification,
 }
 
 

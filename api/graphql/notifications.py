@@ -11,6 +11,7 @@ from strawberry.types.unset import UNSET
 from api.graphql.context import Context
 from api.graphql.enums import Category, Channel, NotificationStatus
 from api.graphql.errors import UserError
+from api.graphql.node import Node, notification_node_id
 from api.graphql.pagination import Connection, connection
 from api.graphql.payloads import attempt
 from domain.kernel.errors import ValidationFailed
@@ -69,7 +70,7 @@ class PreferencesType:
 
 
 @strawberry.type(name="Notification", description="One message to you on one channel.")
-class NotificationType:
+class NotificationType(Node):
     id: strawberry.ID
     category: Category
     channel: Channel
@@ -88,7 +89,7 @@ class NotificationType:
     @classmethod
     def from_domain(cls, r: NotificationRecord) -> NotificationType:
         return cls(
-            id=strawberry.ID(r.id),
+            id=notification_node_id(r.id),
             category=r.category,
             channel=r.channel,
             status=r.status,

@@ -34,6 +34,9 @@ class NotificationHistory(Protocol):
     ) -> tuple[list[NotificationRecord], bool]:
         """The actor's notifications, newest first, and whether more follow."""
 
+    async def one_for(self, actor: Actor, notification_id: str) -> NotificationRecord | None:
+        """The actor's own notification with this id; None for anyone else's."""
+
 
 class NotifierCheckpoint(Protocol):
     """Order events the notifier has yet to turn into messages, ticked off one by one."""

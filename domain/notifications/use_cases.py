@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.kernel.errors import NotFound
 from domain.kernel.identity import Actor
 from domain.kernel.policies import require_page_size
 from domain.kernel.ports import PageCursor
@@ -25,6 +26,14 @@ class NotificationUseCases:
         updated = current.changed(change)
         await self._preferences.save(updated, expected_version=current.version)
         return updated
+
+    async def notification(self, actor: Actor, notification_id: str) -> NotificationRecord:
+        """One of the caller's own notifications; anyone else's reads as absent."""
+        require_party(actor)
+        found = await self._history.one_for(actor, notification_id)
+        if found is None:
+            raise NotFound(f"notification {notification_id} not found", field="id")
+        return found
 
     async def history(
         self,

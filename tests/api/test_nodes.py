@@ -100,4 +100,4 @@ async def test_ids_this_api_never_gave_out_and_too_many_are_refused(api: Api) ->
 async def test_the_node_interface_lists_every_type_with_an_id(api: Api) -> None:
     body = await api.gql('{ __type(name: "Node") { possibleTypes { name } } }', as_=BUYER)
     names = {t["name"] for t in body["data"]["__type"]["possibleTypes"]}
-    assert names == {"Order", "Shipment", "Return", "Claim", "Message", "Seller"}
+    assert names == {"Order", "Shipment", "Return", "Claim", "Message", "Seller", "Notification"}

@@ -331,3 +331,19 @@ async def test_nobody_sees_another_persons_notifications(world: World) -> None:
     assert len(await world.history(BUYER)) == 9
     assert await world.history(OTHER_BUYER) == []
     assert await world.history(OTHER_SELLER) == []
+
+
+async def test_a_notification_comes_back_by_its_id_to_its_recipient_only(world: World) -> None:
+    await walk_to_delivery(world.api)
+    await world.notify()
+    listed = await world.api.gql("{ notifications(first: 1) { nodes { id subject } } }", as_=BUYER)
+    [mine] = listed["data"]["notifications"]["nodes"]
+    assert mine["id"].startswith("ntf_")
+    query = "query($id: ID!) { node(id: $id) { id ... on Notification { subject } } }"
+    again = await world.api.gql(query, {"id": mine["id"]}, as_=BUYER)
+    assert again["data"]["node"] == mine
+    for stranger in (OTHER_BUYER, SELLER):
+        hidden = await world.api.gql(query, {"id": mine["id"]}, as_=stranger)
+        assert hidden["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "id"}
+    forged = await world.api.gql(query, {"id": "ntf_%%%"}, as_=BUYER)
+    assert forged["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "id"}

@@ -260,3 +260,15 @@ async def test_concurrent_commits_to_one_feed_get_every_position_once(
     feed = [r async for r in mongo_repos.events.party_events_after(Role.SELLER, SELLER.id, 0)]
     assert sorted(r.positions.seller for r in feed if r.positions) == list(range(1, 9))
     assert {r.aggregate_id for r in feed} == {w.order.id for w in walked}
+
+
+async def test_a_notification_is_found_by_its_id_for_its_recipient_only(
+    outbox: MongoOutbox | FakeNotificationOutbox,
+) -> None:
+    message = _outgoing(1, T0)
+    await outbox.add([message], now=T0)
+    found = await outbox.one_for(BUYER, message.id)
+    assert found is not None
+    assert (found.id, found.status) == (message.id, NotificationStatus.PENDING)
+    assert await outbox.one_for(SELLER, message.id) is None
+    assert await outbox.one_for(BUYER, "ord_1:9|BUYER:b|EMAIL") is None
