@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,8 @@ Document = dict[str, Any]
 
 # Real MongoDB reports two transactions touching one document as WriteConflict (code 112).
 _WRITE_CONFLICT = 112
+# How often a transaction that met another is tried again before it answers CONFLICT.
+TRANSIENT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,29 +75,44 @@ async def commit(
     `then` runs last inside the same transaction; a DomainError it raises aborts it all.
     """
     changed = "; ".join(f"{w.collection} {w.document['_id']}" for w in writes)
-    try:
-        async with database.transaction() as session:
-            for write in writes:
-                collection = database.db[write.collection]
-                if write.expected_version == 0:
-                    await collection.insert_one(write.document, session=session)
-                    continue
-                result = await collection.replace_one(
-                    {"_id": write.document["_id"], "version": write.expected_version},
-                    write.document,
-                    session=session,
-                )
-                if result.matched_count == 0:
-                    raise Conflict(f"{changed} was changed by someone else; reload it")
-            events = [doc for write in writes for doc in write.events]
-            if events:
-                await _give_feed_positions(database, events, session)
-                await database.db["events"].insert_many(events, ordered=True, session=session)
-            if then is not None:
-                await then(session)
-    except DuplicateKeyError as exc:
-        raise Conflict(f"{changed} was changed by someone else; reload it") from exc
-    except OperationFailure as exc:
-        if exc.code == _WRITE_CONFLICT or exc.has_error_label("TransientTransactionError"):
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        try:
+            await _apply(database, writes, then, changed)
+            return
+        except DuplicateKeyError as exc:
             raise Conflict(f"{changed} was changed by someone else; reload it") from exc
-        raise
+        except OperationFailure as exc:
+            if exc.code != _WRITE_CONFLICT and not exc.has_error_label("TransientTransactionError"):
+                raise
+            if attempt == TRANSIENT_ATTEMPTS:
+                raise Conflict(f"{changed} was changed by someone else; reload it") from exc
+            # Another transaction held a document this one writes: the counter of a feed both
+            # add to, most often. Try again; a version that moved meanwhile is a Conflict then.
+            await asyncio.sleep(random.uniform(0.001, 0.005) * 2**attempt)
+
+
+async def _apply(
+    database: Database,
+    writes: Sequence[AggregateWrite],
+    then: Callable[[AsyncClientSession], Awaitable[None]] | None,
+    changed: str,
+) -> None:
+    async with database.transaction() as session:
+        for write in writes:
+            collection = database.db[write.collection]
+            if write.expected_version == 0:
+                await collection.insert_one(write.document, session=session)
+                continue
+            result = await collection.replace_one(
+                {"_id": write.document["_id"], "version": write.expected_version},
+                write.document,
+                session=session,
+            )
+            if result.matched_count == 0:
+                raise Conflict(f"{changed} was changed by someone else; reload it")
+        events = [doc for write in writes for doc in write.events]
+        if events:
+            await _give_feed_positions(database, events, session)
+            await database.db["events"].insert_many(events, ordered=True, session=session)
+        if then is not None:
+            await then(session)
