@@ -25,6 +25,7 @@ from api.http import graphiql, pages
 from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
 from api.http.origins import cors
+from api.http.refusals import refusal
 from api.http.request_ids import RequestIds
 from api.http.seller_files import orders_export, packing_slips
 from api.http.shipment_upload import shipment_upload
@@ -33,7 +34,7 @@ from api.http.webhooks import carrier_webhook
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
 from api.settings import Settings, configure_logging
 from api.wiring import Services, running
-from domain.kernel.errors import Unauthenticated
+from domain.kernel.errors import Forbidden, Unauthenticated
 from domain.kernel.identity import Role
 from domain.kernel.ports import Clock
 
@@ -91,17 +92,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     async def status(request: Request) -> JSONResponse:
         """Every worker's counts and the totals: for an operator's token, or from this machine."""
         if not await _may_see_status(request, tokens):
-            return JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "an operator's token, or a request from this machine",
-                            "extensions": {"code": "FORBIDDEN"},
-                        }
-                    ]
-                },
-                403,
-            )
+            return refusal(Forbidden("an operator's token, or a request from this machine"))
         mine = own_counts()
         workers = [mine, *(w for w in await deployment.workers() if w.worker != mine.worker)]
         return JSONResponse(
