@@ -23,34 +23,32 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
 
 from api.clock import system_now
-from api.http.auth import mint_token
+from bench.chaos_clients import (
+    BUYER,
+    SECRET,
+    SELLER,
+    FeedFollower,
+    Subscriber,
+    feed_figures,
+    follow,
+    follow_feed,
+    resume_feed,
+    token,
+)
 from domain.kernel.identity import Actor, Role
 from storage.embedded import EmbeddedMongo, free_port
 
-SECRET = "chaos-secret-that-is-at-least-32-bytes-long"
 DB = "orderwire_chaos"
-BUYER = Actor("chaos-buyer", Role.BUYER)
-SELLER = Actor("chaos-seller", Role.SELLER)
 OPERATOR = Actor("chaos-operator", Role.OPERATOR)
 UPS = Actor("UPS", Role.CARRIER)
-WATCH = """subscription($id: ID!, $after: String) {
-  orderUpdates(orderId: $id, after: $after) { cursor event { sequence } }
-}"""
-FEED = """subscription($after: String) {
-  sellerOrderUpdates(after: $after) { cursor event { sequence } order { id } }
-}"""
 SCAN = "mutation($input: RecordTrackingEventInput!) { recordTrackingEvent(input: $input) { errors { code } } }"
 HOME = {
     "name": "Ana",
@@ -78,10 +76,6 @@ class Size:
 
 FULL = Size(subscribers=200, orders=100, transitions=10_000, drops=20)
 SMALL = Size(subscribers=20, orders=10, transitions=400, drops=4)
-
-
-def token(actor: Actor) -> str:
-    return mint_token(actor, SECRET, now=system_now(), ttl=timedelta(hours=4))
 
 
 class Redis:
@@ -112,113 +106,6 @@ class Redis:
             self.process.terminate()
             self.process.wait(10)
             self.process = None
-
-
-@dataclass(eq=False)
-class Subscriber:
-    order_id: str
-    cursor: str | None = None
-    received: list[int] = field(default_factory=list)
-    connections: int = 0
-    socket: ClientConnection | None = None
-
-
-async def stay_subscribed(
-    url: str,
-    actor: Actor,
-    payload: Callable[[], dict[str, Any]],
-    take: Callable[[dict[str, Any]], None],
-    holder: Subscriber | FeedFollower,
-    stop: asyncio.Event,
-) -> None:
-    """Stay subscribed: every time the socket or the subscription ends, subscribe again with
-    what `payload` says then (the last cursor); `take` each update's data."""
-    while not stop.is_set():
-        try:
-            async with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
-                holder.socket = ws
-                holder.connections += 1
-                init = {"authorization": f"Bearer {token(actor)}"}
-                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-                if json.loads(await ws.recv()).get("type") != "connection_ack":
-                    continue
-                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload()}))
-                async for raw in ws:
-                    message = json.loads(raw)
-                    if message.get("type") != "next" or message["payload"].get("errors"):
-                        break  # interrupted, or too slow: resume from the cursor
-                    take(message["payload"]["data"])
-        except (OSError, TimeoutError, WebSocketException):
-            pass
-        holder.socket = None
-        if not stop.is_set():
-            await asyncio.sleep(0.2)
-
-
-async def follow(url: str, subscriber: Subscriber, stop: asyncio.Event) -> None:
-    """One order's updates, by the buyer."""
-
-    def take(data: dict[str, Any]) -> None:
-        update = data["orderUpdates"]
-        subscriber.received.append(update["event"]["sequence"])
-        subscriber.cursor = update["cursor"]
-
-    def payload() -> dict[str, Any]:
-        return {
-            "query": WATCH,
-            "variables": {"id": subscriber.order_id, "after": subscriber.cursor},
-        }
-
-    await stay_subscribed(url, BUYER, payload, take, subscriber, stop)
-
-
-@dataclass(eq=False)
-class FeedFollower:
-    """The seller's feed, resumed by cursor after every fault."""
-
-    cursor: str
-    received: list[tuple[str, int]] = field(default_factory=list)
-    connections: int = 0
-    socket: ClientConnection | None = None
-
-
-async def follow_feed(url: str, feed: FeedFollower, stop: asyncio.Event) -> None:
-    """The seller's feed."""
-
-    def take(data: dict[str, Any]) -> None:
-        update = data["sellerOrderUpdates"]
-        feed.received.append((update["order"]["id"], update["event"]["sequence"]))
-        feed.cursor = update["cursor"]
-
-    def payload() -> dict[str, Any]:
-        return {"query": FEED, "variables": {"after": feed.cursor}}
-
-    await stay_subscribed(url, SELLER, payload, take, feed, stop)
-
-
-def resume_feed(feed: FeedFollower) -> None:
-    """Drop the feed's socket without a close frame: it comes back with its cursor."""
-    if feed.socket is not None:
-        feed.socket.transport.abort()
-
-
-def feed_figures(
-    feed: FeedFollower, log: dict[str, list[int]], started: dict[str, int]
-) -> dict[str, int]:
-    """The feed against the log: every event after the start once, each order's in order."""
-    fresh = [(o, q) for o, q in feed.received if q > started[o]]
-    expected = {(o, q) for o, seqs in log.items() for q in seqs if q > started[o]}
-    last: dict[str, int] = {}
-    out_of_order = 0
-    for order_id, sequence in fresh:
-        out_of_order += sequence <= last.get(order_id, 0)
-        last[order_id] = max(sequence, last.get(order_id, 0))
-    return {
-        "feed_lost": len(expected - set(fresh)),
-        "feed_duplicated": len(fresh) - len(set(fresh)),
-        "feed_out_of_order": out_of_order,
-        "feed_resumes": feed.connections - 1,
-    }
 
 
 async def graphql(base: str, actor: Actor, query: str, variables: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,8 @@ import sys
 import httpx
 
 from api.clock import system_now
-from bench.chaos import SCAN, UPS, token
+from bench.chaos import SCAN, UPS
+from bench.chaos_clients import token
 
 DRIVERS = 16  # scans in flight at once
 

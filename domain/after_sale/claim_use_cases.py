@@ -54,7 +54,7 @@ class ClaimUseCases:
             description=description,
             now=now,
         )
-        order_events = order.file_claim(actor, claim_id, reason, now)
+        order_events = order.changed(now, order.after_sale.file_claim(actor, claim_id, reason, now))
         await self._save(claim, events, 0, order, order_events, order_version, debit=0)
         return claim
 
@@ -66,7 +66,7 @@ class ClaimUseCases:
         def decide(c: Claim, o: Order, now: datetime) -> Decision:
             events = c.respond(actor, response, note, now)
             refund = (
-                o.settle_claim_by_seller(actor, c.id, now)
+                o.changed(now, o.payments.settle_claim_by_seller(actor, c.id, o.currency, now))
                 if response is SellerResponse.REFUND
                 else []
             )
@@ -87,7 +87,9 @@ class ClaimUseCases:
         def decide(c: Claim, o: Order, now: datetime) -> Decision:
             events = c.decide(actor, decision, note, now)
             order_events = (
-                o.grant_claim(actor, c.id, now) if c.status is ClaimStatus.GRANTED else []
+                o.changed(now, o.payments.grant_claim(actor, c.id, o.currency, now))
+                if c.status is ClaimStatus.GRANTED
+                else []
             )
             return events, order_events
 
@@ -155,9 +157,9 @@ class ClaimUseCases:
         version, order_version = claim.version, order.version
         debited_before = order.payments.seller_debited_amount
         events, order_events = decide(claim, order, now)
-        order_events += order.note_claim(
-            actor, claim.id, claim.status, now, settled=claim.status in SETTLED
-        )
+        settled = claim.status in SETTLED
+        noted = order.after_sale.note_claim(actor, claim.id, claim.status, now, settled=settled)
+        order_events += order.changed(now, noted)
         debit = order.payments.seller_debited_amount - debited_before
         await self._save(claim, events, version, order, order_events, order_version, debit=debit)
         return claim

@@ -50,7 +50,7 @@ class ConversationUseCases:
         events = record(
             order.id,
             order.status.value,
-            order.record_message(actor, message.id, now),
+            order.changed(now, order.after_sale.record_message(actor, message.id, now)),
             after=version,
         )
         unit = self._begin()

@@ -72,7 +72,9 @@ class ReturnUseCases:
             comment=command.comment,
             now=now,
         )
-        order_events += order.note_return(actor, return_id, ret.status, now)
+        order_events += order.changed(
+            now, order.after_sale.note_return(actor, return_id, ret.status, now)
+        )
         await self._save(ret, events, 0, order, order_events, order_version)
         return ret
 
@@ -201,9 +203,10 @@ class ReturnUseCases:
         events, order_events = decide(ret, order, now)
         released = ret.items if ret.status in RELEASED else ()
         reason = ret.rejection_reason or ret.close_reason
-        order_events += order.note_return(
+        noted = order.after_sale.note_return(
             actor, ret.id, ret.status, now, release=released, reason=reason
         )
+        order_events += order.changed(now, noted)
         await self._save(ret, events, version, order, order_events, order_version)
         return ret
 

@@ -8,14 +8,30 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from domain.kernel import policies
+from domain.kernel.errors import ValidationFailed
 from domain.kernel.events import DeliveryOverdue, Event, ShipByMissed, TrackingStalled
 from domain.kernel.identity import Actor
+from domain.kernel.shipping import DeliveryWindow, require_text
 from domain.kernel.vocabulary import OrderStatus
 from domain.orders.shipments import Shipment
 
 # Statuses with units still to ship, and the ends.
 _AWAITING_SHIPMENT = frozenset({OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED})
 _ENDED = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELED})
+
+
+def check_delay(
+    current: DeliveryWindow, revised: DeliveryWindow, reason: str, now: datetime
+) -> str:
+    """A delay moves the latest date later and starts no earlier than today; its reason."""
+    reason = require_text(reason, "reason", limit=500)
+    if revised.latest <= current.latest:
+        raise ValidationFailed(
+            f"a delay must move the latest date past {current.latest}", field="revisedLatest"
+        )
+    if revised.earliest < now.date():
+        raise ValidationFailed("the revised window starts in the past", field="revisedEarliest")
+    return reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.kernel import policies
@@ -28,3 +29,18 @@ class LineItem:
     @property
     def total(self) -> Money:
         return self.unit_price.times(self.quantity)
+
+
+def check_order_lines(items: Sequence[LineItem], shipping_fee: Money | None) -> None:
+    """An order's lines: 1 to the most allowed, each sku once, one currency for all."""
+    if not 1 <= len(items) <= policies.MAX_LINE_ITEMS:
+        raise ValidationFailed(
+            f"an order has between 1 and {policies.MAX_LINE_ITEMS} items", field="items"
+        )
+    skus = [item.sku for item in items]
+    if len(set(skus)) != len(skus):
+        raise ValidationFailed("each sku may appear once; raise its quantity", field="items")
+    if len({item.unit_price.currency for item in items}) != 1:
+        raise ValidationFailed("all items must be priced in one currency", field="items")
+    if shipping_fee is not None and shipping_fee.currency != items[0].unit_price.currency:
+        raise ValidationFailed("shipping is charged in the items' currency", field="shippingFee")

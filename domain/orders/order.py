@@ -12,9 +12,7 @@ from domain.kernel.errors import (
     CancelWindowClosed,
     InvalidTransition,
     NotDelivered,
-    NotFound,
     OrderAlreadyShipped,
-    ValidationFailed,
 )
 from domain.kernel.events import (
     DeliveryDelayed,
@@ -25,8 +23,6 @@ from domain.kernel.events import (
     PaymentCaptured,
     PaymentFailed,
     PaymentVerified,
-    ShipmentConfirmed,
-    TrackingEventRecorded,
 )
 from domain.kernel.identity import Actor, Role
 from domain.kernel.lifecycle import EventSource, require_transition
@@ -40,39 +36,20 @@ from domain.kernel.shipping import (
     ShippedItem,
     ShippingSpeed,
     TrackingTag,
-    carrier_code,
     require_text,
 )
-from domain.kernel.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
 from domain.kernel.vocabulary import (
     OrderStatus as OrderStatus,  # where it has always been imported from
 )
+from domain.kernel.vocabulary import ReturnReason
 from domain.orders.after_sale_ledger import AfterSale
-from domain.orders.deadlines import Deadlines, Progress
-from domain.orders.line_items import LineItem
+from domain.orders.deadlines import Deadlines, Progress, check_delay
+from domain.orders.line_items import LineItem, check_order_lines
 from domain.orders.payments import Payments
-from domain.orders.shipments import Shipment, combined_status, parcel_items
+from domain.orders.shipments import Shipment, combined_status, confirmed, leaving, scanned
+from domain.orders.statuses import NOT_YET_SHIPPED, TRANSITIONS
 
 S = OrderStatus
-_ON_THE_WAY = frozenset(
-    {S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERY_ATTEMPTED, S.DELIVERY_EXCEPTION, S.DELIVERED}
-)
-
-TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.PENDING: frozenset({S.UNSHIPPED, S.CANCELED}),
-    S.UNSHIPPED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELED}),
-    # The last shipment of a partly shipped order may find the earlier ones already moving.
-    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED} | _ON_THE_WAY - {S.DELIVERED}),
-    S.SHIPPED: _ON_THE_WAY,
-    S.IN_TRANSIT: _ON_THE_WAY - {S.IN_TRANSIT},
-    S.OUT_FOR_DELIVERY: _ON_THE_WAY - {S.OUT_FOR_DELIVERY},
-    S.DELIVERY_ATTEMPTED: _ON_THE_WAY - {S.DELIVERY_ATTEMPTED},
-    S.DELIVERY_EXCEPTION: _ON_THE_WAY - {S.DELIVERY_EXCEPTION},
-    S.DELIVERED: frozenset(),
-    S.CANCELED: frozenset(),
-}
-
-NOT_YET_SHIPPED = frozenset({S.PENDING, S.UNSHIPPED})
 
 
 @dataclass(slots=True)
@@ -120,14 +97,6 @@ class Order(EventSource):
         return None if self.estimated_delivery is None else self.estimated_delivery.latest
 
     @property
-    def defective(self) -> bool:
-        return self.after_sale.defective
-
-    @property
-    def shipped_in_time(self) -> bool:
-        return self.deadlines.shipped_in_time
-
-    @property
     def total(self) -> Money:
         items = sum((item.total for item in self.items), Money.zero(self.currency))
         return items + Money(self.shipping_fee, self.currency)
@@ -173,19 +142,7 @@ class Order(EventSource):
     ) -> tuple[Order, list[Event]]:
         """Create a pending order awaiting payment verification."""
         require_text(seller_id, "sellerId", limit=64)
-        if not 1 <= len(items) <= policies.MAX_LINE_ITEMS:
-            raise ValidationFailed(
-                f"an order has between 1 and {policies.MAX_LINE_ITEMS} items", field="items"
-            )
-        skus = [item.sku for item in items]
-        if len(set(skus)) != len(skus):
-            raise ValidationFailed("each sku may appear once; raise its quantity", field="items")
-        if len({item.unit_price.currency for item in items}) != 1:
-            raise ValidationFailed("all items must be priced in one currency", field="items")
-        if shipping_fee is not None and shipping_fee.currency != items[0].unit_price.currency:
-            raise ValidationFailed(
-                "shipping is charged in the items' currency", field="shippingFee"
-            )
+        check_order_lines(items, shipping_fee)
         order = cls(
             id=order_id,
             buyer_id=buyer.id,
@@ -280,24 +237,18 @@ class Order(EventSource):
         require_channel_role(actor, Action.CONFIRM_SHIPMENT, self.channel)
         if S.SHIPPED not in TRANSITIONS[self.status]:
             raise InvalidTransition(f"cannot confirm a shipment while {self.status.value}")
-        carrier = carrier_code(carrier)
-        shipping_method = require_text(shipping_method, "shippingMethod", limit=64)
-        tracking_id = require_text(tracking_id, "trackingId", limit=64)
-        if any(s.is_tracked_as(carrier, tracking_id) for s in self.shipments):
-            raise ValidationFailed("this tracking id is already on the order", field="trackingId")
-        if shipped_at > now + policies.SCAN_CLOCK_SKEW:
-            raise ValidationFailed("ship date is in the future", field="shipDate")
-        if shipped_at < self.placed_at:
-            raise ValidationFailed("ship date is before the order was placed", field="shipDate")
-        parcel = parcel_items({i.sku: i.quantity for i in self.unshipped_items()}, items)
-        shipment = Shipment(
-            id=shipment_id,
+        shipment = leaving(
+            self.shipments,
+            shipment_id=shipment_id,
             carrier=carrier,
             shipping_method=shipping_method,
             tracking_id=tracking_id,
             shipped_at=shipped_at,
-            items=parcel,
             ship_from=ship_from,
+            items=items,
+            remaining={i.sku: i.quantity for i in self.unshipped_items()},
+            placed_at=self.placed_at,
+            now=now,
         )
         first_parcel = not self.shipments
         self.shipments.append(shipment)
@@ -305,24 +256,13 @@ class Order(EventSource):
         if not self.unshipped_items():
             self.deadlines.fully_shipped_at = now
         # The first parcel also carries the order's shipping charge.
-        amount = self.price_of(parcel) + (self.shipping_fee if first_parcel else 0)
+        amount = self.price_of(shipment.items) + (self.shipping_fee if first_parcel else 0)
         charge = Money(amount, self.currency)
         self.payments.capture(charge.amount)
-        return self._emit(
-            now,
-            ShipmentConfirmed(
-                occurred_at=now,
-                actor=actor,
-                shipment_id=shipment_id,
-                carrier=carrier,
-                shipping_method=shipping_method,
-                tracking_id=tracking_id,
-                shipped_at=shipped_at,
-                items=parcel,
-                ship_from=ship_from,
-            ),
-            PaymentCaptured(occurred_at=now, actor=actor, amount=charge, shipment_id=shipment_id),
+        captured = PaymentCaptured(
+            occurred_at=now, actor=actor, amount=charge, shipment_id=shipment_id
         )
+        return self._emit(now, confirmed(shipment, actor, now), captured)
 
     def record_scan(
         self,
@@ -337,42 +277,22 @@ class Order(EventSource):
         now: datetime,
     ) -> list[Event]:
         """Apply a carrier scan to its shipment; a scan older than the latest moves nothing."""
-        shipment = next((s for s in self.shipments if s.is_tracked_as(carrier, tracking_id)), None)
-        if shipment is None:
-            raise NotFound(
-                f"no shipment {tracking_id} by {carrier} on this order", field="trackingId"
-            )
-        if scanned_at > now + policies.SCAN_CLOCK_SKEW:
-            raise ValidationFailed("scan time is in the future", field="occurredAt")
-        if scanned_at < shipment.shipped_at:
-            raise ValidationFailed(
-                f"scan time is before the parcel shipped ({shipment.shipped_at.isoformat()})",
-                field="occurredAt",
-            )
-        if description is not None:
-            description = require_text(description, "description", limit=500)
-        out_of_order = shipment.last_scan_at is not None and scanned_at < shipment.last_scan_at
-        if not out_of_order:
-            shipment.follow_scan(tag, location, scanned_at)
-            if self.status is not S.PARTIALLY_SHIPPED:
-                self._follow_shipments()
-                if self.status is S.DELIVERED:
-                    self.delivered_at = scanned_at
-        return self._emit(
-            now,
-            TrackingEventRecorded(
-                occurred_at=now,
-                actor=actor,
-                shipment_id=shipment.id,
-                carrier=shipment.carrier,
-                tracking_id=tracking_id,
-                tag=tag,
-                location=location,
-                scanned_at=scanned_at,
-                description=description,
-                out_of_order=out_of_order,
-            ),
+        recorded = scanned(
+            self.shipments,
+            actor,
+            carrier=carrier,
+            tracking_id=tracking_id,
+            tag=tag,
+            location=location,
+            scanned_at=scanned_at,
+            description=description,
+            now=now,
         )
+        if not recorded.out_of_order and self.status is not S.PARTIALLY_SHIPPED:
+            self._follow_shipments()
+            if self.status is S.DELIVERED:
+                self.delivered_at = scanned_at
+        return self._emit(now, recorded)
 
     def report_delay(
         self, actor: Actor, revised: DeliveryWindow, reason: str, now: datetime
@@ -381,14 +301,7 @@ class Order(EventSource):
         require_channel_role(actor, Action.REPORT_DELAY, self.channel)
         if self.estimated_delivery is None or self.status in (S.DELIVERED, S.CANCELED):
             raise InvalidTransition(f"no delivery is pending while {self.status.value}")
-        reason = require_text(reason, "reason", limit=500)
-        if revised.latest <= self.estimated_delivery.latest:
-            raise ValidationFailed(
-                f"a delay must move the latest date past {self.estimated_delivery.latest}",
-                field="revisedLatest",
-            )
-        if revised.earliest < now.date():
-            raise ValidationFailed("the revised window starts in the past", field="revisedEarliest")
+        reason = check_delay(self.estimated_delivery, revised, reason, now)
         previous, self.estimated_delivery = self.estimated_delivery, revised
         return self._emit(
             now,
@@ -401,7 +314,12 @@ class Order(EventSource):
         """Record every deadline that has passed since the last look; each one only once."""
         return self._emit(now, *self.deadlines.watch(actor, self._progress(), now))
 
-    # -- the order's money (its Payments part) ----------------------------------------
+    # -- through its parts ------------------------------------------------------------
+
+    def changed(self, now: datetime, events: list[Event]) -> list[Event]:
+        """Count a change one of the order's parts made (`order.after_sale.file_claim(…)`,
+        `order.payments.grant_claim(…)`): the order's version moves with every event."""
+        return self._emit(now, *events)
 
     def record_refund(
         self,
@@ -424,17 +342,6 @@ class Order(EventSource):
         )
         return self._emit(now, *refund)
 
-    def settle_claim_by_seller(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
-        """The seller answers a claim with a refund of whatever is still refundable."""
-        settled = self.payments.settle_claim_by_seller(actor, claim_id, self.currency, now)
-        return self._emit(now, *settled)
-
-    def grant_claim(self, actor: Actor, claim_id: str, now: datetime) -> list[Event]:
-        """Refund whatever is still refundable and debit the seller as much; once per claim."""
-        return self._emit(now, *self.payments.grant_claim(actor, claim_id, self.currency, now))
-
-    # -- after the sale (its AfterSale part) ------------------------------------------
-
     def open_return(
         self,
         actor: Actor,
@@ -455,43 +362,12 @@ class Order(EventSource):
         )
         return self._emit(now, *opened)
 
-    def note_return(
-        self,
-        actor: Actor,
-        return_id: str,
-        status: ReturnStatus,
-        now: datetime,
-        *,
-        release: Sequence[ShippedItem] = (),
-        reason: str | None = None,
-    ) -> list[Event]:
-        """Record a return's progress on the order; a rejected or closed one gives its units back."""
-        noted = self.after_sale.note_return(
-            actor, return_id, status, now, release=release, reason=reason
-        )
-        return self._emit(now, *noted)
-
-    def file_claim(
-        self, actor: Actor, claim_id: str, reason: ClaimReason, now: datetime
-    ) -> list[Event]:
-        return self._emit(now, *self.after_sale.file_claim(actor, claim_id, reason, now))
-
-    def note_claim(
-        self, actor: Actor, claim_id: str, status: ClaimStatus, now: datetime, *, settled: bool
-    ) -> list[Event]:
-        noted = self.after_sale.note_claim(actor, claim_id, status, now, settled=settled)
-        return self._emit(now, *noted)
-
     def request_review(self, actor: Actor, now: datetime) -> list[Event]:
         """The seller asks the buyer for a review: once, 5 to 30 days after delivery."""
         require_role(actor, Action.REQUEST_REVIEW)
         if self.delivered_at is None:
             raise NotDelivered("a review can be asked for once the order is delivered")
         return self._emit(now, *self.after_sale.request_review(actor, self.delivered_at, now))
-
-    def record_message(self, actor: Actor, message_id: str, now: datetime) -> list[Event]:
-        """A message on the order's thread; the buyer's first one starts the claim clock."""
-        return self._emit(now, *self.after_sale.record_message(actor, message_id, now))
 
     # -- guards and bookkeeping --------------------------------------------------------
 

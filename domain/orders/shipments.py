@@ -7,9 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from domain.kernel.errors import ValidationFailed
+from domain.kernel import policies
+from domain.kernel.errors import NotFound, ValidationFailed
+from domain.kernel.events import ShipmentConfirmed, TrackingEventRecorded
+from domain.kernel.identity import Actor
 from domain.kernel.lifecycle import require_transition
-from domain.kernel.shipping import Address, ScanLocation, ShippedItem, TrackingTag, carrier_code
+from domain.kernel.shipping import (
+    Address,
+    ScanLocation,
+    ShippedItem,
+    TrackingTag,
+    carrier_code,
+    require_text,
+)
 
 
 class ShipmentStatus(Enum):
@@ -120,3 +130,94 @@ def parcel_items(
                 f"only {remaining.get(item.sku, 0)} of {item.sku} remain to ship", field="items"
             )
     return tuple(items)
+
+
+def leaving(
+    shipments: Sequence[Shipment],
+    *,
+    shipment_id: str,
+    carrier: str,
+    shipping_method: str,
+    tracking_id: str,
+    shipped_at: datetime,
+    ship_from: Address,
+    items: Sequence[ShippedItem] | None,
+    remaining: Mapping[str, int],
+    placed_at: datetime,
+    now: datetime,
+) -> Shipment:
+    """A new parcel of an order, checked against the order's other parcels and its dates."""
+    carrier = carrier_code(carrier)
+    shipping_method = require_text(shipping_method, "shippingMethod", limit=64)
+    tracking_id = require_text(tracking_id, "trackingId", limit=64)
+    if any(s.is_tracked_as(carrier, tracking_id) for s in shipments):
+        raise ValidationFailed("this tracking id is already on the order", field="trackingId")
+    if shipped_at > now + policies.SCAN_CLOCK_SKEW:
+        raise ValidationFailed("ship date is in the future", field="shipDate")
+    if shipped_at < placed_at:
+        raise ValidationFailed("ship date is before the order was placed", field="shipDate")
+    return Shipment(
+        id=shipment_id,
+        carrier=carrier,
+        shipping_method=shipping_method,
+        tracking_id=tracking_id,
+        shipped_at=shipped_at,
+        items=parcel_items(remaining, items),
+        ship_from=ship_from,
+    )
+
+
+def confirmed(shipment: Shipment, actor: Actor, now: datetime) -> ShipmentConfirmed:
+    return ShipmentConfirmed(
+        occurred_at=now,
+        actor=actor,
+        shipment_id=shipment.id,
+        carrier=shipment.carrier,
+        shipping_method=shipment.shipping_method,
+        tracking_id=shipment.tracking_id,
+        shipped_at=shipment.shipped_at,
+        items=shipment.items,
+        ship_from=shipment.ship_from,
+    )
+
+
+def scanned(
+    shipments: Sequence[Shipment],
+    actor: Actor,
+    *,
+    carrier: str,
+    tracking_id: str,
+    tag: TrackingTag,
+    location: ScanLocation,
+    scanned_at: datetime,
+    description: str | None,
+    now: datetime,
+) -> TrackingEventRecorded:
+    """Apply a carrier scan to its parcel; one older than the parcel's latest moves nothing."""
+    shipment = next((s for s in shipments if s.is_tracked_as(carrier, tracking_id)), None)
+    if shipment is None:
+        raise NotFound(f"no shipment {tracking_id} by {carrier} on this order", field="trackingId")
+    if scanned_at > now + policies.SCAN_CLOCK_SKEW:
+        raise ValidationFailed("scan time is in the future", field="occurredAt")
+    if scanned_at < shipment.shipped_at:
+        raise ValidationFailed(
+            f"scan time is before the parcel shipped ({shipment.shipped_at.isoformat()})",
+            field="occurredAt",
+        )
+    if description is not None:
+        description = require_text(description, "description", limit=500)
+    out_of_order = shipment.last_scan_at is not None and scanned_at < shipment.last_scan_at
+    if not out_of_order:
+        shipment.follow_scan(tag, location, scanned_at)
+    return TrackingEventRecorded(
+        occurred_at=now,
+        actor=actor,
+        shipment_id=shipment.id,
+        carrier=shipment.carrier,
+        tracking_id=tracking_id,
+        tag=tag,
+        location=location,
+        scanned_at=scanned_at,
+        description=description,
+        out_of_order=out_of_order,
+    )

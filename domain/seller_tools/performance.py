@@ -29,14 +29,16 @@ def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
     if order.deadlines.ship_by is None:  # payment never verified: nothing was promised
         return {}
     canceled = order.status is OrderStatus.CANCELED
-    facts = {M.ORDER_DEFECT_RATE: HealthFact(order.placed_at, order.defective)}
+    facts = {M.ORDER_DEFECT_RATE: HealthFact(order.placed_at, order.after_sale.defective)}
     if order.channel is FulfillmentChannel.FBA:
         return facts  # the marketplace ships these: the rest is not the seller's doing
     # Only an order not yet shipped can be canceled, so every seller cancel is pre-fulfillment.
     seller_canceled = canceled and order.canceled_by is Role.SELLER
     facts[M.PRE_FULFILLMENT_CANCEL_RATE] = HealthFact(order.placed_at, seller_canceled)
     if not canceled:
-        facts[M.LATE_SHIPMENT_RATE] = HealthFact(order.deadlines.ship_by, not order.shipped_in_time)
+        facts[M.LATE_SHIPMENT_RATE] = HealthFact(
+            order.deadlines.ship_by, not order.deadlines.shipped_in_time
+        )
     if order.deadlines.fully_shipped_at is not None:
         stalled = bool(order.deadlines.stalled_shipments)
         facts[M.VALID_TRACKING_RATE] = HealthFact(order.deadlines.fully_shipped_at, stalled)

@@ -29,8 +29,9 @@ from domain.kernel.shipping import (
     TrackingTag,
 )
 from domain.orders.line_items import LineItem
-from domain.orders.order import TRANSITIONS, Order, OrderStatus
+from domain.orders.order import Order, OrderStatus
 from domain.orders.shipments import ShipmentStatus
+from domain.orders.statuses import TRANSITIONS
 from tests.data import BUYER, HOME, HUB, OPERATOR, SELLER, T0, UPS, line_items
 
 

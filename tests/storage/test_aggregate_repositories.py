@@ -163,7 +163,7 @@ async def _claim(repos: Stores, order_id: str) -> Claim:
     order = walked.order
     version = order.version
     spoke = T0 + timedelta(days=2)
-    noted = order.record_message(BUYER, f"msg_{order_id}", spoke)
+    noted = order.changed(spoke, order.after_sale.record_message(BUYER, f"msg_{order_id}", spoke))
     await save_order(
         repos, order, record(order.id, order.status.value, noted, after=version), expected=version
     )

@@ -187,8 +187,10 @@ async def test_an_order_with_every_part_filled_reads_back_equal_from_a_flat_docu
     expected = order.version
     at = T0 + timedelta(minutes=1)
     events = order.verify_payment(OPERATOR, at)
-    events += order.record_message(BUYER, "msg_1", at)
-    events += order.file_claim(BUYER, "clm_1", ClaimReason.NOT_RECEIVED, at)
+    events += order.changed(at, order.after_sale.record_message(BUYER, "msg_1", at))
+    events += order.changed(
+        at, order.after_sale.file_claim(BUYER, "clm_1", ClaimReason.NOT_RECEIVED, at)
+    )
     ship_by = order.deadlines.ship_by
     assert ship_by is not None
     events += order.watch(OPERATOR, ship_by + timedelta(hours=1))
