@@ -10,7 +10,7 @@ from domain.after_sale.conversation_use_cases import ConversationUseCases
 from domain.after_sale.return_use_cases import RequestReturn, ReturnUseCases
 from domain.kernel.identity import Actor, Role
 from domain.kernel.money import Money
-from domain.kernel.ports import IdGenerator
+from domain.kernel.ports import IdGenerator, PageWindow
 from domain.kernel.shipping import (
     Address,
     DeliveryOption,
@@ -117,8 +117,8 @@ async def seed_demo(
     """Create the demo orders unless orders exist already; returns how many were created."""
     orders = repos.orders
     await seed_sellers(repos, now=now)
-    existing = await orders.page(OrderQuery(), first=1, after=None)
-    if existing.orders:
+    existing = await orders.page(OrderQuery(), PageWindow(size=1))
+    if existing.items:
         return 0
     clock = ManualClock(now - timedelta(days=7))
     uc = OrderUseCases(orders, repos.sellers, repos.events, repos.begin, ids, clock, publisher)

@@ -39,9 +39,9 @@ from storage.database import Database, open_database
 from storage.idempotency import IdempotencyKeys
 from storage.ids import new_id
 from storage.notifications import MongoOutbox, MongoPreferences
-from storage.orders import restamp_orders
 from storage.probes import Backlogs, backlogs, reachable
 from storage.repositories import Repositories
+from storage.restamp import restamp
 
 log = logging.getLogger("orderwire")
 
@@ -250,8 +250,8 @@ async def publishing(
         ) as database,
         live_hub(settings) as hub,
     ):
-        if restamped := await restamp_orders(database):
-            log.info("gave %d orders stored by an earlier version their new fields", restamped)
+        if restamped := await restamp(database):
+            log.info("gave %d documents stored by an earlier version their new fields", restamped)
         yield database, OutboxPublisher(hub, Repositories.on(database).events), hub
 
 

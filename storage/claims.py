@@ -10,17 +10,22 @@ from pymongo import ASCENDING
 
 from domain.after_sale.claims import Claim
 from domain.after_sale.ports import ClaimQuery
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.kernel.vocabulary import ClaimStatus
-from storage.codec import decode_dataclass, encode
+from storage.codec import decode_dataclass, encode, epoch_ms
 from storage.database import Database
+from storage.keyset import Keyset
 
 Document = dict[str, Any]
+
+
+OLDEST_FILED = Keyset("filed_ms", descending=False)
 
 
 def claim_document(claim: Claim) -> Document:
     doc: Document = encode(claim)
     doc["_id"] = doc.pop("id")
+    doc["filed_ms"] = epoch_ms(claim.filed_at)
     return doc
 
 
@@ -39,7 +44,7 @@ class MongoClaimRepository:
     async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Claim]]:
         found: dict[str, list[Claim]] = {order_id: [] for order_id in order_ids}
         cursor = self._claims.find({"order_id": {"$in": list(order_ids)}}).sort(
-            "filed_at", ASCENDING
+            "filed_ms", ASCENDING
         )
         async for doc in cursor:
             found[doc["order_id"]].append(claim_from_document(doc))
@@ -48,16 +53,15 @@ class MongoClaimRepository:
     async def open_filed_before(self, moment: datetime, *, limit: int) -> list[str]:
         cursor = (
             self._claims.find(
-                {"status": ClaimStatus.OPEN.value, "filed_at": {"$lte": encode(moment)}}
+                {"status": ClaimStatus.OPEN.value, "filed_ms": {"$lte": epoch_ms(moment)}}
             )
-            .sort("filed_at", ASCENDING)
+            .sort("filed_ms", ASCENDING)
             .limit(limit)
         )
         return [doc["_id"] async for doc in cursor]
 
-    async def page(
-        self, query: ClaimQuery, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Claim], bool]:
+    async def page(self, query: ClaimQuery, window: PageWindow) -> Page[Claim]:
+        """Oldest first, by keyset on (filed_ms, _id)."""
         conditions: list[Document] = []
         if query.statuses is not None:
             conditions.append({"status": {"$in": sorted(s.value for s in query.statuses)}})
@@ -66,16 +70,4 @@ class MongoClaimRepository:
         for field in ("order_id", "buyer_id", "seller_id"):
             if (value := getattr(query, field)) is not None:
                 conditions.append({field: value})
-        if after is not None:
-            at = encode(after.at)
-            conditions.append(
-                {"$or": [{"filed_at": {"$gt": at}}, {"filed_at": at, "_id": {"$gt": after.id}}]}
-            )
-        filter_ = {"$and": conditions} if conditions else {}
-        cursor = (
-            self._claims.find(filter_)
-            .sort([("filed_at", ASCENDING), ("_id", ASCENDING)])
-            .limit(first + 1)
-        )
-        found = [claim_from_document(doc) async for doc in cursor]
-        return found[:first], len(found) > first
+        return await OLDEST_FILED.page(self._claims, conditions, window, claim_from_document)

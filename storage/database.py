@@ -37,20 +37,26 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("watch_ms", ASCENDING)], sparse=True),
         *(IndexModel([("seller_id", ASCENDING), (field, ASCENDING)]) for field in HEALTH_FIELDS),
     ],
+    "returns": [
+        IndexModel([("order_id", ASCENDING)]),
+        IndexModel([("buyer_id", ASCENDING), ("requested_ms", DESCENDING)]),
+        IndexModel([("seller_id", ASCENDING), ("requested_ms", DESCENDING)]),
+        IndexModel([("requested_ms", DESCENDING)]),
+    ],
     "messages": [
-        IndexModel([("order_id", ASCENDING), ("sent_at", ASCENDING)]),
+        IndexModel([("order_id", ASCENDING), ("sent_ms", ASCENDING)]),
     ],
     "claims": [
         IndexModel([("order_id", ASCENDING)]),
-        IndexModel([("status", ASCENDING), ("filed_at", ASCENDING)]),
-        IndexModel([("buyer_id", ASCENDING), ("filed_at", ASCENDING)]),
-        IndexModel([("seller_id", ASCENDING), ("filed_at", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("filed_ms", ASCENDING)]),
+        IndexModel([("buyer_id", ASCENDING), ("filed_ms", ASCENDING)]),
+        IndexModel([("seller_id", ASCENDING), ("filed_ms", ASCENDING)]),
     ],
     # One document per parcel not yet delivered, `_id` "<carrier>|<tracking id>": the unique
     # key that makes a tracking id name one live parcel across the marketplace.
     "live_parcels": [],
     "sellers": [
-        IndexModel([("joined_at", DESCENDING)]),
+        IndexModel([("joined_ms", DESCENDING)]),
     ],
     "seller_ledger": [
         IndexModel([("seller_id", ASCENDING), ("at", ASCENDING)]),
@@ -76,7 +82,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "notifications": [
         # `_id` is the unique (event, recipient, channel) key; these serve workers and history.
         IndexModel([("status", ASCENDING), ("due_ms", ASCENDING)]),
-        IndexModel([("recipient", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("recipient", ASCENDING), ("created_ms", DESCENDING)]),
     ],
 }
 

@@ -9,16 +9,17 @@ from typing import Any
 
 from pymongo import DESCENDING
 
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
-from domain.orders.ports import OrderPage, OrderQuery
+from domain.orders.ports import OrderQuery
 from domain.seller_tools.performance import Span
 from domain.seller_tools.reports import ReportGrouping, ReportRow
 from storage.codec import epoch_ms
 from storage.database import Database
+from storage.keyset import all_of
 from storage.order_facts import HEALTH_FIELD
-from storage.orders import order_from_document, page_after, query_filter
+from storage.orders import NEWEST_PLACED, order_from_document, query_conditions
 
 Document = dict[str, Any]
 
@@ -90,23 +91,14 @@ class MongoSellerFigures:
         span: Span,
         *,
         failing_only: bool,
-        first: int,
-        after: PageCursor | None,
-    ) -> OrderPage:
+        window: PageWindow,
+    ) -> Page[Order]:
         name = HEALTH_FIELD[metric]
-        window = {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
-        conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_ms": window}]
+        within = {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
+        conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_ms": within}]
         if failing_only:
             conditions.append({f"health_{name}_failing": True})
-        if after is not None:
-            conditions.append(page_after(after))
-        cursor = (
-            self._orders.find({"$and": conditions})
-            .sort([("placed_ms", DESCENDING), ("_id", DESCENDING)])
-            .limit(first + 1)
-        )
-        orders = [order_from_document(doc) async for doc in cursor]
-        return OrderPage(orders=orders[:first], has_next_page=len(orders) > first)
+        return await NEWEST_PLACED.page(self._orders, conditions, window, order_from_document)
 
     async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:
         key = {"$concat": [f"${_GROUP_FIELD[grouping]}", "|", "$currency"]}
@@ -141,7 +133,7 @@ class MongoSellerFigures:
 
     async def export(self, query: OrderQuery) -> AsyncIterator[Order]:
         cursor = (
-            self._orders.find(query_filter(query, None))
+            self._orders.find(all_of(query_conditions(query)))
             .sort([("placed_ms", DESCENDING), ("_id", DESCENDING)])
             .batch_size(EXPORT_BATCH)
         )

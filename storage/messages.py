@@ -5,26 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
-
 from domain.after_sale.messaging import Message
 from domain.kernel.identity import Role
-from domain.kernel.ports import PageCursor
-from storage.codec import decode_dataclass, encode
+from domain.kernel.ports import Page, PageWindow
+from storage.codec import decode_dataclass, encode, epoch_ms
 from storage.database import Database
+from storage.keyset import Keyset
 
 Document = dict[str, Any]
+
+
+OLDEST_SENT = Keyset("sent_ms", descending=False)
 
 
 def message_document(message: Message) -> Document:
     doc: Document = encode(message)
     doc["_id"] = doc.pop("id")
+    doc["sent_ms"] = epoch_ms(message.sent_at)
     doc["version"] = 1  # messages never change but for their read receipt
     return doc
 
 
 def message_from_document(doc: Document) -> Message:
-    fields = {k: v for k, v in doc.items() if k not in ("_id", "version")}
+    fields = {k: v for k, v in doc.items() if k not in ("_id", "version", "sent_ms")}
     return decode_dataclass(Message, {**fields, "id": doc["_id"]})
 
 
@@ -37,20 +40,11 @@ class MongoMessageRepository:
         doc = await self._messages.find_one({"_id": message_id})
         return None if doc is None else message_from_document(doc)
 
-    async def thread(
-        self, order_id: str, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Message], bool]:
-        query: Document = {"order_id": order_id}
-        if after is not None:
-            at = encode(after.at)
-            query["$or"] = [{"sent_at": {"$gt": at}}, {"sent_at": at, "_id": {"$gt": after.id}}]
-        cursor = (
-            self._messages.find(query)
-            .sort([("sent_at", ASCENDING), ("_id", ASCENDING)])
-            .limit(first + 1)
+    async def thread(self, order_id: str, window: PageWindow) -> Page[Message]:
+        """Oldest first, by keyset on (sent_ms, _id)."""
+        return await OLDEST_SENT.page(
+            self._messages, [{"order_id": order_id}], window, message_from_document
         )
-        found = [message_from_document(doc) async for doc in cursor]
-        return found[:first], len(found) > first
 
     async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
         async with self._database.outside_transactions():

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from domain.kernel.errors import Conflict
 from domain.kernel.identity import Actor, Role
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.notifications.deliveries import (
     CLAIMABLE,
     Lease,
@@ -27,6 +27,7 @@ from domain.notifications.deliveries import (
 from domain.notifications.preferences import Category, Channel, Preferences, QuietHours
 from storage.codec import decode, encode, epoch_ms
 from storage.database import Database
+from storage.keyset import Keyset
 
 Document = dict[str, Any]
 _DUPLICATE_KEY = 11000
@@ -161,6 +162,7 @@ def _record(doc: Document) -> NotificationRecord:
 
 
 _WAITING = sorted(status.value for status in CLAIMABLE)
+NEWEST_CREATED = Keyset("created_ms", descending=True)
 
 
 class MongoOutbox:
@@ -196,6 +198,7 @@ class MongoOutbox:
                 "status": queued(held=m.held).value,
                 "attempts": 0,
                 "created_at": encode(now),
+                "created_ms": epoch_ms(now),
                 "next_attempt_at": encode(m.due_at),
                 "due_ms": epoch_ms(m.due_at),
             }
@@ -295,23 +298,10 @@ class MongoOutbox:
         actor: Actor,
         *,
         status: NotificationStatus | None,
-        first: int,
-        after: PageCursor | None,
-    ) -> tuple[list[NotificationRecord], bool]:
-        """Newest first, by keyset on (created_at, _id)."""
+        window: PageWindow,
+    ) -> Page[NotificationRecord]:
+        """Newest first, by keyset on (created_ms, _id)."""
         conditions: list[Document] = [{"recipient": party_key(actor)}]
         if status is not None:
             conditions.append({"status": status.value})
-        if after is not None:
-            at = encode(after.at)
-            conditions.append(
-                {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": after.id}}]}
-            )
-        query = {"$and": conditions}
-        cursor = (
-            self._outbox.find(query)
-            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(first + 1)
-        )
-        docs = [doc async for doc in cursor]
-        return [_record(doc) for doc in docs[:first]], len(docs) > first
+        return await NEWEST_CREATED.page(self._outbox, conditions, window, _record)

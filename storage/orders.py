@@ -9,16 +9,17 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.orders.after_sale_ledger import AfterSale
 from domain.orders.deadlines import Deadlines
 from domain.orders.order import Order
 from domain.orders.payments import Payments
-from domain.orders.ports import OrderPage, OrderQuery
+from domain.orders.ports import OrderQuery
 from domain.orders.shipments import ShipmentStatus
 from storage.codec import decode_dataclass, encode, epoch_ms
 from storage.database import Database
-from storage.order_facts import HEALTH_FIELD, figure_fields
+from storage.keyset import Keyset
+from storage.order_facts import figure_fields
 
 Document = dict[str, Any]
 
@@ -51,30 +52,10 @@ def order_from_document(doc: Document) -> Order:
     return decode_dataclass(Order, raw)
 
 
-# Fields earlier versions derived from an order's state, replaced by their *_ms forms.
-_RETIRED = ["placed_key", "watch_at"] + [f"health_{name}_at" for name in HEALTH_FIELD.values()]
+NEWEST_PLACED = Keyset("placed_ms", descending=True)
 
 
-async def restamp_orders(database: Database) -> int:
-    """Rewrite the derived fields of orders stored by an earlier version; how many changed.
-
-    Safe to run in several processes at once: each write is guarded by the order's version,
-    and an order saved meanwhile already carries the new fields.
-    """
-    orders = database.db["orders"]
-    restamped = 0
-    async for doc in orders.find({"placed_ms": {"$exists": False}}):
-        fresh = order_document(order_from_document(doc))
-        del fresh["_id"]
-        result = await orders.update_one(
-            {"_id": doc["_id"], "version": doc["version"]},
-            {"$set": fresh, "$unset": {name: "" for name in _RETIRED}},
-        )
-        restamped += result.modified_count
-    return restamped
-
-
-def query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
+def query_conditions(query: OrderQuery) -> list[Document]:
     conditions: list[Document] = []
     if query.statuses is not None:
         conditions.append({"status": {"$in": sorted(s.value for s in query.statuses)}})
@@ -88,22 +69,7 @@ def query_filter(query: OrderQuery, after: PageCursor | None) -> Document:
         conditions.append({"placed_ms": {"$gte": epoch_ms(query.placed_from)}})
     if query.placed_before is not None:
         conditions.append({"placed_ms": {"$lt": epoch_ms(query.placed_before)}})
-    if after is not None:
-        conditions.append(page_after(after))
-    if not conditions:
-        return {}
-    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
-
-
-def page_after(after: PageCursor) -> Document:
-    """Orders after the cursor in newest-first order: older, or as old with a lower id."""
-    placed = epoch_ms(after.at)
-    return {
-        "$or": [
-            {"placed_ms": {"$lt": placed}},
-            {"placed_ms": placed, "_id": {"$lt": after.id}},
-        ]
-    }
+    return conditions
 
 
 class MongoOrderRepository:
@@ -139,15 +105,11 @@ class MongoOrderRepository:
         doc = await self._orders.find_one({"shipments": {"$elemMatch": {"id": shipment_id}}})
         return None if doc is None else order_from_document(doc)
 
-    async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
+    async def page(self, query: OrderQuery, window: PageWindow) -> Page[Order]:
         """Newest first, by keyset on (placed_ms, _id); never skips."""
-        cursor = (
-            self._orders.find(query_filter(query, after))
-            .sort([("placed_ms", DESCENDING), ("_id", DESCENDING)])
-            .limit(first + 1)
+        return await NEWEST_PLACED.page(
+            self._orders, query_conditions(query), window, order_from_document
         )
-        orders = [order_from_document(doc) async for doc in cursor]
-        return OrderPage(orders=orders[:first], has_next_page=len(orders) > first)
 
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
         cursor = self._orders.find({"watch_ms": {"$lte": epoch_ms(now)}}, {"_id": 1})

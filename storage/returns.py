@@ -6,15 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 
-from domain.after_sale.ports import ReturnPage, ReturnQuery
+from domain.after_sale.ports import ReturnQuery
 from domain.after_sale.returns import Return
 from domain.kernel import policies
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.kernel.vocabulary import ReturnStatus
-from storage.codec import decode_dataclass, encode
+from storage.codec import decode_dataclass, encode, epoch_ms
 from storage.database import Database
+from storage.keyset import Keyset
 
 Document = dict[str, Any]
 
@@ -22,6 +23,7 @@ Document = dict[str, Any]
 def return_document(ret: Return) -> Document:
     doc: Document = encode(ret)
     doc["_id"] = doc.pop("id")
+    doc["requested_ms"] = epoch_ms(ret.requested_at)
     return doc
 
 
@@ -29,7 +31,10 @@ def return_from_document(doc: Document) -> Return:
     return decode_dataclass(Return, {**doc, "id": doc["_id"]})
 
 
-def _query_filter(query: ReturnQuery, after: PageCursor | None, now: datetime) -> Document:
+NEWEST_REQUESTED = Keyset("requested_ms", descending=True)
+
+
+def _query_conditions(query: ReturnQuery, now: datetime) -> list[Document]:
     conditions: list[Document] = []
     if query.statuses is not None:
         conditions.append({"status": {"$in": sorted(s.value for s in query.statuses)}})
@@ -41,17 +46,10 @@ def _query_filter(query: ReturnQuery, after: PageCursor | None, now: datetime) -
     if query.overdue is not None:
         late = {
             "status": ReturnStatus.PENDING_SELLER.value,
-            "requested_at": {"$lte": encode(now - policies.SELLER_RETURN_RESPONSE)},
+            "requested_ms": {"$lte": epoch_ms(now - policies.SELLER_RETURN_RESPONSE)},
         }
         conditions.append(late if query.overdue else {"$nor": [late]})
-    if after is not None:
-        at = encode(after.at)
-        conditions.append(
-            {"$or": [{"requested_at": {"$lt": at}}, {"requested_at": at, "_id": {"$lt": after.id}}]}
-        )
-    if not conditions:
-        return {}
-    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+    return conditions
 
 
 class MongoReturnRepository:
@@ -65,20 +63,14 @@ class MongoReturnRepository:
     async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Return]]:
         found: dict[str, list[Return]] = {order_id: [] for order_id in order_ids}
         cursor = self._returns.find({"order_id": {"$in": list(order_ids)}}).sort(
-            "requested_at", ASCENDING
+            "requested_ms", ASCENDING
         )
         async for doc in cursor:
             found[doc["order_id"]].append(return_from_document(doc))
         return found
 
-    async def page(
-        self, query: ReturnQuery, *, first: int, after: PageCursor | None, now: datetime
-    ) -> ReturnPage:
-        """Newest first, by keyset on (requested_at, _id)."""
-        cursor = (
-            self._returns.find(_query_filter(query, after, now))
-            .sort([("requested_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(first + 1)
+    async def page(self, query: ReturnQuery, window: PageWindow, *, now: datetime) -> Page[Return]:
+        """Newest first, by keyset on (requested_ms, _id)."""
+        return await NEWEST_REQUESTED.page(
+            self._returns, _query_conditions(query, now), window, return_from_document
         )
-        found = [return_from_document(doc) async for doc in cursor]
-        return ReturnPage(returns=found[:first], has_next_page=len(found) > first)

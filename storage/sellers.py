@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from domain.kernel.errors import ValidationFailed
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import Address
 from domain.sellers.directory import Seller
-from storage.codec import decode_dataclass, encode
+from storage.codec import decode_dataclass, encode, epoch_ms
 from storage.database import Database
+from storage.keyset import Keyset
 
 Document = dict[str, Any]
+
+
+NEWEST_JOINED = Keyset("joined_ms", descending=True)
 
 
 class MongoSellerDirectory:
@@ -29,6 +33,7 @@ class MongoSellerDirectory:
     async def add(self, seller: Seller) -> None:
         doc: Document = encode(seller)
         doc["_id"] = doc.pop("id")
+        doc["joined_ms"] = epoch_ms(seller.joined_at)
         try:
             async with self._database.outside_transactions():
                 await self._sellers.insert_one(doc)
@@ -44,20 +49,9 @@ class MongoSellerDirectory:
             )
         return None if doc is None else _seller(doc)
 
-    async def page(self, *, first: int, after: PageCursor | None) -> tuple[list[Seller], bool]:
-        query: Document = {}
-        if after is not None:
-            at = encode(after.at)
-            query = {
-                "$or": [{"joined_at": {"$lt": at}}, {"joined_at": at, "_id": {"$lt": after.id}}]
-            }
-        cursor = (
-            self._sellers.find(query)
-            .sort([("joined_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(first + 1)
-        )
-        found = [_seller(doc) async for doc in cursor]
-        return found[:first], len(found) > first
+    async def page(self, window: PageWindow) -> Page[Seller]:
+        """Newest first, by keyset on (joined_ms, _id)."""
+        return await NEWEST_JOINED.page(self._sellers, [], window, _seller)
 
 
 def _seller(doc: Document) -> Seller:

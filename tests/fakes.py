@@ -20,14 +20,14 @@ from domain.after_sale.claim_use_cases import ClaimUseCases
 from domain.after_sale.claims import Claim
 from domain.after_sale.conversation_use_cases import ConversationUseCases
 from domain.after_sale.messaging import Message
-from domain.after_sale.ports import ClaimQuery, ReturnPage, ReturnQuery
+from domain.after_sale.ports import ClaimQuery, ReturnQuery
 from domain.after_sale.return_use_cases import ReturnUseCases
 from domain.after_sale.returns import Return
 from domain.kernel.errors import Conflict, TrackingIdInUse, ValidationFailed
 from domain.kernel.events import FeedPositions, RecordedEvent
 from domain.kernel.identity import Actor, Role
 from domain.kernel.moments import truncate_to_millis
-from domain.kernel.ports import PageCursor, StoredKey
+from domain.kernel.ports import Page, PageWindow, StoredKey
 from domain.kernel.shipping import Address
 from domain.kernel.vocabulary import ClaimStatus, HealthMetric
 from domain.notifications.deliveries import (
@@ -43,11 +43,12 @@ from domain.notifications.deliveries import (
 from domain.notifications.preferences import Preferences
 from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.order import Order
-from domain.orders.ports import LiveUpdate, OrderPage, OrderQuery, live_channels
+from domain.orders.ports import LiveUpdate, OrderQuery, live_channels
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.performance import Span, health_facts
 from domain.seller_tools.reports import ReportGrouping, ReportRow, SaleFacts, sale_facts
 from domain.sellers.directory import Seller
+from tests.fake_pages import keyset_page, newest_first
 
 T = TypeVar("T")
 
@@ -99,22 +100,6 @@ class Marketplace:
         return [e.recorded for e in self.log if e.recorded.aggregate_id == aggregate_id]
 
 
-def _page(items: list[T], first: int, has_more: bool) -> tuple[list[T], bool]:
-    return items[:first], has_more or len(items) > first
-
-
-def _newest_first_after(
-    items: Iterable[T],
-    at: Callable[[T], datetime],
-    ident: Callable[[T], str],
-    after: PageCursor | None,
-) -> list[T]:
-    ordered = sorted(items, key=lambda i: (at(i), ident(i)), reverse=True)
-    if after is None:
-        return ordered
-    return [i for i in ordered if (at(i), ident(i)) < (after.at, after.id)]
-
-
 def _found_by(query: OrderQuery, orders: Iterable[Order]) -> list[Order]:
     """The orders `query` finds, by the rule the store's filter follows."""
     return [
@@ -141,11 +126,9 @@ class FakeSellers:
             raise ValidationFailed(f"seller {seller.id} exists already", field="id")
         self._m.sellers[seller.id] = seller
 
-    async def page(self, *, first: int, after: PageCursor | None) -> tuple[list[Seller], bool]:
-        found = _newest_first_after(
-            self._m.sellers.values(), lambda s: s.joined_at, lambda s: s.id, after
-        )
-        return _page(found[: first + 1], first, False)
+    async def page(self, window: PageWindow) -> Page[Seller]:
+        sellers = self._m.sellers.values()
+        return keyset_page(sellers, lambda s: s.joined_at, lambda s: s.id, window, descending=True)
 
     async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
         seller = self._m.sellers.get(seller_id)
@@ -179,12 +162,9 @@ class FakeOrders:
         found = (o for o in self._m.orders.values() if o.shipment(shipment_id) is not None)
         return copy.deepcopy(next(found, None))
 
-    async def page(self, query: OrderQuery, *, first: int, after: PageCursor | None) -> OrderPage:
-        found = _newest_first_after(
-            _found_by(query, self._m.orders.values()), lambda o: o.placed_at, lambda o: o.id, after
-        )
-        orders, more = _page(copy.deepcopy(found[: first + 1]), first, False)
-        return OrderPage(orders=orders, has_next_page=more)
+    async def page(self, query: OrderQuery, window: PageWindow) -> Page[Order]:
+        found = _found_by(query, self._m.orders.values())
+        return keyset_page(found, lambda o: o.placed_at, lambda o: o.id, window, descending=True)
 
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
         due = [
@@ -209,9 +189,7 @@ class FakeReturns:
                 found[ret.order_id].append(copy.deepcopy(ret))
         return found
 
-    async def page(
-        self, query: ReturnQuery, *, first: int, after: PageCursor | None, now: datetime
-    ) -> ReturnPage:
+    async def page(self, query: ReturnQuery, window: PageWindow, *, now: datetime) -> Page[Return]:
         def wanted(r: Return) -> bool:
             return (
                 (query.statuses is None or r.status in query.statuses)
@@ -222,14 +200,8 @@ class FakeReturns:
                 and query.seller_id in (None, r.seller_id)
             )
 
-        found = _newest_first_after(
-            filter(wanted, self._m.returns.values()),
-            lambda r: r.requested_at,
-            lambda r: r.id,
-            after,
-        )
-        returns, more = _page(copy.deepcopy(found[: first + 1]), first, False)
-        return ReturnPage(returns=returns, has_next_page=more)
+        found = filter(wanted, self._m.returns.values())
+        return keyset_page(found, lambda r: r.requested_at, lambda r: r.id, window, descending=True)
 
 
 class FakeClaims:
@@ -254,9 +226,7 @@ class FakeClaims:
         ]
         return [c.id for c in sorted(waiting, key=lambda c: c.filed_at)][:limit]
 
-    async def page(
-        self, query: ClaimQuery, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Claim], bool]:
+    async def page(self, query: ClaimQuery, window: PageWindow) -> Page[Claim]:
         def wanted(c: Claim) -> bool:
             return (
                 (query.statuses is None or c.status in query.statuses)
@@ -266,10 +236,8 @@ class FakeClaims:
                 and query.seller_id in (None, c.seller_id)
             )
 
-        ordered = sorted(filter(wanted, self._m.claims.values()), key=lambda c: (c.filed_at, c.id))
-        if after is not None:
-            ordered = [c for c in ordered if (c.filed_at, c.id) > (after.at, after.id)]
-        return _page(copy.deepcopy(ordered[: first + 1]), first, False)
+        found = filter(wanted, self._m.claims.values())
+        return keyset_page(found, lambda c: c.filed_at, lambda c: c.id, window, descending=False)
 
 
 class FakeMessages:
@@ -279,16 +247,9 @@ class FakeMessages:
     async def get(self, message_id: str) -> Message | None:
         return copy.deepcopy(self._m.messages.get(message_id))
 
-    async def thread(
-        self, order_id: str, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Message], bool]:
-        ordered = sorted(
-            (m for m in self._m.messages.values() if m.order_id == order_id),
-            key=lambda m: (m.sent_at, m.id),
-        )
-        if after is not None:
-            ordered = [m for m in ordered if (m.sent_at, m.id) > (after.at, after.id)]
-        return _page(copy.deepcopy(ordered[: first + 1]), first, False)
+    async def thread(self, order_id: str, window: PageWindow) -> Page[Message]:
+        found = (m for m in self._m.messages.values() if m.order_id == order_id)
+        return keyset_page(found, lambda m: m.sent_at, lambda m: m.id, window, descending=False)
 
     async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
         unread = [
@@ -502,15 +463,12 @@ class FakeSellerFigures:
         span: Span,
         *,
         failing_only: bool,
-        first: int,
-        after: PageCursor | None,
-    ) -> OrderPage:
+        window: PageWindow,
+    ) -> Page[Order]:
         counted = self._counted(seller_id, metric, span)
         if failing_only:
             counted = [o for o in counted if health_facts(o)[metric].failing]
-        found = _newest_first_after(counted, lambda o: o.placed_at, lambda o: o.id, after)
-        orders, more = _page(copy.deepcopy(found[: first + 1]), first, False)
-        return OrderPage(orders=orders, has_next_page=more)
+        return keyset_page(counted, lambda o: o.placed_at, lambda o: o.id, window, descending=True)
 
     async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:
         groups: dict[tuple[str, str], list[SaleFacts]] = {}
@@ -538,10 +496,8 @@ class FakeSellerFigures:
         ]
 
     async def export(self, query: OrderQuery) -> AsyncIterator[Order]:
-        found = _newest_first_after(
-            _found_by(query, self._m.orders.values()), lambda o: o.placed_at, lambda o: o.id, None
-        )
-        for order in found:
+        found = _found_by(query, self._m.orders.values())
+        for order in newest_first(found, lambda o: o.placed_at, lambda o: o.id):
             yield copy.deepcopy(order)
 
 
@@ -726,16 +682,14 @@ class FakeNotificationOutbox:
         actor: Actor,
         *,
         status: NotificationStatus | None,
-        first: int,
-        after: PageCursor | None,
-    ) -> tuple[list[NotificationRecord], bool]:
+        window: PageWindow,
+    ) -> Page[NotificationRecord]:
         mine = [
             r
             for i, r in self.records.items()
             if self.messages[i].recipient == actor and status in (None, r.status)
         ]
-        found = _newest_first_after(mine, lambda r: r.created_at, lambda r: r.id, after)
-        return _page(found[: first + 1], first, False)
+        return keyset_page(mine, lambda r: r.created_at, lambda r: r.id, window, descending=True)
 
 
 class FakeLiveUpdates:

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from api.graphql.errors import UserError, by_id
-from api.graphql.pagination import Connection, connection
+from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import Answer, attempt, attempt_once
 from api.graphql.types import ClaimType
 from domain.after_sale.claims import Claim
@@ -94,8 +94,10 @@ class ClaimQueries:
         self,
         info: Info[Context, None],
         filter: ClaimFilter | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ClaimType]:
         ctx = info.context
         wanted = filter or ClaimFilter()
@@ -104,20 +106,15 @@ class ClaimQueries:
             reason=wanted.reason,
             order_id=None if wanted.order_id is None else str(wanted.order_id),
         )
-        found, more = await ctx.claims.list_claims(
-            ctx.require_actor(),
-            query,
-            first=first,
-            after=(position := info.context.cursors.decode(after)),
-        )
+        window = ctx.cursors.window(first=first, after=after, last=last, before=before)
+        page = await ctx.claims.list_claims(ctx.require_actor(), query, window)
         now = ctx.orders.now()
         return connection(
-            found,
-            more,
+            page,
+            window,
             position=lambda c: PageCursor(c.filed_at, c.id),
             node=lambda c: ClaimType.from_domain(c, now),
             cursors=ctx.cursors,
-            after=position,
         )
 
 

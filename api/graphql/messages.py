@@ -8,9 +8,9 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.errors import UserError
 from api.graphql.orders import OrderPayload, change_order
-from api.graphql.pagination import Connection
+from api.graphql.pagination import After, Before, Connection, First, Last
 from api.graphql.payloads import attempt
-from api.graphql.types import MessageType, thread_page
+from api.graphql.types import THREAD_PAGE_SIZE, MessageType, thread_page
 from domain.after_sale.messaging import Message
 
 
@@ -35,10 +35,15 @@ class ConversationQueries:
         self,
         info: Info[Context, None],
         order_id: strawberry.ID,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[MessageType]:
-        return await thread_page(info, str(order_id), first, after)
+        window = info.context.cursors.window(
+            first=first, after=after, last=last, before=before, default=THREAD_PAGE_SIZE
+        )
+        return await thread_page(info, str(order_id), window)
 
 
 @strawberry.type

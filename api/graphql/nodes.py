@@ -21,7 +21,7 @@ from api.graphql.node import (
 from api.graphql.notifications import NotificationType
 from api.graphql.sellers import SellerType
 from api.graphql.types import ClaimType, MessageType, OrderType, ReturnType, ShipmentType
-from domain.kernel.errors import DomainError, NotFound, ValidationFailed
+from domain.kernel.errors import DomainError, MalformedInput, NotFound, ValidationFailed
 
 MAX_NODES = 100
 
@@ -54,7 +54,7 @@ async def _message(ctx: Context, id: str) -> Node:
 async def _notification(ctx: Context, id: str) -> Node:
     key = notification_key(id)
     if key is None:
-        raise ValidationFailed("not an id this API gives out", field="id")
+        raise MalformedInput("not an id this API gives out", field="id")
     found = await ctx.notifications.notification(ctx.require_actor(), key)
     return NotificationType.from_domain(found)
 
@@ -78,7 +78,7 @@ BY_PREFIX: dict[str, Fetch] = {
 def _fetcher(id: str) -> Fetch:
     fetch = next((f for prefix, f in BY_PREFIX.items() if id.startswith(prefix)), None)
     if fetch is None or len(id) > 200:
-        raise ValidationFailed("not an id this API gives out", field="id")
+        raise MalformedInput("not an id this API gives out", field="id")
     return fetch
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,7 +13,7 @@ from api.graphql.context import Context
 from api.graphql.enums import Category, Channel, NotificationStatus
 from api.graphql.errors import UserError
 from api.graphql.node import Node, notification_node_id
-from api.graphql.pagination import Connection, connection
+from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import attempt
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.ports import PageCursor
@@ -177,29 +178,29 @@ class NotificationQueries:
 
     @strawberry.field(
         description="Buyer or seller: the notifications sent to you, newest first, with "
-        "their delivery status. `first` is 1 to 100.",
+        "their delivery status.",
     )
     async def notifications(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
-        status: NotificationStatus | None = None,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            NotificationStatus | None,
+            strawberry.argument(description="Only notifications in this delivery status."),
+        ] = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[NotificationType]:
         ctx = info.context
-        records, more = await ctx.notifications.history(
-            ctx.require_actor(),
-            status=status,
-            first=first,
-            after=(position := info.context.cursors.decode(after)),
-        )
+        window = ctx.cursors.window(first=first, after=after, last=last, before=before)
+        page = await ctx.notifications.history(ctx.require_actor(), status=status, window=window)
         return connection(
-            records,
-            more,
+            page,
+            window,
             position=lambda r: PageCursor(r.created_at, r.id),
             node=NotificationType.from_domain,
             cursors=ctx.cursors,
-            after=position,
         )
 
 

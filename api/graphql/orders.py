@@ -17,15 +17,13 @@ from api.graphql.inputs import (
     RecordTrackingEventInput,
     ReportDelayInput,
 )
-from api.graphql.pagination import Connection, Cursors, connection
+from api.graphql.pagination import After, Before, Connection, Cursors, First, Last, connection
 from api.graphql.payloads import attempt, attempt_once
 from api.graphql.types import OrderType, Viewer
 from domain.kernel.identity import Actor
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageCursor, PageWindow
 from domain.orders.order import Order
-from domain.orders.ports import OrderPage, OrderQuery
-
-DEFAULT_PAGE_SIZE = 20
+from domain.orders.ports import OrderQuery
 
 
 def order_query(filter: OrderFilter | None) -> OrderQuery:
@@ -42,16 +40,15 @@ def order_query(filter: OrderFilter | None) -> OrderQuery:
 
 
 def order_connection(
-    page: OrderPage, cursors: Cursors, after: PageCursor | None
+    page: Page[Order], window: PageWindow, cursors: Cursors
 ) -> Connection[OrderType]:
     """A page of orders, newest first, each with its keyset cursor."""
     return connection(
-        page.orders,
-        page.has_next_page,
+        page,
+        window,
         position=lambda o: PageCursor(o.placed_at, o.id),
         node=OrderType.from_domain,
         cursors=cursors,
-        after=after,
     )
 
 
@@ -70,22 +67,21 @@ class OrderQueries:
         return OrderType.from_domain(order)
 
     @strawberry.field(
-        description="Orders you may see, newest first. `first` is 1 to 100.",
+        description="Orders you may see, newest placed first.",
     )
     async def orders(
         self,
         info: Info[Context, None],
         filter: OrderFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[OrderType]:
-        page = await info.context.orders.list_orders(
-            info.context.require_actor(),
-            order_query(filter),
-            first=first,
-            after=(position := info.context.cursors.decode(after)),
-        )
-        return order_connection(page, info.context.cursors, position)
+        ctx = info.context
+        window = ctx.cursors.window(first=first, after=after, last=last, before=before)
+        page = await ctx.orders.list_orders(ctx.require_actor(), order_query(filter), window)
+        return order_connection(page, window, ctx.cursors)
 
 
 @strawberry.type(description="The order after the change, or the errors that prevented it.")

@@ -1,8 +1,9 @@
-"""Relay-style connections over keyset cursors.
+"""Relay-style connections over keyset cursors, paged forward (`first/after`) or backward
+(`last/before`).
 
 A cursor is opaque: its position (a moment and an id) is sealed with AES-GCM under a key drawn
 from the server's token secret, so a client can neither read one nor make one, and a cursor
-changed by a single bit is refused (`VALIDATION` on the argument it came in). Every process
+changed by a single bit is refused (`BAD_USER_INPUT` on the argument it came in). Every process
 of a deployment shares the secret, so any of them reads any cursor.
 """
 
@@ -12,16 +13,17 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from domain.kernel.errors import ValidationFailed
-from domain.kernel.ports import PageCursor
+from domain.kernel import policies
+from domain.kernel.errors import MalformedInput
+from domain.kernel.ports import Page, PageCursor, PageWindow
 
 _NONCE = 12
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,7 +44,7 @@ class Cursors:
         return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
 
     def decode(self, value: str | None, field: str = "after") -> PageCursor | None:
-        """The position a cursor names; VALIDATION on `field` for anything we did not issue."""
+        """The position a cursor names; BAD_USER_INPUT on `field` for anything we did not issue."""
         if value is None:
             return None
         try:
@@ -51,8 +53,50 @@ class Cursors:
             millis, item_id = opened.split("|", 1)
             moment = _EPOCH + int(millis) * _MS
         except (ValueError, binascii.Error, InvalidTag, UnicodeError) as exc:
-            raise ValidationFailed("not a cursor this API gave out", field=field) from exc
+            raise MalformedInput("not a cursor this API gave out", field=field) from exc
         return PageCursor(at=moment, id=item_id)
+
+    def window(
+        self,
+        *,
+        first: int | None,
+        after: str | None,
+        last: int | None,
+        before: str | None,
+        default: int = policies.DEFAULT_PAGE_SIZE,
+    ) -> PageWindow:
+        """The window a listing's four paging arguments ask for, its cursors opened."""
+        return policies.page_window(
+            first=first,
+            last=last,
+            after=self.decode(after, "after"),
+            before=self.decode(before, "before"),
+            default=default,
+        )
+
+
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page forward: this many items (1 to 100) from the start, or after `after`. "
+        "Not with `last`; with neither, the field's default page size."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="A cursor: only items after it (exclusive)."),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page backward: this many items (1 to 100) from the end, or before "
+        "`before`, still in the list's order. Not with `first`."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="A cursor: only items before it (exclusive)."),
+]
 
 
 NodeT = TypeVar("NodeT")
@@ -62,24 +106,27 @@ NodeT = TypeVar("NodeT")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More items follow this page.")
     has_previous_page: bool = strawberry.field(
-        description="Items come before this page: true when it was asked for with `after`."
+        description="Items come before this page. Paging backward it is exact; paging forward "
+        "it is true when the page was asked for with `after`."
     )
-    start_cursor: str | None = strawberry.field(description="The first edge's cursor.")
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor: pass it as `before` for the previous page."
+    )
     end_cursor: str | None = strawberry.field(
         description="The last edge's cursor: pass it as `after` for the next page."
     )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with the cursor that names its place.")
 class Edge(Generic[NodeT]):
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(description="Opaque; pass it as `after` or `before`.")
+    node: NodeT = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list (the Relay connection spec).")
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(description="The page's items with cursors.")
+    page_info: PageInfo = strawberry.field(description="Where the page stands in the list.")
 
     @strawberry.field(description="The nodes of this page, without their cursors.")
     def nodes(self) -> list[NodeT]:
@@ -90,19 +137,26 @@ ItemT = TypeVar("ItemT")
 
 
 def connection(
-    items: Sequence[ItemT],
-    has_next_page: bool,
+    page: Page[ItemT],
+    window: PageWindow,
     *,
     position: Callable[[ItemT], PageCursor],
     node: Callable[[ItemT], NodeT],
     cursors: Cursors,
-    after: PageCursor | None,
 ) -> Connection[NodeT]:
-    """A page of domain items as a Relay connection, each edge with its keyset cursor."""
-    edges = [Edge(cursor=cursors.encode(position(i)), node=node(i)) for i in items]
+    """A page of domain items as a Relay connection, each edge with its keyset cursor.
+
+    The page knows whether the list goes on in the direction it was read; the other way, a
+    bound given means items lie beyond it (the spec lets a server answer so when it cannot
+    tell cheaply)."""
+    edges = [Edge(cursor=cursors.encode(position(i)), node=node(i)) for i in page.items]
+    if window.from_end:
+        has_next, has_previous = window.before is not None, page.has_more
+    else:
+        has_next, has_previous = page.has_more, window.after is not None
     info = PageInfo(
-        has_next_page=has_next_page,
-        has_previous_page=after is not None,
+        has_next_page=has_next,
+        has_previous_page=has_previous,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )

@@ -12,7 +12,7 @@ from api.graphql.context import Context
 from api.graphql.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
 from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import ScanLocationInput, ShippedItemInput
-from api.graphql.pagination import Connection, connection
+from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import attempt
 from api.graphql.types import ReturnType
 from domain.after_sale.ports import ReturnQuery
@@ -104,14 +104,16 @@ class ReturnQueries:
         return ReturnType.from_domain(ret, ctx.orders.now())
 
     @strawberry.field(
-        description="Returns you may see, newest first. `first` is 1 to 100.",
+        description="Returns you may see, newest requested first.",
     )
     async def returns(
         self,
         info: Info[Context, None],
         filter: ReturnFilter | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ReturnType]:
         ctx = info.context
         wanted = filter or ReturnFilter()
@@ -121,20 +123,15 @@ class ReturnQueries:
             overdue=wanted.overdue,
             order_id=None if wanted.order_id is None else str(wanted.order_id),
         )
-        page = await ctx.returns.list_returns(
-            ctx.require_actor(),
-            query,
-            first=first,
-            after=(position := info.context.cursors.decode(after)),
-        )
+        window = ctx.cursors.window(first=first, after=after, last=last, before=before)
+        page = await ctx.returns.list_returns(ctx.require_actor(), query, window)
         now = ctx.orders.now()
         return connection(
-            page.returns,
-            page.has_next_page,
+            page,
+            window,
             position=lambda r: PageCursor(r.requested_at, r.id),
             node=lambda r: ReturnType.from_domain(r, now),
             cursors=ctx.cursors,
-            after=position,
         )
 
 

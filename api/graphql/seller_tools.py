@@ -15,8 +15,8 @@ from api.graphql.context import Context
 from api.graphql.enums import HealthMetric, HealthStatus, ReportGrouping, ShipmentOutcome
 from api.graphql.errors import UserError
 from api.graphql.inputs import ConfirmShipmentInput, OrderFilter
-from api.graphql.orders import DEFAULT_PAGE_SIZE, order_connection, order_query
-from api.graphql.pagination import Connection
+from api.graphql.orders import order_connection, order_query
+from api.graphql.pagination import After, Before, Connection, First, Last
 from api.graphql.payloads import attempt
 from api.graphql.timeline import OrderEventKind
 from api.graphql.types import OrderType
@@ -65,19 +65,23 @@ class HealthFigureType:
     async def orders(
         self,
         info: Info[Context, None],
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
-        failing_only: bool = True,
+        first: First = None,
+        after: After = None,
+        failing_only: Annotated[
+            bool,
+            strawberry.argument(
+                description="Only the orders that count against the seller (the default)."
+            ),
+        ] = True,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[OrderType]:
-        page = await info.context.seller_tools.health_orders(
-            self.seller_id,
-            self.metric,
-            self.span,
-            failing_only=failing_only,
-            first=first,
-            after=(position := info.context.cursors.decode(after)),
+        ctx = info.context
+        window = ctx.cursors.window(first=first, after=after, last=last, before=before)
+        page = await ctx.seller_tools.health_orders(
+            self.seller_id, self.metric, self.span, failing_only=failing_only, window=window
         )
-        return order_connection(page, info.context.cursors, position)
+        return order_connection(page, window, ctx.cursors)
 
     @classmethod
     def from_domain(cls, seller_id: str, figure: HealthFigure) -> HealthFigureType:

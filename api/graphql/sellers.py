@@ -12,7 +12,7 @@ from api.graphql.enums import Role
 from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import AddressInput
 from api.graphql.node import SELLER_PREFIX, Node, seller_handle, seller_node_id
-from api.graphql.pagination import Connection, connection
+from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import attempt
 from api.graphql.values import AddressType
 from domain.kernel.errors import ValidationFailed
@@ -73,22 +73,25 @@ class SellerQueries:
         return SellerType.from_domain(await by_id(found))
 
     @strawberry.field(
-        description="The seller directory, newest first. `first` is 1 to 100.",
+        description="The seller directory, newest joined first.",
     )
     async def sellers(
-        self, info: Info[Context, None], first: int = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[SellerType]:
-        info.context.require_actor()
-        found, more = await info.context.sellers.list_sellers(
-            first=first, after=(position := info.context.cursors.decode(after))
-        )
+        ctx = info.context
+        ctx.require_actor()
+        window = ctx.cursors.window(first=first, after=after, last=last, before=before)
         return connection(
-            found,
-            more,
+            await ctx.sellers.list_sellers(window),
+            window,
             position=lambda s: PageCursor(s.joined_at, s.id),
             node=SellerType.from_domain,
-            cursors=info.context.cursors,
-            after=position,
+            cursors=ctx.cursors,
         )
 
 

@@ -23,7 +23,7 @@ from api.graphql.enums import (
     ShippingSpeed,
 )
 from api.graphql.node import Node
-from api.graphql.pagination import Connection, connection
+from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.permissions import NotForCarriers
 from api.graphql.timeline import OrderEventType
 from api.graphql.values import (
@@ -40,7 +40,7 @@ from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
 from domain.kernel.access import can_see_event, can_see_parcel, can_see_return
 from domain.kernel.money import Money
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import PageCursor, PageWindow
 from domain.orders.order import Order
 from domain.orders.shipments import Shipment
 
@@ -150,9 +150,17 @@ class OrderType(Node):
 
     @strawberry.field(description="The order's thread between buyer and seller, oldest first.")
     async def messages(
-        self, info: Info[Context, None], first: int = 50, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[MessageType]:
-        return await thread_page(info, str(self.id), first, after)
+        window = info.context.cursors.window(
+            first=first, after=after, last=last, before=before, default=THREAD_PAGE_SIZE
+        )
+        return await thread_page(info, str(self.id), window)
 
     @classmethod
     def from_domain(cls, o: Order) -> OrderType:
@@ -309,24 +317,20 @@ class MessageType(Node):
         )
 
 
+THREAD_PAGE_SIZE = 50
+
+
 async def thread_page(
-    info: Info[Context, None], order_id: str, first: int, after: str | None
+    info: Info[Context, None], order_id: str, window: PageWindow
 ) -> Connection[MessageType]:
     """A page of an order's thread, oldest first, for a caller who takes part in it."""
     ctx = info.context
-    messages, more = await ctx.conversation.thread(
-        ctx.require_actor(),
-        order_id,
-        first=first,
-        after=(position := info.context.cursors.decode(after)),
-    )
     return connection(
-        messages,
-        more,
+        await ctx.conversation.thread(ctx.require_actor(), order_id, window),
+        window,
         position=lambda m: PageCursor(m.sent_at, m.id),
         node=MessageType.from_domain,
         cursors=ctx.cursors,
-        after=position,
     )
 
 

@@ -12,7 +12,7 @@ from domain.kernel.access import Action, can_see_claims, require_access, require
 from domain.kernel.errors import Conflict, InvalidTransition, NotFound
 from domain.kernel.events import Event, record
 from domain.kernel.identity import Actor
-from domain.kernel.ports import Clock, IdGenerator, PageCursor
+from domain.kernel.ports import Clock, IdGenerator, Page, PageWindow
 from domain.kernel.vocabulary import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from domain.orders.order import Order
 from domain.orders.ports import EventPublisher, OrderRepository
@@ -124,14 +124,11 @@ class ClaimUseCases:
         claim, _ = await self._load(actor, claim_id, Action.VIEW)
         return claim
 
-    async def list_claims(
-        self, actor: Actor, query: ClaimQuery, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Claim], bool]:
-        policies.require_page_size(first)
+    async def list_claims(self, actor: Actor, query: ClaimQuery, window: PageWindow) -> Page[Claim]:
         scoped = query.scoped_to(actor)
         if scoped is None:
-            return [], False
-        return await self._claims.page(scoped, first=first, after=after)
+            return Page([], has_more=False)
+        return await self._claims.page(scoped, window)
 
     async def claims_of_orders(self, order_ids: Sequence[str]) -> dict[str, list[Claim]]:
         """Claims of orders the caller has already been allowed to see."""

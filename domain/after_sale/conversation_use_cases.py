@@ -6,12 +6,11 @@ from collections.abc import Sequence
 
 from domain.after_sale.messaging import Message
 from domain.after_sale.ports import Begin, MessageRepository
-from domain.kernel import policies
 from domain.kernel.access import Action, require_access, require_role
 from domain.kernel.errors import Forbidden, NotFound
 from domain.kernel.events import record
 from domain.kernel.identity import Actor
-from domain.kernel.ports import Clock, IdGenerator, PageCursor
+from domain.kernel.ports import Clock, IdGenerator, Page, PageWindow
 from domain.orders.order import Order
 from domain.orders.ports import EventPublisher, OrderRepository
 
@@ -65,12 +64,9 @@ class ConversationUseCases:
         order = await self._party_order(actor, order_id)
         return await self._messages.mark_read(order.id, reader=actor.role, now=self._clock())
 
-    async def thread(
-        self, actor: Actor, order_id: str, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Message], bool]:
-        policies.require_page_size(first)
+    async def thread(self, actor: Actor, order_id: str, window: PageWindow) -> Page[Message]:
         order = await self._party_order(actor, order_id)
-        return await self._messages.thread(order.id, first=first, after=after)
+        return await self._messages.thread(order.id, window)
 
     async def get_message(self, actor: Actor, message_id: str) -> Message:
         """One message, to the parties of its order's thread; any other reads it as absent."""

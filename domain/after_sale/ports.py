@@ -12,7 +12,7 @@ from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor, Role
-from domain.kernel.ports import PageCursor, scoped_to_party
+from domain.kernel.ports import Page, PageWindow, scoped_to_party
 from domain.kernel.vocabulary import (
     ClaimReason,
     ClaimStatus,
@@ -37,20 +37,13 @@ class ReturnQuery:
         return scoped_to_party(self, actor, "returns")
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnPage:
-    returns: list[Return]
-    has_next_page: bool
-
-
 class ReturnRepository(Protocol):
     async def get(self, return_id: str) -> Return | None: ...
 
     async def for_orders(self, order_ids: Sequence[str]) -> dict[str, list[Return]]: ...
 
-    async def page(
-        self, query: ReturnQuery, *, first: int, after: PageCursor | None, now: datetime
-    ) -> ReturnPage: ...
+    async def page(self, query: ReturnQuery, window: PageWindow, *, now: datetime) -> Page[Return]:
+        """Newest requested first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +66,13 @@ class ClaimRepository(Protocol):
     async def open_filed_before(self, moment: datetime, *, limit: int) -> list[str]:
         """Ids of claims still OPEN that were filed at or before `moment`, oldest first."""
 
-    async def page(
-        self, query: ClaimQuery, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Claim], bool]:
-        """Oldest first: the operators' queue by age."""
+    async def page(self, query: ClaimQuery, window: PageWindow) -> Page[Claim]:
+        """Oldest filed first: the operators' queue by age."""
 
 
 class MessageRepository(Protocol):
-    async def thread(
-        self, order_id: str, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Message], bool]:
-        """Oldest first, after the cursor; and whether more follow."""
+    async def thread(self, order_id: str, window: PageWindow) -> Page[Message]:
+        """Oldest sent first."""
 
     async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
         """Mark the other side's unread messages read; how many were."""

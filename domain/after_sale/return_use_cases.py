@@ -6,14 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.after_sale.ports import Begin, ReturnPage, ReturnQuery, ReturnRepository
+from domain.after_sale.ports import Begin, ReturnQuery, ReturnRepository
 from domain.after_sale.returns import RELEASED, Return
-from domain.kernel import policies
 from domain.kernel.access import Action, require_access, require_return_access, require_role
 from domain.kernel.errors import NotFound
 from domain.kernel.events import Event, record
 from domain.kernel.identity import Actor
-from domain.kernel.ports import Clock, IdGenerator, PageCursor
+from domain.kernel.ports import Clock, IdGenerator, Page, PageWindow
 from domain.kernel.shipping import ScanLocation, ShippedItem, TrackingTag
 from domain.kernel.vocabulary import LabelKind, ReturnReason, ReturnStatus
 from domain.orders.order import Order
@@ -175,13 +174,12 @@ class ReturnUseCases:
         return require_return_access(actor, found, Action.VIEW, return_id)
 
     async def list_returns(
-        self, actor: Actor, query: ReturnQuery, *, first: int, after: PageCursor | None
-    ) -> ReturnPage:
-        policies.require_page_size(first)
+        self, actor: Actor, query: ReturnQuery, window: PageWindow
+    ) -> Page[Return]:
         scoped = query.scoped_to(actor)
         if scoped is None:
-            return ReturnPage(returns=[], has_next_page=False)
-        return await self._returns.page(scoped, first=first, after=after, now=self._clock())
+            return Page([], has_more=False)
+        return await self._returns.page(scoped, window, now=self._clock())
 
     async def returns_of_orders(self, order_ids: Sequence[str]) -> dict[str, list[Return]]:
         """Returns of orders the caller has already been allowed to see."""

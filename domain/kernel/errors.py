@@ -9,6 +9,7 @@ class ErrorCode(Enum):
     """Stable codes clients switch on; never renamed, only added to."""
 
     VALIDATION = "VALIDATION"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
     NOT_FOUND = "NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
     UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -53,6 +54,12 @@ class DomainError(Exception):
 
 class ValidationFailed(DomainError):
     code = ErrorCode.VALIDATION
+
+
+class MalformedInput(DomainError):
+    """An argument in no form this API gives out: an id or a cursor it never issued."""
+
+    code = ErrorCode.BAD_USER_INPUT
 
 
 class NotFound(DomainError):

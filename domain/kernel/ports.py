@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import Field, dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from domain.kernel.errors import Forbidden
 from domain.kernel.events import RecordedEvent
@@ -26,6 +26,7 @@ class PartyQuery(Protocol):
 
 
 QueryT = TypeVar("QueryT", bound=PartyQuery)
+ItemT = TypeVar("ItemT")
 
 
 def scoped_to_party(query: QueryT, actor: Actor, listing: str) -> QueryT | None:
@@ -49,10 +50,35 @@ def scoped_to_party(query: QueryT, actor: Actor, listing: str) -> QueryT | None:
 
 @dataclass(frozen=True, slots=True)
 class PageCursor:
-    """Position in a newest-first list: the item's time, then its id to break ties."""
+    """Position in a list kept in keyset order: the item's time, then its id to break ties."""
 
     at: datetime
     id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageWindow:
+    """Which slice of a keyset-ordered list to read.
+
+    Reading forward (`from_end` false) it is the first `size` items after `after`; reading
+    backward it is the last `size` items before `before`, still in the list's own order. Either
+    bound may be given with either direction (the Relay connection spec's `first/after` and
+    `last/before`), and each bound is exclusive.
+    """
+
+    size: int
+    after: PageCursor | None = None
+    before: PageCursor | None = None
+    from_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[ItemT]):
+    """A window's items in list order, and whether the list goes on past the window in the
+    direction it was read (after its last item forward, before its first one backward)."""
+
+    items: list[ItemT]
+    has_more: bool
 
 
 class EventLog(Protocol):

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.notifications.deliveries import Lease, NotificationRecord, NotificationStatus, Outgoing
 from domain.notifications.preferences import Preferences
 
@@ -29,10 +29,9 @@ class NotificationHistory(Protocol):
         actor: Actor,
         *,
         status: NotificationStatus | None,
-        first: int,
-        after: PageCursor | None,
-    ) -> tuple[list[NotificationRecord], bool]:
-        """The actor's notifications, newest first, and whether more follow."""
+        window: PageWindow,
+    ) -> Page[NotificationRecord]:
+        """The actor's notifications, newest first."""
 
     async def one_for(self, actor: Actor, notification_id: str) -> NotificationRecord | None:
         """The actor's own notification with this id; None for anyone else's."""

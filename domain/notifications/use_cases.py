@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from domain.kernel.errors import NotFound
 from domain.kernel.identity import Actor
-from domain.kernel.policies import require_page_size
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.notifications.deliveries import NotificationRecord, NotificationStatus
 from domain.notifications.ports import NotificationHistory, PreferenceStore
 from domain.notifications.preferences import Preferences, PreferencesChange, require_party
@@ -40,9 +39,7 @@ class NotificationUseCases:
         actor: Actor,
         *,
         status: NotificationStatus | None,
-        first: int,
-        after: PageCursor | None,
-    ) -> tuple[list[NotificationRecord], bool]:
+        window: PageWindow,
+    ) -> Page[NotificationRecord]:
         require_party(actor)
-        require_page_size(first)
-        return await self._history.page_for(actor, status=status, first=first, after=after)
+        return await self._history.page_for(actor, status=status, window=window)

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor
-from domain.kernel.ports import PageCursor, scoped_to_party
+from domain.kernel.ports import Page, PageWindow, scoped_to_party
 from domain.kernel.shipping import FulfillmentChannel
 from domain.orders.order import Order, OrderStatus
 
@@ -30,12 +30,6 @@ class OrderQuery:
         return scoped_to_party(self, actor, "orders")
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPage:
-    orders: list[Order]
-    has_next_page: bool
-
-
 class OrderRepository(Protocol):
     async def get(self, order_id: str) -> Order | None: ...
 
@@ -47,9 +41,8 @@ class OrderRepository(Protocol):
     async def get_by_shipment(self, shipment_id: str) -> Order | None:
         """The order one of whose shipments has this id."""
 
-    async def page(
-        self, query: OrderQuery, *, first: int, after: PageCursor | None
-    ) -> OrderPage: ...
+    async def page(self, query: OrderQuery, window: PageWindow) -> Page[Order]:
+        """Newest placed first."""
 
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
         """Ids of orders with a deadline that may have passed by `now`, earliest first."""

@@ -22,7 +22,7 @@ from domain.kernel.errors import Conflict, DomainError, NotFound
 from domain.kernel.events import Event, RecordedEvent, record
 from domain.kernel.identity import Actor
 from domain.kernel.money import Money
-from domain.kernel.ports import Clock, EventLog, IdGenerator, PageCursor
+from domain.kernel.ports import Clock, EventLog, IdGenerator, Page, PageWindow
 from domain.kernel.shipping import (
     Address,
     DeliveryOption,
@@ -39,7 +39,6 @@ from domain.orders.order import Order
 from domain.orders.ports import (
     BeginOrders,
     EventPublisher,
-    OrderPage,
     OrderQuery,
     OrderRepository,
 )
@@ -254,14 +253,11 @@ class OrderUseCases:
             raise NotFound(f"shipment {shipment_id} not found", field="id")
         return order, shipment
 
-    async def list_orders(
-        self, actor: Actor, query: OrderQuery, *, first: int, after: PageCursor | None
-    ) -> OrderPage:
-        policies.require_page_size(first)
+    async def list_orders(self, actor: Actor, query: OrderQuery, window: PageWindow) -> Page[Order]:
         scoped = query.scoped_to(actor)
         if scoped is None:
-            return OrderPage(orders=[], has_next_page=False)
-        return await self._orders.page(scoped, first=first, after=after)
+            return Page([], has_more=False)
+        return await self._orders.page(scoped, window)
 
     async def timelines(self, order_ids: Sequence[str]) -> dict[str, list[RecordedEvent]]:
         """Event logs of orders the caller has already been allowed to see."""

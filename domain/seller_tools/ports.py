@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Protocol
 
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.kernel.vocabulary import (
     HealthMetric,
 )
 from domain.orders.order import Order
-from domain.orders.ports import OrderPage, OrderQuery
+from domain.orders.ports import OrderQuery
 from domain.seller_tools.performance import Span
 from domain.seller_tools.reports import ReportGrouping, ReportRow
 
@@ -30,9 +30,8 @@ class SellerFigures(Protocol):
         span: Span,
         *,
         failing_only: bool,
-        first: int,
-        after: PageCursor | None,
-    ) -> OrderPage:
+        window: PageWindow,
+    ) -> Page[Order]:
         """The orders behind one figure, newest first."""
 
     async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:

@@ -10,10 +10,10 @@ from domain.kernel import policies
 from domain.kernel.access import Action, require_access, require_own_shop, require_role
 from domain.kernel.errors import NotFound, ValidationFailed
 from domain.kernel.identity import Actor
-from domain.kernel.ports import Clock, PageCursor
+from domain.kernel.ports import Clock, Page, PageWindow
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
-from domain.orders.ports import OrderPage, OrderQuery, OrderRepository
+from domain.orders.ports import OrderQuery, OrderRepository
 from domain.seller_tools.performance import HealthFigure, Span, health_spans
 from domain.seller_tools.ports import SellerFigures
 from domain.seller_tools.reports import ReportGrouping, ReportRow
@@ -53,13 +53,11 @@ class SellerToolUseCases:
         span: Span,
         *,
         failing_only: bool,
-        first: int,
-        after: PageCursor | None,
-    ) -> OrderPage:
+        window: PageWindow,
+    ) -> Page[Order]:
         """The orders behind a figure the caller was already allowed to read."""
-        policies.require_page_size(first)
         return await self._figures.health_orders(
-            seller_id, metric, span, failing_only=failing_only, first=first, after=after
+            seller_id, metric, span, failing_only=failing_only, window=window
         )
 
     async def order_report(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import Address
 from domain.sellers.directory import Seller
 
@@ -15,8 +15,8 @@ class SellerDirectory(Protocol):
     async def add(self, seller: Seller) -> None:
         """Add a new seller; ValidationFailed on `id` if that id is taken."""
 
-    async def page(self, *, first: int, after: PageCursor | None) -> tuple[list[Seller], bool]:
-        """Newest first, and whether more follow."""
+    async def page(self, window: PageWindow) -> Page[Seller]:
+        """Newest joined first."""
 
     async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
         """Store the seller's usual ship-from address; None if there is no such seller."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from domain.kernel import policies
 from domain.kernel.access import Action, require_own_shop, require_role
 from domain.kernel.errors import NotFound
 from domain.kernel.identity import Actor
-from domain.kernel.ports import Clock, PageCursor
+from domain.kernel.ports import Clock, Page, PageWindow
 from domain.kernel.shipping import Address
 from domain.sellers.directory import Seller
 from domain.sellers.ports import SellerDirectory
@@ -39,8 +38,5 @@ class SellerUseCases:
             raise NotFound(f"no seller {seller_id} in the directory", field="id")
         return found
 
-    async def list_sellers(
-        self, *, first: int, after: PageCursor | None
-    ) -> tuple[list[Seller], bool]:
-        policies.require_page_size(first)
-        return await self._sellers.page(first=first, after=after)
+    async def list_sellers(self, window: PageWindow) -> Page[Seller]:
+        return await self._sellers.page(window)

@@ -130,19 +130,20 @@ async def test_same_tracking_id_twice_on_one_order_is_refused(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        ("first: 101", "first must be between 1 and 100"),
-        ("first: 0", "first must be between 1 and 100"),
-        ('after: "not-a-cursor"', "not a cursor this API gave out"),
-        ('after: "WyJ4IiwgMV0="', "not a cursor this API gave out"),
+        ("first: 101", "first must be between 1 and 100", "VALIDATION"),
+        ("first: 0", "first must be between 1 and 100", "VALIDATION"),
+        ("first: 1, last: 1", "ask for `first` or `last`, not both", "VALIDATION"),
+        ('after: "not-a-cursor"', "not a cursor this API gave out", "BAD_USER_INPUT"),
+        ('after: "WyJ4IiwgMV0="', "not a cursor this API gave out", "BAD_USER_INPUT"),
     ],
 )
-async def test_bad_page_arguments(api: Api, args: str, message: str) -> None:
+async def test_bad_page_arguments(api: Api, args: str, message: str, code: str) -> None:
     body = await api.gql(f"{{ orders({args}) {{ nodes {{ id }} }} }}", as_=OPERATOR)
     assert body["data"] is None
     assert body["errors"][0]["message"] == message
-    assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
+    assert body["errors"][0]["extensions"]["code"] == code
 
 
 async def test_expired_and_forged_tokens_are_refused_before_anything_runs(api: Api) -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from api.demo import seed_demo
 from domain.kernel.identity import Role
+from domain.kernel.ports import PageWindow
 from domain.orders.ports import OrderQuery
 from storage.database import Database
 from storage.ids import new_id
@@ -24,7 +25,7 @@ async def test_nothing_in_the_demo_is_dated_after_the_moment_it_was_made(
     assert events
     assert max(doc["occurred_at"] for doc in events) <= T0
     # The newest order is the one still in its buyer's cancel hold, placed minutes ago.
-    newest = (await repos.orders.page(OrderQuery(), first=1, after=None)).orders[0]
+    newest = (await repos.orders.page(OrderQuery(), PageWindow(1, None))).items[0]
     assert T0 - timedelta(minutes=10) <= newest.placed_at <= T0
     # Each seller's feed is numbered from 1 with no gap, in the order the demo wrote it.
     for seller in ("seller-acme", "seller-bolt"):

@@ -90,7 +90,7 @@ async def test_nodes_keeps_the_order_asked_with_null_for_what_you_may_not_see(ap
 async def test_ids_this_api_never_gave_out_and_too_many_are_refused(api: Api) -> None:
     for bad in ("42", "xyz_1", "ord" + "_x" * 200):
         refused = await _node(api, bad, BUYER)
-        assert refused["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "id"}
+        assert refused["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}
     many = await api.gql(NODES, {"ids": ["ord_x"] * 101}, as_=BUYER)
     assert many["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "ids"}
     none = await api.gql(NODES, {"ids": []}, as_=BUYER)

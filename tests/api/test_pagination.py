@@ -100,4 +100,4 @@ async def test_cursors_cannot_be_read_built_or_altered(api: Api) -> None:
     )
     for bad in (tampered, foreign):
         refused = await api.gql(page, {"after": bad}, as_=OPERATOR)
-        assert refused["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "after"}
+        assert refused["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}

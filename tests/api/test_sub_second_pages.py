@@ -1,6 +1,7 @@
 """Lists whose items come milliseconds apart, one of them on a whole second, page one item at a
-time without repeating or skipping any. The keysets compare to the millisecond on every
-server: the embedded one orders a date on a whole second after later ones in that second."""
+time, forward (`first/after`) and backward (`last/before`), without repeating or skipping any.
+The keysets compare to the millisecond on every server: the embedded one orders a date on a
+whole second after later ones in that second."""
 
 from __future__ import annotations
 
@@ -13,20 +14,36 @@ from tests.api.client import BUYER, OPERATOR, SELLER, Api
 MS = timedelta(milliseconds=1)
 
 
-async def _one_by_one(
-    api: Api, field: str, document: str, as_: Actor, **variables: Any
+PAGE = "edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+
+
+async def _walk(
+    api: Api, field: str, call: str, as_: Actor, *, backward: bool, **variables: Any
 ) -> list[str]:
+    """Every id of the list, one page of one item at a time, in the list's own order."""
+    params = "".join(f", ${name}: ID!" for name in variables)
+    way = "last: 1, before: $at" if backward else "first: 1, after: $at"
+    document = f"query($at: String{params}) {{ {field}: {call.format(way)} {{ {PAGE} }} }}"
     seen: list[str] = []
-    after = None
+    at = None
     for _ in range(20):
-        body = await api.gql(document, {**variables, "after": after}, as_=as_)
+        body = await api.gql(document, {**variables, "at": at}, as_=as_)
         assert "errors" not in body, body
         page = body["data"][field]
-        seen += [e["node"]["id"] for e in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
+        ids = [e["node"]["id"] for e in page["edges"]]
+        seen = ids + seen if backward else seen + ids
+        info = page["pageInfo"]
+        if not info["hasPreviousPage" if backward else "hasNextPage"]:
             return seen
-        after = page["pageInfo"]["endCursor"]
+        at = info["startCursor" if backward else "endCursor"]
     raise AssertionError(f"{field} never ended: {seen}")
+
+
+async def _one_by_one(api: Api, field: str, call: str, as_: Actor, **variables: Any) -> list[str]:
+    """The list walked forward, having checked that walking it backward finds the same."""
+    forward = await _walk(api, field, call, as_, backward=False, **variables)
+    assert await _walk(api, field, call, as_, backward=True, **variables) == forward
+    return forward
 
 
 async def test_orders_placed_milliseconds_apart(api: Api) -> None:
@@ -34,8 +51,7 @@ async def test_orders_placed_milliseconds_apart(api: Api) -> None:
     for _ in range(4):
         placed.append((await api.place())["id"])
         api.clock.advance(MS)
-    page = "query($after: String) { orders(first: 1, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }"
-    assert await _one_by_one(api, "orders", page, OPERATOR) == placed[::-1]
+    assert await _one_by_one(api, "orders", "orders({})", OPERATOR) == placed[::-1]
 
 
 async def test_a_thread_written_milliseconds_apart(api: Api) -> None:
@@ -49,8 +65,8 @@ async def test_a_thread_written_milliseconds_apart(api: Api) -> None:
         )
         sent.append(body["data"]["sendMessage"]["message"]["id"])
         api.clock.advance(MS)
-    page = "query($o: ID!, $after: String) { thread(orderId: $o, first: 1, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }"
-    assert await _one_by_one(api, "thread", page, BUYER, o=order["id"]) == sent
+    call = "thread(orderId: $o, {})"
+    assert await _one_by_one(api, "thread", call, BUYER, o=order["id"]) == sent
 
 
 async def test_sellers_added_milliseconds_apart(api: Api) -> None:
@@ -64,7 +80,49 @@ async def test_sellers_added_milliseconds_apart(api: Api) -> None:
         )
         added.append(body["data"]["addSeller"]["seller"]["id"])
         api.clock.advance(MS)
-    page = "query($after: String) { sellers(first: 1, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }"
-    listed = await _one_by_one(api, "sellers", page, BUYER)
+    listed = await _one_by_one(api, "sellers", "sellers({})", BUYER)
     assert [s for s in listed if s in added] == added[::-1]
     assert len(listed) == len(set(listed))
+
+
+async def test_pages_neither_repeat_nor_skip_while_orders_are_placed(api: Api) -> None:
+    """Backward from the oldest end, orders placed meanwhile come last; forward from the newest,
+    they stay before the first page and are not seen. Either way each order comes once."""
+    placed = [(await api.place())["id"] for _ in range(3)]
+    forward = f"query($at: String) {{ orders(first: 2, after: $at) {{ {PAGE} }} }}"
+    backward = f"query($at: String) {{ orders(last: 2, before: $at) {{ {PAGE} }} }}"
+    ahead = (await api.gql(forward, {"at": None}, as_=OPERATOR))["data"]["orders"]
+    behind = (await api.gql(backward, {"at": None}, as_=OPERATOR))["data"]["orders"]
+    api.clock.advance(MS)
+    newer = [(await api.place())["id"] for _ in range(2)]
+    ahead_rest = await api.gql(forward, {"at": ahead["pageInfo"]["endCursor"]}, as_=OPERATOR)
+    behind_rest = await api.gql(backward, {"at": behind["pageInfo"]["startCursor"]}, as_=OPERATOR)
+    walked_forward = [
+        e["node"]["id"] for e in ahead["edges"] + ahead_rest["data"]["orders"]["edges"]
+    ]
+    assert walked_forward == placed[::-1]
+    assert not ahead_rest["data"]["orders"]["pageInfo"]["hasNextPage"]
+    # Backward pages come oldest-end first: [placed[1], placed[0]], then what precedes them.
+    assert [e["node"]["id"] for e in behind["edges"]] == placed[1::-1]
+    assert behind["pageInfo"] == {
+        **behind["pageInfo"],
+        "hasPreviousPage": True,
+        "hasNextPage": False,
+    }
+    rest = behind_rest["data"]["orders"]
+    assert [e["node"]["id"] for e in rest["edges"]] == [newer[0], placed[2]]
+    assert rest["pageInfo"]["hasPreviousPage"] and rest["pageInfo"]["hasNextPage"]
+
+
+async def test_paging_arguments_are_checked(api: Api) -> None:
+    cases = {
+        "orders(first: 2, last: 2)": ("VALIDATION", "last"),
+        "orders(last: 101)": ("VALIDATION", "last"),
+        "orders(first: 0)": ("VALIDATION", "first"),
+        'orders(before: "bm90LWEtY3Vyc29y")': ("BAD_USER_INPUT", "before"),
+        'sellers(after: "bm90LWEtY3Vyc29y")': ("BAD_USER_INPUT", "after"),
+    }
+    for call, (code, field) in cases.items():
+        body = await api.gql(f"{{ {call} {{ edges {{ cursor }} }} }}", as_=OPERATOR)
+        assert body["errors"][0]["extensions"] == {"code": code, "field": field}, call
+        assert body["data"] is None

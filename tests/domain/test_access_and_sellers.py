@@ -17,6 +17,7 @@ from domain.kernel.access import (
 )
 from domain.kernel.errors import Forbidden, NotFound
 from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import Address, FulfillmentChannel
 from domain.orders.order import OrderStatus
 from domain.sellers.use_cases import SellerUseCases
@@ -81,8 +82,8 @@ async def test_threads_are_the_parties_and_read_receipts_the_buyers_and_sellers(
     world.clock.now = walked.now + timedelta(hours=1)
     order_id = walked.order.id
     with pytest.raises(Forbidden, match="carriers do not take part in order threads"):
-        await world.conversation.thread(UPS, order_id, first=10, after=None)
-    assert await world.conversation.thread(OPERATOR, order_id, first=10, after=None) == ([], False)
+        await world.conversation.thread(UPS, order_id, PageWindow(10, None))
+    assert await world.conversation.thread(OPERATOR, order_id, PageWindow(10, None)) == Page([], has_more=False)
     with pytest.raises(Forbidden, match="read receipts belong to the buyer and the seller"):
         await world.conversation.mark_thread_read(OPERATOR, order_id)
     assert await world.conversation.mark_thread_read(BUYER, order_id) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.kernel.errors import Conflict, Forbidden, ValidationFailed
+from domain.kernel.ports import PageWindow
 from domain.notifications.preferences import Category, Channel, PreferencesChange
 from tests.data import BUYER, OPERATOR, SELLER, T0
 from tests.fakes import World, fake_world
@@ -51,4 +52,4 @@ async def test_operators_have_no_notifications(world: World) -> None:
     with pytest.raises(Forbidden):
         await world.notifications.preferences(OPERATOR)
     with pytest.raises(Forbidden):
-        await world.notifications.history(OPERATOR, status=None, first=10, after=None)
+        await world.notifications.history(OPERATOR, status=None, window=PageWindow(10, None))

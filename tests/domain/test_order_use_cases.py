@@ -9,6 +9,7 @@ import pytest
 from domain.kernel.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from domain.kernel.events import PaymentVerified, ShipmentConfirmed, TrackingEventRecorded, record
 from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import PageWindow
 from domain.kernel.shipping import TrackingTag
 from domain.orders.order import OrderStatus
 from domain.orders.ports import OrderQuery
@@ -105,7 +106,7 @@ async def test_lists_are_scoped_to_the_caller(world: World) -> None:
     other = await world.orders.place_order(
         Actor("b2", Role.BUYER), PlaceOrder(SELLER.id, line_items(), HOME)
     )
-    page = await world.orders.list_orders(BUYER, OrderQuery(), first=10, after=None)
-    assert [o.id for o in page.orders] == [mine.id]
-    seller_page = await world.orders.list_orders(SELLER, OrderQuery(), first=10, after=None)
-    assert {o.id for o in seller_page.orders} == {mine.id, other.id}
+    page = await world.orders.list_orders(BUYER, OrderQuery(), PageWindow(10, None))
+    assert [o.id for o in page.items] == [mine.id]
+    seller_page = await world.orders.list_orders(SELLER, OrderQuery(), PageWindow(10, None))
+    assert {o.id for o in seller_page.items} == {mine.id, other.id}

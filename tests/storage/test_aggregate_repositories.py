@@ -16,7 +16,7 @@ from domain.after_sale.returns import Return
 from domain.kernel import policies
 from domain.kernel.errors import Conflict, TrackingIdInUse
 from domain.kernel.events import record
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import PageCursor, PageWindow
 from domain.kernel.shipping import FulfillmentChannel, ShippedItem
 from domain.kernel.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
 from domain.orders.order import OrderStatus
@@ -68,21 +68,21 @@ async def test_a_return_reads_back_equal_and_lists_by_order_and_filter(
         "ret_2",
     ]
     waiting = ReturnQuery(statuses=frozenset({ReturnStatus.PENDING_SELLER}))
-    page = await repos.returns.page(waiting, first=10, after=None, now=T0 + timedelta(days=2))
-    assert [r.id for r in page.returns] == ["ret_2"]
+    page = await repos.returns.page(waiting, PageWindow(10, None), now=T0 + timedelta(days=2))
+    assert [r.id for r in page.items] == ["ret_2"]
     overdue = ReturnQuery(overdue=True)
     later = T0 + timedelta(days=2) + policies.SELLER_RETURN_RESPONSE
     assert [
-        r.id for r in (await repos.returns.page(overdue, first=10, after=None, now=later)).returns
+        r.id for r in (await repos.returns.page(overdue, PageWindow(10, None), now=later)).items
     ] == ["ret_2"]
-    newest = await repos.returns.page(ReturnQuery(), first=1, after=None, now=later)
-    assert [r.id for r in newest.returns] == ["ret_2"]
-    assert newest.has_next_page
+    newest = await repos.returns.page(ReturnQuery(), PageWindow(1, None), now=later)
+    assert [r.id for r in newest.items] == ["ret_2"]
+    assert newest.has_more
     rest = await repos.returns.page(
-        ReturnQuery(), first=1, after=PageCursor(late.requested_at, late.id), now=later
+        ReturnQuery(), PageWindow(1, PageCursor(late.requested_at, late.id)), now=later
     )
-    assert [r.id for r in rest.returns] == ["ret_1"]
-    assert not rest.has_next_page
+    assert [r.id for r in rest.items] == ["ret_1"]
+    assert not rest.has_more
 
 
 async def test_a_unit_of_work_writes_every_aggregate_or_none(repos: Stores) -> None:
@@ -140,17 +140,22 @@ async def test_a_message_thread_pages_oldest_first_and_marks_the_other_side_read
         unit.add_message(message)
         await unit.commit()
         sent.append(message)
-    first, more = await repos.messages.thread(walked.order.id, first=2, after=None)
+    first_page = await repos.messages.thread(walked.order.id, PageWindow(2, None))
+    first = first_page.items
+    more = first_page.has_more
     assert [m.id for m in first] == ["msg_0", "msg_1"]
     assert more
-    rest, more = await repos.messages.thread(
-        walked.order.id, first=2, after=PageCursor(first[-1].sent_at, first[-1].id)
+    rest_page = await repos.messages.thread(
+        walked.order.id, PageWindow(2, PageCursor(first[-1].sent_at, first[-1].id))
     )
+    rest = rest_page.items
+    more = rest_page.has_more
     assert [m.id for m in rest] == ["msg_2"]
     assert not more
     assert await repos.messages.mark_read(walked.order.id, reader=SELLER.role, now=T0) == 2
     assert await repos.messages.mark_read(walked.order.id, reader=SELLER.role, now=T0) == 0
-    again, _ = await repos.messages.thread(walked.order.id, first=5, after=None)
+    again_page = await repos.messages.thread(walked.order.id, PageWindow(5, None))
+    again = again_page.items
     assert [m.read_at is not None for m in again] == [True, False, True]
     unit = repos.begin()
     unit.add_message(sent[0])
@@ -191,16 +196,20 @@ async def test_claims_read_back_list_oldest_first_and_are_swept_when_open(
     second = await _claim(repos, "ord_2")
     assert await repos.claims.get(first.id) == first
     assert (await repos.claims.for_orders(["ord_1"]))["ord_1"] == [first]
-    page, more = await repos.claims.page(ClaimQuery(), first=1, after=None)
+    page_page = await repos.claims.page(ClaimQuery(), PageWindow(1, None))
+    page = page_page.items
+    more = page_page.has_more
     assert [c.id for c in page] == [first.id]
     assert more
-    page, more = await repos.claims.page(
-        ClaimQuery(), first=1, after=PageCursor(first.filed_at, first.id)
+    page_page = await repos.claims.page(
+        ClaimQuery(), PageWindow(1, PageCursor(first.filed_at, first.id))
     )
+    page = page_page.items
+    more = page_page.has_more
     assert [c.id for c in page] == [second.id]
     assert not more
     mine = ClaimQuery(statuses=frozenset({ClaimStatus.OPEN}), order_id="ord_2")
-    assert [c.id for c in (await repos.claims.page(mine, first=5, after=None))[0]] == [second.id]
+    assert [c.id for c in (await repos.claims.page(mine, PageWindow(5, None))).items] == [second.id]
     assert await repos.claims.open_filed_before(first.filed_at, limit=10) == [first.id, second.id]
 
 

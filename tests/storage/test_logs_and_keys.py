@@ -13,7 +13,7 @@ import pytest
 from domain.kernel.errors import Conflict, InvalidTransition
 from domain.kernel.events import FeedPositions
 from domain.kernel.identity import Role
-from domain.kernel.ports import IdempotencyStore, PageCursor
+from domain.kernel.ports import IdempotencyStore, Page, PageCursor, PageWindow
 from domain.notifications.deliveries import NotificationStatus, Outgoing
 from domain.notifications.preferences import (
     Category,
@@ -143,9 +143,10 @@ async def test_the_notification_outbox_stores_once_and_leases_due_messages(
     assert (again.id, again.attempts) == (first.id, 2)
     assert not await outbox.sent(lease, T0)
     assert await outbox.retry(again, T0 + timedelta(minutes=10), "503", held=False)
-    history, _ = await outbox.page_for(
-        BUYER, status=NotificationStatus.RETRYING, first=5, after=None
+    history_page = await outbox.page_for(
+        BUYER, status=NotificationStatus.RETRYING, window=PageWindow(5, None)
     )
+    history = history_page.items
     assert [(r.id, r.last_error) for r in history] == [(first.id, "503")]
     with pytest.raises(InvalidTransition):
         await outbox.give_up(again, "no", NotificationStatus.PENDING)
@@ -160,18 +161,25 @@ async def test_a_persons_notification_history_pages_newest_first_with_what_happe
     lease = await outbox.claim_due(T0, timedelta(minutes=2))
     assert lease is not None
     assert await outbox.sent(lease, T0 + timedelta(seconds=5))
-    page, more = await outbox.page_for(BUYER, status=None, first=2, after=None)
+    page_page = await outbox.page_for(BUYER, status=None, window=PageWindow(2, None))
+    page = page_page.items
+    more = page_page.has_more
     assert more
     assert [r.id for r in page] == sorted([second.id, third.id], reverse=True)
     cursor = PageCursor(page[-1].created_at, page[-1].id)
-    rest, more = await outbox.page_for(BUYER, status=None, first=2, after=cursor)
+    rest_page = await outbox.page_for(BUYER, status=None, window=PageWindow(2, cursor))
+    rest = rest_page.items
+    more = rest_page.has_more
     assert not more
     [sent] = rest
     assert (sent.id, sent.status, sent.attempts) == (lease.id, NotificationStatus.SENT, 1)
     assert sent.sent_at == T0 + timedelta(seconds=5)
     assert sent.next_attempt_at is None
-    assert (await outbox.page_for(SELLER, status=None, first=5, after=None)) == ([], False)
-    sent_only, _ = await outbox.page_for(BUYER, status=NotificationStatus.SENT, first=5, after=None)
+    assert (await outbox.page_for(SELLER, status=None, window=PageWindow(5, None))) == Page([], has_more=False)
+    sent_only_page = await outbox.page_for(
+        BUYER, status=NotificationStatus.SENT, window=PageWindow(5, None)
+    )
+    sent_only = sent_only_page.items
     assert [r.id for r in sent_only] == [lease.id]
 
 

@@ -11,7 +11,7 @@ from domain.kernel.errors import Conflict
 from domain.kernel.events import Event, record
 from domain.kernel.identity import Actor, Role
 from domain.kernel.money import Money
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import PageCursor, PageWindow
 from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
 from domain.kernel.vocabulary import ClaimReason
 from domain.orders.line_items import LineItem
@@ -20,7 +20,8 @@ from domain.orders.ports import OrderQuery
 from storage.database import Database
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
-from storage.orders import order_document, order_from_document, restamp_orders
+from storage.orders import order_document, order_from_document
+from storage.restamp import restamp
 from storage.repositories import Repositories
 from tests.data import BUYER, HOME, OPERATOR, T0, order_in
 from tests.fakes import FakeEventLog
@@ -147,11 +148,11 @@ async def test_keyset_pages_break_ties_on_id(repos: Stores) -> None:
     seen: list[str] = []
     after: PageCursor | None = None
     while True:
-        page = await repos.orders.page(OrderQuery(), first=3, after=after)
-        seen += [o.id for o in page.orders]
-        if not page.has_next_page:
+        page = await repos.orders.page(OrderQuery(), PageWindow(3, after))
+        seen += [o.id for o in page.items]
+        if not page.has_more:
             break
-        last = page.orders[-1]
+        last = page.items[-1]
         after = PageCursor(last.placed_at, last.id)
     expected = sorted(made, key=lambda o: (o.placed_at, o.id), reverse=True)
     assert seen == [o.id for o in expected]
@@ -219,11 +220,11 @@ async def test_orders_stored_by_an_earlier_version_get_their_query_fields_on_sta
         {"$unset": {"placed_ms": "", "watch_ms": ""}, "$set": {"placed_key": "old"}},
     )
     since = OrderQuery(placed_from=T0)
-    assert (await mongo_repos.orders.page(since, first=5, after=None)).orders == []
-    assert await restamp_orders(database) == 1
-    assert await restamp_orders(database) == 0  # once
-    found = await mongo_repos.orders.page(since, first=5, after=None)
-    assert found.orders == [older]
+    assert (await mongo_repos.orders.page(since, PageWindow(5, None))).items == []
+    assert await restamp(database) == 1
+    assert await restamp(database) == 0  # once
+    found = await mongo_repos.orders.page(since, PageWindow(5, None))
+    assert found.items == [older]
     stored = await orders.find_one({"_id": older.id})
     assert stored is not None
     assert "placed_key" not in stored

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.kernel.identity import Actor, Role
-from domain.kernel.ports import PageCursor
+from domain.kernel.ports import PageCursor, PageWindow
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import OrderStatus
 from domain.orders.ports import OrderQuery
@@ -54,23 +54,23 @@ async def test_the_orders_behind_a_figure_are_the_ones_it_counts_newest_first_in
 ) -> None:
     await _shop(repos)
     every = await repos.figures.health_orders(
-        SELLER.id, PFC, SPAN, failing_only=False, first=10, after=None
+        SELLER.id, PFC, SPAN, failing_only=False, window=PageWindow(10, None)
     )
-    assert [o.id for o in every.orders] == ["ord_e", "ord_c"]
-    assert not every.has_next_page
+    assert [o.id for o in every.items] == ["ord_e", "ord_c"]
+    assert not every.has_more
     against = await repos.figures.health_orders(
-        SELLER.id, PFC, SPAN, failing_only=True, first=10, after=None
+        SELLER.id, PFC, SPAN, failing_only=True, window=PageWindow(10, None)
     )
-    assert [o.id for o in against.orders] == ["ord_e"]
+    assert [o.id for o in against.items] == ["ord_e"]
     first = await repos.figures.health_orders(
-        SELLER.id, ODR, SPAN, failing_only=False, first=1, after=None
+        SELLER.id, ODR, SPAN, failing_only=False, window=PageWindow(1, None)
     )
-    assert ([o.id for o in first.orders], first.has_next_page) == (["ord_e"], True)
-    cursor = PageCursor(first.orders[0].placed_at, first.orders[0].id)
+    assert ([o.id for o in first.items], first.has_more) == (["ord_e"], True)
+    cursor = PageCursor(first.items[0].placed_at, first.items[0].id)
     rest = await repos.figures.health_orders(
-        SELLER.id, ODR, SPAN, failing_only=False, first=1, after=cursor
+        SELLER.id, ODR, SPAN, failing_only=False, window=PageWindow(1, cursor)
     )
-    assert ([o.id for o in rest.orders], rest.has_next_page) == (["ord_c"], False)
+    assert ([o.id for o in rest.items], rest.has_more) == (["ord_c"], False)
 
 
 async def test_a_report_sums_the_orders_placed_from_its_start_to_before_its_end(

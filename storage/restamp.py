@@ -1,0 +1,64 @@
+"""Documents stored by an earlier version get the fields this one queries by.
+
+Every moment a list is sorted or bounded by is kept beside its date as epoch milliseconds
+(`codec.epoch_ms`). Documents written before a field existed are given it once, at start.
+Safe to run in several processes at once: an order's write is guarded by its version, and
+the other stamps are the same value whoever writes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storage.codec import decode, epoch_ms
+from storage.database import Database
+from storage.order_facts import HEALTH_FIELD
+from storage.orders import order_document, order_from_document
+
+Document = dict[str, Any]
+
+# Fields earlier versions derived from an order's state, replaced by their *_ms forms.
+_RETIRED = ["placed_key", "watch_at"] + [f"health_{name}_at" for name in HEALTH_FIELD.values()]
+
+# Per collection: the keyset field, and the stored date it is made from.
+STAMPS: dict[str, tuple[str, str]] = {
+    "returns": ("requested_ms", "requested_at"),
+    "claims": ("filed_ms", "filed_at"),
+    "messages": ("sent_ms", "sent_at"),
+    "sellers": ("joined_ms", "joined_at"),
+    "notifications": ("created_ms", "created_at"),
+}
+
+
+async def restamp(database: Database) -> int:
+    """Give every document stored by an earlier version its new fields; how many changed."""
+    return await _restamp_orders(database) + sum(
+        [await _stamp(database, name, *fields) for name, fields in STAMPS.items()]
+    )
+
+
+async def _restamp_orders(database: Database) -> int:
+    orders = database.db["orders"]
+    restamped = 0
+    async for doc in orders.find({"placed_ms": {"$exists": False}}):
+        fresh = order_document(order_from_document(doc))
+        del fresh["_id"]
+        result = await orders.update_one(
+            {"_id": doc["_id"], "version": doc["version"]},
+            {"$set": fresh, "$unset": {name: "" for name in _RETIRED}},
+        )
+        restamped += result.modified_count
+    return restamped
+
+
+async def _stamp(database: Database, name: str, field: str, source: str) -> int:
+    collection = database.db[name]
+    stamped = 0
+    async for doc in collection.find({field: {"$exists": False}}, {source: 1}):
+        moment = decode(datetime, doc[source])
+        result = await collection.update_one(
+            {"_id": doc["_id"]}, {"$set": {field: epoch_ms(moment)}}
+        )
+        stamped += result.modified_count
+    return stamped
