@@ -35,8 +35,8 @@ from bench.p3_ship import SHIP, ship_input
 from domain.kernel.identity import Actor, Role
 from storage.database import Database
 
-HOT = "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor event { sequence trackingTag } order { id status } } }"
-FEED = "subscription { sellerOrderUpdates { cursor event { sequence trackingTag } order { id status } } }"
+HOT = "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor event { sequence ... on TrackingScanned { tag } } order { id status } } }"
+FEED = "subscription { sellerOrderUpdates { cursor event { sequence ... on TrackingScanned { tag } } order { id status } } }"
 SCAN = "mutation($input: RecordTrackingEventInput!) { recordTrackingEvent(input: $input) { errors { code } } }"
 ROUNDS = 5  # scans per size in (a): every socket gets five updates
 

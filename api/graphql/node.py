@@ -1,9 +1,10 @@
 """Global object identification (the Relay spec): every object with an id is a `Node`, and
 `node(id:)` fetches any of them again (api/graphql/nodes.py).
 
-An id names its type by its prefix: `ord_` orders, `shp_` shipments, `ret_` returns, `clm_`
-claims, `msg_` messages, `slr_` sellers, `ntf_` notifications (whose own key, event, recipient
-and channel, is sealed in base64). The ids follow from the objects' own, so they stay stable.
+An id names its type by its prefix: `ord_` orders, `evt_` order events (the order's id and the
+event's sequence), `shp_` shipments, `ret_` returns, `clm_` claims, `msg_` messages, `slr_`
+sellers, `ntf_` notifications (whose own key, event, recipient and channel, is sealed in
+base64). The ids follow from the objects' own, so they stay stable.
 """
 
 from __future__ import annotations

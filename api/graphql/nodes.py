@@ -20,7 +20,9 @@ from api.graphql.node import (
 )
 from api.graphql.notifications import NotificationType
 from api.graphql.sellers import SellerType
+from api.graphql.timeline import EVENT_PREFIX, event_place, order_event
 from api.graphql.types import ClaimType, MessageType, OrderType, ReturnType, ShipmentType
+from domain.kernel.access import can_see_event
 from domain.kernel.errors import DomainError, MalformedInput, NotFound, ValidationFailed
 
 MAX_NODES = 100
@@ -30,6 +32,19 @@ Fetch = Callable[[Context, str], Awaitable[Node]]
 
 async def _order(ctx: Context, id: str) -> Node:
     return OrderType.from_domain(await ctx.orders.get_order(ctx.require_actor(), id))
+
+
+async def _event(ctx: Context, id: str) -> Node:
+    place = event_place(id)
+    if place is None:
+        raise MalformedInput("not an id this API gives out", field="id")
+    order_id, sequence = place
+    actor = ctx.require_actor()
+    order = await ctx.orders.get_order(actor, order_id)
+    for recorded in await ctx.timeline_loader.load(order.id):
+        if recorded.sequence == sequence and can_see_event(actor, recorded):
+            return order_event(recorded)
+    raise NotFound(f"event {id} not found", field="id")
 
 
 async def _shipment(ctx: Context, id: str) -> Node:
@@ -70,6 +85,7 @@ BY_PREFIX: dict[str, Fetch] = {
     "ret_": _return,
     "clm_": _claim,
     "msg_": _message,
+    EVENT_PREFIX: _event,
     SELLER_PREFIX: _seller,
     NOTIFICATION_PREFIX: _notification,
 }

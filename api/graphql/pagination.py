@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.kernel import policies
 from domain.kernel.errors import MalformedInput
-from domain.kernel.ports import Page, PageCursor, PageWindow
+from domain.kernel.ports import Page, PageCursor, PageWindow, page_window
 
 _NONCE = 12
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -66,7 +66,7 @@ class Cursors:
         default: int = policies.DEFAULT_PAGE_SIZE,
     ) -> PageWindow:
         """The window a listing's four paging arguments ask for, its cursors opened."""
-        return policies.page_window(
+        return page_window(
             first=first,
             last=last,
             after=self.decode(after, "after"),

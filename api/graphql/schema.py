@@ -30,6 +30,7 @@ from api.graphql.returns import ReturnMutations, ReturnQueries
 from api.graphql.seller_tools import SellerToolMutations, SellerToolQueries
 from api.graphql.sellers import SellerMutations, SellerQueries
 from api.graphql.subscriptions import Subscription
+from api.graphql.timeline import EVENT_TYPES
 
 log = logging.getLogger("orderwire.graphql")
 
@@ -93,7 +94,11 @@ def build_schema(
         request_guard(limits, buckets, rules, memories),
     ]
     built = OrderwireSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        types=EVENT_TYPES,
     )
     built.memories = memories
     return built

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.enums import OrderStatus
 from api.graphql.errors import graphql_error
-from api.graphql.timeline import OrderEventType
+from api.graphql.timeline import OrderEventType, order_event
 from api.graphql.types import OrderType
 from api.live.fanout import follow
 from api.live.members import Member
@@ -28,7 +28,7 @@ from domain.orders.ports import LiveUpdate
 @strawberry.type(name="OrderUpdate", description="One change to an order, as it happens.")
 class OrderUpdateType:
     cursor: str = strawberry.field(description="Pass as `after` to resume right after this update.")
-    event: OrderEventType
+    event: OrderEventType = strawberry.field(description="What happened.")
     order: OrderType = strawberry.field(description="The order's current state.")
 
 
@@ -73,7 +73,7 @@ async def _updates(
 def _update(order: Order, recorded: RecordedEvent, cursor: str) -> OrderUpdateType:
     return OrderUpdateType(
         cursor=cursor,
-        event=OrderEventType.from_domain(recorded),
+        event=order_event(recorded),
         order=OrderType.from_domain(order),
     )
 

@@ -25,7 +25,7 @@ from api.graphql.enums import (
 from api.graphql.node import Node
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.permissions import NotForCarriers
-from api.graphql.timeline import OrderEventType
+from api.graphql.timeline import OrderEventType, order_event
 from api.graphql.values import (
     AddressType,
     DeliveryWindowType,
@@ -131,7 +131,7 @@ class OrderType(Node):
     async def timeline(self, info: Info[Context, None]) -> list[OrderEventType]:
         actor = info.context.require_actor()
         recorded = await info.context.timeline_loader.load(str(self.id))
-        return [OrderEventType.from_domain(r) for r in recorded if can_see_event(actor, r)]
+        return [order_event(r) for r in recorded if can_see_event(actor, r)]
 
     @strawberry.field(description="Returns of this order, oldest first.")
     async def returns(self, info: Info[Context, None]) -> list[ReturnType]:
@@ -178,7 +178,7 @@ class OrderType(Node):
             total=MoneyType.from_domain(o.total),
             captured=MoneyType.from_domain(o.captured),
             refunded=MoneyType.from_domain(o.refunded),
-            estimated_delivery=DeliveryWindowType.from_domain(o.estimated_delivery),
+            estimated_delivery=DeliveryWindowType.maybe(o.estimated_delivery),
             ship_by=o.deadlines.ship_by,
             deliver_by=o.deliver_by,
             parcels=[(ShipmentType.from_domain(s), s) for s in o.shipments],

@@ -67,8 +67,12 @@ class DeliveryWindowType:
     latest: date
 
     @classmethod
-    def from_domain(cls, window: DeliveryWindow | None) -> DeliveryWindowType | None:
-        return None if window is None else cls(earliest=window.earliest, latest=window.latest)
+    def from_domain(cls, window: DeliveryWindow) -> DeliveryWindowType:
+        return cls(earliest=window.earliest, latest=window.latest)
+
+    @classmethod
+    def maybe(cls, window: DeliveryWindow | None) -> DeliveryWindowType | None:
+        return None if window is None else cls.from_domain(window)
 
 
 @strawberry.type(name="LineItem")

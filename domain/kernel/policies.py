@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from domain.kernel.errors import ValidationFailed
-from domain.kernel.ports import PageCursor, PageWindow
 from domain.kernel.shipping import DeliveryWindow, ShippingSpeed
 from domain.kernel.vocabulary import HealthMetric, HealthStatus, ReturnReason
 
@@ -111,27 +110,6 @@ def require_batch_size(count: int) -> None:
     """Refuse a bulk confirmation of no shipments or of more than MAX_SHIPMENT_BATCH."""
     if not 1 <= count <= MAX_SHIPMENT_BATCH:
         raise ValidationFailed(f"a batch holds 1 to {MAX_SHIPMENT_BATCH} shipments", field="inputs")
-
-
-def page_window(
-    *,
-    first: int | None,
-    last: int | None,
-    after: PageCursor | None = None,
-    before: PageCursor | None = None,
-    default: int = DEFAULT_PAGE_SIZE,
-) -> PageWindow:
-    """The window a listing's `first/after/last/before` ask for: `first` items forward, or the
-    `last` items backward, each 1..MAX_PAGE_SIZE; `default` items forward when neither is given.
-    """
-    if first is not None and last is not None:
-        raise ValidationFailed("ask for `first` or `last`, not both", field="last")
-    for name, size in (("first", first), ("last", last)):
-        if size is not None and not 1 <= size <= MAX_PAGE_SIZE:
-            raise ValidationFailed(f"{name} must be between 1 and {MAX_PAGE_SIZE}", field=name)
-    if last is not None:
-        return PageWindow(size=last, after=after, before=before, from_end=True)
-    return PageWindow(size=first or default, after=after, before=before)
 
 
 # Seller deadlines. Handling time: from payment verification to the ship-by moment.

@@ -7,7 +7,8 @@ from dataclasses import Field, dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from domain.kernel.errors import Forbidden
+from domain.kernel import policies
+from domain.kernel.errors import Forbidden, ValidationFailed
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor, Role
 
@@ -79,6 +80,28 @@ class Page(Generic[ItemT]):
 
     items: list[ItemT]
     has_more: bool
+
+
+def page_window(
+    *,
+    first: int | None,
+    last: int | None,
+    after: PageCursor | None = None,
+    before: PageCursor | None = None,
+    default: int = policies.DEFAULT_PAGE_SIZE,
+) -> PageWindow:
+    """The window a listing's `first/after/last/before` ask for: `first` items forward, or the
+    `last` items backward, each 1 to MAX_PAGE_SIZE; `default` items forward with neither."""
+    if first is not None and last is not None:
+        raise ValidationFailed("ask for `first` or `last`, not both", field="last")
+    for name, size in (("first", first), ("last", last)):
+        if size is not None and not 1 <= size <= policies.MAX_PAGE_SIZE:
+            raise ValidationFailed(
+                f"{name} must be between 1 and {policies.MAX_PAGE_SIZE}", field=name
+            )
+    if last is not None:
+        return PageWindow(size=last, after=after, before=before, from_end=True)
+    return PageWindow(size=first or default, after=after, before=before)
 
 
 class EventLog(Protocol):

@@ -6,8 +6,15 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    get_named_type,
+)
 
 from api.clock import ManualClock, system_now
+from api.graphql.schema import schema
 from api.http.auth import mint_token
 from domain.kernel.identity import Actor, Role
 
@@ -232,15 +239,34 @@ class Api:
         return order
 
     async def timeline(self, order_id: str) -> list[dict[str, Any]]:
-        order = await self.read(
-            order_id,
-            fields="timeline { sequence type status occurredAt actorRole reason amount { amount } "
-            "trackingTag outOfOrder estimatedDelivery { earliest latest } "
-            "previousEstimatedDelivery { earliest latest } location { city } }",
-        )
+        """The order's timeline with every field of every event type."""
+        order = await self.read(order_id, fields=f"timeline {{ {EVERY_EVENT_FIELD} }}")
         events: list[dict[str, Any]] = order["timeline"]
         return events
 
+
+def _selection(type_: GraphQLNamedType) -> str:
+    """Every field of an object type, objects' fields within, as a selection set's body."""
+    assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
+    fields = []
+    for name, field in type_.fields.items():
+        inner = get_named_type(field.type)
+        leaf = not isinstance(inner, GraphQLObjectType | GraphQLInterfaceType)
+        fields.append(name if leaf else f"{name} {{ {_selection(inner)} }}")
+    return " ".join(fields)
+
+
+def _every_event_field() -> str:
+    graph = schema._schema
+    interface = graph.get_type("OrderEvent")
+    assert isinstance(interface, GraphQLInterfaceType)
+    kinds = graph.get_possible_types(interface)
+    return "__typename " + " ".join(f"... on {t.name} {{ {_selection(t)} }}" for t in kinds)
+
+
+# Every field of every timeline type, in one selection: also proof that no two types give one
+# field name two types (GraphQL would refuse the document).
+EVERY_EVENT_FIELD = _every_event_field()
 
 # The carrier scan that takes a shipped order to each later status.
 _LAST_SCAN = {

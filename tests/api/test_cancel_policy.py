@@ -40,7 +40,7 @@ async def test_buyer_hold_applies_after_payment_verification_too(api: Api) -> No
         "ORDER_CANCELED",
         "PAYMENT_AUTHORIZATION_RELEASED",
     ]
-    assert timeline[-1]["amount"] == {"amount": 7197}
+    assert timeline[-1]["amount"] == {"amount": 7197, "currency": "USD"}
 
 
 async def test_seller_cancels_before_shipment_with_a_reason(api: Api) -> None:

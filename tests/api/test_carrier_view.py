@@ -31,7 +31,7 @@ NESTED = """query($id: ID!) { order(id: $id) {
   shipments { trackingId carrier }
   returns { id comment }
   claims { id }
-  timeline { type carrier trackingId }
+  timeline { type ... on ShipmentConfirmed { parcel { carrier trackingId } } ... on TrackingScanned { parcel { carrier } } }
 } }"""
 
 
@@ -45,7 +45,7 @@ async def test_nested_fields_apply_the_same_rule_as_the_root_queries(api: Api) -
     assert seen["shipments"] == [{"trackingId": "JDD", "carrier": "DHL"}]
     assert seen["returns"] == []
     assert seen["claims"] == []
-    assert {(e["type"], e["carrier"]) for e in seen["timeline"]} == {
+    assert {(e["type"], e["parcel"]["carrier"]) for e in seen["timeline"]} == {
         ("SHIPMENT_CONFIRMED", "DHL"),
         ("TRACKING_EVENT_RECORDED", "DHL"),
     }

@@ -57,7 +57,7 @@ async def test_a_signed_scan_moves_the_order_once(api: Api) -> None:
     status, answer = await _post(api, "ups", body)
     assert (status, answer) == (202, {"orderId": order["id"], "status": "IN_TRANSIT"})
     timeline = await api.timeline(order["id"])
-    assert timeline[-1]["trackingTag"] == "IN_TRANSIT"
+    assert timeline[-1]["tag"] == "IN_TRANSIT"
     assert timeline[-1]["actorRole"] == "CARRIER"
 
     replay = await _post(api, "ups", body, age=2)  # the carrier re-signs its retry

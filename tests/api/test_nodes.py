@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.graphql.timeline import EVENT_TYPES
 from tests.api.client import BUYER, DHL, OPERATOR, OTHER_BUYER, SELLER, UPS, Api
 
 NODE = """query($id: ID!) {
@@ -100,4 +101,40 @@ async def test_ids_this_api_never_gave_out_and_too_many_are_refused(api: Api) ->
 async def test_the_node_interface_lists_every_type_with_an_id(api: Api) -> None:
     body = await api.gql('{ __type(name: "Node") { possibleTypes { name } } }', as_=BUYER)
     names = {t["name"] for t in body["data"]["__type"]["possibleTypes"]}
-    assert names == {"Order", "Shipment", "Return", "Claim", "Message", "Seller", "Notification"}
+    events = {cls.__name__ for cls in EVENT_TYPES}
+    objects = {"Order", "Shipment", "Return", "Claim", "Message", "Seller", "Notification"}
+    assert names == objects | events
+
+
+EVENT = """query($id: ID!) {
+  node(id: $id) { __typename id ... on OrderEvent { sequence } ... on ShipmentConfirmed { parcel { carrier } } }
+}"""
+
+
+async def test_a_timeline_event_comes_back_by_its_id_to_whoever_may_see_it(api: Api) -> None:
+    order_id, _, _ = await _shipped_with_a_message(api)
+    timeline = await api.read(order_id, fields="timeline { __typename id sequence }")
+    ids = {e["__typename"]: e["id"] for e in timeline["timeline"]}
+    shipped, placed = ids["ShipmentConfirmed"], ids["OrderPlaced"]
+    assert placed == f"evt_{order_id}.1"
+    found = (await api.gql(EVENT, {"id": shipped}, as_=BUYER))["data"]["node"]
+    assert found == {
+        "__typename": "ShipmentConfirmed",
+        "id": shipped,
+        "sequence": int(shipped.rsplit(".", 1)[1]),
+        "parcel": {"carrier": "UPS"},
+    }
+    # The order's parties and its carrier's own parcel; not another buyer, nor the carrier's
+    # view of the rest of the order, nor a sequence the order does not have.
+    assert (await api.gql(EVENT, {"id": shipped}, as_=UPS))["data"]["node"]["id"] == shipped
+    for id, as_ in (
+        (shipped, OTHER_BUYER),
+        (shipped, DHL),
+        (placed, UPS),
+        (f"evt_{order_id}.99", BUYER),
+    ):
+        body = await api.gql(EVENT, {"id": id}, as_=as_)
+        assert body["data"]["node"] is None, (id, as_)
+        assert body["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "id"}
+    malformed = await api.gql(EVENT, {"id": f"evt_{order_id}"}, as_=BUYER)
+    assert malformed["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}

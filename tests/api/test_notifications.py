@@ -346,4 +346,4 @@ async def test_a_notification_comes_back_by_its_id_to_its_recipient_only(world: 
         hidden = await world.api.gql(query, {"id": mine["id"]}, as_=stranger)
         assert hidden["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "id"}
     forged = await world.api.gql(query, {"id": "ntf_%%%"}, as_=BUYER)
-    assert forged["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "id"}
+    assert forged["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}

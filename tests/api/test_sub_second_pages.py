@@ -111,7 +111,8 @@ async def test_pages_neither_repeat_nor_skip_while_orders_are_placed(api: Api) -
     }
     rest = behind_rest["data"]["orders"]
     assert [e["node"]["id"] for e in rest["edges"]] == [newer[0], placed[2]]
-    assert rest["pageInfo"]["hasPreviousPage"] and rest["pageInfo"]["hasNextPage"]
+    assert rest["pageInfo"]["hasPreviousPage"]
+    assert rest["pageInfo"]["hasNextPage"]
 
 
 async def test_paging_arguments_are_checked(api: Api) -> None:

@@ -83,7 +83,9 @@ async def test_threads_are_the_parties_and_read_receipts_the_buyers_and_sellers(
     order_id = walked.order.id
     with pytest.raises(Forbidden, match="carriers do not take part in order threads"):
         await world.conversation.thread(UPS, order_id, PageWindow(10, None))
-    assert await world.conversation.thread(OPERATOR, order_id, PageWindow(10, None)) == Page([], has_more=False)
+    assert await world.conversation.thread(OPERATOR, order_id, PageWindow(10, None)) == Page(
+        [], has_more=False
+    )
     with pytest.raises(Forbidden, match="read receipts belong to the buyer and the seller"):
         await world.conversation.mark_thread_read(OPERATOR, order_id)
     assert await world.conversation.mark_thread_read(BUYER, order_id) == 0

@@ -18,7 +18,7 @@ from tests.e2e.conftest import LiveServer
 
 WATCH = """subscription($id: ID!, $after: String) {
   orderUpdates(orderId: $id, after: $after) {
-    cursor event { sequence trackingTag } order { id status total { amount } }
+    cursor event { sequence ... on TrackingScanned { tag } } order { id status total { amount } }
   }
 }"""
 
@@ -93,7 +93,7 @@ async def test_identical_subscriptions_share_one_execution_and_get_the_same_byte
     payloads = {json.dumps(m["payload"], sort_keys=True) for m in messages}
     assert len(payloads) == 1
     update = messages[0]["payload"]["data"]["orderUpdates"]
-    assert update["event"]["trackingTag"] == "IN_TRANSIT"
+    assert update["event"]["tag"] == "IN_TRANSIT"
     total = {"amount": await total_of(live, order_id)}
     assert update["order"] == {"id": order_id, "status": "IN_TRANSIT", "total": total}
 
@@ -201,7 +201,7 @@ async def test_a_lost_publish_is_filled_from_the_log_for_live_sockets(live: Live
             ]
             sequences = [u["event"]["sequence"] for u in updates]
             assert sequences == [before["event"]["sequence"] + 1, before["event"]["sequence"] + 2]
-            assert [u["event"]["trackingTag"] for u in updates] == [
+            assert [u["event"]["tag"] for u in updates] == [
                 "IN_TRANSIT",
                 "OUT_FOR_DELIVERY",
             ]

@@ -85,7 +85,7 @@ async def test_200_signed_scans_racing_200_mutations_are_each_recorded_once(
         recorded = []
         for order_id in orders:
             timeline = await api.timeline(order_id)
-            recorded += [e for e in timeline if e["trackingTag"] == "IN_TRANSIT"]
+            recorded += [e for e in timeline if e.get("tag") == "IN_TRANSIT"]
         assert len(recorded) == SCANS
 
 

@@ -34,7 +34,7 @@ BUYER = Actor("buyer-ana", Role.BUYER)
 SELLER = Actor("seller-acme", Role.SELLER)
 OPERATOR = Actor("operator-olivia", Role.OPERATOR)
 UPS = Actor("UPS", Role.CARRIER)
-WATCH = "subscription($id: ID!) { orderUpdates(orderId: $id) { event { sequence trackingTag } } }"
+WATCH = "subscription($id: ID!) { orderUpdates(orderId: $id) { event { sequence ... on TrackingScanned { tag } } } }"
 
 
 def token(actor: Actor) -> str:
@@ -225,10 +225,7 @@ async def test_two_workers_share_the_port_the_data_and_the_live_updates(tmp_path
             for ws in sockets:
                 async with asyncio.timeout(10):
                     message = json.loads(await ws.recv())
-                assert (
-                    message["payload"]["data"]["orderUpdates"]["event"]["trackingTag"]
-                    == "IN_TRANSIT"
-                )
+                assert message["payload"]["data"]["orderUpdates"]["event"]["tag"] == "IN_TRANSIT"
 
 
 async def test_races_across_two_workers_leave_every_order_whole(tmp_path: Path) -> None:

@@ -175,7 +175,9 @@ async def test_a_persons_notification_history_pages_newest_first_with_what_happe
     assert (sent.id, sent.status, sent.attempts) == (lease.id, NotificationStatus.SENT, 1)
     assert sent.sent_at == T0 + timedelta(seconds=5)
     assert sent.next_attempt_at is None
-    assert (await outbox.page_for(SELLER, status=None, window=PageWindow(5, None))) == Page([], has_more=False)
+    assert (await outbox.page_for(SELLER, status=None, window=PageWindow(5, None))) == Page(
+        [], has_more=False
+    )
     sent_only_page = await outbox.page_for(
         BUYER, status=NotificationStatus.SENT, window=PageWindow(5, None)
     )

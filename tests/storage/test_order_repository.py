@@ -21,8 +21,8 @@ from storage.database import Database
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
 from storage.orders import order_document, order_from_document
-from storage.restamp import restamp
 from storage.repositories import Repositories
+from storage.restamp import restamp
 from tests.data import BUYER, HOME, OPERATOR, T0, order_in
 from tests.fakes import FakeEventLog
 from tests.storage.conftest import Stores, save_order

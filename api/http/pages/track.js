@@ -4,8 +4,14 @@
 const ORDER_ID = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
 const ORDER_FIELDS = `id status deliverBy estimatedDelivery { earliest latest }
   shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode } }`;
-const EVENT_FIELDS = `sequence type status occurredAt trackingTag trackingId carrier reason
-  location { city countryCode } estimatedDelivery { earliest latest } deliverBy`;
+const EVENT_FIELDS = `__typename id sequence type status occurredAt
+  ... on PaymentFailed { reason }
+  ... on OrderCanceled { reason }
+  ... on ShipmentConfirmed { parcel { carrier trackingId } }
+  ... on TrackingScanned { tag location { city countryCode } }
+  ... on DeliveryDelayed { reason revised { earliest latest } }
+  ... on DeliveryOverdue { deliverBy }
+  ... on TrackingStalled { parcel { trackingId } }`;
 const READ = `query Track($id: ID!) {
   viewer { id role }
   order(id: $id) { ${ORDER_FIELDS} updatesCursor timeline { ${EVENT_FIELDS} } }
@@ -41,19 +47,20 @@ function place(location) {
 }
 
 function describe(event) {
-  switch (event.type) {
-    case "ORDER_PLACED": return "Order placed";
-    case "PAYMENT_VERIFIED": return "Payment confirmed";
-    case "PAYMENT_FAILED": return `Payment failed: ${event.reason}`;
-    case "ORDER_CANCELED": return `Canceled: ${event.reason}`;
-    case "PAYMENT_CAPTURED": return "Charged for the items shipped";
-    case "SHIPMENT_CONFIRMED": return `Shipped with ${event.carrier}, tracking number ${event.trackingId}`;
-    case "TRACKING_EVENT_RECORDED":
-      return [TAG_TEXT[event.trackingTag] || event.trackingTag, place(event.location)].filter(Boolean).join(" · ");
-    case "DELIVERY_DELAYED": return `Delayed: ${event.reason}. Now arriving by ${ow.day(event.estimatedDelivery.latest)}`;
-    case "DELIVERY_OVERDUE": return `Running late: it was due by ${ow.day(event.deliverBy)}`;
-    case "TRACKING_STALLED": return `No carrier scan yet for ${event.trackingId}`;
-    case "SHIP_BY_MISSED": return "The seller has not shipped it yet";
+  switch (event.__typename) {
+    case "OrderPlaced": return "Order placed";
+    case "PaymentVerified": return "Payment confirmed";
+    case "PaymentFailed": return `Payment failed: ${event.reason}`;
+    case "OrderCanceled": return `Canceled: ${event.reason}`;
+    case "PaymentCaptured": return "Charged for the items shipped";
+    case "ShipmentConfirmed":
+      return `Shipped with ${event.parcel.carrier}, tracking number ${event.parcel.trackingId}`;
+    case "TrackingScanned":
+      return [TAG_TEXT[event.tag] || event.tag, place(event.location)].filter(Boolean).join(" · ");
+    case "DeliveryDelayed": return `Delayed: ${event.reason}. Now arriving by ${ow.day(event.revised.latest)}`;
+    case "DeliveryOverdue": return `Running late: it was due by ${ow.day(event.deliverBy)}`;
+    case "TrackingStalled": return `No carrier scan yet for ${event.parcel.trackingId}`;
+    case "ShipByMissed": return "The seller has not shipped it yet";
     default: return event.type.toLowerCase().replaceAll("_", " ");
   }
 }
