@@ -18,6 +18,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 
 from api.graphql.claims import ClaimMutations, ClaimQueries
+from api.graphql.descriptions import describe
 from api.graphql.errors import MaskInternalErrors, is_unexpected
 from api.graphql.guard import Memories, request_guard
 from api.graphql.limits import Limits
@@ -101,6 +102,7 @@ def build_schema(
         types=EVENT_TYPES,
     )
     built.memories = memories
+    describe(built._schema)
     return built
 
 
