@@ -49,6 +49,16 @@ $(OIDC): tests/e2e/oidc/package-lock.json
 		echo "warning: npm not found; the identity-provider tests will be skipped"; \
 	fi
 
+# graphql-schema-linter and GraphQL Code Generator, what frontend teams run on the schema.
+SCHEMA_TOOLS := tests/schema_tools/node_modules/.package-lock.json
+
+$(SCHEMA_TOOLS): tests/schema_tools/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/schema_tools --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else \
+		echo "warning: npm not found; the schema linter and codegen tests will be skipped"; \
+	fi
+
 graphiql: $(GRAPHIQL)
 
 run: $(VENV)/.installed $(GRAPHIQL)
@@ -60,7 +70,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint $(GRAPHIQL) $(AUDIT) $(OIDC)
+test: lint $(GRAPHIQL) $(AUDIT) $(OIDC) $(SCHEMA_TOOLS)
 	$(BIN)/pytest
 
 # The nightly-style fuzz run: 5,000 generated GraphQL operations against the real server.

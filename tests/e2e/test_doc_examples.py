@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,15 +25,9 @@ from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OPERATOR, SELLER, UPS, Api
 from tests.api.returns_helpers import bring_back, delivered_order, request
 from tests.e2e.conftest import LiveServer, serving
+from tests.operations import DOCS, EXAMPLES, ROOT
 
-ROOT = Path(__file__).parents[2]
-# The README and every page of the documentation site, as one text.
-DOCS = "\n".join(
-    path.read_text() for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-)
-EXAMPLE = re.compile(r"<!-- example: (?P<spec>[^>]*?) -->\n```graphql\n(?P<document>.*?)```", re.S)
 ACTORS = {"BUYER": BUYER, "SELLER": SELLER, "OPERATOR": OPERATOR, "CARRIER": UPS}
-EXAMPLES = [(m["spec"], m["document"]) for m in EXAMPLE.finditer(DOCS)]
 
 
 def test_every_graphql_block_is_a_runnable_example_valid_against_the_schema() -> None:
