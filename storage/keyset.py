@@ -62,6 +62,11 @@ class Keyset:
         decode: Callable[[Document], ItemT],
     ) -> Page[ItemT]:
         """The window's items where every condition holds, in list order."""
+        listed = all_of(conditions)
+
+        async def count() -> int:
+            return await collection.count_documents(listed)
+
         cursor = (
             collection.find(all_of([*conditions, *self.bounds(window)]))
             .sort(self.sort(window))
@@ -71,4 +76,4 @@ class Keyset:
         kept = docs[: window.size]
         if window.from_end:
             kept.reverse()
-        return Page([decode(doc) for doc in kept], has_more=len(docs) > window.size)
+        return Page([decode(doc) for doc in kept], has_more=len(docs) > window.size, count=count)

@@ -37,12 +37,17 @@ def keyset_page(
         return key(item) > place(cursor) if descending else key(item) < place(cursor)
 
     ordered = sorted(items, key=key, reverse=descending)
+    total = len(ordered)
+
+    async def count() -> int:
+        return total
+
     if window.after is not None:
         ordered = [i for i in ordered if later(i, window.after)]
     if window.before is not None:
         ordered = [i for i in ordered if earlier(i, window.before)]
     kept = ordered[-window.size :] if window.from_end else ordered[: window.size]
-    return Page(copy.deepcopy(kept), has_more=len(ordered) > window.size)
+    return Page(copy.deepcopy(kept), has_more=len(ordered) > window.size, count=count)
 
 
 def newest_first(

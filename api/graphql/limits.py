@@ -11,16 +11,20 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInt,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_named_type,
     value_from_ast,
 )
+
+from domain.kernel.policies import DEFAULT_PAGE_SIZE, THREAD_PAGE_SIZE
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +103,8 @@ def query_cost(
     variables: Mapping[str, Any] | None,
     operation_name: str | None,
 ) -> Cost:
-    """Objects count 1 each; a list field with `first` counts its selection `first` times."""
+    """Objects count 1 each; a connection counts its selection once per item it may hold
+    (`first` or `last`, else its default page size)."""
     reads_variables = False
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -139,23 +144,42 @@ def query_cost(
         if definition is None:
             return 0
         child = cost(node.selection_set, get_named_type(definition.type), seen)
-        first_arg = definition.args.get("first")
-        if first_arg is None:
+        if "first" not in definition.args:
             return 1 + child
-        given = next((a.value for a in node.arguments or () if a.name.value == "first"), None)
-        if isinstance(given, VariableNode):
-            reads_variables = True
-            first = (variables or {}).get(given.name.value, first_arg.default_value)
-        elif given is not None:
-            first = value_from_ast(given, first_arg.type)
-        else:
-            first = first_arg.default_value
-        pages = first if isinstance(first, int) and first > 0 else 1
-        # A connection object, plus each of its `first` nodes and what they select.
+        reads_variables = reads_variables or _reads_variables(node)
+        pages = _page_size(node, variables)
+        if pages is None:
+            pages = DEFAULT_PAGES.get(f"{parent.name}.{node.name.value}", DEFAULT_PAGE_SIZE)
+        # A connection object, plus each of its nodes and what they select.
         return 1 + pages * max(child, 1)
 
     total = cost(chosen.selection_set, root, frozenset())
     return Cost(total, reads_variables)
+
+
+# The lists whose page without `first` or `last` is not DEFAULT_PAGE_SIZE long.
+DEFAULT_PAGES = {"Query.thread": THREAD_PAGE_SIZE, "Order.messages": THREAD_PAGE_SIZE}
+
+
+def _paging(node: FieldNode) -> list[ValueNode]:
+    return [a.value for a in node.arguments or () if a.name.value in ("first", "last")]
+
+
+def _reads_variables(node: FieldNode) -> bool:
+    return any(isinstance(value, VariableNode) for value in _paging(node))
+
+
+def _page_size(node: FieldNode, variables: Mapping[str, Any] | None) -> int | None:
+    """How many items `first` or `last` asks for; None when neither is given (or null)."""
+    for value in _paging(node):
+        size = (
+            (variables or {}).get(value.name.value)
+            if isinstance(value, VariableNode)
+            else value_from_ast(value, GraphQLInt)
+        )
+        if isinstance(size, int):
+            return max(size, 1)
+    return None
 
 
 def identity(context: Any) -> str:

@@ -10,8 +10,9 @@ from api.graphql.errors import UserError
 from api.graphql.orders import OrderPayload, change_order
 from api.graphql.pagination import After, Before, Connection, First, Last
 from api.graphql.payloads import attempt
-from api.graphql.types import THREAD_PAGE_SIZE, MessageType, thread_page
+from api.graphql.types import MessageType, thread_page
 from domain.after_sale.messaging import Message
+from domain.kernel import policies
 
 
 @strawberry.type(description="The message sent, or why it was refused.")
@@ -41,7 +42,7 @@ class ConversationQueries:
         before: Before = None,
     ) -> Connection[MessageType]:
         window = info.context.cursors.window(
-            first=first, after=after, last=last, before=before, default=THREAD_PAGE_SIZE
+            first=first, after=after, last=last, before=before, default=policies.THREAD_PAGE_SIZE
         )
         return await thread_page(info, str(order_id), window)
 

@@ -13,7 +13,7 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Generic, TypeVar
 
@@ -127,6 +127,14 @@ class Edge(Generic[NodeT]):
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]] = strawberry.field(description="The page's items with cursors.")
     page_info: PageInfo = strawberry.field(description="Where the page stands in the list.")
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(
+        description="How many items the whole list holds with its filter, all pages together "
+        "(counted only when asked for: one indexed count)."
+    )
+    async def total_count(self) -> int:
+        return await self.counter()
 
     @strawberry.field(description="The nodes of this page, without their cursors.")
     def nodes(self) -> list[NodeT]:
@@ -160,4 +168,4 @@ def connection(
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
-    return Connection(edges=edges, page_info=info)
+    return Connection(edges=edges, page_info=info, counter=page.count)

@@ -38,6 +38,7 @@ from api.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
 from domain.after_sale.claims import Claim
 from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
+from domain.kernel import policies
 from domain.kernel.access import can_see_event, can_see_parcel, can_see_return
 from domain.kernel.money import Money
 from domain.kernel.ports import PageCursor, PageWindow
@@ -158,7 +159,7 @@ class OrderType(Node):
         before: Before = None,
     ) -> Connection[MessageType]:
         window = info.context.cursors.window(
-            first=first, after=after, last=last, before=before, default=THREAD_PAGE_SIZE
+            first=first, after=after, last=last, before=before, default=policies.THREAD_PAGE_SIZE
         )
         return await thread_page(info, str(self.id), window)
 
@@ -315,9 +316,6 @@ class MessageType(Node):
             sent_at=m.sent_at,
             read_at=m.read_at,
         )
-
-
-THREAD_PAGE_SIZE = 50
 
 
 async def thread_page(

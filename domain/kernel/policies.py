@@ -34,6 +34,7 @@ MAX_SHIPMENT_BATCH = 500
 # The most items one page of any list may hold (GitHub's limit too).
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+THREAD_PAGE_SIZE = 50  # a thread's page without `first` or `last`
 
 # How far a carrier's clock may run ahead of ours before a scan is refused as from the future.
 SCAN_CLOCK_SKEW = timedelta(minutes=5)

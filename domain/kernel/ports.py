@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import Field, dataclass, replace
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import Field, dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -76,10 +76,16 @@ class PageWindow:
 @dataclass(frozen=True, slots=True)
 class Page(Generic[ItemT]):
     """A window's items in list order, and whether the list goes on past the window in the
-    direction it was read (after its last item forward, before its first one backward)."""
+    direction it was read (after its last item forward, before its first one backward).
+    `count` tells how many items the whole list holds, and costs a query only when asked."""
 
     items: list[ItemT]
     has_more: bool
+    count: Callable[[], Awaitable[int]] = field(default=lambda: _none(), compare=False, repr=False)
+
+
+async def _none() -> int:
+    return 0
 
 
 def page_window(

@@ -91,3 +91,14 @@ async def test_cost_is_reported_and_capped(api: Api) -> None:
     nested = "{ orders(first: 10) { nodes { items { sku } timeline { type } } } }"
     body = await api.gql(nested, as_=OPERATOR)
     assert body["extensions"]["cost"]["requestedQueryCost"] == 1 + 10 * 3
+
+
+async def test_a_page_read_backward_or_by_default_costs_what_it_may_hold(api: Api) -> None:
+    costs = {
+        "{ orders(last: 7) { nodes { id } } }": 1 + 7,
+        "{ orders { nodes { id } } }": 1 + 20,
+        '{ thread(orderId: "ord_x") { nodes { id } } }': 1 + 50,
+    }
+    for document, expected in costs.items():
+        body = await api.gql(document, as_=OPERATOR)
+        assert body["extensions"]["cost"]["requestedQueryCost"] == expected, document

@@ -14,7 +14,7 @@ from tests.api.client import BUYER, OPERATOR, SELLER, Api
 MS = timedelta(milliseconds=1)
 
 
-PAGE = "edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+PAGE = "edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
 
 
 async def _walk(
@@ -34,6 +34,7 @@ async def _walk(
         seen = ids + seen if backward else seen + ids
         info = page["pageInfo"]
         if not info["hasPreviousPage" if backward else "hasNextPage"]:
+            assert page["totalCount"] == len(seen)  # the whole list, whichever page counts it
             return seen
         at = info["startCursor" if backward else "endCursor"]
     raise AssertionError(f"{field} never ended: {seen}")
@@ -110,6 +111,7 @@ async def test_pages_neither_repeat_nor_skip_while_orders_are_placed(api: Api) -
         "hasNextPage": False,
     }
     rest = behind_rest["data"]["orders"]
+    assert rest["totalCount"] == 5
     assert [e["node"]["id"] for e in rest["edges"]] == [newer[0], placed[2]]
     assert rest["pageInfo"]["hasPreviousPage"]
     assert rest["pageInfo"]["hasNextPage"]
