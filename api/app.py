@@ -176,12 +176,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             ),
             Route(
                 "/imports/shipments",
-                shipment_upload(
-                    services.require_orders,
-                    services.require_sellers,
-                    tokens,
-                    clock,
-                ),
+                shipment_upload(services.require_orders, tokens, clock),
                 methods=["POST"],
             ),
             Route(

@@ -118,7 +118,6 @@ _ORDERS = {
     "ConfirmShipmentInput.shippingMethod": "The carrier's service, e.g. Ground.",
     "ConfirmShipmentInput.trackingId": "The carrier's tracking number; one live parcel each.",
     "ConfirmShipmentInput.shipDate": "When it was handed over; not in the future.",
-    "ConfirmShipmentInput.shipFrom": "Where it left from; the seller's usual address if null.",
     "ShippedItemInput": "Units of one product.",
     "ShippedItemInput.sku": "A product code on the order.",
     "ShippedItemInput.quantity": "Units, at most what is left to ship (or return).",

@@ -99,7 +99,10 @@ class ConfirmShipmentInput:
     shipping_method: str
     tracking_id: str
     ship_date: datetime
-    ship_from: AddressInput
+    ship_from: AddressInput | None = strawberry.field(
+        default=None,
+        description="Where it left from; omit for the shop's address (setShipFromAddress).",
+    )
     items: list[ShippedItemInput] | None = strawberry.field(
         default=None, description="Items in this parcel; omit to ship every unit still unshipped."
     )
@@ -116,7 +119,7 @@ class ConfirmShipmentInput:
             shipping_method=self.shipping_method,
             tracking_id=self.tracking_id,
             shipped_at=client_moment(self.ship_date, "shipDate"),
-            ship_from=self.ship_from.to_domain(),
+            ship_from=None if self.ship_from is None else self.ship_from.to_domain(),
             items=items,
         )
 

@@ -30,7 +30,10 @@ EXPORT_COLUMNS = (
     "order-refunded",
     "tracking-ids",
     "ship-to-name",
+    "ship-to-line1",
+    "ship-to-line2",
     "ship-to-city",
+    "ship-to-region",
     "ship-to-postal-code",
     "ship-to-country",
 )
@@ -78,7 +81,10 @@ def order_rows(order: Order) -> list[list[str]]:
                 order.payments.refunded_amount,
                 tracking,
                 to.name,
+                to.line1,
+                to.line2,
                 to.city,
+                to.region,
                 to.postal_code,
                 to.country_code,
             )

@@ -15,6 +15,14 @@ from domain.orders.use_cases import ConfirmShipment, ShipmentOutcome
 
 REQUIRED = ("order-id", "sku", "quantity", "carrier", "tracking-id", "ship-date", "ship-method")
 
+# Amazon's shipping-confirmation flat file (tab-separated) names some columns otherwise; a line
+# is named by its `order-item-id`, which is the line's SKU here.
+FLAT_FILE = {
+    "order-item-id": "sku",
+    "carrier-code": "carrier",
+    "tracking-number": "tracking-id",
+}
+
 
 SHIP_FROM = {
     "ship-from-name": "name",
@@ -87,12 +95,16 @@ def ship_moment(raw: str, now: datetime) -> datetime:
 
 def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header's columns and each data row by its line number; VALIDATION when the file
-    lacks a required column or holds too many rows."""
-    reader = csv.reader(io.StringIO(text))
+    lacks a required column or holds too many rows. A header with a tab in it is Amazon's
+    tab-separated flat file, its columns read under the names above."""
+    tabbed = "\t" in text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text), delimiter="\t" if tabbed else ",")
     try:
         header = [_column(c) for c in next(reader)]
     except StopIteration:
         raise ValidationFailed("the file is empty: send a header row first", field="file") from None
+    if tabbed:
+        header = [FLAT_FILE.get(c, c) for c in header]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ValidationFailed(f"missing columns: {', '.join(missing)}", field="file")
@@ -100,7 +112,10 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     for values in reader:
         if not any(v.strip() for v in values):
             continue  # blank lines are not rows
-        rows.append((reader.line_num, dict(zip(header, (v.strip() for v in values), strict=False))))
+        row = dict(zip(header, (v.strip() for v in values), strict=False))
+        if tabbed and row.get("carrier", "").lower() == "other":
+            row["carrier"] = row.get("carrier-name", "")  # the flat file's own carrier
+        rows.append((reader.line_num, row))
         if len(rows) > policies.MAX_SHIPMENT_BATCH:
             raise ValidationFailed(
                 f"a file holds at most {policies.MAX_SHIPMENT_BATCH} rows", field="file"
@@ -110,15 +125,16 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
-def _ship_from(row: dict[str, str], fallback: Address | None) -> Address | None:
+def _ship_from(row: dict[str, str]) -> Address | None:
+    """The row's ship-from address; None without one (the shop's own address is used)."""
     given = {attr: row.get(col, "") for col, attr in SHIP_FROM.items()}
     if not any(given.values()):
-        return fallback
+        return None
     return Address(**{k: (v or None) for k, v in given.items()})  # type: ignore[arg-type]
 
 
 def parcels_of(
-    rows: list[tuple[int, dict[str, str]]], fallback: Address | None, now: datetime
+    rows: list[tuple[int, dict[str, str]]], now: datetime
 ) -> tuple[list[Parcel], dict[int, RowAnswer]]:
     """Rows grouped into parcels; a row that cannot be read is answered at once."""
     parcels: dict[tuple[str, str, str], Parcel] = {}
@@ -140,13 +156,7 @@ def parcels_of(
             if quantity < 1:
                 raise ValidationFailed("quantity must be at least 1", field="quantity")
             ship_date = ship_moment(row["ship-date"], now)
-            ship_from = _ship_from(row, fallback)
-            if ship_from is None:
-                raise ValidationFailed(
-                    "no ship-from address: add the ship-from columns, or set the shop's "
-                    "address with setShipFromAddress",
-                    field="ship-from",
-                )
+            ship_from = _ship_from(row)
         except ValidationFailed as error:
             answers[line] = RowAnswer(line, order_id, tracking, ShipmentOutcome.REFUSED, error)
             broken.setdefault(key, line)
@@ -174,7 +184,6 @@ def parcels_of(
 
 
 def command_of(parcel: Parcel) -> ConfirmShipment:
-    assert parcel.ship_from is not None
     return ConfirmShipment(
         order_id=parcel.order_id,
         carrier=parcel.carrier,

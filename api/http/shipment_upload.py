@@ -1,5 +1,5 @@
-"""Bulk shipment confirmation from a CSV file, in the shape sellers know: one row per item,
-rows with the same order, carrier and tracking id make one parcel. Each parcel goes through
+"""Bulk shipment confirmation from a CSV file, or Amazon's tab-separated shipping-confirmation
+flat file: one row per item, rows with the same order, carrier and tracking id make one parcel. Each parcel goes through
 the same use case as confirmShipment; every row gets its own answer."""
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from api.http.shipment_file import Parcel, RowAnswer, command_of, parcels_of, re
 from api.http.tokens import Tokens
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError, ValidationFailed
-from domain.kernel.identity import Actor, Role
+from domain.kernel.identity import Actor
 from domain.orders.use_cases import OrderUseCases
-from domain.sellers.use_cases import SellerUseCases
 
 log = logging.getLogger("orderwire.files")
 
@@ -41,7 +40,6 @@ async def _answers(orders: OrderUseCases, actor: Actor, parcels: list[Parcel]) -
 
 def shipment_upload(
     orders: Callable[[], OrderUseCases],
-    sellers: Callable[[], SellerUseCases],
     tokens: Tokens,
     now: Callable[[], datetime],
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -51,10 +49,7 @@ def shipment_upload(
             require_role(actor, Action.CONFIRM_SHIPMENT)
             text = await _body_text(request)
             _, rows = read_rows(text)
-            fallback = None
-            if actor.role is Role.SELLER:
-                fallback = (await sellers().get_seller(actor.id)).ship_from
-            parcels, answers = parcels_of(rows, fallback, now())
+            parcels, answers = parcels_of(rows, now())
             for answer in await _answers(orders(), actor, parcels):
                 answers[answer.row] = answer
         except DomainError as error:

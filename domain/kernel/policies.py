@@ -99,12 +99,15 @@ def buyer_may_cancel(placed_at: datetime, now: datetime) -> bool:
 def estimated_delivery_window(
     speed: ShippingSpeed, verified_at: datetime, *, locker: bool
 ) -> DeliveryWindow:
-    """The window promised to the buyer when payment is verified."""
+    """The window promised to the buyer when payment is verified: calendar days from the
+    verification date, but never starting before the day the seller must ship by (a same-day
+    order verified in the evening ships, and arrives, the next day)."""
     earliest, latest = DELIVERY_DAYS[speed]
     if locker:
         latest += LOCKER_EXTRA_DAYS
-    day = verified_at.date()
-    return DeliveryWindow(day + timedelta(days=earliest), day + timedelta(days=latest))
+    start = verified_at.date() + timedelta(days=earliest)
+    start = max(start, ship_by(speed, verified_at).date())  # later start, the same length
+    return DeliveryWindow(start, start + timedelta(days=latest - earliest))
 
 
 def require_batch_size(count: int) -> None:

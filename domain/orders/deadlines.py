@@ -52,6 +52,9 @@ class Deadlines:
     ship_by_missed: bool = False
     stalled_shipments: tuple[str, ...] = ()
     overdue_for: date | None = None
+    # The first delivery promise that passed undelivered: seen by the watchdog, or by a delay
+    # reported after it. A later promise does not make such an order on time.
+    promise_missed: date | None = None
 
     @property
     def shipped_in_time(self) -> bool:
@@ -85,8 +88,14 @@ class Deadlines:
         due = self._deliver_by_pending(progress)
         if due is not None and policies.delivery_overdue(due, now):
             self.overdue_for = due
+            self.promise_missed = self.promise_missed or due
             found.append(DeliveryOverdue(occurred_at=now, actor=actor, deliver_by=due))
         return found
+
+    def promise_moved(self, previous: date, now: datetime) -> None:
+        """A delay was reported: if the promise it replaces had passed, that one was missed."""
+        if policies.delivery_overdue(previous, now):
+            self.promise_missed = self.promise_missed or previous
 
     def next_check_at(self, progress: Progress) -> datetime | None:
         """The earliest moment a deadline can pass; None when none is left."""

@@ -246,7 +246,7 @@ class Order(EventSource):
             shipped_at=shipped_at,
             ship_from=ship_from,
             items=items,
-            remaining={i.sku: i.quantity for i in self.unshipped_items()},
+            remaining={i.sku: i.quantity - self.shipped_quantity(i.sku) for i in self.items},
             placed_at=self.placed_at,
             now=now,
         )
@@ -302,6 +302,7 @@ class Order(EventSource):
         if self.estimated_delivery is None or self.status in (S.DELIVERED, S.CANCELED):
             raise InvalidTransition(f"no delivery is pending while {self.status.value}")
         reason = check_delay(self.estimated_delivery, revised, reason, now)
+        self.deadlines.promise_moved(self.estimated_delivery.latest, now)
         previous, self.estimated_delivery = self.estimated_delivery, revised
         return self._emit(
             now,

@@ -115,9 +115,10 @@ def combined_status(shipments: Sequence[Shipment]) -> ShipmentStatus:
 def parcel_items(
     remaining: Mapping[str, int], items: Sequence[ShippedItem] | None
 ) -> tuple[ShippedItem, ...]:
-    """The units one parcel carries: all that remain, or the ones named, if they remain."""
+    """The units one parcel carries: all that remain, or the ones named, if they remain.
+    `remaining` holds every SKU of the order, 0 for one shipped in full."""
     if items is None:
-        return tuple(ShippedItem(sku, qty) for sku, qty in remaining.items())
+        return tuple(ShippedItem(sku, qty) for sku, qty in remaining.items() if qty > 0)
     if not items:
         raise ValidationFailed("a shipment carries at least one item", field="items")
     if len({i.sku for i in items}) != len(items):
@@ -125,9 +126,11 @@ def parcel_items(
     for item in items:
         if item.quantity < 1:
             raise ValidationFailed("quantity must be at least 1", field="quantity")
-        if item.quantity > remaining.get(item.sku, 0):
+        if item.sku not in remaining:
+            raise ValidationFailed(f"SKU {item.sku} is not on this order", field="items")
+        if item.quantity > remaining[item.sku]:
             raise ValidationFailed(
-                f"only {remaining.get(item.sku, 0)} of {item.sku} remain to ship", field="items"
+                f"only {remaining[item.sku]} of {item.sku} remain to ship", field="items"
             )
     return tuple(items)
 

@@ -18,7 +18,7 @@ from domain.kernel.access import (
     require_parcel_access,
     require_role,
 )
-from domain.kernel.errors import Conflict, DomainError, NotFound
+from domain.kernel.errors import Conflict, DomainError, NotFound, ValidationFailed
 from domain.kernel.events import Event, RecordedEvent, record
 from domain.kernel.identity import Actor
 from domain.kernel.money import Money
@@ -64,7 +64,7 @@ class ConfirmShipment:
     shipping_method: str
     tracking_id: str
     shipped_at: datetime
-    ship_from: Address
+    ship_from: Address | None  # None: the seller's usual ship-from address
     items: Sequence[ShippedItem] | None = None  # None ships every unit still unshipped
 
 
@@ -285,6 +285,7 @@ class OrderUseCases:
     async def _confirm(self, actor: Actor, order: Order, command: ConfirmShipment) -> Order:
         # A tracking id on another parcel still on its way is refused when the unit of work
         # holds it (TrackingIdInUse): one indexed insert, in the same transaction, race-free.
+        ship_from = command.ship_from or await self._usual_ship_from(order.seller_id)
         shipment_id = self._ids("shp")
         return await self._commit(
             order,
@@ -295,11 +296,20 @@ class OrderUseCases:
                 shipping_method=command.shipping_method,
                 tracking_id=command.tracking_id,
                 shipped_at=command.shipped_at,
-                ship_from=command.ship_from,
+                ship_from=ship_from,
                 items=command.items,
                 now=now,
             ),
         )
+
+    async def _usual_ship_from(self, seller_id: str) -> Address:
+        seller = await self._sellers.get(seller_id)
+        if seller is None or seller.ship_from is None:
+            raise ValidationFailed(
+                "no ship-from address: add one, or set the shop's address with setShipFromAddress",
+                field="shipFrom",
+            )
+        return seller.ship_from
 
     async def _change(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
 from domain.kernel import policies
@@ -43,14 +43,21 @@ def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
         stalled = bool(order.deadlines.stalled_shipments)
         facts[M.VALID_TRACKING_RATE] = HealthFact(order.deadlines.fully_shipped_at, stalled)
     if order.deliver_by is not None and not canceled:
-        overdue_from = datetime.combine(order.deliver_by + timedelta(days=1), time(), tzinfo=UTC)
-        on_time = (
-            order.delivered_at is not None
-            and order.delivered_at.date() <= order.deliver_by
-            and order.deadlines.overdue_for is None
-        )
-        facts[M.ON_TIME_DELIVERY_RATE] = HealthFact(overdue_from, not on_time)
+        facts[M.ON_TIME_DELIVERY_RATE] = _on_time_delivery(order, order.deliver_by)
     return facts
+
+
+def _on_time_delivery(order: Order, deliver_by: date) -> HealthFact:
+    """Delivered by the promise, and no promise passed before (a delay reported after the
+    promise had passed does not rescue the order). It counts from its delivery, or from the
+    day after the first promise it missed, whichever comes first."""
+    missed = order.deadlines.promise_missed
+    counted_from = datetime.combine((missed or deliver_by) + timedelta(days=1), time(), tzinfo=UTC)
+    delivered = order.delivered_at
+    if delivered is not None:
+        counted_from = min(counted_from, delivered)
+    on_time = missed is None and delivered is not None and delivered.date() <= deliver_by
+    return HealthFact(counted_from, not on_time)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 from domain.kernel import policies
 from domain.kernel.access import Action, require_access, require_own_shop, require_role
-from domain.kernel.errors import NotFound, ValidationFailed
+from domain.kernel.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, Page, PageWindow
 from domain.kernel.vocabulary import HealthMetric
-from domain.orders.order import Order
+from domain.orders.order import Order, OrderStatus
 from domain.orders.ports import OrderQuery, OrderRepository
 from domain.seller_tools.performance import HealthFigure, Span, health_spans
 from domain.seller_tools.ports import SellerFigures
@@ -40,7 +40,7 @@ class SellerToolUseCases:
         """The seller's five account-health figures, each over its window ending at `ending_at`."""
         await self._require_seller(actor, seller_id)
         now = self._clock()
-        if ending_at is not None and ending_at > now + policies.SCAN_CLOCK_SKEW:
+        if ending_at is not None and ending_at > now:
             raise ValidationFailed("a window cannot end in the future", field="endingAt")
         spans = health_spans(ending_at or now, days)
         counts = await self._figures.health(seller_id, spans)
@@ -92,6 +92,8 @@ class SellerToolUseCases:
         order = require_access(
             actor, await self._orders.get(order_id), Action.PRINT_PACKING_SLIP, order_id
         )
+        if order.status not in (OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED):
+            raise InvalidTransition(f"order {order.id} is {order.status.value}: nothing to pack")
         seller = await self._sellers.get(order.seller_id)
         if seller is None:
             raise NotFound(f"no seller {order.seller_id} in the directory", field="sellerId")

@@ -175,7 +175,7 @@ async def test_an_upload_without_ship_from_uses_the_shops_address(api: Api) -> N
     order = await api.order_in("UNSHIPPED")
     text = f"{HEADER}\n{order['id']},MUG-01,2,UPS,1ZHOME,{api.clock().isoformat()},Ground\n"
     refused = await upload(api, text)
-    assert refused["rows"][0]["error"]["field"] == "ship-from"
+    assert refused["rows"][0]["error"]["field"] == "shipFrom"
     body = await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=SELLER)
     assert body["data"]["setShipFromAddress"]["seller"]["shipFrom"] == {"city": "Reno"}
     other = await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=OTHER_SELLER)

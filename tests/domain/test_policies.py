@@ -32,8 +32,9 @@ def test_buyer_cancel_hold_is_thirty_minutes(after: timedelta, allowed: bool) ->
         (ShippingSpeed.STANDARD, False, (date(2026, 11, 5), date(2026, 11, 7))),
         (ShippingSpeed.EXPEDITED, False, (date(2026, 11, 4), date(2026, 11, 5))),
         (ShippingSpeed.ONE_DAY, False, (date(2026, 11, 3), date(2026, 11, 3))),
-        (ShippingSpeed.SAME_DAY, False, (date(2026, 11, 2), date(2026, 11, 2))),
-        (ShippingSpeed.SAME_DAY, True, (date(2026, 11, 2), date(2026, 11, 3))),
+        # Verified at 23:50, a same-day order ships by 03:50 the next day: it arrives then.
+        (ShippingSpeed.SAME_DAY, False, (date(2026, 11, 3), date(2026, 11, 3))),
+        (ShippingSpeed.SAME_DAY, True, (date(2026, 11, 3), date(2026, 11, 4))),
         (ShippingSpeed.STANDARD, True, (date(2026, 11, 5), date(2026, 11, 8))),
     ],
 )
@@ -43,6 +44,22 @@ def test_delivery_window_counts_from_the_verification_date(
     assert policies.estimated_delivery_window(speed, PLACED, locker=locker) == DeliveryWindow(
         *window
     )
+
+
+@pytest.mark.parametrize(
+    ("speed", "verified_at", "window"),
+    [
+        (ShippingSpeed.SAME_DAY, datetime(2026, 11, 2, 22, 0, tzinfo=UTC), 3),
+        (ShippingSpeed.SAME_DAY, datetime(2026, 11, 2, 19, 59, tzinfo=UTC), 2),
+        (ShippingSpeed.ONE_DAY, datetime(2026, 11, 2, 23, 0, tzinfo=UTC), 3),
+    ],
+)
+def test_a_delivery_window_never_starts_before_the_ship_by_day(
+    speed: ShippingSpeed, verified_at: datetime, window: int
+) -> None:
+    promised = policies.estimated_delivery_window(speed, verified_at, locker=False)
+    assert promised == DeliveryWindow(date(2026, 11, window), date(2026, 11, window))
+    assert promised.earliest >= policies.ship_by(speed, verified_at).date()
 
 
 def test_every_speed_has_a_window() -> None:

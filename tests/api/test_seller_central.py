@@ -1,0 +1,130 @@
+"""Seller tools held to Seller Central's definitions, each case found by a hand check against
+independently computed figures: the promise of a late same-day order, packing slips only for
+what may ship, on-time delivery after a late delay, windows that end now at the latest, and
+upload answers that name the real problem."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from tests.api.client import OPERATOR, OTHER_SELLER, SELLER, WAREHOUSE, Api
+from tests.api.test_deadlines import DEADLINES, moment, watch
+from tests.api.test_seller_files import HEADER, SET_SHIP_FROM, auth, export, upload
+from tests.api.test_seller_performance import PERFORMANCE, figures, ids
+
+
+def _evening(api: Api, hour: int) -> None:
+    """Move the clock forward to `hour`:00 UTC (today's, or tomorrow's if it has passed)."""
+    now = api.clock()
+    target = datetime.combine(now.date(), time(hour), tzinfo=UTC)
+    api.clock.advance((target if target > now else target + timedelta(days=1)) - now)
+
+
+async def test_a_same_day_order_verified_in_the_evening_is_promised_for_its_ship_by_day(
+    api: Api,
+) -> None:
+    _evening(api, 22)
+    order = await api.place(shippingSpeed="SAME_DAY")
+    await api.verify(order["id"])
+    promised = await api.read(order["id"], fields=DEADLINES)
+    ship_by = moment(promised["shipBy"])
+    assert ship_by == api.clock() + timedelta(hours=4)  # 02:00 the next day
+    assert promised["estimatedDelivery"]["earliest"] == ship_by.date().isoformat()
+    assert date.fromisoformat(promised["deliverBy"]) == ship_by.date()
+    api.clock.advance(ship_by - api.clock())
+    assert "DELIVERY_OVERDUE" not in await watch(api)  # not overdue before it may even ship
+
+
+async def test_packing_slips_print_only_for_orders_waiting_to_ship(api: Api) -> None:
+    for status in ("PENDING", "CANCELED", "SHIPPED", "DELIVERED"):
+        order = await api.order_in(status)
+        slip = await api.http.get(f"/orders/{order['id']}/packing-slip", headers=auth(api, SELLER))
+        assert slip.status_code == 409, status
+        assert slip.json()["errors"][0]["extensions"]["code"] == "INVALID_TRANSITION"
+    half = await api.order_in("UNSHIPPED")
+    await api.ship(half["id"], tracking="1ZHALF", items=[{"sku": "MUG-01", "quantity": 1}])
+    url = f"/orders/{half['id']}/packing-slip"
+    assert (await api.http.get(url, headers=auth(api, SELLER))).status_code == 200
+
+
+async def test_a_delay_reported_after_the_promise_passed_does_not_make_it_on_time(
+    api: Api,
+) -> None:
+    order = await api.order_in("IN_TRANSIT", tracking="1ZSTORM")
+    deliver_by = date.fromisoformat((await api.read(order["id"], fields=DEADLINES))["deliverBy"])
+    overdue_from = datetime.combine(deliver_by + timedelta(days=1), time(), tzinfo=UTC)
+    api.clock.advance(overdue_from - api.clock())
+    assert (await watch(api)).get("DELIVERY_OVERDUE") == 1
+    later = (deliver_by + timedelta(days=3)).isoformat()
+    delay = {
+        "orderId": order["id"],
+        "revisedEarliest": later,
+        "revisedLatest": later,
+        "reason": "storm at the hub",
+    }
+    await api.ok("reportDelay", "input: $input", {"input": delay}, as_=SELLER)
+    await api.scan("1ZSTORM", "DELIVERED")  # before the revised date, after the first promise
+    otd = (await figures(api))["ON_TIME_DELIVERY_RATE"]
+    assert order["id"] in ids(otd)  # late: the promise had passed when it was moved
+
+
+async def test_a_window_may_end_now_but_not_a_moment_later(api: Api) -> None:
+    for ending, refused in ((api.clock(), False), (api.clock() + timedelta(seconds=1), True)):
+        window = {"endingAt": ending.isoformat()}
+        body = await api.gql(PERFORMANCE, {"id": SELLER.id, "window": window}, as_=SELLER)
+        assert ("errors" in body) is refused, body
+        if refused:
+            assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "endingAt"}
+
+
+async def test_upload_answers_name_the_real_problem(api: Api) -> None:
+    theirs = await api.order_in("UNSHIPPED", sellerId=OTHER_SELLER.id)
+    await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=SELLER)
+    mine = await api.order_in("UNSHIPPED")
+    shipped = api.clock().isoformat()
+    text = (
+        f"{HEADER}\n{theirs['id']},MUG-01,1,UPS,1ZTHEIRS,{shipped},Ground\n"
+        f"{mine['id']},NOPE-9,1,UPS,1ZNOPE,{shipped},Ground\n"
+    )
+    rows = (await upload(api, text))["rows"]
+    assert rows[0]["error"]["code"] == "NOT_FOUND"  # not "no ship-from address"
+    assert rows[1]["error"] == {
+        "code": "VALIDATION",
+        "message": "SKU NOPE-9 is not on this order",
+        "field": "items",
+    }
+    # The same answers as confirmShipment gives them.
+    assert (await api.read(mine["id"], as_=OPERATOR))["status"] == "UNSHIPPED"
+
+
+async def test_amazons_flat_file_confirms_shipments_like_the_csv(api: Api) -> None:
+    await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=SELLER)
+    order = await api.order_in("UNSHIPPED")
+    day = api.clock().date().isoformat()
+    columns = "order-id\torder-item-id\tquantity\tship-date\tcarrier-code\tcarrier-name\t"
+    flat = (
+        f"{columns}tracking-number\tship-method\n"
+        f"{order['id']}\tMUG-01\t2\t{day}\tUPS\t\t1ZFLAT\tGround\n"
+        f"{order['id']}\tLAMP-7\t1\t{day}\tOther\tLasership\tLS123\tStandard\n"
+    )
+    answer = await upload(api, flat)
+    assert answer["summary"] == {"ACCEPTED": 2}
+    shipped = await api.read(order["id"], fields="status shipments { carrier trackingId }")
+    assert shipped["status"] == "SHIPPED"
+    assert shipped["shipments"] == [
+        {"carrier": "UPS", "trackingId": "1ZFLAT"},
+        {"carrier": "LASERSHIP", "trackingId": "LS123"},
+    ]
+    assert (await upload(api, flat))["summary"] == {"ALREADY_CONFIRMED": 2}
+
+
+async def test_the_export_carries_the_ship_to_lines_a_label_needs(api: Api) -> None:
+    await api.order_in("UNSHIPPED")
+    [row, *_] = await export(api)
+    assert (row["ship-to-name"], row["ship-to-line1"], row["ship-to-city"]) == (
+        "Ana Lima",
+        "12 Rua Augusta",
+        "Lisbon",
+    )
+    assert "ship-to-line2" in row
+    assert "ship-to-region" in row
