@@ -40,8 +40,9 @@ class AfterSale:
 
     @property
     def defective(self) -> bool:
-        """An order defect: a granted A-to-Z claim or a return for the seller's fault."""
-        return self.claim_granted or self.seller_fault_return
+        """An order defect: an A-to-Z claim open or granted (not one denied or withdrawn), or
+        a return for the seller's fault."""
+        return self.open_claim_id is not None or self.claim_granted or self.seller_fault_return
 
     def held(self, sku: str) -> int:
         """Units of `sku` set aside by returns still running."""

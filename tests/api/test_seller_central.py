@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from tests.api.client import OPERATOR, OTHER_SELLER, SELLER, WAREHOUSE, Api
+from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, WAREHOUSE, Api
+from tests.api.test_claims import DECIDE, WITHDRAW, _call, _claimable, _decide
 from tests.api.test_deadlines import DEADLINES, moment, watch
 from tests.api.test_seller_files import HEADER, SET_SHIP_FROM, auth, export, upload
 from tests.api.test_seller_performance import PERFORMANCE, figures, ids
@@ -128,3 +129,19 @@ async def test_the_export_carries_the_ship_to_lines_a_label_needs(api: Api) -> N
     )
     assert "ship-to-line2" in row
     assert "ship-to-region" in row
+
+
+async def test_a_claim_is_a_defect_while_open_or_granted_not_once_denied_or_withdrawn(
+    api: Api,
+) -> None:
+    open_order, open_claim = await _claimable(api)
+    denied_order, denied = await _claimable(api)
+    withdrawn_order, withdrawn = await _claimable(api)
+    defects = ids((await figures(api))["ORDER_DEFECT_RATE"])
+    assert {open_order["id"], denied_order["id"], withdrawn_order["id"]} <= defects
+    await _call(api, DECIDE, _decide(denied["id"], "DENY"), OPERATOR)
+    await _call(api, WITHDRAW, {"id": withdrawn["id"]}, BUYER)
+    odr = (await figures(api))["ORDER_DEFECT_RATE"]
+    assert ids(odr) == {open_order["id"]}
+    assert odr["numerator"] == 1
+    assert open_claim["status"] == "OPEN"
