@@ -132,7 +132,7 @@ async def seed_demo(
     socks = ("SOCK-3", "Wool socks (3 pack)", 3, 1500)
     created = 0
 
-    # Bolt is the seller at risk: this order waits days past its ship-by before it ships.
+    # Bolt is the seller in poor standing: this order waits days past its ship-by before it ships.
     late = await demo.place(ana, bolt, _items(mug))
     created += 1
     late = await demo.uc.verify_payment(OPERATOR, late.id)
@@ -159,7 +159,7 @@ async def seed_demo(
         for tag, where in path[: steps - 2]:
             await demo.scan(tracking, tag, where)
 
-    # One order per milestone, oldest first; the seller at risk's first.
+    # One order per milestone, oldest first; the seller in poor standing's first.
     order = await demo.place(ben, bolt, _items(socks))
     created += 1
     await demo.uc.verify_payment(OPERATOR, order.id)

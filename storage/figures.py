@@ -10,6 +10,7 @@ from typing import Any
 from pymongo import DESCENDING
 
 from domain.kernel.ports import Page, PageWindow
+from domain.kernel.shipping import FulfillmentChannel
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
@@ -57,6 +58,15 @@ def _counted(field: str) -> Document:
     return {"$sum": {"$cond": [{"$eq": [f"${field}", True]}, 1, 0]}}
 
 
+def _counted_in(seller_id: str, name: str, span: Span) -> list[Document]:
+    """The orders a figure counts: the seller's, of the span's channels, in its window."""
+    window = {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
+    conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_ms": window}]
+    if span.channels != frozenset(FulfillmentChannel):
+        conditions.append({"channel": {"$in": sorted(c.value for c in span.channels)}})
+    return conditions
+
+
 class MongoSellerFigures:
     def __init__(self, database: Database) -> None:
         self._orders = database.db["orders"]
@@ -70,9 +80,8 @@ class MongoSellerFigures:
 
     async def _figure(self, seller_id: str, metric: HealthMetric, span: Span) -> tuple[int, int]:
         name = HEALTH_FIELD[metric]
-        window = {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
         pipeline: list[Document] = [
-            {"$match": {"seller_id": seller_id, f"health_{name}_ms": window}},
+            {"$match": all_of(_counted_in(seller_id, name, span))},
             {
                 "$group": {
                     "_id": None,
@@ -94,8 +103,7 @@ class MongoSellerFigures:
         window: PageWindow,
     ) -> Page[Order]:
         name = HEALTH_FIELD[metric]
-        within = {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
-        conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_ms": within}]
+        conditions = _counted_in(seller_id, name, span)
         if failing_only:
             conditions.append({f"health_{name}_failing": True})
         return await NEWEST_PLACED.page(self._orders, conditions, window, order_from_document)

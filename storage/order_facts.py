@@ -21,11 +21,12 @@ Document = dict[str, Any]
 HEALTH_FIELD = {
     HealthMetric.ORDER_DEFECT_RATE: "odr",
     HealthMetric.LATE_SHIPMENT_RATE: "lsr",
+    HealthMetric.LATE_SHIPMENT_RATE_10_DAYS: "lsr",  # the same fact, a shorter window
     HealthMetric.PRE_FULFILLMENT_CANCEL_RATE: "pfc",
     HealthMetric.VALID_TRACKING_RATE: "vtr",
     HealthMetric.ON_TIME_DELIVERY_RATE: "otd",
 }
-HEALTH_FIELDS = tuple(f"health_{name}_ms" for name in HEALTH_FIELD.values())
+HEALTH_FIELDS = tuple(sorted({f"health_{name}_ms" for name in HEALTH_FIELD.values()}))
 
 
 def figure_fields(order: Order) -> Document:

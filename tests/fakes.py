@@ -445,7 +445,11 @@ class FakeSellerFigures:
             at = None if fact is None else truncate_to_millis(fact.at)
             return at is not None and span.start < at <= span.end
 
-        return [o for o in self._m.orders.values() if o.seller_id == seller_id and inside(o)]
+        return [
+            o
+            for o in self._m.orders.values()
+            if o.seller_id == seller_id and o.channel in span.channels and inside(o)
+        ]
 
     async def health(
         self, seller_id: str, spans: Mapping[HealthMetric, Span]

@@ -12,7 +12,13 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.enums import HealthMetric, HealthStatus, ReportGrouping, ShipmentOutcome
+from api.graphql.enums import (
+    FulfilledBy,
+    HealthMetric,
+    HealthStatus,
+    ReportGrouping,
+    ShipmentOutcome,
+)
 from api.graphql.errors import UserError
 from api.graphql.inputs import ConfirmShipmentInput, OrderFilter
 from api.graphql.orders import order_connection, order_query
@@ -109,6 +115,7 @@ _WORST = (HealthStatus.POOR, HealthStatus.AT_RISK, HealthStatus.GOOD)
 @strawberry.type(description="A seller's account health: five figures and the worst of them.")
 class SellerPerformance:
     seller_id: strawberry.ID
+    fulfilled_by: FulfilledBy = strawberry.field(description="Whose shipping these judge.")
     status: HealthStatus = strawberry.field(description="The worst status of the figures.")
     figures: list[HealthFigureType]
 
@@ -193,6 +200,13 @@ class SellerToolQueries:
         info: Info[Context, None],
         seller_id: strawberry.ID,
         window: PerformanceWindowInput | None = None,
+        fulfilled_by: Annotated[
+            FulfilledBy,
+            strawberry.argument(
+                description="SELLER (MFN and SFP orders, every figure) or MARKETPLACE (FBA "
+                "orders: the order defect rate only)."
+            ),
+        ] = FulfilledBy.SELLER,
     ) -> SellerPerformance:
         window = window or PerformanceWindowInput()
         figures = await info.context.seller_tools.performance(
@@ -200,10 +214,13 @@ class SellerToolQueries:
             str(seller_id),
             ending_at=window.ending_at,
             days=window.days,
+            fulfilled_by=fulfilled_by,
         )
         shown = [HealthFigureType.from_domain(str(seller_id), f) for f in figures]
         worst = next(s for s in _WORST if any(f.status is s for f in shown))
-        return SellerPerformance(seller_id=seller_id, status=worst, figures=shown)
+        return SellerPerformance(
+            seller_id=seller_id, fulfilled_by=fulfilled_by, status=worst, figures=shown
+        )
 
     @strawberry.field(
         description="Seller (own orders) or operator (every seller, or `filter.sellerId`): "

@@ -178,6 +178,7 @@ class HealthTarget:
 ACCOUNT_HEALTH: dict[HealthMetric, HealthTarget] = {
     HealthMetric.ORDER_DEFECT_RATE: HealthTarget(60, Fraction(1), Fraction(2), False),
     HealthMetric.LATE_SHIPMENT_RATE: HealthTarget(30, Fraction(4), Fraction(8), False),
+    HealthMetric.LATE_SHIPMENT_RATE_10_DAYS: HealthTarget(10, Fraction(4), Fraction(8), False),
     HealthMetric.PRE_FULFILLMENT_CANCEL_RATE: HealthTarget(7, Fraction(5, 2), Fraction(5), False),
     HealthMetric.VALID_TRACKING_RATE: HealthTarget(30, Fraction(95), Fraction(90), True),
     HealthMetric.ON_TIME_DELIVERY_RATE: HealthTarget(30, Fraction(90), Fraction(80), True),

@@ -65,9 +65,17 @@ class HealthMetric(Enum):
 
     ORDER_DEFECT_RATE = "ORDER_DEFECT_RATE"
     LATE_SHIPMENT_RATE = "LATE_SHIPMENT_RATE"
+    LATE_SHIPMENT_RATE_10_DAYS = "LATE_SHIPMENT_RATE_10_DAYS"
     PRE_FULFILLMENT_CANCEL_RATE = "PRE_FULFILLMENT_CANCEL_RATE"
     VALID_TRACKING_RATE = "VALID_TRACKING_RATE"
     ON_TIME_DELIVERY_RATE = "ON_TIME_DELIVERY_RATE"
+
+
+class FulfilledBy(Enum):
+    """Whose shipping a seller's figures judge: its own (MFN and SFP) or the marketplace's (FBA)."""
+
+    SELLER = "SELLER"
+    MARKETPLACE = "MARKETPLACE"
 
 
 class HealthStatus(Enum):

@@ -10,7 +10,7 @@ from domain.kernel import policies
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Role
 from domain.kernel.shipping import FulfillmentChannel
-from domain.kernel.vocabulary import HealthMetric, HealthStatus
+from domain.kernel.vocabulary import FulfilledBy, HealthMetric, HealthStatus
 from domain.orders.order import Order, OrderStatus
 
 M = HealthMetric
@@ -36,9 +36,8 @@ def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
     seller_canceled = canceled and order.canceled_by is Role.SELLER
     facts[M.PRE_FULFILLMENT_CANCEL_RATE] = HealthFact(order.placed_at, seller_canceled)
     if not canceled:
-        facts[M.LATE_SHIPMENT_RATE] = HealthFact(
-            order.deadlines.ship_by, not order.deadlines.shipped_in_time
-        )
+        late = HealthFact(order.deadlines.ship_by, not order.deadlines.shipped_in_time)
+        facts[M.LATE_SHIPMENT_RATE] = facts[M.LATE_SHIPMENT_RATE_10_DAYS] = late
     if order.deadlines.fully_shipped_at is not None:
         stalled = bool(order.deadlines.stalled_shipments)
         facts[M.VALID_TRACKING_RATE] = HealthFact(order.deadlines.fully_shipped_at, stalled)
@@ -60,24 +59,45 @@ def _on_time_delivery(order: Order, deliver_by: date) -> HealthFact:
     return HealthFact(counted_from, not on_time)
 
 
+CHANNELS: dict[FulfilledBy, frozenset[FulfillmentChannel]] = {
+    FulfilledBy.SELLER: frozenset({FulfillmentChannel.MFN, FulfillmentChannel.SFP}),
+    FulfilledBy.MARKETPLACE: frozenset({FulfillmentChannel.FBA}),
+}
+# The marketplace ships FBA orders: only the order defect rate judges the seller there.
+METRICS: dict[FulfilledBy, tuple[HealthMetric, ...]] = {
+    FulfilledBy.SELLER: tuple(policies.ACCOUNT_HEALTH),
+    FulfilledBy.MARKETPLACE: (M.ORDER_DEFECT_RATE,),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A window of time ending at `end` (included), from `start` (excluded): the window of
-    "the last 30 days" as of now holds what happened now."""
+    """What a figure counts: orders of these channels in a window of time ending at `end`
+    (included), from `start` (excluded), so "the last 30 days" as of now holds what happened
+    now."""
 
     start: datetime
     end: datetime
+    channels: frozenset[FulfillmentChannel] = frozenset(FulfillmentChannel)
 
 
-def health_spans(ending_at: datetime, days: int | None) -> dict[HealthMetric, Span]:
-    """Each figure's window ending at `ending_at`: its own length, or `days` for all."""
+def health_spans(
+    ending_at: datetime, days: int | None, fulfilled_by: FulfilledBy = FulfilledBy.SELLER
+) -> dict[HealthMetric, Span]:
+    """Each figure's window ending at `ending_at`: its own length, or `days` for all; over the
+    orders `fulfilled_by` ships, and only the figures that judge those."""
     if days is not None and not 1 <= days <= policies.MAX_WINDOW_DAYS:
         raise ValidationFailed(
             f"days must be between 1 and {policies.MAX_WINDOW_DAYS}", field="days"
         )
+    channels = CHANNELS[fulfilled_by]
     return {
-        metric: Span(ending_at - timedelta(days=days or goal.days), ending_at)
-        for metric, goal in policies.ACCOUNT_HEALTH.items()
+        metric: Span(
+            ending_at - timedelta(days=days or policies.ACCOUNT_HEALTH[metric].days),
+            ending_at,
+            channels,
+        )
+        for metric in METRICS[fulfilled_by]
     }
 
 

@@ -11,7 +11,7 @@ from domain.kernel.access import Action, require_access, require_own_shop, requi
 from domain.kernel.errors import InvalidTransition, NotFound, ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, Page, PageWindow
-from domain.kernel.vocabulary import HealthMetric
+from domain.kernel.vocabulary import FulfilledBy, HealthMetric
 from domain.orders.order import Order, OrderStatus
 from domain.orders.ports import OrderQuery, OrderRepository
 from domain.seller_tools.performance import HealthFigure, Span, health_spans
@@ -35,14 +35,21 @@ class SellerToolUseCases:
         self._clock = clock
 
     async def performance(
-        self, actor: Actor, seller_id: str, *, ending_at: datetime | None, days: int | None
+        self,
+        actor: Actor,
+        seller_id: str,
+        *,
+        ending_at: datetime | None,
+        days: int | None,
+        fulfilled_by: FulfilledBy = FulfilledBy.SELLER,
     ) -> list[HealthFigure]:
-        """The seller's five account-health figures, each over its window ending at `ending_at`."""
+        """The seller's account-health figures for the orders `fulfilled_by` ships, each over
+        its window ending at `ending_at`."""
         await self._require_seller(actor, seller_id)
         now = self._clock()
         if ending_at is not None and ending_at > now:
             raise ValidationFailed("a window cannot end in the future", field="endingAt")
-        spans = health_spans(ending_at or now, days)
+        spans = health_spans(ending_at or now, days, fulfilled_by)
         counts = await self._figures.health(seller_id, spans)
         return [HealthFigure(metric, spans[metric], *counts[metric]) for metric in spans]
 

@@ -1,4 +1,5 @@
-"""The demo data a newcomer's first run shows: every order and event dated in the past."""
+"""The demo data a newcomer's first run shows: every order and event dated in the past, and
+each seller's standing as the docs describe it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from api.demo import seed_demo
 from domain.kernel.identity import Role
 from domain.kernel.ports import PageWindow
 from domain.orders.ports import OrderQuery
+from domain.seller_tools.performance import HealthFigure, health_spans
 from storage.database import Database
+from storage.figures import MongoSellerFigures
 from storage.ids import new_id
 from storage.repositories import Repositories
 from tests.data import T0
@@ -31,3 +34,26 @@ async def test_nothing_in_the_demo_is_dated_after_the_moment_it_was_made(
     for seller in ("seller-acme", "seller-bolt"):
         feed = [r async for r in repos.events.party_events_after(Role.SELLER, seller, 0)]
         assert [r.positions.seller for r in feed if r.positions] == list(range(1, len(feed) + 1))
+
+
+async def test_the_demo_sellers_standing_is_what_the_docs_say(database: Database) -> None:
+    repos = Repositories.on(database)
+    await seed_demo(repos, new_id, FakePublisher(Marketplace()), now=T0)
+    figures = MongoSellerFigures(database)
+    standing = {}
+    for seller in ("seller-acme", "seller-bolt"):
+        counts = await figures.health(seller, health_spans(T0, None))
+        standing[seller] = {
+            metric.value: HealthFigure(metric, span, *counts[metric]).status.value
+            for metric, span in health_spans(T0, None).items()
+        }
+    assert set(standing["seller-acme"].values()) == {"GOOD"}
+    # A handful of orders: one late shipment or one cancellation is a large share of them.
+    assert standing["seller-bolt"] == {
+        "ORDER_DEFECT_RATE": "POOR",
+        "LATE_SHIPMENT_RATE": "POOR",
+        "LATE_SHIPMENT_RATE_10_DAYS": "POOR",
+        "PRE_FULFILLMENT_CANCEL_RATE": "POOR",
+        "VALID_TRACKING_RATE": "GOOD",
+        "ON_TIME_DELIVERY_RATE": "POOR",
+    }

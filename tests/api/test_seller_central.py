@@ -6,8 +6,10 @@ upload answers that name the real problem."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, WAREHOUSE, Api
+from tests.api.returns_helpers import delivered_order, request
 from tests.api.test_claims import DECIDE, WITHDRAW, _call, _claimable, _decide
 from tests.api.test_deadlines import DEADLINES, moment, watch
 from tests.api.test_seller_files import HEADER, SET_SHIP_FROM, auth, export, upload
@@ -145,3 +147,31 @@ async def test_a_claim_is_a_defect_while_open_or_granted_not_once_denied_or_with
     assert ids(odr) == {open_order["id"]}
     assert odr["numerator"] == 1
     assert open_claim["status"] == "OPEN"
+
+
+FULFILLED = """query($id: ID!, $by: FulfilledBy!) {
+  sellerPerformance(sellerId: $id, fulfilledBy: $by) {
+    fulfilledBy figures { metric numerator denominator windowStart windowEnd orders { nodes { id } } }
+  }
+}"""
+
+
+async def test_seller_fulfilled_and_fba_orders_have_their_own_figures(api: Api) -> None:
+    fba = await delivered_order(api, shipper=OPERATOR, fulfillmentChannel="FBA")
+    await request(api, fba["id"], reason="DEFECTIVE")
+    mine = await delivered_order(api)
+    await request(api, mine["id"], reason="DAMAGED")
+
+    async def health(by: str) -> dict[str, dict[str, Any]]:
+        body = await api.gql(FULFILLED, {"id": SELLER.id, "by": by}, as_=SELLER)
+        assert body["data"]["sellerPerformance"]["fulfilledBy"] == by
+        return {f["metric"]: f for f in body["data"]["sellerPerformance"]["figures"]}
+
+    marketplace, own = await health("MARKETPLACE"), await health("SELLER")
+    assert list(marketplace) == ["ORDER_DEFECT_RATE"]  # the rest is the marketplace's shipping
+    assert ids(marketplace["ORDER_DEFECT_RATE"]) == {fba["id"]}
+    assert ids(own["ORDER_DEFECT_RATE"]) == {mine["id"]}
+    ten, thirty = own["LATE_SHIPMENT_RATE_10_DAYS"], own["LATE_SHIPMENT_RATE"]
+    assert ten["windowEnd"] == thirty["windowEnd"]
+    span = datetime.fromisoformat(ten["windowEnd"]) - datetime.fromisoformat(ten["windowStart"])
+    assert span == timedelta(days=10)

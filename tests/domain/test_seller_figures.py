@@ -10,7 +10,7 @@ import pytest
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Role
 from domain.kernel.shipping import FulfillmentChannel, ScanLocation, TrackingTag
-from domain.kernel.vocabulary import HealthMetric, HealthStatus
+from domain.kernel.vocabulary import FulfilledBy, HealthMetric, HealthStatus
 from domain.orders.order import Order, OrderStatus
 from domain.seller_tools.performance import HealthFigure, Span, health_facts, health_spans
 from domain.seller_tools.reports import sale_facts
@@ -88,11 +88,21 @@ def test_a_window_is_1_to_366_days_and_each_figure_has_its_own_by_default() -> N
     for days in (0, 367):
         with pytest.raises(ValidationFailed):
             health_spans(end, days)
-    assert health_spans(end, 1)[M.ORDER_DEFECT_RATE] == Span(end - timedelta(days=1), end)
+    seller_fulfilled = frozenset({FulfillmentChannel.MFN, FulfillmentChannel.SFP})
+    assert health_spans(end, 1)[M.ORDER_DEFECT_RATE] == Span(
+        end - timedelta(days=1), end, seller_fulfilled
+    )
     assert health_spans(end, 366)[M.LATE_SHIPMENT_RATE].start == end - timedelta(days=366)
     own = health_spans(end, None)
     assert own[M.ORDER_DEFECT_RATE].start == end - timedelta(days=60)
     assert own[M.PRE_FULFILLMENT_CANCEL_RATE].start == end - timedelta(days=7)
+    assert own[M.LATE_SHIPMENT_RATE_10_DAYS].start == end - timedelta(days=10)
+    fba = health_spans(end, None, FulfilledBy.MARKETPLACE)
+    assert fba == {
+        M.ORDER_DEFECT_RATE: Span(
+            end - timedelta(days=60), end, frozenset({FulfillmentChannel.FBA})
+        )
+    }
 
 
 def test_a_figures_rate_and_status_at_its_thresholds() -> None:
