@@ -19,7 +19,7 @@ from domain.seller_tools.reports import ReportGrouping, ReportRow
 from storage.codec import epoch_ms
 from storage.database import Database
 from storage.keyset import all_of
-from storage.order_facts import HEALTH_FIELD
+from storage.order_facts import HEALTH_FIELD, PACKAGES
 from storage.orders import NEWEST_PLACED, order_from_document, query_conditions
 
 Document = dict[str, Any]
@@ -58,13 +58,27 @@ def _counted(field: str) -> Document:
     return {"$sum": {"$cond": [{"$eq": [f"${field}", True]}, 1, 0]}}
 
 
+def _window(span: Span) -> Document:
+    return {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
+
+
+def _of_channels(span: Span) -> list[Document]:
+    if span.channels == frozenset(FulfillmentChannel):
+        return []
+    return [{"channel": {"$in": sorted(c.value for c in span.channels)}}]
+
+
 def _counted_in(seller_id: str, name: str, span: Span) -> list[Document]:
     """The orders a figure counts: the seller's, of the span's channels, in its window."""
-    window = {"$gt": epoch_ms(span.start), "$lte": epoch_ms(span.end)}
-    conditions: list[Document] = [{"seller_id": seller_id, f"health_{name}_ms": window}]
-    if span.channels != frozenset(FulfillmentChannel):
-        conditions.append({"channel": {"$in": sorted(c.value for c in span.channels)}})
-    return conditions
+    return [{"seller_id": seller_id, f"health_{name}_ms": _window(span)}, *_of_channels(span)]
+
+
+def _packages_in(seller_id: str, span: Span, *, failing_only: bool) -> list[Document]:
+    """Orders with a package counted in the span (failing by its end, if `failing_only`)."""
+    package: Document = {"at_ms": _window(span)}
+    if failing_only:  # no carrier scan by the end: none yet (NEVER), or a later one
+        package["scanned_ms"] = {"$gt": epoch_ms(span.end)}
+    return [{"seller_id": seller_id, PACKAGES: {"$elemMatch": package}}, *_of_channels(span)]
 
 
 class MongoSellerFigures:
@@ -79,6 +93,8 @@ class MongoSellerFigures:
         return dict(zip(spans, counted, strict=True))
 
     async def _figure(self, seller_id: str, metric: HealthMetric, span: Span) -> tuple[int, int]:
+        if metric is HealthMetric.VALID_TRACKING_RATE:
+            return await self._packages(seller_id, span)
         name = HEALTH_FIELD[metric]
         pipeline: list[Document] = [
             {"$match": all_of(_counted_in(seller_id, name, span))},
@@ -87,6 +103,27 @@ class MongoSellerFigures:
                     "_id": None,
                     "counted": {"$sum": 1},
                     "failing": _counted(f"health_{name}_failing"),
+                }
+            },
+        ]
+        found = [doc async for doc in await self._orders.aggregate(pipeline)]
+        return (int(found[0]["counted"]), int(found[0]["failing"])) if found else (0, 0)
+
+    async def _packages(self, seller_id: str, span: Span) -> tuple[int, int]:
+        """The valid tracking rate: packages counted in the span, and those without a carrier
+        scan by its end."""
+        window, end = _window(span), epoch_ms(span.end)
+        pipeline: list[Document] = [
+            {"$match": all_of(_packages_in(seller_id, span, failing_only=False))},
+            {"$unwind": f"${PACKAGES}"},
+            {"$match": {f"{PACKAGES}.at_ms": window}},
+            {
+                "$group": {
+                    "_id": None,
+                    "counted": {"$sum": 1},
+                    "failing": {
+                        "$sum": {"$cond": [{"$gt": [f"${PACKAGES}.scanned_ms", end]}, 1, 0]}
+                    },
                 }
             },
         ]
@@ -102,10 +139,13 @@ class MongoSellerFigures:
         failing_only: bool,
         window: PageWindow,
     ) -> Page[Order]:
-        name = HEALTH_FIELD[metric]
-        conditions = _counted_in(seller_id, name, span)
-        if failing_only:
-            conditions.append({f"health_{name}_failing": True})
+        if metric is HealthMetric.VALID_TRACKING_RATE:
+            conditions = _packages_in(seller_id, span, failing_only=failing_only)
+        else:
+            name = HEALTH_FIELD[metric]
+            conditions = _counted_in(seller_id, name, span)
+            if failing_only:
+                conditions.append({f"health_{name}_failing": True})
         return await NEWEST_PLACED.page(self._orders, conditions, window, order_from_document)
 
     async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
-from domain.seller_tools.performance import health_facts
+from domain.seller_tools.performance import health_facts, package_facts
 from domain.seller_tools.reports import sale_facts
 from storage.codec import epoch_ms
 
@@ -23,10 +23,15 @@ HEALTH_FIELD = {
     HealthMetric.LATE_SHIPMENT_RATE: "lsr",
     HealthMetric.LATE_SHIPMENT_RATE_10_DAYS: "lsr",  # the same fact, a shorter window
     HealthMetric.PRE_FULFILLMENT_CANCEL_RATE: "pfc",
-    HealthMetric.VALID_TRACKING_RATE: "vtr",
     HealthMetric.ON_TIME_DELIVERY_RATE: "otd",
 }
 HEALTH_FIELDS = tuple(sorted({f"health_{name}_ms" for name in HEALTH_FIELD.values()}))
+# The valid tracking rate counts packages: one entry per package, when it counts and when its
+# carrier first scanned it, which decides whether it fails as of a window's end. A package not
+# scanned yet holds NEVER there: a plain range then finds it, where null inside $elemMatch is
+# not matched alike by every server (the embedded one finds nothing).
+PACKAGES = "vtr_packages"
+NEVER = 2**53 - 1
 
 
 def figure_fields(order: Order) -> Document:
@@ -37,6 +42,13 @@ def figure_fields(order: Order) -> Document:
         fact = facts.get(metric)
         fields[f"health_{name}_ms"] = None if fact is None else epoch_ms(fact.at)
         fields[f"health_{name}_failing"] = fact is not None and fact.failing
+    fields[PACKAGES] = [
+        {
+            "at_ms": epoch_ms(p.at),
+            "scanned_ms": NEVER if p.scanned_at is None else epoch_ms(p.scanned_at),
+        }
+        for p in package_facts(order)
+    ]
     sale = sale_facts(order)
     fields |= {
         "placed_ms": epoch_ms(order.placed_at),

@@ -19,7 +19,9 @@ from storage.orders import order_document, order_from_document
 Document = dict[str, Any]
 
 # Fields earlier versions derived from an order's state, replaced by their *_ms forms.
-_RETIRED = ["placed_key", "watch_at"] + [f"health_{name}_at" for name in HEALTH_FIELD.values()]
+_RETIRED = ["placed_key", "watch_at", "health_vtr_at", "health_vtr_ms", "health_vtr_failing"] + [
+    f"health_{name}_at" for name in HEALTH_FIELD.values()
+]
 
 # Per collection: the keyset field, and the stored date it is made from.
 STAMPS: dict[str, tuple[str, str]] = {

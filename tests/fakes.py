@@ -45,7 +45,7 @@ from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.order import Order
 from domain.orders.ports import LiveUpdate, OrderQuery, live_channels
 from domain.orders.use_cases import OrderUseCases
-from domain.seller_tools.performance import Span, health_facts
+from domain.seller_tools.performance import Span, health_facts, package_facts
 from domain.seller_tools.reports import ReportGrouping, ReportRow, SaleFacts, sale_facts
 from domain.sellers.directory import Seller
 from tests.fake_pages import keyset_page, newest_first
@@ -438,27 +438,45 @@ class FakeSellerFigures:
     def __init__(self, market: Marketplace) -> None:
         self._m = market
 
-    def _counted(self, seller_id: str, metric: HealthMetric, span: Span) -> list[Order]:
-        def inside(order: Order) -> bool:
-            fact = health_facts(order).get(metric)
-            # Stored to the millisecond, like every moment the store keeps.
-            at = None if fact is None else truncate_to_millis(fact.at)
-            return at is not None and span.start < at <= span.end
+    @staticmethod
+    def _facts(order: Order, metric: HealthMetric, span: Span) -> list[bool]:
+        """Whether each unit the figure counts of the order (the order, or each package for
+        valid tracking) fails, for those inside the span; moments kept to the millisecond."""
 
+        def inside(at: datetime) -> bool:
+            return span.start < truncate_to_millis(at) <= span.end
+
+        if metric is HealthMetric.VALID_TRACKING_RATE:
+            end = truncate_to_millis(span.end)
+            return [
+                p.scanned_at is None or truncate_to_millis(p.scanned_at) > end
+                for p in package_facts(order)
+                if inside(p.at)
+            ]
+        fact = health_facts(order).get(metric)
+        return [fact.failing] if fact is not None and inside(fact.at) else []
+
+    def _counted(self, seller_id: str, metric: HealthMetric, span: Span) -> list[Order]:
         return [
             o
             for o in self._m.orders.values()
-            if o.seller_id == seller_id and o.channel in span.channels and inside(o)
+            if o.seller_id == seller_id
+            and o.channel in span.channels
+            and self._facts(o, metric, span)
         ]
 
     async def health(
         self, seller_id: str, spans: Mapping[HealthMetric, Span]
     ) -> dict[HealthMetric, tuple[int, int]]:
-        counted = {m: self._counted(seller_id, m, span) for m, span in spans.items()}
-        return {
-            m: (len(orders), sum(health_facts(o)[m].failing for o in orders))
-            for m, orders in counted.items()
-        }
+        found = {}
+        for metric, span in spans.items():
+            units = [
+                f
+                for o in self._counted(seller_id, metric, span)
+                for f in self._facts(o, metric, span)
+            ]
+            found[metric] = (len(units), sum(units))
+        return found
 
     async def health_orders(
         self,
@@ -471,7 +489,7 @@ class FakeSellerFigures:
     ) -> Page[Order]:
         counted = self._counted(seller_id, metric, span)
         if failing_only:
-            counted = [o for o in counted if health_facts(o)[metric].failing]
+            counted = [o for o in counted if any(self._facts(o, metric, span))]
         return keyset_page(counted, lambda o: o.placed_at, lambda o: o.id, window, descending=True)
 
     async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:

@@ -115,7 +115,7 @@ class Deadlines:
         return [
             s
             for s in progress.shipments
-            if s.last_scan_at is None and s.id not in self.stalled_shipments
+            if s.first_carrier_scan is None and s.id not in self.stalled_shipments
         ]
 
     def _deliver_by_pending(self, progress: Progress) -> date | None:

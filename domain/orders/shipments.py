@@ -75,6 +75,16 @@ class Shipment:
     status: ShipmentStatus = ShipmentStatus.SHIPPED
     last_scan_at: datetime | None = None
     last_location: ScanLocation | None = None
+    # The first scan of the parcel itself by its carrier (a label created is not one).
+    carrier_scanned_at: datetime | None = None
+
+    @property
+    def first_carrier_scan(self) -> datetime | None:
+        """When the carrier first had the parcel in hand; a parcel stored before this was
+        recorded, and moved past SHIPPED, was scanned by its latest scan at the latest."""
+        if self.carrier_scanned_at is None and self.status is not ShipmentStatus.SHIPPED:
+            return self.last_scan_at
+        return self.carrier_scanned_at
 
     @property
     def live(self) -> bool:
@@ -210,6 +220,9 @@ def scanned(
     if description is not None:
         description = require_text(description, "description", limit=500)
     out_of_order = shipment.last_scan_at is not None and scanned_at < shipment.last_scan_at
+    if tag is not TrackingTag.INFO_RECEIVED:
+        first = shipment.carrier_scanned_at
+        shipment.carrier_scanned_at = scanned_at if first is None else min(first, scanned_at)
     if not out_of_order:
         shipment.follow_scan(tag, location, scanned_at)
     return TrackingEventRecorded(

@@ -24,8 +24,35 @@ class HealthFact:
     failing: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PackageFact:
+    """One package in the valid tracking rate, as Seller Central counts it: per package, valid
+    once its carrier scanned the parcel itself (a label created is not a scan). It counts from
+    that scan, or from 48 hours after it shipped without one, whichever comes first; it counts
+    against the seller unless the scan came by the end of the window read."""
+
+    at: datetime
+    scanned_at: datetime | None
+
+    def failing(self, end: datetime) -> bool:
+        return self.scanned_at is None or self.scanned_at > end
+
+
+def package_facts(order: Order) -> list[PackageFact]:
+    """The valid-tracking facts of an order's packages: none for FBA (the marketplace ships)."""
+    if order.channel is FulfillmentChannel.FBA or order.status is OrderStatus.CANCELED:
+        return []
+    facts = []
+    for shipment in order.shipments:
+        scanned = shipment.first_carrier_scan
+        due = shipment.shipped_at + policies.TRACKING_SCAN_GRACE
+        facts.append(PackageFact(due if scanned is None else min(scanned, due), scanned))
+    return facts
+
+
 def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
-    """The figures an order counts in (absent: not counted there), read from its state."""
+    """The figures an order counts in (absent: not counted there), read from its state. The
+    valid tracking rate counts packages instead: package_facts."""
     if order.deadlines.ship_by is None:  # payment never verified: nothing was promised
         return {}
     canceled = order.status is OrderStatus.CANCELED
@@ -38,9 +65,6 @@ def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
     if not canceled:
         late = HealthFact(order.deadlines.ship_by, not order.deadlines.shipped_in_time)
         facts[M.LATE_SHIPMENT_RATE] = facts[M.LATE_SHIPMENT_RATE_10_DAYS] = late
-    if order.deadlines.fully_shipped_at is not None:
-        stalled = bool(order.deadlines.stalled_shipments)
-        facts[M.VALID_TRACKING_RATE] = HealthFact(order.deadlines.fully_shipped_at, stalled)
     if order.deliver_by is not None and not canceled:
         facts[M.ON_TIME_DELIVERY_RATE] = _on_time_delivery(order, order.deliver_by)
     return facts

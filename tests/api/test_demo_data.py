@@ -54,6 +54,6 @@ async def test_the_demo_sellers_standing_is_what_the_docs_say(database: Database
         "LATE_SHIPMENT_RATE": "POOR",
         "LATE_SHIPMENT_RATE_10_DAYS": "POOR",
         "PRE_FULFILLMENT_CANCEL_RATE": "POOR",
-        "VALID_TRACKING_RATE": "GOOD",
+        "VALID_TRACKING_RATE": "POOR",
         "ON_TIME_DELIVERY_RATE": "POOR",
     }

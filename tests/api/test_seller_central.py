@@ -175,3 +175,19 @@ async def test_seller_fulfilled_and_fba_orders_have_their_own_figures(api: Api) 
     assert ten["windowEnd"] == thirty["windowEnd"]
     span = datetime.fromisoformat(ten["windowEnd"]) - datetime.fromisoformat(ten["windowStart"])
     assert span == timedelta(days=10)
+
+
+async def test_valid_tracking_counts_packages_scanned_by_their_carrier_as_read(api: Api) -> None:
+    order = await api.order_in("UNSHIPPED")
+    await api.ship(order["id"], tracking="1ZONE", items=[{"sku": "MUG-01", "quantity": 2}])
+    await api.ship(order["id"], tracking="1ZLABEL", items=[{"sku": "LAMP-7", "quantity": 1}])
+    await api.scan("1ZONE", "IN_TRANSIT")
+    await api.scan("1ZLABEL", "INFO_RECEIVED")  # a label was made: the carrier never had it
+    api.clock.advance(timedelta(hours=48))
+    vtr = (await figures(api))["VALID_TRACKING_RATE"]  # no watchdog pass in between
+    assert (vtr["numerator"], vtr["denominator"]) == (1, 2)  # packages, not orders
+    assert ids(vtr) == {order["id"]}
+    assert (await watch(api)).get("TRACKING_STALLED") == 1  # the label-only parcel
+    await api.scan("1ZLABEL", "IN_TRANSIT")  # late, but its carrier has it now
+    vtr = (await figures(api))["VALID_TRACKING_RATE"]
+    assert (vtr["numerator"], vtr["denominator"]) == (2, 2)

@@ -78,7 +78,7 @@ async def test_only_the_sellers_own_cancellations_count(api: Api) -> None:
     assert {o["id"] for o in kept} < ids(pfc, "all")
 
 
-async def test_valid_tracking_is_the_share_of_shipped_orders_that_never_stalled(
+async def test_valid_tracking_is_the_share_of_packages_a_carrier_scanned(
     api: Api,
 ) -> None:
     scanned = await api.order_in("IN_TRANSIT", tracking="1ZSEEN")
