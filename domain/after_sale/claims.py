@@ -7,6 +7,15 @@ from datetime import datetime
 
 from domain.kernel import policies
 from domain.kernel.access import Action, require_role
+from domain.kernel.after_sale_events import (
+    ClaimAppealed,
+    ClaimDecided,
+    ClaimOpened,
+    ClaimReviewStarted,
+    ClaimWithdrawn,
+    SellerRespondedToClaim,
+    SellerStayedSilent,
+)
 from domain.kernel.errors import (
     AppealWindowClosed,
     ClaimNotEligible,
@@ -17,16 +26,7 @@ from domain.kernel.errors import (
     NotDelivered,
     SellerResponseOverdue,
 )
-from domain.kernel.events import (
-    ClaimAppealed,
-    ClaimDecided,
-    ClaimOpened,
-    ClaimReviewStarted,
-    ClaimWithdrawn,
-    Event,
-    SellerRespondedToClaim,
-    SellerStayedSilent,
-)
+from domain.kernel.events import Event
 from domain.kernel.identity import Actor, Role
 from domain.kernel.lifecycle import EventSource, require_transition
 from domain.kernel.shipping import require_text

@@ -8,15 +8,7 @@ from datetime import datetime
 
 from domain.kernel import policies
 from domain.kernel.access import Action, can_see_parcel, require_channel_role, require_role
-from domain.kernel.errors import (
-    Forbidden,
-    InvalidTransition,
-    RestockingFeeNotAllowed,
-    SellerResponseOverdue,
-    ValidationFailed,
-)
-from domain.kernel.events import (
-    Event,
+from domain.kernel.after_sale_events import (
     ReturnAuthorized,
     ReturnAwaitingSeller,
     ReturnClosed,
@@ -27,6 +19,14 @@ from domain.kernel.events import (
     ReturnRequested,
     ReturnScanRecorded,
 )
+from domain.kernel.errors import (
+    Forbidden,
+    InvalidTransition,
+    RestockingFeeNotAllowed,
+    SellerResponseOverdue,
+    ValidationFailed,
+)
+from domain.kernel.events import Event
 from domain.kernel.identity import Actor, Role
 from domain.kernel.lifecycle import EventSource, require_transition
 from domain.kernel.shipping import (

@@ -7,7 +7,26 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeAlias, TypeGuard, get_args
 
-from domain.kernel.identity import Actor, Role
+from domain.kernel.after_sale_events import (
+    ClaimAppealed,
+    ClaimDecided,
+    ClaimOpened,
+    ClaimReviewStarted,
+    ClaimWithdrawn,
+    ReturnAuthorized,
+    ReturnAwaitingSeller,
+    ReturnClosed,
+    ReturnLabelIssued,
+    ReturnReceived,
+    ReturnRefunded,
+    ReturnRejected,
+    ReturnRequested,
+    ReturnScanRecorded,
+    SellerRespondedToClaim,
+    SellerStayedSilent,
+)
+from domain.kernel.event_base import Event as Event
+from domain.kernel.identity import Role
 from domain.kernel.money import Money
 from domain.kernel.shipping import (
     Address,
@@ -22,17 +41,8 @@ from domain.kernel.shipping import (
 from domain.kernel.vocabulary import (
     ClaimReason,
     ClaimStatus,
-    LabelKind,
-    ReturnReason,
     ReturnStatus,
-    SellerResponse,
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Event:
-    occurred_at: datetime
-    actor: Actor
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,101 +189,6 @@ class SellerDebited(Event):
 
     claim_id: str
     amount: Money
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClaimOpened(Event):
-    order_id: str
-    reason: ClaimReason
-    description: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SellerRespondedToClaim(Event):
-    response: SellerResponse
-    note: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SellerStayedSilent(Event):
-    """The seller's 48 hours passed without an answer; the claim went to review."""
-
-    due_at: datetime
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClaimReviewStarted(Event):
-    pass
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClaimDecided(Event):
-    outcome: ClaimStatus  # GRANTED or DENIED
-    note: str
-    final: bool
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClaimAppealed(Event):
-    statement: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClaimWithdrawn(Event):
-    pass
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnRequested(Event):
-    order_id: str
-    items: tuple[ShippedItem, ...]
-    reason: ReturnReason
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnAuthorized(Event):
-    automatic: bool
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnAwaitingSeller(Event):
-    answer_due_at: datetime
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnRejected(Event):
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnLabelIssued(Event):
-    kind: LabelKind
-    carrier: str
-    tracking_id: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnScanRecorded(Event):
-    tag: TrackingTag
-    location: ScanLocation
-    scanned_at: datetime
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnReceived(Event):
-    pass
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnRefunded(Event):
-    amount: int
-    restocking_fee: int
-    key: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReturnClosed(Event):
-    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
