@@ -14,7 +14,7 @@ from domain.kernel.identity import Role
 from domain.kernel.money import Money
 from domain.kernel.policies import SELLER_CLAIM_RESPONSE, SELLER_RETURN_RESPONSE
 from domain.kernel.shipping import DeliveryWindow, TrackingTag
-from domain.kernel.vocabulary import ReturnStatus
+from domain.kernel.vocabulary import ChargebackStatus, ReturnStatus
 from domain.notifications.preferences import Category
 from domain.orders.order import Order
 
@@ -153,7 +153,20 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
             return _Story(f"Claim {claim_id} on {ref}: {phrase}", [])
         case ev.SellerDebited(claim_id=claim_id, amount=amount):
             return _Story(f"Your account was debited {money(amount)}", [f"For claim {claim_id}."])
-        case ev.PaymentAuthorizationReleased() | ev.PaymentCaptured():
+        case ev.FeedbackLeft(rating=rating, comment=comment):
+            lines = [f"“{comment}”"] if comment else []
+            return _Story(f"Feedback on {ref}: {rating} of 5", lines)
+        case ev.FeedbackRemoved():
+            return _Story(f"Feedback on {ref} was removed", [])
+        case ev.FeedbackAnswered(answer=answer):
+            return _Story(f"The seller answered your feedback on {ref}", [answer])
+        case ev.ChargebackOpened(amount=amount, reason=reason):
+            lines = [f"Reason: {reason}.", "Answer it with your evidence in Seller Central."]
+            return _Story(f"Chargeback of {money(amount)} on {ref}", lines)
+        case ev.ChargebackDecided(outcome=outcome):
+            won = outcome is ChargebackStatus.SELLER_WON
+            return _Story(f"Chargeback on {ref}: {'you won' if won else 'the buyer won'}", [])
+        case ev.PaymentAuthorizationReleased() | ev.PaymentCaptured() | ev.ChargebackAnswered():
             return _Story(f"Update on {ref}", [])
         case _:
             assert_never(event)

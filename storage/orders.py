@@ -15,6 +15,7 @@ from domain.orders.deadlines import Deadlines
 from domain.orders.order import Order
 from domain.orders.payments import Payments
 from domain.orders.ports import OrderQuery
+from domain.orders.reputation import Reputation
 from domain.orders.shipments import ShipmentStatus
 from storage.codec import decode_dataclass, encode, epoch_ms
 from storage.database import Database
@@ -30,6 +31,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "payments": tuple(f.name for f in fields(Payments)),
     "deadlines": tuple(f.name for f in fields(Deadlines)),
     "after_sale": tuple(f.name for f in fields(AfterSale)),
+    "reputation": tuple(f.name for f in fields(Reputation)),
 }
 
 

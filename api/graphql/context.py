@@ -21,6 +21,7 @@ from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor
 from domain.kernel.ports import IdempotencyStore
 from domain.notifications.use_cases import NotificationUseCases
+from domain.orders.reputation_use_cases import ReputationUseCases
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.use_cases import SellerToolUseCases
 from domain.sellers.use_cases import SellerUseCases
@@ -48,6 +49,11 @@ class Context:
     connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
     actor_expires_at: datetime | None = None  # a socket's token expiry; HTTP checks it per request
     background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @cached_property
+    def reputation(self) -> ReputationUseCases:
+        """Seller feedback and chargebacks: order changes through the order use cases."""
+        return ReputationUseCases(self.orders)
 
     # DataLoaders batch a page's nested reads; made on first use, as most requests need none.
     @cached_property

@@ -118,6 +118,12 @@ _DOMAIN_VALUES = {
     "NotificationCategory.RETURN_REQUEST": "Sellers: a return to answer.",
     "NotificationCategory.CLAIM": "Sellers: a claim on their order.",
     "NotificationCategory.MESSAGE": "Sellers: the buyer wrote.",
+    "NotificationCategory.FEEDBACK": "Sellers: a buyer left or removed feedback.",
+    "NotificationCategory.CHARGEBACK": "Sellers: a chargeback on their order, and its outcome.",
+    "ChargebackStatus.OPEN": "Recorded; waiting for the seller's evidence.",
+    "ChargebackStatus.ANSWERED": "The seller answered; the bank decides.",
+    "ChargebackStatus.SELLER_WON": "Decided for the seller: nothing is refunded.",
+    "ChargebackStatus.BUYER_WON": "Decided for the buyer: the amount is refunded.",
     "NotificationCategory.DEADLINE": "Sellers: a ship-by or answer deadline is near or missed.",
 }
 
@@ -152,6 +158,8 @@ _ERROR_CODES = {
     "TRACKING_ID_IN_USE": "Another live parcel has this tracking number.",
     "SUBSCRIBER_TOO_SLOW": "The socket fell too far behind: resume with your last cursor.",
     "UPDATES_INTERRUPTED": "Live updates stopped: resume with your last cursor.",
+    "FEEDBACK_WINDOW_CLOSED": "Feedback is left within 90 days of delivery, removed within 60.",
+    "FEEDBACK_ALREADY_LEFT": "Feedback was left on this order already (once per order).",
     "CURSOR_EXPIRED": "A cursor from an earlier version: read again, then subscribe.",
 }
 
@@ -175,6 +183,12 @@ _EVENT_KINDS = {
     "CLAIM_FILED": "ClaimFiled",
     "CLAIM_PROGRESSED": "ClaimProgressed",
     "SELLER_DEBITED": "SellerDebited",
+    "FEEDBACK_LEFT": "FeedbackLeft",
+    "FEEDBACK_ANSWERED": "FeedbackAnswered",
+    "FEEDBACK_REMOVED": "FeedbackRemoved",
+    "CHARGEBACK_OPENED": "ChargebackOpened",
+    "CHARGEBACK_ANSWERED": "ChargebackAnswered",
+    "CHARGEBACK_DECIDED": "ChargebackDecided",
 }
 
 ENUM_VALUES: dict[str, str] = {

@@ -8,6 +8,7 @@ from domain.kernel.errors import ErrorCode
 from domain.kernel.identity import Role
 from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
 from domain.kernel.vocabulary import (
+    ChargebackStatus,
     ClaimDecision,
     ClaimReason,
     ClaimStatus,
@@ -44,6 +45,7 @@ for _enum, _description in (
     (ClaimDecision, "The marketplace's decision on a claim."),
     (HealthMetric, "The figures a seller's account health is judged by."),
     (FulfilledBy, "Whose shipping the figures judge; each has its own account health."),
+    (ChargebackStatus, "Where a payment dispute the buyer raised with their bank is."),
     (HealthStatus, "GOOD: target met; AT_RISK: missed, not yet POOR; POOR: far off."),
     (ReportGrouping, "How a report groups orders; DAY and WEEK (from Monday) are in UTC."),
     (ShipmentOutcome, "What became of one shipment of a bulk confirmation."),
@@ -57,6 +59,7 @@ strawberry.enum(NotificationStatus, description="Where a notification's delivery
 __all__ = [
     "Category",
     "Channel",
+    "ChargebackStatus",
     "ClaimDecision",
     "ClaimReason",
     "ClaimStatus",

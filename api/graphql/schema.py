@@ -27,6 +27,7 @@ from api.graphql.nodes import NodeQueries
 from api.graphql.notifications import NotificationMutations, NotificationQueries
 from api.graphql.orders import OrderMutations, OrderQueries
 from api.graphql.ratelimit import Buckets
+from api.graphql.reputation import ReputationMutations
 from api.graphql.returns import ReturnMutations, ReturnQueries
 from api.graphql.seller_tools import SellerToolMutations, SellerToolQueries
 from api.graphql.sellers import SellerMutations, SellerQueries
@@ -59,6 +60,7 @@ class Mutation(
     NotificationMutations,
     SellerMutations,
     SellerToolMutations,
+    ReputationMutations,
 ):
     pass
 

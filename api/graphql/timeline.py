@@ -10,210 +10,48 @@ may see the order (and, for a carrier, only its own parcels' events).
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from enum import Enum
+from datetime import datetime
 from typing import TypedDict, assert_never
 
 import strawberry
 
-from api.graphql.enums import ClaimReason, ClaimStatus, OrderStatus, ReturnStatus, Role, TrackingTag
-from api.graphql.node import Node
+from api.graphql.enums import OrderStatus
+from api.graphql.timeline_base import EVENT_PREFIX as EVENT_PREFIX
+from api.graphql.timeline_base import OrderEventKind as OrderEventKind
+from api.graphql.timeline_base import OrderEventType as OrderEventType
+from api.graphql.timeline_base import Parcel, event_node_id
+from api.graphql.timeline_base import event_place as event_place
+from api.graphql.timeline_types import (
+    ChargebackAnswered,
+    ChargebackDecided,
+    ChargebackOpened,
+    ClaimFiled,
+    ClaimProgressed,
+    DeliveryDelayed,
+    DeliveryOverdue,
+    FeedbackAnswered,
+    FeedbackLeft,
+    FeedbackRemoved,
+    MessageSent,
+    OrderCanceled,
+    OrderPlaced,
+    PaymentAuthorizationReleased,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentVerified,
+    RefundIssued,
+    ReturnOpened,
+    ReturnProgressed,
+    ReviewRequested,
+    SellerDebited,
+    ShipByMissed,
+    ShipmentConfirmed,
+    TrackingScanned,
+    TrackingStalled,
+)
 from api.graphql.values import DeliveryWindowType, MoneyType, ScanLocationType
 from domain.kernel import events as ev
-
-EVENT_PREFIX = "evt_"
-
-
-def event_node_id(order_id: str, sequence: int) -> strawberry.ID:
-    return strawberry.ID(f"{EVENT_PREFIX}{order_id}.{sequence}")
-
-
-def event_place(node_id: str) -> tuple[str, int] | None:
-    """The order and sequence an event's id names; None if it names none."""
-    order_id, dot, sequence = node_id.removeprefix(EVENT_PREFIX).rpartition(".")
-    if not dot or not order_id or not sequence.isdigit():
-        return None
-    return order_id, int(sequence)
-
-
-@strawberry.enum(description="What happened to an order: each value has its own event type.")
-class OrderEventKind(Enum):
-    ORDER_PLACED = "OrderPlaced"
-    PAYMENT_VERIFIED = "PaymentVerified"
-    PAYMENT_FAILED = "PaymentFailed"
-    ORDER_CANCELED = "OrderCanceled"
-    PAYMENT_AUTHORIZATION_RELEASED = "PaymentAuthorizationReleased"
-    SHIPMENT_CONFIRMED = "ShipmentConfirmed"
-    PAYMENT_CAPTURED = "PaymentCaptured"
-    TRACKING_EVENT_RECORDED = strawberry.enum_value(
-        "TrackingEventRecorded", description="A carrier scan: the type `TrackingScanned`."
-    )
-    DELIVERY_DELAYED = "DeliveryDelayed"
-    SHIP_BY_MISSED = "ShipByMissed"
-    TRACKING_STALLED = "TrackingStalled"
-    DELIVERY_OVERDUE = "DeliveryOverdue"
-    RETURN_OPENED = "ReturnOpened"
-    RETURN_PROGRESSED = "ReturnProgressed"
-    REFUND_ISSUED = "RefundIssued"
-    REVIEW_REQUESTED = "ReviewRequested"
-    MESSAGE_SENT = "MessageSent"
-    CLAIM_FILED = "ClaimFiled"
-    CLAIM_PROGRESSED = "ClaimProgressed"
-    SELLER_DEBITED = "SellerDebited"
-
-
-@strawberry.interface(
-    name="OrderEvent",
-    description="One entry of an order's timeline. Each kind is its own type with only its own "
-    "fields: select them with `... on ShipmentConfirmed { parcel { trackingId } }`.",
-)
-class OrderEventType(Node):
-    sequence: int = strawberry.field(description="The event's place in its order's story, from 1.")
-    type: OrderEventKind = strawberry.field(
-        description="The kind, for clients that switch on a value rather than on `__typename`."
-    )
-    occurred_at: datetime = strawberry.field(description="When it happened.")
-    status: OrderStatus = strawberry.field(description="The order's status after this event.")
-    actor_role: Role = strawberry.field(description="Who made it happen.")
-
-
-@strawberry.type(description="Which parcel: its shipment and the carrier's tracking number.")
-class Parcel:
-    shipment_id: strawberry.ID = strawberry.field(description="The shipment's id (`shp_…`).")
-    carrier: str = strawberry.field(description="The carrier's code, e.g. UPS.")
-    tracking_id: str = strawberry.field(description="The carrier's tracking number.")
-
-
-@strawberry.type(description="The buyer placed the order; it waits for payment verification.")
-class OrderPlaced(OrderEventType):
-    total: MoneyType = strawberry.field(description="What the buyer will pay.")
-
-
-@strawberry.type(description="Payment verified: the seller's ship-by clock starts.")
-class PaymentVerified(OrderEventType):
-    estimated_delivery: DeliveryWindowType = strawberry.field(
-        description="The delivery window promised to the buyer."
-    )
-    ship_by: datetime | None = strawberry.field(
-        description="The moment the seller must ship by; null on orders verified before "
-        "ship-by moments were recorded."
-    )
-
-
-@strawberry.type(description="Payment could not be verified; the order is canceled.")
-class PaymentFailed(OrderEventType):
-    reason: str = strawberry.field(description="Why, as the payment provider said.")
-
-
-@strawberry.type(description="The order was canceled before it shipped.")
-class OrderCanceled(OrderEventType):
-    reason: str = strawberry.field(description="Why, in the canceling party's words.")
-
-
-@strawberry.type(description="An authorization hold on the buyer's payment was released.")
-class PaymentAuthorizationReleased(OrderEventType):
-    amount: MoneyType = strawberry.field(description="The amount no longer held.")
-
-
-@strawberry.type(description="A parcel left the seller with a carrier.")
-class ShipmentConfirmed(OrderEventType):
-    parcel: Parcel = strawberry.field(description="The parcel shipped.")
-    shipping_method: str = strawberry.field(description="The carrier's service, e.g. Ground.")
-    shipped_at: datetime = strawberry.field(description="When it was handed over.")
-
-
-@strawberry.type(description="The buyer was charged for the items a shipment carries.")
-class PaymentCaptured(OrderEventType):
-    amount: MoneyType = strawberry.field(description="The amount charged.")
-    shipment_id: strawberry.ID = strawberry.field(description="The shipment it paid for.")
-
-
-@strawberry.type(description="A carrier scanned a parcel.")
-class TrackingScanned(OrderEventType):
-    parcel: Parcel = strawberry.field(description="The parcel scanned.")
-    tag: TrackingTag = strawberry.field(description="The scan, normalized.")
-    location: ScanLocationType = strawberry.field(description="Where the scan happened.")
-    scanned_at: datetime = strawberry.field(description="When the carrier scanned it.")
-    description: str | None = strawberry.field(description="The carrier's own words, if any.")
-    out_of_order: bool = strawberry.field(
-        description="Older than the parcel's latest scan: kept, but it moved nothing."
-    )
-
-
-@strawberry.type(description="The seller moved the delivery promise.")
-class DeliveryDelayed(OrderEventType):
-    previous: DeliveryWindowType | None = strawberry.field(
-        description="The window promised before; null if none was."
-    )
-    revised: DeliveryWindowType = strawberry.field(description="The window promised now.")
-    reason: str = strawberry.field(description="Why, in the seller's words.")
-
-
-@strawberry.type(description="The seller did not ship by the ship-by moment.")
-class ShipByMissed(OrderEventType):
-    deadline: datetime = strawberry.field(description="The ship-by moment that passed.")
-
-
-@strawberry.type(description="A shipped parcel has had no carrier scan for too long.")
-class TrackingStalled(OrderEventType):
-    parcel: Parcel = strawberry.field(description="The parcel with no scan.")
-    shipped_at: datetime = strawberry.field(description="When it was shipped.")
-
-
-@strawberry.type(description="The latest delivery date passed without a delivery.")
-class DeliveryOverdue(OrderEventType):
-    deliver_by: date = strawberry.field(description="The date that passed.")
-
-
-@strawberry.type(description="The buyer asked to return items.")
-class ReturnOpened(OrderEventType):
-    return_id: strawberry.ID = strawberry.field(description="The return (`ret_…`).")
-
-
-@strawberry.type(description="A return moved on.")
-class ReturnProgressed(OrderEventType):
-    return_id: strawberry.ID = strawberry.field(description="The return (`ret_…`).")
-    return_status: ReturnStatus = strawberry.field(description="Where the return is now.")
-    note: str | None = strawberry.field(description="Why, when the move has a reason.")
-
-
-@strawberry.type(description="Money went back to the buyer, for a return or a claim.")
-class RefundIssued(OrderEventType):
-    amount: MoneyType = strawberry.field(description="The amount refunded.")
-    for_return_id: strawberry.ID | None = strawberry.field(
-        description="The return it settles, if it settles one."
-    )
-    for_claim_id: strawberry.ID | None = strawberry.field(
-        description="The claim it settles, if it settles one."
-    )
-
-
-@strawberry.type(description="The seller asked the buyer for a review.")
-class ReviewRequested(OrderEventType):
-    pass
-
-
-@strawberry.type(description="A message was written in the order's thread.")
-class MessageSent(OrderEventType):
-    message_id: strawberry.ID = strawberry.field(description="The message (`msg_…`).")
-
-
-@strawberry.type(description="The buyer filed an A-to-Z guarantee claim.")
-class ClaimFiled(OrderEventType):
-    claim_id: strawberry.ID = strawberry.field(description="The claim (`clm_…`).")
-    claim_reason: ClaimReason = strawberry.field(description="What the buyer claims.")
-
-
-@strawberry.type(description="A claim moved on.")
-class ClaimProgressed(OrderEventType):
-    claim_id: strawberry.ID = strawberry.field(description="The claim (`clm_…`).")
-    claim_status: ClaimStatus = strawberry.field(description="Where the claim is now.")
-
-
-@strawberry.type(description="The marketplace charged the seller for a claim it paid out.")
-class SellerDebited(OrderEventType):
-    claim_id: strawberry.ID = strawberry.field(description="The claim (`clm_…`).")
-    amount: MoneyType = strawberry.field(description="The amount charged to the seller.")
+from domain.kernel.identity import Role
 
 
 class _Common(TypedDict):
@@ -327,6 +165,18 @@ def order_event(recorded: ev.RecordedEvent) -> OrderEventType:
             return SellerDebited(
                 **common, claim_id=strawberry.ID(event.claim_id), amount=money(event.amount)
             )
+        case ev.FeedbackLeft():
+            return FeedbackLeft(**common, rating=event.rating, comment=event.comment)
+        case ev.FeedbackAnswered():
+            return FeedbackAnswered(**common, answer=event.answer)
+        case ev.FeedbackRemoved():
+            return FeedbackRemoved(**common, note=event.reason)
+        case ev.ChargebackOpened():
+            return ChargebackOpened(**common, amount=money(event.amount), reason=event.reason)
+        case ev.ChargebackAnswered():
+            return ChargebackAnswered(**common, evidence=event.evidence)
+        case ev.ChargebackDecided():
+            return ChargebackDecided(**common, outcome=event.outcome)
         case _:
             assert_never(event)
 
@@ -353,4 +203,10 @@ EVENT_TYPES: tuple[type[OrderEventType], ...] = (
     ClaimFiled,
     ClaimProgressed,
     SellerDebited,
+    FeedbackLeft,
+    FeedbackAnswered,
+    FeedbackRemoved,
+    ChargebackOpened,
+    ChargebackAnswered,
+    ChargebackDecided,
 )

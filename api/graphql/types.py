@@ -25,6 +25,7 @@ from api.graphql.enums import (
 from api.graphql.node import Node
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.permissions import NotForCarriers
+from api.graphql.reputation_types import ChargebackType, FeedbackType
 from api.graphql.timeline import OrderEventType, order_event
 from api.graphql.values import (
     AddressType,
@@ -120,6 +121,14 @@ class OrderType(Node):
         description="Grows with every change; equals the last event's sequence."
     )
     parcels: strawberry.Private[list[tuple[ShipmentType, Shipment]]]
+    feedback: FeedbackType | None = strawberry.field(
+        description="The buyer's feedback on the seller while it stands; null if none, or removed.",
+        permission_classes=[NotForCarriers],
+    )
+    chargeback: ChargebackType | None = strawberry.field(
+        description="The latest payment dispute on the order, if any.",
+        permission_classes=[NotForCarriers],
+    )
 
     @strawberry.field(
         description="Pass as `after` to orderUpdates to receive what happens after this read: "
@@ -183,6 +192,12 @@ class OrderType(Node):
             ship_by=o.deadlines.ship_by,
             deliver_by=o.deliver_by,
             parcels=[(ShipmentType.from_domain(s), s) for s in o.shipments],
+            feedback=None
+            if (f := o.reputation.shown_feedback) is None
+            else FeedbackType.from_domain(f),
+            chargeback=None
+            if (c := o.reputation.chargeback) is None
+            else ChargebackType.from_domain(c, o.currency),
             placed_at=o.placed_at,
             updated_at=o.updated_at,
             delivered_at=o.delivered_at,

@@ -68,6 +68,12 @@ class Action(Enum):
     TAKE_PART_IN_THREAD = "take part in an order's thread"
     MARK_THREAD_READ = "mark a thread read"
     REQUEST_REVIEW = "ask for a review"
+    LEAVE_FEEDBACK = "leave seller feedback"
+    ANSWER_FEEDBACK = "answer seller feedback"
+    REMOVE_FEEDBACK = "remove seller feedback"
+    OPEN_CHARGEBACK = "record a chargeback"
+    ANSWER_CHARGEBACK = "answer a chargeback"
+    DECIDE_CHARGEBACK = "record a chargeback's outcome"
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -100,6 +106,12 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.TAKE_PART_IN_THREAD: frozenset({Role.BUYER, Role.SELLER, Role.OPERATOR}),
     Action.MARK_THREAD_READ: frozenset({Role.BUYER, Role.SELLER}),
     Action.REQUEST_REVIEW: frozenset({Role.SELLER}),
+    Action.LEAVE_FEEDBACK: frozenset({Role.BUYER}),
+    Action.ANSWER_FEEDBACK: frozenset({Role.SELLER}),
+    Action.REMOVE_FEEDBACK: frozenset({Role.BUYER, Role.OPERATOR}),
+    Action.OPEN_CHARGEBACK: frozenset({Role.OPERATOR}),
+    Action.ANSWER_CHARGEBACK: frozenset({Role.SELLER}),
+    Action.DECIDE_CHARGEBACK: frozenset({Role.OPERATOR}),
 }
 
 # How a refusal reads where the general "a buyer may not …" would read oddly.

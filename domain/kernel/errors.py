@@ -39,6 +39,8 @@ class ErrorCode(Enum):
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
     UPDATES_INTERRUPTED = "UPDATES_INTERRUPTED"
     CURSOR_EXPIRED = "CURSOR_EXPIRED"
+    FEEDBACK_WINDOW_CLOSED = "FEEDBACK_WINDOW_CLOSED"
+    FEEDBACK_ALREADY_LEFT = "FEEDBACK_ALREADY_LEFT"
 
 
 class DomainError(Exception):
@@ -118,6 +120,14 @@ class ReviewWindowClosed(DomainError):
 
 class ReviewAlreadyRequested(DomainError):
     code = ErrorCode.REVIEW_ALREADY_REQUESTED
+
+
+class FeedbackWindowClosed(DomainError):
+    code = ErrorCode.FEEDBACK_WINDOW_CLOSED
+
+
+class FeedbackAlreadyLeft(DomainError):
+    code = ErrorCode.FEEDBACK_ALREADY_LEFT
 
 
 class TrackingIdInUse(DomainError):

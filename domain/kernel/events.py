@@ -39,6 +39,7 @@ from domain.kernel.shipping import (
     TrackingTag,
 )
 from domain.kernel.vocabulary import (
+    ChargebackStatus,
     ClaimReason,
     ClaimStatus,
     ReturnStatus,
@@ -202,6 +203,38 @@ class MessageSent(Event):
     sender_role: Role
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackLeft(Event):
+    rating: int  # 1 to 5; 1 and 2 are negative
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackAnswered(Event):
+    answer: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackRemoved(Event):
+    reason: str | None  # the operator's, when it broke the content policy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargebackOpened(Event):
+    amount: Money
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargebackAnswered(Event):
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargebackDecided(Event):
+    outcome: ChargebackStatus  # SELLER_WON or BUYER_WON
+
+
 # Everything that can happen to an order: one closed union, matched exhaustively.
 OrderEvent: TypeAlias = (
     OrderPlaced
@@ -224,6 +257,12 @@ OrderEvent: TypeAlias = (
     | ClaimFiled
     | ClaimProgressed
     | SellerDebited
+    | FeedbackLeft
+    | FeedbackAnswered
+    | FeedbackRemoved
+    | ChargebackOpened
+    | ChargebackAnswered
+    | ChargebackDecided
 )
 
 # Everything that can happen to a return.

@@ -79,6 +79,18 @@ def review_request_open(delivered_at: datetime, now: datetime) -> bool:
     return REVIEW_REQUEST_FROM_DAY <= days <= REVIEW_REQUEST_UNTIL_DAY
 
 
+# Seller feedback: a buyer rates the seller once per order, within 90 days of delivery, and may
+# remove it within 60 days of leaving it; a rating of 1 or 2 is negative (an order defect).
+FEEDBACK_WINDOW_DAYS = 90
+FEEDBACK_REMOVAL_DAYS = 60
+NEGATIVE_FEEDBACK_UP_TO = 2
+
+
+def feedback_open(delivered_at: datetime, now: datetime) -> bool:
+    """Day 90 after delivery yes, day 91 no."""
+    return (now.date() - delivered_at.date()).days <= FEEDBACK_WINDOW_DAYS
+
+
 # A-to-Z claims: the buyer writes to the seller first and waits this long before claiming;
 # the seller then has as long to respond; either party may appeal a decision within 30 days.
 CLAIM_CONTACT_WAIT = timedelta(hours=48)

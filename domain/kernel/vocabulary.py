@@ -71,6 +71,15 @@ class HealthMetric(Enum):
     ON_TIME_DELIVERY_RATE = "ON_TIME_DELIVERY_RATE"
 
 
+class ChargebackStatus(Enum):
+    """Where a payment dispute the buyer raised with their bank is."""
+
+    OPEN = "OPEN"
+    ANSWERED = "ANSWERED"
+    SELLER_WON = "SELLER_WON"
+    BUYER_WON = "BUYER_WON"
+
+
 class FulfilledBy(Enum):
     """Whose shipping a seller's figures judge: its own (MFN and SFP) or the marketplace's (FBA)."""
 

@@ -122,6 +122,14 @@ def notices_for(
             return [n for n in told if n.recipient != event.actor]
         case ev.SellerDebited():
             return [tell(seller, Category.CLAIM)]
+        case ev.FeedbackLeft() | ev.FeedbackRemoved():
+            return [tell(seller, Category.FEEDBACK)]
+        case ev.FeedbackAnswered():
+            return [tell(buyer, Category.MESSAGES)]
+        case ev.ChargebackOpened() | ev.ChargebackDecided():
+            return [tell(seller, Category.CHARGEBACK)]
+        case ev.ChargebackAnswered():
+            return []  # the operators decide; the seller wrote it
         case (
             ev.PaymentAuthorizationReleased()
             | ev.PaymentCaptured()

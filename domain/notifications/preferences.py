@@ -32,6 +32,8 @@ class Category(Enum):
     CLAIM = "CLAIM"
     MESSAGE = "MESSAGE"
     DEADLINE = "DEADLINE"
+    FEEDBACK = "FEEDBACK"
+    CHARGEBACK = "CHARGEBACK"
 
 
 class Channel(Enum):
@@ -64,6 +66,8 @@ DEFAULT_CHANNELS: dict[Role, dict[Category, frozenset[Channel]]] = {
         Category.CLAIM: frozenset({EMAIL, PUSH}),
         Category.MESSAGE: frozenset({EMAIL, PUSH}),
         Category.DEADLINE: frozenset({EMAIL, SMS, PUSH}),
+        Category.FEEDBACK: frozenset({EMAIL}),
+        Category.CHARGEBACK: frozenset({EMAIL, PUSH}),
     },
 }
 

@@ -46,6 +46,7 @@ from domain.orders.after_sale_ledger import AfterSale
 from domain.orders.deadlines import Deadlines, Progress, check_delay
 from domain.orders.line_items import LineItem, check_order_lines
 from domain.orders.payments import Payments
+from domain.orders.reputation import Reputation
 from domain.orders.shipments import Shipment, combined_status, confirmed, leaving, scanned
 from domain.orders.statuses import NOT_YET_SHIPPED, TRANSITIONS
 
@@ -76,6 +77,7 @@ class Order(EventSource):
     payments: Payments = field(default_factory=Payments)
     deadlines: Deadlines = field(default_factory=Deadlines)
     after_sale: AfterSale = field(default_factory=AfterSale)
+    reputation: Reputation = field(default_factory=Reputation)
 
     # -- reading -----------------------------------------------------------------------
 

@@ -141,17 +141,17 @@ class OrderUseCases:
         return order
 
     async def verify_payment(self, actor: Actor, order_id: str) -> Order:
-        return await self._change(
+        return await self.change(
             actor, order_id, Action.VERIFY_PAYMENT, lambda o, now: o.verify_payment(actor, now)
         )
 
     async def fail_payment(self, actor: Actor, order_id: str, reason: str) -> Order:
-        return await self._change(
+        return await self.change(
             actor, order_id, Action.FAIL_PAYMENT, lambda o, now: o.fail_payment(actor, reason, now)
         )
 
     async def cancel_order(self, actor: Actor, order_id: str, reason: str | None) -> Order:
-        return await self._change(
+        return await self.change(
             actor, order_id, Action.CANCEL, lambda o, now: o.cancel(actor, reason, now)
         )
 
@@ -229,7 +229,7 @@ class OrderUseCases:
     async def report_delay(
         self, actor: Actor, order_id: str, revised: DeliveryWindow, reason: str
     ) -> Order:
-        return await self._change(
+        return await self.change(
             actor,
             order_id,
             Action.REPORT_DELAY,
@@ -311,13 +311,14 @@ class OrderUseCases:
             )
         return seller.ship_from
 
-    async def _change(
+    async def change(
         self,
         actor: Actor,
         order_id: str,
         action: Action,
         decide: Callable[[Order, datetime], list[Event]],
     ) -> Order:
+        """A change of an order by a caller allowed `action` on it, committed and published."""
         order = require_access(actor, await self._orders.get(order_id), action, order_id)
         return await self._commit(order, decide)
 

@@ -56,7 +56,8 @@ def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
     if order.deadlines.ship_by is None:  # payment never verified: nothing was promised
         return {}
     canceled = order.status is OrderStatus.CANCELED
-    facts = {M.ORDER_DEFECT_RATE: HealthFact(order.placed_at, order.after_sale.defective)}
+    defect = order.after_sale.defective or order.reputation.defective
+    facts = {M.ORDER_DEFECT_RATE: HealthFact(order.placed_at, defect)}
     if order.channel is FulfillmentChannel.FBA:
         return facts  # the marketplace ships these: the rest is not the seller's doing
     # Only an order not yet shipped can be canceled, so every seller cancel is pre-fulfillment.

@@ -265,6 +265,8 @@ async def test_defaults_before_anything_is_saved(api: Api) -> None:
         {"category": "CLAIM", "channels": ["EMAIL", "PUSH"]},
         {"category": "MESSAGE", "channels": ["EMAIL", "PUSH"]},
         {"category": "DEADLINE", "channels": ["EMAIL", "SMS", "PUSH"]},
+        {"category": "FEEDBACK", "channels": ["EMAIL"]},
+        {"category": "CHARGEBACK", "channels": ["EMAIL", "PUSH"]},
     ]
 
 

@@ -219,6 +219,33 @@ MATRIX: dict[str, Call] = {
         lambda w, s: {},
     ),
     "watchDeadlines": row("mutation { watchDeadlines { errors { code } } }", lambda w, s: {}),
+    # seller feedback and chargebacks: the world's order is delivered
+    "leaveFeedback": row(
+        "mutation($id: ID!) { leaveFeedback(orderId: $id, rating: 1) { errors { code } } }",
+        lambda w, s: {"id": w.order_id},
+    ),
+    "answerFeedback": row(
+        'mutation($id: ID!) { answerFeedback(orderId: $id, answer: "no") { errors { code } } }',
+        lambda w, s: {"id": w.order_id},
+    ),
+    "removeFeedback": row(
+        'mutation($id: ID!) { removeFeedback(orderId: $id, reason: "x") { errors { code } } }',
+        lambda w, s: {"id": w.order_id},
+    ),
+    "openChargeback": row(
+        "mutation($id: ID!) { openChargeback(orderId: $id, "
+        'amount: {amount: 100, currency: "USD"}, reason: "x") { errors { code } } }',
+        lambda w, s: {"id": w.order_id},
+    ),
+    "answerChargeback": row(
+        'mutation($id: ID!) { answerChargeback(orderId: $id, evidence: "x") { errors { code } } }',
+        lambda w, s: {"id": w.order_id},
+    ),
+    "decideChargeback": row(
+        "mutation($id: ID!) { decideChargeback(orderId: $id, outcome: BUYER_WON) "
+        "{ errors { code } } }",
+        lambda w, s: {"id": w.order_id},
+    ),
     # subscriptions, over a real socket
     "orderUpdates": row(
         "subscription($id: ID!) { orderUpdates(orderId: $id) { cursor } }",
