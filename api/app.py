@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -30,6 +31,7 @@ from api.http.request_ids import RequestIds
 from api.http.seller_files import orders_export, packing_slips
 from api.http.shipment_upload import shipment_upload
 from api.http.tokens import Tokens, tokens_for
+from api.http.transport import GZIP_MINIMUM, NOT_COMPRESSED, SecurityHeaders, favicon
 from api.http.webhooks import carrier_webhook
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
 from api.settings import Settings, configure_logging
@@ -188,10 +190,20 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             Route("/auth/config.json", pages.sign_in_config(settings)),
             Route("/seller", pages.seller_board),
             Route("/pages/{name}", pages.asset),
+            Route("/favicon.ico", favicon),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
         ],
-        middleware=[Middleware(RequestIds), *cors(settings)],
+        middleware=[
+            Middleware(RequestIds),
+            Middleware(SecurityHeaders, issuer=settings.oidc_issuer),
+            Middleware(
+                GZipMiddleware,
+                minimum_size=GZIP_MINIMUM,
+                exclude_content_types=NOT_COMPRESSED,
+            ),
+            *cors(settings),
+        ],
         lifespan=lifespan,
     )
     app.state.services = services  # what is running, for tools in the same process

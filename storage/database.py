@@ -31,6 +31,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("seller_id", ASCENDING), ("placed_ms", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("placed_ms", DESCENDING)]),
         IndexModel([("placed_ms", DESCENDING)]),
+        IndexModel([("seller_id", ASCENDING), ("ship_by_ms", ASCENDING)]),  # the seller's queue
+        IndexModel([("search_terms", ASCENDING)]),
         IndexModel([("shipments.tracking_id", ASCENDING)]),
         IndexModel([("shipments.id", ASCENDING)]),  # a shipment fetched by its Node id
         # The watchdog's sweep, the seller reports and each account-health figure.

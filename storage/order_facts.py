@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
+from domain.orders.queue import search_terms, ship_by_or_last
 from domain.seller_tools.performance import health_facts, package_facts
 from domain.seller_tools.reports import sale_facts
 from storage.codec import epoch_ms
@@ -52,6 +53,9 @@ def figure_fields(order: Order) -> Document:
     sale = sale_facts(order)
     fields |= {
         "placed_ms": epoch_ms(order.placed_at),
+        # The seller's queue: sorted by ship-by, searched by whole words.
+        "ship_by_ms": epoch_ms(ship_by_or_last(order)),
+        "search_terms": sorted(search_terms(order)),
         "report_day": sale.day.isoformat(),
         "report_week": sale.week.isoformat(),
         "currency": sale.currency,

@@ -15,6 +15,7 @@ from domain.orders.deadlines import Deadlines
 from domain.orders.order import Order
 from domain.orders.payments import Payments
 from domain.orders.ports import OrderQuery
+from domain.orders.queue import OrderSort
 from domain.orders.reputation import Reputation
 from domain.orders.shipments import ShipmentStatus
 from storage.codec import decode_dataclass, encode, epoch_ms
@@ -55,6 +56,8 @@ def order_from_document(doc: Document) -> Order:
 
 
 NEWEST_PLACED = Keyset("placed_ms", descending=True)
+SOONEST_SHIP_BY = Keyset("ship_by_ms", descending=False)
+KEYSETS = {OrderSort.NEWEST_PLACED: NEWEST_PLACED, OrderSort.SOONEST_SHIP_BY: SOONEST_SHIP_BY}
 
 
 def query_conditions(query: OrderQuery) -> list[Document]:
@@ -71,6 +74,14 @@ def query_conditions(query: OrderQuery) -> list[Document]:
         conditions.append({"placed_ms": {"$gte": epoch_ms(query.placed_from)}})
     if query.placed_before is not None:
         conditions.append({"placed_ms": {"$lt": epoch_ms(query.placed_before)}})
+    if query.speeds is not None:
+        conditions.append({"speed": {"$in": sorted(s.value for s in query.speeds)}})
+    if query.ship_by_from is not None:
+        conditions.append({"ship_by_ms": {"$gte": epoch_ms(query.ship_by_from)}})
+    if query.ship_by_before is not None:
+        conditions.append({"ship_by_ms": {"$lt": epoch_ms(query.ship_by_before)}})
+    if query.search is not None:
+        conditions.append({"search_terms": query.search})
     return conditions
 
 
@@ -109,7 +120,7 @@ class MongoOrderRepository:
 
     async def page(self, query: OrderQuery, window: PageWindow) -> Page[Order]:
         """Newest first, by keyset on (placed_ms, _id); never skips."""
-        return await NEWEST_PLACED.page(
+        return await KEYSETS[query.sort].page(
             self._orders, query_conditions(query), window, order_from_document
         )
 

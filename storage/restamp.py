@@ -43,7 +43,9 @@ async def restamp(database: Database) -> int:
 async def _restamp_orders(database: Database) -> int:
     orders = database.db["orders"]
     restamped = 0
-    async for doc in orders.find({"placed_ms": {"$exists": False}}):
+    older = [doc async for doc in orders.find({"placed_ms": {"$exists": False}})]
+    older += [doc async for doc in orders.find({"ship_by_ms": {"$exists": False}})]
+    for doc in {doc["_id"]: doc for doc in older}.values():
         fresh = order_document(order_from_document(doc))
         del fresh["_id"]
         result = await orders.update_one(

@@ -44,6 +44,7 @@ from domain.notifications.preferences import Preferences
 from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.order import Order
 from domain.orders.ports import LiveUpdate, OrderQuery, live_channels
+from domain.orders.queue import OrderSort, search_terms, ship_by_or_last
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.performance import Span, health_facts, package_facts
 from domain.seller_tools.reports import ReportGrouping, ReportRow, SaleFacts, sale_facts
@@ -111,7 +112,15 @@ def _found_by(query: OrderQuery, orders: Iterable[Order]) -> list[Order]:
         and query.channel in (None, o.channel)
         and (query.placed_from is None or o.placed_at >= query.placed_from)
         and (query.placed_before is None or o.placed_at < query.placed_before)
+        and (query.speeds is None or o.speed in query.speeds)
+        and (query.ship_by_from is None or _ms(ship_by_or_last(o)) >= _ms(query.ship_by_from))
+        and (query.ship_by_before is None or _ms(ship_by_or_last(o)) < _ms(query.ship_by_before))
+        and (query.search is None or query.search in search_terms(o))
     ]
+
+
+def _ms(moment: datetime) -> datetime:
+    return truncate_to_millis(moment)
 
 
 class FakeSellers:
@@ -164,6 +173,8 @@ class FakeOrders:
 
     async def page(self, query: OrderQuery, window: PageWindow) -> Page[Order]:
         found = _found_by(query, self._m.orders.values())
+        if query.sort is OrderSort.SOONEST_SHIP_BY:
+            return keyset_page(found, ship_by_or_last, lambda o: o.id, window, descending=False)
         return keyset_page(found, lambda o: o.placed_at, lambda o: o.id, window, descending=True)
 
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:

@@ -120,6 +120,8 @@ _DOMAIN_VALUES = {
     "NotificationCategory.MESSAGE": "Sellers: the buyer wrote.",
     "NotificationCategory.FEEDBACK": "Sellers: a buyer left or removed feedback.",
     "NotificationCategory.CHARGEBACK": "Sellers: a chargeback on their order, and its outcome.",
+    "OrderSort.NEWEST_PLACED": "Newest placed first.",
+    "OrderSort.SOONEST_SHIP_BY": "Soonest ship-by first; orders not yet paid last.",
     "ChargebackStatus.OPEN": "Recorded; waiting for the seller's evidence.",
     "ChargebackStatus.ANSWERED": "The seller answered; the bank decides.",
     "ChargebackStatus.SELLER_WON": "Decided for the seller: nothing is refunded.",

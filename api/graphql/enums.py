@@ -23,6 +23,7 @@ from domain.kernel.vocabulary import (
 from domain.notifications.deliveries import NotificationStatus
 from domain.notifications.preferences import Category, Channel
 from domain.orders.order import OrderStatus
+from domain.orders.queue import OrderSort
 from domain.orders.shipments import ShipmentStatus
 from domain.orders.use_cases import ShipmentOutcome
 from domain.seller_tools.reports import ReportGrouping
@@ -46,6 +47,7 @@ for _enum, _description in (
     (HealthMetric, "The figures a seller's account health is judged by."),
     (FulfilledBy, "Whose shipping the figures judge; each has its own account health."),
     (ChargebackStatus, "Where a payment dispute the buyer raised with their bank is."),
+    (OrderSort, "The order a list of orders is read in."),
     (HealthStatus, "GOOD: target met; AT_RISK: missed, not yet POOR; POOR: far off."),
     (ReportGrouping, "How a report groups orders; DAY and WEEK (from Monday) are in UTC."),
     (ShipmentOutcome, "What became of one shipment of a bulk confirmation."),
@@ -71,6 +73,7 @@ __all__ = [
     "HealthStatus",
     "LabelKind",
     "NotificationStatus",
+    "OrderSort",
     "OrderStatus",
     "ReportGrouping",
     "ReturnReason",

@@ -179,3 +179,19 @@ class OrderFilter:
     fulfillment_channel: FulfillmentChannel | None = None
     placed_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
     placed_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
+    shipping_speeds: list[ShippingSpeed] | None = strawberry.field(
+        default=None, description="Only orders shipped at one of these speeds."
+    )
+    ship_by_from: datetime | None = strawberry.field(
+        default=None, description="Only orders to ship by this moment or later (inclusive)."
+    )
+    ship_by_before: datetime | None = strawberry.field(
+        default=None,
+        description="Only orders to ship before this moment (exclusive): `now` finds the "
+        "overdue, the end of today what ships today. Orders not yet paid have no ship-by.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="One whole word, any case: an order id, a buyer id, a word of the name it "
+        "ships to, a SKU or a tracking id.",
+    )

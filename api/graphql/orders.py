@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import OrderSort
 from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import (
     ConfirmShipmentInput,
@@ -21,14 +22,17 @@ from api.graphql.pagination import After, Before, Connection, Cursors, First, La
 from api.graphql.payloads import attempt, attempt_once
 from api.graphql.types import OrderType, Viewer
 from domain.kernel.identity import Actor
-from domain.kernel.ports import Page, PageCursor, PageWindow
+from domain.kernel.ports import Page, PageWindow
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
+from domain.orders.queue import position, search_term
 
 
-def order_query(filter: OrderFilter | None) -> OrderQuery:
+def order_query(
+    filter: OrderFilter | None, sort: OrderSort = OrderSort.NEWEST_PLACED
+) -> OrderQuery:
     if filter is None:
-        return OrderQuery()
+        return OrderQuery(sort=sort)
     return OrderQuery(
         statuses=None if filter.statuses is None else frozenset(filter.statuses),
         buyer_id=None if filter.buyer_id is None else str(filter.buyer_id),
@@ -36,17 +40,25 @@ def order_query(filter: OrderFilter | None) -> OrderQuery:
         channel=filter.fulfillment_channel,
         placed_from=filter.placed_from,
         placed_before=filter.placed_before,
+        speeds=None if filter.shipping_speeds is None else frozenset(filter.shipping_speeds),
+        ship_by_from=filter.ship_by_from,
+        ship_by_before=filter.ship_by_before,
+        search=None if filter.search is None else search_term(filter.search),
+        sort=sort,
     )
 
 
 def order_connection(
-    page: Page[Order], window: PageWindow, cursors: Cursors
+    page: Page[Order],
+    window: PageWindow,
+    cursors: Cursors,
+    sort: OrderSort = OrderSort.NEWEST_PLACED,
 ) -> Connection[OrderType]:
-    """A page of orders, newest first, each with its keyset cursor."""
+    """A page of orders in `sort` order, each with its keyset cursor."""
     return connection(
         page,
         window,
-        position=lambda o: PageCursor(o.placed_at, o.id),
+        position=lambda o: position(o, sort),
         node=OrderType.from_domain,
         cursors=cursors,
     )
@@ -67,12 +79,20 @@ class OrderQueries:
         return OrderType.from_domain(order)
 
     @strawberry.field(
-        description="Orders you may see, newest placed first.",
+        description="Orders you may see, newest placed first, or soonest ship-by first.",
     )
     async def orders(
         self,
         info: Info[Context, None],
         filter: OrderFilter | None = None,
+        order_by: Annotated[
+            OrderSort,
+            strawberry.argument(
+                description="NEWEST_PLACED, or SOONEST_SHIP_BY for a queue of what to ship "
+                "next (orders without a ship-by last). Cursors belong to the order they were "
+                "read in."
+            ),
+        ] = OrderSort.NEWEST_PLACED,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -80,8 +100,9 @@ class OrderQueries:
     ) -> Connection[OrderType]:
         ctx = info.context
         window = ctx.cursors.window(first=first, after=after, last=last, before=before)
-        page = await ctx.orders.list_orders(ctx.require_actor(), order_query(filter), window)
-        return order_connection(page, window, ctx.cursors)
+        query = order_query(filter, order_by)
+        page = await ctx.orders.list_orders(ctx.require_actor(), query, window)
+        return order_connection(page, window, ctx.cursors, order_by)
 
 
 @strawberry.type(description="The order after the change, or the errors that prevented it.")

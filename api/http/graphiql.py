@@ -7,7 +7,9 @@ import logging
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+
+from api.http.transport import file_answer
 
 log = logging.getLogger("orderwire.graphiql")
 
@@ -52,7 +54,6 @@ async def asset(request: Request) -> Response:
     file = MODULES / path
     if not file.is_file():
         return PlainTextResponse(MISSING, status_code=503)
-    # The files are pinned by the lock file, so browsers may keep them for a day.
-    return FileResponse(
-        file, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"}
-    )
+    # The files are pinned by the lock file, so browsers may keep them for a day, then
+    # revalidate them (304 while the lock file has not moved them).
+    return file_answer(request, file, media_type, "public, max-age=86400")

@@ -17,6 +17,7 @@ from starlette.responses import (
 )
 
 from api.http.graphiql import MISSING, assets_installed
+from api.http.transport import file_answer
 from api.settings import Settings
 
 HERE = Path(__file__).parent / "pages"
@@ -27,6 +28,8 @@ FILES = {
     "signin.js": "text/javascript",
     "track.js": "text/javascript",
     "seller.js": "text/javascript",
+    "graphiql.css": "text/css",
+    "graphiql-app.js": "text/javascript",
 }
 
 
@@ -50,7 +53,8 @@ async def asset(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in FILES:
         return PlainTextResponse("not found", status_code=404)
-    return FileResponse(HERE / name, media_type=FILES[name], headers={"Cache-Control": "no-cache"})
+    # The repo's own files change with the code: used again only once revalidated (304).
+    return file_answer(request, HERE / name, FILES[name], "no-cache")
 
 
 def sign_in_config(settings: Settings) -> Callable[[Request], Awaitable[Response]]:

@@ -11,8 +11,9 @@ from typing import Protocol
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Page, PageWindow, scoped_to_party
-from domain.kernel.shipping import FulfillmentChannel
+from domain.kernel.shipping import FulfillmentChannel, ShippingSpeed
 from domain.orders.order import Order, OrderStatus
+from domain.orders.queue import OrderSort
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,11 @@ class OrderQuery:
     channel: FulfillmentChannel | None = None
     placed_from: datetime | None = None
     placed_before: datetime | None = None
+    speeds: frozenset[ShippingSpeed] | None = None
+    ship_by_from: datetime | None = None  # inclusive
+    ship_by_before: datetime | None = None  # exclusive
+    search: str | None = None  # one whole word: see domain/orders/queue.search_terms
+    sort: OrderSort = OrderSort.NEWEST_PLACED
 
     def scoped_to(self, actor: Actor) -> OrderQuery | None:
         return scoped_to_party(self, actor, "orders")

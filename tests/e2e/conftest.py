@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 
@@ -137,8 +137,15 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def blocked_page(browser: Browser, base: str, outside: list[str]) -> Page:
-    """A new page that may reach our server only; anything else is noted and refused."""
+    """A new page that may reach our server only; anything else is noted and refused, and so
+    is anything the page's Content-Security-Policy blocked (every answer carries one)."""
     page = await browser.new_page()
+
+    def note_blocked(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            outside.append(f"csp: {message.text}")
+
+    page.on("console", note_blocked)
 
     async def only_our_server(route: Route) -> None:
         if route.request.url.startswith(base):
