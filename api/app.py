@@ -28,7 +28,7 @@ from api.http.endpoint import GraphQLEndpoint
 from api.http.origins import cors
 from api.http.refusals import refusal
 from api.http.request_ids import RequestIds
-from api.http.seller_files import orders_export, packing_slips
+from api.http.seller_files import orders_export, packing_slips, packing_slips_at_once
 from api.http.shipment_upload import shipment_upload
 from api.http.tokens import Tokens, tokens_for
 from api.http.transport import GZIP_MINIMUM, NOT_COMPRESSED, SecurityHeaders, favicon
@@ -184,6 +184,10 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             Route(
                 "/orders/{id}/packing-slip",
                 packing_slips(services.require_seller_tools, tokens),
+            ),
+            Route(
+                "/packing-slips.pdf",
+                packing_slips_at_once(services.require_seller_tools, tokens),
             ),
             Route("/track/{order_id}", pages.tracking_page),
             Route("/track", pages.tracking_page),  # where the identity provider sends buyers back

@@ -29,6 +29,7 @@ class Sizes:
     read: int  # P6: orders read through pages of `page`
     export: int  # P7: orders in the CSV export (one row per item: twice as many rows)
     page: int = 100
+    settle: float = 1.0  # seconds P4 waits for the server (and updates in flight) to settle
 
 
 FULL = Sizes(
@@ -53,12 +54,13 @@ QUICK = Sizes(
 )
 TINY = Sizes(  # proves every benchmark runs (inside `make test`); measures nothing
     load=Load(threads=1, connections=2, seconds=1, rounds=1),
-    shipments=1_500,
+    shipments=600,
     subscribers=(3,),
     spread=(4, 4, 2),
     depth=300,
-    read=1_000,
-    export=2_000,
+    read=600,
+    export=1_000,
+    settle=0.2,
 )
 
 

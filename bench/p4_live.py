@@ -222,7 +222,9 @@ async def _all_arrived(clients: Clients, count: int) -> list[tuple[int, float, d
 Fresh = Callable[[], AbstractAsyncContextManager[tuple[httpx.AsyncClient, int, int]]]
 
 
-async def memory(fresh: Fresh, database_pids: list[int], count: int) -> dict[str, float]:
+async def memory(
+    fresh: Fresh, database_pids: list[int], count: int, settle: float
+) -> dict[str, float]:
     """What idle sockets add to the server's RSS, per socket: each side on a server of its
     own, so that neither reuses memory the other has let go."""
     order = unshipped_id("f", 0)
@@ -237,7 +239,7 @@ async def memory(fresh: Fresh, database_pids: list[int], count: int) -> dict[str
                 clients = Clients(port, path, cores)
                 await clients.open([[token(OPERATOR), HOT, {"id": order}]] * count)
                 await until(http, counter, field, count)
-                await asyncio.sleep(1.0)  # let the server settle before weighing it
+                await asyncio.sleep(settle)  # let the server settle before weighing it
                 per_socket[side] = (rss_kb(pid) - before) / count
                 await clients.close()
         print(f"  P4c: {count:,} idle {side} sockets, {per_socket[side]:.1f} KB each", flush=True)
@@ -263,7 +265,7 @@ async def spread(
     clients = Clients(port, "/graphql", cores)
     await clients.open(subscriptions)
     await until(http, "/health", "liveSubscribers", len(subscriptions))
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(sizes.settle)
     (await http.get("/bench/published")).raise_for_status()  # forget earlier stamps
     driver = subprocess.Popen(  # noqa: ASYNC220 (a child we talk to through its pipes)
         [
@@ -283,7 +285,7 @@ async def spread(
     assert driver.stdout is not None
     driven = json.loads(await asyncio.to_thread(driver.stdout.readline))
     await asyncio.to_thread(driver.wait, 60)
-    await asyncio.sleep(2.0)  # the last updates on their way
+    await asyncio.sleep(2 * sizes.settle)  # the last updates on their way
     published: dict[str, dict[str, float]] = (await http.get("/bench/published")).json()
     received: dict[tuple[int, str, int], list[float]] = {}
     for n, at, message in await clients.report():
@@ -340,7 +342,7 @@ async def p4(
         runs = [await hot_order(http, port, n, cores) for n in sizes.subscribers]
         wide = await spread(http, port, database, sizes, cores)
     top = runs[-1]
-    weighed = await memory(fresh, server_pids[1:], top["subscribers"])
+    weighed = await memory(fresh, server_pids[1:], top["subscribers"], sizes.settle)
     hot_ratio = top["p99_ms"] / top["bare_p99_ms"]
     mutation_ratio = top["mutation_ms"] / top["idle_mutation_ms"]
     return [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.graphics import renderSVG
@@ -92,9 +93,21 @@ placed {order.placed_at:%d %b %Y}</p>
 
 def packing_slip_pdf(order: Order, seller: Seller) -> bytes:
     """One A4 page: the same facts as the HTML slip."""
+    return packing_slips_pdf([(order, seller)], title=f"Packing slip {order.id}")
+
+
+def packing_slips_pdf(slips: Sequence[tuple[Order, Seller]], *, title: str) -> bytes:
+    """Every slip from a new page, in one document to print at once."""
     out = io.BytesIO()
     pdf = Canvas(out, pagesize=A4, pageCompression=0)
-    pdf.setTitle(f"Packing slip {order.id}")
+    pdf.setTitle(title)
+    for order, seller in slips:
+        _draw_slip(pdf, order, seller)
+    pdf.save()
+    return out.getvalue()
+
+
+def _draw_slip(pdf: Canvas, order: Order, seller: Seller) -> None:
     width, height = A4
     left, y = 20 * mm, height - 25 * mm
     pdf.setFont("Helvetica-Bold", 18)
@@ -128,8 +141,6 @@ def packing_slip_pdf(order: Order, seller: Seller) -> bytes:
         pdf.drawString(left + 45 * mm, y, x.title[:60])
         pdf.drawRightString(width - 20 * mm, y, str(x.quantity))
     pdf.showPage()
-    pdf.save()
-    return out.getvalue()
 
 
 def _heading(pdf: Canvas, x: float, y: float, text: str) -> None:

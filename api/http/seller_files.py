@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
 from api.http.orders_csv import csv_chunks
-from api.http.packing_slips import packing_slip_html, packing_slip_pdf
+from api.http.packing_slips import packing_slip_html, packing_slip_pdf, packing_slips_pdf
 from api.http.refusals import refusal
 from api.http.tokens import Tokens
 from domain.kernel.errors import DomainError, Unauthenticated, ValidationFailed
@@ -98,3 +98,41 @@ def packing_slips(
         )
 
     return slip
+
+
+MAX_SLIPS = 100
+
+
+def packing_slips_at_once(
+    seller_tools: Callable[[], SellerToolUseCases], tokens: Tokens
+) -> Callable[[Request], Awaitable[Response]]:
+    """GET /packing-slips.pdf?order=…&order=…: the slips of up to 100 orders in one PDF, in the
+    order asked. An order that may not be printed (another shop's, or not waiting to ship) is
+    left out and named in `X-Not-Printed`; none printable is the first refusal."""
+
+    async def slips(request: Request) -> Response:
+        wanted = list(dict.fromkeys(request.query_params.getlist("order")))
+        printable, refused = [], []
+        try:
+            if not 1 <= len(wanted) <= MAX_SLIPS:
+                raise ValidationFailed(f"name 1 to {MAX_SLIPS} orders", field="order")
+            actor = await caller(request, tokens)
+            first_refusal: DomainError | None = None
+            for order_id in wanted:
+                try:
+                    printable.append(await seller_tools().packing_slip(actor, order_id))
+                except DomainError as error:
+                    refused.append(order_id)
+                    first_refusal = first_refusal or error
+            if not printable and first_refusal is not None:
+                raise first_refusal
+        except DomainError as error:
+            return refusal(error)
+        title = f"Packing slips ({len(printable)})"
+        pdf = await asyncio.to_thread(packing_slips_pdf, printable, title=title)
+        headers = {"content-disposition": 'inline; filename="packing-slips.pdf"'}
+        if refused:
+            headers["X-Not-Printed"] = ",".join(refused)
+        return Response(pdf, media_type="application/pdf", headers=headers)
+
+    return slips

@@ -5,8 +5,11 @@ upload answers that name the real problem."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+import pypdf
 
 from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, WAREHOUSE, Api
 from tests.api.returns_helpers import delivered_order, request
@@ -191,3 +194,26 @@ async def test_valid_tracking_counts_packages_scanned_by_their_carrier_as_read(a
     await api.scan("1ZLABEL", "IN_TRANSIT")  # late, but its carrier has it now
     vtr = (await figures(api))["VALID_TRACKING_RATE"]
     assert (vtr["numerator"], vtr["denominator"]) == (2, 2)
+
+
+async def test_slips_print_at_once_leaving_out_and_naming_what_may_not_be_printed(
+    api: Api,
+) -> None:
+    printable = await api.order_in("UNSHIPPED")
+    canceled = await api.order_in("CANCELED")
+    theirs = await api.order_in("UNSHIPPED", sellerId=OTHER_SELLER.id)
+    ids = [printable["id"], canceled["id"], theirs["id"]]
+    query = "&".join(f"order={i}" for i in ids)
+    answer = await api.http.get(f"/packing-slips.pdf?{query}", headers=auth(api, SELLER))
+    assert answer.status_code == 200
+    assert answer.headers["x-not-printed"] == f"{canceled['id']},{theirs['id']}"
+    pages = pypdf.PdfReader(io.BytesIO(answer.content)).pages
+    assert len(pages) == 1
+    assert printable["id"] in pages[0].extract_text()
+    none = await api.http.get(
+        f"/packing-slips.pdf?order={canceled['id']}", headers=auth(api, SELLER)
+    )
+    assert none.status_code == 409
+    many = "&".join(f"order=ord_{n}" for n in range(101))
+    too_many = await api.http.get(f"/packing-slips.pdf?{many}", headers=auth(api, SELLER))
+    assert too_many.status_code == 400

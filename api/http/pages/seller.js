@@ -1,31 +1,90 @@
-// The seller's board: orders by ship-by date with a countdown, kept current by the feed.
+// The seller's order queue: filtered, sorted, searched and paged by the server, acted on in
+// bulk through the public API, and kept current by the feed without losing place or focus.
 "use strict";
 
-const ROW = `id status fulfillmentChannel shipBy placedAt buyerId
-  items { sku quantity } total { amount currency }`;
-const READ = `query Board($after: String) {
-  viewer { id role updatesCursor now }
-  orders(first: 100, after: $after) { nodes { ${ROW} } pageInfo { hasNextPage endCursor } }
+const ROW = `id status fulfillmentChannel shippingSpeed shipBy placedAt buyerId
+  shippingAddress { name city countryCode } items { sku quantity } total { amount currency }`;
+const PAGE = `query Queue($filter: OrderFilter, $sort: OrderSort!, $first: Int, $after: String, $last: Int, $before: String) {
+  orders(filter: $filter, orderBy: $sort, first: $first, after: $after, last: $last, before: $before) {
+    nodes { ${ROW} }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    totalCount
+  }
+}`;
+const VIEWER = "query Me { viewer { id role updatesCursor now } }";
+const TOTALS = `query Totals($today: DateTime!, $now: DateTime!) {
+  today: orders(filter: {statuses: [UNSHIPPED, PARTIALLY_SHIPPED], shipByBefore: $today}) { totalCount }
+  overdue: orders(filter: {statuses: [UNSHIPPED, PARTIALLY_SHIPPED], shipByBefore: $now}) { totalCount }
+}`;
+const IDS = `query Ids($filter: OrderFilter, $sort: OrderSort!, $after: String) {
+  orders(filter: $filter, orderBy: $sort, first: 100, after: $after) {
+    nodes { id status } pageInfo { hasNextPage endCursor }
+  }
 }`;
 const FOLLOW = `subscription Feed($after: String) {
   sellerOrderUpdates(after: $after) { cursor event { type sequence } order { ${ROW} } }
 }`;
-const OPEN = new Set(["PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED"]);
+const SHIP = `mutation ShipMany($inputs: [ConfirmShipmentInput!]!) {
+  confirmShipments(inputs: $inputs) {
+    results { index orderId outcome order { ${ROW} } error { code message field } }
+    errors { code message field }
+  }
+}`;
+const CANCEL = `mutation Cancel($id: ID!, $reason: String!) {
+  cancelOrder(orderId: $id, reason: $reason) { order { ${ROW} } errors { code message } }
+}`;
+
+const PAGE_SIZE = 25;
+const MAX_SELECTED = 500;
+const TO_SHIP = ["UNSHIPPED", "PARTIALLY_SHIPPED"];
+const VIEWS = {
+  TO_SHIP: { title: "Orders to ship", statuses: TO_SHIP },
+  TODAY: { title: "Orders to ship today", statuses: TO_SHIP, before: "today" },
+  OVERDUE: { title: "Overdue orders", statuses: TO_SHIP, before: "now" },
+  PENDING: { title: "Orders awaiting payment", statuses: ["PENDING"] },
+  SHIPPED: { title: "Shipped orders", statuses: ["SHIPPED", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERY_ATTEMPTED", "DELIVERY_EXCEPTION"] },
+  DELIVERED: { title: "Delivered orders", statuses: ["DELIVERED"] },
+  CANCELED: { title: "Canceled orders", statuses: ["CANCELED"] },
+  ALL: { title: "All orders", statuses: null },
+};
 const STATUS_TEXT = {
   PENDING: "Pending payment", UNSHIPPED: "Unshipped", PARTIALLY_SHIPPED: "Partly shipped",
   SHIPPED: "Shipped", IN_TRANSIT: "In transit", OUT_FOR_DELIVERY: "Out for delivery",
   DELIVERY_ATTEMPTED: "Delivery attempted", DELIVERY_EXCEPTION: "Delivery problem",
   DELIVERED: "Delivered", CANCELED: "Canceled",
 };
-const MAX_PAGES = 10;  // the 1,000 newest orders
+const SPEED_TEXT = { STANDARD: "Standard", EXPEDITED: "Expedited", ONE_DAY: "One day", SAME_DAY: "Same day" };
 
-const orders = new Map();  // id -> order, updated in place by the feed
+const shown = new Map();  // id -> order, the rows of this page in their order
+const selected = new Map();  // id -> status, kept across pages and live updates
+let page = { after: null, before: null, info: null };
 let skew = 0;  // the marketplace's clock minus this device's, in ms
-let ticking = null;  // the countdowns' timer, started once
+let ticking = null;
 
-function countdown(shipBy) {
-  if (!shipBy) return { text: "Ship-by date after payment", late: false };
-  const left = new Date(shipBy) - (Date.now() + skew);
+const now = () => new Date(Date.now() + skew);
+const money = (m) => new Intl.NumberFormat(undefined, { style: "currency", currency: m.currency }).format(m.amount / 100);
+const endOfToday = () => { const d = now(); d.setHours(23, 59, 59, 999); return d; };
+
+function view() { return VIEWS[ow.$("filter-status").value] || VIEWS.TO_SHIP; }
+
+function currentFilter() {
+  const chosen = view();
+  const filter = {};
+  if (chosen.statuses) filter.statuses = chosen.statuses;
+  if (chosen.before === "now") filter.shipByBefore = now().toISOString();
+  if (chosen.before === "today") filter.shipByBefore = endOfToday().toISOString();
+  const channel = ow.$("filter-channel").value;
+  const speed = ow.$("filter-speed").value;
+  const search = ow.$("search").value.trim();
+  if (channel) filter.fulfillmentChannel = channel;
+  if (speed) filter.shippingSpeeds = [speed];
+  if (search) filter.search = search;
+  return filter;
+}
+
+function countdown(order) {
+  if (!TO_SHIP.includes(order.status) || !order.shipBy) return { text: "", late: false };
+  const left = new Date(order.shipBy) - now();
   const minutes = Math.round(Math.abs(left) / 60000);
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
@@ -33,72 +92,271 @@ function countdown(shipBy) {
   return left >= 0 ? { text: `Ship within ${span}`, late: false } : { text: `Overdue by ${span}`, late: true };
 }
 
-function wanted(order) {
-  const status = ow.$("filter-status").value;
-  const channel = ow.$("filter-channel").value;
-  const statusOk = !status || (status === "OPEN" ? OPEN.has(order.status) : order.status === status);
-  return statusOk && (!channel || order.fulfillmentChannel === channel);
+function cells(order) {
+  const due = countdown(order);
+  const to = order.shippingAddress;
+  const items = order.items.map((i) => `${i.quantity} × ${i.sku}`).join(", ");
+  return [
+    ow.el("th", { scope: "row" }, ow.el("span", { class: "order-id" }, order.id), ow.el("small", {}, items)),
+    ow.el("td", {}, to.name, ow.el("small", {}, order.buyerId)),
+    ow.el("td", {}, `${to.city}, ${to.countryCode}`),
+    ow.el("td", {}, SPEED_TEXT[order.shippingSpeed] || order.shippingSpeed),
+    ow.el("td", { class: "number" }, money(order.total)),
+    ow.el("td", {}, ow.el("time", { datetime: order.placedAt }, ow.moment(order.placedAt))),
+    ow.el("td", { class: "status" }, STATUS_TEXT[order.status] || order.status),
+    ow.el("td", {}, ow.el("span", { class: due.late ? "countdown late" : "countdown", "data-ship-by": order.shipBy || "" }, due.text)),
+  ];
 }
 
-function byShipBy(a, b) {
-  if (a.shipBy && b.shipBy) return a.shipBy < b.shipBy ? -1 : a.shipBy > b.shipBy ? 1 : 0;
-  if (a.shipBy || b.shipBy) return a.shipBy ? -1 : 1;
-  return a.placedAt < b.placedAt ? 1 : -1;
-}
-
-async function openSlip(orderId) {
-  const response = await fetch(`/orders/${encodeURIComponent(orderId)}/packing-slip?format=pdf`, {
-    headers: { authorization: `Bearer ${ow.token()}` },
+function row(order, fresh) {
+  const box = ow.el("input", {
+    type: "checkbox", class: "pick", "aria-label": `Select ${order.id}`, checked: selected.has(order.id),
+    onchange: (event) => { pick(order, event.target.checked); },
   });
-  if (!response.ok) {
-    ow.say("problem", `The packing slip of ${orderId} could not be made (${response.status}).`);
+  return ow.el(
+    "tr", { "data-order": order.id, "data-status": order.status, class: fresh ? "fresh" : null },
+    ow.el("td", {}, box), ...cells(order), ow.el("td", { class: "result", "aria-live": "polite" }),
+  );
+}
+
+// Change a row's cells in place: its checkbox, its result and whatever has focus stay.
+function refresh(order) {
+  const tr = document.querySelector(`tr[data-order="${CSS.escape(order.id)}"]`);
+  if (!tr) return;
+  tr.dataset.status = order.status;
+  const fresh = cells(order);
+  const old = [...tr.children].slice(1, 1 + fresh.length);
+  old.forEach((cell, n) => cell.replaceWith(fresh[n]));
+  if (selected.has(order.id)) selected.set(order.id, order.status);
+}
+
+function pick(order, on) {
+  if (on && selected.size >= MAX_SELECTED) {
+    ow.say("problem", `At most ${MAX_SELECTED} orders at once.`);
     return;
   }
+  if (on) selected.set(order.id, order.status); else selected.delete(order.id);
+  showSelection();
+}
+
+function showSelection() {
+  ow.$("selected-count").textContent = `${selected.size} selected`;
+  for (const id of ["bulk-ship", "bulk-slips", "bulk-cancel"]) ow.$(id).disabled = selected.size === 0;
+  const boxes = [...document.querySelectorAll("#orders .pick")];
+  ow.$("select-page").checked = boxes.length > 0 && boxes.every((b) => b.checked);
+}
+
+function matches(order) {
+  const chosen = view();
+  if (chosen.statuses && !chosen.statuses.includes(order.status)) return false;
+  const filter = currentFilter();
+  if (filter.fulfillmentChannel && order.fulfillmentChannel !== filter.fulfillmentChannel) return false;
+  if (filter.shippingSpeeds && !filter.shippingSpeeds.includes(order.shippingSpeed)) return false;
+  return !filter.search;  // a search is the server's to answer: a live order waits for a reload
+}
+
+async function load(direction = null) {
+  const variables = { filter: currentFilter(), sort: ow.$("sort").value };
+  if (direction === "previous") Object.assign(variables, { last: PAGE_SIZE, before: page.info.startCursor });
+  else if (direction === "next") Object.assign(variables, { first: PAGE_SIZE, after: page.info.endCursor });
+  else variables.first = PAGE_SIZE;
+  const body = await ow.graphql(PAGE, variables);
+  if (body.errors) {
+    ow.say("problem", body.errors[0].message);
+    return;
+  }
+  const found = body.data.orders;
+  page.info = found.pageInfo;
+  shown.clear();
+  for (const order of found.nodes) shown.set(order.id, order);
+  ow.$("orders").replaceChildren(...found.nodes.map((o) => row(o, false)));
+  ow.$("heading").textContent = view().title;
+  document.title = `${view().title} · orderwire`;
+  ow.$("count").textContent = `${found.nodes.length} shown of ${found.totalCount}`;
+  ow.$("previous").disabled = !found.pageInfo.hasPreviousPage;
+  ow.$("next").disabled = !found.pageInfo.hasNextPage;
+  showSelection();
+  totals();
+}
+
+let totalsPending = null;
+function totals() {
+  clearTimeout(totalsPending);
+  totalsPending = setTimeout(async () => {
+    const body = await ow.graphql(TOTALS, { today: endOfToday().toISOString(), now: now().toISOString() });
+    if (body.errors) return;
+    const { today, overdue } = body.data;
+    ow.$("totals").textContent = `${today.totalCount} to ship today, ${overdue.totalCount} overdue`;
+  }, 200);
+}
+
+async function selectAllMatching() {
+  let after = null;
+  do {
+    const body = await ow.graphql(IDS, { filter: currentFilter(), sort: ow.$("sort").value, after });
+    if (body.errors) { ow.say("problem", body.errors[0].message); return; }
+    for (const order of body.data.orders.nodes) {
+      if (selected.size >= MAX_SELECTED) break;
+      selected.set(order.id, order.status);
+    }
+    after = body.data.orders.pageInfo.hasNextPage ? body.data.orders.pageInfo.endCursor : null;
+  } while (after && selected.size < MAX_SELECTED);
+  for (const box of document.querySelectorAll("#orders .pick")) box.checked = selected.has(box.closest("tr").dataset.order);
+  showSelection();
+}
+
+function result(orderId, text, ok) {
+  const tr = document.querySelector(`tr[data-order="${CSS.escape(orderId)}"]`);
+  if (!tr) return;
+  const cell = tr.querySelector(".result");
+  cell.textContent = text;
+  cell.className = ok ? "result ok" : "result bad";
+}
+
+function showShipForm() {
+  ow.$("cancel-form").hidden = true;
+  const rows = [...selected.keys()].map((id) => ow.el(
+    "p", { class: "ship-row" },
+    ow.el("label", {}, `Tracking for ${id} `, ow.el("input", { "data-order": id, class: "ship-tracking", required: true })),
+  ));
+  ow.$("ship-rows").replaceChildren(...rows);
+  ow.say("ship-sheet-problem", "");
+  ow.$("ship-form").hidden = false;
+  ow.$("ship-carrier").focus();
+}
+
+// "ord_…, 1Z…" per line (comma or tab): fills the tracking boxes, or names the row at fault.
+function pasteSheet() {
+  const lines = ow.$("ship-sheet").value.split(/\r?\n/);
+  for (const [n, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    const [orderId, tracking, extra] = line.split(/[\t,]/).map((v) => v.trim());
+    const box = document.querySelector(`.ship-tracking[data-order="${CSS.escape(orderId || "")}"]`);
+    if (!orderId || !tracking || extra !== undefined || !box) {
+      ow.say("ship-sheet-problem", `Row ${n + 1} of the sheet is not "order id, tracking number" of a selected order: ${line}`);
+      return false;
+    }
+    box.value = tracking;
+  }
+  ow.say("ship-sheet-problem", "");
+  return true;
+}
+
+async function confirmShipments(event) {
+  event.preventDefault();
+  if (ow.$("ship-sheet").value.trim() && !pasteSheet()) return;
+  const inputs = [...document.querySelectorAll(".ship-tracking")].filter((b) => b.value.trim()).map((b) => ({
+    orderId: b.dataset.order,
+    carrier: ow.$("ship-carrier").value.trim(),
+    shippingMethod: ow.$("ship-method").value.trim(),
+    trackingId: b.value.trim(),
+    shipDate: now().toISOString(),
+  }));
+  if (!inputs.length) { ow.say("ship-sheet-problem", "Give a tracking number for at least one order."); return; }
+  const body = await ow.graphql(SHIP, { inputs });
+  const answer = body.data && body.data.confirmShipments;
+  if (body.errors || answer.errors.length) {
+    ow.say("problem", (body.errors || answer.errors)[0].message);
+    return;
+  }
+  let accepted = 0;
+  for (const r of answer.results) {
+    const ok = r.outcome !== "REFUSED";
+    accepted += ok ? 1 : 0;
+    if (r.order) { shown.has(r.order.id) && shown.set(r.order.id, r.order); refresh(r.order); }
+    result(r.orderId, ok ? (r.outcome === "ACCEPTED" ? "Shipped" : "Already confirmed") : `Refused: ${r.error.message}`, ok);
+    if (ok) selected.delete(r.orderId);
+  }
+  ow.$("ship-form").hidden = true;
+  ow.say("problem", accepted === answer.results.length ? "" : `${answer.results.length - accepted} of ${answer.results.length} shipments were refused: see each row.`);
+  showSelection();
+  totals();
+}
+
+async function cancelSelected(event) {
+  event.preventDefault();
+  const reason = ow.$("cancel-reason").value.trim();
+  let refused = 0;
+  for (const id of [...selected.keys()]) {
+    const body = await ow.graphql(CANCEL, { id, reason });
+    const answer = body.data && body.data.cancelOrder;
+    const problem = body.errors ? body.errors[0] : answer.errors[0];
+    if (problem) { refused += 1; result(id, `Refused: ${problem.message}`, false); continue; }
+    refresh(answer.order);
+    result(id, "Canceled", true);
+    selected.delete(id);
+  }
+  ow.$("cancel-form").hidden = true;
+  ow.say("problem", refused ? `${refused} orders could not be canceled: see each row.` : "");
+  showSelection();
+  totals();
+}
+
+async function printSlips() {
+  const query = [...selected.keys()].slice(0, 100).map((id) => `order=${encodeURIComponent(id)}`).join("&");
+  const response = await fetch(`/packing-slips.pdf?${query}`, { headers: { authorization: `Bearer ${ow.token()}` } });
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    ow.say("problem", `No packing slip could be made: ${body ? body.errors[0].message : response.status}.`);
+    return;
+  }
+  const skipped = (response.headers.get("x-not-printed") || "").split(",").filter(Boolean);
+  for (const id of skipped) result(id, "No slip: not waiting to ship", false);
+  ow.say("problem", skipped.length ? `${skipped.length} orders have no slip (not waiting to ship).` : "");
   const url = URL.createObjectURL(await response.blob());
   window.open(url, "_blank", "noopener");
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
-function card(order) {
-  const due = countdown(order.shipBy);
-  const items = order.items.map((i) => `${i.quantity} × ${i.sku}`).join(", ");
-  return ow.el(
-    "li", { "data-order": order.id, "data-status": order.status, class: order.fresh ? "fresh" : null },
-    ow.el("h3", {}, order.id),
-    ow.el(
-      "dl", {},
-      ow.el("dt", {}, "Status"), ow.el("dd", {}, STATUS_TEXT[order.status] || order.status),
-      ow.el("dt", {}, "Ship by"),
-      ow.el("dd", {},
-        order.shipBy ? ow.el("time", { datetime: order.shipBy }, ow.moment(order.shipBy)) : "—", " ",
-        ow.el("span", { class: due.late ? "countdown late" : "countdown", "data-ship-by": order.shipBy || "" }, due.text)),
-      ow.el("dt", {}, "Channel"), ow.el("dd", {}, order.fulfillmentChannel),
-      ow.el("dt", {}, "Items"), ow.el("dd", {}, items),
-    ),
-    ow.el(
-      "button",
-      { type: "button", "aria-label": `Packing slip for ${order.id}`, onclick: () => openSlip(order.id) },
-      "Packing slip (PDF)",
-    ),
-  );
-}
-
-function render() {
-  const shown = [...orders.values()].filter(wanted).sort(byShipBy);
-  ow.$("orders").replaceChildren(...shown.map(card));
-  ow.$("count").textContent = `${shown.length} of ${orders.size} orders shown`;
-}
-
 function tick() {
-  for (const node of document.querySelectorAll(".countdown")) {
-    const due = countdown(node.dataset.shipBy || null);
+  for (const tr of document.querySelectorAll("#orders tr")) {
+    const order = shown.get(tr.dataset.order);
+    const node = tr.querySelector(".countdown");
+    if (!order || !node) continue;
+    const due = countdown(order);
     node.textContent = due.text;
     node.classList.toggle("late", due.late);
   }
 }
 
+function onUpdate(update) {
+  const order = update.order;
+  if (shown.has(order.id)) {
+    shown.set(order.id, order);
+    refresh(order);
+  } else if (!page.info || !page.info.hasPreviousPage) {
+    if (matches(order)) {
+      shown.set(order.id, order);
+      ow.$("orders").prepend(row(order, true));  // the top of the first page; it fades in
+    }
+  }
+  totals();
+}
+
 function stop(code, message) {
   ow.refuse(code, message, { hide: "board", roles: ["SELLER"], restart: start });
+}
+
+function wire() {
+  ow.$("filters").onsubmit = (event) => { event.preventDefault(); load(); };
+  for (const id of ["filter-status", "filter-channel", "filter-speed", "sort"]) ow.$(id).onchange = () => load();
+  ow.$("previous").onclick = () => load("previous");
+  ow.$("next").onclick = () => load("next");
+  ow.$("select-page").onchange = (event) => {
+    for (const box of document.querySelectorAll("#orders .pick")) {
+      box.checked = event.target.checked;
+      pick(shown.get(box.closest("tr").dataset.order), event.target.checked);
+    }
+  };
+  ow.$("select-all").onclick = selectAllMatching;
+  ow.$("bulk-ship").onclick = showShipForm;
+  ow.$("ship-sheet").onchange = pasteSheet;
+  ow.$("ship-form").onsubmit = confirmShipments;
+  ow.$("ship-close").onclick = () => { ow.$("ship-form").hidden = true; };
+  ow.$("bulk-cancel").onclick = () => { ow.$("ship-form").hidden = true; ow.$("cancel-form").hidden = false; ow.$("cancel-reason").focus(); };
+  ow.$("cancel-form").onsubmit = cancelSelected;
+  ow.$("cancel-close").onclick = () => { ow.$("cancel-form").hidden = true; };
+  ow.$("bulk-slips").onclick = printSlips;
 }
 
 async function start() {
@@ -108,41 +366,28 @@ async function start() {
     ow.signIn(["SELLER"], start);
     return;
   }
-  let after = null;
-  let viewer = null;
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const body = await ow.graphql(READ, { after });
-    if (body.errors) {
-      stop(ow.code(body.errors), body.errors[0].message);
-      return;
-    }
-    if (!viewer) {
-      viewer = body.data.viewer;
-      skew = new Date(viewer.now) - Date.now();
-    }
-    for (const order of body.data.orders.nodes) orders.set(order.id, order);
-    if (!body.data.orders.pageInfo.hasNextPage) break;
-    after = body.data.orders.pageInfo.endCursor;
+  const me = await ow.graphql(VIEWER);
+  if (me.errors) {
+    stop(ow.code(me.errors), me.errors[0].message);
+    return;
   }
-  if (viewer.role !== "SELLER") {
+  const viewer = me.data.viewer;
+  if (!viewer || viewer.role !== "SELLER") {
     stop("FORBIDDEN", "The board is a seller's: sign in as a seller.");
     localStorage.removeItem(TOKEN_KEY);
     ow.signIn(["SELLER"], start);
     return;
   }
+  skew = new Date(viewer.now) - Date.now();
   ow.signedIn(viewer);
   ow.$("board").hidden = false;
-  ow.$("filters").onchange = render;
-  render();
+  wire();
+  await load();
   ticking = ticking || setInterval(tick, 1000);
   ow.live({
     query: FOLLOW,
     variables: { after: viewer.updatesCursor },
-    next(update) {
-      const known = orders.has(update.order.id);
-      orders.set(update.order.id, { ...update.order, fresh: !known });
-      render();
-    },
+    next: onUpdate,
     state: ow.showState,
     fatal: stop,
   });

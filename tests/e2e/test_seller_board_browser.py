@@ -1,0 +1,119 @@
+"""The seller's board in headless Chromium: a queue the server filters, sorts and pages, kept
+current live without losing selection or focus, and bulk actions that answer row by row."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import timedelta
+
+import pypdf
+from playwright.async_api import Browser, expect
+
+from tests.api.client import SELLER
+from tests.e2e.conftest import LiveServer
+from tests.e2e.test_pages_browser import open_page
+
+
+async def test_the_queue_updates_live_in_place_and_follows_its_filters(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    soon = await api.order_in("UNSHIPPED")
+    api.clock.advance(timedelta(hours=1))
+    later = await api.order_in("UNSHIPPED")
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    rows = page.locator("#orders > tr")
+    await expect(rows).to_have_count(2)
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    assert await rows.evaluate_all("rows => rows.map(r => r.dataset.order)") == [
+        soon["id"],
+        later["id"],
+    ]
+    await expect(rows.first.locator(".countdown")).to_contain_text("Ship within")
+    await expect(page.locator("#totals")).to_contain_text("0 overdue")
+
+    # Select a row and put focus in the search box: a live change keeps both.
+    await page.locator(f'tr[data-order="{later["id"]}"] .pick').check()
+    await page.locator("#search").focus()
+    started = time.monotonic()
+    fresh = await api.order_in("UNSHIPPED")  # paid just now: it joins the queue at the top
+    await expect(page.locator(f'tr[data-order="{fresh["id"]}"]')).to_be_visible(timeout=1_000)
+    assert time.monotonic() - started < 1.5
+    await expect(page.locator(f'tr[data-order="{fresh["id"]}"]')).to_have_class("fresh")
+    assert await page.locator(f'tr[data-order="{later["id"]}"] .pick').is_checked()
+    assert await page.evaluate("document.activeElement.id") == "search"
+
+    await api.ok(
+        "cancelOrder",
+        "orderId: $orderId, reason: $reason",
+        {"orderId": soon["id"], "reason": "out of stock"},
+        as_=SELLER,
+    )
+    canceled = page.locator(f'tr[data-order="{soon["id"]}"]')
+    await expect(canceled).to_have_attribute("data-status", "CANCELED")
+    await expect(canceled.locator(".countdown")).to_have_text("")  # nothing left to ship
+    await page.locator("#filter-status").select_option("CANCELED")
+    await expect(page.locator("#heading")).to_have_text("Canceled orders")
+    await expect(rows).to_have_count(1)
+    await page.locator("#filter-status").select_option("ALL")
+    await page.locator("#filter-channel").select_option("FBA")
+    await expect(rows).to_have_count(0)
+    assert outside == []
+
+
+async def test_a_bulk_confirmation_answers_each_row_and_a_refusal_blocks_nothing(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    first, second, third = [await api.order_in("UNSHIPPED") for _ in range(3)]
+    taken = await api.order_in("SHIPPED", tracking="1ZTAKEN")  # a live parcel has this id
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await expect(page.locator("#orders > tr")).to_have_count(3)
+    await page.locator("#select-page").check()
+    await expect(page.locator("#selected-count")).to_have_text("3 selected")
+    await page.locator("#bulk-ship").click()
+    sheet = page.locator("#ship-sheet")
+    await sheet.fill(f"{first['id']},1ZBULK1\nnot a row")
+    await page.locator("#ship-form button[type=submit]").click()
+    await expect(page.locator("#ship-sheet-problem")).to_contain_text("Row 2 of the sheet")
+    await sheet.fill(f"{first['id']},1ZBULK1\n{second['id']},1ZTAKEN\n{third['id']}\t1ZBULK3")
+    await page.locator("#ship-form button[type=submit]").click()
+    result = page.locator("#orders .result")
+    await expect(page.locator(f'tr[data-order="{first["id"]}"] .result')).to_have_text("Shipped")
+    await expect(page.locator(f'tr[data-order="{second["id"]}"] .result')).to_contain_text(
+        "Refused"
+    )
+    await expect(page.locator(f'tr[data-order="{third["id"]}"] .result')).to_have_text("Shipped")
+    assert await result.count() == 3
+    statuses = {o: (await api.read(o["id"]))["status"] for o in (first, second, third)}
+    assert list(statuses.values()) == ["SHIPPED", "UNSHIPPED", "SHIPPED"]
+    await expect(page.locator("#selected-count")).to_have_text("1 selected")  # the refused one
+    assert taken["id"] not in await page.locator("#orders").inner_text()
+    assert outside == []
+
+
+async def test_packing_slips_print_in_one_pdf_for_the_selection(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    orders = [await api.order_in("UNSHIPPED") for _ in range(2)]
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await expect(page.locator("#orders > tr")).to_have_count(2)
+    await page.locator("#select-page").check()
+    async with (
+        page.expect_response("**/packing-slips.pdf?**") as answer,
+        page.context.expect_page(),
+    ):
+        await page.locator("#bulk-slips").click()
+    response = await answer.value
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    pdf = pypdf.PdfReader(io.BytesIO(await response.body()))
+    texts = [p.extract_text() for p in pdf.pages]
+    assert [any(o["id"] in t for t in texts) for o in orders] == [True, True]
+    assert len(pdf.pages) == 2  # one page per slip, in one document
+    assert outside == []
