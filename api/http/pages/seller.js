@@ -4,33 +4,33 @@
 
 const ROW = `id status fulfillmentChannel shippingSpeed shipBy placedAt buyerId
   shippingAddress { name city countryCode } items { sku quantity } total { amount currency }`;
-const PAGE = `query Queue($filter: OrderFilter, $sort: OrderSort!, $first: Int, $after: String, $last: Int, $before: String) {
+const PAGE = `query BoardPage($filter: OrderFilter, $sort: OrderSort!, $first: Int, $after: String, $last: Int, $before: String) {
   orders(filter: $filter, orderBy: $sort, first: $first, after: $after, last: $last, before: $before) {
     nodes { ${ROW} }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     totalCount
   }
 }`;
-const VIEWER = "query Me { viewer { id role updatesCursor now } }";
-const TOTALS = `query Totals($today: DateTime!, $now: DateTime!) {
+const VIEWER = "query BoardViewer { viewer { id role updatesCursor now } }";
+const TOTALS = `query BoardTotals($today: DateTime!, $now: DateTime!) {
   today: orders(filter: {statuses: [UNSHIPPED, PARTIALLY_SHIPPED], shipByBefore: $today}) { totalCount }
   overdue: orders(filter: {statuses: [UNSHIPPED, PARTIALLY_SHIPPED], shipByBefore: $now}) { totalCount }
 }`;
-const IDS = `query Ids($filter: OrderFilter, $sort: OrderSort!, $after: String) {
+const IDS = `query BoardIds($filter: OrderFilter, $sort: OrderSort!, $after: String) {
   orders(filter: $filter, orderBy: $sort, first: 100, after: $after) {
     nodes { id status } pageInfo { hasNextPage endCursor }
   }
 }`;
-const FOLLOW = `subscription Feed($after: String) {
+const FOLLOW = `subscription BoardFeed($after: String) {
   sellerOrderUpdates(after: $after) { cursor event { type sequence } order { ${ROW} } }
 }`;
-const SHIP = `mutation ShipMany($inputs: [ConfirmShipmentInput!]!) {
+const SHIP = `mutation BoardShip($inputs: [ConfirmShipmentInput!]!) {
   confirmShipments(inputs: $inputs) {
     results { index orderId outcome order { ${ROW} } error { code message field } }
     errors { code message field }
   }
 }`;
-const CANCEL = `mutation Cancel($id: ID!, $reason: String!) {
+const CANCEL = `mutation BoardCancel($id: ID!, $reason: String!) {
   cancelOrder(orderId: $id, reason: $reason) { order { ${ROW} } errors { code message } }
 }`;
 
@@ -217,7 +217,7 @@ function showShipForm() {
   ow.$("cancel-form").hidden = true;
   const rows = [...selected.keys()].map((id) => ow.el(
     "p", { class: "ship-row" },
-    ow.el("label", {}, `Tracking for ${id} `, ow.el("input", { "data-order": id, class: "ship-tracking", required: true })),
+    ow.el("label", {}, `Tracking for ${id} `, ow.el("input", { "data-order": id, class: "ship-tracking" })),
   ));
   ow.$("ship-rows").replaceChildren(...rows);
   ow.say("ship-sheet-problem", "");
@@ -343,14 +343,17 @@ function wire() {
   ow.$("previous").onclick = () => load("previous");
   ow.$("next").onclick = () => load("next");
   ow.$("select-page").onchange = (event) => {
+    const on = event.target.checked;
     for (const box of document.querySelectorAll("#orders .pick")) {
-      box.checked = event.target.checked;
-      pick(shown.get(box.closest("tr").dataset.order), event.target.checked);
+      const order = shown.get(box.closest("tr").dataset.order);
+      if (on && selected.size >= MAX_SELECTED) break;
+      box.checked = on;
+      if (on) selected.set(order.id, order.status); else selected.delete(order.id);
     }
+    showSelection();
   };
   ow.$("select-all").onclick = selectAllMatching;
   ow.$("bulk-ship").onclick = showShipForm;
-  ow.$("ship-sheet").onchange = pasteSheet;
   ow.$("ship-form").onsubmit = confirmShipments;
   ow.$("ship-close").onclick = () => { ow.$("ship-form").hidden = true; };
   ow.$("bulk-cancel").onclick = () => { ow.$("ship-form").hidden = true; ow.$("cancel-form").hidden = false; ow.$("cancel-reason").focus(); };
