@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from strawberry.types import Info
 
+from api.graphql.after_sale_types import ClaimType
 from api.graphql.context import Context
 from api.graphql.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
 from api.graphql.errors import UserError, by_id
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import Answer, attempt, attempt_once
-from api.graphql.types import ClaimType
 from domain.after_sale.claims import Claim
 from domain.after_sale.ports import ClaimQuery
 from domain.kernel.identity import Actor

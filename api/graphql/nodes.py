@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from api.graphql.after_sale_types import ClaimType, ReturnType
 from api.graphql.context import Context
 from api.graphql.errors import by_id, graphql_error
 from api.graphql.node import (
@@ -21,7 +22,7 @@ from api.graphql.node import (
 from api.graphql.notifications import NotificationType
 from api.graphql.sellers import SellerType
 from api.graphql.timeline import EVENT_PREFIX, event_place, order_event
-from api.graphql.types import ClaimType, MessageType, OrderType, ReturnType, ShipmentType
+from api.graphql.types import MessageType, OrderType, ShipmentType
 from domain.kernel.access import can_see_event
 from domain.kernel.errors import DomainError, MalformedInput, NotFound, ValidationFailed
 

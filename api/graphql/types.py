@@ -7,18 +7,13 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
+from api.graphql.after_sale_types import ClaimType, ReturnType
 from api.graphql.context import Context
 from api.graphql.enums import (
-    ClaimReason,
-    ClaimStatus,
     DeliveryOption,
     FulfillmentChannel,
-    LabelKind,
     OrderStatus,
-    ReturnReason,
-    ReturnStatus,
     Role,
-    SellerResponse,
     ShipmentStatus,
     ShippingSpeed,
 )
@@ -26,7 +21,7 @@ from api.graphql.node import Node
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.permissions import NotForCarriers
 from api.graphql.reputation_types import ChargebackType, FeedbackType
-from api.graphql.timeline import OrderEventType, order_event
+from api.graphql.timeline import OrderEventType, event_page, event_position, order_event
 from api.graphql.values import (
     AddressType,
     DeliveryWindowType,
@@ -36,9 +31,7 @@ from api.graphql.values import (
     ShippedItemType,
 )
 from api.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
-from domain.after_sale.claims import Claim
 from domain.after_sale.messaging import Message
-from domain.after_sale.returns import Return
 from domain.kernel import policies
 from domain.kernel.access import can_see_event, can_see_parcel, can_see_return
 from domain.kernel.money import Money
@@ -143,6 +136,32 @@ class OrderType(Node):
         recorded = await info.context.timeline_loader.load(str(self.id))
         return [order_event(r) for r in recorded if can_see_event(actor, r)]
 
+    @strawberry.field(
+        description="The timeline as a connection, oldest first, paged by the events' "
+        "sequence (`first/after`, `last/before`); `timeline` is the whole list at once."
+    )
+    async def events(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[OrderEventType]:
+        ctx = info.context
+        actor = ctx.require_actor()
+        window = ctx.cursors.window(first=first, after=after, last=last, before=before)
+        recorded = [
+            r for r in await ctx.timeline_loader.load(str(self.id)) if can_see_event(actor, r)
+        ]
+        return connection(
+            event_page(recorded, window),
+            window,
+            position=event_position,
+            node=order_event,
+            cursors=ctx.cursors,
+        )
+
     @strawberry.field(description="Returns of this order, oldest first.")
     async def returns(self, info: Info[Context, None]) -> list[ReturnType]:
         actor = info.context.require_actor()
@@ -203,108 +222,6 @@ class OrderType(Node):
             delivered_at=o.delivered_at,
             cancel_reason=o.cancel_reason,
             version=o.version,
-        )
-
-
-@strawberry.type(name="Claim", description="An A-to-Z guarantee claim on an order.")
-class ClaimType(Node):
-    id: strawberry.ID
-    order_id: strawberry.ID
-    buyer_id: strawberry.ID
-    seller_id: strawberry.ID
-    reason: ClaimReason
-    description: str
-    status: ClaimStatus
-    filed_at: datetime
-    response_due_at: datetime = strawberry.field(description="End of the seller's 48 hours.")
-    seller_silent: bool = strawberry.field(description="Still unanswered after the 48 hours.")
-    response: SellerResponse | None
-    response_note: str | None
-    decided_at: datetime | None
-    decision_note: str | None
-    appealed: bool
-    version: int
-
-    @classmethod
-    def from_domain(cls, c: Claim, now: datetime) -> ClaimType:
-        return cls(
-            id=strawberry.ID(c.id),
-            order_id=strawberry.ID(c.order_id),
-            buyer_id=strawberry.ID(c.buyer_id),
-            seller_id=strawberry.ID(c.seller_id),
-            reason=c.reason,
-            description=c.description,
-            status=c.status,
-            filed_at=c.filed_at,
-            response_due_at=c.response_due_at,
-            seller_silent=c.seller_silent(now),
-            response=c.response,
-            response_note=c.response_note,
-            decided_at=c.decided_at,
-            decision_note=c.decision_note,
-            appealed=c.appealed,
-            version=c.version,
-        )
-
-
-@strawberry.type(name="ReturnLabel")
-class ReturnLabelType:
-    kind: LabelKind
-    carrier: str
-    tracking_id: str
-
-
-@strawberry.type(name="Return", description="Items a buyer sends back, and the refund for them.")
-class ReturnType(Node):
-    id: strawberry.ID
-    order_id: strawberry.ID
-    buyer_id: strawberry.ID
-    seller_id: strawberry.ID
-    status: ReturnStatus
-    reason: ReturnReason
-    comment: str | None
-    items: list[ShippedItemType]
-    requested_at: datetime
-    updated_at: datetime
-    answer_due_at: datetime | None = strawberry.field(
-        description="When the seller's 24 hours to answer end (requests outside the policy)."
-    )
-    overdue: bool = strawberry.field(
-        description="The seller let the 24 hours pass; an operator decides."
-    )
-    label: ReturnLabelType | None
-    rejection_reason: str | None
-    close_reason: str | None
-    restocking_fee: MoneyType
-    refunded: MoneyType
-    version: int
-
-    @classmethod
-    def from_domain(cls, r: Return, now: datetime) -> ReturnType:
-        label = r.label
-        return cls(
-            id=strawberry.ID(r.id),
-            order_id=strawberry.ID(r.order_id),
-            buyer_id=strawberry.ID(r.buyer_id),
-            seller_id=strawberry.ID(r.seller_id),
-            status=r.status,
-            reason=r.reason,
-            comment=r.comment,
-            items=[ShippedItemType(sku=i.sku, quantity=i.quantity) for i in r.items],
-            requested_at=r.requested_at,
-            updated_at=r.updated_at,
-            answer_due_at=r.answer_due_at,
-            overdue=r.overdue(now),
-            label=None
-            if label is None
-            else ReturnLabelType(
-                kind=label.kind, carrier=label.carrier, tracking_id=label.tracking_id
-            ),
-            rejection_reason=r.rejection_reason,
-            close_reason=r.close_reason,
-            restocking_fee=MoneyType.from_domain(Money(r.restocking_fee, r.currency)),
-            refunded=MoneyType.from_domain(Money(r.refunded_amount, r.currency)),
-            version=r.version,
         )
 
 

@@ -129,3 +129,32 @@ async def test_paging_arguments_are_checked(api: Api) -> None:
         body = await api.gql(f"{{ {call} {{ edges {{ cursor }} }} }}", as_=OPERATOR)
         assert body["errors"][0]["extensions"] == {"code": code, "field": field}, call
         assert body["data"] is None
+
+
+async def test_an_orders_events_page_both_ways_by_sequence(api: Api) -> None:
+    order = await api.order_in("DELIVERED")
+    read = (
+        "query($id: ID!, $a: String, $b: String, $f: Int, $l: Int) { order(id: $id) { "
+        "timeline { id } events(first: $f, after: $a, last: $l, before: $b) { "
+        f"{PAGE} }} }} }}"
+    )
+    whole = (await api.gql(read, {"id": order["id"]}, as_=BUYER))["data"]["order"]
+    expected = [e["id"] for e in whole["timeline"]]
+    assert whole["events"]["totalCount"] == len(expected) > 4
+    forward, at = [], None
+    while True:
+        page = (await api.gql(read, {"id": order["id"], "f": 2, "a": at}, as_=BUYER))["data"]
+        events = page["order"]["events"]
+        forward += [e["node"]["id"] for e in events["edges"]]
+        if not events["pageInfo"]["hasNextPage"]:
+            break
+        at = events["pageInfo"]["endCursor"]
+    backward, at = [], None
+    while True:
+        page = (await api.gql(read, {"id": order["id"], "l": 3, "b": at}, as_=BUYER))["data"]
+        events = page["order"]["events"]
+        backward = [e["node"]["id"] for e in events["edges"]] + backward
+        if not events["pageInfo"]["hasPreviousPage"]:
+            break
+        at = events["pageInfo"]["startCursor"]
+    assert forward == backward == expected

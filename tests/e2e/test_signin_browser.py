@@ -76,7 +76,7 @@ async def test_a_buyer_signs_in_at_the_provider_follows_the_order_and_signs_out(
 
     await expect(page.locator("#who")).to_have_text("Signed in as buyer-1")
     assert page.url == f"{base}/track/{order['id']}"  # the code and state tidied away
-    await expect(page.locator("#order-id")).to_have_text(order["id"])
+    await expect(page.locator("#order-id")).to_have_attribute("title", order["id"])
     await expect(page.locator("#connection")).to_have_text("Live: updates appear as they happen.")
     stored = await page.evaluate("JSON.stringify([localStorage, sessionStorage])")
     assert "eyJ" not in stored  # no token in web storage: it lives in the page's memory
@@ -113,6 +113,7 @@ async def test_a_seller_signs_in_on_the_board_with_the_shop_id_claim(
     await _log_in(page, "seller-1")
     await expect(page.locator("#who")).to_have_text(f"Signed in as {SELLER.id}")
     assert page.url == f"{base}/seller"
+    await page.locator("#filter-status").select_option("ALL")  # placed, not yet paid
     await expect(page.locator(f"[data-order='{order['id']}']")).to_be_visible()
 
 

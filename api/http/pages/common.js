@@ -75,9 +75,15 @@ const ow = {
     });
   },
 
-  moment: (value) => new Date(value).toLocaleString(undefined, {
-    day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-  }),
+  // A moment in this device's time zone, named; the year only when it is not this one.
+  moment(value) {
+    const when = new Date(value);
+    return when.toLocaleString(undefined, {
+      weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit",
+      year: when.getFullYear() === new Date().getFullYear() ? undefined : "numeric",
+      timeZoneName: "short",
+    });
+  },
 
   // Sign-in: through the shop's identity provider when the server has one; else a pasted
   // token, or (on a demo server) one of the demo users of the wanted roles.

@@ -2,18 +2,19 @@
 "use strict";
 
 const ORDER_ID = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
-const ORDER_FIELDS = `id status deliverBy estimatedDelivery { earliest latest }
-  shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode } }`;
+const ORDER_FIELDS = `id status deliverBy deliveredAt placedAt sellerId estimatedDelivery { earliest latest }
+  items { sku title quantity } shippingAddress { name city countryCode }
+  shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode } items { sku quantity } }`;
 const EVENT_FIELDS = `__typename id sequence type status occurredAt
   ... on PaymentFailed { reason }
   ... on OrderCanceled { reason }
   ... on ShipmentConfirmed { parcel { carrier trackingId } }
-  ... on TrackingScanned { tag location { city countryCode } }
+  ... on TrackingScanned { tag location { city countryCode } scannedAt }
   ... on DeliveryDelayed { reason revised { earliest latest } }
   ... on DeliveryOverdue { deliverBy }
   ... on TrackingStalled { parcel { trackingId } }`;
 const READ = `query Track($id: ID!) {
-  viewer { id role }
+  viewer { id role now }
   order(id: $id) { ${ORDER_FIELDS} updatesCursor timeline { ${EVENT_FIELDS} } }
 }`;
 const FOLLOW = `subscription Follow($id: ID!, $after: String) {
@@ -65,12 +66,86 @@ function describe(event) {
   }
 }
 
+// What a buyer sees on the timeline: the order's story, not billing or the seller's deadlines.
+const BEHIND_THE_SCENES = new Set([
+  "PaymentCaptured", "PaymentAuthorizationReleased", "TrackingStalled", "ShipByMissed",
+  "SellerDebited", "ChargebackAnswered",
+]);
+
+function localDay(d) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+let skew = 0;  // the marketplace's clock minus this device's, in ms
+const clock = () => new Date(Date.now() + skew);
+const today = () => localDay(clock());
+
+function longDay(value) {
+  const [y, m, d] = value.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(undefined, {
+    weekday: "long", month: "short", day: "numeric", timeZone: "UTC",
+  });
+}
+
+function arriving(day) {
+  if (day === today()) return "today";
+  const tomorrow = clock();
+  tomorrow.setDate(tomorrow.getDate() + 1);
+  if (day === localDay(tomorrow)) return "tomorrow";
+  return longDay(day);
+}
+
+// The promise first: what a buyer wants to know.
+function promise() {
+  const eta = order.estimatedDelivery;
+  const late = eta && eta.latest < today();
+  switch (order.status) {
+    case "DELIVERED": return order.deliveredAt ? `Delivered ${ow.moment(order.deliveredAt)}` : "Delivered";
+    case "CANCELED": return "Canceled";
+    case "PENDING": return "Waiting for your payment to be confirmed";
+    case "OUT_FOR_DELIVERY": return "Arriving today";
+    default: break;
+  }
+  if (!eta) return STATUS_TEXT[order.status] || order.status;
+  if (late) return `Running late: it was due ${longDay(eta.latest)}`;
+  const delayed = [...events.values()].some((e) => e.__typename === "DeliveryDelayed");
+  const when = eta.earliest === eta.latest || eta.earliest <= today()
+    ? arriving(eta.latest)
+    : `${longDay(eta.earliest)} – ${longDay(eta.latest)}`;
+  return delayed ? `Running late: now expected ${when}` : `Arriving ${when}`;
+}
+
+function latestScan() {
+  const scans = [...events.values()].filter((e) => e.__typename === "TrackingScanned" && e.location);
+  const last = scans.sort((a, b) => (a.scannedAt < b.scannedAt ? 1 : -1))[0];
+  if (!last) return "";
+  return `Latest: ${TAG_TEXT[last.tag] || last.tag} · ${place(last.location)} · ${ow.moment(last.scannedAt)}`;
+}
+
+function masked(address) {
+  const [first, ...rest] = address.name.split(/\s+/);
+  const initial = rest.length ? ` ${rest[rest.length - 1][0]}.` : "";
+  return `${first}${initial}, ${address.city}, ${address.countryCode}`;
+}
+
 function render() {
   ow.$("order").hidden = false;
-  ow.$("order-id").textContent = order.id;
+  ow.$("order-id").textContent = order.id.slice(-8).toUpperCase();
+  ow.$("order-id").title = order.id;
+  ow.$("promise").textContent = promise();
+  ow.$("latest").textContent = latestScan();
   const status = ow.$("status");
   status.textContent = `Status: ${STATUS_TEXT[order.status] || order.status}`;
   status.dataset.status = order.status;
+  ow.$("facts").replaceChildren(
+    ow.el("dt", {}, "Ordered"), ow.el("dd", {}, ow.el("time", { datetime: order.placedAt }, ow.moment(order.placedAt))),
+    ow.el("dt", {}, "Sold by"), ow.el("dd", {}, order.sellerId),
+    ow.el("dt", {}, "Ships to"), ow.el("dd", {}, masked(order.shippingAddress)),
+    ow.el("dt", {}, "Order number"), ow.el("dd", { class: "order-id" }, order.id),
+  );
+  ow.$("items").replaceChildren(...order.items.map((i) => ow.el(
+    "li", {}, ow.el("span", { class: "thumb", "aria-hidden": "true" }), `${i.title} × ${i.quantity}`,
+  )));
 
   const reached = STEP_OF[order.status] ?? 0;
   ow.$("progress").replaceChildren(...STEPS.map((name, i) => ow.el(
@@ -93,8 +168,8 @@ function render() {
 
   const eta = order.estimatedDelivery;
   ow.$("window").textContent = order.status === "DELIVERED" || !eta ? "" :
-    eta.earliest === eta.latest ? `Arriving ${ow.day(eta.latest)}` :
-    `Arriving between ${ow.day(eta.earliest)} and ${ow.day(eta.latest)}`;
+    eta.earliest === eta.latest ? `Expected ${ow.day(eta.latest)}` :
+    `Expected between ${ow.day(eta.earliest)} and ${ow.day(eta.latest)}`;
 
   ow.$("parcels").replaceChildren(...(order.shipments.length ? order.shipments.map((s) => ow.el(
     "li", { "data-tracking": s.trackingId },
@@ -103,7 +178,7 @@ function render() {
     s.lastLocation ? ` · last seen in ${place(s.lastLocation)}` : "",
   )) : [ow.el("li", {}, "Not shipped yet.")]));
 
-  const newest = shown.sort((a, b) => b.sequence - a.sequence);
+  const newest = shown.filter((e) => !BEHIND_THE_SCENES.has(e.__typename)).sort((a, b) => b.sequence - a.sequence);
   ow.$("timeline").replaceChildren(...newest.map((e) => ow.el(
     "li", { "data-sequence": e.sequence, "data-type": e.type },
     ow.el("time", { datetime: e.occurredAt }, ow.moment(e.occurredAt)), " ", describe(e),
@@ -135,6 +210,7 @@ async function start() {
     return;
   }
   ow.signedIn(body.data.viewer);
+  skew = new Date(body.data.viewer.now) - Date.now();
   order = body.data.order;
   for (const event of order.timeline) events.set(event.sequence, event);
   render();

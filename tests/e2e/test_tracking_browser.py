@@ -1,0 +1,57 @@
+"""The tracking page leads with the promise a buyer wants, for every status and after a delay,
+counted on the marketplace's clock; behind-the-scenes events stay off the buyer's timeline."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from playwright.async_api import Browser, expect
+
+from tests.api.client import BUYER, SELLER
+from tests.e2e.conftest import LiveServer
+from tests.e2e.test_pages_browser import open_page
+
+
+async def test_the_promise_comes_first_for_every_status(browser: Browser, live: LiveServer) -> None:
+    api = live.api
+    outside: list[str] = []
+    expected = {
+        "PENDING": "Waiting for your payment to be confirmed",
+        "UNSHIPPED": "Arriving ",
+        "OUT_FOR_DELIVERY": "Arriving today",
+        "DELIVERED": "Delivered ",
+        "CANCELED": "Canceled",
+    }
+    for status, words in expected.items():
+        order = await api.order_in(status)
+        page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+        await expect(page.locator("#promise")).to_contain_text(words)
+        await expect(page.locator("#order-id")).to_have_text(order["id"][-8:].upper())
+        if status == "DELIVERED":
+            timeline = await page.locator("#timeline").inner_text()
+            assert "Charged" not in timeline  # billing is not the buyer's story
+        await page.close()
+    assert outside == []
+
+
+async def test_a_delay_and_a_missed_promise_say_so(browser: Browser, live: LiveServer) -> None:
+    api = live.api
+    outside: list[str] = []
+    order = await api.order_in("IN_TRANSIT")
+    later = (api.clock().date() + timedelta(days=9)).isoformat()
+    delay = {
+        "orderId": order["id"],
+        "revisedEarliest": later,
+        "revisedLatest": later,
+        "reason": "storm",
+    }
+    await api.ok("reportDelay", "input: $input", {"input": delay}, as_=SELLER)
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    day = date.fromisoformat(later)
+    await expect(page.locator("#promise")).to_contain_text("Running late: now expected")
+    await expect(page.locator("#promise")).to_contain_text(str(day.day))
+    await expect(page.locator("#latest")).to_contain_text("Latest: In transit")
+    api.clock.advance(timedelta(days=12))  # past even the revised date
+    await page.reload()
+    await expect(page.locator("#promise")).to_contain_text("Running late: it was due")
+    assert outside == []
