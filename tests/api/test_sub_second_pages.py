@@ -141,7 +141,8 @@ async def test_an_orders_events_page_both_ways_by_sequence(api: Api) -> None:
     whole = (await api.gql(read, {"id": order["id"]}, as_=BUYER))["data"]["order"]
     expected = [e["id"] for e in whole["timeline"]]
     assert whole["events"]["totalCount"] == len(expected) > 4
-    forward, at = [], None
+    forward: list[str] = []
+    at = None
     while True:
         page = (await api.gql(read, {"id": order["id"], "f": 2, "a": at}, as_=BUYER))["data"]
         events = page["order"]["events"]
@@ -149,7 +150,8 @@ async def test_an_orders_events_page_both_ways_by_sequence(api: Api) -> None:
         if not events["pageInfo"]["hasNextPage"]:
             break
         at = events["pageInfo"]["endCursor"]
-    backward, at = [], None
+    backward: list[str] = []
+    at = None
     while True:
         page = (await api.gql(read, {"id": order["id"], "l": 3, "b": at}, as_=BUYER))["data"]
         events = page["order"]["events"]
