@@ -196,3 +196,24 @@ const explorer = GraphiQLPluginExplorer.explorerPlugin();
     ),
   );
 })();
+
+// GraphiQL's editors (CodeMirror) type into hidden textareas without a name, and scroll in
+// regions a keyboard cannot reach: name each one after its editor, and let its scroll region
+// take focus. New editors (tabs, the result) are named as they appear.
+const EDITOR_NAMES = [
+  [".graphiql-query-editor", "GraphQL document"],
+  [".graphiql-editor-tool", "Variables or headers"],
+  [".result-window", "Result"],
+];
+function nameEditors() {
+  for (const area of document.querySelectorAll(".CodeMirror textarea:not([aria-label])")) {
+    const found = EDITOR_NAMES.find(([selector]) => area.closest(selector));
+    area.setAttribute("aria-label", found ? found[1] : "Editor");
+  }
+  for (const region of document.querySelectorAll(".CodeMirror-scroll:not([tabindex=\"0\"])")) {
+    region.setAttribute("tabindex", "0");
+    const found = EDITOR_NAMES.find(([selector]) => region.closest(selector));
+    region.setAttribute("aria-label", `${found ? found[1] : "Editor"}, scrollable`);
+  }
+}
+new MutationObserver(nameEditors).observe(document.body, { childList: true, subtree: true });
