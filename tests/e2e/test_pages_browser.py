@@ -125,11 +125,11 @@ async def test_the_tracking_page_says_when_the_order_is_not_found_or_the_token_i
     assert outside == []
 
 
-async def test_both_pages_are_readable_at_375_pixels(browser: Browser, live: LiveServer) -> None:
+async def test_both_pages_are_readable_at_320_pixels(browser: Browser, live: LiveServer) -> None:
     outside: list[str] = []
     order = await live.api.order_in("IN_TRANSIT")
     for path, actor in ((f"/track/{order['id']}", BUYER), ("/seller", SELLER)):
-        page = await open_page(browser, live, path, actor, outside, width=375)
+        page = await open_page(browser, live, path, actor, outside, width=320)
         await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
         overflow = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

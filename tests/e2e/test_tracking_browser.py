@@ -55,3 +55,35 @@ async def test_a_delay_and_a_missed_promise_say_so(browser: Browser, live: LiveS
     await page.reload()
     await expect(page.locator("#promise")).to_contain_text("Running late: it was due")
     assert outside == []
+
+
+async def test_a_buyer_cancels_returns_and_writes_from_the_page(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    fresh = await api.order_in("UNSHIPPED")
+    page = await open_page(browser, live, f"/track/{fresh['id']}", BUYER, outside)
+    await page.locator("#cancel").click()
+    await page.get_by_role("button", name="Yes, cancel it").click()
+    await expect(page.locator("#action-result")).to_have_text("Your order is canceled.")
+    await expect(page.locator("#status")).to_have_attribute("data-status", "CANCELED")
+
+    late = await api.order_in("UNSHIPPED")
+    api.clock.advance(timedelta(hours=1))  # the buyer's own 30 minutes are over
+    page = await open_page(browser, live, f"/track/{late['id']}", BUYER, outside)
+    await page.locator("#cancel").click()
+    await page.get_by_role("button", name="Yes, cancel it").click()
+    await expect(page.locator("#action-result")).to_contain_text("write to the seller instead")
+    assert (await api.read(late["id"]))["status"] == "UNSHIPPED"  # a refusal changes nothing
+    await page.locator("#message-body").fill("Could you cancel it for me?")
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.locator("#action-result")).to_contain_text("on its way to the seller")
+
+    delivered = await api.order_in("DELIVERED")
+    page = await open_page(browser, live, f"/track/{delivered['id']}", BUYER, outside)
+    await page.locator("#return-reason").select_option("DAMAGED")
+    await page.locator("#return").click()
+    await page.get_by_role("button", name="Yes, start a return").click()
+    await expect(page.locator("#action-result")).to_contain_text("Return ret_")
+    assert outside == []

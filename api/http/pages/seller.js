@@ -103,7 +103,7 @@ function cells(order) {
     ow.el("td", {}, SPEED_TEXT[order.shippingSpeed] || order.shippingSpeed),
     ow.el("td", { class: "number" }, money(order.total)),
     ow.el("td", {}, ow.el("time", { datetime: order.placedAt }, ow.moment(order.placedAt))),
-    ow.el("td", { class: "status" }, STATUS_TEXT[order.status] || order.status),
+    ow.el("td", { class: "order-status" }, STATUS_TEXT[order.status] || order.status),
     ow.el("td", {}, ow.el("span", { class: due.late ? "countdown late" : "countdown", "data-ship-by": order.shipBy || "" }, due.text)),
   ];
 }

@@ -143,6 +143,7 @@ function render() {
     ow.el("dt", {}, "Ships to"), ow.el("dd", {}, masked(order.shippingAddress)),
     ow.el("dt", {}, "Order number"), ow.el("dd", { class: "order-id" }, order.id),
   );
+  renderActions();
   ow.$("items").replaceChildren(...order.items.map((i) => ow.el(
     "li", {}, ow.el("span", { class: "thumb", "aria-hidden": "true" }), `${i.title} × ${i.quantity}`,
   )));
@@ -167,7 +168,8 @@ function render() {
   ow.say("alert", trouble);
 
   const eta = order.estimatedDelivery;
-  ow.$("window").textContent = order.status === "DELIVERED" || !eta ? "" :
+  const settled = ["DELIVERED", "OUT_FOR_DELIVERY", "CANCELED"].includes(order.status);
+  ow.$("window").textContent = settled || !eta ? "" :
     eta.earliest === eta.latest ? `Expected ${ow.day(eta.latest)}` :
     `Expected between ${ow.day(eta.earliest)} and ${ow.day(eta.latest)}`;
 
@@ -183,6 +185,92 @@ function render() {
     "li", { "data-sequence": e.sequence, "data-type": e.type },
     ow.el("time", { datetime: e.occurredAt }, ow.moment(e.occurredAt)), " ", describe(e),
   )));
+}
+
+// What the buyer can do from here, each through the public API, each confirmed first.
+const CANCEL = `mutation TrackCancel($id: ID!, $reason: String!) {
+  cancelOrder(orderId: $id, reason: $reason) { order { ${ORDER_FIELDS} } errors { code message } }
+}`;
+const RETURN = `mutation TrackReturn($input: RequestReturnInput!) {
+  requestReturn(input: $input) { return { id status } errors { code message } }
+}`;
+const MESSAGE = `mutation TrackMessage($id: ID!, $body: String!) {
+  sendMessage(orderId: $id, body: $body) { message { id } errors { code message } }
+}`;
+const REFUSAL_WORDS = {
+  CANCEL_WINDOW_CLOSED: "The time to cancel on your own has passed: write to the seller instead.",
+  ALREADY_SHIPPED: "It has shipped already: once it arrives you can return it.",
+  INVALID_TRANSITION: "That is not possible for this order any more.",
+};
+let viewerRole = null;
+
+function said(errors) {
+  const first = errors[0];
+  const code = first.code || (first.extensions && first.extensions.code);
+  return REFUSAL_WORDS[code] || first.message;
+}
+
+async function act(mutation, variables, field, done) {
+  const body = await ow.graphql(mutation, variables);
+  const answer = body.data && body.data[field];
+  const errors = body.errors || (answer && answer.errors) || [];
+  ow.say("action-result", errors.length ? `Not done: ${said(errors)}` : done(answer));
+  ow.$("action-result").className = errors.length ? "alert" : "done";
+}
+
+function confirmStep(label, confirmLabel, run) {
+  const box = ow.$("action-confirm");
+  box.replaceChildren(
+    ow.el("p", {}, label),
+    ow.el("button", { type: "button", onclick: async () => { box.hidden = true; await run(); } }, confirmLabel),
+    " ",
+    ow.el("button", { type: "button", class: "quiet", onclick: () => { box.hidden = true; } }, "Keep it as it is"),
+  );
+  box.hidden = false;
+  box.querySelector("button").focus();
+}
+
+function renderActions() {
+  const section = ow.$("actions");
+  if (viewerRole !== "BUYER") { section.hidden = true; return; }
+  const buttons = [];
+  if (["PENDING", "UNSHIPPED"].includes(order.status)) {
+    buttons.push(ow.el("button", {
+      type: "button", id: "cancel",
+      onclick: () => confirmStep("Cancel this order? Nothing will be charged.", "Yes, cancel it", () =>
+        act(CANCEL, { id: order.id, reason: "canceled by the buyer" }, "cancelOrder", (answer) => {
+          order = answer.order;
+          render();
+          return "Your order is canceled.";
+        })),
+    }, "Cancel order"));
+  }
+  if (order.status === "DELIVERED") {
+    buttons.push(ow.el("button", {
+      type: "button", id: "return",
+      onclick: () => confirmStep("Return every item of this order? You will get a label.", "Yes, start a return", () =>
+        act(RETURN, {
+          input: {
+            orderId: order.id,
+            items: order.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
+            reason: ow.$("return-reason").value,
+          },
+        }, "requestReturn", (answer) => `Return ${answer.return.id} started: ${answer.return.status.toLowerCase().replaceAll("_", " ")}.`)),
+    }, "Return items"));
+  }
+  ow.$("return-reason-field").hidden = order.status !== "DELIVERED";
+  ow.$("action-buttons").replaceChildren(...buttons);
+  section.hidden = false;
+}
+
+async function sendMessage(event) {
+  event.preventDefault();
+  const text = ow.$("message-body").value.trim();
+  if (!text) return;
+  await act(MESSAGE, { id: order.id, body: text }, "sendMessage", () => {
+    ow.$("message-body").value = "";
+    return "Your message is on its way to the seller.";
+  });
 }
 
 function stop(code, message) {
@@ -210,6 +298,8 @@ async function start() {
     return;
   }
   ow.signedIn(body.data.viewer);
+  viewerRole = body.data.viewer.role;
+  ow.$("message-form").onsubmit = sendMessage;
   skew = new Date(body.data.viewer.now) - Date.now();
   order = body.data.order;
   for (const event of order.timeline) events.set(event.sequence, event);
