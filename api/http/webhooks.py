@@ -93,29 +93,21 @@ def carrier_webhook(
         if not timestamp.isdigit() or abs(wall_clock() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
             return refusal(Unauthenticated("timestamp outside the 5-minute window"))
         try:
-            command = _scan(carrier, json.loads(body))
-        except (ValueError, KeyError, TypeError, RecursionError) as error:
+            payload = json.loads(body)
+        except (ValueError, RecursionError) as error:
+            return refusal(ValidationFailed(f"unreadable scan: {error}"), 422)
+        if isinstance(payload, list):
+            return await _batch(carrier, payload, len(body))
+        try:
+            command = _scan(carrier, payload)
+        except (ValueError, KeyError, TypeError) as error:
             return refusal(ValidationFailed(f"unreadable scan: {error}"), 422)
         except DomainError as error:
             return refusal(error, 422)
         # Receipts expire by the wall clock (a TTL index), like the replay window they serve.
         # Keyed by the scan itself, not its signature: a retry is re-signed with a new timestamp.
-        digest = hashlib.sha256(body).hexdigest()
-
-        async def record() -> dict[str, str]:
-            order = await _record(orders(), Actor(carrier, Role.CARRIER), command)
-            log.info("webhook scan from %s: %s is %s", carrier, order.id, order.status.value)
-            return {"orderId": order.id, "status": order.status.value}
-
         try:
-            done = await once(
-                receipts(),
-                f"{carrier}:{digest}",
-                digest,
-                datetime.now(UTC),
-                run=record,
-                result_id=json.dumps,
-            )
+            done = await _once(carrier, command, hashlib.sha256(body).hexdigest())
         except DomainError as error:  # the scan itself refused: no receipt kept, a retry runs
             return refusal(error, 404 if isinstance(error, NotFound) else 422)
         if isinstance(done, KeyInUse):
@@ -124,4 +116,63 @@ def carrier_webhook(
             return JSONResponse(json.loads(done.result_id), status_code=200)
         return JSONResponse(done, status_code=202)
 
+    async def _once(
+        carrier: str, command: RecordTrackingEvent, digest: str
+    ) -> dict[str, str] | KeyInUse | Repeated[dict[str, str]]:
+        async def record() -> dict[str, str]:
+            order = await _record(orders(), Actor(carrier, Role.CARRIER), command)
+            log.info("webhook scan from %s: %s is %s", carrier, order.id, order.status.value)
+            return {"orderId": order.id, "status": order.status.value}
+
+        return await once(
+            receipts(),
+            f"{carrier}:{digest}",
+            digest,
+            datetime.now(UTC),
+            run=record,
+            result_id=json.dumps,
+        )
+
+    async def _batch(carrier: str, scans: list[Any], size: int) -> JSONResponse:
+        """Up to MAX_BATCH scans in one delivery (1 MB at most), each answered on its own and
+        recorded once: a retry of the batch answers DUPLICATE for what is stored already."""
+        if not 1 <= len(scans) <= MAX_BATCH or size > MAX_BATCH_BYTES:
+            limit = f"a batch holds 1 to {MAX_BATCH} scans and {MAX_BATCH_BYTES:,} bytes"
+            return refusal(ValidationFailed(limit, field="body"), 422)
+        answers = []
+        for index, item in enumerate(scans):
+            answers.append({"index": index, **await _one_of_batch(carrier, item)})
+        summary: dict[str, int] = {}
+        for answer in answers:
+            summary[answer["outcome"]] = summary.get(answer["outcome"], 0) + 1
+        log.info("webhook batch from %s: %s", carrier, summary)
+        return JSONResponse({"summary": summary, "scans": answers}, status_code=200)
+
+    async def _one_of_batch(carrier: str, item: Any) -> dict[str, Any]:
+        try:
+            command = _scan(carrier, item)
+            digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
+            done = await _once(carrier, command, digest)
+        except (ValueError, KeyError, TypeError) as error:
+            return _refused(ValidationFailed(f"unreadable scan: {error}"))
+        except DomainError as error:
+            return _refused(error)
+        if isinstance(done, KeyInUse):
+            return _refused(Conflict("this scan is being recorded; retry"))
+        if isinstance(done, Repeated):
+            return {"outcome": "DUPLICATE", **json.loads(done.result_id)}
+        return {"outcome": "RECORDED", **done}
+
     return receive
+
+
+# A carrier's batch delivery: at most this many scans, and this many bytes.
+MAX_BATCH = 500
+MAX_BATCH_BYTES = 1_000_000
+
+
+def _refused(error: DomainError) -> dict[str, Any]:
+    return {
+        "outcome": "REFUSED",
+        "error": {"code": error.code.value, "message": error.message, "field": error.field},
+    }

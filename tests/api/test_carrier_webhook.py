@@ -24,8 +24,8 @@ def settings(settings: Settings) -> Settings:
     )
 
 
-async def _shipped(api: Api) -> dict[str, Any]:
-    return await api.order_in("SHIPPED", tracking="1ZHOOK")
+async def _shipped(api: Api, tracking: str = "1ZHOOK") -> dict[str, Any]:
+    return await api.order_in("SHIPPED", tracking=tracking)
 
 
 def _body(api: Api, tag: str = "IN_TRANSIT", tracking: str = "1ZHOOK") -> bytes:
@@ -111,3 +111,29 @@ async def test_stale_badly_signed_or_unknown_deliveries_are_refused(api: Api) ->
     assert await api.read(order["id"]) == before
     within = await _post(api, "UPS", body, age=299)
     assert within == (202, {"orderId": order["id"], "status": "DELIVERED"})
+
+
+async def test_a_batch_is_answered_per_scan_and_a_retry_changes_nothing(api: Api) -> None:
+    first = await _shipped(api, tracking="1ZBATCH1")
+    second = await _shipped(api, tracking="1ZBATCH2")
+    scans = [json.loads(_body(api, tracking=t)) for t in ("1ZBATCH1", "1ZBATCH2", "1ZNOBODY")]
+    scans.append({"trackingId": "1ZBATCH1", "tag": "NOT-A-TAG"})
+    body = json.dumps(scans).encode()
+    status, answer = await _post(api, "ups", body)
+    assert status == 200
+    assert answer["summary"] == {"RECORDED": 2, "REFUSED": 2}
+    outcomes = [(s["index"], s["outcome"], s.get("orderId")) for s in answer["scans"]]
+    assert outcomes == [
+        (0, "RECORDED", first["id"]),
+        (1, "RECORDED", second["id"]),
+        (2, "REFUSED", None),
+        (3, "REFUSED", None),
+    ]
+    assert answer["scans"][2]["error"]["code"] == "NOT_FOUND"
+    assert answer["scans"][3]["error"]["code"] == "VALIDATION"
+    versions = [(await api.read(o["id"]))["version"] for o in (first, second)]
+    status, again = await _post(api, "ups", body)  # the carrier retries the whole batch
+    assert again["summary"] == {"DUPLICATE": 2, "REFUSED": 2}
+    assert [(await api.read(o["id"]))["version"] for o in (first, second)] == versions
+    too_many = json.dumps([scans[0]] * 501).encode()
+    assert (await _post(api, "ups", too_many))[0] == 422
