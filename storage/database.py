@@ -81,6 +81,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "notification_preferences": [],
     # One counter per party feed, `_id` "buyer:<id>" or "seller:<id>": the last position given.
     "feeds": [],
+    # Markers of one-off rewrites of documents stored by earlier versions (storage/restamp.py).
+    "migrations": [],
     "notifications": [
         # `_id` is the unique (event, recipient, channel) key; these serve workers and history.
         IndexModel([("status", ASCENDING), ("due_ms", ASCENDING)]),

@@ -3,7 +3,7 @@
 Every moment a list is sorted or bounded by is kept beside its date as epoch milliseconds
 (`codec.epoch_ms`). Documents written before a field existed are given it once, at start.
 Safe to run in several processes at once: an order's write is guarded by its version, and
-the other stamps are the same value whoever writes them.
+the other stamps are the same value whoever writes them. Once done, a marker says so.
 """
 
 from __future__ import annotations
@@ -33,11 +33,23 @@ STAMPS: dict[str, tuple[str, str]] = {
 }
 
 
+# Set once every collection carries the fields above: later starts read this one document
+# instead of scanning each collection for what lacks them. A version that adds a field to
+# stamp names a new marker.
+DONE = "stamped: *_ms keys, ship_by_ms, search_terms"
+
+
 async def restamp(database: Database) -> int:
     """Give every document stored by an earlier version its new fields; how many changed."""
-    return await _restamp_orders(database) + sum(
+    migrations = database.db["migrations"]
+    if await migrations.find_one({"_id": DONE}) is not None:
+        return 0
+    changed = await _restamp_orders(database) + sum(
         [await _stamp(database, name, *fields) for name, fields in STAMPS.items()]
     )
+    async with database.outside_transactions():
+        await migrations.update_one({"_id": DONE}, {"$setOnInsert": {"done": True}}, upsert=True)
+    return changed
 
 
 async def _restamp_orders(database: Database) -> int:

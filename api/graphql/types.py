@@ -37,6 +37,7 @@ from domain.kernel.access import can_see_event, can_see_parcel, can_see_return
 from domain.kernel.money import Money
 from domain.kernel.ports import PageCursor, PageWindow
 from domain.orders.order import Order
+from domain.orders.reputation import Reputation
 from domain.orders.shipments import Shipment
 
 
@@ -114,14 +115,23 @@ class OrderType(Node):
         description="Grows with every change; equals the last event's sequence."
     )
     parcels: strawberry.Private[list[tuple[ShipmentType, Shipment]]]
-    feedback: FeedbackType | None = strawberry.field(
+    reputation: strawberry.Private[Reputation]
+
+    @strawberry.field(
         description="The buyer's feedback on the seller while it stands; null if none, or removed.",
         permission_classes=[NotForCarriers],
     )
-    chargeback: ChargebackType | None = strawberry.field(
+    def feedback(self) -> FeedbackType | None:
+        shown = self.reputation.shown_feedback
+        return None if shown is None else FeedbackType.from_domain(shown)
+
+    @strawberry.field(
         description="The latest payment dispute on the order, if any.",
         permission_classes=[NotForCarriers],
     )
+    def chargeback(self) -> ChargebackType | None:
+        dispute = self.reputation.chargeback
+        return None if dispute is None else ChargebackType.from_domain(dispute, self.total.currency)
 
     @strawberry.field(
         description="Pass as `after` to orderUpdates to receive what happens after this read: "
@@ -211,12 +221,7 @@ class OrderType(Node):
             ship_by=o.deadlines.ship_by,
             deliver_by=o.deliver_by,
             parcels=[(ShipmentType.from_domain(s), s) for s in o.shipments],
-            feedback=None
-            if (f := o.reputation.shown_feedback) is None
-            else FeedbackType.from_domain(f),
-            chargeback=None
-            if (c := o.reputation.chargeback) is None
-            else ChargebackType.from_domain(c, o.currency),
+            reputation=o.reputation,
             placed_at=o.placed_at,
             updated_at=o.updated_at,
             delivered_at=o.delivered_at,

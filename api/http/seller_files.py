@@ -112,20 +112,13 @@ def packing_slips_at_once(
 
     async def slips(request: Request) -> Response:
         wanted = list(dict.fromkeys(request.query_params.getlist("order")))
-        printable, refused = [], []
         try:
             if not 1 <= len(wanted) <= MAX_SLIPS:
                 raise ValidationFailed(f"name 1 to {MAX_SLIPS} orders", field="order")
             actor = await caller(request, tokens)
-            first_refusal: DomainError | None = None
-            for order_id in wanted:
-                try:
-                    printable.append(await seller_tools().packing_slip(actor, order_id))
-                except DomainError as error:
-                    refused.append(order_id)
-                    first_refusal = first_refusal or error
-            if not printable and first_refusal is not None:
-                raise first_refusal
+            printable, refused = await seller_tools().packing_slips(actor, wanted)
+            if not printable:
+                raise next(iter(refused.values()))
         except DomainError as error:
             return refusal(error)
         title = f"Packing slips ({len(printable)})"

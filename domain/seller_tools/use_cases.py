@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from domain.kernel import policies
 from domain.kernel.access import Action, require_access, require_own_shop, require_role
-from domain.kernel.errors import InvalidTransition, NotFound, ValidationFailed
+from domain.kernel.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, Page, PageWindow
 from domain.kernel.vocabulary import FulfilledBy, HealthMetric
@@ -96,15 +96,40 @@ class SellerToolUseCases:
 
     async def packing_slip(self, actor: Actor, order_id: str) -> tuple[Order, Seller]:
         """The order to pack and the seller who packs it: its seller and operators only."""
-        order = require_access(
-            actor, await self._orders.get(order_id), Action.PRINT_PACKING_SLIP, order_id
-        )
-        if order.status not in (OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED):
-            raise InvalidTransition(f"order {order.id} is {order.status.value}: nothing to pack")
-        seller = await self._sellers.get(order.seller_id)
-        if seller is None:
-            raise NotFound(f"no seller {order.seller_id} in the directory", field="sellerId")
-        return order, seller
+        printable, refused = await self.packing_slips(actor, [order_id])
+        if refused:
+            raise refused[order_id]
+        return printable[0]
+
+    async def packing_slips(
+        self, actor: Actor, order_ids: Sequence[str]
+    ) -> tuple[list[tuple[Order, Seller]], dict[str, DomainError]]:
+        """The orders to pack, in the order asked, read at once; each order that may not be
+        packed (another shop's, or not waiting to ship) with its refusal instead."""
+        require_role(actor, Action.PRINT_PACKING_SLIP)
+        found = await self._orders.get_many(order_ids)
+        sellers: dict[str, Seller | None] = {}
+        printable: list[tuple[Order, Seller]] = []
+        refused: dict[str, DomainError] = {}
+        for order_id in order_ids:
+            try:
+                order = require_access(
+                    actor, found.get(order_id), Action.PRINT_PACKING_SLIP, order_id
+                )
+                if order.status not in (OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED):
+                    status = order.status.value
+                    raise InvalidTransition(f"order {order.id} is {status}: nothing to pack")
+                if order.seller_id not in sellers:
+                    sellers[order.seller_id] = await self._sellers.get(order.seller_id)
+                seller = sellers[order.seller_id]
+                if seller is None:
+                    raise NotFound(
+                        f"no seller {order.seller_id} in the directory", field="sellerId"
+                    )
+                printable.append((order, seller))
+            except DomainError as error:
+                refused[order_id] = error
+        return printable, refused
 
     async def _require_seller(self, actor: Actor, seller_id: str) -> None:
         require_role(actor, Action.READ_SELLER_FIGURES)
