@@ -87,3 +87,30 @@ async def test_a_buyer_cancels_returns_and_writes_from_the_page(
     await page.get_by_role("button", name="Yes, start a return").click()
     await expect(page.locator("#action-result")).to_contain_text("Return ret_")
     assert outside == []
+
+
+async def test_an_order_in_two_parcels_shows_each_with_its_own_progress(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    order = await api.order_in("UNSHIPPED")
+    first, second = f"1ZA{order['id'][-6:]}", f"1ZB{order['id'][-6:]}"
+    await api.ship(order["id"], tracking=first, items=[{"sku": "MUG-01", "quantity": 2}])
+    await api.ship(order["id"], tracking=second, items=[{"sku": "LAMP-7", "quantity": 1}])
+    await api.scan(first, "OUT_FOR_DELIVERY", city="Austin")
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    parcels = page.locator("#parcels > li.parcel")
+    await expect(parcels).to_have_count(2)
+    one, two = page.locator(f'[data-tracking="{first}"]'), page.locator(f'[data-tracking="{second}"]')
+    await expect(one.locator("h4")).to_have_text("Parcel 1 of 2: Out for delivery")
+    await expect(one.locator('[aria-current="step"]')).to_have_text("Out for delivery")
+    await expect(one).to_contain_text("2 × Mug")
+    await expect(one).to_contain_text("in Austin, US")
+    await expect(two.locator("h4")).to_have_text("Parcel 2 of 2: Shipped")
+    await expect(two.locator('[aria-current="step"]')).to_have_text("Shipped")
+    await expect(two).to_contain_text("1 × Lamp")
+    await api.scan(second, "DELIVERED")  # live: only the second block moves
+    await expect(two.locator('[aria-current="step"]')).to_have_text("Delivered")
+    await expect(one.locator('[aria-current="step"]')).to_have_text("Out for delivery")
+    assert outside == []

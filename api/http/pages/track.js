@@ -173,18 +173,44 @@ function render() {
     eta.earliest === eta.latest ? `Expected ${ow.day(eta.latest)}` :
     `Expected between ${ow.day(eta.earliest)} and ${ow.day(eta.latest)}`;
 
-  ow.$("parcels").replaceChildren(...(order.shipments.length ? order.shipments.map((s) => ow.el(
-    "li", { "data-tracking": s.trackingId },
-    ow.el("strong", {}, `${s.carrier} ${s.trackingId}`), " · ",
-    STATUS_TEXT[s.status] || s.status,
-    s.lastLocation ? ` · last seen in ${place(s.lastLocation)}` : "",
-  )) : [ow.el("li", {}, "Not shipped yet.")]));
+  ow.$("parcels").replaceChildren(...(order.shipments.length
+    ? order.shipments.map(parcelBlock)
+    : [ow.el("li", {}, "Not shipped yet.")]));
 
   const newest = shown.filter((e) => !BEHIND_THE_SCENES.has(e.__typename)).sort((a, b) => b.sequence - a.sequence);
   ow.$("timeline").replaceChildren(...newest.map((e) => ow.el(
     "li", { "data-sequence": e.sequence, "data-type": e.type },
     ow.el("time", { datetime: e.occurredAt }, ow.moment(e.occurredAt)), " ", describe(e),
   )));
+}
+
+// One block per parcel: its carrier and tracking number, its own progress, what it holds.
+const PARCEL_STEP = {
+  SHIPPED: 1, IN_TRANSIT: 1, DELIVERY_EXCEPTION: 1, OUT_FOR_DELIVERY: 2, DELIVERY_ATTEMPTED: 2,
+  DELIVERED: 3,
+};
+
+function parcelBlock(parcel, index) {
+  const reached = PARCEL_STEP[parcel.status] ?? 1;
+  const titles = new Map(order.items.map((item) => [item.sku, item.title]));
+  const heading = order.shipments.length > 1
+    ? `Parcel ${index + 1} of ${order.shipments.length}` : "Your parcel";
+  return ow.el(
+    "li", { class: "parcel", "data-tracking": parcel.trackingId, "data-status": parcel.status },
+    ow.el("h4", {}, heading, ": ", STATUS_TEXT[parcel.status] || parcel.status),
+    ow.el("p", {}, `${parcel.carrier}, tracking number `, ow.el("span", { class: "code" }, parcel.trackingId)),
+    ow.el("ol", { class: "progress", "aria-label": `Progress of parcel ${index + 1}` }, ...STEPS.map(
+      (name, i) => ow.el("li", {
+        class: i < reached ? "done" : i === reached ? "current" : "todo",
+        "aria-current": i === reached ? "step" : null,
+      }, name),
+    )),
+    parcel.lastScanAt ? ow.el("p", { class: "latest" }, "Last scan ",
+      ow.el("time", { datetime: parcel.lastScanAt }, ow.moment(parcel.lastScanAt)),
+      parcel.lastLocation ? ` in ${place(parcel.lastLocation)}` : "") : "",
+    ow.el("p", {}, "Holds ", parcel.items.map(
+      (item) => `${item.quantity} × ${titles.get(item.sku) || item.sku}`).join(", ")),
+  );
 }
 
 // What the buyer can do from here, each through the public API, each confirmed first.
