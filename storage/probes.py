@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from domain.notifications.deliveries import NotificationStatus
 from storage.database import Database
+from storage.keyset import count_matching
 
 WAITING = [
     NotificationStatus.PENDING.value,
@@ -33,11 +34,11 @@ async def reachable(database: Database) -> bool:
 async def backlogs(database: Database) -> Backlogs:
     db = database.db
     return Backlogs(
-        unpublished_events=await db["events"].count_documents({"published": False}),
-        waiting_notifications=await db["notifications"].count_documents(
-            {"status": {"$in": WAITING}}
+        unpublished_events=await count_matching(db["events"], {"published": False}),
+        waiting_notifications=await count_matching(
+            db["notifications"], {"status": {"$in": WAITING}}
         ),
-        dead_notifications=await db["notifications"].count_documents(
-            {"status": NotificationStatus.DEAD.value}
+        dead_notifications=await count_matching(
+            db["notifications"], {"status": NotificationStatus.DEAD.value}
         ),
     )

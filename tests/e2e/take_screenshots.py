@@ -53,6 +53,8 @@ async def main() -> None:
                         )
                         await page.goto(base + path)
                         await page.wait_for_selector("#connection[data-state=live]")
+                        if name == "seller":  # its totals come a moment after the rows
+                            await page.wait_for_selector("#totals:not(:empty)")
                         await page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
                         print(f"wrote {OUT / f'{name}.png'}")
                     await browser.close()

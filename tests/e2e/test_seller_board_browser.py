@@ -9,8 +9,16 @@ from datetime import timedelta
 
 import pypdf
 from playwright.async_api import Browser, expect
+from pymongo import AsyncMongoClient
 
-from tests.api.client import SELLER, WAREHOUSE
+from api.settings import Settings
+from domain.kernel.identity import Actor, Role
+from domain.kernel.money import Money
+from domain.kernel.shipping import Address, DeliveryOption, FulfillmentChannel, ShippingSpeed
+from domain.orders.line_items import LineItem
+from domain.orders.order import Order
+from storage.orders import order_document
+from tests.api.client import BUYER, OPERATOR, SELLER, WAREHOUSE
 from tests.api.test_seller_files import SET_SHIP_FROM
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_pages_browser import open_page
@@ -123,4 +131,84 @@ async def test_packing_slips_print_in_one_pdf_for_the_selection(
     )
     pdf = pypdf.PdfReader(io.BytesIO(again.content))
     assert len(pdf.pages) == 2
+    assert outside == []
+
+
+async def test_a_bulk_cancel_gives_each_order_its_reason_and_a_refusal_blocks_nothing(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    first = await api.order_in("UNSHIPPED")
+    gone = await api.order_in("SHIPPED")  # too late to cancel: refused in the middle
+    last = await api.order_in("UNSHIPPED")
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await page.locator("#filter-status").select_option("ALL")
+    await expect(page.locator("#orders > tr")).to_have_count(3)
+    await page.locator("#select-page").check()
+    await page.locator("#bulk-cancel").click()
+    await page.locator("#cancel-form button[type=submit]").click()
+    await expect(page.locator("#problem")).to_contain_text("Choose a reason for")
+    await page.locator("#cancel-reason").select_option("No inventory")
+    await page.locator(f'.cancel-own[data-order="{last["id"]}"]').select_option("Buyer canceled")
+    await page.locator("#cancel-form button[type=submit]").click()
+    await expect(page.locator(f'tr[data-order="{gone["id"]}"] .result')).to_contain_text("Refused")
+    await expect(page.locator(f'tr[data-order="{first["id"]}"] .result')).to_have_text("Canceled")
+    await expect(page.locator(f'tr[data-order="{last["id"]}"] .result')).to_have_text("Canceled")
+    reasons = {}
+    for order in (first, last):
+        canceled = [e for e in await api.timeline(order["id"]) if e["type"] == "ORDER_CANCELED"]
+        reasons[order["id"]] = canceled[0]["reason"]
+    assert reasons == {first["id"]: "No inventory", last["id"]: "Buyer canceled"}
+    assert (await api.read(gone["id"]))["status"] == "SHIPPED"
+    await expect(page.locator("#selected-count")).to_have_text("1 selected")  # the refused one
+    assert outside == []
+
+
+async def test_paging_through_two_thousand_orders_shows_each_once(
+    browser: Browser, live: LiveServer, settings: Settings
+) -> None:
+    """2,000 paid orders, stored at once, walked 100 a page forward and then back."""
+    now = live.api.clock()
+    documents = []
+    for n in range(2_000):
+        order, _ = Order.place(
+            order_id=f"ord_page{n:06d}",
+            buyer=Actor(BUYER.id, Role.BUYER),
+            seller_id=SELLER.id,
+            items=[LineItem("MUG-01", "Mug", 1, Money(1299, "USD"))],
+            shipping_address=Address("Ana Lima", "12 Rua Augusta", "Lisbon", "1100-053", "PT"),
+            channel=FulfillmentChannel.MFN,
+            speed=ShippingSpeed.STANDARD,
+            delivery_option=DeliveryOption.DOOR,
+            now=now - timedelta(minutes=n % 700),  # ship-by days repeat: ties break by id
+        )
+        order.verify_payment(Actor(OPERATOR.id, Role.OPERATOR), now)
+        documents.append(order_document(order))
+    assert settings.mongodb_uri is not None
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri)
+    await client[settings.mongodb_db]["orders"].insert_many(documents)
+    await client.close()
+
+    outside: list[str] = []
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await page.locator("#page-size").select_option("100")
+    rows = page.locator("#orders > tr")
+    await expect(page.locator("#count")).to_have_text("100 shown of 2000")
+    seen: list[str] = []
+    pages: list[list[str]] = []
+    while True:
+        ids = await rows.evaluate_all("rows => rows.map(r => r.dataset.order)")
+        pages.append(ids)
+        seen += ids
+        if await page.locator("#next").is_disabled():
+            break
+        await page.locator("#next").click()
+        await expect(rows.first).not_to_have_attribute("data-order", ids[0])
+    assert len(seen) == 2_000
+    assert len(set(seen)) == 2_000  # none twice
+    for back in reversed(pages[:-1][-3:]):  # and back again, page by page
+        await page.locator("#previous").click()
+        await expect(rows.first).to_have_attribute("data-order", back[0])
+        assert await rows.evaluate_all("rows => rows.map(r => r.dataset.order)") == back
     assert outside == []

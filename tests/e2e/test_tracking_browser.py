@@ -102,14 +102,17 @@ async def test_an_order_in_two_parcels_shows_each_with_its_own_progress(
     page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
     parcels = page.locator("#parcels > li.parcel")
     await expect(parcels).to_have_count(2)
-    one, two = page.locator(f'[data-tracking="{first}"]'), page.locator(f'[data-tracking="{second}"]')
+    one, two = (
+        page.locator(f'[data-tracking="{first}"]'),
+        page.locator(f'[data-tracking="{second}"]'),
+    )
     await expect(one.locator("h4")).to_have_text("Parcel 1 of 2: Out for delivery")
     await expect(one.locator('[aria-current="step"]')).to_have_text("Out for delivery")
-    await expect(one).to_contain_text("2 × Mug")
+    await expect(one).to_contain_text("2 \N{MULTIPLICATION SIGN} Mug")
     await expect(one).to_contain_text("in Austin, US")
     await expect(two.locator("h4")).to_have_text("Parcel 2 of 2: Shipped")
     await expect(two.locator('[aria-current="step"]')).to_have_text("Shipped")
-    await expect(two).to_contain_text("1 × Lamp")
+    await expect(two).to_contain_text("1 \N{MULTIPLICATION SIGN} Lamp")
     await api.scan(second, "DELIVERED")  # live: only the second block moves
     await expect(two.locator('[aria-current="step"]')).to_have_text("Delivered")
     await expect(one.locator('[aria-current="step"]')).to_have_text("Out for delivery")

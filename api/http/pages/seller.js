@@ -34,7 +34,7 @@ const CANCEL = `mutation BoardCancel($id: ID!, $reason: String!) {
   cancelOrder(orderId: $id, reason: $reason) { order { ${ROW} } errors { code message } }
 }`;
 
-const PAGE_SIZE = 25;
+const CANCEL_REASONS = [...document.querySelectorAll("#cancel-reason option")].map((o) => o.value).filter(Boolean);
 const MAX_SELECTED = 500;
 const TO_SHIP = ["UNSHIPPED", "PARTIALLY_SHIPPED"];
 const VIEWS = {
@@ -157,9 +157,10 @@ function matches(order) {
 
 async function load(direction = null) {
   const variables = { filter: currentFilter(), sort: ow.$("sort").value };
-  if (direction === "previous") Object.assign(variables, { last: PAGE_SIZE, before: page.info.startCursor });
-  else if (direction === "next") Object.assign(variables, { first: PAGE_SIZE, after: page.info.endCursor });
-  else variables.first = PAGE_SIZE;
+  const size = Number(ow.$("page-size").value);
+  if (direction === "previous") Object.assign(variables, { last: size, before: page.info.startCursor });
+  else if (direction === "next") Object.assign(variables, { first: size, after: page.info.endCursor });
+  else variables.first = size;
   const body = await ow.graphql(PAGE, variables);
   if (body.errors) {
     ow.say("problem", body.errors[0].message);
@@ -176,7 +177,7 @@ async function load(direction = null) {
   ow.$("previous").disabled = !found.pageInfo.hasPreviousPage;
   ow.$("next").disabled = !found.pageInfo.hasNextPage;
   showSelection();
-  totals();
+  if (!direction) totals();  // another page of the same queue leaves the totals as they were
 }
 
 let totalsPending = null;
@@ -273,11 +274,33 @@ async function confirmShipments(event) {
   totals();
 }
 
+function showCancelForm() {
+  ow.$("ship-form").hidden = true;
+  const rows = [...selected.keys()].map((id) => ow.el(
+    "p", { class: "cancel-row" },
+    ow.el("label", {}, `Reason for ${id} `, ow.el(
+      "select", { "data-order": id, class: "cancel-own" },
+      ow.el("option", { value: "" }, "As for all"),
+      ...CANCEL_REASONS.map((reason) => ow.el("option", {}, reason)),
+    )),
+  ));
+  ow.$("cancel-rows").replaceChildren(...rows);
+  ow.$("cancel-form").hidden = false;
+  ow.$("cancel-reason").focus();
+}
+
 async function cancelSelected(event) {
   event.preventDefault();
-  const reason = ow.$("cancel-reason").value.trim();
+  const shared = ow.$("cancel-reason").value;
+  const own = new Map([...document.querySelectorAll(".cancel-own")].map((s) => [s.dataset.order, s.value]));
+  const unexplained = [...selected.keys()].filter((id) => !own.get(id) && !shared);
+  if (unexplained.length) {
+    ow.say("problem", `Choose a reason for ${unexplained.join(", ")}: the buyer reads it.`);
+    return;
+  }
   let refused = 0;
   for (const id of [...selected.keys()]) {
+    const reason = own.get(id) || shared;
     const body = await ow.graphql(CANCEL, { id, reason });
     const answer = body.data && body.data.cancelOrder;
     const problem = body.errors ? body.errors[0] : answer.errors[0];
@@ -339,7 +362,7 @@ function stop(code, message) {
 
 function wire() {
   ow.$("filters").onsubmit = (event) => { event.preventDefault(); load(); };
-  for (const id of ["filter-status", "filter-channel", "filter-speed", "sort"]) ow.$(id).onchange = () => load();
+  for (const id of ["filter-status", "filter-channel", "filter-speed", "sort", "page-size"]) ow.$(id).onchange = () => load();
   ow.$("previous").onclick = () => load("previous");
   ow.$("next").onclick = () => load("next");
   ow.$("select-page").onchange = (event) => {
@@ -356,7 +379,7 @@ function wire() {
   ow.$("bulk-ship").onclick = showShipForm;
   ow.$("ship-form").onsubmit = confirmShipments;
   ow.$("ship-close").onclick = () => { ow.$("ship-form").hidden = true; };
-  ow.$("bulk-cancel").onclick = () => { ow.$("ship-form").hidden = true; ow.$("cancel-form").hidden = false; ow.$("cancel-reason").focus(); };
+  ow.$("bulk-cancel").onclick = showCancelForm;
   ow.$("cancel-form").onsubmit = cancelSelected;
   ow.$("cancel-close").onclick = () => { ow.$("cancel-form").hidden = true; };
   ow.$("bulk-slips").onclick = printSlips;
