@@ -80,6 +80,13 @@ class Metrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
             registry=self.registry,
         )
+        self.write_groups = Histogram(
+            "orderwire_write_group_units",
+            "Units of work (one mutation's or one scan's writes) per committed transaction: "
+            "_count is transactions, _sum the units in them.",
+            buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+            registry=self.registry,
+        )
         self.unpublished = Gauge(
             "orderwire_outbox_backlog",
             "Committed order events not yet broadcast.",

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     carrier_secrets: dict[str, str] = Field(
         default_factory=dict, validation_alias="ORDERWIRE_CARRIER_SECRETS"
     )  # JSON: {"UPS": "secret", ...}
+    # Group commit (storage/group_commit.py): how long the first ready write waits for others,
+    # and how many go in one transaction at most.
+    write_group_window_ms: float = Field(
+        default=0.0, ge=0, le=100, validation_alias="ORDERWIRE_WRITE_GROUP_WINDOW_MS"
+    )
+    write_group_max: int = Field(
+        default=100, ge=1, le=1000, validation_alias="ORDERWIRE_WRITE_GROUP_MAX"
+    )
     relay_seconds: float = Field(default=5.0, gt=0, validation_alias="ORDERWIRE_RELAY_SECONDS")
     relay_settle_seconds: float = Field(
         default=2.0, ge=0, validation_alias="ORDERWIRE_RELAY_SETTLE_SECONDS"

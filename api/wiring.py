@@ -36,6 +36,8 @@ from outbound.notifier import Delivery, Notifier
 from outbound.relay import OutboxPublisher, relay_forever
 from outbound.senders import HttpSender, Sender, SmtpConfig, SmtpSender
 from storage.database import Database, open_database
+from storage.group_commit import GroupSettings, groups_of
+from storage.group_commit import configure as configure_groups
 from storage.idempotency import IdempotencyKeys
 from storage.ids import new_id
 from storage.notifications import MongoOutbox, MongoPreferences
@@ -134,6 +136,7 @@ class Services:
             claims=run.claims,
             notifications=run.notifications,
             idempotency=run.idempotency,
+            receipts=run.receipts,
             fanout=run.fanout,
             cursors=run.cursors,
             sellers=run.sellers,
@@ -250,9 +253,15 @@ async def publishing(
         ) as database,
         live_hub(settings) as hub,
     ):
+        configure_groups(
+            database, GroupSettings(settings.write_group_window_ms, settings.write_group_max)
+        )
         if restamped := await restamp(database):
             log.info("gave %d documents stored by an earlier version their new fields", restamped)
-        yield database, OutboxPublisher(hub, Repositories.on(database).events), hub
+        try:
+            yield database, OutboxPublisher(hub, Repositories.on(database).events), hub
+        finally:
+            await groups_of(database).settle()  # writes under way, before the database closes
 
 
 @asynccontextmanager
@@ -266,6 +275,15 @@ async def running(
 ) -> AsyncIterator[None]:
     """Open the database, build the use cases, start the loops; undo it all on the way out."""
     async with publishing(settings) as (database, publisher, hub):
+        if metrics is not None:
+            configure_groups(
+                database,
+                GroupSettings(
+                    settings.write_group_window_ms,
+                    settings.write_group_max,
+                    metrics.write_groups.observe,
+                ),
+            )
         repos = Repositories.on(database)
         if demo:
             created = await seed_demo(repos, new_id, publisher, now=clock())

@@ -1,26 +1,20 @@
-"""Commit aggregates with their new events in one transaction, guarded by their versions."""
+"""What one unit of work writes, and how a group of them is written in one transaction: each
+aggregate guarded by its version, its events numbered in the parties' feeds, live parcels held
+and freed. storage/group_commit.py decides which units go together."""
 
 from __future__ import annotations
 
-import asyncio
-import random
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError
 
-from domain.kernel.errors import Conflict
 from storage.database import Database
 
 Document = dict[str, Any]
-
-# Real MongoDB reports two transactions touching one document as WriteConflict (code 112).
-_WRITE_CONFLICT = 112
-# How often a transaction that met another is tried again before it answers CONFLICT.
-TRANSIENT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +25,93 @@ class AggregateWrite:
     events: list[Document]
 
 
+@dataclass(slots=True)
+class UnitWrites:
+    """Everything one unit of work writes: aggregates with their events, live parcels held
+    (`{"_id": "<carrier>|<tracking id>", "order_id": …}`) and freed (their `_id`s)."""
+
+    writes: list[AggregateWrite]
+    held: list[Document] = field(default_factory=list)
+    freed: list[str] = field(default_factory=list)
+
+    def touches(self) -> set[tuple[str, object]]:
+        return {(w.collection, w.document["_id"]) for w in self.writes}
+
+
+class UnitRefused(Exception):
+    """One unit of a group cannot be written (a duplicate key, a version that moved, a parcel's
+    tracking id held by another); the group is tried again without it."""
+
+    def __init__(self, unit: int, reason: str, key: object) -> None:
+        super().__init__(reason)
+        self.unit = unit
+        self.reason = reason  # "duplicate" (an aggregate's `_id`) or "tracking" (a live parcel)
+        self.key = key
+
+
+class GuardMissed(Exception):
+    """Fewer aggregates matched their version than were written: someone moved one."""
+
+    def __init__(self, collection: str, writes: list[tuple[int, AggregateWrite]]) -> None:
+        super().__init__(collection)
+        self.collection = collection
+        self.writes = writes
+
+
 # The parties' feeds an order event joins, and the field of the event that holds its position.
 _FEEDS = (("buyer", "buyer_id", "buyer_pos"), ("seller", "seller_id", "seller_pos"))
+
+
+async def apply_group(
+    database: Database, units: Sequence[UnitWrites], session: AsyncClientSession
+) -> None:
+    """Write every unit in `session`'s transaction, with as few commands as the data allows:
+    per collection one insert_many for new aggregates and one bulk_write of version-guarded
+    replaces; one feed update and one read for all the events' positions; one insert_many
+    of events (the outbox); one delete and one insert for live parcels."""
+    db = database.db
+    inserts: dict[str, list[tuple[int, AggregateWrite]]] = {}
+    replaces: dict[str, list[tuple[int, AggregateWrite]]] = {}
+    for n, unit in enumerate(units):
+        for write in unit.writes:
+            chosen = inserts if write.expected_version == 0 else replaces
+            chosen.setdefault(write.collection, []).append((n, write))
+    for collection, listed in inserts.items():
+        try:
+            await db[collection].insert_many(
+                [w.document for _, w in listed], ordered=True, session=session
+            )
+        except BulkWriteError as error:
+            n, write = listed[_first_failed(error)]
+            raise UnitRefused(n, "duplicate", f"{collection} {write.document['_id']}") from error
+    for collection, listed in replaces.items():
+        guarded = [
+            ReplaceOne({"_id": w.document["_id"], "version": w.expected_version}, w.document)
+            for _, w in listed
+        ]
+        result = await db[collection].bulk_write(guarded, ordered=True, session=session)
+        if result.matched_count != len(listed):
+            raise GuardMissed(collection, listed)
+    events = [doc for unit in units for write in unit.writes for doc in write.events]
+    if events:
+        await _give_feed_positions(database, events, session)
+        await db["events"].insert_many(events, ordered=True, session=session)
+    freed = [key for unit in units for key in unit.freed]
+    if freed:
+        await db["live_parcels"].delete_many({"_id": {"$in": freed}}, session=session)
+    held = [(n, doc) for n, unit in enumerate(units) for doc in unit.held]
+    if held:
+        try:
+            await db["live_parcels"].insert_many(
+                [doc for _, doc in held], ordered=True, session=session
+            )
+        except BulkWriteError as error:
+            n, doc = held[_first_failed(error)]
+            raise UnitRefused(n, "tracking", doc["_id"]) from error
+
+
+def _first_failed(error: BulkWriteError) -> int:
+    return int(error.details["writeErrors"][0]["index"])
 
 
 async def _give_feed_positions(
@@ -40,79 +119,30 @@ async def _give_feed_positions(
 ) -> None:
     """Number each order event in its buyer's and its seller's feed, in this transaction.
 
-    The counter is written by every transaction that adds to the feed, so two of them cannot
-    both commit with it changed (the second is a write conflict, retried, or waits its turn on
-    the embedded server): positions follow commit order and a failed commit leaves no gap.
+    Every counter is moved by one bulk update and read back by one query. A counter is written
+    by every transaction that adds to its feed, so two of them cannot both commit with it
+    changed (the second is a write conflict, retried, or waits its turn on the embedded
+    server): positions follow commit order and a failed commit leaves no gap.
     """
+    joining: dict[str, list[tuple[Document, str]]] = {}
+    for doc in events:
+        if doc["aggregate_type"] != "order":
+            continue
+        for party, owner, position in _FEEDS:
+            joining.setdefault(f"{party}:{doc[owner]}", []).append((doc, position))
+    if not joining:
+        return
     feeds = database.db["feeds"]
-    for party, owner, field in _FEEDS:
-        joining: dict[str, list[Document]] = {}
-        for doc in events:
-            if doc["aggregate_type"] == "order":
-                joining.setdefault(f"{party}:{doc[owner]}", []).append(doc)
-        for feed, docs in joining.items():
-            counter = await feeds.find_one_and_update(
-                {"_id": feed},
-                {"$inc": {"n": len(docs)}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-                session=session,
-            )
-            assert counter is not None  # upserted, and asked for as it is after the change
-            first = int(counter["n"]) - len(docs) + 1
-            for offset, doc in enumerate(docs):
-                doc[field] = first + offset
-
-
-async def commit(
-    database: Database,
-    writes: Sequence[AggregateWrite],
-    *,
-    then: Callable[[AsyncClientSession], Awaitable[None]] | None = None,
-) -> None:
-    """All writes and their events, or none; a version that moved meanwhile is a Conflict.
-
-    `then` runs last inside the same transaction; a DomainError it raises aborts it all.
-    """
-    changed = "; ".join(f"{w.collection} {w.document['_id']}" for w in writes)
-    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
-        try:
-            await _apply(database, writes, then, changed)
-            return
-        except DuplicateKeyError as exc:
-            raise Conflict(f"{changed} was changed by someone else; reload it") from exc
-        except OperationFailure as exc:
-            if exc.code != _WRITE_CONFLICT and not exc.has_error_label("TransientTransactionError"):
-                raise
-            if attempt == TRANSIENT_ATTEMPTS:
-                raise Conflict(f"{changed} was changed by someone else; reload it") from exc
-            # Another transaction held a document this one writes: the counter of a feed both
-            # add to, most often. Try again; a version that moved meanwhile is a Conflict then.
-            await asyncio.sleep(random.uniform(0.001, 0.005) * 2**attempt)
-
-
-async def _apply(
-    database: Database,
-    writes: Sequence[AggregateWrite],
-    then: Callable[[AsyncClientSession], Awaitable[None]] | None,
-    changed: str,
-) -> None:
-    async with database.transaction() as session:
-        for write in writes:
-            collection = database.db[write.collection]
-            if write.expected_version == 0:
-                await collection.insert_one(write.document, session=session)
-                continue
-            result = await collection.replace_one(
-                {"_id": write.document["_id"], "version": write.expected_version},
-                write.document,
-                session=session,
-            )
-            if result.matched_count == 0:
-                raise Conflict(f"{changed} was changed by someone else; reload it")
-        events = [doc for write in writes for doc in write.events]
-        if events:
-            await _give_feed_positions(database, events, session)
-            await database.db["events"].insert_many(events, ordered=True, session=session)
-        if then is not None:
-            await then(session)
+    moves = [
+        UpdateOne({"_id": feed}, {"$inc": {"n": len(docs)}}, upsert=True)
+        for feed, docs in joining.items()
+    ]
+    await feeds.bulk_write(moves, ordered=False, session=session)
+    counters = {
+        c["_id"]: int(c["n"])
+        async for c in feeds.find({"_id": {"$in": list(joining)}}, session=session)
+    }
+    for feed, docs in joining.items():
+        first = counters[feed] - len(docs) + 1
+        for offset, (doc, position) in enumerate(docs):
+            doc[position] = first + offset

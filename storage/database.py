@@ -101,6 +101,8 @@ class Database:
     serialize_transactions: bool = False
     turn_file: Path | None = None
     _turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The group-commit coordinator (storage/group_commit.py), made on first use.
+    writer: object | None = None
     _file: int | None = None
 
     @asynccontextmanager

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from domain.kernel.ports import StoredKey
 from storage.codec import encode
@@ -43,3 +45,42 @@ class IdempotencyKeys:
         """Forget a key whose request failed, so that a retry can run."""
         async with self._database.outside_transactions():
             await self._keys.delete_one({"_id": scope, "result_id": {"$exists": False}})
+
+    async def reserve_many(
+        self, keys: Sequence[tuple[str, str]], at: datetime
+    ) -> dict[str, StoredKey | None]:
+        """Every key in one insert; the ones held already are read back in one query."""
+        unique = dict(keys)  # each scope once
+        docs = [{"_id": s, "fingerprint": f, "at": encode(at)} for s, f in unique.items()]
+        taken: set[str] = set()
+        try:
+            async with self._database.outside_transactions():
+                await self._keys.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            for problem in error.details["writeErrors"]:
+                if problem["code"] != DUPLICATE_KEY:
+                    raise
+                taken.add(docs[problem["index"]]["_id"])
+        answers: dict[str, StoredKey | None] = {
+            scope: None for scope in unique if scope not in taken
+        }
+        if taken:
+            async for found in self._keys.find({"_id": {"$in": sorted(taken)}}):
+                answers[found["_id"]] = StoredKey(found["fingerprint"], found.get("result_id"))
+        for scope in taken - answers.keys():  # expired between the insert and the read
+            answers[scope] = await self.reserve(scope, unique[scope], at)
+        return answers
+
+    async def complete_many(self, results: dict[str, str]) -> None:
+        updates = [UpdateOne({"_id": s}, {"$set": {"result_id": r}}) for s, r in results.items()]
+        async with self._database.outside_transactions():
+            await self._keys.bulk_write(updates, ordered=False)
+
+    async def release_many(self, scopes: Sequence[str]) -> None:
+        async with self._database.outside_transactions():
+            await self._keys.delete_many(
+                {"_id": {"$in": list(scopes)}, "result_id": {"$exists": False}}
+            )
+
+
+DUPLICATE_KEY = 11000

@@ -1,4 +1,5 @@
-"""The unit of work: every aggregate a use case changed, committed in one transaction."""
+"""The unit of work: every aggregate a use case changed, committed together (in a group of
+units ready at the same time, storage/group_commit.py) or not at all."""
 
 from __future__ import annotations
 
@@ -6,20 +7,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
-
 from domain.after_sale.claims import Claim
 from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
-from domain.kernel.errors import TrackingIdInUse
 from domain.kernel.events import FeedPositions, RecordedEvent
 from domain.orders.order import Order
-from storage.aggregates import AggregateWrite, commit
+from storage.aggregates import AggregateWrite, UnitWrites
 from storage.claims import claim_document
 from storage.codec import encode
 from storage.database import Database
 from storage.event_log import event_document
+from storage.group_commit import groups_of
 from storage.messages import message_document
 from storage.orders import order_document
 from storage.returns import return_document
@@ -33,7 +31,7 @@ class MongoUnitOfWork:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._writes: list[AggregateWrite] = []
-        self._held: list[dict[str, str]] = []
+        self._held: list[dict[str, Any]] = []
         self._freed: list[str] = []
         self._committed = False
         self._order_events: list[tuple[RecordedEvent, Document]] = []
@@ -83,22 +81,8 @@ class MongoUnitOfWork:
         if self._committed:
             raise RuntimeError("a unit of work commits once; begin another")
         self._committed = True
-        await commit(self._database, self._writes, then=self._parcels)
+        await groups_of(self._database).commit(UnitWrites(self._writes, self._held, self._freed))
         return [
             replace(recorded, positions=FeedPositions(doc["buyer_pos"], doc["seller_pos"]))
             for recorded, doc in self._order_events
         ]
-
-    async def _parcels(self, session: AsyncClientSession) -> None:
-        parcels = self._database.db["live_parcels"]
-        if self._freed:
-            await parcels.delete_many({"_id": {"$in": self._freed}}, session=session)
-        for held in self._held:
-            try:
-                await parcels.insert_one(held, session=session)
-            except DuplicateKeyError as error:
-                carrier, tracking_id = held["_id"].split("|", 1)
-                raise TrackingIdInUse(
-                    f"{carrier} tracking id {tracking_id} is on a parcel still on its way",
-                    field="trackingId",
-                ) from error

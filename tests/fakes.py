@@ -569,6 +569,19 @@ class FakeIdempotencyKeys:
         if scope in self.keys and self.keys[scope].result_id is None:
             del self.keys[scope]
 
+    async def reserve_many(
+        self, keys: Sequence[tuple[str, str]], at: datetime
+    ) -> dict[str, StoredKey | None]:
+        return {scope: await self.reserve(scope, fingerprint, at) for scope, fingerprint in keys}
+
+    async def complete_many(self, results: dict[str, str]) -> None:
+        for scope, result_id in results.items():
+            await self.complete(scope, result_id)
+
+    async def release_many(self, scopes: Sequence[str]) -> None:
+        for scope in scopes:
+            await self.release(scope)
+
 
 class SequentialIds:
     def __init__(self) -> None:

@@ -41,6 +41,7 @@ class Context:
     sellers: SellerUseCases
     seller_tools: SellerToolUseCases
     idempotency: IdempotencyStore
+    receipts: IdempotencyStore  # one per carrier scan, shared with the carrier webhook
     fanout: Fanout  # live updates shared per distinct selection
     cursors: Cursors  # page cursors, sealed with the deployment's secret
     request_id: str

@@ -24,6 +24,7 @@ from domain.notifications.deliveries import NotificationStatus
 from domain.notifications.preferences import Category, Channel
 from domain.orders.order import OrderStatus
 from domain.orders.queue import OrderSort
+from domain.orders.scan_batches import ScanOutcome
 from domain.orders.shipments import ShipmentStatus
 from domain.orders.use_cases import ShipmentOutcome
 from domain.seller_tools.reports import ReportGrouping
@@ -51,6 +52,7 @@ for _enum, _description in (
     (HealthStatus, "GOOD: target met; AT_RISK: missed, not yet POOR; POOR: far off."),
     (ReportGrouping, "How a report groups orders; DAY and WEEK (from Monday) are in UTC."),
     (ShipmentOutcome, "What became of one shipment of a bulk confirmation."),
+    (ScanOutcome, "What became of one scan of a batch."),
 ):
     strawberry.enum(_enum, description=_description)
 
@@ -79,6 +81,7 @@ __all__ = [
     "ReturnReason",
     "ReturnStatus",
     "Role",
+    "ScanOutcome",
     "SellerResponse",
     "ShipmentOutcome",
     "ShipmentStatus",

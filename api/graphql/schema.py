@@ -29,6 +29,7 @@ from api.graphql.orders import OrderMutations, OrderQueries
 from api.graphql.ratelimit import Buckets
 from api.graphql.reputation import ReputationMutations
 from api.graphql.returns import ReturnMutations, ReturnQueries
+from api.graphql.scans import ScanMutations
 from api.graphql.seller_tools import SellerToolMutations, SellerToolQueries
 from api.graphql.sellers import SellerMutations, SellerQueries
 from api.graphql.subscriptions import Subscription
@@ -54,6 +55,7 @@ class Query(
 @strawberry.type
 class Mutation(
     OrderMutations,
+    ScanMutations,
     ReturnMutations,
     ConversationMutations,
     ClaimMutations,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -23,15 +21,13 @@ from domain.kernel.identity import Actor, Role
 from domain.kernel.moments import client_moment
 from domain.kernel.ports import IdempotencyStore
 from domain.kernel.shipping import ScanLocation, TrackingTag
-from domain.orders.order import Order
+from domain.orders.scan_batches import ScanAnswer, record_scans, record_with_retries
 from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
 from outbound.signing import sign
 
 log = logging.getLogger("orderwire.webhooks")
 
 REPLAY_WINDOW_SECONDS = 300
-# A scan that meets another writer on its order is tried again this often before CONFLICT.
-CONFLICT_RETRIES = 10
 TIMESTAMP = "x-orderwire-timestamp"
 SIGNATURE = "x-orderwire-signature"
 
@@ -53,16 +49,6 @@ def _scan(carrier: str, payload: Any) -> RecordTrackingEvent:
         scanned_at=client_moment(datetime.fromisoformat(str(payload["occurredAt"])), "occurredAt"),
         description=payload.get("description"),
     )
-
-
-async def _record(uc: OrderUseCases, carrier: Actor, command: RecordTrackingEvent) -> Order:
-    """Record the scan, trying again while other writers move the same order."""
-    for attempt in range(1, CONFLICT_RETRIES):
-        try:
-            return await uc.record_tracking_event(carrier, command)
-        except Conflict:
-            await asyncio.sleep(random.uniform(0, 0.01 * attempt))
-    return await uc.record_tracking_event(carrier, command)  # the last try answers as it is
 
 
 def carrier_webhook(
@@ -120,7 +106,7 @@ def carrier_webhook(
         carrier: str, command: RecordTrackingEvent, digest: str
     ) -> dict[str, str] | KeyInUse | Repeated[dict[str, str]]:
         async def record() -> dict[str, str]:
-            order = await _record(orders(), Actor(carrier, Role.CARRIER), command)
+            order = await record_with_retries(orders(), Actor(carrier, Role.CARRIER), command)
             log.info("webhook scan from %s: %s is %s", carrier, order.id, order.status.value)
             return {"orderId": order.id, "status": order.status.value}
 
@@ -139,29 +125,15 @@ def carrier_webhook(
         if not 1 <= len(scans) <= MAX_BATCH or size > MAX_BATCH_BYTES:
             limit = f"a batch holds 1 to {MAX_BATCH} scans and {MAX_BATCH_BYTES:,} bytes"
             return refusal(ValidationFailed(limit, field="body"), 422)
-        answers = []
-        for index, item in enumerate(scans):
-            answers.append({"index": index, **await _one_of_batch(carrier, item)})
+        commands = [_readable(carrier, item) for item in scans]
+        actor = Actor(carrier, Role.CARRIER)
+        answered = await record_scans(orders(), receipts(), actor, commands, datetime.now(UTC))
+        answers = [{"index": n, **scan_json(a)} for n, a in enumerate(answered)]
         summary: dict[str, int] = {}
         for answer in answers:
             summary[answer["outcome"]] = summary.get(answer["outcome"], 0) + 1
         log.info("webhook batch from %s: %s", carrier, summary)
         return JSONResponse({"summary": summary, "scans": answers}, status_code=200)
-
-    async def _one_of_batch(carrier: str, item: Any) -> dict[str, Any]:
-        try:
-            command = _scan(carrier, item)
-            digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
-            done = await _once(carrier, command, digest)
-        except (ValueError, KeyError, TypeError) as error:
-            return _refused(ValidationFailed(f"unreadable scan: {error}"))
-        except DomainError as error:
-            return _refused(error)
-        if isinstance(done, KeyInUse):
-            return _refused(Conflict("this scan is being recorded; retry"))
-        if isinstance(done, Repeated):
-            return {"outcome": "DUPLICATE", **json.loads(done.result_id)}
-        return {"outcome": "RECORDED", **done}
 
     return receive
 
@@ -169,6 +141,22 @@ def carrier_webhook(
 # A carrier's batch delivery: at most this many scans, and this many bytes.
 MAX_BATCH = 500
 MAX_BATCH_BYTES = 1_000_000
+
+
+def _readable(carrier: str, item: Any) -> RecordTrackingEvent | DomainError:
+    try:
+        return _scan(carrier, item)
+    except (ValueError, KeyError, TypeError) as error:
+        return ValidationFailed(f"unreadable scan: {error}")
+    except DomainError as error:
+        return error
+
+
+def scan_json(answer: ScanAnswer) -> dict[str, Any]:
+    """One scan's answer as the webhook gives it."""
+    if answer.error is not None:
+        return _refused(answer.error)
+    return {"outcome": answer.outcome.value, "orderId": answer.order_id, "status": answer.status}
 
 
 def _refused(error: DomainError) -> dict[str, Any]:

@@ -122,10 +122,10 @@ def estimated_delivery_window(
     return DeliveryWindow(start, start + timedelta(days=latest - earliest))
 
 
-def require_batch_size(count: int) -> None:
-    """Refuse a bulk confirmation of no shipments or of more than MAX_SHIPMENT_BATCH."""
+def require_batch_size(count: int, of: str = "shipments") -> None:
+    """Refuse a batch (of shipments, of scans) that is empty or over MAX_SHIPMENT_BATCH."""
     if not 1 <= count <= MAX_SHIPMENT_BATCH:
-        raise ValidationFailed(f"a batch holds 1 to {MAX_SHIPMENT_BATCH} shipments", field="inputs")
+        raise ValidationFailed(f"a batch holds 1 to {MAX_SHIPMENT_BATCH} {of}", field="inputs")
 
 
 # Seller deadlines. Handling time: from payment verification to the ship-by moment.

@@ -148,3 +148,14 @@ class IdempotencyStore(Protocol):
 
     async def release(self, scope: str) -> None:
         """Forget a key whose request failed, so that a retry can run."""
+
+    async def reserve_many(
+        self, keys: Sequence[tuple[str, str]], at: datetime
+    ) -> dict[str, StoredKey | None]:
+        """`reserve` for each (scope, fingerprint) at once: None for each key now reserved."""
+
+    async def complete_many(self, results: dict[str, str]) -> None:
+        """`complete` for each scope, with its result id."""
+
+    async def release_many(self, scopes: Sequence[str]) -> None:
+        """`release` for each scope."""

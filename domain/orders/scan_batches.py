@@ -1,0 +1,151 @@
+"""Carrier scans in batches (the webhook's JSON array, GraphQL's recordTrackingEvents): each
+scan answered on its own and recorded once, the batch's receipts kept with one command each
+way, and its scans handed to the database together so that they commit in a few groups."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from domain.kernel.errors import Conflict, DomainError
+from domain.kernel.identity import Actor
+from domain.kernel.ports import IdempotencyStore, StoredKey
+from domain.kernel.shipping import carrier_code
+from domain.orders.order import Order
+from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
+
+# A scan that meets another writer on its order is tried again this often before CONFLICT.
+CONFLICT_RETRIES = 10
+
+
+class ScanOutcome(Enum):
+    RECORDED = "RECORDED"
+    DUPLICATE = "DUPLICATE"  # recorded before: nothing changed, the first answer repeated
+    REFUSED = "REFUSED"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanAnswer:
+    outcome: ScanOutcome
+    order_id: str | None = None
+    status: str | None = None
+    error: DomainError | None = None
+
+
+def receipt(command: RecordTrackingEvent) -> tuple[str, str]:
+    """The receipt's key and fingerprint: the scan itself, not how it was sent (a carrier's
+    retry is re-signed, a JSON body may be re-ordered)."""
+    scan = {
+        "carrier": carrier_code(command.carrier),
+        "trackingId": command.tracking_id,
+        "tag": command.tag.value,
+        "at": command.scanned_at.isoformat(),
+        "location": [
+            command.location.city,
+            command.location.country_code,
+            command.location.region,
+            command.location.postal_code,
+        ],
+        "description": command.description,
+    }
+    digest = hashlib.sha256(json.dumps(scan, sort_keys=True).encode()).hexdigest()
+    return f"{scan['carrier']}:{digest}", digest
+
+
+async def record_with_retries(
+    orders: OrderUseCases, actor: Actor, command: RecordTrackingEvent
+) -> Order:
+    """Record the scan, trying again while other writers move the same order."""
+    for attempt in range(1, CONFLICT_RETRIES):
+        try:
+            return await orders.record_tracking_event(actor, command)
+        except Conflict:
+            await asyncio.sleep(random.uniform(0, 0.01 * attempt))
+    return await orders.record_tracking_event(actor, command)  # the last try answers as it is
+
+
+async def record_scans(
+    orders: OrderUseCases,
+    receipts: IdempotencyStore,
+    actor: Actor,
+    scans: Sequence[RecordTrackingEvent | DomainError],
+    now: datetime,
+) -> list[ScanAnswer]:
+    """One answer per scan, in order. A DomainError in `scans` is a scan that could not be
+    read: it is refused alone. A scan whose receipt is held already is DUPLICATE (its first
+    answer), or REFUSED with CONFLICT while that first delivery is still being recorded.
+
+    Scans of one parcel are recorded one after another in the batch's order; scans of
+    different parcels all at once, so that their writes share transactions.
+    """
+    answers: dict[int, ScanAnswer] = {}
+    keys: dict[int, tuple[str, str]] = {}
+    again: dict[int, int] = {}  # a scan sent twice in one batch -> its first index
+    first_of: dict[str, int] = {}
+    for index, scan in enumerate(scans):
+        if isinstance(scan, DomainError):
+            answers[index] = ScanAnswer(ScanOutcome.REFUSED, error=scan)
+            continue
+        key = receipt(scan)
+        if key[0] in first_of:
+            again[index] = first_of[key[0]]
+        else:
+            first_of[key[0]] = index
+            keys[index] = key
+    held = await receipts.reserve_many(list(keys.values()), now) if keys else {}
+    runs: dict[tuple[str, str], list[int]] = {}
+    for index, (scope, fingerprint) in keys.items():
+        stored = held.get(scope)
+        if stored is None:
+            command = scans[index]
+            assert isinstance(command, RecordTrackingEvent)
+            parcel = (carrier_code(command.carrier), command.tracking_id)
+            runs.setdefault(parcel, []).append(index)
+        else:
+            answers[index] = _repeat(stored, fingerprint)
+
+    async def parcel_run(indexes: list[int]) -> None:
+        for index in indexes:
+            command = scans[index]
+            assert isinstance(command, RecordTrackingEvent)
+            try:
+                order = await record_with_retries(orders, actor, command)
+            except DomainError as error:
+                answers[index] = ScanAnswer(ScanOutcome.REFUSED, error=error)
+            else:
+                answers[index] = ScanAnswer(ScanOutcome.RECORDED, order.id, order.status.value)
+
+    try:
+        await asyncio.gather(*(parcel_run(indexes) for indexes in runs.values()))
+    finally:  # also when the caller goes away: no receipt stays reserved for nothing
+        started = [i for indexes in runs.values() for i in indexes]
+        done = {
+            keys[i][0]: json.dumps({"orderId": answers[i].order_id, "status": answers[i].status})
+            for i in started
+            if i in answers and answers[i].outcome is ScanOutcome.RECORDED
+        }
+        if done:
+            await receipts.complete_many(done)
+        freed = [keys[i][0] for i in started if keys[i][0] not in done]
+        if freed:
+            await receipts.release_many(freed)  # refused, or never run: a retry runs again
+    for index, first in again.items():
+        answers[index] = (
+            ScanAnswer(ScanOutcome.DUPLICATE, answers[first].order_id, answers[first].status)
+            if answers[first].outcome is not ScanOutcome.REFUSED
+            else answers[first]
+        )
+    return [answers[i] for i in range(len(scans))]
+
+
+def _repeat(stored: StoredKey, fingerprint: str) -> ScanAnswer:
+    if stored.result_id is None or stored.fingerprint != fingerprint:
+        return ScanAnswer(ScanOutcome.REFUSED, error=Conflict("this scan is being recorded; retry"))
+    first = json.loads(stored.result_id)
+    return ScanAnswer(ScanOutcome.DUPLICATE, first.get("orderId"), first.get("status"))
