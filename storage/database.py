@@ -182,8 +182,31 @@ async def connect(client: AsyncMongoClient[Document], name: str) -> Database:
     build = await client.admin.command("buildInfo")
     if build.get("process") != "nx_27017":
         return Database(client=client, db=db)
+    await lead_indexes(db)
     turns = await turn_file(client)
     return Database(client=client, db=db, serialize_transactions=True, turn_file=turns)
+
+
+def leading_keys() -> dict[str, list[IndexModel]]:
+    """A one-field index on the first field of every compound index that lacks one.
+
+    nx-27017 answers a query from an index only when the index has a single field: a compound
+    index is never used, not even for its first field (measured: events of one order found in
+    55 ms among 50,000 by (aggregate_id, sequence), in 0.7 ms with aggregate_id alone). On
+    MongoDB the compound index serves its prefix, so these are made on the embedded server only.
+    """
+    wanted: dict[str, list[IndexModel]] = {}
+    for name, indexes in INDEXES.items():
+        keys = [list(index.document["key"].items()) for index in indexes]
+        single = {k[0][0] for k in keys if len(k) == 1}
+        leads = dict.fromkeys(k[0][0] for k in keys if len(k) > 1 and k[0][0] not in single)
+        wanted[name] = [IndexModel([(field, ASCENDING)]) for field in leads]
+    return {name: models for name, models in wanted.items() if models}
+
+
+async def lead_indexes(db: AsyncDatabase[Document]) -> None:
+    for name, models in leading_keys().items():
+        await db[name].create_indexes(models)
 
 
 async def turn_file(client: AsyncMongoClient[Document]) -> Path:

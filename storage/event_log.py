@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateMany
 
 from domain.kernel.events import EVENT_TYPES, FeedPositions, RecordedEvent
 from domain.kernel.identity import Role
@@ -99,12 +99,16 @@ class MongoEventLog:
         )
         return 0 if counter is None else int(counter["n"])
 
-    async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None:
-        async with self._database.outside_transactions():
-            await self._events.update_many(
+    async def mark_published(self, ticks: Sequence[tuple[str, Sequence[int]]]) -> None:
+        updates = [
+            UpdateMany(
                 {"aggregate_id": aggregate_id, "sequence": {"$in": list(sequences)}},
                 {"$set": {"published": True}},
             )
+            for aggregate_id, sequences in ticks
+        ]
+        async with self._database.outside_transactions():
+            await self._events.bulk_write(updates, ordered=False)
 
     async def unnotified(self, *, limit: int) -> list[tuple[RecordedEvent, str, str]]:
         """Order events the notifier has not turned into messages yet, oldest first, with parties."""

@@ -413,10 +413,14 @@ class FakeEventLog:
         ]
         return waiting[:limit]
 
-    async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None:
-        for entry in self._m.log:
-            if entry.recorded.aggregate_id == aggregate_id and entry.recorded.sequence in sequences:
-                entry.published = True
+    async def mark_published(self, ticks: Sequence[tuple[str, Sequence[int]]]) -> None:
+        for aggregate_id, sequences in ticks:
+            for entry in self._m.log:
+                if (
+                    entry.recorded.aggregate_id == aggregate_id
+                    and entry.recorded.sequence in sequences
+                ):
+                    entry.published = True
 
     async def unnotified(self, *, limit: int) -> list[tuple[RecordedEvent, str, str]]:
         waiting = [

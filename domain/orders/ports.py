@@ -86,7 +86,8 @@ class EventOutbox(Protocol):
     async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
         """Events committed before `recorded_before` and never published, in log order."""
 
-    async def mark_published(self, aggregate_id: str, sequences: Sequence[int]) -> None: ...
+    async def mark_published(self, ticks: Sequence[tuple[str, Sequence[int]]]) -> None:
+        """Tick off published events: (order id, its sequences) each, in one go."""
 
 
 class EventPublisher(Protocol):

@@ -84,7 +84,7 @@ async def test_order_events_wait_in_the_outbox_until_published(repos: Stores) ->
     later = datetime.now(UTC) + timedelta(seconds=1)
     assert [r.sequence for r in await repos.events.unpublished(later, limit=10)] == [1, 2]
     assert await repos.events.unpublished(datetime.now(UTC) - timedelta(hours=1), limit=10) == []
-    await repos.events.mark_published(walked.order.id, [1])
+    await repos.events.mark_published([(walked.order.id, [1])])
     assert [r.sequence for r in await repos.events.unpublished(later, limit=10)] == [2]
 
 
@@ -254,7 +254,7 @@ async def test_bookkeeping_writes_survive_another_sessions_aborted_transaction(
 
     doomed = asyncio.create_task(aborted())
     await opened.wait()
-    await repos.events.mark_published(walked.order.id, [1, 2])
+    await repos.events.mark_published([(walked.order.id, [1, 2])])
     with pytest.raises(RuntimeError, match="abort"):
         await doomed
     later = datetime.now(UTC) + timedelta(seconds=1)
