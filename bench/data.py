@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -150,25 +151,57 @@ def spread_seller(n: int) -> str:
 async def ensure_shipped(database: Database, count: int, now: datetime) -> None:
     """Orders 0..count-1 shipped with UPS an hour before `now`, spread over 100 sellers, with
     their parcels live: carrier scans can move them."""
+    await _ship(database, range(count), now, spread_id, lambda n: f"1ZS{n}")
+
+
+def scan_order_id(side: str, n: int) -> str:
+    """P8's orders; `side` is one letter per measured side, so the sides share no order."""
+    return f"ord_p8{side}{n:09d}"
+
+
+def scan_tracking_id(side: str, n: int) -> str:
+    return f"1Z{side.upper()}{n:09d}"
+
+
+async def ensure_scannable(database: Database, side: str, count: int, now: datetime) -> None:
+    """P8's shipped orders 0..count-1 of `side`, their parcels live (added once, kept)."""
+    if await database.db["orders"].find_one({"_id": scan_order_id(side, count - 1)}):
+        return
+    await _ship(
+        database,
+        range(count),
+        now,
+        lambda n: scan_order_id(side, n),
+        lambda n: scan_tracking_id(side, n),
+    )
+
+
+async def _ship(
+    database: Database,
+    numbers: range,
+    now: datetime,
+    order_id: Callable[[int], str],
+    tracking_id: Callable[[int], str],
+) -> None:
     paid_at = now - timedelta(hours=1)
     warehouse = Address("Acme", "1 Dock Rd", "Reno", "89502", "US")
     orders, parcels = database.db["orders"], database.db["live_parcels"]
-    for start in range(0, count, BATCH):
+    for start in range(numbers.start, numbers.stop, BATCH):
         docs, live = [], []
-        for n in range(start, min(start + BATCH, count)):
-            order = paid_order(spread_id(n), spread_seller(n), paid_at)
+        for n in range(start, min(start + BATCH, numbers.stop)):
+            order = paid_order(order_id(n), spread_seller(n), paid_at)
             order.confirm_shipment(
                 Actor(spread_seller(n), Role.SELLER),
-                shipment_id=f"shp_p4s{n}",
+                shipment_id=f"shp_{order_id(n)[4:]}",
                 carrier="UPS",
                 shipping_method="Ground",
-                tracking_id=f"1ZS{n}",
+                tracking_id=tracking_id(n),
                 shipped_at=paid_at,
                 ship_from=warehouse,
                 items=None,
                 now=paid_at,
             )
             docs.append(order_document(order))
-            live.append({"_id": f"UPS|1ZS{n}", "order_id": order.id})
+            live.append({"_id": f"UPS|{tracking_id(n)}", "order_id": order.id})
         await orders.insert_many(docs)
         await parcels.insert_many(live)

@@ -1,4 +1,4 @@
-"""`make bench`: P1-P7, each figure against its baseline from the same run; a table and JSON.
+"""`make bench`: P1-P8, each figure against its baseline from the same run; a table and JSON.
 
 python -m bench.run [--tiny] [--only P1,P3] [--data-dir DIR] [--json FILE]
 
@@ -45,27 +45,33 @@ from bench.p4_live import p4
 from bench.p5_depth import p5
 from bench.p6_memory import p6
 from bench.p7_export import p7
+from bench.p8_scans import p8
 from storage.database import connect
 from storage.embedded import EmbeddedMongo, free_port
 
 
 @asynccontextmanager
 async def serving(
-    uri: str, db: str, data_dir: Path
+    uri: str, db: str, data_dir: Path, extra: dict[str, str] | None = None
 ) -> AsyncIterator[tuple[httpx.AsyncClient, int, int]]:
-    """bench.server on `db`, in its own process; yields an HTTP client, its port and its pid."""
+    """bench.server on `db`, in its own process (with `extra` settings in its environment);
+    yields an HTTP client, its port and its pid."""
     port = free_port()
-    env = os.environ | {
-        "MONGODB_URI": uri,
-        "MONGODB_DB": db,
-        "JWT_SECRET": SECRET,
-        "ORDERWIRE_DATA_DIR": str(data_dir),
-        "ORDERWIRE_NOTIFIER": "false",
-        "ORDERWIRE_LOG_LEVEL": "WARNING",
-        "ORDERWIRE_WS_MAX_CONNECTIONS": "100000",
-        "ORDERWIRE_RATE_POINTS_PER_SECOND": "1000000000",
-        "ORDERWIRE_RATE_BUCKET_SIZE": "1000000000",
-    }
+    env = (
+        os.environ
+        | (extra or {})
+        | {
+            "MONGODB_URI": uri,
+            "MONGODB_DB": db,
+            "JWT_SECRET": SECRET,
+            "ORDERWIRE_DATA_DIR": str(data_dir),
+            "ORDERWIRE_NOTIFIER": "false",
+            "ORDERWIRE_LOG_LEVEL": "WARNING",
+            "ORDERWIRE_WS_MAX_CONNECTIONS": "100000",
+            "ORDERWIRE_RATE_POINTS_PER_SECOND": "1000000000",
+            "ORDERWIRE_RATE_BUCKET_SIZE": "1000000000",
+        }
+    )
     server = subprocess.Popen(  # noqa: ASYNC220 (the server under test, stopped at the end)
         [sys.executable, "-m", "bench.server", str(port)], env=env
     )
@@ -123,6 +129,9 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
                 rows.append(report(await p2(http, sizes, weigh)))
             if "P3" in only:
                 rows.append(report(await p3(http, database, sizes, weigh)))
+            if "P8" in only:
+                fresh = partial(serving, uri, RUN_DB, data_dir)
+                rows += [report(row) for row in await p8(http, database, sizes, weigh, fresh)]
             if "P4" in only:
                 pids = [pid] + ([db_pid] if db_pid else [])
                 fresh = partial(serving, uri, RUN_DB, data_dir)
@@ -153,10 +162,10 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
 def setting(sizes: Sizes) -> str:
     """What drove the load and what it ran on, printed with the table."""
     return (
-        f"{os.cpu_count()} cores; P1-P3: shared by all processes (nothing pinned); "
+        f"{os.cpu_count()} cores; P1-P3, P8: shared by all processes (nothing pinned); "
         "server: one uvicorn process (one event loop); "
         "database: the embedded nx-27017, one process (or MONGODB_URI); "
-        f"P1-P3 load: {sizes.load.describe()} per run, a 2 s warm-up per side, sides taken "
+        f"P1-P3 and P8 load: {sizes.load.describe()} per run, a 2 s warm-up per side, sides taken "
         "in turn twice, the better run of each; P4: server and database pinned to the first "
         "half of the cores, two bench/fanout.py socket processes and bench/drive.py to the "
         "other half; "
@@ -187,7 +196,7 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, default=Path(".orderwire/bench"))
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"))
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7", help="comma-separated subset")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8", help="comma-separated subset")
     parser.add_argument(
         "--depth", type=int, help="P5's depth (default 100,000; see docs/performance.md)"
     )

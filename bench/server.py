@@ -169,6 +169,58 @@ async def ship_by_hand(database: Database, order: str, tracking_id: str) -> bool
     return True
 
 
+async def scan_by_hand(database: Database, tracking_id: str, city: str) -> bool:
+    """What one carrier scan needs, written directly and on its own: the parcel's order found
+    through its live parcel, updated under its version with one event (the outbox entry) in
+    one transaction, then the outbox tick. False when no live parcel has this id."""
+    orders, events = database.db["orders"], database.db["events"]
+    held = await database.db["live_parcels"].find_one({"_id": f"UPS|{tracking_id}"})
+    doc = None if held is None else await orders.find_one({"_id": held["order_id"]})
+    if doc is None:
+        return False
+    now = system_now()
+    version = doc["version"]
+    location = {"city": city, "country_code": "US", "region": None, "postal_code": None}
+    for shipment in doc["shipments"]:
+        if shipment["tracking_id"] == tracking_id:
+            shipment |= {"status": "IN_TRANSIT", "last_scan_at": now, "last_location": location}
+    doc |= {"status": "IN_TRANSIT", "version": version + 1, "updated_at": now}
+    event = {
+        "aggregate_id": doc["_id"],
+        "aggregate_type": "order",
+        "sequence": version + 1,
+        "type": "TrackingEventRecorded",
+        "status": "IN_TRANSIT",
+        "buyer_id": doc["buyer_id"],
+        "seller_id": doc["seller_id"],
+        "occurred_at": now,
+        "published": False,
+        "notified": True,
+        "recorded_at": now,
+        "data": {
+            "occurred_at": now,
+            "actor": {"id": "UPS", "role": "CARRIER"},
+            "carrier": "UPS",
+            "tracking_id": tracking_id,
+            "tag": "IN_TRANSIT",
+            "location": location,
+            "scanned_at": now,
+        },
+    }
+    async with database.transaction() as session:
+        result = await orders.replace_one(
+            {"_id": doc["_id"], "version": version}, doc, session=session
+        )
+        if result.matched_count != 1:
+            raise RuntimeError(f"{doc['_id']} moved meanwhile")
+        await events.insert_one(event, session=session)
+    async with database.outside_transactions():
+        await events.update_one(
+            {"aggregate_id": doc["_id"], "sequence": version + 1}, {"$set": {"published": True}}
+        )
+    return True
+
+
 def bare_app(uri: str, db_name: str, shared: Callable[[], Database] | None = None) -> Starlette:
     """Bare endpoints on a client of their own. Their writes use `shared`, orderwire's own
     Database, when given: nx-27017 serializes transactions only within one Database."""
@@ -196,6 +248,13 @@ def bare_app(uri: str, db_name: str, shared: Callable[[], Database] | None = Non
         if not await ship_by_hand(state["database"], order, given["trackingId"]):
             return JSONResponse({"errors": [{"message": f"{order} is not waiting"}]}, 409)
         return JSONResponse({"data": {"shipped": order}})
+
+    async def scan(request: Request) -> Response:
+        tracking_id = request.path_params["tracking"]
+        given = await request.json()
+        if not await scan_by_hand(state["database"], tracking_id, given["city"]):
+            return JSONResponse({"errors": [{"message": f"no live parcel {tracking_id}"}]}, 404)
+        return JSONResponse({"data": {"scanned": tracking_id}})
 
     listeners: set[WebSocket] = set()
 
@@ -237,6 +296,7 @@ def bare_app(uri: str, db_name: str, shared: Callable[[], Database] | None = Non
         Route("/order/{id}", one),
         Route("/orders", page),
         Route("/ship/{id}", ship, methods=["POST"]),
+        Route("/scan/{tracking}", scan, methods=["POST"]),
         WebSocketRoute("/live", live),
         Route("/broadcast", broadcast, methods=["POST"]),
         Route("/listening", listening),

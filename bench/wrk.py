@@ -49,6 +49,10 @@ class Target:
     refuse: str = '"errors":[{'  # no answer holds this
     first: int | None = None
     limit: int = 0
+    # With `cycle`, numbers wrap: `@N@` is n % cycle, `@N<k>@` is (n * stride + k) % cycle
+    # (k from 0 to stride - 1: one request naming `stride` objects), and `@R@` is n itself.
+    cycle: int = 0
+    stride: int = 1
 
 
 @dataclass(frozen=True)
@@ -78,16 +82,25 @@ wrk.method = {_lua_string(target.method)}
 {headers}
 local path, body = {_lua_string(target.path)}, {body}
 local numbered, n, last = {str(numbered).lower()}, {target.first or 0}, {(target.first or 0) + target.limit}
+local cycle, stride = {target.cycle}, {target.stride}
 local expect, refuse = {_lua_string(target.expect)}, {_lua_string(target.refuse)}
 local threads = {{}}
 function setup(thread) table.insert(threads, thread) end
 function init(args) failed = 0; sample = "" end
 function request()
   if not numbered then return wrk.format(nil, path, nil, body) end
-  local id = string.format("%09d", n)
+  local raw = n
   n = n + 1
-  local b = body and body:gsub("@N@", id) or nil
-  return wrk.format(nil, path:gsub("@N@", id), nil, b)
+  local function named(k)
+    local m = raw
+    if cycle > 0 then m = (raw * stride + (tonumber(k) or 0)) % cycle end
+    return string.format("%09d", m)
+  end
+  local function fill(text)
+    return (text:gsub("@R@", tostring(raw)):gsub("@N(%d*)@", named))
+  end
+  local b = body and fill(body) or nil
+  return wrk.format(nil, fill(path), nil, b)
 end
 function response(status, headers, answer)
   local ok = status == 200 and answer:find(expect, 1, true) and not answer:find(refuse, 1, true)

@@ -43,17 +43,41 @@ def _iso(value: object) -> str:
 
 def encode(value: Any) -> Any:
     """A BSON-ready form of a dataclass, enum, date, tuple or plain value."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return truncate_to_millis(value.astimezone(UTC))
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [encode(v) for v in value]
-    return value
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    encoder = _ENCODERS.get(kind)
+    if encoder is None:
+        encoder = _ENCODERS[kind] = _encoder_for(kind)
+    return encoder(value)
+
+
+# Values stored as they are; anything else goes through an encoder made once per type.
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None), dict})
+_ENCODERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _encoder_for(kind: type) -> Callable[[Any], Any]:
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+
+        def fields(value: Any) -> dict[str, Any]:
+            out = {}
+            for name in names:
+                item = getattr(value, name)
+                out[name] = item if type(item) in _PLAIN else encode(item)
+            return out
+
+        return fields
+    if issubclass(kind, Enum):
+        return lambda value: value.value
+    if issubclass(kind, datetime):
+        return lambda value: truncate_to_millis(value.astimezone(UTC))
+    if issubclass(kind, date):
+        return lambda value: value.isoformat()
+    if issubclass(kind, list | tuple):
+        return lambda value: [encode(item) for item in value]
+    return _same
 
 
 @cache

@@ -6,8 +6,8 @@ import asyncio
 import fcntl
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,11 +158,13 @@ class Database:
 NAMESPACE_EXISTS = 48  # the server's code when another process created the collection first
 
 
-async def prepare(db: AsyncDatabase[Document]) -> None:
+async def prepare(db: AsyncDatabase[Document], *, embedded: bool = False) -> None:
     """Create every collection and index the repositories rely on; safe to repeat, and
-    safe to run in several processes at once (workers starting together race on it)."""
+    safe to run in several processes at once (workers starting together race on it).
+    On the embedded server, the indexes it can use (`embedded_indexes`)."""
     existing = set(await db.list_collection_names())
-    for name, indexes in INDEXES.items():
+    for name in INDEXES:
+        indexes = embedded_indexes(name) if embedded else INDEXES[name]
         if name not in existing:
             try:
                 await db.create_collection(name)
@@ -171,6 +173,8 @@ async def prepare(db: AsyncDatabase[Document]) -> None:
             except OperationFailure as failure:
                 if failure.code != NAMESPACE_EXISTS:
                     raise
+        if embedded:
+            await _drop_unused(db, name)
         if indexes:
             await db[name].create_indexes(indexes)
 
@@ -178,35 +182,40 @@ async def prepare(db: AsyncDatabase[Document]) -> None:
 async def connect(client: AsyncMongoClient[Document], name: str) -> Database:
     """Prepare database `name` and learn whether its server isolates concurrent transactions."""
     db = client[name]
-    await prepare(db)
     build = await client.admin.command("buildInfo")
-    if build.get("process") != "nx_27017":
+    embedded = build.get("process") == "nx_27017"
+    await prepare(db, embedded=embedded)
+    if not embedded:
         return Database(client=client, db=db)
-    await lead_indexes(db)
     turns = await turn_file(client)
     return Database(client=client, db=db, serialize_transactions=True, turn_file=turns)
 
 
-def leading_keys() -> dict[str, list[IndexModel]]:
-    """A one-field index on the first field of every compound index that lacks one.
-
-    nx-27017 answers a query from an index only when the index has a single field: a compound
-    index is never used, not even for its first field (measured: events of one order found in
-    55 ms among 50,000 by (aggregate_id, sequence), in 0.7 ms with aggregate_id alone). On
-    MongoDB the compound index serves its prefix, so these are made on the embedded server only.
-    """
-    wanted: dict[str, list[IndexModel]] = {}
-    for name, indexes in INDEXES.items():
-        keys = [list(index.document["key"].items()) for index in indexes]
-        single = {k[0][0] for k in keys if len(k) == 1}
-        leads = dict.fromkeys(k[0][0] for k in keys if len(k) > 1 and k[0][0] not in single)
-        wanted[name] = [IndexModel([(field, ASCENDING)]) for field in leads]
-    return {name: models for name, models in wanted.items() if models}
+def embedded_indexes(name: str) -> list[IndexModel]:
+    """The indexes of collection `name` on nx-27017, which answers a query from an index only
+    when the index has a single field: a compound index is never used, not even for its first
+    field (measured: the events of one order found in 55 ms among 50,000 through
+    (aggregate_id, sequence), in 0.7 ms through aggregate_id alone), yet every write keeps it.
+    So there each compound index gives way to a one-field index on its first field; a unique
+    one stays, for the guarantee it gives. On MongoDB every index is made as declared."""
+    declared = INDEXES[name]
+    keys = [list(index.document["key"]) for index in declared]
+    kept = [i for i, k in zip(declared, keys, strict=True) if len(k) == 1 or _unique(i.document)]
+    single = {k[0] for k in keys if len(k) == 1}
+    leads = dict.fromkeys(k[0] for k in keys if len(k) > 1 and k[0] not in single)
+    return kept + [IndexModel([(field, ASCENDING)]) for field in leads]
 
 
-async def lead_indexes(db: AsyncDatabase[Document]) -> None:
-    for name, models in leading_keys().items():
-        await db[name].create_indexes(models)
+def _unique(index: Mapping[str, Any]) -> bool:
+    return bool(index.get("unique"))
+
+
+async def _drop_unused(db: AsyncDatabase[Document], name: str) -> None:
+    """Compound indexes an earlier version made on the embedded server: only a cost there."""
+    async for index in await db[name].list_indexes():
+        if len(index["key"]) > 1 and not _unique(index):
+            with suppress(OperationFailure):  # dropped by another process starting meanwhile
+                await db[name].drop_index(index["name"])
 
 
 async def turn_file(client: AsyncMongoClient[Document]) -> Path:

@@ -24,6 +24,8 @@ from storage.database import Database
 
 log = logging.getLogger("orderwire.storage.groups")
 
+# Retry delays drawn apart from the global `random` (whose state belongs to the caller).
+_JITTER = random.Random()
 # Real MongoDB reports two transactions touching one document as WriteConflict (code 112).
 _WRITE_CONFLICT = 112
 # How often a group that met another transaction is tried again before it answers CONFLICT.
@@ -131,7 +133,7 @@ class WriteGroups:
                     return
                 # Another transaction held a document this group writes (a feed counter, most
                 # often): try again; a version that moved meanwhile is that unit's Conflict.
-                await asyncio.sleep(random.uniform(0.001, 0.005) * 2**attempt)
+                await asyncio.sleep(_JITTER.uniform(0.001, 0.005) * 2**attempt)
                 continue
             except Exception as error:  # the database is gone, or worse: nobody is answered ok
                 self._answer_all(kept, error)

@@ -112,6 +112,21 @@ class MongoOrderRepository:
             doc = docs[0] if docs else None
         return None if doc is None else order_from_document(doc)
 
+    async def live_by_tracking(
+        self, parcels: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        keys = [f"{carrier}|{tracking_id}" for carrier, tracking_id in parcels]
+        held = {
+            d["_id"]: d["order_id"] async for d in self._live_parcels.find({"_id": {"$in": keys}})
+        }
+        wanted = sorted(set(held.values()))
+        found = {d["_id"]: d async for d in self._orders.find({"_id": {"$in": wanted}})}
+        return {  # one Order each, even for two parcels of one order: each is changed alone
+            parcel: order_from_document(found[held[key]])
+            for parcel, key in zip(parcels, keys, strict=True)
+            if key in held and held[key] in found
+        }
+
     async def get_by_shipment(self, shipment_id: str) -> Order | None:
         # $elemMatch, not "shipments.id": with that path indexed, the embedded server's dotted
         # match into an array finds nothing.

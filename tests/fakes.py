@@ -156,6 +156,16 @@ class FakeOrders:
     async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]:
         return {i: copy.deepcopy(self._m.orders[i]) for i in order_ids if i in self._m.orders}
 
+    async def live_by_tracking(
+        self, parcels: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        found = {}
+        for carrier, tracking_id in parcels:
+            for order in self._m.orders.values():
+                if any(s.live and s.is_tracked_as(carrier, tracking_id) for s in order.shipments):
+                    found[(carrier, tracking_id)] = copy.deepcopy(order)
+        return found
+
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
         carrying = [
             (any(s.live for s in o.shipments if s.is_tracked_as(carrier, tracking_id)), o)

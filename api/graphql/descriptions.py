@@ -142,6 +142,9 @@ _ORDERS = {
     "ShipmentRowResult.outcome": "Whether the row shipped, was already shipped, or was refused.",
     "ConfirmShipmentsPayload.results": "One result per input, in the order sent.",
     "ConfirmShipmentsPayload.errors": "Why the whole batch was refused; empty otherwise.",
+    "ScanResult.outcome": "Whether the scan was recorded now, recorded before, or refused.",
+    "RecordTrackingEventsPayload.results": "One result per input, in the order sent.",
+    "RecordTrackingEventsPayload.errors": "Why the whole batch was refused; empty otherwise.",
 }
 
 _AFTER_SALE = {
@@ -326,7 +329,8 @@ _ARGUMENTS = {
     "Mutation.addSeller(name)": "The shop's name.",
     "Mutation.setShipFromAddress(sellerId)": "The seller's handle.",
     "Mutation.setShipFromAddress(address)": "Where its parcels leave from.",
-    "Mutation.confirmShipments(inputs)": "1 to 100 parcels, each confirmed on its own.",
+    "Mutation.confirmShipments(inputs)": "1 to 500 parcels, each confirmed on its own.",
+    "Mutation.recordTrackingEvents(inputs)": "1 to 500 scans, each recorded on its own.",
     "Subscription.orderUpdates(orderId)": "The order to follow.",
     "Subscription.orderUpdates(after)": "A `cursor` from an update or `updatesCursor`.",
     "Subscription.myOrderUpdates(after)": "A `cursor` from an update or `updatesCursor`.",

@@ -44,6 +44,12 @@ class OrderRepository(Protocol):
     async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
         """The order whose live parcel has this id; else the last one that carried it."""
 
+    async def live_by_tracking(
+        self, parcels: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        """The orders of these (carrier, tracking id) parcels still on their way, read at once;
+        a parcel delivered or unknown is left out (get_by_tracking answers for it)."""
+
     async def get_by_shipment(self, shipment_id: str) -> Order | None:
         """The order one of whose shipments has this id."""
 

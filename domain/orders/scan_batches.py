@@ -20,6 +20,8 @@ from domain.kernel.shipping import carrier_code
 from domain.orders.order import Order
 from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
 
+# Retry delays drawn apart from the global `random` (whose state belongs to the caller).
+_JITTER = random.Random()
 # A scan that meets another writer on its order is tried again this often before CONFLICT.
 CONFLICT_RETRIES = 10
 
@@ -59,14 +61,16 @@ def receipt(command: RecordTrackingEvent) -> tuple[str, str]:
 
 
 async def record_with_retries(
-    orders: OrderUseCases, actor: Actor, command: RecordTrackingEvent
+    orders: OrderUseCases, actor: Actor, command: RecordTrackingEvent, read: Order | None = None
 ) -> Order:
-    """Record the scan, trying again while other writers move the same order."""
+    """Record the scan, trying again (reading the order anew) while other writers move the
+    same order. `read`: the order as a batch read it, for the first try."""
     for attempt in range(1, CONFLICT_RETRIES):
         try:
-            return await orders.record_tracking_event(actor, command)
+            return await orders.record_tracking_event(actor, command, read=read)
         except Conflict:
-            await asyncio.sleep(random.uniform(0, 0.01 * attempt))
+            read = None
+            await asyncio.sleep(_JITTER.uniform(0, 0.01 * attempt))
     return await orders.record_tracking_event(actor, command)  # the last try answers as it is
 
 
@@ -110,19 +114,22 @@ async def record_scans(
         else:
             answers[index] = _repeat(stored, fingerprint)
 
-    async def parcel_run(indexes: list[int]) -> None:
-        for index in indexes:
+    read = await orders.live_orders_of(list(runs)) if runs else {}
+
+    async def parcel_run(parcel: tuple[str, str], indexes: list[int]) -> None:
+        for n, index in enumerate(indexes):
             command = scans[index]
             assert isinstance(command, RecordTrackingEvent)
+            first = read.get(parcel) if n == 0 else None  # later ones read what came before
             try:
-                order = await record_with_retries(orders, actor, command)
+                order = await record_with_retries(orders, actor, command, first)
             except DomainError as error:
                 answers[index] = ScanAnswer(ScanOutcome.REFUSED, error=error)
             else:
                 answers[index] = ScanAnswer(ScanOutcome.RECORDED, order.id, order.status.value)
 
     try:
-        await asyncio.gather(*(parcel_run(indexes) for indexes in runs.values()))
+        await asyncio.gather(*(parcel_run(parcel, indexes) for parcel, indexes in runs.items()))
     finally:  # also when the caller goes away: no receipt stays reserved for nothing
         started = [i for indexes in runs.values() for i in indexes]
         done = {

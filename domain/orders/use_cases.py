@@ -207,10 +207,14 @@ class OrderUseCases:
             recorded.update(type(event).__name__ for event in events)
         return recorded
 
-    async def record_tracking_event(self, actor: Actor, command: RecordTrackingEvent) -> Order:
+    async def record_tracking_event(
+        self, actor: Actor, command: RecordTrackingEvent, *, read: Order | None = None
+    ) -> Order:
+        """`read`: the parcel's order as a batch read it a moment ago (live_by_tracking), so
+        that it is not read again; a version that moved since is a Conflict as always."""
         require_role(actor, Action.RECORD_SCAN)
         carrier = carrier_code(command.carrier)
-        found = await self._orders.get_by_tracking(carrier, command.tracking_id)
+        found = read or await self._orders.get_by_tracking(carrier, command.tracking_id)
         order = require_parcel_access(actor, found, carrier, command.tracking_id)
         return await self._commit(
             order,
@@ -225,6 +229,13 @@ class OrderUseCases:
                 now=now,
             ),
         )
+
+    async def live_orders_of(
+        self, parcels: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        """The orders of these (carrier code, tracking id) parcels on their way, read at once:
+        only for record_tracking_event's `read`, which checks the caller's access."""
+        return await self._orders.live_by_tracking(parcels)
 
     async def report_delay(
         self, actor: Actor, order_id: str, revised: DeliveryWindow, reason: str

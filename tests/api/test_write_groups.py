@@ -182,3 +182,23 @@ async def test_a_batch_over_500_or_from_a_buyer_is_refused_whole(api: Api) -> No
     assert payload["errors"][0]["field"] == "inputs"
     buyer = await api.gql(SCANS, {"inputs": [scan]}, as_=BUYER)
     assert buyer["data"]["recordTrackingEvents"]["errors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_a_batch_with_two_parcels_of_one_order_and_a_parcel_twice_records_all(
+    api: Api,
+) -> None:
+    order = await api.order_in("UNSHIPPED")
+    await api.ship(order["id"], tracking="1ZPAIRA", items=[{"sku": "MUG-01", "quantity": 2}])
+    await api.ship(order["id"], tracking="1ZPAIRB", items=[{"sku": "LAMP-7", "quantity": 1}])
+    inputs = [
+        scan_input("1ZPAIRA", "IN_TRANSIT", api.clock, "UPS", "Reno"),
+        scan_input("1ZPAIRB", "IN_TRANSIT", api.clock, "UPS", "Reno"),
+        scan_input("1ZPAIRA", "OUT_FOR_DELIVERY", api.clock, "UPS", "Austin"),
+    ]
+    body = await api.gql(SCANS, {"inputs": inputs}, as_=UPS)
+    outcomes = [r["outcome"] for r in body["data"]["recordTrackingEvents"]["results"]]
+    assert outcomes == ["RECORDED"] * 3  # the order's two writers met and were retried
+    scans = [e for e in await api.timeline(order["id"]) if e["type"] == "TRACKING_EVENT_RECORDED"]
+    first_parcel = [s["tag"] for s in scans if s["parcel"]["trackingId"] == "1ZPAIRA"]
+    assert first_parcel == ["IN_TRANSIT", "OUT_FOR_DELIVERY"]  # one parcel's scans in order
+    assert len(scans) == 3

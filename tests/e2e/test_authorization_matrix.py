@@ -97,6 +97,11 @@ MATRIX: dict[str, Call] = {
         "mutation($input: RecordTrackingEventInput!) { recordTrackingEvent(input: $input) { errors { code } } }",
         lambda w, s: {"input": scan_input(w.tracking_id, "IN_TRANSIT", s.api.clock, "UPS", "Reno")},
     ),
+    "recordTrackingEvents": row(
+        "mutation($input: RecordTrackingEventInput!) { recordTrackingEvents(inputs: [$input]) "
+        "{ results { error { code } } errors { code } } }",
+        lambda w, s: {"input": scan_input(w.tracking_id, "IN_TRANSIT", s.api.clock, "UPS", "Reno")},
+    ),
     "reportDelay": row(
         "mutation($input: ReportDelayInput!) { reportDelay(input: $input) { errors { code } } }",
         lambda w, s: {

@@ -32,15 +32,15 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     rows = json.loads(out.read_text())["rows"]
     names = [r["name"].split()[0] for r in rows]
-    assert names == ["P1", "P2", "P3", "P4a", "P4b", "P4c", "P6", "P7", "P5"]
+    assert names == ["P1", "P2", "P3", "P8a", "P8b", "P8c", "P4a", "P4b", "P4c", "P6", "P7", "P5"]
     assert all(row["baseline"] for row in rows)
     assert all(row["ratio"] >= 0 for row in rows)
     # P4: every socket got every update, on orderwire and on the bare endpoint alike.
-    hot = rows[3]["detail"]["runs"][0]
+    hot = rows[6]["detail"]["runs"][0]
     assert hot["subscribers"] == 3
     assert hot["p99_ms"] > 0
     assert hot["bare_p99_ms"] > 0
-    spread = rows[4]["detail"]
+    spread = rows[7]["detail"]
     assert spread["driven"]["ok"] == spread["driven"]["sent"] > 0
     assert spread["expected"] > 0
     assert (spread["lost"], spread["duplicated"]) == (0, 0)
@@ -52,5 +52,9 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
             assert side["failed"] == 0
             assert side["cpu_us"]["server"] > 0
     assert set(rows[0]["detail"]) == {"bare", "graphql", "persisted"}
-    assert rows[6]["detail"]["orders_read"] >= 600
+    assert rows[9]["detail"]["orders_read"] >= 600
+    # P8: every scan answered as expected, on each side, grouped or not.
+    for side in [*rows[3]["detail"].values(), *rows[5]["detail"].values()]:
+        assert side["requests"] > 0
+        assert side["failed"] == 0
     assert "wrk 1 thread" in done.stdout

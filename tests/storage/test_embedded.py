@@ -68,12 +68,35 @@ async def test_workers_preparing_one_database_at_once_all_start(mongo_uri: str) 
     name = f"prepare_race_{uuid.uuid4().hex[:8]}"
     try:
         await asyncio.gather(*(client.admin.command("ping") for client in clients))
-        await asyncio.gather(*(prepare(client[name]) for client in clients))
+        await asyncio.gather(*(prepare(client[name], embedded=True) for client in clients))
         assert set(await clients[0][name].list_collection_names()) == set(INDEXES)
     finally:
         await clients[0].drop_database(name)
         for client in clients:
             await client.close()
+
+
+async def test_the_embedded_server_keeps_only_indexes_it_can_use(mongo_uri: str) -> None:
+    """nx-27017 answers queries from one-field indexes only: an earlier version's compound
+    index is dropped at connect, a one-field index on its first field made, a unique one kept."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
+    name = f"indexes_{uuid.uuid4().hex[:8]}"
+    try:
+        await client[name]["orders"].create_index([("seller_id", 1), ("placed_ms", -1)])
+        await connect(client, name)
+        orders = [dict(i["key"]) async for i in await client[name]["orders"].list_indexes()]
+        assert {"seller_id": 1, "placed_ms": -1} not in orders
+        assert {"seller_id": 1} in orders
+        events = {
+            tuple(i["key"]): i.get("unique", False)
+            async for i in await client[name]["events"].list_indexes()
+        }
+        assert events[("aggregate_id", "sequence")] is True  # the guarantee stays
+        assert ("aggregate_id",) in events
+        assert ("buyer_id", "buyer_pos") not in events
+    finally:
+        await client.drop_database(name)
+        await client.close()
 
 
 async def test_the_servers_turn_file_goes_with_it() -> None:
