@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     live_buffer: int = Field(default=1000, ge=1, validation_alias="ORDERWIRE_LIVE_BUFFER")
     env: str = Field(default="development", validation_alias="ORDERWIRE_ENV")
     introspection: bool | None = Field(default=None, validation_alias="ORDERWIRE_INTROSPECTION")
+    # Plain fields filled by compiled plans (api/graphql/plans.py); off: all through graphql-core.
+    graphql_plans: bool = Field(default=True, validation_alias="ORDERWIRE_GRAPHQL_PLANS")
     graphiql: bool | None = Field(default=None, validation_alias="ORDERWIRE_GRAPHIQL")
     max_depth: int = Field(default=15, ge=1, validation_alias="ORDERWIRE_MAX_DEPTH")
     max_aliases: int = Field(default=100, ge=0, validation_alias="ORDERWIRE_MAX_ALIASES")

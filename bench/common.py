@@ -29,6 +29,7 @@ class Sizes:
     read: int  # P6: orders read through pages of `page`
     export: int  # P7: orders in the CSV export (one row per item: twice as many rows)
     page: int = 100
+    reads: int = 10_000  # P1 reads one of this many orders a request; P2 pages of 100 sellers
     settle: float = 1.0  # seconds P4 waits for the server (and updates in flight) to settle
 
 
@@ -58,6 +59,7 @@ TINY = Sizes(  # proves every benchmark runs (inside `make test`); measures noth
     subscribers=(3,),
     spread=(4, 4, 2),
     depth=300,
+    reads=300,
     read=600,
     export=1_000,
     settle=0.2,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from domain.kernel.identity import Actor, Role
@@ -75,12 +76,30 @@ def order_id(seller: str, n: int) -> str:
     return f"ord_{seller[6:10]}{n:09d}"
 
 
+def page_seller(k: int) -> str:
+    """P2's sellers, numbered as wrk numbers requests (nine digits)."""
+    return f"bench-p2-{k:09d}"
+
+
+async def ensure_page_sellers(database: Database, sellers: int, per: int) -> None:
+    """`sellers` shops of `per` orders each, for P2's page of a different shop each request."""
+    for k in range(sellers):
+        await ensure_orders(database, page_seller(k), per, partial(_page_order_id, k))
+
+
+def _page_order_id(k: int, n: int) -> str:
+    return f"ord_p2{k:05d}{n:06d}"
+
+
 def placed_at(n: int) -> datetime:
     return START + timedelta(seconds=n)
 
 
-async def ensure_orders(database: Database, seller: str, count: int) -> int:
-    """Make sure `seller` has orders 0..count-1; insert the missing ones. How many were added."""
+async def ensure_orders(
+    database: Database, seller: str, count: int, ids: Callable[[int], str] | None = None
+) -> int:
+    """Make sure `seller` has orders 0..count-1 (ids from `ids`, else `order_id`); insert the
+    missing ones. How many were added."""
     orders = database.db["orders"]
     have = await orders.count_documents({"seller_id": seller})
     if have >= count:
@@ -91,7 +110,7 @@ async def ensure_orders(database: Database, seller: str, count: int) -> int:
         docs = []
         for n in range(start, min(start + BATCH, count)):
             doc = copy.deepcopy(base)
-            doc["_id"] = order_id(seller, n)
+            doc["_id"] = ids(n) if ids else order_id(seller, n)
             doc["seller_id"] = seller
             doc["placed_at"] = doc["updated_at"] = placed_at(n)
             doc["placed_ms"] = epoch_ms(placed_at(n))
@@ -160,7 +179,12 @@ def scan_order_id(side: str, n: int) -> str:
 
 
 def scan_tracking_id(side: str, n: int) -> str:
-    return f"1Z{side.upper()}{n:09d}"
+    return f"{scan_tracking_prefix(side)}{n:09d}"
+
+
+def scan_tracking_prefix(side: str) -> str:
+    """Apart from every other benchmark's tracking ids (P3 ships 1ZG…, 1ZR…)."""
+    return f"1ZP8{side.upper()}"
 
 
 async def ensure_scannable(database: Database, side: str, count: int, now: datetime) -> None:

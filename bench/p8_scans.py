@@ -23,7 +23,7 @@ import httpx
 
 from api.clock import system_now
 from bench.common import UPS, Row, Sizes, auth
-from bench.data import ensure_scannable, scan_tracking_id
+from bench.data import ensure_scannable, scan_tracking_id, scan_tracking_prefix
 from bench.wrk import Measured, Target, run
 from storage.database import Database
 
@@ -52,11 +52,11 @@ def scan_input(tracking_id: str, note: str) -> dict[str, Any]:
 
 def single(side: str) -> str:
     body = {"query": SCAN, "variables": {"input": scan_input(scan_tracking_id(side, 0), "@R@")}}
-    return json.dumps(body).replace(scan_tracking_id(side, 0), f"1Z{side.upper()}@N@")
+    return json.dumps(body).replace(scan_tracking_id(side, 0), f"{scan_tracking_prefix(side)}@N@")
 
 
 def batch(side: str) -> str:
-    inputs = [scan_input(f"1Z{side.upper()}@N{k}@", f"@R@.{k}") for k in range(BATCH)]
+    inputs = [scan_input(f"{scan_tracking_prefix(side)}@N{k}@", f"@R@.{k}") for k in range(BATCH)]
     return json.dumps({"query": SCANS, "variables": {"inputs": inputs}})
 
 
@@ -73,7 +73,7 @@ async def p8(
             "/graphql", "POST", single("g"), carrier, expect='"errors":[]', first=0, cycle=CYCLE
         ),
         "bare": Target(
-            "/bare/scan/1ZR@N@",
+            f"/bare/scan/{scan_tracking_prefix('r')}@N@",
             "POST",
             '{"city": "Memphis"}',
             {"content-type": "application/json"},

@@ -37,9 +37,9 @@ from bench.common import (
     Row,
     Sizes,
 )
-from bench.data import DEEP_SELLER, PAGE_SELLER, ensure_orders
+from bench.data import DEEP_SELLER, PAGE_SELLER, ensure_orders, ensure_page_sellers
 from bench.p1_read import p1
-from bench.p2_page import p2
+from bench.p2_page import p2, shops
 from bench.p3_ship import p3
 from bench.p4_live import p4
 from bench.p5_depth import p5
@@ -120,7 +120,8 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
         await client.drop_database(RUN_DB)
         database = await connect(client, RUN_DB)
-        await ensure_orders(database, PAGE_SELLER, 200)
+        await ensure_orders(database, PAGE_SELLER, sizes.reads)  # P1 reads one a request
+        await ensure_page_sellers(database, shops(sizes), 100)  # P2 pages another shop a request
         async with serving(uri, RUN_DB, data_dir) as (http, port, pid):
             weigh = {"server": pid} | ({"database": db_pid} if db_pid else {})
             if "P1" in only:

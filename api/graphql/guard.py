@@ -26,9 +26,12 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from api.graphql.carriers import MESSAGE as CARRIER_MESSAGE
+from api.graphql.carriers import carrier_may_not_select
 from api.graphql.limits import Limits, count_selections, identity, query_cost, root_fields
 from api.graphql.ratelimit import Buckets, Throttle
 from domain.kernel.errors import Unauthenticated
+from domain.kernel.identity import Role
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -87,6 +90,8 @@ class Memories:
         self.costs: Memory[tuple[str, str | None], int | None] = Memory(size)
         # The root fields an operation selects, through fragments too.
         self.roots: Memory[tuple[str, str | None], frozenset[str]] = Memory(size)
+        # The order fields an operation selects that a carrier may not read (api/graphql/carriers.py).
+        self.not_for_carriers: Memory[tuple[str, str | None], list[str]] = Memory(size)
 
 
 # What a caller without a (valid) token may ask for: who it is (nobody), and the schema.
@@ -175,7 +180,10 @@ def request_guard(
         async def on_execute(self) -> AsyncIterator[None]:
             ctx = self.execution_context
             if ctx.graphql_document is not None and ctx.query is not None:
-                if refusal := self._unauthenticated(ctx.graphql_document, ctx.query):
+                refusal = self._unauthenticated(ctx.graphql_document, ctx.query) or self._forbidden(
+                    ctx.schema._schema, ctx.graphql_document, ctx.query
+                )
+                if refusal:
                     ctx.result = ExecutionResult(data=None, errors=[refusal])
                     yield
                     return
@@ -212,6 +220,26 @@ def request_guard(
             except Unauthenticated as refused:
                 return GraphQLError(refused.message, extensions={"code": refused.code.value})
             return None
+
+        def _forbidden(
+            self, schema: GraphQLSchema, document: DocumentNode, query: str
+        ) -> GraphQLError | None:
+            """A carrier's operation that selects an order's money or items: refused whole,
+            before anything runs (the fields once carried a permission each)."""
+            ctx = self.execution_context
+            actor = ctx.context.actor
+            if actor is None or actor.role is not Role.CARRIER:
+                return None
+            key = (query, ctx.operation_name)
+            fields = memories.not_for_carriers.get(
+                key, lambda: carrier_may_not_select(schema, document, key[1])
+            )
+            if not fields:
+                return None
+            return GraphQLError(
+                f"{CARRIER_MESSAGE} Not for carriers: {', '.join(fields)}.",
+                extensions={"code": "FORBIDDEN", "fields": fields},
+            )
 
         def _cost(self, schema: GraphQLSchema, document: DocumentNode, query: str) -> int:
             ctx = self.execution_context

@@ -26,6 +26,7 @@ from api.graphql.messages import ConversationMutations, ConversationQueries
 from api.graphql.nodes import NodeQueries
 from api.graphql.notifications import NotificationMutations, NotificationQueries
 from api.graphql.orders import OrderMutations, OrderQueries
+from api.graphql.plans import PlanExecutor
 from api.graphql.ratelimit import Buckets
 from api.graphql.reputation import ReputationMutations
 from api.graphql.returns import ReturnMutations, ReturnQueries
@@ -81,9 +82,15 @@ class OrderwireSchema(strawberry.Schema):
 
 
 def build_schema(
-    limits: Limits | None = None, *, introspection: bool = True, buckets: Buckets | None = None
+    limits: Limits | None = None,
+    *,
+    introspection: bool = True,
+    buckets: Buckets | None = None,
+    planned: bool = True,
 ) -> OrderwireSchema:
-    """The schema with its request limits; introspection can be switched off (production)."""
+    """The schema with its request limits; introspection can be switched off (production).
+    `planned`: plain fields filled by compiled plans (api/graphql/plans.py); without, every
+    field goes through graphql-core (the tests compare the two)."""
     limits = limits or Limits()
     # The rules are built once; validation results are kept per document text (guard.py).
     rules: tuple[type[ASTValidationRule], ...] = (
@@ -104,6 +111,7 @@ def build_schema(
         subscription=Subscription,
         extensions=extensions,
         types=EVENT_TYPES,
+        execution_context_class=PlanExecutor if planned else None,
     )
     built.memories = memories
     describe(built._schema)

@@ -19,7 +19,6 @@ from api.graphql.enums import (
 )
 from api.graphql.node import Node
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
-from api.graphql.permissions import NotForCarriers
 from api.graphql.reputation_types import ChargebackType, FeedbackType
 from api.graphql.timeline import OrderEventType, event_page, event_position, order_event
 from api.graphql.values import (
@@ -81,18 +80,12 @@ class OrderType(Node):
     fulfillment_channel: FulfillmentChannel
     shipping_speed: ShippingSpeed
     delivery_option: DeliveryOption
-    items: list[LineItemType] = strawberry.field(permission_classes=[NotForCarriers])
+    items: list[LineItemType]
     shipping_address: AddressType
-    shipping_fee: MoneyType = strawberry.field(permission_classes=[NotForCarriers])
-    total: MoneyType = strawberry.field(
-        description="Items plus shipping.", permission_classes=[NotForCarriers]
-    )
-    captured: MoneyType = strawberry.field(
-        description="What the buyer has been charged so far.", permission_classes=[NotForCarriers]
-    )
-    refunded: MoneyType = strawberry.field(
-        description="What has been refunded to the buyer.", permission_classes=[NotForCarriers]
-    )
+    shipping_fee: MoneyType
+    total: MoneyType = strawberry.field(description="Items plus shipping.")
+    captured: MoneyType = strawberry.field(description="What the buyer has been charged so far.")
+    refunded: MoneyType = strawberry.field(description="What has been refunded to the buyer.")
     estimated_delivery: DeliveryWindowType | None
     ship_by: datetime | None = strawberry.field(
         description="The seller confirms shipment by this moment: payment verification plus "
@@ -119,7 +112,6 @@ class OrderType(Node):
 
     @strawberry.field(
         description="The buyer's feedback on the seller while it stands; null if none, or removed.",
-        permission_classes=[NotForCarriers],
     )
     def feedback(self) -> FeedbackType | None:
         shown = self.reputation.shown_feedback
@@ -127,7 +119,6 @@ class OrderType(Node):
 
     @strawberry.field(
         description="The latest payment dispute on the order, if any.",
-        permission_classes=[NotForCarriers],
     )
     def chargeback(self) -> ChargebackType | None:
         dispute = self.reputation.chargeback

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -78,6 +79,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = SocketHandler
 
+    def encode_json(self, data: object) -> bytes:
+        """Answers encoded by orjson (C): the same JSON, several times faster than `json`
+        for a page of orders (non-ASCII text goes out as UTF-8 rather than escaped)."""
+        return orjson.dumps(data)
+
     def __init__(
         self, services: ContextSource, settings: Settings, metrics: Metrics, tokens: Tokens
     ) -> None:
@@ -98,6 +104,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 ),
                 introspection=settings.introspection_enabled,
                 buckets=self.deployment,
+                planned=settings.graphql_plans,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -21,7 +20,7 @@ from domain.kernel.identity import Actor, Role
 from domain.kernel.moments import client_moment
 from domain.kernel.ports import IdempotencyStore
 from domain.kernel.shipping import ScanLocation, TrackingTag
-from domain.orders.scan_batches import ScanAnswer, record_scans, record_with_retries
+from domain.orders.scan_batches import ScanAnswer, receipt, record_scans, record_with_retries
 from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
 from outbound.signing import sign
 
@@ -93,7 +92,7 @@ def carrier_webhook(
         # Receipts expire by the wall clock (a TTL index), like the replay window they serve.
         # Keyed by the scan itself, not its signature: a retry is re-signed with a new timestamp.
         try:
-            done = await _once(carrier, command, hashlib.sha256(body).hexdigest())
+            done = await _once(carrier, command)
         except DomainError as error:  # the scan itself refused: no receipt kept, a retry runs
             return refusal(error, 404 if isinstance(error, NotFound) else 422)
         if isinstance(done, KeyInUse):
@@ -103,17 +102,18 @@ def carrier_webhook(
         return JSONResponse(done, status_code=202)
 
     async def _once(
-        carrier: str, command: RecordTrackingEvent, digest: str
+        carrier: str, command: RecordTrackingEvent
     ) -> dict[str, str] | KeyInUse | Repeated[dict[str, str]]:
         async def record() -> dict[str, str]:
             order = await record_with_retries(orders(), Actor(carrier, Role.CARRIER), command)
             log.info("webhook scan from %s: %s is %s", carrier, order.id, order.status.value)
             return {"orderId": order.id, "status": order.status.value}
 
+        scope, fingerprint = receipt(command)  # the scan itself, as recordTrackingEvents keys it
         return await once(
             receipts(),
-            f"{carrier}:{digest}",
-            digest,
+            scope,
+            fingerprint,
             datetime.now(UTC),
             run=record,
             result_id=json.dumps,

@@ -161,6 +161,7 @@ class Group:
             context_value=fresh,
             variable_values=selection.variables,
             operation_name=selection.operation_name,
+            executor_class=selection.executor,
         )
         if isawaitable(result):
             result = await result

@@ -30,6 +30,7 @@ class Selection:
     variables: dict[str, Any] | None
     channels: tuple[str, ...]
     root: Callable[[LiveUpdate, str], object]  # the subscription field's value, given a cursor
+    executor: Any = None  # the schema's executor class (api/graphql/plans.py), for each update
 
 
 def selection_of(
@@ -60,4 +61,5 @@ def selection_of(
     )
     document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
     name = raw.operation.name.value if raw.operation.name else None
-    return Selection(key, raw.schema, document, name, variables, channels, root)
+    executor = getattr(info.schema, "execution_context_class", None)
+    return Selection(key, raw.schema, document, name, variables, channels, root, executor)

@@ -70,3 +70,44 @@ async def test_money_and_messages_are_refused_to_a_carrier(api: Api) -> None:
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "Where is the lid" not in str(body)
+
+
+async def test_money_asked_through_a_fragment_or_a_mutation_refuses_the_whole_operation(
+    api: Api,
+) -> None:
+    """Checked once at the root: a carrier's operation that reaches an order's money anywhere
+    (a named fragment, node(id:), a mutation's payload) runs nothing at all."""
+    order = await api.order_in("SHIPPED", tracking="1ZROOT")
+    by_fragment = await api.gql(
+        "query($id: ID!) { node(id: $id) { ...Label } } "
+        "fragment Label on Order { status ... on Order { refunded { amount } } }",
+        {"id": order["id"]},
+        as_=UPS,
+    )
+    assert by_fragment["data"] is None
+    error = by_fragment["errors"][0]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["extensions"]["fields"] == ["Order.refunded"]
+    scan = {
+        "carrier": "UPS",
+        "trackingId": "1ZROOT",
+        "tag": "IN_TRANSIT",
+        "location": {"city": "Reno", "countryCode": "US"},
+        "occurredAt": api.clock().isoformat(),
+    }
+    refused = await api.gql(
+        "mutation($input: RecordTrackingEventInput!) { recordTrackingEvent(input: $input) "
+        "{ order { status total { amount } } errors { code } } }",
+        {"input": scan},
+        as_=UPS,
+    )
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await api.read(order["id"]))["status"] == "SHIPPED"  # the scan did not run
+    allowed = await api.gql(
+        "mutation($input: RecordTrackingEventInput!) { recordTrackingEvent(input: $input) "
+        "{ order { status } errors { code } } }",
+        {"input": scan},
+        as_=UPS,
+    )
+    assert allowed["data"]["recordTrackingEvent"]["order"]["status"] == "IN_TRANSIT"

@@ -10,7 +10,7 @@ import pytest
 
 from api.settings import Settings
 from outbound.signing import sign
-from tests.api.client import Api
+from tests.api.client import UPS, Api
 
 SECRETS = {"UPS": "ups-webhook-secret", "DHL": "dhl-webhook-secret"}
 
@@ -137,3 +137,22 @@ async def test_a_batch_is_answered_per_scan_and_a_retry_changes_nothing(api: Api
     assert [(await api.read(o["id"]))["version"] for o in (first, second)] == versions
     too_many = json.dumps([scans[0]] * 501).encode()
     assert (await _post(api, "ups", too_many))[0] == 422
+
+
+async def test_a_scan_sent_by_webhook_and_again_through_graphql_is_one_scan(api: Api) -> None:
+    order = await _shipped(api, "1ZBOTH")
+    body = _body(api, tracking="1ZBOTH")
+    status, _ = await _post(api, "ups", body)
+    assert status == 202
+    scan = json.loads(body) | {"carrier": "UPS"}
+    again = await api.gql(
+        "mutation($inputs: [RecordTrackingEventInput!]!) { recordTrackingEvents(inputs: $inputs)"
+        " { results { outcome orderId } errors { code } } }",
+        {"inputs": [scan]},
+        as_=UPS,
+    )
+    assert again["data"]["recordTrackingEvents"]["results"] == [
+        {"outcome": "DUPLICATE", "orderId": order["id"]}
+    ]
+    scans = [e for e in await api.timeline(order["id"]) if e["type"] == "TRACKING_EVENT_RECORDED"]
+    assert len(scans) == 1

@@ -84,8 +84,20 @@ async def test_feedback_windows_ratings_and_who_may_touch_it(api: Api) -> None:
         {"code": "VALIDATION", "field": "rating"}
     ]
     version = (await api.read(order["id"], fields="version"))["version"]
-    for stranger, code in ((OTHER_BUYER, "NOT_FOUND"), (SELLER, "FORBIDDEN"), (UPS, "FORBIDDEN")):
+    for stranger, code in ((OTHER_BUYER, "NOT_FOUND"), (SELLER, "FORBIDDEN")):
         assert (await leave(api, order["id"], 1, as_=stranger))["errors"][0]["code"] == code
+    carrier = await api.gql(  # a carrier asking for an order's feedback is refused at the root
+        f"mutation($id: ID!) {{ leaveFeedback(orderId: $id, rating: 1) {{ order {{ {ORDER} }} }} }}",
+        {"id": order["id"]},
+        as_=UPS,
+    )
+    assert carrier["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    carrier = await api.gql(  # and asking for nothing of it, at the mutation
+        "mutation($id: ID!) { leaveFeedback(orderId: $id, rating: 1) { errors { code } } }",
+        {"id": order["id"]},
+        as_=UPS,
+    )
+    assert carrier["data"]["leaveFeedback"]["errors"][0]["code"] == "FORBIDDEN"
     assert (await api.read(order["id"], fields="version"))["version"] == version  # nothing changed
     assert (await leave(api, order["id"], 1))["errors"] == []
     no_rule = await on_order(api, "removeFeedback", order["id"], OPERATOR)
