@@ -75,6 +75,21 @@ def order_json(doc: Document) -> Document:
     }
 
 
+def _event_base(doc: Document, status: str, now: Any) -> Document:
+    """What every order event stored by hand carries: in the outbox, not yet published."""
+    return {
+        "aggregate_id": doc["_id"],
+        "aggregate_type": "order",
+        "status": status,
+        "buyer_id": doc["buyer_id"],
+        "seller_id": doc["seller_id"],
+        "occurred_at": now,
+        "published": False,
+        "notified": True,
+        "recorded_at": now,
+    }
+
+
 async def ship_by_hand(database: Database, order: str, tracking_id: str) -> bool:
     """What confirmShipment writes, written directly: the order, two events and the live parcel
     in one transaction, then the outbox tick. False when the order is not there to ship."""
@@ -113,17 +128,7 @@ async def ship_by_hand(database: Database, order: str, tracking_id: str) -> bool
         "updated_at": now,
         "captured_amount": amount,
     }
-    base = {
-        "aggregate_id": order,
-        "aggregate_type": "order",
-        "status": "SHIPPED",
-        "buyer_id": doc["buyer_id"],
-        "seller_id": doc["seller_id"],
-        "occurred_at": now,
-        "published": False,
-        "notified": True,
-        "recorded_at": now,
-    }
+    base = _event_base(doc, "SHIPPED", now)
     actor = {"id": doc["seller_id"], "role": "SELLER"}
     shipment = doc["shipments"][-1]
     new_events = [
@@ -185,18 +190,9 @@ async def scan_by_hand(database: Database, tracking_id: str, city: str) -> bool:
         if shipment["tracking_id"] == tracking_id:
             shipment |= {"status": "IN_TRANSIT", "last_scan_at": now, "last_location": location}
     doc |= {"status": "IN_TRANSIT", "version": version + 1, "updated_at": now}
-    event = {
-        "aggregate_id": doc["_id"],
-        "aggregate_type": "order",
+    event = _event_base(doc, "IN_TRANSIT", now) | {
         "sequence": version + 1,
         "type": "TrackingEventRecorded",
-        "status": "IN_TRANSIT",
-        "buyer_id": doc["buyer_id"],
-        "seller_id": doc["seller_id"],
-        "occurred_at": now,
-        "published": False,
-        "notified": True,
-        "recorded_at": now,
         "data": {
             "occurred_at": now,
             "actor": {"id": "UPS", "role": "CARRIER"},
