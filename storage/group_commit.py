@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pymongo.errors import OperationFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 from domain.kernel.errors import Conflict, DomainError, TrackingIdInUse
 from storage.aggregates import GuardMissed, UnitRefused, UnitWrites, apply_group
@@ -85,9 +85,12 @@ class WriteGroups:
                             await self._full.wait()
                     except TimeoutError:
                         pass
-                group = self._queue[: self.settings.max_units]
+                group = [w for w in self._queue[: self.settings.max_units] if not w.done.done()]
                 del self._queue[: self.settings.max_units]
-                await self._commit_group([w for w in group if not w.done.done()])
+                try:
+                    await self._commit_group(group)
+                except Exception as error:  # e.g. the read after a missed guard: answer all
+                    self._answer_all(group, error)
         finally:
             self._flusher = None
 
@@ -125,6 +128,11 @@ class WriteGroups:
                     "TransientTransactionError"
                 )
                 attempt += 1
+                if not transient and len(kept) > 1:
+                    # Something one unit carries, most likely: each alone, so only it fails.
+                    for waiting in kept:
+                        await self._commit_group([waiting])
+                    return
                 if not transient or attempt == TRANSIENT_ATTEMPTS:
                     error = (
                         failure if not transient else Conflict("changed by someone else; reload it")
@@ -136,6 +144,10 @@ class WriteGroups:
                 await asyncio.sleep(_JITTER.uniform(0.001, 0.005) * 2**attempt)
                 continue
             except Exception as error:  # the database is gone, or worse: nobody is answered ok
+                if len(kept) > 1 and not isinstance(error, ConnectionFailure):
+                    for waiting in kept:  # each alone, so that only the unit at fault fails
+                        await self._commit_group([waiting])
+                    return
                 self._answer_all(kept, error)
                 return
             self.groups += 1

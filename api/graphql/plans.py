@@ -37,7 +37,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 # A compiled field: the value for its response key from the parent's source, or _Bail.
 Plan = Callable[[Any], Any]
-# Selections planned, kept with the nodes their key is made of (so the ids stay theirs).
+# Selections planned, kept with the type and nodes their key is made of (so the ids stay
+# theirs: a schema built again, in tests, has types of its own).
 PLANS_KEPT = 4096
 _plans: OrderedDict[tuple[int, ...], tuple[list[Any], Plan | None]] = OrderedDict()
 _conditional: dict[int, tuple[OperationDefinitionNode, bool]] = {}
@@ -97,11 +98,11 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
             return self._compile_field(parent_type, details)
         key = (id(parent_type), *map(id, nodes))
         kept = _plans.get(key)
-        if kept is not None:
+        if kept is not None and kept[0][0] is parent_type:
             _plans.move_to_end(key)
             return kept[1]
         plan = self._compile_field(parent_type, details)
-        _plans[key] = (nodes, plan)
+        _plans[key] = ([parent_type, *nodes], plan)
         if len(_plans) > PLANS_KEPT:
             _plans.popitem(last=False)
         return plan

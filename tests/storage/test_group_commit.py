@@ -87,3 +87,23 @@ async def test_many_units_commit_in_fewer_transactions_in_arrival_order(
     assert 3 <= groups.groups < 60  # never over 25 a group, and grouped
     events = await database.db["events"].find({}).sort("seller_pos", 1).to_list()
     assert [e["aggregate_id"] for e in events] == ids  # feed positions in arrival order
+
+
+async def test_a_unit_the_database_cannot_take_fails_alone(database: Database) -> None:
+    """Anything else one unit carries (here a replacement no server accepts) fails that unit
+    only: the group is tried again one unit at a time."""
+    await seed(database, "o1", "o2", "o3")
+    broken = unit("o2", 1)
+    broken.writes[0].document["$where"] = "no"
+    groups = WriteGroups(database, GroupSettings(window_ms=50, max_units=10))
+    answers = await asyncio.gather(
+        groups.commit(unit("o1", 1)),
+        groups.commit(broken),
+        groups.commit(unit("o3", 1)),
+        return_exceptions=True,
+    )
+    assert answers[0] is None
+    assert isinstance(answers[1], Exception)
+    assert answers[2] is None
+    versions = {d["_id"]: d["version"] async for d in database.db["orders"].find({})}
+    assert versions == {"o1": 2, "o2": 1, "o3": 2}
