@@ -119,11 +119,16 @@ async def graphql(base: str, actor: Actor, query: str, variables: dict[str, Any]
     return body
 
 
-async def workers(base: str) -> set[int]:
-    seen = set()
-    for _ in range(20):
+async def workers(base: str, expect: int = 2, within: float = 10.0) -> set[int]:
+    """The worker pids that answer /health on new connections: asked until `expect` have
+    answered or `within` seconds passed (which process accepts a connection is the kernel's
+    choice, and a worker busy with the run may let the other take twenty in a row)."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + within
+    while len(seen) < expect and time.monotonic() < deadline:
         async with httpx.AsyncClient(base_url=base, timeout=5) as http:
             seen.add((await http.get("/health")).json()["worker"])
+        await asyncio.sleep(0.02)
     return seen
 
 
