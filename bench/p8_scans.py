@@ -105,7 +105,6 @@ async def p8(
     grouped = run(base, replace(sides["graphql"], first=0), lone, weigh)
     async with fresh({"ORDERWIRE_WRITE_GROUP_MAX": "1"}) as (alone_http, _, pid):
         alone_base = str(alone_http.base_url).rstrip("/")
-        await alone_http.get("/health")
         ungrouped = run(
             alone_base,
             Target(

@@ -93,9 +93,23 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
         return manager is not None and getattr(manager, "_middleware_resolvers", None) is not None
 
     def _plan_of(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> Plan | None:
-        nodes = [d.node for d in details]
+        """The field's plan: found once per execution for each selection (every order of a
+        page shares its field lists), and once per document across executions."""
+        mine: dict[tuple[int, int], tuple[FieldDetailsList, Plan | None]]
+        mine = self.__dict__.setdefault("_planned", {})
+        known = mine.get((id(parent_type), id(details)))
+        if known is not None and known[0] is details:
+            return known[1]
+        plan = self._shared_plan(parent_type, details)
+        mine[(id(parent_type), id(details))] = (details, plan)
+        return plan
+
+    def _shared_plan(
+        self, parent_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> Plan | None:
         if self._conditional():
             return self._compile_field(parent_type, details)
+        nodes = [d.node for d in details]
         key = (id(parent_type), *map(id, nodes))
         kept = _plans.get(key)
         if kept is not None and kept[0][0] is parent_type:
