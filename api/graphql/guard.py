@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from graphql import (
@@ -92,10 +93,123 @@ class Memories:
         self.roots: Memory[tuple[str, str | None], frozenset[str]] = Memory(size)
         # The order fields an operation selects that a carrier may not read (api/graphql/carriers.py).
         self.not_for_carriers: Memory[tuple[str, str | None], list[str]] = Memory(size)
+        # The operation a valid document runs, when it can run directly (api/graphql/direct.py).
+        self.operations: Memory[tuple[str, str | None], tuple[OperationDefinitionNode | None]]
+        self.operations = Memory(size)
 
 
 # What a caller without a (valid) token may ask for: who it is (nobody), and the schema.
 PUBLIC_ROOT_FIELDS = frozenset({"viewer", "__schema", "__type", "__typename"})
+
+
+class Admission:
+    """What a parsed, valid operation passes before it runs: a signed-in caller (unless it
+    only asks who it is or for the schema), a carrier kept away from money and items, a cost
+    within the limit and within the caller's rate-limit bucket. Used by the guard below and
+    by direct execution (api/graphql/direct.py), so both refuse alike."""
+
+    def __init__(self, limits: Limits, buckets: Buckets | None, memories: Memories) -> None:
+        self.limits = limits
+        self.buckets = buckets
+        self.memories = memories
+
+    async def admit(
+        self,
+        schema: GraphQLSchema,
+        context: Any,
+        document: DocumentNode,
+        query: str,
+        operation: str | None,
+        variables: dict[str, Any] | None,
+    ) -> Admitted:
+        """Why the operation may not run (None when it may), its cost and the bucket's
+        answer. The bucket is only drawn from for an operation that may otherwise run."""
+        key = (query, operation)
+        refusal = self._unauthenticated(context, document, key) or self._forbidden(
+            schema, context, document, key
+        )
+        if refusal:
+            return Admitted(refusal, 0, None)
+        known = self.memories.costs.get(key, lambda: _fixed_cost(schema, document, operation))
+        cost = (
+            known if known is not None else query_cost(schema, document, variables, operation).cost
+        )
+        if cost > self.limits.max_cost:
+            error = GraphQLError(
+                f"query cost {cost} exceeds the maximum of {self.limits.max_cost}; "
+                "ask for fewer objects (smaller `first`, fewer nested lists)",
+                extensions={"code": "QUERY_TOO_COMPLEX"},
+            )
+            return Admitted(error, cost, None)
+        if self.buckets is None:
+            return Admitted(None, cost, None)
+        throttle = await self.buckets.take(identity(context), cost)
+        if throttle.allowed:
+            return Admitted(None, cost, throttle)
+        wait = round(throttle.retry_after, 3)
+        error = GraphQLError(
+            f"throttled: this request fits in your rate limit in {wait} s",
+            extensions={"code": "THROTTLED", "retryAfterSeconds": wait},
+        )
+        return Admitted(error, cost, throttle)
+
+    def results(self, admitted: Admitted | None) -> dict[str, Any]:
+        """The answer's `extensions`: the cost asked for and, with buckets, what is left."""
+        cost: dict[str, Any] = {
+            "requestedQueryCost": 0 if admitted is None else admitted.cost,
+            "maximumAvailable": self.limits.max_cost,
+        }
+        throttle = None if admitted is None else admitted.throttle
+        if throttle is not None and self.buckets is not None:
+            cost["throttleStatus"] = {
+                "maximumAvailable": self.buckets.capacity,
+                "currentlyAvailable": round(throttle.available, 3),
+                "restoreRate": self.buckets.rate,
+            }
+        return {"cost": cost}
+
+    def _unauthenticated(
+        self, context: Any, document: DocumentNode, key: tuple[str, str | None]
+    ) -> GraphQLError | None:
+        if context.actor is not None and not context.token_expired():
+            return None
+        roots = self.memories.roots.get(key, lambda: root_fields(document, key[1]))
+        if roots <= PUBLIC_ROOT_FIELDS:
+            return None
+        try:
+            context.require_actor()
+        except Unauthenticated as refused:
+            return GraphQLError(refused.message, extensions={"code": refused.code.value})
+        return None
+
+    def _forbidden(
+        self,
+        schema: GraphQLSchema,
+        context: Any,
+        document: DocumentNode,
+        key: tuple[str, str | None],
+    ) -> GraphQLError | None:
+        """A carrier's operation that selects an order's money or items: refused whole,
+        before anything runs (the fields once carried a permission each)."""
+        actor = context.actor
+        if actor is None or actor.role is not Role.CARRIER:
+            return None
+        fields = self.memories.not_for_carriers.get(
+            key, lambda: carrier_may_not_select(schema, document, key[1])
+        )
+        if not fields:
+            return None
+        return GraphQLError(
+            f"{CARRIER_MESSAGE} Not for carriers: {', '.join(fields)}.",
+            extensions={"code": "FORBIDDEN", "fields": fields},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    refusal: GraphQLError | None
+    cost: int
+    throttle: Throttle | None
 
 
 def request_guard(
@@ -103,6 +217,7 @@ def request_guard(
     buckets: Buckets | None,
     rules: tuple[type[ASTValidationRule], ...],
     memories: Memories,
+    admission: Admission,
 ) -> type[SchemaExtension]:
     """The extension class; Strawberry makes one instance per request (it holds the request).
 
@@ -117,8 +232,7 @@ def request_guard(
         return memories.parsed.get(query, lambda: parse(query, max_tokens=limits.max_tokens))
 
     class RequestGuard(SchemaExtension):
-        requested = 0
-        throttle: Throttle | None = None
+        admitted: Admitted | None = None
 
         async def on_operation(self) -> AsyncIterator[None]:
             ctx = self.execution_context
@@ -180,87 +294,20 @@ def request_guard(
         async def on_execute(self) -> AsyncIterator[None]:
             ctx = self.execution_context
             if ctx.graphql_document is not None and ctx.query is not None:
-                refusal = self._unauthenticated(ctx.graphql_document, ctx.query) or self._forbidden(
-                    ctx.schema._schema, ctx.graphql_document, ctx.query
+                self.admitted = await admission.admit(
+                    ctx.schema._schema,
+                    ctx.context,
+                    ctx.graphql_document,
+                    ctx.query,
+                    ctx.operation_name,
+                    ctx.variables,
                 )
-                if refusal:
-                    ctx.result = ExecutionResult(data=None, errors=[refusal])
-                    yield
-                    return
-                self.requested = self._cost(ctx.schema._schema, ctx.graphql_document, ctx.query)
-                if self.requested > limits.max_cost:
-                    error = GraphQLError(
-                        f"query cost {self.requested} exceeds the maximum of {limits.max_cost}; "
-                        "ask for fewer objects (smaller `first`, fewer nested lists)",
-                        extensions={"code": "QUERY_TOO_COMPLEX"},
-                    )
-                    ctx.result = ExecutionResult(data=None, errors=[error])
-                elif buckets is not None:
-                    self.throttle = await buckets.take(identity(ctx.context), self.requested)
-                    if not self.throttle.allowed:
-                        wait = round(self.throttle.retry_after, 3)
-                        error = GraphQLError(
-                            f"throttled: this request fits in your rate limit in {wait} s",
-                            extensions={"code": "THROTTLED", "retryAfterSeconds": wait},
-                        )
-                        ctx.result = ExecutionResult(data=None, errors=[error])
+                if self.admitted.refusal is not None:
+                    ctx.result = ExecutionResult(data=None, errors=[self.admitted.refusal])
             yield
 
-        def _unauthenticated(self, document: DocumentNode, query: str) -> GraphQLError | None:
-            ctx = self.execution_context
-            context = ctx.context
-            if context.actor is not None and not context.token_expired():
-                return None
-            key = (query, ctx.operation_name)
-            roots = memories.roots.get(key, lambda: root_fields(document, key[1]))
-            if roots <= PUBLIC_ROOT_FIELDS:
-                return None
-            try:
-                context.require_actor()
-            except Unauthenticated as refused:
-                return GraphQLError(refused.message, extensions={"code": refused.code.value})
-            return None
-
-        def _forbidden(
-            self, schema: GraphQLSchema, document: DocumentNode, query: str
-        ) -> GraphQLError | None:
-            """A carrier's operation that selects an order's money or items: refused whole,
-            before anything runs (the fields once carried a permission each)."""
-            ctx = self.execution_context
-            actor = ctx.context.actor
-            if actor is None or actor.role is not Role.CARRIER:
-                return None
-            key = (query, ctx.operation_name)
-            fields = memories.not_for_carriers.get(
-                key, lambda: carrier_may_not_select(schema, document, key[1])
-            )
-            if not fields:
-                return None
-            return GraphQLError(
-                f"{CARRIER_MESSAGE} Not for carriers: {', '.join(fields)}.",
-                extensions={"code": "FORBIDDEN", "fields": fields},
-            )
-
-        def _cost(self, schema: GraphQLSchema, document: DocumentNode, query: str) -> int:
-            ctx = self.execution_context
-            key = (query, ctx.operation_name)
-            known = memories.costs.get(key, lambda: _fixed_cost(schema, document, key[1]))
-            if known is not None:
-                return known
-            return query_cost(schema, document, ctx.variables, ctx.operation_name).cost
-
         def get_results(self) -> dict[str, Any]:
-            cost: dict[str, Any] = {
-                "requestedQueryCost": self.requested,
-                "maximumAvailable": limits.max_cost,
-            }
-            if self.throttle is not None and buckets is not None:
-                cost["throttleStatus"] = {
-                    "maximumAvailable": buckets.capacity,
-                    "currentlyAvailable": round(self.throttle.available, 3),
-                    "restoreRate": buckets.rate,
-                }
-            return {"cost": cost}
+            return admission.results(self.admitted)
 
     return RequestGuard
 

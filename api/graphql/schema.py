@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import strawberry
 from graphql import (
@@ -15,12 +16,15 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.graphql.claims import ClaimMutations, ClaimQueries
 from api.graphql.descriptions import describe
+from api.graphql.direct import DirectExecution
 from api.graphql.errors import MaskInternalErrors, is_unexpected
-from api.graphql.guard import Memories, request_guard
+from api.graphql.guard import Admission, Memories, request_guard
 from api.graphql.limits import Limits
 from api.graphql.messages import ConversationMutations, ConversationQueries
 from api.graphql.nodes import NodeQueries
@@ -71,6 +75,36 @@ class Mutation(
 class OrderwireSchema(strawberry.Schema):
     # Parsed and validated documents and their costs, kept between requests (api/graphql/guard).
     memories: Memories
+    # Documents seen before, run without Strawberry's per-request wrapper (api/graphql/direct).
+    direct: DirectExecution | None = None
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        direct = self.direct
+        if direct is not None and query and root_value is None and context_value is not None:
+            allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+            done = await direct.execute(
+                query, variable_values, context_value, operation_name, allowed
+            )
+            if done is not None:
+                return done
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -87,10 +121,12 @@ def build_schema(
     introspection: bool = True,
     buckets: Buckets | None = None,
     planned: bool = True,
+    direct: bool = True,
 ) -> OrderwireSchema:
     """The schema with its request limits; introspection can be switched off (production).
     `planned`: plain fields filled by compiled plans (api/graphql/plans.py); without, every
-    field goes through graphql-core (the tests compare the two)."""
+    field goes through graphql-core (the tests compare the two). `direct`: documents seen
+    before run without Strawberry's per-request wrapper (api/graphql/direct.py)."""
     limits = limits or Limits()
     # The rules are built once; validation results are kept per document text (guard.py).
     rules: tuple[type[ASTValidationRule], ...] = (
@@ -101,9 +137,10 @@ def build_schema(
     if not introspection:
         rules += (NoSchemaIntrospectionCustomRule,)
     memories = Memories()
+    admission = Admission(limits, buckets, memories)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         MaskInternalErrors,
-        request_guard(limits, buckets, rules, memories),
+        request_guard(limits, buckets, rules, memories, admission),
     ]
     built = OrderwireSchema(
         query=Query,
@@ -114,6 +151,14 @@ def build_schema(
         execution_context_class=PlanExecutor if planned else None,
     )
     built.memories = memories
+    if direct:
+        built.direct = DirectExecution(
+            built._schema,
+            memories,
+            admission,
+            built.execution_context_class,
+            lambda errors: built.process_errors(errors),
+        )
     describe(built._schema)
     return built
 

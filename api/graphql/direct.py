@@ -1,0 +1,109 @@
+"""A document seen before, executed without Strawberry's per-request wrapper.
+
+For every request Strawberry makes an execution context and an instance of each extension,
+and enters and leaves their hooks (operation, parsing, validation, executing) around
+graphql-core's `execute`: about a tenth of an order read's server time (docs/performance.md).
+A document the guard has already parsed and found valid needs none of that: this runs the
+same admission (api/graphql/guard.py: sign-in, carriers, cost, rate limit), graphql-core's
+`execute` with the same executor (api/graphql/plans.py), and treats the errors as the
+extensions would (logged by the schema, masked as MaskInternalErrors masks them), with the
+same `extensions.cost` in the answer. A document not seen before, not valid, naming no
+single operation, or a subscription, goes through Strawberry as always, which parses,
+validates and keeps it for next time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeGuard, cast
+
+from graphql import ExecutionResult as CoreResult
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    execute,
+    get_operation_ast,
+)
+from graphql.execution.executor import Executor
+from strawberry.execution import optimized_is_awaitable
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from api.graphql.errors import client_error
+from api.graphql.guard import Admission, Memories
+
+
+class Errors(Protocol):
+    """Where errors raised while executing are told (the schema's `process_errors`)."""
+
+    def __call__(self, errors: list[GraphQLError]) -> None: ...
+
+
+class DirectExecution:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        memories: Memories,
+        admission: Admission,
+        executor: type[Executor[Any]] | None,
+        told: Errors,
+    ) -> None:
+        self.schema = schema
+        self.memories = memories
+        self.admission = admission
+        self.executor = executor
+        self.told = told
+
+    async def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        context: Any,
+        operation_name: str | None,
+        allowed: frozenset[OperationType] | set[OperationType],
+    ) -> ExecutionResult | None:
+        """The result, or None when Strawberry should run this request (see the module)."""
+        if not isinstance(operation_name, str | None):
+            return None  # Strawberry says what is wrong with it
+        memories = self.memories
+        validated = memories.validated.find(query)
+        document = memories.parsed.find(query) if validated == [] else None
+        if document is None:
+            return None
+        key = (query, operation_name)
+        (operation,) = memories.operations.get(key, lambda: (_runnable(document, operation_name),))
+        if operation is None or OperationType(operation.operation.value) not in allowed:
+            return None
+        admitted = await self.admission.admit(
+            self.schema, context, document, query, operation_name, variables
+        )
+        extensions = self.admission.results(admitted)
+        if admitted.refusal is not None:
+            refused = [client_error(admitted.refusal, context.request_id)]
+            return ExecutionResult(data=None, errors=refused, extensions=extensions)
+        result = execute(
+            self.schema,
+            document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+            executor_class=self.executor,
+            is_awaitable=cast(Callable[[Any], TypeGuard[Awaitable[Any]]], optimized_is_awaitable),
+        )
+        if not isinstance(result, CoreResult):
+            result = await result
+        errors = None
+        if result.errors:
+            self.told(result.errors)
+            errors = [client_error(error, context.request_id) for error in result.errors]
+        return ExecutionResult(data=result.data, errors=errors, extensions=extensions)
+
+
+def _runnable(document: Any, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The one operation the request names (or the document's only one); None for a
+    subscription, which Strawberry serves."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation.value == "subscription":
+        return None
+    return operation
