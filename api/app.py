@@ -25,6 +25,7 @@ from api.deployment import WorkerCounts, totals
 from api.http import graphiql, pages
 from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
+from api.http.lane import GraphQLLane
 from api.http.origins import cors
 from api.http.refusals import refusal
 from api.http.request_ids import RequestIds
@@ -199,6 +200,16 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             WebSocketRoute("/graphql", endpoint),
         ],
         middleware=[
+            # Outermost: GraphQL over HTTP answered without the stack below (api/http/lane.py).
+            *(
+                [
+                    Middleware(
+                        GraphQLLane, endpoint=endpoint, cross_origin=bool(settings.cors_origins)
+                    )
+                ]
+                if settings.graphql_lane
+                else []
+            ),
             Middleware(RequestIds),
             Middleware(SecurityHeaders, issuer=settings.oidc_issuer),
             Middleware(

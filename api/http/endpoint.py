@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -107,6 +108,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 introspection=settings.introspection_enabled,
                 buckets=self.deployment,
                 planned=settings.graphql_plans,
+                direct=settings.graphql_lane,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -152,8 +154,28 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             self.metrics,
         )
 
+    async def lane(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A GraphQL request over HTTP that api/http/lane.py sends here directly: the same
+        checks, account and answer as above, executed without Strawberry's HTTP view."""
+        request = Request(scope)
+        accept = request.headers.get("accept", "")
+        await accounted(
+            lambda *asgi: self._negotiated(request, negotiate(accept), *asgi, direct=True),
+            scope,
+            receive,
+            send,
+            self.metrics,
+        )
+
     async def _negotiated(
-        self, request: Request, media: str | None, scope: Scope, receive: Receive, send: Send
+        self,
+        request: Request,
+        media: str | None,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        direct: bool = False,
     ) -> None:
         accept = request.headers.get("accept", "")
         if media is None:
@@ -162,11 +184,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return
         chosen = MEDIA.set(media)
         try:
-            await self._http(request, scope, receive, send)
+            await self._http(request, scope, receive, send, direct=direct)
         finally:
             MEDIA.reset(chosen)
 
-    async def _http(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _http(
+        self, request: Request, scope: Scope, receive: Receive, send: Send, *, direct: bool
+    ) -> None:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             await too_large(self.max_body)(scope, receive, send)
@@ -187,13 +211,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         decoded: str | bytes | None = None
         query: object
         extensions: object
-        if request.method == "POST" and "json" in request.headers.get("content-type", ""):
+        content_type = request.headers.get("content-type", "")
+        body: dict[str, Any] | None = None
+        if request.method == "POST" and "json" in content_type:
             found = parse_request(raw)
             if isinstance(found, str):
                 await bad_request(found)(scope, receive, send)
                 return
             decoded, query, extensions = raw, found.get("query"), found.get("extensions")
             value: object = found
+            body = found
             OPERATION.set(_name(found.get("operationName"), found.get("query")))
         else:
             params = request.query_params
@@ -211,14 +238,41 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await answer(scope, receive, send)
             return
         incoming = INCOMING.set(Incoming(decoded, value, persisted))
+        # The view's own reading of a body it takes (POST JSON) or of a GET's parameters.
+        plain = body is not None and content_type.partition(";")[0].strip() == JSON
         try:
             try:
-                response = await self.run(Request(scope, replay(raw, receive)))
+                if direct and (plain or request.method == "GET"):
+                    response = await self._execute(request, body)
+                else:
+                    response = await self.run(Request(scope, replay(raw, receive)))
             except HTTPException as error:
                 response = _refused(error)
             await response(scope, receive, send)
         finally:
             INCOMING.reset(incoming)
+
+    async def _execute(self, request: Request, body: dict[str, Any] | None) -> Response:
+        """What Strawberry's HTTP view does with a JSON request or a GET, without its request
+        adapter: the request read (`body`, or the GET's parameters) and checked with the
+        view's own refusals, then its context, execution, result and response hooks."""
+        data = _request_data(
+            self.parse_query_params(request.query_params) if body is None else body
+        )
+        incoming = INCOMING.get()
+        if incoming is not None and incoming.query:
+            data.query = incoming.query
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        result = await self.execute_single(
+            request=request,
+            request_adapter=cast(AsyncHTTPRequestAdapter, _Method(request.method)),
+            sub_response=sub_response,
+            context=context,
+            root_value=None,  # this schema has no root value
+            request_data=data,
+        )
+        return self.create_response(await self.process_result(request, result), sub_response)
 
     def create_response(
         self,
@@ -373,6 +427,37 @@ def _refused(error: HTTPException) -> Response:
     if "not allowed when using GET" in error.reason:
         return transport_error(405, error.reason, {"Allow": "POST"})
     return transport_error(error.status_code, error.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class _Method:
+    """All of a request that the view's `execute_single` reads: its method."""
+
+    method: str
+
+
+def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
+    """A request's parts, refused as Strawberry's view refuses them (HTTP 400)."""
+    query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+    if not isinstance(query, str | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `query` must be a string or null, if provided."
+        )
+    if not isinstance(variables, dict | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `variables` must be an object or null, if provided."
+        )
+    if not isinstance(extensions, dict | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `extensions` must be an object or null, if provided."
+        )
+    return GraphQLRequestData(
+        query=query,
+        variables=variables,
+        operation_name=data.get("operationName"),
+        extensions=extensions,
+        protocol="http",
+    )
 
 
 def _json_or_none(text: str | None) -> object:

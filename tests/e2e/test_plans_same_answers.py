@@ -1,7 +1,10 @@
-"""Every README/docs example answers the same, byte for byte, with the compiled plans
-(api/graphql/plans.py) and without them (every field through graphql-core).
+"""Every README/docs example answers the same, byte for byte, on the short way (compiled plans,
+api/graphql/plans.py; the HTTP lane, api/http/lane.py; direct execution,
+api/graphql/direct.py) and on the long one (every field through graphql-core, every request
+through Starlette's middleware, Strawberry's HTTP view and its per-request wrapper).
 
-Two demo servers on two databases, one with `ORDERWIRE_GRAPHQL_PLANS` off, each with its own
+Two demo servers on two databases, one with `ORDERWIRE_GRAPHQL_PLANS` and
+`ORDERWIRE_GRAPHQL_LANE` off, each with its own
 marketplace clock from the same moment; each example is prepared and run on both in step. The ids the servers make
 (orders, returns, shipments, cursors) differ between the two databases, so those values are
 named by their place before the answers are compared; everything else, the keys' order
@@ -18,6 +21,7 @@ import pytest
 
 from api.clock import ManualClock
 from api.settings import Settings
+from domain.kernel.identity import Actor
 from tests.api.client import OPERATOR, UPS
 from tests.e2e.conftest import LiveServer, serving
 from tests.e2e.test_doc_examples import _prepared
@@ -44,7 +48,11 @@ async def both(
     settings: Settings, clock: ManualClock
 ) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
     plain = settings.model_copy(
-        update={"graphql_plans": False, "mongodb_db": f"{settings.mongodb_db}_plain"}
+        update={
+            "graphql_plans": False,
+            "graphql_lane": False,
+            "mongodb_db": f"{settings.mongodb_db}_plain",
+        }
     )
     async with (
         serving(settings, clock, demo=True) as planned,
@@ -69,39 +77,53 @@ def named(answer: Any, names: dict[str, str]) -> Any:
     return answer
 
 
-async def test_every_example_answers_the_same_with_and_without_plans(
+# What both ways must say alike about an answer, besides its body.
+HEADERS = ("content-type", "x-content-type-options", "referrer-policy", "content-encoding")
+
+
+async def ask(
+    server: LiveServer, actor: Actor | None, document: str, variables: dict[str, Any]
+) -> tuple[int, dict[str, str | None], str, object]:
+    """Status, headers, named body (without the bucket's level) and cost of one request.
+    The document is sent anonymously first: refused before it runs, it is parsed and
+    validated, so the real request runs the way a document seen before does."""
+    warm = await server.api.http.post("/graphql", json={"query": document, "variables": variables})
+    assert warm.status_code == 200
+    headers = {"accept-encoding": "gzip"}
+    if actor is not None:
+        headers["authorization"] = f"Bearer {server.api.token(actor)}"
+    response = await server.api.http.post(
+        "/graphql", json={"query": document, "variables": variables}, headers=headers
+    )
+    assert response.headers["x-request-id"]
+    body = response.json()
+    cost = (body.pop("extensions", None) or {}).get("cost", {}).get("requestedQueryCost")
+    marks = {name: response.headers.get(name) for name in HEADERS}
+    return response.status_code, marks, json.dumps(named(body, {})), cost
+
+
+async def test_every_example_answers_the_same_both_ways(
     both: tuple[LiveServer, LiveServer],
 ) -> None:
-    planned, unplanned = both
+    short, long = both
     compared = 0
     for spec, document in EXAMPLES:
         if document.lstrip().startswith("subscription"):
             continue  # the live path executes with the same executor: test_live_updates
-        actor, mine = await _prepared(planned.api, spec)
-        _, theirs = await _prepared(unplanned.api, spec)
-        one = await planned.api.http.post(
-            "/graphql",
-            json={"query": document, "variables": mine},
-            headers={"authorization": f"Bearer {planned.api.token(actor)}"},
-        )
-        other = await unplanned.api.http.post(
-            "/graphql",
-            json={"query": document, "variables": theirs},
-            headers={"authorization": f"Bearer {unplanned.api.token(actor)}"},
-        )
-        assert one.status_code == other.status_code, spec
-        left, right = one.json(), other.json()
-        left.pop("extensions", None)  # the rate limit's bucket, refilled by the wall clock
-        right.pop("extensions", None)
-        assert json.dumps(named(left, {})) == json.dumps(named(right, {})), spec
+        actor, mine = await _prepared(short.api, spec)
+        _, theirs = await _prepared(long.api, spec)
+        one = await ask(short, actor, document, mine)
+        other = await ask(long, actor, document, theirs)
+        assert one == other, spec
         compared += 1
     assert compared >= 10
 
 
-async def test_refusals_and_nulls_answer_the_same_with_and_without_plans(
+async def test_refusals_and_nulls_answer_the_same_both_ways(
     both: tuple[LiveServer, LiveServer],
 ) -> None:
-    """What a plan gives back to graphql-core: errors come out the same way."""
+    """What a plan gives back to graphql-core, and what is refused before anything runs:
+    errors come out the same way."""
     documents = [
         (UPS, "query { orders(first: 2) { nodes { id status total { amount } } } }"),
         (OPERATOR, 'query { order(id: "ord_missing") { id status items { sku } } }'),
@@ -113,17 +135,18 @@ async def test_refusals_and_nulls_answer_the_same_with_and_without_plans(
             OPERATOR,
             "query($s: Boolean!) { orders(first: 2) { nodes { id items @skip(if: $s) { sku } } } }",
         ),
+        (None, "query { orders(first: 1) { nodes { id } } }"),  # not signed in
+        (
+            OPERATOR,
+            "query { orders(first: 100) { nodes { timeline(first: 100) { totalCount } } } }",
+        ),
+        (OPERATOR, "query Two { viewer { id } } query Other { viewer { role } }"),
+        (OPERATOR, "query($n: Int!) { orders(first: $n) { nodes { id } } }"),  # $n missing
+        (OPERATOR, 'subscription { orderUpdates(orderId: "x") { status } }'),
     ]
-    planned, unplanned = both
+    short, long = both
     for actor, document in documents:
-        answers = []
-        for server in (planned, unplanned):
-            response = await server.api.http.post(
-                "/graphql",
-                json={"query": document, "variables": {"s": True}},
-                headers={"authorization": f"Bearer {server.api.token(actor)}"},
-            )
-            body = response.json()
-            body.pop("extensions", None)
-            answers.append((response.status_code, json.dumps(named(body, {}))))
-        assert answers[0] == answers[1], document
+        variables = {"s": True}
+        assert await ask(short, actor, document, variables) == await ask(
+            long, actor, document, variables
+        ), document
