@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import re
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol, cast
 
 import orjson
@@ -16,7 +12,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -55,16 +51,13 @@ from api.http.media import (
 )
 from api.http.persisted import PersistedQueries, Refusal
 from api.http.request_ids import request_id
+from api.http.request_parts import Method, json_or_none, operation_name, request_data
+from api.http.socket_ends import close_at_expiry, with_refusal_reason
 from api.http.tokens import Tokens
 from api.live.sockets import SocketHandler
 from api.metrics import Metrics
 from api.settings import Settings
 from domain.kernel.errors import Unauthenticated
-
-log = logging.getLogger("orderwire.http")
-
-_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
-_NAMED = re.compile(r"\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})")
 
 
 class ContextSource(Protocol):
@@ -127,7 +120,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             try:
-                await super().__call__(scope, receive, _with_refusal_reason(scope, send))
+                await super().__call__(scope, receive, with_refusal_reason(scope, send))
             finally:
                 state = scope.get("state", {})
                 if (expiry := state.get("expiry")) is not None:
@@ -221,13 +214,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             decoded, query, extensions = raw, found.get("query"), found.get("extensions")
             value: object = found
             body = found
-            OPERATION.set(_name(found.get("operationName"), found.get("query")))
+            OPERATION.set(operation_name(found.get("operationName"), found.get("query")))
         else:
             params = request.query_params
             query = params.get("query")
-            OPERATION.set(_name(params.get("operationName"), query))
+            OPERATION.set(operation_name(params.get("operationName"), query))
             text = params.get("extensions")
-            value = extensions = _json_or_none(text)
+            value = extensions = json_or_none(text)
             # Malformed JSON is left to Strawberry, which refuses it with a 400.
             decoded = text if extensions is not None else None
         persisted = self.persisted.resolve(query, extensions)
@@ -256,9 +249,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         """What Strawberry's HTTP view does with a JSON request or a GET, without its request
         adapter: the request read (`body`, or the GET's parameters) and checked with the
         view's own refusals, then its context, execution, result and response hooks."""
-        data = _request_data(
-            self.parse_query_params(request.query_params) if body is None else body
-        )
+        data = request_data(self.parse_query_params(request.query_params) if body is None else body)
         incoming = INCOMING.get()
         if incoming is not None and incoming.query:
             data.query = incoming.query
@@ -266,7 +257,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         context = await self.get_context(request, response=sub_response)
         result = await self.execute_single(
             request=request,
-            request_adapter=cast(AsyncHTTPRequestAdapter, _Method(request.method)),
+            request_adapter=cast(AsyncHTTPRequestAdapter, Method(request.method)),
             sub_response=sub_response,
             context=context,
             root_value=None,  # this schema has no root value
@@ -363,47 +354,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": state["refusal"]})
         self.sockets[caller] += 1
         state["socket_of"] = caller
-        state["expiry"] = _close_at_expiry(context.request, proven.expires_at)
+        state["expiry"] = close_at_expiry(context.request, proven.expires_at)
         context.actor = actor
         context.actor_expires_at = proven.expires_at
         return cast(UnsetType, UNSET)
-
-
-# Closing code for a socket whose token expired; the client reconnects with a fresh token.
-CLOSE_TOKEN_EXPIRED = 4401
-# A WebSocket close reason is at most 123 bytes.
-MAX_CLOSE_REASON = 123
-
-
-def _close_at_expiry(websocket: WebSocket, expires_at: datetime) -> asyncio.TimerHandle:
-    """A token's expiry ends what it opened: the socket closes then, whatever it is doing."""
-    loop = asyncio.get_running_loop()
-    delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
-
-    def close() -> None:
-        reason = "token expired: reconnect with a fresh token and resume with your cursor"
-        closing = asyncio.ensure_future(websocket.close(CLOSE_TOKEN_EXPIRED, reason))
-        closing.add_done_callback(_ignore_closed)
-
-    return loop.call_later(delay, close)
-
-
-def _ignore_closed(task: asyncio.Future[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.debug("socket already gone at token expiry: %s", task.exception())
-
-
-def _with_refusal_reason(scope: Scope, send: Send) -> Send:
-    """Strawberry closes a refused socket with 4403 "Forbidden"; say why instead."""
-
-    async def sending(message: Message) -> None:
-        closing = message["type"] == "websocket.close" and message.get("code") == 4403
-        if closing and (refusal := scope.get("state", {}).get("refusal")):
-            reason = refusal.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")
-            message = {**message, "reason": reason}
-        await send(message)
-
-    return sending
 
 
 def unauthenticated(error: Unauthenticated, media_type: str) -> JSONResponse:
@@ -412,59 +366,9 @@ def unauthenticated(error: Unauthenticated, media_type: str) -> JSONResponse:
     return JSONResponse(body, 401, headers=challenge(error.message), media_type=media_type)
 
 
-def _name(given: object, query: object) -> str | None:
-    """The operation's name for its account: `operationName`, else the name the document
-    starts with; nothing for an anonymous one, or anything that is not a GraphQL name."""
-    if isinstance(given, str):
-        return given if _OPERATION_NAME.match(given) else None
-    found = _NAMED.match(query) if isinstance(query, str) else None
-    return found.group(1) if found else None
-
-
 def _refused(error: HTTPException) -> Response:
     """Strawberry's transport refusals as GraphQL JSON with a code; a mutation sent over GET
     is a method the operation does not allow (405, Allow: POST)."""
     if "not allowed when using GET" in error.reason:
         return transport_error(405, error.reason, {"Allow": "POST"})
     return transport_error(error.status_code, error.reason)
-
-
-@dataclass(frozen=True, slots=True)
-class _Method:
-    """All of a request that the view's `execute_single` reads: its method."""
-
-    method: str
-
-
-def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
-    """A request's parts, refused as Strawberry's view refuses them (HTTP 400)."""
-    query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
-    if not isinstance(query, str | None):
-        raise HTTPException(
-            400, "The GraphQL operation's `query` must be a string or null, if provided."
-        )
-    if not isinstance(variables, dict | None):
-        raise HTTPException(
-            400, "The GraphQL operation's `variables` must be an object or null, if provided."
-        )
-    if not isinstance(extensions, dict | None):
-        raise HTTPException(
-            400, "The GraphQL operation's `extensions` must be an object or null, if provided."
-        )
-    return GraphQLRequestData(
-        query=query,
-        variables=variables,
-        operation_name=data.get("operationName"),
-        extensions=extensions,
-        protocol="http",
-    )
-
-
-def _json_or_none(text: str | None) -> object:
-    """A query parameter's JSON, or None; Strawberry reports malformed JSON itself."""
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
