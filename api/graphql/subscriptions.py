@@ -21,6 +21,7 @@ from api.live.sockets import close_when_too_slow, current_socket
 from api.live.streams import Feed, SentSoFar, decode_stream_cursor
 from domain.kernel.errors import DomainError, Forbidden, ValidationFailed
 from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Actor
 from domain.orders.order import Order
 from domain.orders.ports import LiveUpdate
 
@@ -135,6 +136,16 @@ async def _later(ctx: Context, order_id: str, sequence: int) -> AsyncIterator[Re
         yield recorded
 
 
+async def _from_head(
+    ctx: Context, actor: Actor, delivered: SentSoFar
+) -> AsyncIterator[RecordedEvent]:
+    """Nothing to replay: read once listening (as `follow` reads a replay), the feed's head is
+    where this subscription begins, so a resume never sends what came before it."""
+    delivered.begin_at(await ctx.orders.feed_position(actor))
+    return
+    yield  # an async generator that yields nothing
+
+
 async def _party_updates(
     info: Info[Context, None], party: str, after: str | None, statuses: list[OrderStatus] | None
 ) -> AsyncGenerator[OrderUpdateType, None]:
@@ -147,7 +158,7 @@ async def _party_updates(
 
     def replay(delivered: SentSoFar) -> AsyncIterator[RecordedEvent] | None:
         if not delivered.resumed:
-            return None
+            return _from_head(ctx, actor, delivered)
         return ctx.orders.party_events_after(actor, delivered.position)
 
     async for update in _updates(

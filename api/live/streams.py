@@ -5,7 +5,9 @@ Two kinds of stream, two kinds of cursor:
 - a buyer's or a seller's feed resumes after its last position sent. Positions number the
   feed's events in commit order with no gaps (storage gives them at commit), so a cursor does
   not depend on any clock. Live updates of different orders may arrive out of feed order; the
-  cursor then holds the position below which everything was sent, plus the few sent above it.
+  cursor then holds the position below which everything was sent, plus the runs sent above it.
+  A feed subscribed without a cursor begins at the feed's head when it starts listening:
+  everything committed before counts as behind it, so a resume never replays older history.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from bisect import bisect_right
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -22,6 +25,9 @@ from domain.kernel.identity import Role
 
 REPLAY_BATCH = 100
 CURSOR_VERSION = 2
+# Runs of positions sent above a hole kept in a cursor: it stays small whatever happens. Past
+# this, the highest runs are forgotten and a resume sends them again (never loses them).
+AHEAD_RUNS_KEPT = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +42,16 @@ class Feed:
         return f"{self.party.value.lower()}:{self.party_id}"
 
 
+Run = tuple[int, int]  # positions first..last, both sent
+
+
 @dataclass(frozen=True, slots=True)
 class FeedCursor:
-    """Everything up to `position` was sent, and the positions in `ahead` too."""
+    """Everything up to `position` was sent, and the runs of positions in `ahead` too."""
 
     feed: str
     position: int
-    ahead: tuple[int, ...] = ()
+    ahead: tuple[Run, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +69,7 @@ def encode_stream_cursor(cursor: StreamCursor) -> str:
     if isinstance(cursor, FeedCursor):
         data: dict[str, object] = {"v": CURSOR_VERSION, "f": cursor.feed, "p": cursor.position}
         if cursor.ahead:
-            data["x"] = list(cursor.ahead)
+            data["r"] = [list(run) for run in cursor.ahead[:AHEAD_RUNS_KEPT]]
     else:
         data = {"v": CURSOR_VERSION, "o": cursor.order_id, "s": cursor.sequence}
     raw = json.dumps(data, separators=(",", ":"))
@@ -86,9 +95,16 @@ def decode_stream_cursor(value: str | None) -> StreamCursor | None:
             raise ValueError("unknown cursor version")
         cursor: StreamCursor
         if "f" in data:
-            ahead = tuple(sorted(int(p) for p in data.get("x", [])))
-            cursor = FeedCursor(str(data["f"]), int(data["p"]), ahead)
-            if cursor.position < 0 or any(p <= cursor.position for p in ahead):
+            # "x" lists single positions (cursors issued before runs); "r" lists [first, last].
+            runs = Runs()
+            for place in data.get("x", []):
+                runs.add(int(place))
+            for first, last in data.get("r", []):
+                if int(last) < int(first):
+                    raise ValueError("run out of range")
+                runs.add_run(int(first), int(last))
+            cursor = FeedCursor(str(data["f"]), int(data["p"]), runs.runs())
+            if cursor.position < 0 or any(first <= cursor.position for first, _ in cursor.ahead):
                 raise ValueError("positions out of range")
         else:
             cursor = OrderCursor(str(data["o"]), int(data["s"]))
@@ -99,6 +115,47 @@ def decode_stream_cursor(value: str | None) -> StreamCursor | None:
     return cursor
 
 
+class Runs:
+    """Sorted, disjoint runs of positions: a feed's positions sent above its first hole."""
+
+    def __init__(self, runs: tuple[Run, ...] = ()) -> None:
+        self._firsts: list[int] = []
+        self._lasts: list[int] = []
+        for first, last in runs:
+            self.add_run(first, last)
+
+    def __contains__(self, place: int) -> bool:
+        at = bisect_right(self._firsts, place) - 1
+        return at >= 0 and place <= self._lasts[at]
+
+    def add(self, place: int) -> None:
+        self.add_run(place, place)
+
+    def add_run(self, first: int, last: int) -> None:
+        at = bisect_right(self._firsts, first) - 1
+        if at >= 0 and self._lasts[at] >= first - 1:  # touches the run before: extend it
+            first = self._firsts[at]
+            last = max(last, self._lasts[at])
+            del self._firsts[at], self._lasts[at]
+        else:
+            at += 1
+        while at < len(self._firsts) and self._firsts[at] <= last + 1:  # swallow runs after
+            last = max(last, self._lasts[at])
+            del self._firsts[at], self._lasts[at]
+        self._firsts.insert(at, first)
+        self._lasts.insert(at, last)
+
+    def take_from(self, position: int) -> int:
+        """The new position once the run starting right after `position` is taken in."""
+        while self._firsts and self._firsts[0] <= position + 1:
+            position = max(position, self._lasts[0])
+            del self._firsts[0], self._lasts[0]
+        return position
+
+    def runs(self) -> tuple[Run, ...]:
+        return tuple(zip(self._firsts, self._lasts, strict=True))
+
+
 class SentSoFar:
     """What one subscription has sent: the last sequence per order and, on a feed, its
     positions; and the cursor that resumes right after."""
@@ -107,7 +164,7 @@ class SentSoFar:
         self._feed = feed
         self._last: dict[str, int] = {}
         self._position = 0
-        self._ahead: set[int] = set()
+        self._ahead = Runs()
         self.resumed = cursor is not None
         if isinstance(cursor, OrderCursor):
             if feed is not None:
@@ -116,7 +173,13 @@ class SentSoFar:
         elif isinstance(cursor, FeedCursor):
             if feed is None or cursor.feed != feed.key:
                 raise ValidationFailed("this cursor is not from this feed", field="after")
-            self._position, self._ahead = cursor.position, set(cursor.ahead)
+            self._position, self._ahead = cursor.position, Runs(cursor.ahead)
+
+    def begin_at(self, head: int) -> None:
+        """A feed subscribed without a cursor: everything up to the feed's `head` is behind it."""
+        if self._feed is None or self.resumed:
+            raise ValueError("only a feed subscribed without a cursor begins at its head")
+        self._position = self._ahead.take_from(max(self._position, head))
 
     @property
     def position(self) -> int:
@@ -140,10 +203,8 @@ class SentSoFar:
         place = self._place(recorded)
         if place is not None and place > self._position:
             self._ahead.add(place)
-            while self._position + 1 in self._ahead:
-                self._position += 1
-                self._ahead.discard(self._position)
-        return _encoded(FeedCursor(self._feed.key, self._position, tuple(sorted(self._ahead))))
+            self._position = self._ahead.take_from(self._position)
+        return _encoded(FeedCursor(self._feed.key, self._position, self._ahead.runs()))
 
     def _place(self, recorded: RecordedEvent) -> int | None:
         if self._feed is None or recorded.positions is None:

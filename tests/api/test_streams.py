@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -14,7 +15,7 @@ from api.graphql.schema import build_schema
 from api.live.fanout import Fanout, follow
 from api.live.members import Member
 from api.live.selections import Selection
-from api.live.streams import Feed, SentSoFar, decode_stream_cursor
+from api.live.streams import AHEAD_RUNS_KEPT, Feed, SentSoFar, decode_stream_cursor
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.events import FeedPositions, OrderPlaced, RecordedEvent
 from domain.kernel.identity import Role
@@ -109,3 +110,55 @@ def test_a_feed_cursor_covers_what_was_sent_out_of_order_and_nothing_else() -> N
     assert resumed.position == 3  # the gap closed: everything up to 3 was sent
     with pytest.raises(ValidationFailed):
         SentSoFar(decode_stream_cursor(cursor), Feed(Role.BUYER, BUYER.id))
+
+
+def test_a_feed_cursor_stays_small_after_ten_thousand_updates_however_they_interleave() -> None:
+    """Publishes of different orders overtake each other and one is lost for good: the cursor
+    keeps runs of what was sent above the hole, not every position."""
+    feed = Feed(Role.SELLER, SELLER.id)
+    sent = SentSoFar(None, feed)
+    sent.begin_at(40)
+    places = list(range(42, 42 + 10_000))  # 41 is never published
+    chooser = random.Random(7)
+    for at in range(0, len(places), 8):  # arrivals shuffled within windows of 8
+        window = places[at : at + 8]
+        chooser.shuffle(window)
+        places[at : at + 8] = window
+    cursor = ""
+    for place in places:
+        cursor = sent.mark(_feed_event(f"ord_{place}", 1, place))
+    assert len(cursor) < 1024
+    resumed = SentSoFar(decode_stream_cursor(cursor), feed)
+    assert resumed.position == 40
+    assert resumed.is_new(_feed_event("ord_41", 1, 41))  # the one never sent comes on resume
+    assert not resumed.is_new(_feed_event("ord_5000", 1, 5_000))  # one sent above it does not
+    assert not resumed.is_new(_feed_event("ord_40", 1, 40))  # one from before the start neither
+
+
+def test_a_cursor_with_many_holes_forgets_only_the_highest_runs() -> None:
+    """Past the runs a cursor keeps, the highest are sent again on resume, never lost."""
+    feed = Feed(Role.SELLER, SELLER.id)
+    sent = SentSoFar(None, feed)
+    cursor = ""
+    for place in range(2, 2 + 2 * (AHEAD_RUNS_KEPT + 5), 2):  # every odd position missing
+        cursor = sent.mark(_feed_event(f"ord_{place}", 1, place))
+    resumed = SentSoFar(decode_stream_cursor(cursor), feed)
+    kept = [
+        p
+        for p in range(2, 2 + 2 * (AHEAD_RUNS_KEPT + 5), 2)
+        if not resumed.is_new(_feed_event(f"ord_{p}", 1, p))
+    ]
+    assert kept == list(range(2, 2 + 2 * AHEAD_RUNS_KEPT, 2))
+    assert all(resumed.is_new(_feed_event(f"ord_{p}", 1, p)) for p in range(1, 80, 2))
+
+
+def test_a_feed_begins_at_its_head_and_a_cursor_cannot_begin_again() -> None:
+    feed = Feed(Role.BUYER, BUYER.id)
+    sent = SentSoFar(None, feed)
+    sent.begin_at(1_000)
+    assert not sent.is_new(_feed_event("ord_old", 1, 1_000))
+    assert sent.is_new(_feed_event("ord_new", 1, 1_001))
+    with pytest.raises(ValueError, match="without a cursor"):
+        SentSoFar(decode_stream_cursor(sent.mark(_feed_event("ord_new", 1, 1_001))), feed).begin_at(
+            5
+        )

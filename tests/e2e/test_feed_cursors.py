@@ -111,3 +111,64 @@ async def test_a_feed_cursor_belongs_to_its_feed(live: LiveServer) -> None:
         await live.collect(BUYER, MINE, {"after": seller_cursor}, 1)
     assert refused.value.errors is not None
     assert refused.value.errors[0]["extensions"]["field"] == "after"
+
+
+async def _updates_until(
+    live: LiveServer, actor: Any, query: str, after: str | None, count: int, act: Any
+) -> list[dict[str, Any]]:
+    """Subscribe (with `after` when given), wait until live, run `act`, gather `count`."""
+    variables = {} if after is None else {"after": after}
+    watching = asyncio.create_task(live.collect(actor, query, variables, count))
+    await live.wait_for_subscribers(1)
+    await act()
+    async with asyncio.timeout(15):
+        got = await watching
+    await live.wait_for_subscribers(0)
+    return got
+
+
+@pytest.mark.parametrize(
+    ("actor", "query", "key"),
+    [(BUYER, MINE, "myOrderUpdates"), (SELLER, FEED, "sellerOrderUpdates")],
+    ids=["buyer", "seller"],
+)
+async def test_a_feed_subscribed_without_a_cursor_resumes_with_only_what_it_missed(
+    live: LiveServer, actor: Any, query: str, key: str
+) -> None:
+    """Placed before the subscription; 2, 3, 4 live; socket dropped; 5, 6, 7 while away: the
+    resume sends 5, 6, 7 and not the order's ORDER_PLACED from before the subscription."""
+    api = live.api
+    order = await api.place()
+    oid = order["id"]
+
+    async def verify_and_ship() -> None:
+        await api.verify(oid)  # 2
+        await api.ship(oid, tracking="1ZFEED1")  # 3 and 4: shipment confirmed, buyer charged
+
+    first = await _updates_until(live, actor, query, None, 3, verify_and_ship)
+    assert _seen(first, key) == [f"{oid}#2", f"{oid}#3", f"{oid}#4"]
+    for city in ("Reno", "Denver", "Chicago"):  # three changes while away
+        await api.scan("1ZFEED1", "IN_TRANSIT", city=city)
+    resumed = await live.collect(actor, query, {"after": first[-1][key]["cursor"]}, 3)
+    assert _seen(resumed, key) == [f"{oid}#5", f"{oid}#6", f"{oid}#7"]
+    # From the resumed cursor, the next is the next change: nothing older comes again.
+    await api.scan("1ZFEED1", "OUT_FOR_DELIVERY")
+    again = await live.collect(actor, query, {"after": resumed[-1][key]["cursor"]}, 1)
+    assert _seen(again, key) == [f"{oid}#8"]
+    assert len(await api.timeline(oid)) == 8
+
+
+async def test_a_feed_of_a_thousand_older_events_replays_none_of_them(live: LiveServer) -> None:
+    api = live.api
+    for _ in range(0, 1_000, 50):
+        await asyncio.gather(*(api.place() for _n in range(50)))
+    newest: dict[str, Any] = {}
+
+    async def place_one() -> None:
+        newest.update(await api.place())
+
+    [got] = await _updates_until(live, SELLER, FEED, None, 1, place_one)
+    assert _seen([got]) == [f"{newest['id']}#1"]
+    await api.verify(newest["id"])
+    resumed = await live.collect(SELLER, FEED, {"after": got["sellerOrderUpdates"]["cursor"]}, 1)
+    assert _seen(resumed) == [f"{newest['id']}#2"]
