@@ -88,6 +88,9 @@ _ORDERS = {
     "OrderFilter.fulfillmentChannel": "Only orders shipped this way.",
     "OrderPayload.order": "The order as it is after the change; null if it was refused.",
     "OrderPayload.errors": "Why the change was refused; empty when it was made.",
+    "RecordTrackingEventPayload.order": "The order after the scan (after the first, for a "
+    "DUPLICATE); null if it was refused.",
+    "RecordTrackingEventPayload.errors": "Why the scan was refused; empty when it was taken.",
     "UserError.code": "Stable: switch on it.",
     "UserError.message": "For people; may be reworded.",
     "PlaceOrderInput": "A buyer's order: one seller, its lines, where and how fast.",

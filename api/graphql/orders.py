@@ -15,7 +15,6 @@ from api.graphql.inputs import (
     ConfirmShipmentInput,
     OrderFilter,
     PlaceOrderInput,
-    RecordTrackingEventInput,
     ReportDelayInput,
 )
 from api.graphql.pagination import After, Before, Connection, Cursors, First, Last, connection
@@ -202,17 +201,6 @@ class OrderMutations:
             change=lambda a: uc.confirm_shipment(a, input.to_domain()),
             read=uc.get_order,
             answer=_answer,
-        )
-
-    @strawberry.mutation(
-        description="Carrier (or operator): a scan of a parcel, found by carrier and tracking id.",
-    )
-    async def record_tracking_event(
-        self, info: Info[Context, None], input: RecordTrackingEventInput
-    ) -> OrderPayload:
-        uc = info.context.orders
-        return await change_order(
-            info, "recordTrackingEvent", lambda a: uc.record_tracking_event(a, input.to_domain())
         )
 
     @strawberry.mutation(

@@ -1,5 +1,6 @@
-"""recordTrackingEvents: a carrier's (or an operator's) scans in one request, each answered on
-its own and recorded once, like the carrier webhook's batch (domain/orders/scan_batches.py)."""
+"""recordTrackingEvent and recordTrackingEvents: a carrier's (or an operator's) scans, one or
+many in a request, each answered on its own and recorded once through the one door every scan
+takes, the carrier webhook's too (domain/orders/scan_batches.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from api.graphql.context import Context
 from api.graphql.enums import OrderStatus, ScanOutcome
 from api.graphql.errors import UserError
 from api.graphql.inputs import RecordTrackingEventInput
+from api.graphql.types import OrderType
 from domain.kernel import policies
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError
@@ -50,8 +52,61 @@ class RecordTrackingEventsPayload:
     errors: list[UserError]
 
 
+@strawberry.type(
+    description="The order after the scan and whether the scan was new, or the errors that "
+    "refused it."
+)
+class RecordTrackingEventPayload:
+    order: OrderType | None
+    outcome: ScanOutcome | None = strawberry.field(
+        description="RECORDED; or DUPLICATE for a scan recorded before, through any door "
+        "(nothing changed: the order as it stands); null when refused."
+    )
+    errors: list[UserError]
+
+
+def _refused(error: DomainError) -> RecordTrackingEventPayload:
+    return RecordTrackingEventPayload(
+        order=None, outcome=None, errors=[UserError.from_domain(error)]
+    )
+
+
 @strawberry.type
 class ScanMutations:
+    @strawberry.mutation(
+        description="Carrier (or operator): a scan of a parcel, found by carrier and tracking id. "
+        "The same scan sent again (by this mutation, recordTrackingEvents or the carrier "
+        "webhook) is DUPLICATE and changes nothing.",
+    )
+    async def record_tracking_event(
+        self, info: Info[Context, None], input: RecordTrackingEventInput
+    ) -> RecordTrackingEventPayload:
+        context = info.context
+        actor = context.require_actor()
+        try:
+            require_role(actor, Action.RECORD_SCAN)
+            command = input.to_domain()
+        except DomainError as error:
+            return _refused(error)
+        [answer] = await record_scans(
+            context.orders, context.receipts, actor, [command], datetime.now(UTC)
+        )
+        who = f"{actor.role.value} {actor.id}"
+        if answer.error is not None:
+            log.info("recordTrackingEvent by %s refused: %s", who, answer.error.code.value)
+            return _refused(answer.error)
+        order = answer.order
+        if order is None:  # a repeat: the order as it stands
+            assert answer.order_id is not None
+            try:
+                order = await context.orders.get_order(actor, answer.order_id)
+            except DomainError as error:
+                return _refused(error)
+        log.info("recordTrackingEvent by %s: %s %s", who, order.id, answer.outcome.value)
+        return RecordTrackingEventPayload(
+            order=OrderType.from_domain(order), outcome=answer.outcome, errors=[]
+        )
+
     @strawberry.mutation(
         description="Carrier (or operator): up to 500 scans at once, each as "
         "recordTrackingEvent would, committed together. A malformed or refused scan is "

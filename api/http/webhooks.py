@@ -14,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.http.refusals import refusal
+from domain.kernel import policies
 from domain.kernel.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
-from domain.kernel.idempotency import KeyInUse, Repeated, once
 from domain.kernel.identity import Actor, Role
 from domain.kernel.moments import client_moment
 from domain.kernel.ports import IdempotencyStore
 from domain.kernel.shipping import ScanLocation, TrackingTag
-from domain.orders.scan_batches import ScanAnswer, receipt, record_scans, record_with_retries
+from domain.orders.scan_batches import ScanAnswer, ScanOutcome, record_scans
 from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
 from outbound.signing import sign
 
@@ -58,10 +58,10 @@ def carrier_webhook(
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
     """POST /webhooks/carriers/{carrier}: verify, record the scan once, answer its result.
 
-    Once per scan (domain/kernel/idempotency.py, as a mutation's Idempotency-Key): the receipt is
-    reserved, the scan recorded (write conflicts retried here), the receipt completed, so 2xx
-    comes only once the scan is stored. A refused scan frees its receipt, so the carrier's
-    retry runs again; a replay of a stored one gets the same answer.
+    Through the one door of every scan (domain/orders/scan_batches.py): 202 once the scan is
+    stored, 200 with the order as it stands for a scan recorded before (through any door),
+    409 while a first delivery of it is still being recorded; a refused scan keeps no
+    receipt, so the carrier's retry runs again.
     """
     by_carrier = {name.upper(): secret for name, secret in secrets.items()}
 
@@ -89,42 +89,37 @@ def carrier_webhook(
             return refusal(ValidationFailed(f"unreadable scan: {error}"), 422)
         except DomainError as error:
             return refusal(error, 422)
-        # Receipts expire by the wall clock (a TTL index), like the replay window they serve.
-        # Keyed by the scan itself, not its signature: a retry is re-signed with a new timestamp.
-        try:
-            done = await _once(carrier, command)
-        except DomainError as error:  # the scan itself refused: no receipt kept, a retry runs
-            return refusal(error, 404 if isinstance(error, NotFound) else 422)
-        if isinstance(done, KeyInUse):
-            return refusal(Conflict("this delivery is being recorded; retry"))
-        if isinstance(done, Repeated):
-            return JSONResponse(json.loads(done.result_id), status_code=200)
-        return JSONResponse(done, status_code=202)
-
-    async def _once(
-        carrier: str, command: RecordTrackingEvent
-    ) -> dict[str, str] | KeyInUse | Repeated[dict[str, str]]:
-        async def record() -> dict[str, str]:
-            order = await record_with_retries(orders(), Actor(carrier, Role.CARRIER), command)
-            log.info("webhook scan from %s: %s is %s", carrier, order.id, order.status.value)
-            return {"orderId": order.id, "status": order.status.value}
-
-        scope, fingerprint = receipt(command)  # the scan itself, as recordTrackingEvents keys it
-        return await once(
-            receipts(),
-            scope,
-            fingerprint,
-            datetime.now(UTC),
-            run=record,
-            result_id=json.dumps,
+        [answer] = await record_scans(
+            orders(), receipts(), Actor(carrier, Role.CARRIER), [command], datetime.now(UTC)
+        )
+        if answer.error is not None:  # refused: no receipt kept, so the carrier's retry runs
+            refused = answer.error
+            if isinstance(refused, Conflict):
+                return refusal(refused)
+            return refusal(refused, 404 if isinstance(refused, NotFound) else 422)
+        log.info(
+            "webhook scan from %s: %s is %s (%s)",
+            carrier,
+            answer.order_id,
+            answer.status,
+            answer.outcome.value,
+        )
+        first_time = answer.outcome is ScanOutcome.RECORDED
+        return JSONResponse(
+            {"orderId": answer.order_id, "status": answer.status},
+            status_code=202 if first_time else 200,
         )
 
     async def _batch(carrier: str, scans: list[Any], size: int) -> JSONResponse:
-        """Up to MAX_BATCH scans in one delivery (1 MB at most), each answered on its own and
+        """Up to 500 scans in one delivery (1 MB at most), each answered on its own and
         recorded once: a retry of the batch answers DUPLICATE for what is stored already."""
-        if not 1 <= len(scans) <= MAX_BATCH or size > MAX_BATCH_BYTES:
-            limit = f"a batch holds 1 to {MAX_BATCH} scans and {MAX_BATCH_BYTES:,} bytes"
+        if size > MAX_BATCH_BYTES:
+            limit = f"a batch holds at most {MAX_BATCH_BYTES:,} bytes"
             return refusal(ValidationFailed(limit, field="body"), 422)
+        try:
+            policies.require_batch_size(len(scans), "scans")
+        except DomainError as error:
+            return refusal(ValidationFailed(error.message, field="body"), 422)
         commands = [_readable(carrier, item) for item in scans]
         actor = Actor(carrier, Role.CARRIER)
         answered = await record_scans(orders(), receipts(), actor, commands, datetime.now(UTC))
@@ -138,8 +133,7 @@ def carrier_webhook(
     return receive
 
 
-# A carrier's batch delivery: at most this many scans, and this many bytes.
-MAX_BATCH = 500
+# A carrier's batch delivery: at most this many bytes (and policies.MAX_SHIPMENT_BATCH scans).
 MAX_BATCH_BYTES = 1_000_000
 
 

@@ -82,6 +82,17 @@ class Conflict(DomainError):
     code = ErrorCode.CONFLICT
 
 
+class ScanAlreadyRecorded(DomainError):
+    """The parcel holds this very scan already: a repeat, answered DUPLICATE, changing nothing."""
+
+    code = ErrorCode.CONFLICT
+
+    def __init__(self, *, order_id: str | None = None, status: str | None = None) -> None:
+        super().__init__("this scan was recorded before")
+        self.order_id = order_id
+        self.status = status
+
+
 class InvalidTransition(DomainError):
     code = ErrorCode.INVALID_TRANSITION
 

@@ -13,6 +13,7 @@ from domain.kernel.errors import (
     InvalidTransition,
     NotDelivered,
     OrderAlreadyShipped,
+    ScanAlreadyRecorded,
 )
 from domain.kernel.events import (
     DeliveryDelayed,
@@ -278,18 +279,22 @@ class Order(EventSource):
         description: str | None,
         now: datetime,
     ) -> list[Event]:
-        """Apply a carrier scan to its shipment; a scan older than the latest moves nothing."""
-        recorded = scanned(
-            self.shipments,
-            actor,
-            carrier=carrier,
-            tracking_id=tracking_id,
-            tag=tag,
-            location=location,
-            scanned_at=scanned_at,
-            description=description,
-            now=now,
-        )
+        """Apply a carrier scan to its shipment; a scan older than the latest moves nothing,
+        and one the parcel holds already is refused as a repeat (ScanAlreadyRecorded)."""
+        try:
+            recorded = scanned(
+                self.shipments,
+                actor,
+                carrier=carrier,
+                tracking_id=tracking_id,
+                tag=tag,
+                location=location,
+                scanned_at=scanned_at,
+                description=description,
+                now=now,
+            )
+        except ScanAlreadyRecorded:
+            raise ScanAlreadyRecorded(order_id=self.id, status=self.status.value) from None
         if not recorded.out_of_order and self.status is not S.PARTIALLY_SHIPPED:
             self._follow_shipments()
             if self.status is S.DELIVERED:

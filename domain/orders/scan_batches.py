@@ -1,11 +1,15 @@
-"""Carrier scans in batches (the webhook's JSON array, GraphQL's recordTrackingEvents): each
-scan answered on its own and recorded once, the batch's receipts kept with one command each
-way, and its scans handed to the database together so that they commit in a few groups."""
+"""The one door every carrier scan goes through, however it arrives (GraphQL's
+recordTrackingEvent and recordTrackingEvents, the carrier webhook's single scan and batch):
+each scan answered on its own and recorded once, the batch's receipts kept with one command
+each way, and its scans handed to the database together so that they commit in a few groups.
+
+A scan is the same scan by its content (scan_fingerprint), whichever door brought it: a
+receipt answers a repeat at once while it is kept, and the parcel itself remembers every
+scan it recorded, so a history resent days later records nothing either."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import random
 from collections.abc import Sequence
@@ -13,11 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from domain.kernel.errors import Conflict, DomainError
+from domain.kernel import policies
+from domain.kernel.errors import Conflict, DomainError, ScanAlreadyRecorded
 from domain.kernel.identity import Actor
 from domain.kernel.ports import IdempotencyStore, StoredKey
 from domain.kernel.shipping import carrier_code
 from domain.orders.order import Order
+from domain.orders.shipments import scan_fingerprint
 from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
 
 # Retry delays drawn apart from the global `random` (whose state belongs to the caller).
@@ -38,26 +44,17 @@ class ScanAnswer:
     order_id: str | None = None
     status: str | None = None
     error: DomainError | None = None
+    order: Order | None = None  # the order as this scan left it, when this scan recorded it
 
 
 def receipt(command: RecordTrackingEvent) -> tuple[str, str]:
     """The receipt's key and fingerprint: the scan itself, not how it was sent (a carrier's
-    retry is re-signed, a JSON body may be re-ordered)."""
-    scan = {
-        "carrier": carrier_code(command.carrier),
-        "trackingId": command.tracking_id,
-        "tag": command.tag.value,
-        "at": command.scanned_at.isoformat(),
-        "location": [
-            command.location.city,
-            command.location.country_code,
-            command.location.region,
-            command.location.postal_code,
-        ],
-        "description": command.description,
-    }
-    digest = hashlib.sha256(json.dumps(scan, sort_keys=True).encode()).hexdigest()
-    return f"{scan['carrier']}:{digest}", digest
+    retry is re-signed, a JSON body may be re-ordered, a time written with another offset)."""
+    digest = scan_fingerprint(
+        command.tag, command.location, command.scanned_at, command.description
+    )
+    scope = f"{carrier_code(command.carrier)}:{command.tracking_id}:{digest}"
+    return scope, digest
 
 
 async def record_with_retries(
@@ -88,6 +85,7 @@ async def record_scans(
     Scans of one parcel are recorded one after another in the batch's order; scans of
     different parcels all at once, so that their writes share transactions.
     """
+    policies.require_batch_size(len(scans), "scans")
     answers: dict[int, ScanAnswer] = {}
     keys: dict[int, tuple[str, str]] = {}
     again: dict[int, int] = {}  # a scan sent twice in one batch -> its first index
@@ -123,10 +121,14 @@ async def record_scans(
             first = read.get(parcel) if n == 0 else None  # later ones read what came before
             try:
                 order = await record_with_retries(orders, actor, command, first)
+            except ScanAlreadyRecorded as repeat:  # the parcel holds it: its receipt had gone
+                answers[index] = ScanAnswer(ScanOutcome.DUPLICATE, repeat.order_id, repeat.status)
             except DomainError as error:
                 answers[index] = ScanAnswer(ScanOutcome.REFUSED, error=error)
             else:
-                answers[index] = ScanAnswer(ScanOutcome.RECORDED, order.id, order.status.value)
+                answers[index] = ScanAnswer(
+                    ScanOutcome.RECORDED, order.id, order.status.value, order=order
+                )
 
     try:
         await asyncio.gather(*(parcel_run(parcel, indexes) for parcel, indexes in runs.items()))
@@ -135,7 +137,7 @@ async def record_scans(
         done = {
             keys[i][0]: json.dumps({"orderId": answers[i].order_id, "status": answers[i].status})
             for i in started
-            if i in answers and answers[i].outcome is ScanOutcome.RECORDED
+            if i in answers and answers[i].outcome is not ScanOutcome.REFUSED
         }
         if done:
             await receipts.complete_many(done)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
 from domain.kernel import policies
-from domain.kernel.errors import NotFound, ValidationFailed
+from domain.kernel.errors import NotFound, ScanAlreadyRecorded, ValidationFailed
 from domain.kernel.events import ShipmentConfirmed, TrackingEventRecorded
 from domain.kernel.identity import Actor
 from domain.kernel.lifecycle import require_transition
@@ -77,6 +79,8 @@ class Shipment:
     last_location: ScanLocation | None = None
     # The first scan of the parcel itself by its carrier (a label created is not one).
     carrier_scanned_at: datetime | None = None
+    # Fingerprints of the scans recorded (scan_fingerprint): the same scan again is a repeat.
+    scan_keys: tuple[str, ...] = ()
 
     @property
     def first_carrier_scan(self) -> datetime | None:
@@ -194,6 +198,23 @@ def confirmed(shipment: Shipment, actor: Actor, now: datetime) -> ShipmentConfir
     )
 
 
+def scan_fingerprint(
+    tag: TrackingTag, location: ScanLocation, scanned_at: datetime, description: str | None
+) -> str:
+    """What makes a scan the same scan, whichever door it came through and however its time
+    was written: its tag, its place, its moment (in UTC) and its words."""
+    content = [
+        tag.value,
+        scanned_at.astimezone(UTC).isoformat(),
+        location.city,
+        location.country_code,
+        location.region,
+        location.postal_code,
+        description,
+    ]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()[:24]
+
+
 def scanned(
     shipments: Sequence[Shipment],
     actor: Actor,
@@ -219,12 +240,16 @@ def scanned(
         )
     if description is not None:
         description = require_text(description, "description", limit=500)
+    key = scan_fingerprint(tag, location, scanned_at, description)
+    if key in shipment.scan_keys:
+        raise ScanAlreadyRecorded()
     out_of_order = shipment.last_scan_at is not None and scanned_at < shipment.last_scan_at
     if tag is not TrackingTag.INFO_RECEIVED:
         first = shipment.carrier_scanned_at
         shipment.carrier_scanned_at = scanned_at if first is None else min(first, scanned_at)
     if not out_of_order:
         shipment.follow_scan(tag, location, scanned_at)
+    shipment.scan_keys = (*shipment.scan_keys, key)
     return TrackingEventRecorded(
         occurred_at=now,
         actor=actor,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.api.client import BUYER, OPERATOR, Api, place_input
 
 PLACE = """mutation($input: PlaceOrderInput!, $key: String) {
@@ -113,3 +115,70 @@ async def test_a_repeated_shipment_confirmation_with_its_key_captures_once(api: 
     assert again == first
     assert first["order"]["captured"] == {"amount": 1299}
     assert len(first["order"]["shipments"]) == 1
+
+
+async def _keyed(
+    api: Api, query: str, variables: dict[str, Any], as_: Any, key: str, door: str
+) -> dict[str, Any]:
+    """Send with the key through one door: the argument, or the Idempotency-Key header."""
+    if door == "argument":
+        sent = {"input": {**variables["input"], "idempotencyKey": key}}
+        response = await api.post(query, sent, as_=as_)
+    else:
+        response = await api.post(query, variables, as_=as_, headers={"Idempotency-Key": key})
+    body = response.json()
+    assert "errors" not in body, body
+    payload: dict[str, Any] = next(iter(body["data"].values()))
+    return payload
+
+
+DOOR_PAIRS = [("argument", "header"), ("header", "argument")]
+
+
+@pytest.mark.parametrize(("first", "then"), DOOR_PAIRS)
+async def test_a_shipment_key_sent_by_one_door_then_the_other_confirms_once(
+    api: Api, first: str, then: str
+) -> None:
+    from tests.api.client import SELLER, ship_input
+
+    order = (await _place(api))["order"]
+    await api.verify(order["id"])
+    query = """mutation($input: ConfirmShipmentInput!) {
+      confirmShipment(input: $input) { order { id version captured { amount } } errors { code } }
+    }"""
+    variables = {"input": ship_input(order["id"], "1ZDOORS", api.clock)}
+    answers = [
+        await _keyed(api, query, variables, SELLER, "ship-doors", door) for door in (first, then)
+    ]
+    assert answers[0]["errors"] == []
+    assert answers[1] == answers[0]
+    timeline = await api.timeline(order["id"])
+    assert [e["type"] for e in timeline].count("SHIPMENT_CONFIRMED") == 1
+
+
+@pytest.mark.parametrize(("first", "then"), DOOR_PAIRS)
+async def test_a_claim_answer_and_decision_sent_by_both_doors_count_once(
+    api: Api, first: str, then: str
+) -> None:
+    from datetime import timedelta
+
+    from tests.api.client import SELLER
+    from tests.api.test_claims import DECIDE, RESPOND, _claimable
+
+    order, claim = await _claimable(api)
+    respond = {"input": {"claimId": claim["id"], "response": "REFUND", "note": "sorry"}}
+    responses = [
+        await _keyed(api, RESPOND, respond, SELLER, "answer-1", door) for door in (first, then)
+    ]
+    assert responses[0]["errors"] == []
+    assert responses[1] == responses[0]
+    api.clock.advance(timedelta(hours=1))
+    decide = {"input": {"claimId": claim["id"], "decision": "GRANT", "note": "ok"}}
+    decisions = [
+        await _keyed(api, DECIDE, decide, OPERATOR, "decide-1", door) for door in (first, then)
+    ]
+    assert decisions[0]["errors"] == []
+    assert decisions[1] == decisions[0]
+    timeline = await api.read(order["id"], fields="timeline { type }")
+    types = [e["type"] for e in timeline["timeline"]]
+    assert types.count("REFUND_ISSUED") == 1

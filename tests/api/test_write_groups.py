@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,9 @@ SCANS = """mutation Scans($inputs: [RecordTrackingEventInput!]!) {
 }"""
 SCAN = """mutation Scan($input: RecordTrackingEventInput!) {
   recordTrackingEvent(input: $input) { order { id status } errors { code message } }
+}"""
+DELAY = """mutation Delay($input: ReportDelayInput!) {
+  reportDelay(input: $input) { order { id status } errors { code message } }
 }"""
 SHIP = """mutation Ship($input: ConfirmShipmentInput!) {
   confirmShipment(input: $input) { order { id status } errors { code message } }
@@ -82,29 +86,34 @@ async def test_scans_sent_together_share_transactions_and_keep_every_sequence(
 async def test_two_changes_of_one_order_in_one_group_answer_conflict_for_the_second(
     api: Api, settings: Settings
 ) -> None:
+    """Two delays of one order (a change no door retries) land in one group with a scan of
+    another order: one delay is CONFLICT, the other and the scan are committed."""
     order = await api.order_in("SHIPPED", tracking="1ZSAME")
     other = await api.order_in("SHIPPED", tracking="1ZOTHER")
+    latest = date.fromisoformat((await api.read(order["id"]))["estimatedDelivery"]["latest"])
+
+    def delay(days: int) -> dict[str, Any]:
+        revised = latest + timedelta(days=days)
+        return {
+            "orderId": order["id"],
+            "revisedEarliest": revised.isoformat(),
+            "revisedLatest": revised.isoformat(),
+            "reason": f"Weather, {days} days",
+        }
+
     answers = await asyncio.gather(
-        api.gql(
-            SCAN, {"input": scan_input("1ZSAME", "IN_TRANSIT", api.clock, "UPS", "Reno")}, as_=UPS
-        ),
-        api.gql(
-            SCAN,
-            {"input": scan_input("1ZSAME", "OUT_FOR_DELIVERY", api.clock, "UPS", "Reno")},
-            as_=UPS,
-        ),
+        api.gql(DELAY, {"input": delay(2)}, as_=SELLER),
+        api.gql(DELAY, {"input": delay(3)}, as_=SELLER),
         api.gql(
             SCAN, {"input": scan_input("1ZOTHER", "IN_TRANSIT", api.clock, "UPS", "Reno")}, as_=UPS
         ),
     )
-    errors = [a["data"]["recordTrackingEvent"]["errors"] for a in answers]
-    assert sorted(len(e) for e in errors[:2]) == [0, 1]  # one of the two on the same order
-    assert next(e for pair in errors[:2] for e in pair)["code"] == "CONFLICT"
-    assert errors[2] == []  # the rest of the group is not held back
+    errors = [a["data"]["reportDelay"]["errors"] for a in answers[:2]]
+    assert sorted(len(e) for e in errors) == [0, 1]  # one of the two on the same order
+    assert next(e for pair in errors for e in pair)["code"] == "CONFLICT"
+    assert answers[2]["data"]["recordTrackingEvent"]["errors"] == []  # the rest not held back
     timeline = await api.timeline(order["id"])
-    assert (
-        len([e for e in timeline if e["type"] == "TRACKING_EVENT_RECORDED"]) == 1
-    )  # nothing twice
+    assert len([e for e in timeline if e["type"] == "DELIVERY_DELAYED"]) == 1  # nothing twice
     assert (await api.read(other["id"]))["status"] == "IN_TRANSIT"
 
 
