@@ -127,9 +127,11 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         """Ready for traffic: the database answers and the broadcast channel is connected."""
         checks = await services.readiness()
         status = 200 if all(checks.values()) else 503
-        # Limits fall back to this process when the shared place is away: said, not fatal.
+        # Limits and persisted queries fall back to this process when the shared place is
+        # away: said, not fatal.
         body = {"status": "ready" if status == 200 else "unready", **checks}
-        return JSONResponse({**body, "limits": deployment.scope}, status)
+        shared = {"limits": deployment.scope, "persistedQueries": deployment.scope}
+        return JSONResponse({**body, **shared}, status)
 
     async def scrape(_: Request) -> Response:
         body = metrics.scrape(own_counts(), backlogs=await services.backlogs())

@@ -4,7 +4,7 @@ through a coordinator the supervisor runs on a Unix socket, beside the live-upda
 One JSON object per line each way. A request that wants an answer carries `r`, and its answer
 the same `r`. The coordinator holds every bucket, every socket slot (remembered per worker
 connection, and given back when a worker's connection ends: a worker that dies frees its
-slots) and each worker's last report.
+slots), each worker's last report, and the persisted queries any worker was sent.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import threading
 from collections import Counter
 from typing import Any
 
-from api.deployment.shared import LocalSlots, WorkerCounts, worker_name
+from api.deployment.shared import SHARED_DOCUMENTS_KEPT, LocalSlots, WorkerCounts, worker_name
+from api.graphql.guard import Memory
 from api.graphql.ratelimit import MemoryBuckets, Throttle
 
 log = logging.getLogger("orderwire.deployment")
@@ -35,6 +36,7 @@ async def run_coordinator(
     buckets = MemoryBuckets(capacity, rate)
     slots: Counter[str] = Counter()
     reports: dict[int, WorkerCounts] = {}
+    documents: Memory[str, str] = Memory(SHARED_DOCUMENTS_KEPT)
 
     async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         mine: Counter[str] = Counter()
@@ -42,7 +44,10 @@ async def run_coordinator(
         try:
             while line := await reader.readline():
                 ask = json.loads(line)
-                answer = await _answer(ask, buckets, slots, mine, reports, key)
+                if ask["op"] in ("keep", "find"):
+                    answer = _document(ask, documents)
+                else:
+                    answer = await _answer(ask, buckets, slots, mine, reports, key)
                 if answer is not None:
                     writer.write(json.dumps({"r": ask["r"], **answer}).encode() + b"\n")
                     await writer.drain()
@@ -96,6 +101,13 @@ async def _answer(
         case "workers":
             return {"w": [counts.as_json() for counts in reports.values()]}
     return None
+
+
+def _document(ask: dict[str, Any], documents: Memory[str, str]) -> dict[str, Any] | None:
+    if ask["op"] == "keep":
+        documents.keep(str(ask["d"]), str(ask["q"]))
+        return None
+    return {"q": documents.find(str(ask["d"]))}
 
 
 def start_coordinator(path: str, *, capacity: int, rate: float) -> threading.Thread:
@@ -169,6 +181,14 @@ class MachineDeployment:
     async def report(self, counts: WorkerCounts) -> None:
         self._counts = counts
         await self._tell({"op": "report", "counts": counts.as_json()})
+
+    async def keep_document(self, digest: str, document: str) -> None:
+        await self._tell({"op": "keep", "d": digest, "q": document})
+
+    async def find_document(self, digest: str) -> str | None:
+        answer = await self._ask({"op": "find", "d": digest})
+        found = None if answer is None else answer.get("q")
+        return found if isinstance(found, str) else None
 
     async def workers(self) -> list[WorkerCounts]:
         answer = await self._ask({"op": "workers"})

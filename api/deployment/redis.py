@@ -8,6 +8,8 @@ process counts alone until it can again.
   that died lapse by themselves; renewing also puts back what was counted alone meanwhile.
 - Reports: one hash of every worker's counts, each with the Redis time it was written; a
   report older than a few renewals is a worker that is gone.
+- Persisted queries: a key per document and a sorted set of when each was last used; past
+  SHARED_DOCUMENTS_KEPT the least recently used go, in the script that keeps a new one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import secrets
 
 from redis import asyncio as redis
 
-from api.deployment.shared import LocalSlots, WorkerCounts, worker_name
+from api.deployment.shared import SHARED_DOCUMENTS_KEPT, LocalSlots, WorkerCounts, worker_name
 from api.graphql.ratelimit import MemoryBuckets, Throttle
 
 log = logging.getLogger("orderwire.deployment")
@@ -73,6 +75,34 @@ for i, key in ipairs(KEYS) do
 end
 return #KEYS
 """
+
+
+# Keep a document (KEYS[1]) and note its use in the set (KEYS[2]); drop the oldest past ARGV[3].
+_KEEP = """
+local t = redis.call('TIME')
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], tonumber(t[1]) + tonumber(t[2]) / 1000000, ARGV[2])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+if over > 0 then
+  local gone = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #gone, 2 do
+    redis.call('DEL', ARGV[4] .. gone[i])
+  end
+end
+return 1
+"""
+
+# A kept document (KEYS[1]), its use noted in the set (KEYS[2]) when it is there.
+_FIND = """
+local found = redis.call('GET', KEYS[1])
+if found then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[2], tonumber(t[1]) + tonumber(t[2]) / 1000000, ARGV[1])
+end
+return found
+"""
+DOCUMENT = "orderwire:apq:"
+DOCUMENTS_USED = "orderwire:apq-used"
 
 
 def _slots_key(caller: str) -> str:
@@ -174,6 +204,23 @@ class RedisDeployment:
             await self._redis.hset(REPORTS, self._worker, entry)
         except redis.RedisError as error:
             self._unreachable(error)
+
+    async def keep_document(self, digest: str, document: str) -> None:
+        keys = (DOCUMENT + digest, DOCUMENTS_USED)
+        try:
+            await self._redis.eval(
+                _KEEP, 2, *keys, document, digest, SHARED_DOCUMENTS_KEPT, DOCUMENT
+            )
+        except redis.RedisError as error:
+            self._unreachable(error)
+
+    async def find_document(self, digest: str) -> str | None:
+        try:
+            found = await self._redis.eval(_FIND, 2, DOCUMENT + digest, DOCUMENTS_USED, digest)
+        except redis.RedisError as error:
+            self._unreachable(error)
+            return None
+        return None if found is None else bytes(found).decode()
 
     async def workers(self) -> list[WorkerCounts]:
         try:

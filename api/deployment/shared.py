@@ -10,6 +10,10 @@ from typing import Any, Protocol
 
 from api.graphql.ratelimit import MemoryBuckets, Throttle
 
+# Persisted-query documents the shared place keeps (least recently used out first); a
+# document is at most 20,000 characters (api/http/persisted.py), so this bounds it near 80 MB.
+SHARED_DOCUMENTS_KEPT = 4096
+
 
 def worker_name() -> str:
     """This process, as /status names it: host and process id."""
@@ -71,6 +75,13 @@ class Deployment(Protocol):
     async def report(self, counts: WorkerCounts) -> None:
         """Tell the deployment what this worker holds now."""
 
+    async def keep_document(self, digest: str, document: str) -> None:
+        """Remember a persisted query's document for every worker and instance."""
+
+    async def find_document(self, digest: str) -> str | None:
+        """A persisted query's document another worker or instance was sent; None if unknown
+        or while the shared place cannot be reached."""
+
     async def workers(self) -> list[WorkerCounts]:
         """Every live worker's last report, this one's included."""
 
@@ -123,6 +134,12 @@ class LocalDeployment:
 
     async def report(self, counts: WorkerCounts) -> None:
         self._counts = counts
+
+    async def keep_document(self, digest: str, document: str) -> None:
+        """The process's own memory of persisted queries is the deployment's."""
+
+    async def find_document(self, digest: str) -> str | None:
+        return None
 
     async def workers(self) -> list[WorkerCounts]:
         return [self._counts or WorkerCounts(self.name)]

@@ -115,7 +115,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.sockets: Counter[str] = Counter()  # this process's open, signed-in sockets
         self.services = services
         self.max_body = settings.max_body_bytes
-        self.persisted = PersistedQueries()
+        self.persisted = PersistedQueries(self.deployment)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -223,7 +223,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             value = extensions = json_or_none(text)
             # Malformed JSON is left to Strawberry, which refuses it with a 400.
             decoded = text if extensions is not None else None
-        persisted = self.persisted.resolve(query, extensions)
+        persisted = await self.persisted.resolve(query, extensions)
         if isinstance(persisted, Refusal):
             refused = {"message": persisted.message, "extensions": {"code": persisted.code}}
             OUTCOME.set(persisted.code)

@@ -67,6 +67,7 @@ async def test_ready_says_whether_the_database_and_the_channel_answer(api: Api) 
         "database": True,
         "broadcast": True,
         "limits": "process",
+        "persistedQueries": "process",
     }
     assert (await api.http.get("/health")).json()["status"] == "ok"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import shutil
@@ -204,8 +205,11 @@ async def test_without_redis_limits_fall_back_to_each_process_and_say_so(
     answer = await first.api.gql("{ viewer { id } }", as_=OPERATOR)
     assert "errors" not in answer  # the API keeps serving
     ready = (await first.api.http.get("/ready")).json()
-    assert ready["limits"] == "per-process"
+    assert ready["limits"] == ready["persistedQueries"] == "per-process"
     assert any("limits are per process" in r.getMessage() for r in caplog.records)
+    # A persisted query is still registered and answered, by this process alone.
+    assert (await _persisted(first, with_document=True))["data"]["viewer"]["id"] == OPERATOR.id
+    assert (await _persisted(first))["data"]["viewer"]["id"] == OPERATOR.id
     # Counted by this process alone, the socket limit still holds.
     token = first.api.token(BUYER)
     held = [await signed_in_socket(first, token) for _ in range(10)]
@@ -224,3 +228,30 @@ async def _try_socket(live: LiveServer, token: str) -> ClientConnection | None:
         return await signed_in_socket(live, token)
     except (ConnectionClosed, AssertionError):
         return None
+
+
+PERSISTED = "query Who { viewer { id } }"
+
+
+async def _persisted(live: LiveServer, *, with_document: bool = False) -> dict[str, Any]:
+    """Apollo's persisted-query protocol: the hash alone, or with its document to register."""
+    digest = hashlib.sha256(PERSISTED.encode()).hexdigest()
+    body: dict[str, Any] = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    if with_document:
+        body["query"] = PERSISTED
+    headers = {"authorization": f"Bearer {live.api.token(OPERATOR)}"}
+    answer: dict[str, Any] = (
+        await live.api.http.post("/graphql", json=body, headers=headers)
+    ).json()
+    return answer
+
+
+async def test_a_persisted_query_registered_on_one_instance_answers_on_the_other(
+    two_instances: tuple[LiveServer, LiveServer],
+) -> None:
+    first, second = two_instances
+    unknown = await _persisted(second)
+    assert unknown["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert (await _persisted(first, with_document=True))["data"]["viewer"]["id"] == OPERATOR.id
+    assert (await _persisted(second))["data"]["viewer"]["id"] == OPERATOR.id
+    assert (await second.api.http.get("/ready")).json()["persistedQueries"] == "redis"

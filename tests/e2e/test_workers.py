@@ -7,6 +7,7 @@ connection per request and checks through /health which worker answered.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import signal
@@ -321,8 +322,42 @@ async def test_limits_and_counts_hold_across_both_workers(tmp_path: Path) -> Non
     async with serving(tmp_path / "two", 2, **SMALL_BUCKET) as workers:
         await _one_callers_sockets_are_counted_across_both_workers(workers)
         await _health_status_and_metrics_count_every_worker(workers)
+        await _a_persisted_query_registered_on_one_worker_answers_on_the_other(workers)
         shared = await _answers_before_throttled(workers)
     assert abs(shared - alone) <= alone // 10
+
+
+async def _a_persisted_query_registered_on_one_worker_answers_on_the_other(
+    workers: Workers,
+) -> None:
+    """Apollo's protocol, each side on a kept-alive connection that /health shows is served
+    by its own worker: registered through one, the hash alone answers through the other."""
+    pinned: dict[int, httpx.AsyncClient] = {}
+    opened: list[httpx.AsyncClient] = []
+    try:
+        async with asyncio.timeout(20):
+            while len(pinned) < 2:
+                client = httpx.AsyncClient(base_url=workers.base, timeout=10)
+                opened.append(client)
+                pid = (await client.get("/health")).json()["worker"]
+                pinned.setdefault(pid, client)
+        one, other = pinned.values()
+        query = "query Who { viewer { id } }"
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        headers = {"authorization": f"Bearer {token(OPERATOR)}"}
+        registered = await one.post(
+            "/graphql", json={"query": query, "extensions": extensions}, headers=headers
+        )
+        assert registered.json()["data"]["viewer"]["id"] == OPERATOR.id
+        by_hash = await other.get(
+            "/graphql", params={"extensions": json.dumps(extensions)}, headers=headers
+        )
+        assert by_hash.json()["data"] == {"viewer": {"id": OPERATOR.id}}
+        assert "errors" not in by_hash.json()
+    finally:
+        for client in opened:
+            await client.aclose()
 
 
 async def _one_callers_sockets_are_counted_across_both_workers(workers: Workers) -> None:
