@@ -53,23 +53,52 @@ def _die_with_parent() -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _stop_stale(pid_file: Path, db: str) -> None:
-    """A server of this very data file left behind by a killed orderwire: stop it first."""
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (dead, waiting for its parent to reap it)."""
     try:
-        pid = int(pid_file.read_text().strip())
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _serves(pid: int, db: str) -> bool:
+    """The process is an nx-27017 serving this very data file."""
+    try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except (OSError, ValueError):
+    except OSError:
+        return False
+    launched = any(b"nx_27017" in part or b"nx-27017" in part for part in command)
+    return launched and db.encode() in command
+
+
+def _stop_stale(pid_file: Path, db: str) -> None:
+    """Make way for a new server of `db`: a server of this very data file left behind by a
+    killed orderwire is stopped; a pid file that names anything else (a dead process, a
+    zombie, another program that reused the pid) is removed, so that nx-27017, which refuses
+    to start while its pid file names a live process, starts."""
+    try:
+        raw = pid_file.read_text().strip()
+    except FileNotFoundError:
         return
-    if db.encode() not in command:
-        return  # not ours (or the pid was reused): nx-27017 itself says what is wrong
-    log.warning("stopping nx-27017 (pid %s) left running on %s", pid, db)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-            time.sleep(0.1)
-        if Path(f"/proc/{pid}").exists():
-            os.kill(pid, signal.SIGKILL)
+    except OSError as error:
+        raise EmbeddedServerError(f"cannot read {pid_file}: {error}") from error
+    try:
+        pid = int(raw)
+    except ValueError:
+        pid = 0
+    if pid > 0 and _running(pid) and _serves(pid, db):
+        log.warning("stopping nx-27017 (pid %s) left running on %s", pid, db)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and _running(pid):
+                time.sleep(0.05)
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+    else:
+        why = "no live process" if pid <= 0 or not _running(pid) else "another program"
+        log.warning("removing %s left behind: pid %r is %s", pid_file, raw, why)
     with contextlib.suppress(FileNotFoundError):
         pid_file.unlink()
 

@@ -154,3 +154,54 @@ def test_serve_exits_with_a_clear_message_when_the_database_cannot_start(tmp_pat
 def test_export_schema_prints_the_committed_schema() -> None:
     done = subprocess.run([CLI, "export-schema"], capture_output=True, text=True, check=True)
     assert done.stdout == (Path(__file__).resolve().parents[2] / "schema.graphql").read_text()
+
+
+def _ready_within(
+    base: str, process: subprocess.Popen[bytes], output: Path, seconds: float
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited: {output.read_text()}")
+        try:
+            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"not ready within {seconds:.0f} s: {output.read_text()}")
+
+
+def test_a_start_right_after_kill_9_of_the_whole_group_comes_back(tmp_path: Path) -> None:
+    """kill -9 of `serve`, its workers and its nx-27017 at once, then start again with no
+    pause on the same data: the pid file left naming a dying server must not stop it."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    output = tmp_path / "server.out"
+    for _ in range(2):
+        with output.open("w") as sink:
+            process = subprocess.Popen(
+                [CLI, "serve", "--workers", "2", "--port", str(port)],
+                env=_env(tmp_path / "data"),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            _ready_within(base, process, output, 60)
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    with output.open("w") as sink:
+        process = subprocess.Popen(
+            [CLI, "serve", "--workers", "2", "--port", str(port)],
+            env=_env(tmp_path / "data"),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _ready_within(base, process, output, 60)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)

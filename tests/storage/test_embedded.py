@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -115,3 +121,80 @@ async def test_the_servers_turn_file_goes_with_it() -> None:
         await client.close()
         await asyncio.to_thread(server.stop)
     assert not database.turn_file.exists()
+
+
+def _pid_file_names(tmp_path: Path, pid: int) -> Path:
+    data = tmp_path / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "nx-27017.pid").write_text(f"{pid}\n")
+    return data
+
+
+def _starts_over(data: Path, caplog: pytest.LogCaptureFixture, why: str) -> None:
+    caplog.set_level(logging.WARNING, logger="storage.embedded")
+    server = EmbeddedMongo(data)
+    try:
+        server.start()
+        # The pid file now names the new server, which is alive.
+        assert int((data / "nx-27017.pid").read_text()) == server.pid
+    finally:
+        server.stop()
+    assert any(why in r.getMessage() for r in caplog.records), caplog.text
+
+
+def test_a_pid_file_naming_an_unrelated_live_process_is_set_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reused pid after a reboot or in a fresh container: some other program has it."""
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        _starts_over(_pid_file_names(tmp_path, other.pid), caplog, "another program")
+        assert other.poll() is None  # and it was left alone
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_pid_file_naming_a_dead_process_is_set_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    _starts_over(_pid_file_names(tmp_path, gone.pid), caplog, "no live process")
+
+
+def test_a_pid_file_naming_a_zombie_is_set_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server killed a moment ago that its parent has not reaped yet."""
+    zombie = subprocess.Popen(["true"])
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{zombie.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    try:
+        _starts_over(_pid_file_names(tmp_path, zombie.pid), caplog, "no live process")
+    finally:
+        zombie.wait()
+
+
+def test_a_pid_file_in_tmp_naming_this_shell_is_set_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What a script writing `echo $$ > nx-27017.pid` leaves: a live process, not a server."""
+    _starts_over(_pid_file_names(tmp_path, os.getpid()), caplog, "another program")
+
+
+def test_a_server_of_this_data_file_left_running_is_stopped_first(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = EmbeddedMongo(tmp_path / "data")
+    first.start()
+    left, first._process = first._process, None  # forgotten, as by an orderwire killed with -9
+    assert left is not None
+    try:
+        _starts_over(tmp_path / "data", caplog, f"stopping nx-27017 (pid {left.pid})")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(left.pid, signal.SIGKILL)
+        left.wait()
