@@ -131,7 +131,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
         # away: said, not fatal.
         body = {"status": "ready" if status == 200 else "unready", **checks}
         shared = {"limits": deployment.scope, "persistedQueries": deployment.scope}
-        return JSONResponse({**body, **shared}, status)
+        return JSONResponse({**body, "clockOffsetMs": services.clock_offsets(), **shared}, status)
 
     async def scrape(_: Request) -> Response:
         body = metrics.scrape(own_counts(), backlogs=await services.backlogs())

@@ -105,6 +105,14 @@ class Metrics:
             registry=self.registry,
             multiprocess_mode="livemostrecent",
         )
+        self.clock_offset = Gauge(
+            "orderwire_clock_offset_seconds",
+            "This process's clock minus the database's (against=database) or Redis's "
+            "(against=redis), measured every minute.",
+            ["against"],
+            registry=self.registry,
+            multiprocess_mode="liveall",
+        )
         self._operations: set[str] = set()
 
     def request(self, operation: str | None, outcome: str, seconds: float) -> None:
@@ -118,6 +126,9 @@ class Metrics:
         self.latency.labels(name).observe(seconds)
         if outcome == "THROTTLED":
             self.throttled.inc()
+
+    def observe_clock(self, against: str, offset_seconds: float) -> None:
+        self.clock_offset.labels(against).set(offset_seconds)
 
     def hold(self, counts: WorkerCounts) -> None:
         """What this worker holds now (every worker sets its own; a scrape adds them up)."""

@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     watchdog_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_WATCHDOG_SECONDS"
     )
+    # This process's clock against the database's (and Redis's): past this, /ready is 503.
+    max_clock_offset_ms: float = Field(
+        default=500.0, gt=0, validation_alias="ORDERWIRE_MAX_CLOCK_OFFSET_MS"
+    )
+    clock_check_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="ORDERWIRE_CLOCK_CHECK_SECONDS"
+    )
 
     notifier: bool = Field(default=True, validation_alias="ORDERWIRE_NOTIFIER")
     smtp_host: str | None = Field(default=None, validation_alias="ORDERWIRE_SMTP_HOST")

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from api.clock_check import ClockWatch, TimeSource, redis_time
 from api.demo import seed_demo
 from api.graphql.context import Context
 from api.graphql.errors import live_errors
@@ -41,7 +42,7 @@ from storage.group_commit import configure as configure_groups
 from storage.idempotency import IdempotencyKeys
 from storage.ids import new_id
 from storage.notifications import MongoOutbox, MongoPreferences
-from storage.probes import Backlogs, backlogs, reachable
+from storage.probes import Backlogs, backlogs, reachable, server_time
 from storage.repositories import Repositories
 from storage.restamp import restamp
 
@@ -73,6 +74,7 @@ class Running:
     sellers: SellerUseCases
     seller_tools: SellerToolUseCases
     database: Database  # for operational tools on the same process (bench/server.py)
+    clocks: ClockWatch
 
 
 class Services:
@@ -99,13 +101,18 @@ class Services:
         return self.require().receipts
 
     async def readiness(self) -> dict[str, bool]:
-        """Whether the database answers and the broadcast channel is connected."""
+        """Whether the database answers, the broadcast channel is connected and this
+        process's clock agrees with theirs."""
         if self.running is None:
-            return {"database": False, "broadcast": False}
+            return {"database": False, "broadcast": False, "clock": False}
         return {
             "database": await reachable(self.running.database),
             "broadcast": self.running.live.connected,
+            "clock": self.running.clocks.within,
         }
+
+    def clock_offsets(self) -> dict[str, int]:
+        return {} if self.running is None else self.running.clocks.as_json()
 
     async def backlogs(self) -> Backlogs | None:
         if self.running is None:
@@ -289,6 +296,17 @@ async def running(
             created = await seed_demo(repos, new_id, publisher, now=clock())
             log.info("demo data: %s", f"{created} orders created" if created else "present")
         orders, returns, conversation, claims = use_cases(database, publisher, clock)
+        sources: dict[str, TimeSource] = {"database": partial(server_time, database)}
+        closers = []
+        if settings.broadcast_url.startswith(("redis://", "rediss://")):
+            sources["redis"], close_redis = redis_time(settings.broadcast_url)
+            closers.append(close_redis)
+        clocks = ClockWatch(
+            sources,
+            max_offset_seconds=settings.max_clock_offset_ms / 1000,
+            observe=None if metrics is None else metrics.observe_clock,
+        )
+        await clocks.measure()
         services.running = Running(
             orders=orders,
             returns=returns,
@@ -308,8 +326,12 @@ async def running(
             sellers=SellerUseCases(repos.sellers, clock),
             seller_tools=SellerToolUseCases(repos.figures, repos.orders, repos.sellers, clock),
             database=database,
+            clocks=clocks,
         )
         background = [
+            asyncio.create_task(
+                clocks.watch_forever(settings.clock_check_seconds), name="orderwire-clock-check"
+            ),
             asyncio.create_task(
                 on_a_timer(
                     "claim sweep",
@@ -358,4 +380,6 @@ async def running(
                 notifier_stop.set()  # finish the pass under way, then stop
                 await notifying
                 await notifier.close()
+            for close in closers:
+                await close()
             services.running = None

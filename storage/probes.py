@@ -31,6 +31,12 @@ async def reachable(database: Database) -> bool:
     return True
 
 
+async def server_time(database: Database) -> float:
+    """The database's clock, in seconds since 1970 (the `localTime` of its `hello`)."""
+    hello = await database.client.admin.command("hello")
+    return float(hello["localTime"].timestamp())
+
+
 async def backlogs(database: Database) -> Backlogs:
     db = database.db
     return Backlogs(

@@ -62,13 +62,18 @@ async def test_metrics_count_requests_by_operation_and_outcome(api: Api) -> None
 async def test_ready_says_whether_the_database_and_the_channel_answer(api: Api) -> None:
     ready = await api.http.get("/ready")
     assert ready.status_code == 200
-    assert ready.json() == {
+    body = ready.json()
+    offsets = body.pop("clockOffsetMs")
+    assert body == {
         "status": "ready",
         "database": True,
         "broadcast": True,
+        "clock": True,
         "limits": "process",
         "persistedQueries": "process",
     }
+    assert set(offsets) == {"database"}
+    assert abs(offsets["database"]) < 500  # one machine: the same clock
     assert (await api.http.get("/health")).json()["status"] == "ok"
 
 
