@@ -36,6 +36,7 @@ from api.http.transport import GZIP_MINIMUM, NOT_COMPRESSED, SecurityHeaders, fa
 from api.http.webhooks import carrier_webhook
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
 from api.settings import Settings, configure_logging
+from api.stopping import Stopping
 from api.wiring import Services, running
 from domain.kernel.errors import Forbidden, Unauthenticated
 from domain.kernel.identity import Role
@@ -148,14 +149,21 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 log.exception("could not report this worker's counts")
             await asyncio.sleep(REPORT_EVERY)
 
+    stopping = Stopping(settings.shutdown_seconds)
+    stopping.on_stop(endpoint.close_sockets)
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await deployment.start()
         reporting = asyncio.create_task(report_forever(), name="orderwire-report")
+        restore_signal = stopping.install()
         try:
-            async with running(services, settings, clock, demo=demo, metrics=metrics):
+            async with running(
+                services, settings, clock, demo=demo, metrics=metrics, stopping=stopping
+            ):
                 yield
         finally:
+            restore_signal()
             reporting.cancel()
             await deployment.close()
             metrics.leave()

@@ -97,6 +97,8 @@ def serve(
             "host": bind_host,
             "port": bind_port,
             "log_level": settings.log_level.lower(),
+            # Open requests get the stop's bound, then go (api/stopping.py).
+            "timeout_graceful_shutdown": settings.shutdown_seconds,
         }
         if count == 1:
             uvicorn.run(create_app(settings, demo=demo), **options)

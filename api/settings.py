@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     watchdog_seconds: float = Field(
         default=60.0, gt=0, validation_alias="ORDERWIRE_WATCHDOG_SECONDS"
     )
+    # On SIGTERM a process is gone within this, whatever is pending (api/stopping.py).
+    shutdown_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="ORDERWIRE_SHUTDOWN_SECONDS"
+    )
     # This process's clock against the database's (and Redis's): past this, /ready is 503.
     max_clock_offset_ms: float = Field(
         default=500.0, gt=0, validation_alias="ORDERWIRE_MAX_CLOCK_OFFSET_MS"

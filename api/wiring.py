@@ -23,6 +23,7 @@ from api.live.fanout import Fanout
 from api.live.hub import LiveHub
 from api.metrics import Metrics
 from api.settings import Settings
+from api.stopping import Stopping
 from domain.after_sale.claim_use_cases import ClaimUseCases
 from domain.after_sale.conversation_use_cases import ConversationUseCases
 from domain.after_sale.return_use_cases import ReturnUseCases
@@ -279,8 +280,11 @@ async def running(
     *,
     demo: bool,
     metrics: Metrics | None = None,
+    stopping: Stopping | None = None,
 ) -> AsyncIterator[None]:
-    """Open the database, build the use cases, start the loops; undo it all on the way out."""
+    """Open the database, build the use cases, start the loops; undo it all on the way out
+    (within the stop's bound: what is cut off was leased, and the next process takes it)."""
+    stopping = stopping or Stopping(settings.shutdown_seconds)
     async with publishing(settings) as (database, publisher, hub):
         if metrics is not None:
             configure_groups(
@@ -359,6 +363,11 @@ async def running(
         ]
         notifier = notifier_for(database, settings, clock) if settings.notifier else None
         notifier_stop = asyncio.Event()
+
+        async def stop_notifying() -> None:
+            notifier_stop.set()  # no new message is claimed from now on
+
+        stopping.on_stop(stop_notifying)
         notifying = (
             None
             if notifier is None
@@ -377,8 +386,8 @@ async def running(
                     await task
             await publisher.settle()  # outbox ticks under way, before the database closes
             if notifier is not None and notifying is not None:
-                notifier_stop.set()  # finish the pass under way, then stop
-                await notifying
+                notifier_stop.set()  # finish what is being sent, until the stop's deadline
+                await stopping.wait_for(notifying, "the notifier")
                 await notifier.close()
             for close in closers:
                 await close()

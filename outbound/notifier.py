@@ -62,13 +62,16 @@ class Notifier:
         self._delivery = delivery
         self._order_url = order_url
         self._jitter = jitter or random.Random()
+        self._stopping = asyncio.Event()
 
     # -- events to messages ----------------------------------------------------------------
 
     async def prepare(self) -> int:
         """Turn every order event not yet notified into outbox messages; how many were stored."""
         stored = 0
-        while batch := await self._checkpoint.unnotified(limit=self._delivery.batch):
+        while not self._stopping.is_set() and (
+            batch := await self._checkpoint.unnotified(limit=self._delivery.batch)
+        ):
             orders = await self._orders.get_many(list({r.aggregate_id for r, _, _ in batch}))
             for recorded, buyer_id, seller_id in batch:
                 order = orders[recorded.aggregate_id]
@@ -130,14 +133,32 @@ class Notifier:
 
     async def deliver(self) -> int:
         """Send every message that is due, with a few workers; how many went out."""
-        counts = await asyncio.gather(*(self._worker() for _ in range(self._delivery.concurrency)))
-        return sum(counts)
+        # A task group, not gather: cancelled, it waits until every worker has handed back
+        # what it held, before the caller goes on (and closes the database).
+        async with asyncio.TaskGroup() as group:
+            workers = [group.create_task(self._worker()) for _ in range(self._delivery.concurrency)]
+        return sum(worker.result() for worker in workers)
 
     async def _worker(self) -> int:
         sent = 0
-        while lease := await self._outbox.claim_due(self._clock(), self._delivery.lease):
-            sent += await self._attempt(lease)
+        while not self._stopping.is_set():  # a stopping notifier takes nothing new
+            lease = await self._outbox.claim_due(self._clock(), self._delivery.lease)
+            if lease is None:
+                break
+            try:
+                sent += await self._attempt(lease)
+            except asyncio.CancelledError:  # stopped past its bound: the next one sends it
+                await asyncio.shield(self._hand_back(lease))
+                raise
         return sent
+
+    async def _hand_back(self, lease: Lease) -> None:
+        try:
+            await self._outbox.hand_back(lease)
+        except Exception:  # its lease runs out by itself
+            log.exception("could not hand notification %s back; its lease will lapse", lease.id)
+        else:
+            log.info("handed notification %s back: stopping", lease.id)
 
     async def _attempt(self, lease: Lease) -> int:
         message = lease.message
@@ -194,10 +215,11 @@ class Notifier:
     async def run(self, poll_seconds: float, stop: asyncio.Event | None = None) -> None:
         """Pass after pass until `stop` is set; a failing pass is logged and tried again.
 
-        Stopping lets the current pass finish: a pass cancelled mid-query would leave the
-        driver's socket to the garbage collector, and a message mid-send to its lease.
+        Stopping takes no new message: what is being sent is finished, and the rest waits
+        for the next notifier. A caller that cannot wait (a bounded stop) cancels the task:
+        a message still being sent is then handed back, due at once for the next one.
         """
-        stop = stop or asyncio.Event()
+        stop = self._stopping = stop or asyncio.Event()
         log.info("notifier running: every %ss", poll_seconds)
         while not stop.is_set():
             try:

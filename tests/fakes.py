@@ -37,6 +37,7 @@ from domain.notifications.deliveries import (
     NotificationStatus,
     Outgoing,
     after_failure,
+    handed_back,
     queued,
     settle,
 )
@@ -732,6 +733,10 @@ class FakeNotificationOutbox:
 
     async def give_up(self, lease: Lease, error: str, status: NotificationStatus) -> bool:
         return self._settle(lease, status, next_attempt_at=None, last_error=error[:500])
+
+    async def hand_back(self, lease: Lease) -> bool:
+        attempts = self.records[lease.id].attempts - 1
+        return self._settle(lease, handed_back(), attempts=attempts)
 
     async def one_for(self, actor: Actor, notification_id: str) -> NotificationRecord | None:
         message = self.messages.get(notification_id)

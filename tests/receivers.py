@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,8 +83,11 @@ class Provider:
     raw: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)  # body, headers
     calls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0  # seconds each answer takes (a slow provider)
 
     def answer(self, body: bytes, headers: dict[str, str]) -> int:
+        if self.delay:
+            time.sleep(self.delay)  # each request has a thread of its own
         with self.lock:
             self.calls += 1
             if self.always is not None:

@@ -52,7 +52,7 @@ from api.http.media import (
 from api.http.persisted import PersistedQueries, Refusal
 from api.http.request_ids import request_id
 from api.http.request_parts import Method, json_or_none, operation_name, request_data
-from api.http.socket_ends import close_at_expiry, with_refusal_reason
+from api.http.socket_ends import close_at_expiry, close_going_away, with_refusal_reason
 from api.http.tokens import Tokens
 from api.live.sockets import SocketHandler
 from api.metrics import Metrics
@@ -116,6 +116,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.services = services
         self.max_body = settings.max_body_bytes
         self.persisted = PersistedQueries(self.deployment)
+        self.open_sockets: set[WebSocket] = set()  # signed in, this process
+        self.stopping = False
+
+    async def close_sockets(self) -> None:
+        """The server stops: refuse new sockets, close the open ones with 1001."""
+        self.stopping = True
+        await close_going_away(list(self.open_sockets))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -125,6 +132,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 state = scope.get("state", {})
                 if (expiry := state.get("expiry")) is not None:
                     expiry.cancel()
+                self.open_sockets.discard(state.get("websocket"))
                 if caller := state.get("socket_of"):
                     self.sockets[caller] -= 1
                     if self.sockets[caller] <= 0:
@@ -349,12 +357,17 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": state["refusal"]})
         actor = proven.actor
         caller = f"{actor.role.value}:{actor.id}"
+        if self.stopping:
+            state["refusal"] = "server going away: connect again"
+            raise ConnectionRejectionError({"message": state["refusal"]})
         if not await self.deployment.open_socket(caller, self.max_connections):
             state["refusal"] = f"at most {self.max_connections} sockets per caller"
             raise ConnectionRejectionError({"message": state["refusal"]})
         self.sockets[caller] += 1
         state["socket_of"] = caller
         state["expiry"] = close_at_expiry(context.request, proven.expires_at)
+        state["websocket"] = context.request
+        self.open_sockets.add(context.request)
         context.actor = actor
         context.actor_expires_at = proven.expires_at
         return cast(UnsetType, UNSET)

@@ -1,4 +1,5 @@
-"""How a signed-in socket ends: at its token's expiry, and with the reason it was refused."""
+"""How a signed-in socket ends: at its token's expiry, when the server stops, and with the
+reason it was refused."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ log = logging.getLogger("orderwire.http")
 
 # Closing code for a socket whose token expired; the client reconnects with a fresh token.
 CLOSE_TOKEN_EXPIRED = 4401
+# Closing code for every socket of a stopping server (RFC 6455 "going away").
+CLOSE_GOING_AWAY = 1001
+GOING_AWAY = "server going away: reconnect and resume with your cursor"
 # A WebSocket close reason is at most 123 bytes.
 MAX_CLOSE_REASON = 123
 
@@ -28,6 +32,14 @@ def close_at_expiry(websocket: WebSocket, expires_at: datetime) -> asyncio.Timer
         closing.add_done_callback(_ignore_closed)
 
     return loop.call_later(delay, close)
+
+
+async def close_going_away(sockets: list[WebSocket]) -> None:
+    """A stopping server closes its sockets with 1001; each gives its slot back as it ends."""
+    closing = [socket.close(CLOSE_GOING_AWAY, GOING_AWAY) for socket in sockets]
+    for outcome in await asyncio.gather(*closing, return_exceptions=True):
+        if isinstance(outcome, Exception):
+            log.debug("socket already gone at stop: %s", outcome)
 
 
 def _ignore_closed(task: asyncio.Future[None]) -> None:

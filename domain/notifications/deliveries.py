@@ -50,6 +50,11 @@ def settle(target: NotificationStatus) -> NotificationStatus:
     return target
 
 
+def handed_back() -> NotificationStatus:
+    """A worker that stops mid-send hands the message back: claimable at once by the next."""
+    return settle(N.RETRYING)
+
+
 def after_failure(*, held: bool) -> NotificationStatus:
     """A failed attempt waits for its retry, past quiet hours when they fall in between."""
     return settle(N.HELD if held else N.RETRYING)

@@ -59,3 +59,7 @@ class NotificationOutbox(Protocol):
     async def retry(self, lease: Lease, at: datetime, error: str, *, held: bool) -> bool: ...
 
     async def give_up(self, lease: Lease, error: str, status: NotificationStatus) -> bool: ...
+
+    async def hand_back(self, lease: Lease) -> bool:
+        """Let go of a message this worker will not finish (it is stopping): due at once for
+        the next worker, the attempt not counted."""

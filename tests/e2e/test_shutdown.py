@@ -3,17 +3,32 @@ a server of its own data directory left behind (after SIGKILL) stops it and carr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
 import signal
 import subprocess
 import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
+from api.http.auth import mint_token
+from domain.notifications.deliveries import Outgoing
+from domain.notifications.preferences import Category, Channel
+from storage.database import Database
 from storage.embedded import free_port
-from tests.e2e.test_cli_and_server import CLI, _env
+from storage.notifications import MongoOutbox
+from tests.api.client import BUYER
+from tests.e2e.test_cli_and_server import CLI, SECRET, _env
+from tests.receivers import Provider, provider_server
 
 
 def _serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -87,3 +102,127 @@ def test_a_start_after_sigkill_finds_its_data_and_carries_on(tmp_path: Path) -> 
     finally:
         again.send_signal(signal.SIGTERM)
         again.wait(timeout=30)
+
+
+PENDING = 2_000
+BOUND = 3  # ORDERWIRE_SHUTDOWN_SECONDS for this test; the default is 10
+
+
+def _sms(n: int, due: datetime) -> Outgoing:
+    return Outgoing(
+        event=f"ord_stop{n:05d}:1",
+        recipient=BUYER,
+        channel=Channel.SMS,
+        category=Category.SHIPPING,
+        order_id=f"ord_stop{n:05d}",
+        sequence=1,
+        to="+351900000000",
+        subject="s",
+        text="Your parcel shipped",
+        html="<p>Your parcel shipped</p>",
+        short="Your parcel shipped",
+        due_at=due,
+        held=False,
+        time_zone="UTC",
+        quiet_hours=None,
+    )
+
+
+def _serve_notifying(
+    tmp_path: Path, mongo_uri: str, db_name: str, sms_url: str, name: str
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    port = free_port()
+    env = _env(tmp_path / name)
+    env.update(
+        MONGODB_URI=mongo_uri,
+        MONGODB_DB=db_name,
+        ORDERWIRE_SMS_URL=sms_url,
+        ORDERWIRE_PROVIDER_SECRET="provider-secret",
+        ORDERWIRE_NOTIFY_POLL_SECONDS="0.2",
+        ORDERWIRE_SHUTDOWN_SECONDS=str(BOUND),
+        ORDERWIRE_LOG_LEVEL="INFO",
+    )
+    output = tmp_path / f"{name}.out"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [CLI, "serve", "--workers", "1", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, output.read_text()
+        try:
+            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                return process, base, output
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    pytest.fail(f"not ready within 60 s: {output.read_text()}")
+
+
+async def _statuses(database: Database) -> Counter[str]:
+    found: Counter[str] = Counter()
+    async for doc in database.db["notifications"].find({}, {"status": 1}):
+        found[str(doc["status"])] += 1
+    return found
+
+
+@pytest.mark.slow
+async def test_sigterm_with_thousands_of_notifications_pending_stops_within_its_bound(
+    tmp_path: Path, mongo_uri: str, db_name: str, database: Database
+) -> None:
+    """A pass over 2,000 messages to a slow provider takes minutes; SIGTERM ends the process
+    within its bound, closes its socket with 1001, and hands back what it was sending: the
+    next process sends every message."""
+    now = datetime.now(UTC)
+    added = await MongoOutbox(database).add([_sms(n, now) for n in range(PENDING)], now=now)
+    assert added == PENDING
+    slow = Provider(delay=0.05)
+    with provider_server(slow) as sms_url:
+        process, base, output = _serve_notifying(tmp_path, mongo_uri, db_name, sms_url, "one")
+        token = mint_token(BUYER, SECRET, now=datetime.now(UTC), ttl=timedelta(hours=1))
+        url = base.replace("http", "ws") + "/graphql"
+        async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+            init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+            await ws.send(json.dumps(init))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            async with asyncio.timeout(30):
+                while slow.calls < 50:  # noqa: ASYNC110 (a provider in another thread)
+                    await asyncio.sleep(0.05)
+            slow.delay = BOUND + 5  # what is being sent now outlasts the bound
+            await asyncio.sleep(0.5)
+            asked = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as closed:
+                async with asyncio.timeout(BOUND + 5):
+                    await ws.recv()
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1001
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(process.wait, BOUND + 10)
+            took = time.monotonic() - asked
+        assert process.poll() is not None, "still running long past its bound"
+        assert took < BOUND + 2, f"stopped in {took:.1f} s, bound {BOUND} s"
+        slow.delay = 0
+    statuses = await _statuses(database)
+    assert statuses["SENDING"] == 0, statuses  # every lease handed back
+    assert 0 < statuses["SENT"] < PENDING, statuses  # it was mid-way
+    assert "handed notification" in output.read_text()
+
+    fast = Provider()
+    with provider_server(fast) as sms_url:
+        again, _, _ = _serve_notifying(tmp_path, mongo_uri, db_name, sms_url, "two")
+        try:
+            async with asyncio.timeout(120):
+                sent = database.db["notifications"]
+                while await sent.count_documents({"status": "SENT"}) < PENDING:  # noqa: ASYNC110
+                    await asyncio.sleep(2)
+        finally:
+            again.send_signal(signal.SIGTERM)
+            again.wait(timeout=30)
+    delivered = {body["id"] for body in slow.received} | {body["id"] for body in fast.received}
+    assert len(delivered) == PENDING  # nothing lost
