@@ -8,7 +8,13 @@ PORT ?= 8000
 # GraphiQL's browser files, pinned in api/http/graphiql/package-lock.json, so the playground works offline.
 GRAPHIQL := api/http/graphiql/node_modules/.package-lock.json
 
-.PHONY: run test lint schema clean graphiql fuzz bench bench-quick chaos docs
+.PHONY: run test tools lint schema clean graphiql fuzz bench bench-quick chaos docs
+
+# What the tests run beside Python, from Debian's packages (command and package share names):
+# Chromium drives the pages, redis-server carries live updates between instances, wrk drives
+# the benchmarks, faketime runs a process with its clock off, npm installs the pinned JS tools.
+# A missing one fails the run, never skips it (tests/tools.py).
+TEST_TOOLS := chromium redis-server wrk faketime npm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +42,7 @@ $(AUDIT): tests/e2e/audit/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix tests/e2e/audit --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else \
-		echo "warning: npm not found; the GraphQL-over-HTTP audit test will be skipped"; \
+		echo "warning: npm not found; the GraphQL-over-HTTP audit test will fail (make tools installs npm)"; \
 	fi
 
 # A real OpenID provider (panva's oidc-provider) for the identity-provider tests, pinned in its lockfile.
@@ -46,7 +52,7 @@ $(OIDC): tests/e2e/oidc/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix tests/e2e/oidc --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else \
-		echo "warning: npm not found; the identity-provider tests will be skipped"; \
+		echo "warning: npm not found; the identity-provider tests will fail (make tools installs npm)"; \
 	fi
 
 # graphql-schema-linter and GraphQL Code Generator, what frontend teams run on the schema.
@@ -56,7 +62,7 @@ $(SCHEMA_TOOLS): tests/schema_tools/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix tests/schema_tools --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else \
-		echo "warning: npm not found; the schema linter and codegen tests will be skipped"; \
+		echo "warning: npm not found; the schema linter and codegen tests will fail (make tools installs npm)"; \
 	fi
 
 graphiql: $(GRAPHIQL)
@@ -70,7 +76,18 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint $(GRAPHIQL) $(AUDIT) $(OIDC) $(SCHEMA_TOOLS)
+tools:
+	@missing=""; for tool in $(TEST_TOOLS); do \
+		command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		as_root=""; [ "$$(id -u)" -eq 0 ] || as_root=sudo; \
+		echo "installing what the tests need:$$missing"; \
+		$$as_root apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$as_root apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: tools lint $(GRAPHIQL) $(AUDIT) $(OIDC) $(SCHEMA_TOOLS)
 	$(BIN)/pytest
 
 # The nightly-style fuzz run: 5,000 generated GraphQL operations against the real server.

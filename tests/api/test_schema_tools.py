@@ -5,7 +5,6 @@ pages, and a possibleTypes map listing the timeline's types, which then type-che
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 
 from api.graphql.timeline import EVENT_TYPES
 from tests.operations import EXAMPLES, ROOT, page_operations
+from tests.tools import require_tool
 
 TOOLS = ROOT / "tests" / "schema_tools"
 BIN = TOOLS / "node_modules" / ".bin"
@@ -23,12 +23,8 @@ NODE = shutil.which("node")
 
 @pytest.fixture(scope="module")
 def tools() -> Path:
-    if NODE is None or not (BIN / "graphql-codegen").exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "node or the schema tools' npm files missing under CI: `make test` runs npm"
-            )
-        pytest.skip("node or tests/schema_tools/node_modules missing: `make test` runs npm ci")
+    present = NODE is not None and (BIN / "graphql-codegen").exists()
+    require_tool(present, "node or tests/schema_tools/node_modules")
     return BIN
 
 

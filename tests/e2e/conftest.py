@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +25,7 @@ from api.settings import Settings
 from domain.kernel.identity import Actor
 from storage.embedded import free_port
 from tests.api.client import Api
+from tests.tools import require_tool
 
 
 @dataclass
@@ -119,9 +119,7 @@ async def browser() -> AsyncIterator[Browser]:
         missing = (
             "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/http/graphiql)"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{missing} missing under CI: .ci/run installs it before the tests")
-        pytest.skip(f"{missing} not found; `bash .ci/run` installs it")
+        require_tool(False, missing)
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from storage.embedded import free_port
+from tests.tools import require_tool
 
 HERE = Path(__file__).parent / "oidc"
 NODE = shutil.which("node")
@@ -136,10 +135,9 @@ class IdentityProvider:
         }
 
     async def start(self, directory: Path) -> None:
-        if NODE is None or not (HERE / "node_modules" / "oidc-provider").is_dir():
-            if os.environ.get("CI") == "true":
-                pytest.fail("node or tests/e2e/oidc/node_modules missing under CI")
-            pytest.skip("node or tests/e2e/oidc/node_modules missing: `make test` runs npm ci")
+        present = NODE is not None and (HERE / "node_modules" / "oidc-provider").is_dir()
+        require_tool(present, "node or tests/e2e/oidc/node_modules")
+        assert NODE is not None
         self.config_path = directory / f"provider-{self.port}.json"
         self.config_path.write_text(json.dumps(self._config()))
         self.process = await asyncio.create_subprocess_exec(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require_tool
+
 
 @pytest.mark.slow
 def test_the_small_chaos_run_loses_and_repeats_nothing() -> None:
-    if shutil.which("redis-server") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server missing under CI: .ci/run installs it before the tests")
-        pytest.skip("redis-server not found; `bash .ci/run` installs it")
+    require_tool(shutil.which("redis-server") is not None, "redis-server")
     done = subprocess.run(
         [sys.executable, "-m", "bench.chaos", "--small"],
         capture_output=True,

@@ -18,6 +18,7 @@ import pytest
 
 from storage.embedded import free_port
 from tests.e2e.test_redis_instances import RedisProcess
+from tests.tools import require_tool
 
 CLI = str(Path(sys.executable).with_name("orderwire"))
 FAKETIME = shutil.which("faketime")
@@ -69,10 +70,10 @@ def _serve(
     pytest.fail(f"not up within 60 s: {output.read_text()}")
 
 
-@pytest.mark.skipif(FAKETIME is None, reason="faketime is installed by make test and .ci/run")
 def test_a_process_whose_clock_is_seven_minutes_behind_is_not_ready(
     tmp_path: Path, mongo_uri: str, db_name: str, redis_url: str
 ) -> None:
+    require_tool(FAKETIME is not None, "faketime")
     assert FAKETIME is not None
     behind, slow, slow_output = _serve(
         tmp_path, mongo_uri, db_name, redis_url, [FAKETIME, "-f", "-7m"]

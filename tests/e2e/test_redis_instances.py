@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -25,6 +24,7 @@ from tests.api.client import BUYER, OPERATOR
 from tests.e2e.conftest import LiveServer, serving
 from tests.e2e.sockets import closed_at_init, signed_in_socket
 from tests.e2e.test_live_updates import ORDER_UPDATES
+from tests.tools import require_tool
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -78,10 +78,7 @@ class RedisProcess:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
-    if REDIS_SERVER is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server missing under CI: .ci/run installs it before the tests")
-        pytest.skip("redis-server not found; `bash .ci/run` installs it")
+    require_tool(REDIS_SERVER is not None, "redis-server")
     server = RedisProcess(tmp_path)
     yield server
     server.stop()
