@@ -9,11 +9,17 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from domain.kernel import policies
 from domain.kernel.ports import StoredKey
-from storage.codec import encode
+from storage.codec import encode, epoch_ms
 from storage.database import Database
 
 Document = dict[str, Any]
+
+# A reservation never completed within policies.RESERVATION_LEASE belongs to a request that
+# died (a worker killed mid-request): the next request with the key takes it over instead of
+# hearing "being recorded" until the key expires.
+RESERVATION_LEASE = policies.RESERVATION_LEASE
 
 
 class IdempotencyKeys:
@@ -26,16 +32,29 @@ class IdempotencyKeys:
         for _ in range(3):  # a key may expire between our insert and our read
             try:
                 async with self._database.outside_transactions():
-                    await self._keys.insert_one(
-                        {"_id": scope, "fingerprint": fingerprint, "at": encode(at)}
-                    )
+                    await self._keys.insert_one(_reservation(scope, fingerprint, at))
             except DuplicateKeyError:
+                if await self._take_over(scope, fingerprint, at):
+                    return None
                 found: Document | None = await self._keys.find_one({"_id": scope})
                 if found is not None:
                     return StoredKey(found["fingerprint"], found.get("result_id"))
                 continue
             return None
         raise RuntimeError(f"idempotency key {scope} keeps vanishing")
+
+    async def _take_over(self, scope: str, fingerprint: str, at: datetime) -> bool:
+        """Reserve `scope` anew if its reservation lapsed without a result."""
+        async with self._database.outside_transactions():
+            taken = await self._keys.update_one(
+                {
+                    "_id": scope,
+                    "result_id": {"$exists": False},
+                    "at_ms": {"$lt": epoch_ms(at - RESERVATION_LEASE)},
+                },
+                {"$set": {"fingerprint": fingerprint, "at": encode(at), "at_ms": epoch_ms(at)}},
+            )
+        return taken.modified_count == 1
 
     async def complete(self, scope: str, result_id: str) -> None:
         async with self._database.outside_transactions():
@@ -51,7 +70,7 @@ class IdempotencyKeys:
     ) -> dict[str, StoredKey | None]:
         """Every key in one insert; the ones held already are read back in one query."""
         unique = dict(keys)  # each scope once
-        docs = [{"_id": s, "fingerprint": f, "at": encode(at)} for s, f in unique.items()]
+        docs = [_reservation(s, f, at) for s, f in unique.items()]
         taken: set[str] = set()
         try:
             async with self._database.outside_transactions():
@@ -66,7 +85,11 @@ class IdempotencyKeys:
         }
         if taken:
             async for found in self._keys.find({"_id": {"$in": sorted(taken)}}):
-                answers[found["_id"]] = StoredKey(found["fingerprint"], found.get("result_id"))
+                scope = found["_id"]
+                if _lapsed(found, at) and await self._take_over(scope, unique[scope], at):
+                    answers[scope] = None  # a reservation left by a crash: ours now
+                else:
+                    answers[scope] = StoredKey(found["fingerprint"], found.get("result_id"))
         for scope in taken - answers.keys():  # expired between the insert and the read
             answers[scope] = await self.reserve(scope, unique[scope], at)
         return answers
@@ -84,3 +107,15 @@ class IdempotencyKeys:
 
 
 DUPLICATE_KEY = 11000
+
+
+def _reservation(scope: str, fingerprint: str, at: datetime) -> Document:
+    # `at` for the TTL index; `at_ms` to compare (the embedded server compares dates coarsely).
+    return {"_id": scope, "fingerprint": fingerprint, "at": encode(at), "at_ms": epoch_ms(at)}
+
+
+def _lapsed(found: Document, at: datetime) -> bool:
+    stamp = found.get("at_ms")
+    if "result_id" in found or not isinstance(stamp, int):
+        return False
+    return stamp < epoch_ms(at - RESERVATION_LEASE)

@@ -23,6 +23,7 @@ from domain.after_sale.messaging import Message
 from domain.after_sale.ports import ClaimQuery, ReturnQuery
 from domain.after_sale.return_use_cases import ReturnUseCases
 from domain.after_sale.returns import Return
+from domain.kernel import policies
 from domain.kernel.errors import Conflict, TrackingIdInUse, ValidationFailed
 from domain.kernel.events import FeedPositions, RecordedEvent
 from domain.kernel.identity import Actor, Role
@@ -570,11 +571,15 @@ class FakePreferences:
 class FakeIdempotencyKeys:
     def __init__(self) -> None:
         self.keys: dict[str, StoredKey] = {}
+        self.reserved_at: dict[str, datetime] = {}
 
     async def reserve(self, scope: str, fingerprint: str, at: datetime) -> StoredKey | None:
-        if scope in self.keys:
-            return self.keys[scope]
+        held = self.keys.get(scope)
+        lapsed = at - self.reserved_at.get(scope, at) > policies.RESERVATION_LEASE
+        if held is not None and (held.result_id is not None or not lapsed):
+            return held
         self.keys[scope] = StoredKey(fingerprint, None)
+        self.reserved_at[scope] = at
         return None
 
     async def complete(self, scope: str, result_id: str) -> None:

@@ -36,6 +36,10 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 THREAD_PAGE_SIZE = 50  # a thread's page without `first` or `last`
 
+# A request's hold on its idempotency key (or a scan's on its receipt) that never completed
+# this long after it was made is a request that died: the next one with the key takes over.
+RESERVATION_LEASE = timedelta(seconds=30)
+
 # How far a carrier's clock may run ahead of ours before a scan is refused as from the future.
 SCAN_CLOCK_SKEW = timedelta(minutes=5)
 

@@ -13,7 +13,7 @@ import pytest
 from domain.kernel.errors import Conflict, InvalidTransition
 from domain.kernel.events import FeedPositions
 from domain.kernel.identity import Role
-from domain.kernel.ports import IdempotencyStore, Page, PageCursor, PageWindow
+from domain.kernel.ports import IdempotencyStore, Page, PageCursor, PageWindow, StoredKey
 from domain.notifications.deliveries import NotificationStatus, Outgoing
 from domain.notifications.preferences import (
     Category,
@@ -282,3 +282,26 @@ async def test_a_notification_is_found_by_its_id_for_its_recipient_only(
     assert (found.id, found.status) == (message.id, NotificationStatus.PENDING)
     assert await outbox.one_for(SELLER, message.id) is None
     assert await outbox.one_for(BUYER, "ord_1:9|BUYER:b|EMAIL") is None
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["reserve", "reserve_many"])
+async def test_a_reservation_left_by_a_request_that_died_lapses(
+    keys: IdempotencyStore, many: bool
+) -> None:
+    """A worker killed between reserving a key and completing it: the key is held (a retry
+    hears "being recorded") for 30 seconds, then the next request takes it over. (Keys expire
+    by the wall clock, so these times are near now.)"""
+    start = datetime.now(UTC)
+
+    async def reserve(at: datetime) -> StoredKey | None:
+        if many:
+            return (await keys.reserve_many([("scan:1Z", "fp")], at))["scan:1Z"]
+        return await keys.reserve("scan:1Z", "fp", at)
+
+    assert await reserve(start) is None
+    assert await reserve(start + timedelta(seconds=29)) == StoredKey("fp", None)
+    assert await reserve(start + timedelta(seconds=31)) is None  # taken over
+    assert await reserve(start + timedelta(seconds=40)) == StoredKey("fp", None)  # held anew
+    await keys.complete("scan:1Z", "answer")
+    later = start + timedelta(minutes=5)
+    assert await reserve(later) == StoredKey("fp", "answer")  # a completed one never lapses
