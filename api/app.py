@@ -19,16 +19,16 @@ from starlette.routing import Route, WebSocketRoute
 from api.clock import system_now
 from api.http import graphiql, pages
 from api.http.endpoint import GraphQLEndpoint
-from api.http.lane import GraphQLLane
 from api.http.origins import cors
-from api.http.request_ids import RequestIds
 from api.http.seller_files import orders_export, packing_slips, packing_slips_at_once
 from api.http.shipment_upload import shipment_upload
 from api.http.tokens import tokens_for
-from api.http.transport import GZIP_MINIMUM, NOT_COMPRESSED, SecurityHeaders, favicon
 from api.http.webhooks import carrier_webhook
 from api.metrics import Metrics
 from api.ops import Operations
+from api.serving.lane import GraphQLLane
+from api.serving.request_ids import RequestIds
+from api.serving.transport import GZIP_MINIMUM, NOT_COMPRESSED, SecurityHeaders, favicon
 from api.settings import Settings, configure_logging
 from api.stopping import Stopping
 from api.wiring import Services, running
@@ -107,7 +107,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             WebSocketRoute("/graphql", endpoint),
         ],
         middleware=[
-            # Outermost: GraphQL over HTTP answered without the stack below (api/http/lane.py).
+            # Outermost: GraphQL over HTTP answered without the stack below (api/serving/lane.py).
             *(
                 [
                     Middleware(

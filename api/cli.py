@@ -128,8 +128,8 @@ def _share_with_workers(settings: Settings, scratch: Path) -> None:
     metrics.mkdir()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
     if settings.broadcast_url.startswith("memory:"):
-        from api.deployment import coordinator_path
-        from api.deployment.machine import start_coordinator
+        from api.serving.deployment import coordinator_path
+        from api.serving.deployment.machine import start_coordinator
         from outbound.channels import start_local_relay
 
         path = scratch / "live.sock"

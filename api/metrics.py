@@ -24,7 +24,8 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from api.deployment import WorkerCounts
+from api.serving.codes import RequestCode
+from api.serving.deployment import WorkerCounts
 from storage.probes import Backlogs
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
@@ -124,7 +125,7 @@ class Metrics:
                 self._operations.add(name)
         self.requests.labels(name, outcome).inc()
         self.latency.labels(name).observe(seconds)
-        if outcome == "THROTTLED":
+        if outcome == RequestCode.THROTTLED:
             self.throttled.inc()
 
     def observe_clock(self, against: str, offset_seconds: float) -> None:

@@ -13,12 +13,12 @@ from starlette.responses import JSONResponse, Response
 
 from api.clock import system_now
 from api.demo import DEMO_ACTORS
-from api.deployment import Deployment, WorkerCounts, totals
 from api.http.auth import mint_token
 from api.http.endpoint import GraphQLEndpoint
 from api.http.refusals import refusal
 from api.http.tokens import Tokens
 from api.metrics import CONTENT_TYPE_LATEST, Metrics
+from api.serving.deployment import Deployment, WorkerCounts, totals
 from api.settings import Settings
 from api.wiring import Services
 from domain.kernel.errors import Forbidden, Unauthenticated

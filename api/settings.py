@@ -37,10 +37,10 @@ class Settings(BaseSettings):
     live_buffer: int = Field(default=1000, ge=1, validation_alias="ORDERWIRE_LIVE_BUFFER")
     env: str = Field(default="development", validation_alias="ORDERWIRE_ENV")
     introspection: bool | None = Field(default=None, validation_alias="ORDERWIRE_INTROSPECTION")
-    # Plain fields filled by compiled plans (api/graphql/plans.py); off: all through graphql-core.
+    # Plain fields filled by compiled plans (api/serving/plans.py); off: all through graphql-core.
     graphql_plans: bool = Field(default=True, validation_alias="ORDERWIRE_GRAPHQL_PLANS")
     # GraphQL over HTTP answered without Starlette's middleware stack and Strawberry's HTTP view
-    # (api/http/lane.py), documents seen before run without Strawberry's per-request wrapper
+    # (api/serving/lane.py), documents seen before run without Strawberry's per-request wrapper
     # (api/graphql/direct.py); off: every request through all three, as before.
     graphql_lane: bool = Field(default=True, validation_alias="ORDERWIRE_GRAPHQL_LANE")
     graphiql: bool | None = Field(default=None, validation_alias="ORDERWIRE_GRAPHIQL")

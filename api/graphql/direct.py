@@ -5,7 +5,7 @@ and enters and leaves their hooks (operation, parsing, validation, executing) ar
 graphql-core's `execute`: about a tenth of an order read's server time (docs/performance.md).
 A document the guard has already parsed and found valid needs none of that: this runs the
 same admission (api/graphql/guard.py: sign-in, carriers, cost, rate limit), graphql-core's
-`execute` with the same executor (api/graphql/plans.py), and treats the errors as the
+`execute` with the same executor (api/serving/plans.py), and treats the errors as the
 extensions would (logged by the schema, masked as MaskInternalErrors masks them), with the
 same `extensions.cost` in the answer. A document not seen before, not valid, naming no
 single operation, or a subscription, goes through Strawberry as always, which parses,

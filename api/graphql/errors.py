@@ -13,6 +13,7 @@ from strawberry.extensions import MaskErrors
 
 from api.graphql.enums import ErrorCode
 from api.live.members import LiveErrors
+from api.serving.codes import RequestCode
 from domain.kernel.errors import DomainError, NotFound
 
 FoundT = TypeVar("FoundT")
@@ -79,12 +80,12 @@ def _rewritten(error: GraphQLError) -> bool:
 
 
 # What graphql-core and Strawberry's limiters say, and the code a client can switch on.
-_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"more than \d+ tokens"), "TOO_MANY_TOKENS"),
-    (re.compile(r"exceeds maximum operation depth"), "QUERY_TOO_DEEP"),
-    (re.compile(r"aliases found\. Allowed"), "TOO_MANY_ALIASES"),
-    (re.compile(r"^Variable '\$"), "BAD_USER_INPUT"),
-    (re.compile(r"^Syntax Error"), "GRAPHQL_PARSE_FAILED"),
+_REFUSALS: tuple[tuple[re.Pattern[str], RequestCode], ...] = (
+    (re.compile(r"more than \d+ tokens"), RequestCode.TOO_MANY_TOKENS),
+    (re.compile(r"exceeds maximum operation depth"), RequestCode.QUERY_TOO_DEEP),
+    (re.compile(r"aliases found\. Allowed"), RequestCode.TOO_MANY_ALIASES),
+    (re.compile(r"^Variable '\$"), RequestCode.BAD_USER_INPUT),
+    (re.compile(r"^Syntax Error"), RequestCode.GRAPHQL_PARSE_FAILED),
 )
 
 
@@ -92,10 +93,10 @@ def refusal_code(error: GraphQLError) -> str:
     """The stable code of an error raised before execution, by what raised it."""
     for pattern, code in _REFUSALS:
         if pattern.search(error.message):
-            return code
+            return code.value
     if isinstance(error, GraphQLSyntaxError):
-        return "GRAPHQL_PARSE_FAILED"
-    return "GRAPHQL_VALIDATION_FAILED"
+        return RequestCode.GRAPHQL_PARSE_FAILED.value
+    return RequestCode.GRAPHQL_VALIDATION_FAILED.value
 
 
 class MaskInternalErrors(MaskErrors):

@@ -9,10 +9,9 @@ extensions, because Strawberry pays for every hook of every extension on every r
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from graphql import (
     ASTValidationRule,
@@ -30,55 +29,14 @@ from strawberry.types.graphql import OperationType
 from api.graphql.carriers import MESSAGE as CARRIER_MESSAGE
 from api.graphql.carriers import carrier_may_not_select
 from api.graphql.limits import Limits, count_selections, identity, query_cost, root_fields
-from api.graphql.ratelimit import Buckets, Throttle
+from api.serving.codes import RequestCode
+from api.serving.memory import Memory
+from api.serving.ratelimit import Buckets, Throttle
 from domain.kernel.errors import Unauthenticated
 from domain.kernel.identity import Role
 
-K = TypeVar("K")
-V = TypeVar("V")
-
 # How many distinct documents each memory keeps; the oldest unused one goes first.
 DOCUMENTS_KEPT = 512
-
-
-class Memory(Generic[K, V]):
-    """A bounded least-recently-used map that counts its hits and misses."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.hits = 0
-        self.misses = 0
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K, make: Callable[[], V]) -> V:
-        """The kept value, or `make()`'s, kept from now on."""
-        try:
-            value = self._items[key]
-        except KeyError:
-            self.misses += 1
-            return self.keep(key, make())
-        self.hits += 1
-        self._items.move_to_end(key)
-        return value
-
-    def find(self, key: K) -> V | None:
-        """The kept value, or None (for memories that never keep None)."""
-        value = self._items.get(key)
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-            self._items.move_to_end(key)
-        return value
-
-    def keep(self, key: K, value: V) -> V:
-        self._items[key] = value
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 class Memories:
@@ -138,7 +96,7 @@ class Admission:
             error = GraphQLError(
                 f"query cost {cost} exceeds the maximum of {self.limits.max_cost}; "
                 "ask for fewer objects (smaller `first`, fewer nested lists)",
-                extensions={"code": "QUERY_TOO_COMPLEX"},
+                extensions={"code": RequestCode.QUERY_TOO_COMPLEX.value},
             )
             return Admitted(error, cost, None)
         if self.buckets is None:
@@ -149,7 +107,7 @@ class Admission:
         wait = round(throttle.retry_after, 3)
         error = GraphQLError(
             f"throttled: this request fits in your rate limit in {wait} s",
-            extensions={"code": "THROTTLED", "retryAfterSeconds": wait},
+            extensions={"code": RequestCode.THROTTLED.value, "retryAfterSeconds": wait},
         )
         return Admitted(error, cost, throttle)
 
@@ -269,7 +227,7 @@ def request_guard(
                     GraphQLError(
                         "the document holds several operations: "
                         "name the one to run in `operationName`",
-                        extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                        extensions={"code": RequestCode.GRAPHQL_VALIDATION_FAILED.value},
                     )
                 ]
             elif (known := memories.validated.find(query)) is not None:
@@ -279,7 +237,7 @@ def request_guard(
                     GraphQLError(
                         f"the document selects {selections} fields; at most "
                         f"{limits.max_selections} are validated: split it into smaller requests",
-                        extensions={"code": "QUERY_TOO_COMPLEX"},
+                        extensions={"code": RequestCode.QUERY_TOO_COMPLEX.value},
                     )
                 ]
             else:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -13,19 +10,12 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from domain.kernel.errors import DomainError, ValidationFailed
-from domain.kernel.idempotency import KeyInUse, Repeated
+from domain.kernel.idempotency import KeyInUse, Repeated, fingerprint
 from domain.kernel.idempotency import once as run_once
 
 PayloadT = TypeVar("PayloadT")
 
 MAX_KEY = 200
-
-
-def _fingerprint(request: object) -> str:
-    """The same request gives the same digest, whatever objects carry it."""
-    plain = dataclasses.asdict(request) if dataclasses.is_dataclass(request) else request  # type: ignore[arg-type]
-    canonical = json.dumps(plain, default=str, sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def once(
@@ -55,7 +45,7 @@ async def once(
     done = await run_once(
         ctx.idempotency,
         scope,
-        _fingerprint(request),
+        fingerprint(request),
         datetime.now(UTC),
         run=run,
         result_id=result_id,

@@ -24,7 +24,8 @@ from domain.kernel.identity import Actor
 from domain.kernel.ports import Page, PageWindow
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
-from domain.orders.queue import position, search_term
+from domain.orders.ports import order_query as domain_order_query
+from domain.orders.queue import position
 
 
 def order_query(
@@ -32,17 +33,17 @@ def order_query(
 ) -> OrderQuery:
     if filter is None:
         return OrderQuery(sort=sort)
-    return OrderQuery(
-        statuses=None if filter.statuses is None else frozenset(filter.statuses),
+    return domain_order_query(
+        statuses=filter.statuses,
         buyer_id=None if filter.buyer_id is None else str(filter.buyer_id),
         seller_id=None if filter.seller_id is None else str(filter.seller_id),
         channel=filter.fulfillment_channel,
         placed_from=filter.placed_from,
         placed_before=filter.placed_before,
-        speeds=None if filter.shipping_speeds is None else frozenset(filter.shipping_speeds),
+        speeds=filter.shipping_speeds,
         ship_by_from=filter.ship_by_from,
         ship_by_before=filter.ship_by_before,
-        search=None if filter.search is None else search_term(filter.search),
+        search=filter.search,
         sort=sort,
     )
 

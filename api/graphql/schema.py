@@ -30,8 +30,6 @@ from api.graphql.messages import ConversationMutations, ConversationQueries
 from api.graphql.nodes import NodeQueries
 from api.graphql.notifications import NotificationMutations, NotificationQueries
 from api.graphql.orders import OrderMutations, OrderQueries
-from api.graphql.plans import PlanExecutor
-from api.graphql.ratelimit import Buckets
 from api.graphql.reputation import ReputationMutations
 from api.graphql.returns import ReturnMutations, ReturnQueries
 from api.graphql.scans import ScanMutations
@@ -39,6 +37,8 @@ from api.graphql.seller_tools import SellerToolMutations, SellerToolQueries
 from api.graphql.sellers import SellerMutations, SellerQueries
 from api.graphql.subscriptions import Subscription
 from api.graphql.timeline import EVENT_TYPES
+from api.serving.plans import PlanExecutor
+from api.serving.ratelimit import Buckets
 
 log = logging.getLogger("orderwire.graphql")
 
@@ -124,7 +124,7 @@ def build_schema(
     direct: bool = True,
 ) -> OrderwireSchema:
     """The schema with its request limits; introspection can be switched off (production).
-    `planned`: plain fields filled by compiled plans (api/graphql/plans.py); without, every
+    `planned`: plain fields filled by compiled plans (api/serving/plans.py); without, every
     field goes through graphql-core (the tests compare the two). `direct`: documents seen
     before run without Strawberry's per-request wrapper (api/graphql/direct.py)."""
     limits = limits or Limits()

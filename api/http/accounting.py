@@ -13,8 +13,8 @@ from contextvars import ContextVar
 
 from starlette.types import Message, Receive, Scope, Send
 
-from api.http.media import OUTCOME
 from api.metrics import Metrics
+from api.serving.media import OUTCOME
 
 log = logging.getLogger("orderwire.requests")
 

@@ -22,7 +22,6 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.deployment import deployment_for
 from api.graphql.context import Context
 from api.graphql.errors import refusal_code
 from api.graphql.limits import Limits
@@ -30,7 +29,10 @@ from api.graphql.schema import build_schema
 from api.http import graphiql
 from api.http.accounting import OPERATION, accounted
 from api.http.auth import challenge
-from api.http.body import (
+from api.http.tokens import Tokens
+from api.live.sockets import SocketHandler
+from api.metrics import Metrics
+from api.serving.body import (
     INCOMING,
     BodyTooLarge,
     Incoming,
@@ -40,7 +42,9 @@ from api.http.body import (
     replay,
     too_large,
 )
-from api.http.media import (
+from api.serving.codes import RequestCode, error_body
+from api.serving.deployment import deployment_for
+from api.serving.media import (
     GRAPHQL_RESPONSE,
     JSON,
     MEDIA,
@@ -49,13 +53,10 @@ from api.http.media import (
     request_error_status,
     transport_error,
 )
-from api.http.persisted import PersistedQueries, Refusal
-from api.http.request_ids import request_id
-from api.http.request_parts import Method, json_or_none, operation_name, request_data
-from api.http.socket_ends import close_at_expiry, close_going_away, with_refusal_reason
-from api.http.tokens import Tokens
-from api.live.sockets import SocketHandler
-from api.metrics import Metrics
+from api.serving.persisted import PersistedQueries, Refusal
+from api.serving.request_ids import request_id
+from api.serving.request_parts import Method, json_or_none, operation_name, request_data
+from api.serving.socket_ends import close_at_expiry, close_going_away, with_refusal_reason
 from api.settings import Settings
 from domain.kernel.errors import Unauthenticated
 
@@ -156,7 +157,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
 
     async def lane(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A GraphQL request over HTTP that api/http/lane.py sends here directly: the same
+        """A GraphQL request over HTTP that api/serving/lane.py sends here directly: the same
         checks, account and answer as above, executed without Strawberry's HTTP view."""
         request = Request(scope)
         accept = request.headers.get("accept", "")
@@ -199,7 +200,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         try:
             actor = await self.tokens.actor_from_header(request.headers.get("authorization"))
         except Unauthenticated as error:
-            OUTCOME.set("UNAUTHENTICATED")
+            OUTCOME.set(RequestCode.UNAUTHENTICATED)
             answer = unauthenticated(error, MEDIA.get())
             await answer(scope, receive, send)
             return
@@ -233,9 +234,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             decoded = text if extensions is not None else None
         persisted = await self.persisted.resolve(query, extensions)
         if isinstance(persisted, Refusal):
-            refused = {"message": persisted.message, "extensions": {"code": persisted.code}}
             OUTCOME.set(persisted.code)
-            answer = JSONResponse({"errors": [refused]}, persisted.status, media_type=MEDIA.get())
+            refused = error_body(persisted.message, {"code": persisted.code.value})
+            answer = JSONResponse(refused, persisted.status, media_type=MEDIA.get())
             await answer(scope, receive, send)
             return
         incoming = INCOMING.set(Incoming(decoded, value, persisted))
@@ -375,7 +376,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
 def unauthenticated(error: Unauthenticated, media_type: str) -> JSONResponse:
     """A 401 that says why, in the body and as RFC 6750 asks (WWW-Authenticate)."""
-    body = {"errors": [{"message": error.message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    body = error_body(error.message, {"code": RequestCode.UNAUTHENTICATED.value})
     return JSONResponse(body, 401, headers=challenge(error.message), media_type=media_type)
 
 

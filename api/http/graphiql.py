@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from api.http.transport import file_answer
+from api.serving.transport import file_answer
 
 log = logging.getLogger("orderwire.graphiql")
 

@@ -17,7 +17,7 @@ from starlette.responses import (
 )
 
 from api.http.graphiql import MISSING, assets_installed
-from api.http.transport import file_answer
+from api.serving.transport import file_answer
 from api.settings import Settings
 
 HERE = Path(__file__).parent / "pages"

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 
 from api.graphql.errors import error_extensions
 from api.http.auth import challenge
+from api.serving.codes import error_body
 from domain.kernel.errors import DomainError, ErrorCode
 
 STATUS = {
@@ -20,7 +21,7 @@ STATUS = {
 def refusal(error: DomainError, status: int | None = None) -> JSONResponse:
     """A refused request as a client of /graphql would read it; 401s say why in
     WWW-Authenticate too (RFC 6750). The status follows the code unless given."""
-    body = {"errors": [{"message": error.message, "extensions": error_extensions(error)}]}
+    body = error_body(error.message, error_extensions(error))
     signed_out = error.code is ErrorCode.UNAUTHENTICATED
     headers = challenge(error.message) if signed_out else None
     return JSONResponse(body, status_code=status or STATUS.get(error.code, 409), headers=headers)

@@ -18,9 +18,10 @@ from api.http.tokens import Tokens
 from domain.kernel.errors import DomainError, Unauthenticated, ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.moments import parse_zoned
-from domain.kernel.shipping import FulfillmentChannel
+from domain.kernel.shipping import FulfillmentChannel, ShippingSpeed
 from domain.orders.order import OrderStatus
-from domain.orders.ports import OrderQuery
+from domain.orders.ports import OrderQuery, order_query
+from domain.orders.queue import OrderSort
 from domain.seller_tools.use_cases import SellerToolUseCases
 
 log = logging.getLogger("orderwire.files")
@@ -35,18 +36,23 @@ async def caller(request: Request, tokens: Tokens) -> Actor:
 
 
 def export_query(request: Request) -> OrderQuery:
-    """The orders query's filters, from query parameters named as in GraphQL's OrderFilter."""
+    """The orders query's filters, from query parameters named as in GraphQL's OrderFilter
+    (and `orderBy`): the export of what a list shows."""
     params = request.query_params
     try:
-        statuses = [OrderStatus(s) for s in params.getlist("status")]
         channel = params.get("fulfillmentChannel")
-        return OrderQuery(
-            statuses=frozenset(statuses) if statuses else None,
+        return order_query(
+            statuses=[OrderStatus(s) for s in params.getlist("status")],
             seller_id=params.get("sellerId"),
             buyer_id=params.get("buyerId"),
             channel=None if channel is None else FulfillmentChannel(channel),
             placed_from=_moment(params.get("placedFrom"), "placedFrom"),
             placed_before=_moment(params.get("placedBefore"), "placedBefore"),
+            speeds=[ShippingSpeed(s) for s in params.getlist("shippingSpeed")],
+            ship_by_from=_moment(params.get("shipByFrom"), "shipByFrom"),
+            ship_by_before=_moment(params.get("shipByBefore"), "shipByBefore"),
+            search=params.get("search"),
+            sort=OrderSort(params.get("orderBy", OrderSort.NEWEST_PLACED.value)),
         )
     except ValueError as error:
         raise ValidationFailed(f"bad filter: {error}", field="filter") from error

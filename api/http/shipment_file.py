@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.kernel import policies
 from domain.kernel.errors import DomainError, ValidationFailed
+from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import Address, ShippedItem
 from domain.orders.use_cases import ConfirmShipment, ShipmentOutcome
 
@@ -81,16 +82,14 @@ def _column(name: str) -> str:
 def ship_moment(raw: str, now: datetime) -> datetime:
     """A ship date: a moment with its zone, or a day, meaning the end of that day (UTC) or
     now, whichever is earlier."""
-    try:
-        if "T" not in raw and len(raw) == 10:
-            end = datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
-            return min(end + timedelta(days=1, microseconds=-1000), now)
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise ValidationFailed(f"ship-date {raw!r} is not a date", field="ship-date") from error
-    if moment.tzinfo is None:
-        raise ValidationFailed("ship-date needs a time zone, or give a day", field="ship-date")
-    return moment
+    if "T" not in raw and len(raw) == 10:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError as error:
+            raise ValidationFailed(f"ship-date {raw!r} is not a date", field="ship-date") from error
+        end = datetime.combine(day, time(), tzinfo=UTC)
+        return min(end + timedelta(days=1, microseconds=-1000), now)
+    return parse_zoned(raw, "ship-date")
 
 
 def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

@@ -17,7 +17,7 @@ from api.http.refusals import refusal
 from domain.kernel import policies
 from domain.kernel.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
 from domain.kernel.identity import Actor, Role
-from domain.kernel.moments import client_moment
+from domain.kernel.moments import parse_zoned
 from domain.kernel.ports import IdempotencyStore
 from domain.kernel.shipping import ScanLocation, TrackingTag
 from domain.orders.scan_batches import ScanAnswer, ScanOutcome, record_scans
@@ -45,7 +45,7 @@ def _scan(carrier: str, payload: Any) -> RecordTrackingEvent:
             region=location.get("region"),
             postal_code=location.get("postalCode"),
         ),
-        scanned_at=client_moment(datetime.fromisoformat(str(payload["occurredAt"])), "occurredAt"),
+        scanned_at=parse_zoned(str(payload["occurredAt"]), "occurredAt"),
         description=payload.get("description"),
     )
 

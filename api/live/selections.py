@@ -30,7 +30,7 @@ class Selection:
     variables: dict[str, Any] | None
     channels: tuple[str, ...]
     root: Callable[[LiveUpdate, str], object]  # the subscription field's value, given a cursor
-    executor: Any = None  # the schema's executor class (api/graphql/plans.py), for each update
+    executor: Any = None  # the schema's executor class (api/serving/plans.py), for each update
 
 
 def selection_of(

@@ -4,6 +4,9 @@ carrier webhook (a receipt per scan), over the IdempotencyStore port."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +16,15 @@ from domain.kernel.errors import Conflict, DomainError, IdempotencyKeyReused
 from domain.kernel.ports import IdempotencyStore
 
 ResultT = TypeVar("ResultT")
+
+
+def fingerprint(request: object) -> str:
+    """What makes two requests the same request, whatever objects carry them: the SHA-256 of
+    its canonical JSON (a dataclass by its fields; times and enums as text). A mutation's
+    idempotency key and a scan's receipt are both checked against it."""
+    plain = dataclasses.asdict(request) if dataclasses.is_dataclass(request) else request  # type: ignore[arg-type]
+    canonical = json.dumps(plain, default=str, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from domain.kernel.identity import Actor
 from domain.kernel.ports import Page, PageWindow, scoped_to_party
 from domain.kernel.shipping import FulfillmentChannel, ShippingSpeed
 from domain.orders.order import Order, OrderStatus
-from domain.orders.queue import OrderSort
+from domain.orders.queue import OrderSort, search_term
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,37 @@ class OrderQuery:
 
     def scoped_to(self, actor: Actor) -> OrderQuery | None:
         return scoped_to_party(self, actor, "orders")
+
+
+def order_query(
+    *,
+    statuses: Iterable[OrderStatus] | None = None,
+    buyer_id: str | None = None,
+    seller_id: str | None = None,
+    channel: FulfillmentChannel | None = None,
+    placed_from: datetime | None = None,
+    placed_before: datetime | None = None,
+    speeds: Iterable[ShippingSpeed] | None = None,
+    ship_by_from: datetime | None = None,
+    ship_by_before: datetime | None = None,
+    search: str | None = None,
+    sort: OrderSort = OrderSort.NEWEST_PLACED,
+) -> OrderQuery:
+    """The one way a filter becomes a query, whoever sends it (GraphQL's OrderFilter, the
+    export's query parameters): lists as sets, an empty list or a blank search as none."""
+    return OrderQuery(
+        statuses=frozenset(statuses) if statuses else None,
+        buyer_id=buyer_id,
+        seller_id=seller_id,
+        channel=channel,
+        placed_from=placed_from,
+        placed_before=placed_before,
+        speeds=frozenset(speeds) if speeds else None,
+        ship_by_from=ship_by_from,
+        ship_by_before=ship_by_before,
+        search=None if search is None else search_term(search),
+        sort=sort,
+    )
 
 
 class OrderRepository(Protocol):

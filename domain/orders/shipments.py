@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +10,7 @@ from enum import Enum
 from domain.kernel import policies
 from domain.kernel.errors import NotFound, ScanAlreadyRecorded, ValidationFailed
 from domain.kernel.events import ShipmentConfirmed, TrackingEventRecorded
+from domain.kernel.idempotency import fingerprint
 from domain.kernel.identity import Actor
 from domain.kernel.lifecycle import require_transition
 from domain.kernel.shipping import (
@@ -212,7 +211,7 @@ def scan_fingerprint(
         location.postal_code,
         description,
     ]
-    return hashlib.sha256(json.dumps(content).encode()).hexdigest()[:24]
+    return fingerprint(content)
 
 
 def scanned(

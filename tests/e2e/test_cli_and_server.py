@@ -16,6 +16,7 @@ import pytest
 
 from domain.orders.order import OrderStatus
 from storage.embedded import free_port
+from tests.e2e.processes import answering, start_serve
 
 CLI = str(Path(sys.executable).with_name("orderwire"))
 SECRET = "e2e-secret-that-is-at-least-32-bytes-long"
@@ -156,52 +157,22 @@ def test_export_schema_prints_the_committed_schema() -> None:
     assert done.stdout == (Path(__file__).resolve().parents[2] / "schema.graphql").read_text()
 
 
-def _ready_within(
-    base: str, process: subprocess.Popen[bytes], output: Path, seconds: float
-) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited: {output.read_text()}")
-        try:
-            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"not ready within {seconds:.0f} s: {output.read_text()}")
-
-
 def test_a_start_right_after_kill_9_of_the_whole_group_comes_back(tmp_path: Path) -> None:
     """kill -9 of `serve`, its workers and its nx-27017 at once, then start again with no
     pause on the same data: the pid file left naming a dying server must not stop it."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     output = tmp_path / "server.out"
+    env = _env(tmp_path / "data")
     for _ in range(2):
-        with output.open("w") as sink:
-            process = subprocess.Popen(
-                [CLI, "serve", "--workers", "2", "--port", str(port)],
-                env=_env(tmp_path / "data"),
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process, base = start_serve(env, output, port=port, workers=2, new_session=True)
         try:
-            _ready_within(base, process, output, 60)
+            answering(base, process, output, "/ready")
         finally:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    with output.open("w") as sink:
-        process = subprocess.Popen(
-            [CLI, "serve", "--workers", "2", "--port", str(port)],
-            env=_env(tmp_path / "data"),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process, base = start_serve(env, output, port=port, workers=2, new_session=True)
     try:
-        _ready_within(base, process, output, 60)
+        answering(base, process, output, "/ready")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

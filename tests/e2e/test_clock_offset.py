@@ -8,8 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,10 +15,10 @@ import httpx
 import pytest
 
 from storage.embedded import free_port
+from tests.e2e.processes import answering, start_serve
 from tests.e2e.test_redis_instances import RedisProcess
 from tests.tools import require_tool
 
-CLI = str(Path(sys.executable).with_name("orderwire"))
 FAKETIME = shutil.which("faketime")
 SEVEN_MINUTES_MS = 7 * 60 * 1000
 
@@ -34,7 +32,7 @@ async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 def _serve(
-    tmp_path: Path, mongo_uri: str, db_name: str, redis_url: str, clock: list[str]
+    tmp_path: Path, mongo_uri: str, db_name: str, redis_url: str, clock: tuple[str, ...]
 ) -> tuple[str, subprocess.Popen[bytes], Path]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URI", "BROADCAST_URL"}}
@@ -49,25 +47,9 @@ def _serve(
         "ORDERWIRE_CLOCK_CHECK_SECONDS": "1",
     }
     output = tmp_path / f"serve-{port}.out"
-    with output.open("w") as sink:
-        process = subprocess.Popen(
-            [*clock, CLI, "serve", "--workers", "1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, output.read_text()
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return base, process, output
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    pytest.fail(f"not up within 60 s: {output.read_text()}")
+    process, base = start_serve(env, output, port=port, prefix=clock)
+    answering(base, process, output, "/health")  # up; /ready is what the test asks
+    return base, process, output
 
 
 def test_a_process_whose_clock_is_seven_minutes_behind_is_not_ready(
@@ -76,9 +58,9 @@ def test_a_process_whose_clock_is_seven_minutes_behind_is_not_ready(
     require_tool(FAKETIME is not None, "faketime")
     assert FAKETIME is not None
     behind, slow, slow_output = _serve(
-        tmp_path, mongo_uri, db_name, redis_url, [FAKETIME, "-f", "-7m"]
+        tmp_path, mongo_uri, db_name, redis_url, (FAKETIME, "-f", "-7m")
     )
-    true, right, _ = _serve(tmp_path, mongo_uri, db_name, redis_url, [])
+    true, right, _ = _serve(tmp_path, mongo_uri, db_name, redis_url, ())
     try:
         ready = httpx.get(f"{behind}/ready", timeout=5)
         assert ready.status_code == 503

@@ -27,6 +27,7 @@ from storage.database import Database
 from storage.embedded import free_port
 from storage.notifications import MongoOutbox
 from tests.api.client import BUYER
+from tests.e2e.processes import answering, start_serve
 from tests.e2e.test_cli_and_server import CLI, SECRET, _env
 from tests.receivers import Provider, provider_server
 
@@ -131,7 +132,6 @@ def _sms(n: int, due: datetime) -> Outgoing:
 def _serve_notifying(
     tmp_path: Path, mongo_uri: str, db_name: str, sms_url: str, name: str
 ) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = free_port()
     env = _env(tmp_path / name)
     env.update(
         MONGODB_URI=mongo_uri,
@@ -143,25 +143,9 @@ def _serve_notifying(
         ORDERWIRE_LOG_LEVEL="INFO",
     )
     output = tmp_path / f"{name}.out"
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [CLI, "serve", "--workers", "1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, output.read_text()
-        try:
-            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                return process, base, output
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    pytest.fail(f"not ready within 60 s: {output.read_text()}")
+    process, base = start_serve(env, output)
+    answering(base, process, output, "/ready")
+    return process, base, output
 
 
 async def _statuses(database: Database) -> Counter[str]:

@@ -8,10 +8,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from api.graphql.ratelimit import MemoryBuckets, Throttle
+from api.serving.ratelimit import MemoryBuckets, Throttle
 
 # Persisted-query documents the shared place keeps (least recently used out first); a
-# document is at most 20,000 characters (api/http/persisted.py), so this bounds it near 80 MB.
+# document is at most 20,000 characters (api/serving/persisted.py), so this bounds it near 80 MB.
 SHARED_DOCUMENTS_KEPT = 4096
 
 

@@ -18,9 +18,14 @@ import threading
 from collections import Counter
 from typing import Any
 
-from api.deployment.shared import SHARED_DOCUMENTS_KEPT, LocalSlots, WorkerCounts, worker_name
-from api.graphql.guard import Memory
-from api.graphql.ratelimit import MemoryBuckets, Throttle
+from api.serving.deployment.shared import (
+    SHARED_DOCUMENTS_KEPT,
+    LocalSlots,
+    WorkerCounts,
+    worker_name,
+)
+from api.serving.memory import Memory
+from api.serving.ratelimit import MemoryBuckets, Throttle
 
 log = logging.getLogger("orderwire.deployment")
 

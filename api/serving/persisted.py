@@ -18,7 +18,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from api.graphql.guard import Memory
+from api.serving.codes import RequestCode
+from api.serving.memory import Memory
 
 PERSISTED_KEPT = 2048  # documents remembered by hash
 # A longer document runs, but is not remembered: the memory stays under 2048 x 20,000 chars.
@@ -30,11 +31,11 @@ class Refusal:
     """Why a persisted-query request cannot run, as the protocol names it."""
 
     message: str
-    code: str
+    code: RequestCode
     status: int
 
 
-NOT_FOUND = Refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
+NOT_FOUND = Refusal("PersistedQueryNotFound", RequestCode.PERSISTED_QUERY_NOT_FOUND, 200)
 
 
 class SharedDocuments(Protocol):
@@ -58,16 +59,20 @@ class PersistedQueries:
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
             return Refusal(
                 "extensions.persistedQuery must be {version: 1, sha256Hash: <hex>}",
-                "BAD_REQUEST",
+                RequestCode.BAD_REQUEST,
                 400,
             )
         digest = persisted.get("sha256Hash")
         if not isinstance(digest, str) or len(digest) != 64:
-            return Refusal("sha256Hash must be 64 hexadecimal characters", "BAD_REQUEST", 400)
+            return Refusal(
+                "sha256Hash must be 64 hexadecimal characters", RequestCode.BAD_REQUEST, 400
+            )
         digest = digest.lower()
         if isinstance(query, str):
             if hashlib.sha256(query.encode()).hexdigest() != digest:
-                return Refusal("provided sha256Hash does not match query", "BAD_REQUEST", 400)
+                return Refusal(
+                    "provided sha256Hash does not match query", RequestCode.BAD_REQUEST, 400
+                )
             if len(query) > MAX_PERSISTED_CHARS:
                 return query
             if self.documents.find(digest) is None:  # new here: tell the other workers too

@@ -16,9 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
-from api.deployment.machine import MachineDeployment
-from api.deployment.redis import RedisDeployment
-from api.deployment.shared import Deployment, LocalDeployment, WorkerCounts, totals
+from api.serving.deployment.machine import MachineDeployment
+from api.serving.deployment.redis import RedisDeployment
+from api.serving.deployment.shared import Deployment, LocalDeployment, WorkerCounts, totals
 
 __all__ = ["Deployment", "WorkerCounts", "coordinator_path", "deployment_for", "totals"]
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from api.serving.codes import BEFORE_EXECUTION_STATUS, BY_STATUS, RequestCode, error_body
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -22,29 +24,6 @@ OUTCOME: ContextVar[str] = ContextVar("orderwire_outcome", default="ok")
 
 # The media type chosen for the current request.
 MEDIA: ContextVar[str] = ContextVar("orderwire_media", default=JSON)
-
-# Codes of errors raised before execution, and the status they answer with under GRAPHQL_RESPONSE.
-REQUEST_ERRORS = {
-    "GRAPHQL_PARSE_FAILED": 400,
-    "GRAPHQL_VALIDATION_FAILED": 400,
-    "BAD_USER_INPUT": 400,
-    "TOO_MANY_TOKENS": 400,
-    "QUERY_TOO_DEEP": 400,
-    "TOO_MANY_ALIASES": 400,
-    "QUERY_TOO_COMPLEX": 400,
-    "BAD_REQUEST": 400,
-    "UNAUTHENTICATED": 401,
-    "THROTTLED": 429,
-}
-
-_CODES = {
-    400: "BAD_REQUEST",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    406: "NOT_ACCEPTABLE",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-}
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -89,7 +68,7 @@ def request_error_status(answer: Any) -> int | None:
     for error in answer["errors"]:
         if error.get("path"):  # raised while executing: the request did run
             return None
-        status = REQUEST_ERRORS.get((error.get("extensions") or {}).get("code", ""))
+        status = BEFORE_EXECUTION_STATUS.get((error.get("extensions") or {}).get("code", ""))
         if status is None:
             return None
         statuses.add(status)
@@ -100,7 +79,7 @@ def transport_error(
     status: int, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     """A refusal before GraphQL is reached, as a GraphQL error with a code."""
-    code = _CODES.get(status, "BAD_REQUEST")
+    code = BY_STATUS.get(status, RequestCode.BAD_REQUEST)
     OUTCOME.set(code)
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    body = error_body(message, {"code": code.value})
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA.get())

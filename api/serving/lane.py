@@ -20,8 +20,8 @@ from starlette.middleware.gzip import GZipResponder
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.http.request_ids import request_id
-from api.http.transport import GZIP_MINIMUM, NOT_COMPRESSED
+from api.serving.request_ids import request_id
+from api.serving.transport import GZIP_MINIMUM, NOT_COMPRESSED
 
 # Added to every answer of the lane when the endpoint has not set them (none of its answers
 # is HTML, so the page policy and the framing refusal do not apply).

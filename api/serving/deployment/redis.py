@@ -22,8 +22,13 @@ import secrets
 
 from redis import asyncio as redis
 
-from api.deployment.shared import SHARED_DOCUMENTS_KEPT, LocalSlots, WorkerCounts, worker_name
-from api.graphql.ratelimit import MemoryBuckets, Throttle
+from api.serving.deployment.shared import (
+    SHARED_DOCUMENTS_KEPT,
+    LocalSlots,
+    WorkerCounts,
+    worker_name,
+)
+from api.serving.ratelimit import MemoryBuckets, Throttle
 
 log = logging.getLogger("orderwire.deployment")
 

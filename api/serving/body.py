@@ -16,7 +16,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive
 
-from api.http.media import transport_error
+from api.serving.media import transport_error
 
 # Variables nest no deeper than this; deeper JSON is refused before anything parses it.
 MAX_JSON_DEPTH = 32

@@ -1,0 +1,14 @@
+"""The GraphQL serving runtime, free of the domain: what any schema served over HTTP and
+WebSocket needs, and nothing about orders.
+
+- `lane`: GraphQL over HTTP straight to the endpoint, past Starlette's stack;
+  `request_ids`, `transport` (security headers, gzip, favicon), `media` and `body`
+  (media types, the body read within its limit), `request_parts`;
+- `persisted`: automatic persisted queries, shared through the deployment;
+- `plans`: plain fields filled by plans compiled once per selection; `memory`: the bounded
+  least-recently-used maps every cache here uses; `ratelimit`: the caller's bucket;
+- `socket_ends`: how a socket ends (token expiry, a stopping server, a refusal's reason);
+- `deployment/`: what the workers of a machine and the instances on Redis share.
+
+An import-linter contract keeps `domain`, `storage`, `outbound` and the schema out of it.
+"""
