@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from domain.after_sale.claims import SETTLED, Claim
-from domain.after_sale.ports import Begin, ClaimQuery, ClaimRepository
+from domain.after_sale.ports import Begin, ClaimQuery, ClaimRepository, UnitOfWork
+from domain.after_sale.protocol import AfterSaleChanges, Decision
 from domain.kernel import policies
 from domain.kernel.access import Action, can_see_claims, require_access, require_role
 from domain.kernel.errors import Conflict, InvalidTransition, NotFound
-from domain.kernel.events import Event, record
+from domain.kernel.events import Event, RecordedEvent
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, IdGenerator, Page, PageWindow
 from domain.kernel.vocabulary import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
@@ -18,7 +19,6 @@ from domain.orders.order import Order
 from domain.orders.ports import EventPublisher, OrderRepository
 
 # What a claim command decides: the claim's events, then the order's.
-Decision = tuple[list[Event], list[Event]]
 
 
 class ClaimUseCases:
@@ -33,10 +33,9 @@ class ClaimUseCases:
     ) -> None:
         self._claims = claims
         self._orders = orders
-        self._begin = begin
         self._ids = ids
         self._clock = clock
-        self._publisher = publisher
+        self._changes = AfterSaleChanges(begin, clock, publisher)
 
     async def file_claim(
         self, actor: Actor, order_id: str, reason: ClaimReason, description: str
@@ -55,7 +54,9 @@ class ClaimUseCases:
             now=now,
         )
         order_events = order.changed(now, order.after_sale.file_claim(actor, claim_id, reason, now))
-        await self._save(claim, events, 0, order, order_events, order_version, debit=0)
+        await self._changes.commit(
+            claim, events, 0, order, order_events, order_version, _save_claim
+        )
         return claim
 
     async def respond(
@@ -150,33 +151,22 @@ class ClaimUseCases:
         decide: Callable[[Claim, Order, datetime], Decision],
     ) -> Claim:
         claim, order = await self._load(actor, claim_id, action)
-        now = self._clock()
-        version, order_version = claim.version, order.version
         debited_before = order.payments.seller_debited_amount
-        events, order_events = decide(claim, order, now)
-        settled = claim.status in SETTLED
-        noted = order.after_sale.note_claim(actor, claim.id, claim.status, now, settled=settled)
-        order_events += order.changed(now, noted)
-        debit = order.payments.seller_debited_amount - debited_before
-        await self._save(claim, events, version, order, order_events, order_version, debit=debit)
-        return claim
 
-    async def _save(
-        self,
-        claim: Claim,
-        events: list[Event],
-        version: int,
-        order: Order,
-        order_events: list[Event],
-        order_version: int,
-        *,
-        debit: int,
-    ) -> None:
-        recorded = record(claim.id, claim.status.value, events, after=version)
-        order_recorded = record(order.id, order.status.value, order_events, after=order_version)
-        unit = self._begin()
-        unit.save_claim(claim, recorded, expected_version=version)
-        unit.save_order(order, order_recorded, expected_version=order_version)
-        if debit:
-            unit.debit_seller(claim, debit)
-        await self._publisher.publish(order, await unit.commit())
+        def note(c: Claim, o: Order, now: datetime) -> list[Event]:
+            settled = c.status in SETTLED
+            return o.after_sale.note_claim(actor, c.id, c.status, now, settled=settled)
+
+        def save(unit: UnitOfWork, c: Claim, recorded: list[RecordedEvent], version: int) -> None:
+            _save_claim(unit, c, recorded, version)
+            debit = order.payments.seller_debited_amount - debited_before
+            if debit:
+                unit.debit_seller(c, debit)
+
+        return await self._changes.change(claim, order, decide, note, save)
+
+
+def _save_claim(
+    unit: UnitOfWork, claim: Claim, recorded: list[RecordedEvent], version: int
+) -> None:
+    unit.save_claim(claim, recorded, expected_version=version)

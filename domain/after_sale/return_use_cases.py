@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.after_sale.ports import Begin, ReturnQuery, ReturnRepository
+from domain.after_sale.ports import Begin, ReturnQuery, ReturnRepository, UnitOfWork
+from domain.after_sale.protocol import AfterSaleChanges, Decision
 from domain.after_sale.returns import RELEASED, Return
 from domain.kernel.access import Action, require_access, require_return_access, require_role
 from domain.kernel.errors import NotFound
-from domain.kernel.events import Event, record
+from domain.kernel.events import Event, RecordedEvent
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, IdGenerator, Page, PageWindow
 from domain.kernel.shipping import ScanLocation, ShippedItem, TrackingTag
@@ -19,7 +20,6 @@ from domain.orders.order import Order
 from domain.orders.ports import EventPublisher, OrderRepository
 
 # What a return command decides: the return's events, then the order's.
-Decision = tuple[list[Event], list[Event]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +42,9 @@ class ReturnUseCases:
     ) -> None:
         self._returns = returns
         self._orders = orders
-        self._begin = begin
         self._ids = ids
         self._clock = clock
-        self._publisher = publisher
+        self._changes = AfterSaleChanges(begin, clock, publisher)
 
     async def request_return(self, actor: Actor, command: RequestReturn) -> Return:
         require_role(actor, Action.REQUEST_RETURN)
@@ -74,7 +73,7 @@ class ReturnUseCases:
         order_events += order.changed(
             now, order.after_sale.note_return(actor, return_id, ret.status, now)
         )
-        await self._save(ret, events, 0, order, order_events, order_version)
+        await self._changes.commit(ret, events, 0, order, order_events, order_version, _save_return)
         return ret
 
     async def authorize(self, actor: Actor, return_id: str) -> Return:
@@ -196,30 +195,18 @@ class ReturnUseCases:
         order = await self._orders.get(ret.order_id)
         if order is None:
             raise NotFound(f"order {ret.order_id} of return {return_id} not found")
-        now = self._clock()
-        version, order_version = ret.version, order.version
-        events, order_events = decide(ret, order, now)
-        released = ret.items if ret.status in RELEASED else ()
-        reason = ret.rejection_reason or ret.close_reason
-        noted = order.after_sale.note_return(
-            actor, ret.id, ret.status, now, release=released, reason=reason
-        )
-        order_events += order.changed(now, noted)
-        await self._save(ret, events, version, order, order_events, order_version)
-        return ret
 
-    async def _save(
-        self,
-        ret: Return,
-        events: list[Event],
-        version: int,
-        order: Order,
-        order_events: list[Event],
-        order_version: int,
-    ) -> None:
-        recorded = record(ret.id, ret.status.value, events, after=version)
-        order_recorded = record(order.id, order.status.value, order_events, after=order_version)
-        unit = self._begin()
-        unit.save_return(ret, recorded, expected_version=version)
-        unit.save_order(order, order_recorded, expected_version=order_version)
-        await self._publisher.publish(order, await unit.commit())
+        def note(r: Return, o: Order, now: datetime) -> list[Event]:
+            released = r.items if r.status in RELEASED else ()
+            reason = r.rejection_reason or r.close_reason
+            return o.after_sale.note_return(
+                actor, r.id, r.status, now, release=released, reason=reason
+            )
+
+        return await self._changes.change(ret, order, decide, note, _save_return)
+
+
+def _save_return(
+    unit: UnitOfWork, ret: Return, recorded: list[RecordedEvent], version: int
+) -> None:
+    unit.save_return(ret, recorded, expected_version=version)
