@@ -1,7 +1,7 @@
 """What a carrier may not read of an order, checked once per document at the root.
 
-A carrier sees of an order what its label shows: the parcels, the ship-to and the status; not
-its money or its line items. Instead of a permission on each of those fields (run for every
+The rule is access.py's (ORDER_PARTS_NOT_FOR_CARRIERS): a carrier sees of an order what its
+label shows. This module only finds those fields in a document. Instead of a permission on each of those fields (run for every
 order of every list), the guard looks once at what an operation selects, through fragments,
 and refuses a carrier's operation that asks for any of them before anything runs. The answer
 is kept per document, like its validation.
@@ -24,12 +24,13 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
 )
+from strawberry.utils.str_converters import to_camel_case
 
-# Fields of Order a carrier may not select.
-NOT_FOR_CARRIERS = frozenset(
-    {"items", "shippingFee", "total", "captured", "refunded", "feedback", "chargeback"}
-)
-MESSAGE = "A carrier sees an order's parcels, ship-to and status; not its money or items."
+from domain.kernel.access import CARRIER_VIEW, ORDER_PARTS_NOT_FOR_CARRIERS
+
+# Fields of Order a carrier may not select: the parts access.py keeps from carriers.
+NOT_FOR_CARRIERS = frozenset(to_camel_case(part) for part in ORDER_PARTS_NOT_FOR_CARRIERS)
+MESSAGE = CARRIER_VIEW
 
 
 def carrier_may_not_select(

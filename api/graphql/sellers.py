@@ -8,13 +8,13 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.enums import Role
 from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import AddressInput
 from api.graphql.node import SELLER_PREFIX, Node, seller_handle, seller_node_id
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import attempt
 from api.graphql.values import AddressType
+from domain.kernel.access import can_see_ship_from
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.ports import PageCursor
@@ -37,8 +37,7 @@ class SellerType(Node):
         "Only the seller itself and operators see it."
     )
     def ship_from(self, info: Info[Context, None]) -> AddressType | None:
-        actor = info.context.require_actor()
-        if actor.role is not Role.OPERATOR and actor != Actor(str(self.handle), Role.SELLER):
+        if not can_see_ship_from(info.context.require_actor(), str(self.handle)):
             return None
         return None if self.address is None else AddressType.from_domain(self.address)
 

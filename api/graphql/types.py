@@ -32,7 +32,12 @@ from api.graphql.values import (
 from api.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
 from domain.after_sale.messaging import Message
 from domain.kernel import policies
-from domain.kernel.access import can_see_event, can_see_parcel, can_see_return
+from domain.kernel.access import (
+    can_see_event,
+    can_see_parcel,
+    can_see_return,
+    claims_visible_to,
+)
 from domain.kernel.money import Money
 from domain.kernel.ports import PageCursor, PageWindow
 from domain.orders.order import Order
@@ -172,8 +177,8 @@ class OrderType(Node):
 
     @strawberry.field(description="A-to-Z guarantee claims on this order, oldest first.")
     async def claims(self, info: Info[Context, None]) -> list[ClaimType]:
-        if info.context.require_actor().role is Role.CARRIER:
-            return []  # the same rule as claim(id): claims are not a carrier's business
+        if not claims_visible_to(info.context.require_actor().role):
+            return []  # the same rule as claim(id), from access.py
         found = await info.context.claims_loader.load(str(self.id))
         now = info.context.orders.now()
         return [ClaimType.from_domain(c, now) for c in found]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, assert_never
 
 from domain.kernel.errors import Forbidden, NotFound
 from domain.kernel.events import RecordedEvent, ShipmentConfirmed, TrackingEventRecorded
@@ -177,15 +177,48 @@ def require_own_shop(actor: Actor, seller_id: str, refusal: str) -> None:
 
 def can_see(actor: Actor, order: OrderLike) -> bool:
     """Buyers see their orders, sellers their shop's, carriers those they carry, operators all."""
+    return _party_sees(
+        actor,
+        order.buyer_id,
+        order.seller_id,
+        lambda carrier: any(s.carrier == carrier for s in order.shipments),
+    )
+
+
+def _party_sees(
+    actor: Actor, buyer_id: str, seller_id: str, carries: Callable[[str], bool]
+) -> bool:
+    """The one role switch: an order's (or a return's) buyer, its seller, the carrier of one
+    of its parcels, and operators."""
     match actor.role:
         case Role.OPERATOR:
             return True
         case Role.BUYER:
-            return order.buyer_id == actor.id
+            return buyer_id == actor.id
         case Role.SELLER:
-            return order.seller_id == actor.id
+            return seller_id == actor.id
         case Role.CARRIER:
-            return any(s.carrier == actor.id.upper() for s in order.shipments)
+            return carries(actor.id.upper())
+        case unknown:
+            assert_never(unknown)
+
+
+# A carrier sees of an order what its label shows: the parcels, the ship-to and the status;
+# never the order's money, its items, or what its buyer said of the seller.
+ORDER_PARTS_NOT_FOR_CARRIERS = frozenset(
+    {"items", "shipping_fee", "total", "captured", "refunded", "feedback", "chargeback"}
+)
+CARRIER_VIEW = "A carrier sees an order's parcels, ship-to and status; not its money or items."
+
+
+def claims_visible_to(role: Role) -> bool:
+    """Claims are not a carrier's business; everyone who sees the order sees its claims."""
+    return role is not Role.CARRIER
+
+
+def can_see_ship_from(actor: Actor, seller_id: str) -> bool:
+    """Where a seller's parcels leave from: the seller itself and operators."""
+    return actor.role is Role.OPERATOR or (actor.role is Role.SELLER and actor.id == seller_id)
 
 
 def require_access(actor: Actor, order: OrderT | None, action: Action, order_id: str) -> OrderT:
@@ -209,7 +242,7 @@ def require_parcel_access(
 
 def can_see_claims(actor: Actor, order: OrderLike) -> bool:
     """A claim is as visible as its order to its buyer, its seller and operators; not carriers."""
-    return actor.role is not Role.CARRIER and can_see(actor, order)
+    return claims_visible_to(actor.role) and can_see(actor, order)
 
 
 def can_see_event(actor: Actor, recorded: RecordedEvent) -> bool:
@@ -232,15 +265,10 @@ def can_see_parcel(actor: Actor, shipment: Parcel | None) -> bool:
 
 def can_see_return(actor: Actor, ret: ReturnLike) -> bool:
     """Like orders: its buyer, its seller, operators, and the carrier of its label."""
-    match actor.role:
-        case Role.OPERATOR:
-            return True
-        case Role.BUYER:
-            return ret.buyer_id == actor.id
-        case Role.SELLER:
-            return ret.seller_id == actor.id
-        case Role.CARRIER:
-            return ret.label is not None and ret.label.carrier == actor.id.upper()
+    label = ret.label
+    return _party_sees(
+        actor, ret.buyer_id, ret.seller_id, lambda c: label is not None and label.carrier == c
+    )
 
 
 def require_return_access(
