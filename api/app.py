@@ -28,7 +28,7 @@ from api.metrics import Metrics
 from api.ops import Operations
 from api.serving.lane import GraphQLLane
 from api.serving.request_ids import RequestIds
-from api.serving.transport import GZIP_MINIMUM, NOT_COMPRESSED, SecurityHeaders, favicon
+from api.serving.transport import GZIP_MINIMUM, NOT_COMPRESSED, SecurityHeaders
 from api.settings import Settings, configure_logging
 from api.stopping import Stopping
 from api.wiring import Services, running
@@ -102,7 +102,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             Route("/auth/config.json", pages.sign_in_config(settings)),
             Route("/seller", pages.seller_board),
             Route("/pages/{name}", pages.asset),
-            Route("/favicon.ico", favicon),
+            Route("/favicon.ico", pages.favicon),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),
         ],

@@ -74,3 +74,7 @@ def sign_in_config(settings: Settings) -> Callable[[Request], Awaitable[Response
         return JSONResponse(config, headers={"Cache-Control": "no-cache"})
 
     return answer
+
+
+async def favicon(request: Request) -> Response:
+    return file_answer(request, HERE / "favicon.svg", "image/svg+xml", "public, max-age=86400")

@@ -1,5 +1,5 @@
 """How every answer travels: security headers (a Content-Security-Policy on HTML, no sniffing,
-no Referer, no framing), files with validators answered 304 when unchanged, and a favicon.
+no Referer, no framing), and files with validators answered 304 when unchanged.
 Compression is Starlette's GZipMiddleware, set up in api/app.py."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-FAVICON = Path(__file__).parent / "pages" / "favicon.svg"
 
 # Text answers smaller than this go as they are: compressing them costs more than it saves.
 GZIP_MINIMUM = 1024
@@ -86,7 +84,3 @@ def file_answer(request: Request, path: Path, media_type: str, cache_control: st
     if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control})
     return answer
-
-
-async def favicon(request: Request) -> Response:
-    return file_answer(request, FAVICON, "image/svg+xml", "public, max-age=86400")
