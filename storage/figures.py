@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import ASCENDING, DESCENDING
 
 from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import FulfillmentChannel
@@ -20,7 +20,7 @@ from storage.codec import epoch_ms
 from storage.database import Database
 from storage.keyset import all_of
 from storage.order_facts import HEALTH_FIELD, PACKAGES
-from storage.orders import NEWEST_PLACED, order_from_document, query_conditions
+from storage.orders import KEYSETS, NEWEST_PLACED, order_from_document, query_conditions
 
 Document = dict[str, Any]
 
@@ -180,9 +180,11 @@ class MongoSellerFigures:
         return sorted(rows, key=lambda r: (r.key, r.currency))
 
     async def export(self, query: OrderQuery) -> AsyncIterator[Order]:
+        keyset = KEYSETS[query.sort]  # the order the list itself is read in
+        direction = DESCENDING if keyset.descending else ASCENDING
         cursor = (
             self._orders.find(all_of(query_conditions(query)))
-            .sort([("placed_ms", DESCENDING), ("_id", DESCENDING)])
+            .sort([(keyset.field, direction), ("_id", direction)])
             .batch_size(EXPORT_BATCH)
         )
         try:

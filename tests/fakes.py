@@ -546,7 +546,11 @@ class FakeSellerFigures:
 
     async def export(self, query: OrderQuery) -> AsyncIterator[Order]:
         found = _found_by(query, self._m.orders.values())
-        for order in newest_first(found, lambda o: o.placed_at, lambda o: o.id):
+        if query.sort is OrderSort.SOONEST_SHIP_BY:
+            ordered = sorted(found, key=lambda o: (ship_by_or_last(o), o.id))
+        else:
+            ordered = newest_first(found, lambda o: o.placed_at, lambda o: o.id)
+        for order in ordered:
             yield copy.deepcopy(order)
 
 

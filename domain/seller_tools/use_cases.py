@@ -90,7 +90,7 @@ class SellerToolUseCases:
         )
 
     def export_orders(self, actor: Actor, query: OrderQuery) -> AsyncIterator[Order]:
-        """Every order the query finds that the caller may read, newest first."""
+        """Every order the query finds that the caller may read, in the query's order."""
         scoped = self._scoped(actor, query)
         return _nothing() if scoped is None else self._figures.export(scoped)
 

@@ -13,7 +13,7 @@ import pypdf
 from reportlab.graphics.barcode.code128 import _patterns
 
 from domain.kernel.identity import Actor
-from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, UPS, WAREHOUSE, Api
+from tests.api.client import ADDRESS, BUYER, OPERATOR, OTHER_SELLER, SELLER, UPS, WAREHOUSE, Api
 
 HEADER = "order-id,sku,quantity,carrier,tracking-id,ship-date,ship-method"
 CONFIRM_MANY = """
@@ -277,4 +277,30 @@ async def test_only_the_orders_seller_and_operators_print_its_slip(api: Api) -> 
     assert (await api.http.get(url, headers=auth(api, BUYER))).status_code == 403
     assert (await api.http.get(url)).status_code == 401
     bad = await api.http.get(url, params={"format": "docx"}, headers=auth(api, SELLER))
+    assert bad.status_code == 400
+
+
+async def test_the_export_takes_the_boards_view_speed_search_ship_by_and_order(api: Api) -> None:
+    """The download of what the board shows: the same filters and order as `orders(...)`."""
+    expedited = await api.order_in(
+        "UNSHIPPED",
+        shippingSpeed="EXPEDITED",
+        shippingAddress={**ADDRESS, "name": "Hiro Tanaka"},
+    )
+    api.clock.advance(timedelta(minutes=5))
+    standard = await api.order_in("UNSHIPPED")
+    by_speed = await export(api, shippingSpeed="EXPEDITED")
+    assert {r["order-id"] for r in by_speed} == {expedited["id"]}
+    assert {r["order-id"] for r in await export(api, search="tanaka")} == {expedited["id"]}
+    soonest = list(
+        dict.fromkeys(r["order-id"] for r in await export(api, orderBy="SOONEST_SHIP_BY"))
+    )
+    newest = list(dict.fromkeys(r["order-id"] for r in await export(api)))  # a row per item
+    assert soonest == [expedited["id"], standard["id"]]  # expedited ships by sooner
+    assert newest == [standard["id"], expedited["id"]]  # placed later
+    later = await export(api, shipByFrom=api.clock().isoformat())
+    assert {r["order-id"] for r in later} == {standard["id"], expedited["id"]}
+    bad = await api.http.get(
+        "/exports/orders.csv", params={"orderBy": "CHEAPEST"}, headers=auth(api, SELLER)
+    )
     assert bad.status_code == 400
