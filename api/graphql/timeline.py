@@ -10,7 +10,7 @@ may see the order (and, for a carrier, only its own parcels' events).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TypedDict, assert_never
 
 import strawberry
@@ -52,6 +52,7 @@ from api.graphql.timeline_types import (
 from api.graphql.values import DeliveryWindowType, MoneyType, ScanLocationType
 from domain.kernel import events as ev
 from domain.kernel.identity import Role
+from domain.kernel.paging import memory_page, sequence_moment
 from domain.kernel.ports import Page, PageCursor, PageWindow
 
 
@@ -213,31 +214,18 @@ EVENT_TYPES: tuple[type[OrderEventType], ...] = (
 )
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
-
-
 def event_position(recorded: ev.RecordedEvent) -> PageCursor:
     """An event's place in its order's story: its sequence (carried as milliseconds)."""
     node_id = event_node_id(recorded.aggregate_id, recorded.sequence)
-    return PageCursor(_EPOCH + recorded.sequence * _MS, str(node_id))
+    return PageCursor(sequence_moment(recorded.sequence), str(node_id))
 
 
 def event_page(recorded: list[ev.RecordedEvent], window: PageWindow) -> Page[ev.RecordedEvent]:
     """A window of an order's events, oldest first, by sequence."""
-
-    def sequence(cursor: PageCursor) -> int:
-        return int((cursor.at - _EPOCH) / _MS)
-
-    found = sorted(recorded, key=lambda r: r.sequence)
-    total = len(found)
-    if window.after is not None:
-        found = [r for r in found if r.sequence > sequence(window.after)]
-    if window.before is not None:
-        found = [r for r in found if r.sequence < sequence(window.before)]
-    kept = found[-window.size :] if window.from_end else found[: window.size]
-
-    async def count() -> int:
-        return total
-
-    return Page(kept, has_more=len(found) > window.size, count=count)
+    return memory_page(
+        recorded,
+        lambda r: sequence_moment(r.sequence),
+        lambda r: event_position(r).id,
+        window,
+        descending=False,
+    )
