@@ -9,7 +9,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from domain.after_sale.claims import Claim
-from domain.after_sale.ports import ClaimQuery
+from domain.after_sale.ports import CLAIMS_OLDEST_FILED, ClaimQuery
 from domain.kernel.ports import Page, PageWindow
 from domain.kernel.vocabulary import ClaimStatus
 from storage.codec import decode_dataclass, encode, epoch_ms
@@ -19,7 +19,8 @@ from storage.keyset import Keyset
 Document = dict[str, Any]
 
 
-OLDEST_FILED = Keyset("filed_ms", descending=False)
+# The list's order is the domain's; the field holding its moment is storage's.
+OLDEST_FILED = Keyset("filed_ms", CLAIMS_OLDEST_FILED.descending)
 
 
 def claim_document(claim: Claim) -> Document:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.after_sale.messaging import Message
+from domain.after_sale.ports import MESSAGES_OLDEST_SENT
 from domain.kernel.identity import Role
 from domain.kernel.ports import Page, PageWindow
 from storage.codec import decode_dataclass, encode, epoch_ms
@@ -15,7 +16,8 @@ from storage.keyset import Keyset
 Document = dict[str, Any]
 
 
-OLDEST_SENT = Keyset("sent_ms", descending=False)
+# The list's order is the domain's; the field holding its moment is storage's.
+OLDEST_SENT = Keyset("sent_ms", MESSAGES_OLDEST_SENT.descending)
 
 
 def message_document(message: Message) -> Document:

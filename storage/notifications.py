@@ -25,6 +25,7 @@ from domain.notifications.deliveries import (
     queued,
     settle,
 )
+from domain.notifications.ports import NEWEST_NOTIFIED
 from domain.notifications.preferences import Category, Channel, Preferences, QuietHours
 from storage.codec import decode, encode, epoch_ms
 from storage.database import Database
@@ -163,7 +164,8 @@ def _record(doc: Document) -> NotificationRecord:
 
 
 _WAITING = sorted(status.value for status in CLAIMABLE)
-NEWEST_CREATED = Keyset("created_ms", descending=True)
+# The list's order is the domain's; the field holding its moment is storage's.
+NEWEST_CREATED = Keyset("created_ms", NEWEST_NOTIFIED.descending)
 
 
 class MongoOutbox:

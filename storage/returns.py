@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from domain.after_sale.ports import ReturnQuery
+from domain.after_sale.ports import RETURNS_NEWEST_REQUESTED, ReturnQuery
 from domain.after_sale.returns import Return
 from domain.kernel import policies
 from domain.kernel.ports import Page, PageWindow
@@ -31,7 +31,8 @@ def return_from_document(doc: Document) -> Return:
     return decode_dataclass(Return, {**doc, "id": doc["_id"]})
 
 
-NEWEST_REQUESTED = Keyset("requested_ms", descending=True)
+# The list's order is the domain's; the field holding its moment is storage's.
+NEWEST_REQUESTED = Keyset("requested_ms", RETURNS_NEWEST_REQUESTED.descending)
 
 
 def _query_conditions(query: ReturnQuery, now: datetime) -> list[Document]:

@@ -11,6 +11,7 @@ from domain.kernel.errors import ValidationFailed
 from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import Address
 from domain.sellers.directory import Seller
+from domain.sellers.ports import SELLERS_NEWEST_JOINED
 from storage.codec import decode_dataclass, encode, epoch_ms
 from storage.database import Database
 from storage.keyset import Keyset
@@ -18,7 +19,8 @@ from storage.keyset import Keyset
 Document = dict[str, Any]
 
 
-NEWEST_JOINED = Keyset("joined_ms", descending=True)
+# The list's order is the domain's; the field holding its moment is storage's.
+NEWEST_JOINED = Keyset("joined_ms", SELLERS_NEWEST_JOINED.descending)
 
 
 class MongoSellerDirectory:

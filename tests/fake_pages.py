@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
 
-from domain.kernel.paging import memory_page, newest_first
+from domain.kernel.paging import Identified, ListOrder, memory_page, newest_first
 from domain.kernel.ports import Page, PageWindow
 
 T = TypeVar("T")
 
-__all__ = ["keyset_page", "newest_first"]
+__all__ = ["keyset_page", "listed", "newest_first"]
+
+ListedT = TypeVar("ListedT", bound=Identified)
 
 
 def keyset_page(
@@ -25,4 +27,12 @@ def keyset_page(
     descending: bool,
 ) -> Page[T]:
     page = memory_page(items, at, ident, window, descending=descending)
+    return Page(copy.deepcopy(page.items), page.has_more, page.count)
+
+
+def listed(
+    order: ListOrder[ListedT], items: Iterable[ListedT], window: PageWindow
+) -> Page[ListedT]:
+    """A list's window in its declared order, copied so a caller cannot change the store."""
+    page = order.page(items, window)
     return Page(copy.deepcopy(page.items), page.has_more, page.count)

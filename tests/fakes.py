@@ -20,7 +20,13 @@ from domain.after_sale.claim_use_cases import ClaimUseCases
 from domain.after_sale.claims import Claim
 from domain.after_sale.conversation_use_cases import ConversationUseCases
 from domain.after_sale.messaging import Message
-from domain.after_sale.ports import ClaimQuery, ReturnQuery
+from domain.after_sale.ports import (
+    CLAIMS_OLDEST_FILED,
+    MESSAGES_OLDEST_SENT,
+    RETURNS_NEWEST_REQUESTED,
+    ClaimQuery,
+    ReturnQuery,
+)
 from domain.after_sale.return_use_cases import ReturnUseCases
 from domain.after_sale.returns import Return
 from domain.kernel import policies
@@ -42,6 +48,7 @@ from domain.notifications.deliveries import (
     queued,
     settle,
 )
+from domain.notifications.ports import NEWEST_NOTIFIED
 from domain.notifications.preferences import Preferences
 from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.order import Order
@@ -51,7 +58,8 @@ from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.performance import Span, health_facts, package_facts
 from domain.seller_tools.reports import ReportGrouping, ReportRow, SaleFacts, sale_facts
 from domain.sellers.directory import Seller
-from tests.fake_pages import keyset_page, newest_first
+from domain.sellers.ports import SELLERS_NEWEST_JOINED
+from tests.fake_pages import keyset_page, listed, newest_first
 
 T = TypeVar("T")
 
@@ -139,7 +147,7 @@ class FakeSellers:
 
     async def page(self, window: PageWindow) -> Page[Seller]:
         sellers = self._m.sellers.values()
-        return keyset_page(sellers, lambda s: s.joined_at, lambda s: s.id, window, descending=True)
+        return listed(SELLERS_NEWEST_JOINED, sellers, window)
 
     async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
         seller = self._m.sellers.get(seller_id)
@@ -224,7 +232,7 @@ class FakeReturns:
             )
 
         found = filter(wanted, self._m.returns.values())
-        return keyset_page(found, lambda r: r.requested_at, lambda r: r.id, window, descending=True)
+        return listed(RETURNS_NEWEST_REQUESTED, found, window)
 
 
 class FakeClaims:
@@ -260,7 +268,7 @@ class FakeClaims:
             )
 
         found = filter(wanted, self._m.claims.values())
-        return keyset_page(found, lambda c: c.filed_at, lambda c: c.id, window, descending=False)
+        return listed(CLAIMS_OLDEST_FILED, found, window)
 
 
 class FakeMessages:
@@ -272,7 +280,7 @@ class FakeMessages:
 
     async def thread(self, order_id: str, window: PageWindow) -> Page[Message]:
         found = (m for m in self._m.messages.values() if m.order_id == order_id)
-        return keyset_page(found, lambda m: m.sent_at, lambda m: m.id, window, descending=False)
+        return listed(MESSAGES_OLDEST_SENT, found, window)
 
     async def mark_read(self, order_id: str, *, reader: Role, now: datetime) -> int:
         unread = [
@@ -763,7 +771,7 @@ class FakeNotificationOutbox:
             for i, r in self.records.items()
             if self.messages[i].recipient == actor and status in (None, r.status)
         ]
-        return keyset_page(mine, lambda r: r.created_at, lambda r: r.id, window, descending=True)
+        return listed(NEWEST_NOTIFIED, mine, window)
 
 
 class FakeLiveUpdates:

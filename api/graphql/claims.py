@@ -14,9 +14,8 @@ from api.graphql.errors import UserError, by_id
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import Answer, attempt, attempt_once
 from domain.after_sale.claims import Claim
-from domain.after_sale.ports import ClaimQuery
+from domain.after_sale.ports import CLAIMS_OLDEST_FILED, ClaimQuery
 from domain.kernel.identity import Actor
-from domain.kernel.ports import PageCursor
 
 
 @strawberry.input
@@ -112,7 +111,7 @@ class ClaimQueries:
         return connection(
             page,
             window,
-            position=lambda c: PageCursor(c.filed_at, c.id),
+            position=CLAIMS_OLDEST_FILED.position,
             node=lambda c: ClaimType.from_domain(c, now),
             cursors=ctx.cursors,
         )

@@ -16,8 +16,8 @@ from api.graphql.node import Node, notification_node_id
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import attempt
 from domain.kernel.errors import ValidationFailed
-from domain.kernel.ports import PageCursor
 from domain.notifications.deliveries import NotificationRecord
+from domain.notifications.ports import NEWEST_NOTIFIED
 from domain.notifications.preferences import (
     KEEP,
     Keep,
@@ -198,7 +198,7 @@ class NotificationQueries:
         return connection(
             page,
             window,
-            position=lambda r: PageCursor(r.created_at, r.id),
+            position=NEWEST_NOTIFIED.position,
             node=NotificationType.from_domain,
             cursors=ctx.cursors,
         )

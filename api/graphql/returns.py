@@ -15,12 +15,11 @@ from api.graphql.errors import UserError, by_id
 from api.graphql.inputs import ScanLocationInput, ShippedItemInput
 from api.graphql.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.payloads import attempt
-from domain.after_sale.ports import ReturnQuery
+from domain.after_sale.ports import RETURNS_NEWEST_REQUESTED, ReturnQuery
 from domain.after_sale.return_use_cases import RequestReturn
 from domain.after_sale.returns import Return
 from domain.kernel.identity import Actor
 from domain.kernel.moments import client_moment
-from domain.kernel.ports import PageCursor
 from domain.kernel.shipping import ShippedItem
 
 
@@ -129,7 +128,7 @@ class ReturnQueries:
         return connection(
             page,
             window,
-            position=lambda r: PageCursor(r.requested_at, r.id),
+            position=RETURNS_NEWEST_REQUESTED.position,
             node=lambda r: ReturnType.from_domain(r, now),
             cursors=ctx.cursors,
         )

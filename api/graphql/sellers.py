@@ -17,9 +17,9 @@ from api.graphql.values import AddressType
 from domain.kernel.access import can_see_ship_from
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Actor
-from domain.kernel.ports import PageCursor
 from domain.kernel.shipping import Address
 from domain.sellers.directory import Seller
+from domain.sellers.ports import SELLERS_NEWEST_JOINED
 
 
 @strawberry.type(name="Seller", description="A shop in the seller directory.")
@@ -88,7 +88,7 @@ class SellerQueries:
         return connection(
             await ctx.sellers.list_sellers(window),
             window,
-            position=lambda s: PageCursor(s.joined_at, s.id),
+            position=SELLERS_NEWEST_JOINED.position,
             node=SellerType.from_domain,
             cursors=ctx.cursors,
         )

@@ -31,6 +31,7 @@ from api.graphql.values import (
 )
 from api.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
 from domain.after_sale.messaging import Message
+from domain.after_sale.ports import MESSAGES_OLDEST_SENT
 from domain.kernel import policies
 from domain.kernel.access import (
     can_see_event,
@@ -39,7 +40,7 @@ from domain.kernel.access import (
     claims_visible_to,
 )
 from domain.kernel.money import Money
-from domain.kernel.ports import PageCursor, PageWindow
+from domain.kernel.ports import PageWindow
 from domain.orders.order import Order
 from domain.orders.reputation import Reputation
 from domain.orders.shipments import Shipment
@@ -259,7 +260,7 @@ async def thread_page(
     return connection(
         await ctx.conversation.thread(ctx.require_actor(), order_id, window),
         window,
-        position=lambda m: PageCursor(m.sent_at, m.id),
+        position=MESSAGES_OLDEST_SENT.position,
         node=MessageType.from_domain,
         cursors=ctx.cursors,
     )

@@ -12,6 +12,7 @@ from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor, Role
+from domain.kernel.paging import ListOrder
 from domain.kernel.ports import Page, PageWindow, scoped_to_party
 from domain.kernel.vocabulary import (
     ClaimReason,
@@ -20,6 +21,11 @@ from domain.kernel.vocabulary import (
     ReturnStatus,
 )
 from domain.orders.ports import OrderUnitOfWork
+
+# How each after-sale list is read, for every store and the API's cursors.
+RETURNS_NEWEST_REQUESTED: ListOrder[Return] = ListOrder(lambda r: r.requested_at, descending=True)
+CLAIMS_OLDEST_FILED: ListOrder[Claim] = ListOrder(lambda c: c.filed_at, descending=False)
+MESSAGES_OLDEST_SENT: ListOrder[Message] = ListOrder(lambda m: m.sent_at, descending=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,9 @@ page this way; a position that is a number (an event's sequence) is carried as a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from domain.kernel.moments import truncate_to_millis
 from domain.kernel.ports import Page, PageCursor, PageWindow
@@ -16,6 +17,31 @@ T = TypeVar("T")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+ListedT = TypeVar("ListedT", bound=Identified)
+
+
+@dataclass(frozen=True, slots=True)
+class ListOrder(Generic[ListedT]):
+    """How a list is read, declared once for storage, the in-memory stores and the API's
+    cursors alike: by a moment of each item, then its id; newest first when `descending`."""
+
+    at: Callable[[ListedT], datetime]
+    descending: bool
+
+    def position(self, item: ListedT) -> PageCursor:
+        """Where `item` stands in the list: what its cursor carries."""
+        return PageCursor(self.at(item), item.id)
+
+    def page(self, items: Iterable[ListedT], window: PageWindow) -> Page[ListedT]:
+        """The window of `items` held in memory, in this order."""
+        return memory_page(items, self.at, lambda i: i.id, window, descending=self.descending)
 
 
 def sequence_moment(sequence: int) -> datetime:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor
+from domain.kernel.paging import ListOrder
 from domain.kernel.ports import Page, PageWindow
 from domain.notifications.deliveries import Lease, NotificationRecord, NotificationStatus, Outgoing
 from domain.notifications.preferences import Preferences
@@ -21,6 +22,10 @@ class PreferenceStore(Protocol):
 
     async def save(self, preferences: Preferences, *, expected_version: int) -> None:
         """Store them only if nobody saved since `expected_version`; else Conflict."""
+
+
+# How a person's notification history is read, for every store and the API's cursors.
+NEWEST_NOTIFIED: ListOrder[NotificationRecord] = ListOrder(lambda r: r.created_at, descending=True)
 
 
 class NotificationHistory(Protocol):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from domain.kernel.paging import ListOrder
 from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import Address
 from domain.sellers.directory import Seller
+
+# How the seller directory is read, for every store and the API's cursors.
+SELLERS_NEWEST_JOINED: ListOrder[Seller] = ListOrder(lambda s: s.joined_at, descending=True)
 
 
 class SellerDirectory(Protocol):
