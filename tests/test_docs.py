@@ -61,3 +61,13 @@ def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "nowhere.md" in done.stderr
+
+
+def test_the_error_codes_page_names_every_code() -> None:
+    """docs/errors.md is the reference: every code of the schema and of the serving runtime."""
+    from api.serving.codes import RequestCode
+    from domain.kernel.errors import ErrorCode
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "errors.md").read_text()
+    missing = [c.value for c in [*ErrorCode, *RequestCode] if f"`{c.value}`" not in page]
+    assert missing == []
