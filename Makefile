@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# GraphiQL's browser files, pinned in api/http/graphiql/package-lock.json, so the playground works offline.
-GRAPHIQL := api/http/graphiql/node_modules/.package-lock.json
+# GraphiQL's browser files, pinned in api/web/graphiql/package-lock.json, so the playground works offline.
+GRAPHIQL := api/web/graphiql/node_modules/.package-lock.json
 
 .PHONY: run test tools lint schema clean graphiql fuzz bench bench-quick chaos docs
 
@@ -28,9 +28,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-$(GRAPHIQL): api/http/graphiql/package-lock.json
+$(GRAPHIQL): api/web/graphiql/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --prefix api/http/graphiql --no-audit --no-fund --ignore-scripts --loglevel=error; \
+		npm ci --prefix api/web/graphiql --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else \
 		echo "warning: npm not found; the API works, but GraphiQL needs Node.js and npm for its files"; \
 	fi

@@ -17,7 +17,6 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from api.clock import system_now
-from api.http import graphiql, pages
 from api.http.endpoint import GraphQLEndpoint
 from api.http.origins import cors
 from api.http.seller_files import orders_export, packing_slips, packing_slips_at_once
@@ -31,6 +30,7 @@ from api.serving.request_ids import RequestIds
 from api.serving.transport import GZIP_MINIMUM, NOT_COMPRESSED, SecurityHeaders
 from api.settings import Settings, configure_logging
 from api.stopping import Stopping
+from api.web import graphiql, pages
 from api.wiring import Services, running
 from domain.kernel.ports import Clock
 
@@ -99,7 +99,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             ),
             Route("/track/{order_id}", pages.tracking_page),
             Route("/track", pages.tracking_page),  # where the identity provider sends buyers back
-            Route("/auth/config.json", pages.sign_in_config(settings)),
+            Route("/auth/config.json", pages.sign_in_config(_sign_in(settings))),
             Route("/seller", pages.seller_board),
             Route("/pages/{name}", pages.asset),
             Route("/favicon.ico", pages.favicon),
@@ -130,6 +130,15 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     )
     app.state.services = services  # what is running, for tools in the same process
     return app
+
+
+def _sign_in(settings: Settings) -> pages.SignIn | None:
+    """What the pages sign in through: the identity provider and the pages' public client."""
+    if not (settings.oidc_issuer and settings.oidc_client_id):
+        return None
+    return pages.SignIn(
+        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_scopes, settings.jwt_audience
+    )
 
 
 def from_environment() -> Starlette:

@@ -26,7 +26,6 @@ from api.graphql.context import Context
 from api.graphql.errors import refusal_code
 from api.graphql.limits import Limits
 from api.graphql.schema import build_schema
-from api.http import graphiql
 from api.http.accounting import OPERATION, accounted
 from api.http.auth import challenge
 from api.http.tokens import Tokens
@@ -58,6 +57,7 @@ from api.serving.request_ids import request_id
 from api.serving.request_parts import Method, json_or_none, operation_name, request_data
 from api.serving.socket_ends import close_at_expiry, close_going_away, with_refusal_reason
 from api.settings import Settings
+from api.web import graphiql
 from domain.kernel.errors import Unauthenticated
 
 

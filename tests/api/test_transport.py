@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from api.http.graphiql import assets_installed
+from api.web.graphiql import assets_installed
 from tests.api.client import SELLER, Api
 
 PAGES = ("/graphql", "/track/ord_x", "/seller")

@@ -20,8 +20,8 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.clock import ManualClock
-from api.http.graphiql import assets_installed
 from api.settings import Settings
+from api.web.graphiql import assets_installed
 from domain.kernel.identity import Actor
 from storage.embedded import free_port
 from tests.api.client import Api
@@ -117,7 +117,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 async def browser() -> AsyncIterator[Browser]:
     if CHROMIUM is None or not assets_installed():
         missing = (
-            "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/http/graphiql)"
+            "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/web/graphiql)"
         )
         require_tool(False, missing)
     async with async_playwright() as playwright:

@@ -7,8 +7,8 @@ import json
 from playwright.async_api import Browser, Page
 
 from api.clock import ManualClock
-from api.http.graphiql import ASSETS, assets_installed
 from api.settings import Settings
+from api.web.graphiql import ASSETS, assets_installed
 from tests.api.client import BUYER, OPERATOR
 from tests.e2e.conftest import LiveServer, blocked_page, serving
 

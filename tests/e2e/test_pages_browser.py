@@ -12,8 +12,8 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from api.clock import ManualClock
-from api.http.pages import FILES
 from api.settings import Settings
+from api.web.pages import FILES
 from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OTHER_BUYER, SELLER
 from tests.e2e.conftest import LiveServer, blocked_page, serving

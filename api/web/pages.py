@@ -1,10 +1,11 @@
 """The reference pages, served by the app and built on the public API only: the buyer's
 tracking page (/track/{orderId}) and the seller's board (/seller). Their scripts are in the
-repo (api/http/pages); the graphql-ws client comes from the npm files GraphiQL pins."""
+repo (api/web/pages); the graphql-ws client comes from the npm files GraphiQL pins."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.requests import Request
@@ -16,9 +17,8 @@ from starlette.responses import (
     Response,
 )
 
-from api.http.graphiql import MISSING, assets_installed
 from api.serving.transport import file_answer
-from api.settings import Settings
+from api.web.graphiql import MISSING, assets_installed
 
 HERE = Path(__file__).parent / "pages"
 # Public name -> media type; nothing else in the folder is served.
@@ -57,17 +57,27 @@ async def asset(request: Request) -> Response:
     return file_answer(request, HERE / name, FILES[name], "no-cache")
 
 
-def sign_in_config(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """The shop's identity provider, as the pages sign in through it (the settings' values)."""
+
+    issuer: str
+    client_id: str
+    scopes: str
+    audience: str | None
+
+
+def sign_in_config(sign_in: SignIn | None) -> Callable[[Request], Awaitable[Response]]:
     """GET /auth/config.json: what the pages and GraphiQL need to sign in through the shop's
     identity provider (its issuer and the pages' public client); `null` when none is set, and
     the pages offer the demo picker and a pasted token instead."""
     config = None
-    if settings.oidc_issuer and settings.oidc_client_id:
+    if sign_in is not None:
         config = {
-            "issuer": settings.oidc_issuer,
-            "clientId": settings.oidc_client_id,
-            "scopes": settings.oidc_scopes,
-            "audience": settings.jwt_audience,
+            "issuer": sign_in.issuer,
+            "clientId": sign_in.client_id,
+            "scopes": sign_in.scopes,
+            "audience": sign_in.audience,
         }
 
     async def answer(_: Request) -> Response:

@@ -1,5 +1,5 @@
 """GraphiQL served entirely by the app: the page and its scripts, from npm packages pinned in
-api/http/graphiql/package-lock.json and installed by `make run` (npm ci), so it works offline."""
+api/web/graphiql/package-lock.json and installed by `make run` (npm ci), so it works offline."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ ASSETS: dict[str, tuple[str, str]] = {
 }
 
 MISSING = (
-    "GraphiQL's files are not installed. Run `make run`, or `npm ci` in api/http/graphiql, "
+    "GraphiQL's files are not installed. Run `make run`, or `npm ci` in api/web/graphiql, "
     "then reload this page."
 )
 

@@ -1,4 +1,4 @@
-// GraphiQL's page (api/http/graphiql/index.html): its fetcher, sign-in and the editor.
+// GraphiQL's page (api/web/graphiql/index.html): its fetcher, sign-in and the editor.
 "use strict";
 
 const DEFAULT_QUERY = `# orderwire. Sign in: on a demo server (make run) pick a user in
