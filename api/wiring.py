@@ -16,9 +16,9 @@ from starlette.websockets import WebSocket
 
 from api.clock_check import ClockWatch, TimeSource, redis_time
 from api.demo import seed_demo
-from api.graphql.context import Context
-from api.graphql.errors import live_errors
-from api.graphql.pagination import Cursors
+from api.graphql.common.context import Context
+from api.graphql.common.errors import live_errors
+from api.graphql.common.pagination import Cursors
 from api.live.fanout import Fanout
 from api.live.hub import LiveHub
 from api.metrics import Metrics

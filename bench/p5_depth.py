@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from api.graphql.pagination import Cursors
+from api.graphql.common.pagination import Cursors
 from bench.common import (
     OPERATOR,
     SECRET,

@@ -30,7 +30,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.graphql.errors import client_error
+from api.graphql.common.errors import client_error
 from api.graphql.guard import Admission, Memories
 
 

@@ -9,20 +9,20 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.after_sale_types import ClaimType, ReturnType
-from api.graphql.context import Context
-from api.graphql.errors import by_id, graphql_error
-from api.graphql.node import (
+from api.graphql.after_sale.types import ClaimType, ReturnType
+from api.graphql.common.context import Context
+from api.graphql.common.errors import by_id, graphql_error
+from api.graphql.common.node import (
     NOTIFICATION_PREFIX,
     SELLER_PREFIX,
     Node,
     notification_key,
     seller_handle,
 )
-from api.graphql.notifications import NotificationType
-from api.graphql.sellers import SellerType
-from api.graphql.timeline import EVENT_PREFIX, event_place, order_event
-from api.graphql.types import MessageType, OrderType, ShipmentType
+from api.graphql.notifications.schema import NotificationType
+from api.graphql.orders.timeline import EVENT_PREFIX, event_place, order_event
+from api.graphql.orders.types import MessageType, OrderType, ShipmentType
+from api.graphql.sellers.schema import SellerType
 from domain.kernel.access import can_see_event
 from domain.kernel.errors import DomainError, MalformedInput, NotFound, ValidationFailed
 

@@ -20,23 +20,23 @@ from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.graphql.claims import ClaimMutations, ClaimQueries
-from api.graphql.descriptions import describe
+from api.graphql.after_sale.claims import ClaimMutations, ClaimQueries
+from api.graphql.after_sale.messages import ConversationMutations, ConversationQueries
+from api.graphql.after_sale.returns import ReturnMutations, ReturnQueries
+from api.graphql.common.descriptions import describe
+from api.graphql.common.errors import MaskInternalErrors, is_unexpected
 from api.graphql.direct import DirectExecution
-from api.graphql.errors import MaskInternalErrors, is_unexpected
 from api.graphql.guard import Admission, Memories, request_guard
 from api.graphql.limits import Limits
-from api.graphql.messages import ConversationMutations, ConversationQueries
 from api.graphql.nodes import NodeQueries
-from api.graphql.notifications import NotificationMutations, NotificationQueries
-from api.graphql.orders import OrderMutations, OrderQueries
-from api.graphql.reputation import ReputationMutations
-from api.graphql.returns import ReturnMutations, ReturnQueries
-from api.graphql.scans import ScanMutations
-from api.graphql.seller_tools import SellerToolMutations, SellerToolQueries
-from api.graphql.sellers import SellerMutations, SellerQueries
-from api.graphql.subscriptions import Subscription
-from api.graphql.timeline import EVENT_TYPES
+from api.graphql.notifications.schema import NotificationMutations, NotificationQueries
+from api.graphql.orders.reputation import ReputationMutations
+from api.graphql.orders.scans import ScanMutations
+from api.graphql.orders.schema import OrderMutations, OrderQueries
+from api.graphql.orders.subscriptions import Subscription
+from api.graphql.orders.timeline import EVENT_TYPES
+from api.graphql.seller_tools.schema import SellerToolMutations, SellerToolQueries
+from api.graphql.sellers.schema import SellerMutations, SellerQueries
 from api.serving.plans import PlanExecutor
 from api.serving.ratelimit import Buckets
 

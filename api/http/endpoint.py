@@ -22,8 +22,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.graphql.context import Context
-from api.graphql.errors import refusal_code
+from api.graphql.common.context import Context
+from api.graphql.common.errors import refusal_code
 from api.graphql.limits import Limits
 from api.graphql.schema import build_schema
 from api.http.accounting import OPERATION, accounted

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
-from api.graphql.errors import error_extensions
+from api.graphql.common.errors import error_extensions
 from api.http.auth import challenge
 from api.serving.codes import error_body
 from domain.kernel.errors import DomainError, ErrorCode

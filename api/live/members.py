@@ -25,7 +25,7 @@ log = logging.getLogger("orderwire.fanout")
 
 
 class LiveContext(Protocol):
-    """What a group needs of a subscriber's request context (api/graphql/context.py's)."""
+    """What a group needs of a subscriber's request context (api/graphql/common/context.py's)."""
 
     request_id: str
     orders: OrderUseCases
@@ -37,7 +37,7 @@ class LiveContext(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LiveErrors:
-    """How errors reach a client, as the GraphQL layer words them (api/graphql/errors.py)."""
+    """How errors reach a client, as the GraphQL layer words them (api/graphql/common/errors.py)."""
 
     ending: Callable[[DomainError], dict[str, Any]]  # one that ends a subscription
     executing: Callable[[GraphQLError, str], dict[str, Any]]  # one of an execution, by request id

@@ -9,7 +9,7 @@ from enum import Enum
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from api.graphql.timeline import EVENT_TYPES, OrderEventKind, event_place, order_event
+from api.graphql.orders.timeline import EVENT_TYPES, OrderEventKind, event_place, order_event
 from domain.kernel.events import ORDER_EVENTS, RecordedEvent
 from domain.kernel.identity import Actor
 from tests.data import BUYER, T0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.graphql.timeline import EVENT_TYPES
+from api.graphql.orders.timeline import EVENT_TYPES
 from tests.api.client import BUYER, DHL, OPERATOR, OTHER_BUYER, SELLER, UPS, Api
 
 NODE = """query($id: ID!) {

@@ -6,7 +6,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.graphql.pagination import Cursors
+from api.graphql.common.pagination import Cursors
 from domain.kernel.ports import PageCursor
 from tests.api.client import OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, Api
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from api.graphql.timeline import EVENT_TYPES
+from api.graphql.orders.timeline import EVENT_TYPES
 from tests.operations import EXAMPLES, ROOT, page_operations
 from tests.tools import require_tool
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 from graphql import parse
 
-from api.graphql.errors import live_errors
+from api.graphql.common.errors import live_errors
 from api.graphql.schema import build_schema
 from api.live.fanout import Fanout, follow
 from api.live.members import Member

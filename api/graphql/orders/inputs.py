@@ -1,4 +1,4 @@
-"""GraphQL input types and their conversion into domain commands (which validate)."""
+"""The order commands' input types and their conversion into domain commands (which validate)."""
 
 from __future__ import annotations
 
@@ -6,49 +6,18 @@ from datetime import date, datetime
 
 import strawberry
 
-from api.graphql.enums import (
+from api.graphql.common.enums import (
     DeliveryOption,
     FulfillmentChannel,
     OrderStatus,
     ShippingSpeed,
     TrackingTag,
 )
+from api.graphql.common.inputs import AddressInput, MoneyInput, ScanLocationInput, ShippedItemInput
 from domain.kernel.moments import client_moment
-from domain.kernel.money import Money
-from domain.kernel.shipping import Address, DeliveryWindow, ScanLocation, ShippedItem
+from domain.kernel.shipping import DeliveryWindow, ShippedItem
 from domain.orders.line_items import LineItem
 from domain.orders.use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
-
-
-@strawberry.input(description="An amount in integer minor units, e.g. 1299 USD is $12.99.")
-class MoneyInput:
-    amount: int
-    currency: str
-
-    def to_domain(self) -> Money:
-        return Money(self.amount, self.currency)
-
-
-@strawberry.input
-class AddressInput:
-    name: str
-    line1: str
-    city: str
-    postal_code: str
-    country_code: str
-    line2: str | None = None
-    region: str | None = None
-
-    def to_domain(self) -> Address:
-        return Address(
-            name=self.name,
-            line1=self.line1,
-            line2=self.line2,
-            city=self.city,
-            region=self.region,
-            postal_code=self.postal_code,
-            country_code=self.country_code,
-        )
 
 
 @strawberry.input
@@ -87,12 +56,6 @@ class PlaceOrderInput:
 
 
 @strawberry.input
-class ShippedItemInput:
-    sku: str
-    quantity: int
-
-
-@strawberry.input
 class ConfirmShipmentInput:
     order_id: strawberry.ID
     carrier: str
@@ -121,22 +84,6 @@ class ConfirmShipmentInput:
             shipped_at=client_moment(self.ship_date, "shipDate"),
             ship_from=None if self.ship_from is None else self.ship_from.to_domain(),
             items=items,
-        )
-
-
-@strawberry.input
-class ScanLocationInput:
-    city: str
-    country_code: str
-    region: str | None = None
-    postal_code: str | None = None
-
-    def to_domain(self) -> ScanLocation:
-        return ScanLocation(
-            city=self.city,
-            country_code=self.country_code,
-            region=self.region,
-            postal_code=self.postal_code,
         )
 
 

@@ -11,7 +11,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
-from api.graphql.enums import ErrorCode
+from api.graphql.common.enums import ErrorCode
 from api.live.members import LiveErrors
 from api.serving.codes import RequestCode
 from domain.kernel.errors import DomainError, NotFound

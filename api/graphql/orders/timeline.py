@@ -15,13 +15,14 @@ from typing import TypedDict, assert_never
 
 import strawberry
 
-from api.graphql.enums import OrderStatus
-from api.graphql.timeline_base import EVENT_PREFIX as EVENT_PREFIX
-from api.graphql.timeline_base import OrderEventKind as OrderEventKind
-from api.graphql.timeline_base import OrderEventType as OrderEventType
-from api.graphql.timeline_base import Parcel, event_node_id
-from api.graphql.timeline_base import event_place as event_place
-from api.graphql.timeline_types import (
+from api.graphql.common.enums import OrderStatus
+from api.graphql.common.values import DeliveryWindowType, MoneyType, ScanLocationType
+from api.graphql.orders.timeline_base import EVENT_PREFIX as EVENT_PREFIX
+from api.graphql.orders.timeline_base import OrderEventKind as OrderEventKind
+from api.graphql.orders.timeline_base import OrderEventType as OrderEventType
+from api.graphql.orders.timeline_base import Parcel, event_node_id
+from api.graphql.orders.timeline_base import event_place as event_place
+from api.graphql.orders.timeline_types import (
     ChargebackAnswered,
     ChargebackDecided,
     ChargebackOpened,
@@ -49,7 +50,6 @@ from api.graphql.timeline_types import (
     TrackingScanned,
     TrackingStalled,
 )
-from api.graphql.values import DeliveryWindowType, MoneyType, ScanLocationType
 from domain.kernel import events as ev
 from domain.kernel.identity import Role
 from domain.kernel.paging import memory_page, sequence_moment

@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.after_sale_types import ClaimType
-from api.graphql.context import Context
-from api.graphql.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
-from api.graphql.errors import UserError, by_id
-from api.graphql.pagination import After, Before, Connection, First, Last, connection
-from api.graphql.payloads import Answer, attempt, attempt_once
+from api.graphql.after_sale.types import ClaimType
+from api.graphql.common.context import Context
+from api.graphql.common.enums import ClaimDecision, ClaimReason, ClaimStatus, SellerResponse
+from api.graphql.common.errors import UserError, by_id
+from api.graphql.common.pagination import After, Before, Connection, First, Last, connection
+from api.graphql.common.payloads import Answer, attempt, attempt_once
 from domain.after_sale.claims import Claim
 from domain.after_sale.ports import CLAIMS_OLDEST_FILED, ClaimQuery
 from domain.kernel.identity import Actor

@@ -9,11 +9,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from api.graphql.enums import OrderStatus
-from api.graphql.errors import graphql_error
-from api.graphql.timeline import OrderEventType, order_event
-from api.graphql.types import OrderType
+from api.graphql.common.context import Context
+from api.graphql.common.enums import OrderStatus
+from api.graphql.common.errors import graphql_error
+from api.graphql.orders.timeline import OrderEventType, order_event
+from api.graphql.orders.types import OrderType
 from api.live.fanout import follow
 from api.live.members import Member
 from api.live.selections import selection_of

@@ -11,22 +11,22 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from api.graphql.enums import (
+from api.graphql.common.context import Context
+from api.graphql.common.enums import (
     FulfilledBy,
     HealthMetric,
     HealthStatus,
     ReportGrouping,
     ShipmentOutcome,
 )
-from api.graphql.errors import UserError
-from api.graphql.inputs import ConfirmShipmentInput, OrderFilter
-from api.graphql.orders import order_connection, order_query
-from api.graphql.pagination import After, Before, Connection, First, Last
-from api.graphql.payloads import attempt
-from api.graphql.timeline import OrderEventKind
-from api.graphql.types import OrderType
-from api.graphql.values import MoneyType
+from api.graphql.common.errors import UserError
+from api.graphql.common.pagination import After, Before, Connection, First, Last
+from api.graphql.common.payloads import attempt
+from api.graphql.common.values import MoneyType
+from api.graphql.orders.inputs import ConfirmShipmentInput, OrderFilter
+from api.graphql.orders.schema import order_connection, order_query
+from api.graphql.orders.timeline import OrderEventKind
+from api.graphql.orders.types import OrderType
 from domain.kernel import policies
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError

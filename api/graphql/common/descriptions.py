@@ -16,7 +16,7 @@ from graphql import (
     GraphQLSchema,
 )
 
-from api.graphql.enum_descriptions import ENUM_VALUES
+from api.graphql.common.enum_descriptions import ENUM_VALUES
 
 _ROOTS = {
     "Query": "Reads: orders, returns, claims, threads, sellers, notifications, seller tools.",

@@ -1,5 +1,5 @@
 """One GraphQL type per kind of order event, each with only its own fields (mapped from the
-domain's events in api/graphql/timeline.py). A field name has one type on every event type."""
+domain's events in api/graphql/orders/timeline.py). A field name has one type on every event type."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from datetime import date, datetime
 
 import strawberry
 
-from api.graphql.enums import (
+from api.graphql.common.enums import (
     ChargebackStatus,
     ClaimReason,
     ClaimStatus,
     ReturnStatus,
     TrackingTag,
 )
-from api.graphql.timeline_base import OrderEventType, Parcel
-from api.graphql.values import DeliveryWindowType, MoneyType, ScanLocationType
+from api.graphql.common.values import DeliveryWindowType, MoneyType, ScanLocationType
+from api.graphql.orders.timeline_base import OrderEventType, Parcel
 
 
 @strawberry.type(description="The buyer placed the order; it waits for payment verification.")

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.after_sale_types import ClaimType, ReturnType
-from api.graphql.context import Context
-from api.graphql.enums import (
+from api.graphql.after_sale.types import ClaimType, ReturnType
+from api.graphql.common.context import Context
+from api.graphql.common.enums import (
     DeliveryOption,
     FulfillmentChannel,
     OrderStatus,
@@ -17,11 +17,9 @@ from api.graphql.enums import (
     ShipmentStatus,
     ShippingSpeed,
 )
-from api.graphql.node import Node
-from api.graphql.pagination import After, Before, Connection, First, Last, connection
-from api.graphql.reputation_types import ChargebackType, FeedbackType
-from api.graphql.timeline import OrderEventType, event_page, event_position, order_event
-from api.graphql.values import (
+from api.graphql.common.node import Node
+from api.graphql.common.pagination import After, Before, Connection, First, Last, connection
+from api.graphql.common.values import (
     AddressType,
     DeliveryWindowType,
     LineItemType,
@@ -29,6 +27,8 @@ from api.graphql.values import (
     ScanLocationType,
     ShippedItemType,
 )
+from api.graphql.orders.reputation_types import ChargebackType, FeedbackType
+from api.graphql.orders.timeline import OrderEventType, event_page, event_position, order_event
 from api.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
 from domain.after_sale.messaging import Message
 from domain.after_sale.ports import MESSAGES_OLDEST_SENT

@@ -1,5 +1,5 @@
 """What each value of the schema's enums means; most enums are the domain's own (declared in
-`domain/`, which knows nothing of GraphQL). Applied by api/graphql/descriptions.py."""
+`domain/`, which knows nothing of GraphQL). Applied by api/graphql/common/descriptions.py."""
 
 from __future__ import annotations
 

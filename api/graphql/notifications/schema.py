@@ -9,12 +9,12 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.unset import UNSET
 
-from api.graphql.context import Context
-from api.graphql.enums import Category, Channel, NotificationStatus
-from api.graphql.errors import UserError
-from api.graphql.node import Node, notification_node_id
-from api.graphql.pagination import After, Before, Connection, First, Last, connection
-from api.graphql.payloads import attempt
+from api.graphql.common.context import Context
+from api.graphql.common.enums import Category, Channel, NotificationStatus
+from api.graphql.common.errors import UserError
+from api.graphql.common.node import Node, notification_node_id
+from api.graphql.common.pagination import After, Before, Connection, First, Last, connection
+from api.graphql.common.payloads import attempt
 from domain.kernel.errors import ValidationFailed
 from domain.notifications.deliveries import NotificationRecord
 from domain.notifications.ports import NEWEST_NOTIFIED

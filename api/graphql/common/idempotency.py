@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from strawberry.types import Info
 
-from api.graphql.context import Context
+from api.graphql.common.context import Context
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.idempotency import KeyInUse, Repeated, fingerprint
 from domain.kernel.idempotency import once as run_once

@@ -1,4 +1,4 @@
-"""An order's claims and returns as GraphQL objects (api/graphql/types.py has the rest)."""
+"""An order's claims and returns as GraphQL objects (api/graphql/orders/types.py has the rest)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from api.graphql.enums import (
+from api.graphql.common.enums import (
     ClaimReason,
     ClaimStatus,
     LabelKind,
@@ -14,8 +14,8 @@ from api.graphql.enums import (
     ReturnStatus,
     SellerResponse,
 )
-from api.graphql.node import Node
-from api.graphql.values import (
+from api.graphql.common.node import Node
+from api.graphql.common.values import (
     MoneyType,
     ShippedItemType,
 )

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from api.graphql.enums import ChargebackStatus
-from api.graphql.values import MoneyType
+from api.graphql.common.enums import ChargebackStatus
+from api.graphql.common.values import MoneyType
 from domain.kernel.money import Money
 from domain.orders.reputation import Chargeback, Feedback
 

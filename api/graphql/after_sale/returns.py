@@ -8,13 +8,13 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.after_sale_types import ReturnType
-from api.graphql.context import Context
-from api.graphql.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
-from api.graphql.errors import UserError, by_id
-from api.graphql.inputs import ScanLocationInput, ShippedItemInput
-from api.graphql.pagination import After, Before, Connection, First, Last, connection
-from api.graphql.payloads import attempt
+from api.graphql.after_sale.types import ReturnType
+from api.graphql.common.context import Context
+from api.graphql.common.enums import LabelKind, ReturnReason, ReturnStatus, TrackingTag
+from api.graphql.common.errors import UserError, by_id
+from api.graphql.common.inputs import ScanLocationInput, ShippedItemInput
+from api.graphql.common.pagination import After, Before, Connection, First, Last, connection
+from api.graphql.common.payloads import attempt
 from domain.after_sale.ports import RETURNS_NEWEST_REQUESTED, ReturnQuery
 from domain.after_sale.return_use_cases import RequestReturn
 from domain.after_sale.returns import Return

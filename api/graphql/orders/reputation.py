@@ -7,10 +7,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from api.graphql.enums import ChargebackStatus
-from api.graphql.inputs import MoneyInput
-from api.graphql.orders import OrderPayload, change_order
+from api.graphql.common.context import Context
+from api.graphql.common.enums import ChargebackStatus
+from api.graphql.common.inputs import MoneyInput
+from api.graphql.orders.schema import OrderPayload, change_order
 
 OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order.")]
 

@@ -7,13 +7,13 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from api.graphql.errors import UserError, by_id
-from api.graphql.inputs import AddressInput
-from api.graphql.node import SELLER_PREFIX, Node, seller_handle, seller_node_id
-from api.graphql.pagination import After, Before, Connection, First, Last, connection
-from api.graphql.payloads import attempt
-from api.graphql.values import AddressType
+from api.graphql.common.context import Context
+from api.graphql.common.errors import UserError, by_id
+from api.graphql.common.inputs import AddressInput
+from api.graphql.common.node import SELLER_PREFIX, Node, seller_handle, seller_node_id
+from api.graphql.common.pagination import After, Before, Connection, First, Last, connection
+from api.graphql.common.payloads import attempt
+from api.graphql.common.values import AddressType
 from domain.kernel.access import can_see_ship_from
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Actor

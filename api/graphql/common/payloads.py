@@ -8,9 +8,9 @@ from typing import Protocol, TypeVar
 
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from api.graphql.errors import UserError
-from api.graphql.idempotency import once
+from api.graphql.common.context import Context
+from api.graphql.common.errors import UserError
+from api.graphql.common.idempotency import once
 from domain.kernel.errors import DomainError
 from domain.kernel.identity import Actor
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from api.graphql.enums import OrderStatus, ScanOutcome
-from api.graphql.errors import UserError
-from api.graphql.inputs import RecordTrackingEventInput
-from api.graphql.types import OrderType
+from api.graphql.common.context import Context
+from api.graphql.common.enums import OrderStatus, ScanOutcome
+from api.graphql.common.errors import UserError
+from api.graphql.orders.inputs import RecordTrackingEventInput
+from api.graphql.orders.types import OrderType
 from domain.kernel import policies
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError

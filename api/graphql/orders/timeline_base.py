@@ -8,8 +8,8 @@ from enum import Enum
 
 import strawberry
 
-from api.graphql.enums import OrderStatus, Role
-from api.graphql.node import Node
+from api.graphql.common.enums import OrderStatus, Role
+from api.graphql.common.node import Node
 
 EVENT_PREFIX = "evt_"
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from api.graphql.pagination import Cursors
+from api.graphql.common.pagination import Cursors
 from domain.after_sale.claim_use_cases import ClaimUseCases
 from domain.after_sale.claims import Claim
 from domain.after_sale.conversation_use_cases import ConversationUseCases

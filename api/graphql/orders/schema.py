@@ -8,18 +8,26 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from api.graphql.enums import OrderSort
-from api.graphql.errors import UserError, by_id
-from api.graphql.inputs import (
+from api.graphql.common.context import Context
+from api.graphql.common.enums import OrderSort
+from api.graphql.common.errors import UserError, by_id
+from api.graphql.common.pagination import (
+    After,
+    Before,
+    Connection,
+    Cursors,
+    First,
+    Last,
+    connection,
+)
+from api.graphql.common.payloads import attempt, attempt_once
+from api.graphql.orders.inputs import (
     ConfirmShipmentInput,
     OrderFilter,
     PlaceOrderInput,
     ReportDelayInput,
 )
-from api.graphql.pagination import After, Before, Connection, Cursors, First, Last, connection
-from api.graphql.payloads import attempt, attempt_once
-from api.graphql.types import OrderType, Viewer
+from api.graphql.orders.types import OrderType, Viewer
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Page, PageWindow
 from domain.orders.order import Order

@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.context import Context
-from api.graphql.errors import UserError
-from api.graphql.orders import OrderPayload, change_order
-from api.graphql.pagination import After, Before, Connection, First, Last
-from api.graphql.payloads import attempt
-from api.graphql.types import MessageType, thread_page
+from api.graphql.common.context import Context
+from api.graphql.common.errors import UserError
+from api.graphql.common.pagination import After, Before, Connection, First, Last
+from api.graphql.common.payloads import attempt
+from api.graphql.orders.schema import OrderPayload, change_order
+from api.graphql.orders.types import MessageType, thread_page
 from domain.after_sale.messaging import Message
 from domain.kernel import policies
 

@@ -1,0 +1,1 @@
+"""Notification preferences and history through GraphQL."""

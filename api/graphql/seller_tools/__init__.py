@@ -1,0 +1,1 @@
+"""Seller Central through GraphQL: account health, reports, bulk shipments, the watchdog."""

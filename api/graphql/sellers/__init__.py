@@ -1,0 +1,1 @@
+"""The seller directory through GraphQL."""
