@@ -1,0 +1,64 @@
+"""The fake order repository."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import datetime
+
+from domain.kernel.ports import Page, PageWindow
+from domain.orders.order import Order
+from domain.orders.ports import OrderQuery
+from domain.orders.queue import OrderSort, ship_by_or_last
+from tests.fake_pages import keyset_page
+from tests.fakes.marketplace import Marketplace, _found_by
+
+
+class FakeOrders:
+    def __init__(self, market: Marketplace) -> None:
+        self._m = market
+
+    async def get(self, order_id: str) -> Order | None:
+        return copy.deepcopy(self._m.orders.get(order_id))
+
+    async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        return {i: copy.deepcopy(self._m.orders[i]) for i in order_ids if i in self._m.orders}
+
+    async def live_by_tracking(
+        self, parcels: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        found = {}
+        for carrier, tracking_id in parcels:
+            for order in self._m.orders.values():
+                if any(s.live and s.is_tracked_as(carrier, tracking_id) for s in order.shipments):
+                    found[(carrier, tracking_id)] = copy.deepcopy(order)
+        return found
+
+    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
+        carrying = [
+            (any(s.live for s in o.shipments if s.is_tracked_as(carrier, tracking_id)), o)
+            for o in self._m.orders.values()
+            if any(s.is_tracked_as(carrier, tracking_id) for s in o.shipments)
+        ]
+        if not carrying:
+            return None
+        _, order = max(carrying, key=lambda pair: (pair[0], pair[1].placed_at))
+        return copy.deepcopy(order)
+
+    async def get_by_shipment(self, shipment_id: str) -> Order | None:
+        found = (o for o in self._m.orders.values() if o.shipment(shipment_id) is not None)
+        return copy.deepcopy(next(found, None))
+
+    async def page(self, query: OrderQuery, window: PageWindow) -> Page[Order]:
+        found = _found_by(query, self._m.orders.values())
+        if query.sort is OrderSort.SOONEST_SHIP_BY:
+            return keyset_page(found, ship_by_or_last, lambda o: o.id, window, descending=False)
+        return keyset_page(found, lambda o: o.placed_at, lambda o: o.id, window, descending=True)
+
+    async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
+        due = [
+            (at, o.id)
+            for o in self._m.orders.values()
+            if (at := o.next_check_at()) is not None and at <= now
+        ]
+        return [order_id for _, order_id in sorted(due)[:limit]]
