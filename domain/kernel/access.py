@@ -139,6 +139,8 @@ BY_CHANNEL: dict[tuple[Action, FulfillmentChannel], frozenset[Role]] = {
     **{(Action.REPORT_DELAY, c): frozenset({Role.SELLER}) for c in _SELF},
     **{(Action.CANCEL, _FBA): frozenset({Role.BUYER, Role.OPERATOR})},
     **{(Action.HANDLE_RETURN, _FBA): frozenset({Role.OPERATOR})},
+    # The marketplace packs what it fulfils: a slip from the seller invites shipping twice.
+    **{(Action.PRINT_PACKING_SLIP, _FBA): frozenset()},
 }
 
 CHANNEL_REFUSALS: dict[Action, dict[FulfillmentChannel, str]] = {
@@ -149,6 +151,9 @@ CHANNEL_REFUSALS: dict[Action, dict[FulfillmentChannel, str]] = {
     Action.CANCEL: {_FBA: "orders fulfilled by the marketplace are canceled by an operator"},
     Action.HANDLE_RETURN: {
         _FBA: "returns of orders fulfilled by the marketplace are handled by an operator"
+    },
+    Action.PRINT_PACKING_SLIP: {
+        _FBA: "the marketplace packs and ships orders it fulfils (FBA): no packing slip to print"
     },
 }
 CHANNEL_REFUSALS[Action.REPORT_DELAY] = CHANNEL_REFUSALS[Action.CONFIRM_SHIPMENT]

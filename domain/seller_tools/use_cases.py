@@ -7,7 +7,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from domain.kernel import policies
-from domain.kernel.access import Action, require_access, require_own_shop, require_role
+from domain.kernel.access import (
+    Action,
+    require_access,
+    require_channel_role,
+    require_own_shop,
+    require_role,
+)
 from domain.kernel.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, Page, PageWindow
@@ -105,7 +111,8 @@ class SellerToolUseCases:
         self, actor: Actor, order_ids: Sequence[str]
     ) -> tuple[list[tuple[Order, Seller]], dict[str, DomainError]]:
         """The orders to pack, in the order asked, read at once; each order that may not be
-        packed (another shop's, or not waiting to ship) with its refusal instead."""
+        packed (another shop's, one the marketplace fulfils, or not waiting to ship) with its
+        refusal instead."""
         require_role(actor, Action.PRINT_PACKING_SLIP)
         found = await self._orders.get_many(order_ids)
         sellers: dict[str, Seller | None] = {}
@@ -116,6 +123,7 @@ class SellerToolUseCases:
                 order = require_access(
                     actor, found.get(order_id), Action.PRINT_PACKING_SLIP, order_id
                 )
+                require_channel_role(actor, Action.PRINT_PACKING_SLIP, order.channel)
                 if order.status not in (OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED):
                     status = order.status.value
                     raise InvalidTransition(f"order {order.id} is {status}: nothing to pack")

@@ -304,3 +304,22 @@ async def test_the_export_takes_the_boards_view_speed_search_ship_by_and_order(a
         "/exports/orders.csv", params={"orderBy": "CHEAPEST"}, headers=auth(api, SELLER)
     )
     assert bad.status_code == 400
+
+
+async def test_no_packing_slip_for_an_order_the_marketplace_fulfils(api: Api) -> None:
+    """FBA: the marketplace packs and ships it; a slip from the seller invites a second parcel.
+    Refused alone, and left out of a bulk print that names it."""
+    fba = await api.order_in("UNSHIPPED", fulfillmentChannel="FBA")
+    mine = await api.order_in("UNSHIPPED")
+    for who in (SELLER, OPERATOR):
+        single = await api.http.get(f"/orders/{fba['id']}/packing-slip", headers=auth(api, who))
+        assert single.status_code == 403
+        assert "marketplace packs and ships" in single.json()["errors"][0]["message"]
+    both = await api.http.get(
+        "/packing-slips.pdf",
+        params=[("order", fba["id"]), ("order", mine["id"])],
+        headers=auth(api, SELLER),
+    )
+    assert both.status_code == 200
+    assert both.headers["x-not-printed"] == fba["id"]
+    assert len(pypdf.PdfReader(io.BytesIO(both.content)).pages) == 1
