@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 from domain.kernel.errors import ValidationFailed
@@ -90,9 +90,20 @@ FEEDBACK_REMOVAL_DAYS = 60
 NEGATIVE_FEEDBACK_UP_TO = 2
 
 
+def calendar_days_since(start: datetime, now: datetime) -> int:
+    """Whole calendar days of the marketplace's clock (UTC) from `start`'s day to `now`'s: a
+    window of N days stays open to the end of day N, whatever the hour it opened."""
+    return (now.astimezone(UTC).date() - start.astimezone(UTC).date()).days
+
+
 def feedback_open(delivered_at: datetime, now: datetime) -> bool:
-    """Day 90 after delivery yes, day 91 no."""
-    return (now.date() - delivered_at.date()).days <= FEEDBACK_WINDOW_DAYS
+    """Feedback is left up to the end of day 90 after delivery: day 90 yes, day 91 no."""
+    return calendar_days_since(delivered_at, now) <= FEEDBACK_WINDOW_DAYS
+
+
+def feedback_removable(left_at: datetime, now: datetime) -> bool:
+    """The buyer removes it up to the end of day 60 after leaving it, counted as leaving is."""
+    return calendar_days_since(left_at, now) <= FEEDBACK_REMOVAL_DAYS
 
 
 # A-to-Z claims: the buyer writes to the seller first and waits this long before claiming;

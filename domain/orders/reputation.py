@@ -5,7 +5,7 @@ rate the way Seller Central counts them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from domain.kernel import policies
 from domain.kernel.errors import (
@@ -112,14 +112,14 @@ class Reputation:
         return [FeedbackAnswered(occurred_at=now, actor=actor, answer=shown.answer)]
 
     def remove_feedback(self, actor: Actor, reason: str | None, now: datetime) -> list[Event]:
-        """The buyer takes it back within 60 days; an operator removes what breaks the
-        content policy, saying why."""
+        """The buyer takes it back up to the end of day 60 after leaving it; an operator
+        removes what breaks the content policy, saying why."""
         shown = self._standing_feedback()
         if actor.role is Role.OPERATOR:
             if reason is None:
                 raise ValidationFailed("say which content rule it breaks", field="reason")
             reason = require_text(reason, "reason", limit=_TEXT_LIMIT)
-        elif now - shown.left_at > timedelta(days=policies.FEEDBACK_REMOVAL_DAYS):
+        elif not policies.feedback_removable(shown.left_at, now):
             raise FeedbackWindowClosed(
                 f"feedback is removed within {policies.FEEDBACK_REMOVAL_DAYS} days of leaving it"
             )

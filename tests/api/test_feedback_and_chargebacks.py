@@ -3,7 +3,7 @@ buyer's 1- or 2-star feedback while it stands, a chargeback unless the seller wo
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from domain.kernel.identity import Actor
@@ -154,3 +154,37 @@ async def test_a_chargeback_counts_unless_the_seller_wins_and_a_lost_one_refunds
     assert refused["errors"][0]["code"] == "REFUND_EXCEEDS_PAYMENT"
     by_seller = await on_order(api, "openChargeback", won["id"], SELLER, amount=money, reason=why)
     assert by_seller["errors"][0]["code"] == "FORBIDDEN"
+
+
+def _end_of_day(moment: datetime, days_later: int) -> datetime:
+    """The last millisecond of the marketplace's (UTC) day `days_later` after `moment`'s."""
+    day = moment.astimezone(UTC).date() + timedelta(days=days_later)
+    return datetime.combine(day, time(23, 59, 59, 999_000), tzinfo=UTC)
+
+
+async def test_both_feedback_windows_close_at_the_end_of_a_calendar_day(api: Api) -> None:
+    """Leaving: to the end of day 90 after delivery. Removing: to the end of day 60 after it was
+    left, counted the same way (a negative left in the afternoon is removable all of day 60)."""
+    on_time, too_late = await delivered_order(api), await delivered_order(api)
+
+    async def delivered(order: dict[str, Any]) -> datetime:
+        read = await api.read(order["id"], fields="deliveredAt")
+        return datetime.fromisoformat(read["deliveredAt"])
+
+    api.clock.now = _end_of_day(await delivered(on_time), 90)
+    assert (await leave(api, on_time["id"], 1))["errors"] == []
+    api.clock.now = _end_of_day(await delivered(too_late), 90) + timedelta(milliseconds=1)
+    assert (await leave(api, too_late["id"], 1))["errors"][0]["code"] == "FEEDBACK_WINDOW_CLOSED"
+
+    kept, removed = await delivered_order(api), await delivered_order(api)
+    afternoon = datetime.combine(api.clock().date(), time(15, 0), tzinfo=UTC)
+    api.clock.now = afternoon + timedelta(days=1)
+    for order in (kept, removed):
+        assert (await leave(api, order["id"], 1))["errors"] == []
+    left = api.clock()
+    api.clock.now = left + timedelta(days=60, hours=1)  # past 60 x 24 h, still day 60
+    assert (await on_order(api, "removeFeedback", removed["id"], BUYER))["errors"] == []
+    api.clock.now = _end_of_day(left, 60) + timedelta(milliseconds=1)  # the start of day 61
+    late = await on_order(api, "removeFeedback", kept["id"], BUYER)
+    assert late["errors"][0]["code"] == "FEEDBACK_WINDOW_CLOSED"
+    assert (await api.read(kept["id"], fields="feedback { rating }"))["feedback"] == {"rating": 1}
