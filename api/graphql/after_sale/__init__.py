@@ -1,1 +1,1 @@
-"""Returns, A-to-Z claims and the buyer–seller thread through GraphQL."""
+"""Returns, A-to-Z claims and the buyer-seller thread through GraphQL."""
