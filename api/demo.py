@@ -25,6 +25,7 @@ from domain.kernel.vocabulary import ReturnReason
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order
 from domain.orders.ports import EventPublisher, OrderQuery
+from domain.orders.reputation_use_cases import ReputationUseCases
 from domain.orders.use_cases import (
     ConfirmShipment,
     OrderUseCases,
@@ -125,6 +126,7 @@ async def seed_demo(
     demo = _Demo(uc, clock)
     talk = ConversationUseCases(repos.messages, orders, repos.begin, ids, clock, publisher)
     returns = ReturnUseCases(repos.returns, orders, repos.begin, ids, clock, publisher)
+    reputation = ReputationUseCases(uc)
     ana, ben = BUYERS
     acme, bolt = SELLERS
     mug = ("MUG-01", "Stoneware mug", 2, 1299)
@@ -174,6 +176,8 @@ async def seed_demo(
     await returns.request_return(
         ben, RequestReturn(order.id, [ShippedItem("SOCK-3", 1)], ReturnReason.WRONG_ITEM)
     )
+    # A return is no order defect; the buyer's 2-star feedback is.
+    await reputation.leave_feedback(ben, order.id, 2, "Sent the wrong size.")
 
     order = await demo.place(ana, bolt, _items(socks, lamp))
     created += 1

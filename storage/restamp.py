@@ -36,7 +36,7 @@ STAMPS: dict[str, tuple[str, str]] = {
 # Set once every collection carries the fields above: later starts read this one document
 # instead of scanning each collection for what lacks them. A version that adds a field to
 # stamp names a new marker.
-DONE = "stamped: *_ms keys, ship_by_ms, search_terms"
+DONE = "stamped: *_ms keys, ship_by_ms, search_terms; order defects without returns"
 
 
 async def restamp(database: Database) -> int:
@@ -57,6 +57,8 @@ async def _restamp_orders(database: Database) -> int:
     restamped = 0
     older = [doc async for doc in orders.find({"placed_ms": {"$exists": False}})]
     older += [doc async for doc in orders.find({"ship_by_ms": {"$exists": False}})]
+    # Counted as defects by a version that counted seller-fault returns: counted anew.
+    older += [doc async for doc in orders.find({"health_odr_failing": True})]
     for doc in {doc["_id"]: doc for doc in older}.values():
         fresh = order_document(order_from_document(doc))
         del fresh["_id"]

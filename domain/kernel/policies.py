@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.shipping import DeliveryWindow, ShippingSpeed
-from domain.kernel.vocabulary import HealthMetric, HealthStatus, ReturnReason
+from domain.kernel.vocabulary import HealthMetric, HealthStatus
 
 # A buyer may cancel on their own within this long after placing the order.
 BUYER_CANCEL_HOLD = timedelta(minutes=30)
@@ -176,18 +176,6 @@ def delivery_overdue(deliver_by: date, now: datetime) -> bool:
 def ship_by_missed(ship_by: datetime, now: datetime) -> bool:
     """True once the ship-by moment has passed (at it: still in time)."""
     return now > ship_by
-
-
-# Returns for these reasons are the seller's fault, and count as order defects.
-SELLER_FAULT_RETURN_REASONS = frozenset(
-    {
-        ReturnReason.DAMAGED,
-        ReturnReason.DEFECTIVE,
-        ReturnReason.WRONG_ITEM,
-        ReturnReason.NOT_AS_DESCRIBED,
-        ReturnReason.MISSING_PARTS,
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)

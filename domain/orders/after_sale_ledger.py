@@ -34,15 +34,15 @@ class AfterSale:
     returned_items: tuple[ShippedItem, ...] = ()  # units held by returns not rejected or closed
     open_claim_id: str | None = None
     claim_granted: bool = False
-    seller_fault_return: bool = False  # a return opened for a reason that is the seller's fault
     review_requested_at: datetime | None = None
     buyer_messaged_at: datetime | None = None  # the buyer's first message to the seller
 
     @property
     def defective(self) -> bool:
-        """An order defect: an A-to-Z claim open or granted (not one denied or withdrawn), or
-        a return for the seller's fault."""
-        return self.open_claim_id is not None or self.claim_granted or self.seller_fault_return
+        """The after-sale part of an order defect: an A-to-Z claim open or granted (not one
+        denied or withdrawn). A return is never a defect, whatever its reason (Amazon's order
+        defect rate is negative feedback, A-to-Z claims and chargebacks only)."""
+        return self.open_claim_id is not None or self.claim_granted
 
     def held(self, sku: str) -> int:
         """Units of `sku` set aside by returns still running."""
@@ -74,7 +74,6 @@ class AfterSale:
                     f"only {left} of {item.sku} can still be returned", field="items"
                 )
         self.returned_items = _merge(self.returned_items, items, +1)
-        self.seller_fault_return |= reason in policies.SELLER_FAULT_RETURN_REASONS
         return [ReturnOpened(occurred_at=now, actor=actor, return_id=return_id, items=tuple(items))]
 
     def note_return(

@@ -239,3 +239,20 @@ async def test_an_order_is_found_by_one_of_its_shipments(repos: Stores) -> None:
     assert found is not None
     assert found.id == "ord_s"
     assert await repos.orders.get_by_shipment("shp_none") is None
+
+
+async def test_an_order_counted_as_a_defect_for_a_return_is_counted_anew_on_start(
+    mongo_repos: Repositories, database: Database
+) -> None:
+    """An earlier version counted seller-fault returns as order defects; this one does not."""
+    order, events = _order(T0)
+    await create(mongo_repos, order, events)
+    orders = database.db["orders"]
+    await orders.update_one(
+        {"_id": order.id},
+        {"$set": {"health_odr_failing": True, "after_sale.seller_fault_return": True}},
+    )
+    assert await restamp(database) == 1
+    stored = await orders.find_one({"_id": order.id})
+    assert stored is not None
+    assert not stored["health_odr_failing"]  # the embedded server reads booleans back as 0 and 1
