@@ -13,7 +13,6 @@ from domain.kernel.errors import (
     InvalidTransition,
     NotDelivered,
     OrderAlreadyShipped,
-    ScanAlreadyRecorded,
 )
 from domain.kernel.events import (
     DeliveryDelayed,
@@ -281,20 +280,17 @@ class Order(EventSource):
     ) -> list[Event]:
         """Apply a carrier scan to its shipment; a scan older than the latest moves nothing,
         and one the parcel holds already is refused as a repeat (ScanAlreadyRecorded)."""
-        try:
-            recorded = scanned(
-                self.shipments,
-                actor,
-                carrier=carrier,
-                tracking_id=tracking_id,
-                tag=tag,
-                location=location,
-                scanned_at=scanned_at,
-                description=description,
-                now=now,
-            )
-        except ScanAlreadyRecorded:
-            raise ScanAlreadyRecorded(order_id=self.id, status=self.status.value) from None
+        recorded = scanned(
+            self.shipments,
+            actor,
+            carrier=carrier,
+            tracking_id=tracking_id,
+            tag=tag,
+            location=location,
+            scanned_at=scanned_at,
+            description=description,
+            now=now,
+        )
         if not recorded.out_of_order and self.status is not S.PARTIALLY_SHIPPED:
             self._follow_shipments()
             if self.status is S.DELIVERED:

@@ -18,7 +18,13 @@ from domain.kernel.access import (
     require_parcel_access,
     require_role,
 )
-from domain.kernel.errors import Conflict, DomainError, NotFound, ValidationFailed
+from domain.kernel.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    ScanAlreadyRecorded,
+    ValidationFailed,
+)
 from domain.kernel.events import Event, RecordedEvent, record
 from domain.kernel.identity import Actor
 from domain.kernel.money import Money
@@ -216,19 +222,22 @@ class OrderUseCases:
         carrier = carrier_code(command.carrier)
         found = read or await self._orders.get_by_tracking(carrier, command.tracking_id)
         order = require_parcel_access(actor, found, carrier, command.tracking_id)
-        return await self._commit(
-            order,
-            lambda o, now: o.record_scan(
-                actor,
-                carrier=command.carrier,
-                tracking_id=command.tracking_id,
-                tag=command.tag,
-                location=command.location,
-                scanned_at=command.scanned_at,
-                description=command.description,
-                now=now,
-            ),
-        )
+        try:
+            return await self._commit(
+                order,
+                lambda o, now: o.record_scan(
+                    actor,
+                    carrier=command.carrier,
+                    tracking_id=command.tracking_id,
+                    tag=command.tag,
+                    location=command.location,
+                    scanned_at=command.scanned_at,
+                    description=command.description,
+                    now=now,
+                ),
+            )
+        except ScanAlreadyRecorded:  # a repeat: answered with the order as it stands
+            raise ScanAlreadyRecorded(order_id=order.id, status=order.status.value) from None
 
     async def live_orders_of(
         self, parcels: Sequence[tuple[str, str]]
