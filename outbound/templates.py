@@ -85,6 +85,15 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
             return _Story(f"Order {order.id} confirmed: arriving {window(eta)}", [])
         case ev.OrderCanceled(reason=reason):
             return _Story(f"Order {order.id} was canceled", [f"Reason: {reason}."])
+        case ev.CancellationRequested(reason=reason):
+            lines = [
+                f"The buyer's reason: {reason}.",
+                "Cancel it (a cancellation the buyer requested does not count against you), "
+                "or ship it and the request closes.",
+            ]
+            return _Story(f"The buyer asks you to cancel {ref}", lines)
+        case ev.CancellationRequestClosed():
+            return _Story(f"Your request to cancel {ref} was answered", [])
         case ev.ShipmentConfirmed(carrier=carrier, tracking_id=tracking):
             lines = [f"Carrier: {carrier}, tracking number {tracking}."]
             if link := tracking_link(carrier, tracking):

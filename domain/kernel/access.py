@@ -47,6 +47,7 @@ class Action(Enum):
     VERIFY_PAYMENT = "verify payment"
     FAIL_PAYMENT = "fail payment"
     CANCEL = "cancel an order"
+    REQUEST_CANCELLATION = "ask the seller to cancel an order"
     CONFIRM_SHIPMENT = "confirm a shipment"
     RECORD_SCAN = "record a tracking event"
     REPORT_DELAY = "report a delay"
@@ -84,6 +85,7 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.VERIFY_PAYMENT: frozenset({Role.OPERATOR}),
     Action.FAIL_PAYMENT: frozenset({Role.OPERATOR}),
     Action.CANCEL: frozenset({Role.BUYER, Role.SELLER, Role.OPERATOR}),
+    Action.REQUEST_CANCELLATION: frozenset({Role.BUYER}),
     Action.CONFIRM_SHIPMENT: frozenset({Role.SELLER, Role.OPERATOR}),
     Action.RECORD_SCAN: frozenset({Role.CARRIER, Role.OPERATOR}),
     Action.REPORT_DELAY: frozenset({Role.SELLER, Role.OPERATOR}),
@@ -211,7 +213,16 @@ def _party_sees(
 # A carrier sees of an order what its label shows: the parcels, the ship-to and the status;
 # never the order's money, its items, or what its buyer said of the seller.
 ORDER_PARTS_NOT_FOR_CARRIERS = frozenset(
-    {"items", "shipping_fee", "total", "captured", "refunded", "feedback", "chargeback"}
+    {
+        "items",
+        "shipping_fee",
+        "total",
+        "captured",
+        "refunded",
+        "feedback",
+        "chargeback",
+        "cancellation_request",
+    }
 )
 CARRIER_VIEW = "A carrier sees an order's parcels, ship-to and status; not its money or items."
 

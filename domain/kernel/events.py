@@ -73,6 +73,20 @@ class OrderCanceled(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CancellationRequested(Event):
+    """The buyer asked the seller to cancel (after the 30-minute hold)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancellationRequestClosed(Event):
+    """The buyer's request ended: the seller canceled as asked, or shipped anyway."""
+
+    canceled: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentAuthorizationReleased(Event):
     """A verified but uncaptured payment is released because the order was canceled."""
 
@@ -241,6 +255,8 @@ OrderEvent: TypeAlias = (
     | PaymentVerified
     | PaymentFailed
     | OrderCanceled
+    | CancellationRequested
+    | CancellationRequestClosed
     | PaymentAuthorizationReleased
     | ShipmentConfirmed
     | PaymentCaptured

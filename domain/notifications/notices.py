@@ -79,6 +79,10 @@ def notices_for(
             return [tell(buyer, Category.ORDER_CONFIRMATION)]
         case ev.OrderCanceled():
             return [tell(buyer, Category.ORDER_CONFIRMATION), tell(seller, Category.CANCELLATION)]
+        case ev.CancellationRequested():
+            return [tell(seller, Category.CANCELLATION)]
+        case ev.CancellationRequestClosed():
+            return []  # the cancellation or the shipment tells the buyer
         case ev.ShipmentConfirmed():
             return [tell(buyer, Category.SHIPPING)]
         case ev.TrackingEventRecorded(out_of_order=False, tag=tag) if tag in _TAG_CATEGORY:

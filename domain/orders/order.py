@@ -9,7 +9,6 @@ from datetime import date, datetime
 from domain.kernel import policies
 from domain.kernel.access import Action, require_channel_role, require_role
 from domain.kernel.errors import (
-    CancelWindowClosed,
     InvalidTransition,
     NotDelivered,
     OrderAlreadyShipped,
@@ -42,7 +41,9 @@ from domain.kernel.vocabulary import (
     OrderStatus as OrderStatus,  # where it has always been imported from
 )
 from domain.kernel.vocabulary import ReturnReason
+from domain.orders import cancellation
 from domain.orders.after_sale_ledger import AfterSale
+from domain.orders.cancellation import CancellationRequest
 from domain.orders.deadlines import Deadlines, Progress, check_delay
 from domain.orders.line_items import LineItem, check_order_lines
 from domain.orders.payments import Payments
@@ -72,14 +73,13 @@ class Order(EventSource):
     cancel_reason: str | None = None
     delivered_at: datetime | None = None
     shipping_fee: int = 0
-    canceled_by: Role | None = None
+    canceled_by: Role | None = None  # the buyer too when the seller canceled at its request
+    cancellation_request: CancellationRequest | None = None
     # Its parts, each with its own state; stored flat beside the fields above.
     payments: Payments = field(default_factory=Payments)
     deadlines: Deadlines = field(default_factory=Deadlines)
     after_sale: AfterSale = field(default_factory=AfterSale)
     reputation: Reputation = field(default_factory=Reputation)
-
-    # -- reading -----------------------------------------------------------------------
 
     @property
     def currency(self) -> str:
@@ -202,25 +202,25 @@ class Order(EventSource):
             )
         self._check_move(S.CANCELED)
         require_channel_role(actor, Action.CANCEL, self.channel)
-        if actor.role is Role.BUYER:
-            if not policies.buyer_may_cancel(self.placed_at, now):
-                closed_at = self.placed_at + policies.BUYER_CANCEL_HOLD
-                raise CancelWindowClosed(
-                    f"the buyer's cancel window closed at {closed_at.isoformat()}; "
-                    "ask the seller to cancel"
-                )
-            reason = require_text(reason, "reason", limit=500) if reason else "canceled by buyer"
-        else:
-            reason = require_text(reason or "", "reason", limit=500)
+        asked = self.cancellation_request
+        reason = cancellation.reason_for_cancel(actor, reason, self.placed_at, asked, now)
         was_verified = self.status is S.UNSHIPPED
         self._move_to(S.CANCELED)
-        self.cancel_reason, self.canceled_by = reason, actor.role
-        events: list[Event] = [OrderCanceled(occurred_at=now, actor=actor, reason=reason)]
+        closed = cancellation.close(self.cancellation_request, actor, now, canceled=True)
+        self.cancel_reason, self.canceled_by = reason, Role.BUYER if closed else actor.role
+        events: list[Event] = [OrderCanceled(occurred_at=now, actor=actor, reason=reason), *closed]
         if was_verified:
             events.append(
                 PaymentAuthorizationReleased(occurred_at=now, actor=actor, amount=self.total)
             )
         return self._emit(now, *events)
+
+    def request_cancellation(self, actor: Actor, reason: str, now: datetime) -> list[Event]:
+        """Past the buyer's hold, the buyer asks the seller to cancel."""
+        self.cancellation_request, asked = cancellation.request(
+            self.cancellation_request, actor, self.status, self.placed_at, reason, now
+        )
+        return self._emit(now, asked)
 
     def confirm_shipment(
         self,
@@ -264,7 +264,8 @@ class Order(EventSource):
         captured = PaymentCaptured(
             occurred_at=now, actor=actor, amount=charge, shipment_id=shipment_id
         )
-        return self._emit(now, confirmed(shipment, actor, now), captured)
+        kept = cancellation.close(self.cancellation_request, actor, now, canceled=False)
+        return self._emit(now, confirmed(shipment, actor, now), captured, *kept)
 
     def record_scan(
         self,

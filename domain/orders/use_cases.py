@@ -161,6 +161,14 @@ class OrderUseCases:
             actor, order_id, Action.CANCEL, lambda o, now: o.cancel(actor, reason, now)
         )
 
+    async def request_cancellation(self, actor: Actor, order_id: str, reason: str) -> Order:
+        return await self.change(
+            actor,
+            order_id,
+            Action.REQUEST_CANCELLATION,
+            lambda o, now: o.request_cancellation(actor, reason, now),
+        )
+
     async def confirm_shipment(self, actor: Actor, command: ConfirmShipment) -> Order:
         order = require_access(
             actor,

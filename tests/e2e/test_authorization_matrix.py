@@ -89,6 +89,10 @@ MATRIX: dict[str, Call] = {
         'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "x") { errors { code } } }',
         lambda w, s: {"id": w.order_id},
     ),
+    "requestCancellation": row(
+        'mutation($id: ID!) { requestCancellation(orderId: $id, reason: "x") { errors { code } } }',
+        lambda w, s: {"id": w.order_id},
+    ),
     "confirmShipment": row(
         "mutation($input: ConfirmShipmentInput!) { confirmShipment(input: $input) { errors { code } } }",
         lambda w, s: {"input": ship_input(w.order_id, "1ZSTRANGE", s.api.clock)},

@@ -86,6 +86,7 @@ _ORDERS = {
     "OrderFilter.sellerId": "Only this seller's orders (operators; a seller sees its own).",
     "OrderFilter.buyerId": "Only this buyer's orders (operators and sellers).",
     "OrderFilter.fulfillmentChannel": "Only orders shipped this way.",
+    "CancellationRequest.requestedAt": "When the buyer asked.",
     "OrderPayload.order": "The order as it is after the change; null if it was refused.",
     "OrderPayload.errors": "Why the change was refused; empty when it was made.",
     "RecordTrackingEventPayload.order": "The order after the scan (after the first, for a "
@@ -303,6 +304,8 @@ _ARGUMENTS = {
     "Mutation.failPayment(reason)": "Why, as the buyer will read it.",
     "Mutation.cancelOrder(orderId)": "An order not yet shipped.",
     "Mutation.cancelOrder(reason)": "Why, as the other party will read it.",
+    "Mutation.requestCancellation(orderId)": "Your order, past the 30-minute hold, not shipped.",
+    "Mutation.requestCancellation(reason)": "Why, as the seller will read it.",
     "Mutation.confirmShipment(input)": "The parcel.",
     "Mutation.recordTrackingEvent(input)": "The scan.",
     "Mutation.reportDelay(input)": "The new window.",

@@ -173,6 +173,8 @@ _EVENT_KINDS = {
     "PAYMENT_VERIFIED": "PaymentVerified",
     "PAYMENT_FAILED": "PaymentFailed",
     "ORDER_CANCELED": "OrderCanceled",
+    "CANCELLATION_REQUESTED": "CancellationRequested",
+    "CANCELLATION_REQUEST_CLOSED": "CancellationRequestClosed",
     "PAYMENT_AUTHORIZATION_RELEASED": "PaymentAuthorizationReleased",
     "SHIPMENT_CONFIRMED": "ShipmentConfirmed",
     "PAYMENT_CAPTURED": "PaymentCaptured",

@@ -195,6 +195,21 @@ class OrderMutations:
         )
 
     @strawberry.mutation(
+        description="Buyer, past the 30-minute hold and before shipment: ask the seller to "
+        "cancel. The seller cancels (cancelOrder: not counted in its cancellation rate) or "
+        "ships anyway; either closes the request.",
+    )
+    async def request_cancellation(
+        self, info: Info[Context, None], order_id: strawberry.ID, reason: str
+    ) -> OrderPayload:
+        uc = info.context.orders
+        return await change_order(
+            info,
+            "requestCancellation",
+            lambda a: uc.request_cancellation(a, str(order_id), reason),
+        )
+
+    @strawberry.mutation(
         description="Seller (operator for FBA): a parcel left; the buyer is charged for its items.",
     )
     async def confirm_shipment(

@@ -23,6 +23,8 @@ from api.graphql.orders.timeline_base import OrderEventType as OrderEventType
 from api.graphql.orders.timeline_base import Parcel, event_node_id
 from api.graphql.orders.timeline_base import event_place as event_place
 from api.graphql.orders.timeline_types import (
+    CancellationRequestClosed,
+    CancellationRequested,
     ChargebackAnswered,
     ChargebackDecided,
     ChargebackOpened,
@@ -95,6 +97,10 @@ def order_event(recorded: ev.RecordedEvent) -> OrderEventType:
             return PaymentFailed(**common, reason=event.reason)
         case ev.OrderCanceled():
             return OrderCanceled(**common, reason=event.reason)
+        case ev.CancellationRequested():
+            return CancellationRequested(**common, reason=event.reason)
+        case ev.CancellationRequestClosed():
+            return CancellationRequestClosed(**common, canceled=event.canceled)
         case ev.PaymentAuthorizationReleased():
             return PaymentAuthorizationReleased(**common, amount=money(event.amount))
         case ev.ShipmentConfirmed():
@@ -189,6 +195,8 @@ EVENT_TYPES: tuple[type[OrderEventType], ...] = (
     PaymentVerified,
     PaymentFailed,
     OrderCanceled,
+    CancellationRequested,
+    CancellationRequestClosed,
     PaymentAuthorizationReleased,
     ShipmentConfirmed,
     PaymentCaptured,

@@ -32,6 +32,8 @@ class OrderEventKind(Enum):
     PAYMENT_VERIFIED = "PaymentVerified"
     PAYMENT_FAILED = "PaymentFailed"
     ORDER_CANCELED = "OrderCanceled"
+    CANCELLATION_REQUESTED = "CancellationRequested"
+    CANCELLATION_REQUEST_CLOSED = "CancellationRequestClosed"
     PAYMENT_AUTHORIZATION_RELEASED = "PaymentAuthorizationReleased"
     SHIPMENT_CONFIRMED = "ShipmentConfirmed"
     PAYMENT_CAPTURED = "PaymentCaptured"

@@ -44,6 +44,18 @@ class OrderCanceled(OrderEventType):
     reason: str = strawberry.field(description="Why, in the canceling party's words.")
 
 
+@strawberry.type(description="Past the 30-minute hold, the buyer asked the seller to cancel.")
+class CancellationRequested(OrderEventType):
+    reason: str = strawberry.field(description="Why, in the buyer's words.")
+
+
+@strawberry.type(description="The buyer's request to cancel ended: canceled, or shipped anyway.")
+class CancellationRequestClosed(OrderEventType):
+    canceled: bool = strawberry.field(
+        description="True: the seller canceled as asked; false: the order shipped anyway."
+    )
+
+
 @strawberry.type(description="An authorization hold on the buyer's payment was released.")
 class PaymentAuthorizationReleased(OrderEventType):
     amount: MoneyType = strawberry.field(description="The amount no longer held.")

@@ -41,6 +41,7 @@ from domain.kernel.access import (
 )
 from domain.kernel.money import Money
 from domain.kernel.ports import PageWindow
+from domain.orders.cancellation import CancellationRequest
 from domain.orders.order import Order
 from domain.orders.reputation import Reputation
 from domain.orders.shipments import Shipment
@@ -77,6 +78,31 @@ class ShipmentType(Node):
         )
 
 
+@strawberry.type(
+    name="CancellationRequest",
+    description="Past the 30-minute hold the buyer asks the seller to cancel; the seller "
+    "cancels (not counted in the seller's cancellation rate) or ships, and it closes.",
+)
+class CancellationRequestType:
+    reason: str = strawberry.field(description="Why, in the buyer's words.")
+    requested_at: datetime
+    closed_at: datetime | None = strawberry.field(description="When it ended; null while open.")
+    canceled: bool | None = strawberry.field(
+        description="How it ended: true canceled as asked, false shipped anyway; null while open."
+    )
+
+    @classmethod
+    def maybe(cls, request: CancellationRequest | None) -> CancellationRequestType | None:
+        if request is None:
+            return None
+        return cls(
+            reason=request.reason,
+            requested_at=request.requested_at,
+            closed_at=request.closed_at,
+            canceled=request.canceled,
+        )
+
+
 @strawberry.type(name="Order", description="A buyer's order from one seller.")
 class OrderType(Node):
     id: strawberry.ID
@@ -110,6 +136,9 @@ class OrderType(Node):
     updated_at: datetime
     delivered_at: datetime | None
     cancel_reason: str | None
+    cancellation_request: CancellationRequestType | None = strawberry.field(
+        description="The buyer's request to cancel, open or closed; null if never asked."
+    )
     version: int = strawberry.field(
         description="Grows with every change; equals the last event's sequence."
     )
@@ -223,6 +252,7 @@ class OrderType(Node):
             updated_at=o.updated_at,
             delivered_at=o.delivered_at,
             cancel_reason=o.cancel_reason,
+            cancellation_request=CancellationRequestType.maybe(o.cancellation_request),
             version=o.version,
         )
 
