@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.kernel.vocabulary import HealthMetric
+from domain.orders.cancellation import awaiting_answer
 from domain.orders.order import Order
 from domain.orders.queue import search_terms, ship_by_or_last
 from domain.seller_tools.performance import health_facts, package_facts
@@ -56,6 +57,8 @@ def figure_fields(order: Order) -> Document:
         # The seller's queue: sorted by ship-by, searched by whole words.
         "ship_by_ms": epoch_ms(ship_by_or_last(order)),
         "search_terms": sorted(search_terms(order)),
+        # The queue of cancellation requests the seller has not answered.
+        "cancellation_requested": awaiting_answer(order.cancellation_request),
         "report_day": sale.day.isoformat(),
         "report_week": sale.week.isoformat(),
         "currency": sale.currency,

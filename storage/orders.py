@@ -82,6 +82,8 @@ def query_conditions(query: OrderQuery) -> list[Document]:
         conditions.append({"ship_by_ms": {"$lt": epoch_ms(query.ship_by_before)}})
     if query.search is not None:
         conditions.append({"search_terms": query.search})
+    if query.cancellation_requested is not None:
+        conditions.append({"cancellation_requested": query.cancellation_requested})
     return conditions
 
 

@@ -52,10 +52,19 @@ def export_query(request: Request) -> OrderQuery:
             ship_by_from=_moment(params.get("shipByFrom"), "shipByFrom"),
             ship_by_before=_moment(params.get("shipByBefore"), "shipByBefore"),
             search=params.get("search"),
+            cancellation_requested=_flag(params.get("cancellationRequested")),
             sort=OrderSort(params.get("orderBy", OrderSort.NEWEST_PLACED.value)),
         )
     except ValueError as error:
         raise ValidationFailed(f"bad filter: {error}", field="filter") from error
+
+
+def _flag(raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise ValueError(f"cancellationRequested is true or false, not {raw!r}")
+    return raw == "true"
 
 
 def _moment(raw: str | None, name: str) -> datetime | None:

@@ -29,6 +29,11 @@ class CancellationRequest:
         return self.closed_at is None
 
 
+def awaiting_answer(current: CancellationRequest | None) -> bool:
+    """The buyer asked to cancel and the seller has not answered yet."""
+    return current is not None and current.open
+
+
 def request(
     current: CancellationRequest | None,
     actor: Actor,

@@ -30,6 +30,8 @@ class OrderQuery:
     ship_by_from: datetime | None = None  # inclusive
     ship_by_before: datetime | None = None  # exclusive
     search: str | None = None  # one whole word: see domain/orders/queue.search_terms
+    # True: only orders whose buyer asked to cancel and waits for an answer.
+    cancellation_requested: bool | None = None
     sort: OrderSort = OrderSort.NEWEST_PLACED
 
     def scoped_to(self, actor: Actor) -> OrderQuery | None:
@@ -48,6 +50,7 @@ def order_query(
     ship_by_from: datetime | None = None,
     ship_by_before: datetime | None = None,
     search: str | None = None,
+    cancellation_requested: bool | None = None,
     sort: OrderSort = OrderSort.NEWEST_PLACED,
 ) -> OrderQuery:
     """The one way a filter becomes a query, whoever sends it (GraphQL's OrderFilter, the
@@ -63,6 +66,7 @@ def order_query(
         ship_by_from=ship_by_from,
         ship_by_before=ship_by_before,
         search=None if search is None else search_term(search),
+        cancellation_requested=cancellation_requested,
         sort=sort,
     )
 

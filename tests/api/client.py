@@ -287,7 +287,7 @@ def _var_types(name: str) -> dict[str, str]:
             "reportDelay": "ReportDelayInput!",
         }.get(name, "String"),
         "orderId": "ID!",
-        "reason": "String!" if name == "failPayment" else "String",
+        "reason": "String!" if name in ("failPayment", "requestCancellation") else "String",
     }
 
 

@@ -104,3 +104,23 @@ async def test_who_may_ask_and_when(api: Api) -> None:
     refused = cancel["data"]["cancelOrder"]["errors"][0]
     assert refused["code"] == "CANCEL_WINDOW_CLOSED"
     assert "requestCancellation" in refused["message"]
+
+
+QUEUE = """query($requested: Boolean) {
+  orders(filter: {cancellationRequested: $requested}) { nodes { id } }
+}"""
+
+
+async def test_the_seller_sees_open_requests_in_a_queue_until_answered(api: Api) -> None:
+    asked, quiet = await api.order_in("UNSHIPPED"), await api.order_in("UNSHIPPED")
+    api.clock.advance(timedelta(hours=1))
+    assert (await _request(api, asked["id"]))["errors"] == []
+
+    async def queue(requested: bool) -> set[str]:
+        body = await api.gql(QUEUE, {"requested": requested}, as_=SELLER)
+        return {n["id"] for n in body["data"]["orders"]["nodes"]}
+
+    assert await queue(True) == {asked["id"]}
+    assert quiet["id"] in await queue(False)
+    await api.ship(asked["id"], tracking="1ZQUEUE")  # answered by shipping
+    assert await queue(True) == set()

@@ -212,3 +212,29 @@ async def test_paging_through_two_thousand_orders_shows_each_once(
         await expect(rows.first).to_have_attribute("data-order", back[0])
         assert await rows.evaluate_all("rows => rows.map(r => r.dataset.order)") == back
     assert outside == []
+
+
+async def test_a_buyers_request_to_cancel_shows_on_its_row_and_in_its_queue(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    asked, quiet = await api.order_in("UNSHIPPED"), await api.order_in("UNSHIPPED")
+    api.clock.advance(timedelta(hours=1))
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    await api.ok(
+        "requestCancellation",
+        "orderId: $orderId, reason: $reason",
+        {"orderId": asked["id"], "reason": "Ordered twice"},
+        as_=BUYER,
+    )
+    row = page.locator(f'tr[data-order="{asked["id"]}"]')
+    await expect(row.locator(".cancel-request")).to_have_text("Buyer asks to cancel: Ordered twice")
+    await expect(page.locator(f'tr[data-order="{quiet["id"]}"] .cancel-request')).to_have_count(0)
+    await page.locator("#filter-status").select_option("REQUESTED")
+    await expect(page.locator("#heading")).to_have_text("Cancellation requests")
+    rows = page.locator("#orders > tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-order", asked["id"])
+    assert outside == []

@@ -13,6 +13,7 @@ from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
 from domain.kernel.events import FeedPositions, RecordedEvent
 from domain.kernel.moments import truncate_to_millis
+from domain.orders.cancellation import awaiting_answer
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
 from domain.orders.queue import search_terms, ship_by_or_last
@@ -83,6 +84,10 @@ def _found_by(query: OrderQuery, orders: Iterable[Order]) -> list[Order]:
         and (query.ship_by_from is None or _ms(ship_by_or_last(o)) >= _ms(query.ship_by_from))
         and (query.ship_by_before is None or _ms(ship_by_or_last(o)) < _ms(query.ship_by_before))
         and (query.search is None or query.search in search_terms(o))
+        and (
+            query.cancellation_requested is None
+            or awaiting_answer(o.cancellation_request) == query.cancellation_requested
+        )
     ]
 
 

@@ -142,3 +142,8 @@ class OrderFilter:
         description="One whole word, any case: an order id, a buyer id, a word of the name it "
         "ships to, a SKU or a tracking id.",
     )
+    cancellation_requested: bool | None = strawberry.field(
+        default=None,
+        description="True: only orders whose buyer asked to cancel and waits for the seller's "
+        "answer (the queue of cancellation requests); false: only the others.",
+    )

@@ -52,6 +52,7 @@ def order_query(
         ship_by_from=filter.ship_by_from,
         ship_by_before=filter.ship_by_before,
         search=filter.search,
+        cancellation_requested=filter.cancellation_requested,
         sort=sort,
     )
 

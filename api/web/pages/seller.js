@@ -3,7 +3,8 @@
 "use strict";
 
 const ROW = `id status fulfillmentChannel shippingSpeed shipBy placedAt buyerId
-  shippingAddress { name city countryCode } items { sku quantity } total { amount currency }`;
+  shippingAddress { name city countryCode } items { sku quantity } total { amount currency }
+  cancellationRequest { reason closedAt }`;
 const PAGE = `query BoardPage($filter: OrderFilter, $sort: OrderSort!, $first: Int, $after: String, $last: Int, $before: String) {
   orders(filter: $filter, orderBy: $sort, first: $first, after: $after, last: $last, before: $before) {
     nodes { ${ROW} }
@@ -45,6 +46,7 @@ const VIEWS = {
   SHIPPED: { title: "Shipped orders", statuses: ["SHIPPED", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERY_ATTEMPTED", "DELIVERY_EXCEPTION"] },
   DELIVERED: { title: "Delivered orders", statuses: ["DELIVERED"] },
   CANCELED: { title: "Canceled orders", statuses: ["CANCELED"] },
+  REQUESTED: { title: "Cancellation requests", statuses: null, requested: true },
   ALL: { title: "All orders", statuses: null },
 };
 const STATUS_TEXT = {
@@ -71,6 +73,7 @@ function currentFilter() {
   const chosen = view();
   const filter = {};
   if (chosen.statuses) filter.statuses = chosen.statuses;
+  if (chosen.requested) filter.cancellationRequested = true;
   if (chosen.before === "now") filter.shipByBefore = now().toISOString();
   if (chosen.before === "today") filter.shipByBefore = endOfToday().toISOString();
   const channel = ow.$("filter-channel").value;
@@ -103,9 +106,16 @@ function cells(order) {
     ow.el("td", {}, SPEED_TEXT[order.shippingSpeed] || order.shippingSpeed),
     ow.el("td", { class: "number" }, money(order.total)),
     ow.el("td", {}, ow.el("time", { datetime: order.placedAt }, ow.moment(order.placedAt))),
-    ow.el("td", { class: "order-status" }, STATUS_TEXT[order.status] || order.status),
+    ow.el("td", { class: "order-status" }, STATUS_TEXT[order.status] || order.status, ...asked(order)),
     ow.el("td", {}, ow.el("span", { class: due.late ? "countdown late" : "countdown", "data-ship-by": order.shipBy || "" }, due.text)),
   ];
+}
+
+// An open request from the buyer to cancel: cancel it (not counted against the seller) or ship.
+function asked(order) {
+  const request = order.cancellationRequest;
+  if (!request || request.closedAt) return [];
+  return [ow.el("small", { class: "cancel-request" }, `Buyer asks to cancel: ${request.reason}`)];
 }
 
 function row(order, fresh) {
