@@ -99,6 +99,11 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
             if link := tracking_link(carrier, tracking):
                 lines.append(f"Track it: {link}")
             return _Story(f"Order {order.id} has shipped", lines)
+        case ev.TrackingCorrected(carrier=carrier, tracking_id=tracking):
+            lines = [f"The right tracking number: {carrier} {tracking}."]
+            if link := tracking_link(carrier, tracking):
+                lines.append(f"Track it: {link}")
+            return _Story(f"New tracking number for {ref}", lines)
         case ev.TrackingEventRecorded(tag=TrackingTag.DELIVERED, location=where):
             return _Story(f"Order {order.id} was delivered", [f"Delivered in {where.city}."])
         case ev.TrackingEventRecorded(tag=TrackingTag.ATTEMPT_FAIL):

@@ -105,6 +105,17 @@ class ShipmentConfirmed(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TrackingCorrected(Event):
+    """A parcel's carrier or tracking number was wrong; corrected before its first scan."""
+
+    shipment_id: str
+    carrier: str
+    tracking_id: str
+    previous_carrier: str
+    previous_tracking_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentCaptured(Event):
     """The buyer is charged for the items of one shipment, when it is confirmed."""
 
@@ -259,6 +270,7 @@ OrderEvent: TypeAlias = (
     | CancellationRequestClosed
     | PaymentAuthorizationReleased
     | ShipmentConfirmed
+    | TrackingCorrected
     | PaymentCaptured
     | TrackingEventRecorded
     | DeliveryDelayed

@@ -83,7 +83,7 @@ def notices_for(
             return [tell(seller, Category.CANCELLATION)]
         case ev.CancellationRequestClosed():
             return []  # the cancellation or the shipment tells the buyer
-        case ev.ShipmentConfirmed():
+        case ev.ShipmentConfirmed() | ev.TrackingCorrected():
             return [tell(buyer, Category.SHIPPING)]
         case ev.TrackingEventRecorded(out_of_order=False, tag=tag) if tag in _TAG_CATEGORY:
             return [tell(buyer, _TAG_CATEGORY[tag])]

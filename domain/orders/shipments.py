@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 from enum import Enum
 
 from domain.kernel import policies
-from domain.kernel.errors import NotFound, ScanAlreadyRecorded, ValidationFailed
-from domain.kernel.events import ShipmentConfirmed, TrackingEventRecorded
+from domain.kernel.access import Action, require_channel_role
+from domain.kernel.errors import InvalidTransition, NotFound, ScanAlreadyRecorded, ValidationFailed
+from domain.kernel.events import ShipmentConfirmed, TrackingCorrected, TrackingEventRecorded
 from domain.kernel.idempotency import fingerprint
 from domain.kernel.identity import Actor
 from domain.kernel.lifecycle import require_transition
 from domain.kernel.shipping import (
     Address,
+    FulfillmentChannel,
     ScanLocation,
     ShippedItem,
     TrackingTag,
@@ -194,6 +196,45 @@ def confirmed(shipment: Shipment, actor: Actor, now: datetime) -> ShipmentConfir
         shipped_at=shipment.shipped_at,
         items=shipment.items,
         ship_from=shipment.ship_from,
+    )
+
+
+def corrected_tracking(
+    shipments: Sequence[Shipment],
+    actor: Actor,
+    channel: FulfillmentChannel,
+    *,
+    shipment_id: str,
+    carrier: str,
+    tracking_id: str,
+    now: datetime,
+) -> TrackingCorrected:
+    """Put right a parcel's carrier or tracking number, by whoever ships it, as long as its
+    carrier has not scanned it: after a scan the number is in the carrier's hands."""
+    require_channel_role(actor, Action.CONFIRM_SHIPMENT, channel)
+    shipment = next((s for s in shipments if s.id == shipment_id), None)
+    if shipment is None:
+        raise NotFound(f"no shipment {shipment_id} on this order", field="shipmentId")
+    if shipment.last_scan_at is not None:
+        raise InvalidTransition(
+            "the carrier has scanned this parcel: its tracking can no longer be corrected"
+        )
+    carrier = carrier_code(require_text(carrier, "carrier", limit=64))
+    tracking_id = require_text(tracking_id, "trackingId", limit=64)
+    if shipment.is_tracked_as(carrier, tracking_id):
+        raise ValidationFailed("that is the parcel's tracking already", field="trackingId")
+    if any(s.is_tracked_as(carrier, tracking_id) for s in shipments):
+        raise ValidationFailed("this tracking id is already on the order", field="trackingId")
+    previous = (shipment.carrier, shipment.tracking_id)
+    shipment.carrier, shipment.tracking_id = carrier, tracking_id
+    return TrackingCorrected(
+        occurred_at=now,
+        actor=actor,
+        shipment_id=shipment.id,
+        carrier=carrier,
+        tracking_id=tracking_id,
+        previous_carrier=previous[0],
+        previous_tracking_id=previous[1],
     )
 
 

@@ -48,7 +48,7 @@ from domain.orders.ports import (
     OrderQuery,
     OrderRepository,
 )
-from domain.orders.shipments import Shipment
+from domain.orders.shipments import Shipment, corrected_tracking
 from domain.sellers.ports import SellerDirectory
 
 
@@ -168,6 +168,30 @@ class OrderUseCases:
             Action.REQUEST_CANCELLATION,
             lambda o, now: o.request_cancellation(actor, reason, now),
         )
+
+    async def correct_tracking(
+        self, actor: Actor, shipment_id: str, carrier: str, tracking_id: str
+    ) -> Order:
+        """A parcel's carrier or number put right before its first scan; the old number is
+        freed, the new one held (TRACKING_ID_IN_USE when another live parcel has it)."""
+        found = await self._orders.get_by_shipment(shipment_id)
+        if found is None:
+            raise NotFound(f"shipment {shipment_id} not found", field="shipmentId")
+        order = require_access(actor, found, Action.CONFIRM_SHIPMENT, found.id)
+
+        def correct(o: Order, now: datetime) -> list[Event]:
+            fixed = corrected_tracking(
+                o.shipments,
+                actor,
+                o.channel,
+                shipment_id=shipment_id,
+                carrier=carrier,
+                tracking_id=tracking_id,
+                now=now,
+            )
+            return o.changed(now, [fixed])
+
+        return await self._commit(order, correct)
 
     async def confirm_shipment(self, actor: Actor, command: ConfirmShipment) -> Order:
         order = require_access(

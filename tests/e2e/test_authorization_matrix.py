@@ -39,6 +39,7 @@ class World:
     return_id: str
     claim_id: str
     tracking_id: str
+    shipment_id: str
 
 
 Call = Callable[[World, LiveServer], tuple[str, dict[str, Any]]]
@@ -88,6 +89,13 @@ MATRIX: dict[str, Call] = {
     "cancelOrder": row(
         'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "x") { errors { code } } }',
         lambda w, s: {"id": w.order_id},
+    ),
+    "correctTracking": row(
+        "mutation($input: CorrectTrackingInput!) { correctTracking(input: $input) "
+        "{ errors { code } } }",
+        lambda w, s: {
+            "input": {"shipmentId": w.shipment_id, "carrier": "UPS", "trackingId": "1ZSTRANGE"}
+        },
     ),
     "requestCancellation": row(
         'mutation($id: ID!) { requestCancellation(orderId: $id, reason: "x") { errors { code } } }',
@@ -310,8 +318,9 @@ async def _world(server: LiveServer) -> World:
         {"input": {"orderId": order["id"], "reason": "NOT_AS_DESCRIBED", "description": "cracked"}},
         as_=BUYER,
     )
-    tracking = order["shipments"][0]["trackingId"]
-    return World(order["id"], ret["id"], filed["data"]["fileClaim"]["claim"]["id"], tracking)
+    parcel = order["shipments"][0]
+    claim_id = filed["data"]["fileClaim"]["claim"]["id"]
+    return World(order["id"], ret["id"], claim_id, parcel["trackingId"], parcel["id"])
 
 
 async def _snapshot(server: LiveServer, world: World) -> Any:

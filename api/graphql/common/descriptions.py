@@ -304,6 +304,7 @@ _ARGUMENTS = {
     "Mutation.failPayment(reason)": "Why, as the buyer will read it.",
     "Mutation.cancelOrder(orderId)": "An order not yet shipped.",
     "Mutation.cancelOrder(reason)": "Why, as the other party will read it.",
+    "Mutation.correctTracking(input)": "The parcel and its right tracking.",
     "Mutation.requestCancellation(orderId)": "Your order, past the 30-minute hold, not shipped.",
     "Mutation.requestCancellation(reason)": "Why, as the seller will read it.",
     "Mutation.confirmShipment(input)": "The parcel.",

@@ -177,6 +177,7 @@ _EVENT_KINDS = {
     "CANCELLATION_REQUEST_CLOSED": "CancellationRequestClosed",
     "PAYMENT_AUTHORIZATION_RELEASED": "PaymentAuthorizationReleased",
     "SHIPMENT_CONFIRMED": "ShipmentConfirmed",
+    "TRACKING_CORRECTED": "TrackingCorrected",
     "PAYMENT_CAPTURED": "PaymentCaptured",
     "DELIVERY_DELAYED": "DeliveryDelayed",
     "SHIP_BY_MISSED": "ShipByMissed",

@@ -87,6 +87,13 @@ class ConfirmShipmentInput:
         )
 
 
+@strawberry.input(description="A parcel's carrier or tracking number, put right.")
+class CorrectTrackingInput:
+    shipment_id: strawberry.ID = strawberry.field(description="The parcel (Shipment.id).")
+    carrier: str = strawberry.field(description="Its carrier, e.g. UPS.")
+    tracking_id: str = strawberry.field(description="Its right tracking number.")
+
+
 @strawberry.input
 class RecordTrackingEventInput:
     carrier: str

@@ -23,6 +23,7 @@ from api.graphql.common.pagination import (
 from api.graphql.common.payloads import attempt, attempt_once
 from api.graphql.orders.inputs import (
     ConfirmShipmentInput,
+    CorrectTrackingInput,
     OrderFilter,
     PlaceOrderInput,
     ReportDelayInput,
@@ -226,6 +227,23 @@ class OrderMutations:
             change=lambda a: uc.confirm_shipment(a, input.to_domain()),
             read=uc.get_order,
             answer=_answer,
+        )
+
+    @strawberry.mutation(
+        description="Seller (operator for FBA): a parcel's carrier or tracking number was "
+        "wrong; put it right before its carrier scans it. The old number is freed, the buyer "
+        "told the new one.",
+    )
+    async def correct_tracking(
+        self, info: Info[Context, None], input: CorrectTrackingInput
+    ) -> OrderPayload:
+        uc = info.context.orders
+        return await change_order(
+            info,
+            "correctTracking",
+            lambda a: uc.correct_tracking(
+                a, str(input.shipment_id), input.carrier, input.tracking_id
+            ),
         )
 
     @strawberry.mutation(

@@ -49,6 +49,7 @@ from api.graphql.orders.timeline_types import (
     SellerDebited,
     ShipByMissed,
     ShipmentConfirmed,
+    TrackingCorrected,
     TrackingScanned,
     TrackingStalled,
 )
@@ -101,6 +102,15 @@ def order_event(recorded: ev.RecordedEvent) -> OrderEventType:
             return CancellationRequested(**common, reason=event.reason)
         case ev.CancellationRequestClosed():
             return CancellationRequestClosed(**common, canceled=event.canceled)
+        case ev.TrackingCorrected():
+            return TrackingCorrected(
+                **common,
+                shipment_id=strawberry.ID(event.shipment_id),
+                carrier=event.carrier,
+                tracking_id=event.tracking_id,
+                previous_carrier=event.previous_carrier,
+                previous_tracking_id=event.previous_tracking_id,
+            )
         case ev.PaymentAuthorizationReleased():
             return PaymentAuthorizationReleased(**common, amount=money(event.amount))
         case ev.ShipmentConfirmed():
@@ -199,6 +209,7 @@ EVENT_TYPES: tuple[type[OrderEventType], ...] = (
     CancellationRequestClosed,
     PaymentAuthorizationReleased,
     ShipmentConfirmed,
+    TrackingCorrected,
     PaymentCaptured,
     TrackingScanned,
     DeliveryDelayed,

@@ -36,6 +36,7 @@ class OrderEventKind(Enum):
     CANCELLATION_REQUEST_CLOSED = "CancellationRequestClosed"
     PAYMENT_AUTHORIZATION_RELEASED = "PaymentAuthorizationReleased"
     SHIPMENT_CONFIRMED = "ShipmentConfirmed"
+    TRACKING_CORRECTED = "TrackingCorrected"
     PAYMENT_CAPTURED = "PaymentCaptured"
     TRACKING_EVENT_RECORDED = strawberry.enum_value(
         "TrackingEventRecorded", description="A carrier scan: the type `TrackingScanned`."

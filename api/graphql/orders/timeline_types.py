@@ -68,6 +68,15 @@ class ShipmentConfirmed(OrderEventType):
     shipped_at: datetime = strawberry.field(description="When it was handed over.")
 
 
+@strawberry.type(description="A parcel's tracking was corrected before its carrier scanned it.")
+class TrackingCorrected(OrderEventType):
+    shipment_id: strawberry.ID = strawberry.field(description="The parcel.")
+    carrier: str = strawberry.field(description="Its carrier now.")
+    tracking_id: str = strawberry.field(description="Its tracking number now.")
+    previous_carrier: str = strawberry.field(description="The carrier given before.")
+    previous_tracking_id: str = strawberry.field(description="The number given before.")
+
+
 @strawberry.type(description="The buyer was charged for the items a shipment carries.")
 class PaymentCaptured(OrderEventType):
     amount: MoneyType = strawberry.field(description="The amount charged.")
