@@ -12,7 +12,7 @@ from typing import Any
 import pypdf
 
 from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, WAREHOUSE, Api
-from tests.api.returns_helpers import delivered_order, request
+from tests.api.returns_helpers import delivered_order
 from tests.api.test_claims import DECIDE, WITHDRAW, _call, _claimable, _decide
 from tests.api.test_deadlines import DEADLINES, moment, watch
 from tests.api.test_seller_files import HEADER, SET_SHIP_FROM, auth, export, upload
@@ -160,10 +160,12 @@ FULFILLED = """query($id: ID!, $by: FulfilledBy!) {
 
 
 async def test_seller_fulfilled_and_fba_orders_have_their_own_figures(api: Api) -> None:
+    from tests.api.test_feedback_and_chargebacks import leave
+
     fba = await delivered_order(api, shipper=OPERATOR, fulfillmentChannel="FBA")
-    await request(api, fba["id"], reason="DEFECTIVE")
+    assert (await leave(api, fba["id"], 1))["errors"] == []  # a defect: negative feedback
     mine = await delivered_order(api)
-    await request(api, mine["id"], reason="DAMAGED")
+    assert (await leave(api, mine["id"], 2))["errors"] == []
 
     async def health(by: str) -> dict[str, dict[str, Any]]:
         body = await api.gql(FULFILLED, {"id": SELLER.id, "by": by}, as_=SELLER)
