@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from typing import Protocol
 
 from domain.kernel import policies
 from domain.kernel.access import Action, require_channel_role
@@ -199,11 +200,19 @@ def confirmed(shipment: Shipment, actor: Actor, now: datetime) -> ShipmentConfir
     )
 
 
+class Shipped(Protocol):
+    """What correcting a parcel's tracking reads of its order."""
+
+    @property
+    def channel(self) -> FulfillmentChannel: ...
+
+    @property
+    def shipments(self) -> Sequence[Shipment]: ...
+
+
 def corrected_tracking(
-    shipments: Sequence[Shipment],
+    order: Shipped,
     actor: Actor,
-    channel: FulfillmentChannel,
-    *,
     shipment_id: str,
     carrier: str,
     tracking_id: str,
@@ -211,7 +220,8 @@ def corrected_tracking(
 ) -> TrackingCorrected:
     """Put right a parcel's carrier or tracking number, by whoever ships it, as long as its
     carrier has not scanned it: after a scan the number is in the carrier's hands."""
-    require_channel_role(actor, Action.CONFIRM_SHIPMENT, channel)
+    require_channel_role(actor, Action.CONFIRM_SHIPMENT, order.channel)
+    shipments = order.shipments
     shipment = next((s for s in shipments if s.id == shipment_id), None)
     if shipment is None:
         raise NotFound(f"no shipment {shipment_id} on this order", field="shipmentId")

@@ -178,20 +178,10 @@ class OrderUseCases:
         if found is None:
             raise NotFound(f"shipment {shipment_id} not found", field="shipmentId")
         order = require_access(actor, found, Action.CONFIRM_SHIPMENT, found.id)
-
-        def correct(o: Order, now: datetime) -> list[Event]:
-            fixed = corrected_tracking(
-                o.shipments,
-                actor,
-                o.channel,
-                shipment_id=shipment_id,
-                carrier=carrier,
-                tracking_id=tracking_id,
-                now=now,
-            )
-            return o.changed(now, [fixed])
-
-        return await self._commit(order, correct)
+        fix = (shipment_id, carrier, tracking_id)
+        return await self._commit(
+            order, lambda o, now: o.changed(now, [corrected_tracking(o, actor, *fix, now)])
+        )
 
     async def confirm_shipment(self, actor: Actor, command: ConfirmShipment) -> Order:
         order = require_access(
