@@ -32,6 +32,7 @@ class Stopping:
         self.begun = asyncio.Event()
         self._deadline: float | None = None
         self._steps: list[Step] = []
+        self._running: set[asyncio.Future[None]] = set()  # the loop holds tasks weakly
 
     def on_stop(self, step: Step) -> None:
         """Run `step` as soon as the stop begins (taking no new work, letting go of leases)."""
@@ -88,9 +89,13 @@ class Stopping:
             if self.begun.is_set():  # a second SIGTERM: uvicorn's own answer
                 uvicorn_stop(signum, frame)
                 return
-            loop.call_soon_threadsafe(
-                lambda: asyncio.ensure_future(stop_then_uvicorn(signum, frame))
-            )
+
+            def start() -> None:
+                stopping = asyncio.ensure_future(stop_then_uvicorn(signum, frame))
+                self._running.add(stopping)
+                stopping.add_done_callback(self._running.discard)
+
+            loop.call_soon_threadsafe(start)
 
         signal.signal(signal.SIGTERM, on_sigterm)
 
