@@ -11,6 +11,7 @@ import pypdf
 from playwright.async_api import Browser, expect
 from pymongo import AsyncMongoClient
 
+from api.clock import ManualClock
 from api.settings import Settings
 from domain.kernel.identity import Actor, Role
 from domain.kernel.money import Money
@@ -20,7 +21,7 @@ from domain.orders.order import Order
 from storage.orders import order_document
 from tests.api.client import BUYER, OPERATOR, SELLER, WAREHOUSE
 from tests.api.test_seller_files import SET_SHIP_FROM
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, serving
 from tests.e2e.test_pages_browser import open_page
 
 
@@ -238,3 +239,26 @@ async def test_a_buyers_request_to_cancel_shows_on_its_row_and_in_its_queue(
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_have_attribute("data-order", asked["id"])
     assert outside == []
+
+
+async def test_paging_faster_than_the_rate_limit_waits_as_told_and_goes_on(
+    browser: Browser, live: LiveServer, settings: Settings, clock: ManualClock
+) -> None:
+    """A small bucket: the next page is refused THROTTLED; the board says so, waits the
+    retryAfterSeconds the answer gives and shows the page, instead of stopping there."""
+    for _ in range(30):
+        await live.api.order_in("UNSHIPPED")
+    # A page of 25 orders costs about 125 points: opening the board leaves too few for the next.
+    tight = settings.model_copy(update={"rate_bucket_size": 200, "rate_points_per_second": 20.0})
+    async with serving(tight, clock) as strict:  # the same database, a tighter limit
+        outside: list[str] = []
+        page = await open_page(browser, strict, "/seller", SELLER, outside)
+        rows = page.locator("#orders > tr")
+        await expect(page.locator("#count")).to_have_text("25 shown of 30")
+        first = await rows.first.get_attribute("data-order")
+        await page.locator("#next").click()
+        await expect(page.locator("#problem")).to_contain_text("Too many requests at once")
+        await expect(page.locator("#count")).to_have_text("5 shown of 30", timeout=10_000)
+        await expect(page.locator("#problem")).to_be_hidden()
+        assert await rows.first.get_attribute("data-order") != first
+        assert outside == []

@@ -165,6 +165,8 @@ function matches(order) {
   return !filter.search;  // a search is the server's to answer: a live order waits for a reload
 }
 
+let throttled = false;
+
 async function load(direction = null) {
   const variables = { filter: currentFilter(), sort: ow.$("sort").value };
   const size = Number(ow.$("page-size").value);
@@ -173,9 +175,20 @@ async function load(direction = null) {
   else variables.first = size;
   const body = await ow.graphql(PAGE, variables);
   if (body.errors) {
-    ow.say("problem", body.errors[0].message);
+    const refusal = body.errors[0];
+    const code = refusal.extensions && refusal.extensions.code;
+    if (code === "THROTTLED") {  // paging faster than the rate limit: wait as told, then go on
+      const wait = Math.max(1, Math.ceil(refusal.extensions.retryAfterSeconds || 1));
+      ow.say("problem", `Too many requests at once: trying again in ${wait} s.`);
+      throttled = true;
+      setTimeout(() => load(direction), wait * 1000);
+      return;
+    }
+    ow.say("problem", refusal.message);
     return;
   }
+  if (throttled) ow.say("problem", "");  // only the note this function put there
+  throttled = false;
   const found = body.data.orders;
   page.info = found.pageInfo;
   shown.clear();
