@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Annotated
@@ -141,7 +142,9 @@ async def _from_head(
 ) -> AsyncIterator[RecordedEvent]:
     """Nothing to replay: read once listening (as `follow` reads a replay), the feed's head is
     where this subscription begins, so a resume never sends what came before it."""
-    delivered.begin_at(await ctx.orders.feed_position(actor))
+    # Shielded: a client gone mid-read must not cancel the driver's command halfway, which
+    # leaves its connection to the garbage collector instead of the pool.
+    delivered.begin_at(await asyncio.shield(ctx.orders.feed_position(actor)))
     return
     yield  # an async generator that yields nothing
 
