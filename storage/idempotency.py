@@ -16,11 +16,6 @@ from storage.database import Database
 
 Document = dict[str, Any]
 
-# A reservation never completed within policies.RESERVATION_LEASE belongs to a request that
-# died (a worker killed mid-request): the next request with the key takes it over instead of
-# hearing "being recorded" until the key expires.
-RESERVATION_LEASE = policies.RESERVATION_LEASE
-
 
 class IdempotencyKeys:
     def __init__(self, database: Database, collection: str = "idempotency_keys") -> None:
@@ -44,13 +39,14 @@ class IdempotencyKeys:
         raise RuntimeError(f"idempotency key {scope} keeps vanishing")
 
     async def _take_over(self, scope: str, fingerprint: str, at: datetime) -> bool:
-        """Reserve `scope` anew if its reservation lapsed without a result."""
+        """Reserve `scope` anew if its reservation lapsed without a result: a request that
+        died mid-way (policies.RESERVATION_LEASE) does not hold the key until it expires."""
         async with self._database.outside_transactions():
             taken = await self._keys.update_one(
                 {
                     "_id": scope,
                     "result_id": {"$exists": False},
-                    "at_ms": {"$lt": epoch_ms(at - RESERVATION_LEASE)},
+                    "at_ms": {"$lt": epoch_ms(at - policies.RESERVATION_LEASE)},
                 },
                 {"$set": {"fingerprint": fingerprint, "at": encode(at), "at_ms": epoch_ms(at)}},
             )
@@ -118,4 +114,4 @@ def _lapsed(found: Document, at: datetime) -> bool:
     stamp = found.get("at_ms")
     if "result_id" in found or not isinstance(stamp, int):
         return False
-    return stamp < epoch_ms(at - RESERVATION_LEASE)
+    return stamp < epoch_ms(at - policies.RESERVATION_LEASE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeGuard
 
 from domain.kernel import policies
 from domain.kernel.access import Action, require_role
@@ -29,7 +30,7 @@ class CancellationRequest:
         return self.closed_at is None
 
 
-def awaiting_answer(current: CancellationRequest | None) -> bool:
+def awaiting_answer(current: CancellationRequest | None) -> TypeGuard[CancellationRequest]:
     """The buyer asked to cancel and the seller has not answered yet."""
     return current is not None and current.open
 
@@ -52,7 +53,7 @@ def request(
         raise InvalidTransition(
             "within 30 minutes of placing the order, cancel it yourself (cancelOrder)"
         )
-    if current is not None and current.open:
+    if awaiting_answer(current):
         raise InvalidTransition(
             "a cancellation request is open already: the seller cancels or ships"
         )
@@ -79,7 +80,7 @@ def reason_for_cancel(
                 "ask the seller to cancel (requestCancellation)"
             )
         return require_text(reason, "reason", limit=500) if reason else "canceled by buyer"
-    requested = f"buyer requested: {asked.reason}" if asked and asked.open else ""
+    requested = f"buyer requested: {asked.reason}" if awaiting_answer(asked) else ""
     return require_text(reason or requested, "reason", limit=500)
 
 
@@ -87,7 +88,7 @@ def close(
     current: CancellationRequest | None, actor: Actor, now: datetime, *, canceled: bool
 ) -> list[Event]:
     """End an open request: canceled as asked, or shipped anyway. Nothing when none is open."""
-    if current is None or not current.open:
+    if not awaiting_answer(current):
         return []
     current.closed_at, current.canceled = now, canceled
     return [CancellationRequestClosed(occurred_at=now, actor=actor, canceled=canceled)]
