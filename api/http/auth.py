@@ -40,37 +40,41 @@ _VERIFIED: OrderedDict[tuple[str, str], SignedIn] = OrderedDict()
 VERIFIED_TOKENS_KEPT = 4096
 
 
-def remembered(token: str, secret: str) -> SignedIn | None:
+def remembered(token: str, secret: str, now: datetime | None = None) -> SignedIn | None:
     """A token verified under this secret a moment ago and not expired since, or None."""
     key = (token, secret)
     known = _VERIFIED.get(key)
-    if known is not None and known.expires_at > datetime.now(UTC):
+    if known is not None and known.expires_at > (now or datetime.now(UTC)):
         _VERIFIED.move_to_end(key)
         return known
     return None
 
 
-def signed_in(token: str, secret: str) -> SignedIn:
-    """The actor a token proves and its expiry, or Unauthenticated saying why not."""
-    known = remembered(token, secret)
+def signed_in(token: str, secret: str, now: datetime | None = None) -> SignedIn:
+    """The actor a token proves and its expiry, or Unauthenticated saying why not. `now` is
+    the wall clock unless a test hands in its own: expiry is judged by it, remembered or not."""
+    now = now or datetime.now(UTC)
+    known = remembered(token, secret, now)
     if known is not None:
         return known
     key = (token, secret)
     _VERIFIED.pop(key, None)
-    proven = _verify(token, secret)
+    proven = _verify(token, secret, now)
     _VERIFIED[key] = proven
     if len(_VERIFIED) > VERIFIED_TOKENS_KEPT:
         _VERIFIED.popitem(last=False)
     return proven
 
 
-def _verify(token: str, secret: str) -> SignedIn:
+def _verify(token: str, secret: str, now: datetime) -> SignedIn:
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            # Expiry is judged below, by the same clock the memory above uses.
+            options={"require": ["sub", "role", "exp"], "verify_exp": False},
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("the token has expired: sign in again for a fresh one") from exc
     except jwt.MissingRequiredClaimError as exc:
         raise Unauthenticated(f"the token lacks its '{exc.claim}' claim; sign in again") from exc
     except jwt.InvalidSignatureError as exc:
@@ -86,7 +90,12 @@ def _verify(token: str, secret: str) -> SignedIn:
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise Unauthenticated("token has no subject")
-    expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+    try:
+        expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise Unauthenticated("the token's 'exp' claim is not a time; sign in again") from exc
+    if expires_at <= now:
+        raise Unauthenticated("the token has expired: sign in again for a fresh one")
     return SignedIn(Actor(id=subject, role=role), expires_at)
 
 

@@ -20,7 +20,7 @@ from domain.orders.line_items import LineItem
 from domain.orders.order import Order
 from storage.orders import order_document
 from tests.api.client import BUYER, OPERATOR, SELLER, WAREHOUSE
-from tests.api.test_seller_files import SET_SHIP_FROM
+from tests.api.http.test_seller_files import SET_SHIP_FROM
 from tests.e2e.conftest import LiveServer, serving
 from tests.e2e.test_pages_browser import open_page
 

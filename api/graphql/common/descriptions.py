@@ -3,7 +3,7 @@ domain's enum values (declared in `domain/`, which knows nothing of GraphQL), ro
 inputs and the plain value types. Keys are schema coordinates: `Type`, `Type.field`,
 `Type.field(arg)`, `Enum.VALUE`. `describe` applies them once, when the schema is built, and
 refuses a key that names nothing (so a renamed field cannot keep a stale text);
-tests/api/test_schema_descriptions.py checks that everything ends up described.
+tests/api/graphql/test_schema_descriptions.py checks that everything ends up described.
 """
 
 from __future__ import annotations

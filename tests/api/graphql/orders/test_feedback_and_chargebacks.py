@@ -8,9 +8,9 @@ from typing import Any
 
 from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OPERATOR, OTHER_BUYER, OTHER_SELLER, SELLER, UPS, Api
+from tests.api.graphql.seller_tools.test_seller_performance import figures, ids
 from tests.api.notification_helpers import SHOP, World
 from tests.api.returns_helpers import delivered_order
-from tests.api.test_seller_performance import figures, ids
 
 ORDER = """timeline { __typename } refunded { amount } version
   feedback { rating negative comment answer } chargeback { amount { amount } status evidence }"""

@@ -14,7 +14,7 @@ from graphql import build_schema, find_breaking_changes
 
 from api.graphql.schema import schema
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RELEASED = ROOT / "docs" / "schema" / "released.graphql"
 CHANGELOG = ROOT / "CHANGELOG.md"
 

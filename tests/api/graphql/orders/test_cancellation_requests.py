@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OTHER_BUYER, SELLER, Api
-from tests.api.test_seller_performance import figures, ids
+from tests.api.graphql.seller_tools.test_seller_performance import figures, ids
 
 REQUEST = """mutation($id: ID!, $reason: String!) {
   requestCancellation(orderId: $id, reason: $reason) {

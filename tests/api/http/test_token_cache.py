@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 
-from api.clock import system_now
+from api.clock import ManualClock, system_now
 from api.http import auth
 from domain.kernel.errors import Unauthenticated
 from domain.kernel.identity import Actor, Role
@@ -17,12 +16,23 @@ BUYER = Actor("b", Role.BUYER)
 
 
 def test_a_remembered_token_still_expires() -> None:
-    token = auth.mint_token(BUYER, SECRET, now=system_now(), ttl=timedelta(seconds=1))
-    assert auth.signed_in(token, SECRET).actor == BUYER
-    assert auth.signed_in(token, SECRET).actor == BUYER  # from memory
-    time.sleep(1.1)
+    clock = ManualClock(system_now().replace(microsecond=0))  # a JWT's exp is whole seconds
+    token = auth.mint_token(BUYER, SECRET, now=clock(), ttl=timedelta(seconds=1))
+    assert auth.signed_in(token, SECRET, clock()).actor == BUYER
+    clock.advance(timedelta(milliseconds=999))
+    assert auth.signed_in(token, SECRET, clock()).actor == BUYER  # from memory
+    assert auth.remembered(token, SECRET, clock()) is not None
+    clock.advance(timedelta(milliseconds=1))
+    assert auth.remembered(token, SECRET, clock()) is None
     with pytest.raises(Unauthenticated, match="expired"):
-        auth.signed_in(token, SECRET)
+        auth.signed_in(token, SECRET, clock())
+
+
+def test_an_expired_token_is_refused_the_first_time_it_is_seen() -> None:
+    clock = ManualClock(system_now())
+    token = auth.mint_token(BUYER, SECRET, now=clock(), ttl=timedelta(seconds=5))
+    with pytest.raises(Unauthenticated, match="expired"):
+        auth.signed_in(token, SECRET, clock.advance(timedelta(seconds=5)))
 
 
 def test_a_token_remembered_under_one_secret_is_refused_under_another() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, UPS, Api
+from tests.api.graphql.after_sale.test_claims import DECIDE, RESPOND, _call, _claimable, _decide
 from tests.api.returns_helpers import delivered_order, request
-from tests.api.test_claims import DECIDE, RESPOND, _call, _claimable, _decide
 
 PERFORMANCE = """
 query($id: ID!, $window: PerformanceWindowInput) {

@@ -67,7 +67,7 @@ async def test_racing_repeats_place_one_order(api: Api) -> None:
 
 
 async def test_a_repeated_claim_decision_with_its_key_decides_once(api: Api) -> None:
-    from tests.api.test_claims import DECIDE, _call, _claimable
+    from tests.api.graphql.after_sale.test_claims import DECIDE, _call, _claimable
 
     order, claim = await _claimable(api)
     decide = {
@@ -163,7 +163,7 @@ async def test_a_claim_answer_and_decision_sent_by_both_doors_count_once(
     from datetime import timedelta
 
     from tests.api.client import SELLER
-    from tests.api.test_claims import DECIDE, RESPOND, _claimable
+    from tests.api.graphql.after_sale.test_claims import DECIDE, RESPOND, _claimable
 
     order, claim = await _claimable(api)
     respond = {"input": {"claimId": claim["id"], "response": "REFUND", "note": "sorry"}}

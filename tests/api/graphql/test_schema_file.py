@@ -6,7 +6,7 @@ from pathlib import Path
 
 from api.graphql.schema import schema
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schema.graphql"
 
 
 def test_schema_file_matches_the_code() -> None:

@@ -12,11 +12,11 @@ from typing import Any
 import pypdf
 
 from tests.api.client import BUYER, OPERATOR, OTHER_SELLER, SELLER, WAREHOUSE, Api
+from tests.api.graphql.after_sale.test_claims import DECIDE, WITHDRAW, _call, _claimable, _decide
+from tests.api.graphql.orders.test_deadlines import DEADLINES, moment, watch
+from tests.api.graphql.seller_tools.test_seller_performance import PERFORMANCE, figures, ids
+from tests.api.http.test_seller_files import HEADER, SET_SHIP_FROM, auth, export, upload
 from tests.api.returns_helpers import delivered_order
-from tests.api.test_claims import DECIDE, WITHDRAW, _call, _claimable, _decide
-from tests.api.test_deadlines import DEADLINES, moment, watch
-from tests.api.test_seller_files import HEADER, SET_SHIP_FROM, auth, export, upload
-from tests.api.test_seller_performance import PERFORMANCE, figures, ids
 
 
 def _evening(api: Api, hour: int) -> None:
@@ -160,7 +160,7 @@ FULFILLED = """query($id: ID!, $by: FulfilledBy!) {
 
 
 async def test_seller_fulfilled_and_fba_orders_have_their_own_figures(api: Api) -> None:
-    from tests.api.test_feedback_and_chargebacks import leave
+    from tests.api.graphql.orders.test_feedback_and_chargebacks import leave
 
     fba = await delivered_order(api, shipper=OPERATOR, fulfillmentChannel="FBA")
     assert (await leave(api, fba["id"], 1))["errors"] == []  # a defect: negative feedback
