@@ -19,7 +19,7 @@ from domain.seller_tools.reports import ReportGrouping, ReportRow
 from storage.codec import epoch_ms
 from storage.database import Database
 from storage.keyset import all_of
-from storage.order_facts import HEALTH_FIELD, PACKAGES
+from storage.order_facts import HEALTH_FIELD, UNIT_FIELD
 from storage.orders import KEYSETS, NEWEST_PLACED, order_from_document, query_conditions
 
 Document = dict[str, Any]
@@ -73,12 +73,13 @@ def _counted_in(seller_id: str, name: str, span: Span) -> list[Document]:
     return [{"seller_id": seller_id, f"health_{name}_ms": _window(span)}, *_of_channels(span)]
 
 
-def _packages_in(seller_id: str, span: Span, *, failing_only: bool) -> list[Document]:
-    """Orders with a package counted in the span (failing by its end, if `failing_only`)."""
-    package: Document = {"at_ms": _window(span)}
-    if failing_only:  # no carrier scan by the end: none yet (NEVER), or a later one
-        package["scanned_ms"] = {"$gt": epoch_ms(span.end)}
-    return [{"seller_id": seller_id, PACKAGES: {"$elemMatch": package}}, *_of_channels(span)]
+def _units_in(seller_id: str, field: str, span: Span, *, failing_only: bool) -> list[Document]:
+    """Orders with a unit (a package, a message) counted in the span (failing by its end, if
+    `failing_only`)."""
+    unit: Document = {"at_ms": _window(span)}
+    if failing_only:  # not met by the end: never (NEVER), or later
+        unit["scanned_ms"] = {"$gt": epoch_ms(span.end)}
+    return [{"seller_id": seller_id, field: {"$elemMatch": unit}}, *_of_channels(span)]
 
 
 class MongoSellerFigures:
@@ -93,8 +94,8 @@ class MongoSellerFigures:
         return dict(zip(spans, counted, strict=True))
 
     async def _figure(self, seller_id: str, metric: HealthMetric, span: Span) -> tuple[int, int]:
-        if metric is HealthMetric.VALID_TRACKING_RATE:
-            return await self._packages(seller_id, span)
+        if metric in UNIT_FIELD:
+            return await self._units(seller_id, UNIT_FIELD[metric], span)
         name = HEALTH_FIELD[metric]
         pipeline: list[Document] = [
             {"$match": all_of(_counted_in(seller_id, name, span))},
@@ -109,21 +110,18 @@ class MongoSellerFigures:
         found = [doc async for doc in await self._orders.aggregate(pipeline)]
         return (int(found[0]["counted"]), int(found[0]["failing"])) if found else (0, 0)
 
-    async def _packages(self, seller_id: str, span: Span) -> tuple[int, int]:
-        """The valid tracking rate: packages counted in the span, and those without a carrier
-        scan by its end."""
+    async def _units(self, seller_id: str, field: str, span: Span) -> tuple[int, int]:
+        """A figure of units: those counted in the span, and those not met by its end."""
         window, end = _window(span), epoch_ms(span.end)
         pipeline: list[Document] = [
-            {"$match": all_of(_packages_in(seller_id, span, failing_only=False))},
-            {"$unwind": f"${PACKAGES}"},
-            {"$match": {f"{PACKAGES}.at_ms": window}},
+            {"$match": all_of(_units_in(seller_id, field, span, failing_only=False))},
+            {"$unwind": f"${field}"},
+            {"$match": {f"{field}.at_ms": window}},
             {
                 "$group": {
                     "_id": None,
                     "counted": {"$sum": 1},
-                    "failing": {
-                        "$sum": {"$cond": [{"$gt": [f"${PACKAGES}.scanned_ms", end]}, 1, 0]}
-                    },
+                    "failing": {"$sum": {"$cond": [{"$gt": [f"${field}.scanned_ms", end]}, 1, 0]}},
                 }
             },
         ]
@@ -139,8 +137,8 @@ class MongoSellerFigures:
         failing_only: bool,
         window: PageWindow,
     ) -> Page[Order]:
-        if metric is HealthMetric.VALID_TRACKING_RATE:
-            conditions = _packages_in(seller_id, span, failing_only=failing_only)
+        if metric in UNIT_FIELD:
+            conditions = _units_in(seller_id, UNIT_FIELD[metric], span, failing_only=failing_only)
         else:
             name = HEALTH_FIELD[metric]
             conditions = _counted_in(seller_id, name, span)

@@ -13,7 +13,7 @@ from domain.kernel.vocabulary import HealthMetric
 from domain.orders.cancellation import awaiting_answer
 from domain.orders.order import Order
 from domain.orders.queue import search_terms, ship_by_or_last
-from domain.seller_tools.performance import health_facts, package_facts
+from domain.seller_tools.performance import UNIT_FACTS, health_facts
 from domain.seller_tools.reports import sale_facts
 from storage.codec import epoch_ms
 
@@ -26,6 +26,9 @@ HEALTH_FIELD = {
     HealthMetric.LATE_SHIPMENT_RATE_10_DAYS: "lsr",  # the same fact, a shorter window
     HealthMetric.PRE_FULFILLMENT_CANCEL_RATE: "pfc",
     HealthMetric.ON_TIME_DELIVERY_RATE: "otd",
+    HealthMetric.NEGATIVE_FEEDBACK_RATE: "nfr",
+    HealthMetric.A_TO_Z_CLAIM_RATE: "azr",
+    HealthMetric.CHARGEBACK_RATE: "cbr",
 }
 HEALTH_FIELDS = tuple(sorted({f"health_{name}_ms" for name in HEALTH_FIELD.values()}))
 # The valid tracking rate counts packages: one entry per package, when it counts and when its
@@ -34,6 +37,13 @@ HEALTH_FIELDS = tuple(sorted({f"health_{name}_ms" for name in HEALTH_FIELD.value
 # not matched alike by every server (the embedded one finds nothing).
 PACKAGES = "vtr_packages"
 NEVER = 2**53 - 1
+# Every figure that counts units: where its units are kept on the order ("at_ms" when it
+# counts, "scanned_ms" when it was met: NEVER if not in time). The name "scanned_ms" is the
+# valid tracking rate's, kept for every unit figure so one pipeline reads them all.
+UNIT_FIELD = {
+    HealthMetric.VALID_TRACKING_RATE: PACKAGES,
+    HealthMetric.RESPONSE_TIME_UNDER_24_HOURS: "rt_questions",
+}
 
 
 def figure_fields(order: Order) -> Document:
@@ -44,13 +54,14 @@ def figure_fields(order: Order) -> Document:
         fact = facts.get(metric)
         fields[f"health_{name}_ms"] = None if fact is None else epoch_ms(fact.at)
         fields[f"health_{name}_failing"] = fact is not None and fact.failing
-    fields[PACKAGES] = [
-        {
-            "at_ms": epoch_ms(p.at),
-            "scanned_ms": NEVER if p.scanned_at is None else epoch_ms(p.scanned_at),
-        }
-        for p in package_facts(order)
-    ]
+    for metric, field in UNIT_FIELD.items():
+        fields[field] = [
+            {
+                "at_ms": epoch_ms(u.at),
+                "scanned_ms": NEVER if u.met_at is None else epoch_ms(u.met_at),
+            }
+            for u in UNIT_FACTS[metric](order)
+        ]
     sale = sale_facts(order)
     fields |= {
         "placed_ms": epoch_ms(order.placed_at),

@@ -36,7 +36,10 @@ STAMPS: dict[str, tuple[str, str]] = {
 # Set once every collection carries the fields above: later starts read this one document
 # instead of scanning each collection for what lacks them. A version that adds a field to
 # stamp names a new marker.
-DONE = "stamped: *_ms keys, ship_by_ms, search_terms; order defects without returns"
+DONE = (
+    "stamped: *_ms keys, ship_by_ms, search_terms; order defects without returns, "
+    "and their three parts apart; buyer messages' response times"
+)
 
 
 async def restamp(database: Database) -> int:
@@ -59,6 +62,9 @@ async def _restamp_orders(database: Database) -> int:
     older += [doc async for doc in orders.find({"ship_by_ms": {"$exists": False}})]
     # Counted as defects by a version that counted seller-fault returns: counted anew.
     older += [doc async for doc in orders.find({"health_odr_failing": True})]
+    # Stored before the order defect rate's parts were counted apart.
+    older += [doc async for doc in orders.find({"health_nfr_ms": {"$exists": False}})]
+    older += [doc async for doc in orders.find({"rt_questions": {"$exists": False}})]
     for doc in {doc["_id"]: doc for doc in older}.values():
         fresh = order_document(order_from_document(doc))
         del fresh["_id"]

@@ -198,6 +198,32 @@ ACCOUNT_HEALTH: dict[HealthMetric, HealthTarget] = {
     HealthMetric.VALID_TRACKING_RATE: HealthTarget(30, Fraction(95), Fraction(90), True),
     HealthMetric.ON_TIME_DELIVERY_RATE: HealthTarget(30, Fraction(90), Fraction(80), True),
 }
+# The order defect rate's parts, each over its window and held to its target: one part alone
+# at 1 % already puts the whole rate there. They are shown apart and judged as the whole.
+ORDER_DEFECT_PARTS: tuple[HealthMetric, ...] = (
+    HealthMetric.NEGATIVE_FEEDBACK_RATE,
+    HealthMetric.A_TO_Z_CLAIM_RATE,
+    HealthMetric.CHARGEBACK_RATE,
+)
+ACCOUNT_HEALTH.update(
+    {part: ACCOUNT_HEALTH[HealthMetric.ORDER_DEFECT_RATE] for part in ORDER_DEFECT_PARTS}
+)
+# Seller Central's customer service performance: buyer messages answered within 24 hours, over
+# 90 days, above 90 %. Shown beside account health; it does not make its status.
+RESPONSE_TIME = timedelta(hours=24)
+ACCOUNT_HEALTH[HealthMetric.RESPONSE_TIME_UNDER_24_HOURS] = HealthTarget(
+    90, Fraction(90), Fraction(80), True
+)
+# The figures shown beside the status rather than making it.
+BESIDE_STATUS: frozenset[HealthMetric] = frozenset(
+    {*ORDER_DEFECT_PARTS, HealthMetric.RESPONSE_TIME_UNDER_24_HOURS}
+)
+
+
+def answered_in_time(asked_at: datetime, answered_at: datetime | None) -> bool:
+    """A buyer's message answered within 24 hours of it (at 24:00 yes, a millisecond later no)."""
+    return answered_at is not None and answered_at - asked_at <= RESPONSE_TIME
+
 
 # The longest window a caller may ask account health or a report for.
 MAX_WINDOW_DAYS = 366

@@ -69,6 +69,12 @@ class HealthMetric(Enum):
     PRE_FULFILLMENT_CANCEL_RATE = "PRE_FULFILLMENT_CANCEL_RATE"
     VALID_TRACKING_RATE = "VALID_TRACKING_RATE"
     ON_TIME_DELIVERY_RATE = "ON_TIME_DELIVERY_RATE"
+    # The order defect rate's three parts, apart (Account Health shows them under it).
+    NEGATIVE_FEEDBACK_RATE = "NEGATIVE_FEEDBACK_RATE"
+    A_TO_Z_CLAIM_RATE = "A_TO_Z_CLAIM_RATE"
+    CHARGEBACK_RATE = "CHARGEBACK_RATE"
+    # Customer service: buyer messages answered within 24 hours (not part of the status).
+    RESPONSE_TIME_UNDER_24_HOURS = "RESPONSE_TIME_UNDER_24_HOURS"
 
 
 class ChargebackStatus(Enum):

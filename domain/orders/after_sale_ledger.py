@@ -27,6 +27,19 @@ from domain.kernel.shipping import ShippedItem
 from domain.kernel.vocabulary import ClaimReason, ClaimStatus, ReturnReason, ReturnStatus
 
 
+@dataclass(frozen=True, slots=True)
+class BuyerQuestion:
+    """A buyer's message to the seller, and when the seller's next message answered it."""
+
+    asked_at: datetime
+    answered_at: datetime | None = None
+
+
+# The questions an order keeps: a thread longer than this drops its oldest (long out of the
+# 90-day response-time window by then).
+QUESTIONS_KEPT = 200
+
+
 @dataclass(slots=True)
 class AfterSale:
     """Units set aside by returns, the open claim, and the conversation's milestones."""
@@ -36,6 +49,7 @@ class AfterSale:
     claim_granted: bool = False
     review_requested_at: datetime | None = None
     buyer_messaged_at: datetime | None = None  # the buyer's first message to the seller
+    questions: tuple[BuyerQuestion, ...] = ()  # the buyer's messages, answered or not
 
     @property
     def defective(self) -> bool:
@@ -137,8 +151,15 @@ class AfterSale:
 
     def record_message(self, actor: Actor, message_id: str, now: datetime) -> list[Event]:
         """A message on the order's thread; the buyer's first one starts the claim clock."""
-        if actor.role is Role.BUYER and self.buyer_messaged_at is None:
-            self.buyer_messaged_at = now
+        if actor.role is Role.BUYER:
+            if self.buyer_messaged_at is None:
+                self.buyer_messaged_at = now
+            self.questions = (*self.questions, BuyerQuestion(now))[-QUESTIONS_KEPT:]
+        elif actor.role is Role.SELLER:  # the seller's message answers every one waiting
+            self.questions = tuple(
+                q if q.answered_at is not None else BuyerQuestion(q.asked_at, now)
+                for q in self.questions
+            )
         return [
             MessageSent(occurred_at=now, actor=actor, message_id=message_id, sender_role=actor.role)
         ]

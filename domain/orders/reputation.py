@@ -72,11 +72,20 @@ class Reputation:
         return None if found is None or found.removed_at is not None else found
 
     @property
+    def negative_feedback(self) -> bool:
+        """A 1- or 2-star feedback that stands (not removed)."""
+        shown = self.shown_feedback
+        return shown is not None and shown.negative
+
+    @property
+    def disputed(self) -> bool:
+        """A chargeback not won by the seller."""
+        return self.chargeback is not None and self.chargeback.status in _COUNTS
+
+    @property
     def defective(self) -> bool:
         """Negative feedback that stands, or a chargeback not won by the seller."""
-        shown = self.shown_feedback
-        disputed = self.chargeback is not None and self.chargeback.status in _COUNTS
-        return (shown is not None and shown.negative) or disputed
+        return self.negative_feedback or self.disputed
 
     # -- feedback: once per order, within 90 days of delivery
 

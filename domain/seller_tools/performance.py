@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
@@ -25,39 +26,67 @@ class HealthFact:
 
 
 @dataclass(frozen=True, slots=True)
-class PackageFact:
-    """One package in the valid tracking rate, as Seller Central counts it: per package, valid
-    once its carrier scanned the parcel itself (a label created is not a scan). It counts from
-    that scan, or from 48 hours after it shipped without one, whichever comes first; it counts
-    against the seller unless the scan came by the end of the window read."""
+class UnitFact:
+    """One unit of a figure that counts several per order: a package in the valid tracking
+    rate, a buyer's message in the response time. It counts from `at`, and against the seller
+    unless it was `met_at` by the end of the window read (None: never met in time)."""
 
     at: datetime
-    scanned_at: datetime | None
+    met_at: datetime | None
 
     def failing(self, end: datetime) -> bool:
-        return self.scanned_at is None or self.scanned_at > end
+        return self.met_at is None or self.met_at > end
 
 
-def package_facts(order: Order) -> list[PackageFact]:
-    """The valid-tracking facts of an order's packages: none for FBA (the marketplace ships)."""
+def package_facts(order: Order) -> list[UnitFact]:
+    """The valid tracking rate, as Seller Central counts it: per package, valid once its carrier
+    scanned the parcel itself (a label created is not a scan). It counts from that scan, or from
+    48 hours after it shipped without one, whichever comes first. None for FBA (the marketplace
+    ships) or a canceled order."""
     if order.channel is FulfillmentChannel.FBA or order.status is OrderStatus.CANCELED:
         return []
     facts = []
     for shipment in order.shipments:
         scanned = shipment.first_carrier_scan
         due = shipment.shipped_at + policies.TRACKING_SCAN_GRACE
-        facts.append(PackageFact(due if scanned is None else min(scanned, due), scanned))
+        facts.append(UnitFact(due if scanned is None else min(scanned, due), scanned))
     return facts
+
+
+def response_facts(order: Order) -> list[UnitFact]:
+    """The response time under 24 hours, as Seller Central counts it: per buyer message, met
+    when the seller's answer came within 24 hours. It counts from that answer, or from 24
+    hours after the message without one, whichever comes first; a message still inside its 24
+    hours unanswered is not counted yet. Every channel: the seller answers FBA buyers too."""
+    facts = []
+    for question in order.after_sale.questions:
+        due = question.asked_at + policies.RESPONSE_TIME
+        answered = question.answered_at
+        in_time = answered if policies.answered_in_time(question.asked_at, answered) else None
+        facts.append(UnitFact(due if in_time is None else in_time, in_time))
+    return facts
+
+
+# The figures that count units (packages, messages) rather than orders, and how to find them.
+UNIT_FACTS: dict[HealthMetric, Callable[[Order], list[UnitFact]]] = {
+    M.VALID_TRACKING_RATE: package_facts,
+    M.RESPONSE_TIME_UNDER_24_HOURS: response_facts,
+}
 
 
 def health_facts(order: Order) -> dict[HealthMetric, HealthFact]:
     """The figures an order counts in (absent: not counted there), read from its state. The
-    valid tracking rate counts packages instead: package_facts."""
+    figures in UNIT_FACTS count packages or messages instead."""
     if order.deadlines.ship_by is None:  # payment never verified: nothing was promised
         return {}
     canceled = order.status is OrderStatus.CANCELED
     defect = order.after_sale.defective or order.reputation.defective
-    facts = {M.ORDER_DEFECT_RATE: HealthFact(order.placed_at, defect)}
+    facts = {
+        M.ORDER_DEFECT_RATE: HealthFact(order.placed_at, defect),
+        M.NEGATIVE_FEEDBACK_RATE: HealthFact(order.placed_at, order.reputation.negative_feedback),
+        M.A_TO_Z_CLAIM_RATE: HealthFact(order.placed_at, order.after_sale.defective),
+        M.CHARGEBACK_RATE: HealthFact(order.placed_at, order.reputation.disputed),
+    }
     if order.channel is FulfillmentChannel.FBA:
         return facts  # the marketplace ships these: the rest is not the seller's doing
     # Only an order not yet shipped can be canceled, so every seller cancel is pre-fulfillment.
@@ -91,7 +120,11 @@ CHANNELS: dict[FulfilledBy, frozenset[FulfillmentChannel]] = {
 # The marketplace ships FBA orders: only the order defect rate judges the seller there.
 METRICS: dict[FulfilledBy, tuple[HealthMetric, ...]] = {
     FulfilledBy.SELLER: tuple(policies.ACCOUNT_HEALTH),
-    FulfilledBy.MARKETPLACE: (M.ORDER_DEFECT_RATE,),
+    FulfilledBy.MARKETPLACE: (
+        M.ORDER_DEFECT_RATE,
+        *policies.ORDER_DEFECT_PARTS,
+        M.RESPONSE_TIME_UNDER_24_HOURS,
+    ),
 }
 
 

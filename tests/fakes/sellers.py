@@ -15,7 +15,7 @@ from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
 from domain.orders.queue import OrderSort, ship_by_or_last
-from domain.seller_tools.performance import Span, health_facts, package_facts
+from domain.seller_tools.performance import UNIT_FACTS, Span, health_facts
 from domain.seller_tools.reports import ReportGrouping, ReportRow, SaleFacts, sale_facts
 from domain.sellers.directory import Seller
 from domain.sellers.ports import SELLERS_NEWEST_JOINED
@@ -54,18 +54,18 @@ class FakeSellerFigures:
 
     @staticmethod
     def _facts(order: Order, metric: HealthMetric, span: Span) -> list[bool]:
-        """Whether each unit the figure counts of the order (the order, or each package for
-        valid tracking) fails, for those inside the span; moments kept to the millisecond."""
+        """Whether each unit the figure counts of the order (the order, or each package or
+        message for the figures in UNIT_FACTS) fails, for those inside the span; moments kept to the millisecond."""
 
         def inside(at: datetime) -> bool:
             return span.start < truncate_to_millis(at) <= span.end
 
-        if metric is HealthMetric.VALID_TRACKING_RATE:
+        if metric in UNIT_FACTS:
             end = truncate_to_millis(span.end)
             return [
-                p.scanned_at is None or truncate_to_millis(p.scanned_at) > end
-                for p in package_facts(order)
-                if inside(p.at)
+                u.met_at is None or truncate_to_millis(u.met_at) > end
+                for u in UNIT_FACTS[metric](order)
+                if inside(u.at)
             ]
         fact = health_facts(order).get(metric)
         return [fact.failing] if fact is not None and inside(fact.at) else []

@@ -112,16 +112,28 @@ log = logging.getLogger("orderwire.graphql")
 _WORST = (HealthStatus.POOR, HealthStatus.AT_RISK, HealthStatus.GOOD)
 
 
-@strawberry.type(description="A seller's account health: five figures and the worst of them.")
+@strawberry.type(description="A seller's account health: its figures and the worst of them.")
 class SellerPerformance:
     seller_id: strawberry.ID
     fulfilled_by: FulfilledBy = strawberry.field(description="Whose shipping these judge.")
     status: HealthStatus = strawberry.field(description="The worst status of the figures.")
     figures: list[HealthFigureType]
+    order_defect_parts: list[HealthFigureType] = strawberry.field(
+        description="The order defect rate's three parts apart, as Account Health shows them: "
+        "negative feedback, A-to-Z claims, chargebacks, each over the same window and judged "
+        "by the same target (an order with two defects counts once in the whole rate)."
+    )
+    response_time: HealthFigureType = strawberry.field(
+        description="Customer service, as Seller Central measures it: the share of buyers' "
+        "messages the seller answered within 24 hours, over 90 days (target over 90 %). A "
+        "message counts once answered or once its 24 hours passed; one seller message answers "
+        "every buyer message waiting before it. Shown beside the status, not part of it."
+    )
 
-    @strawberry.field(description="One figure by name.")
+    @strawberry.field(description="One figure by name, those beside the status too.")
     def figure(self, metric: HealthMetric) -> HealthFigureType:
-        return next(f for f in self.figures if f.metric is metric)
+        every = [*self.figures, *self.order_defect_parts, self.response_time]
+        return next(f for f in every if f.metric is metric)
 
 
 @strawberry.type(description="One group of a report, in one currency.")
@@ -216,10 +228,18 @@ class SellerToolQueries:
             days=window.days,
             fulfilled_by=fulfilled_by,
         )
-        shown = [HealthFigureType.from_domain(str(seller_id), f) for f in figures]
+        every = [HealthFigureType.from_domain(str(seller_id), f) for f in figures]
+        shown = [f for f in every if f.metric not in policies.BESIDE_STATUS]
+        parts = [f for f in every if f.metric in policies.ORDER_DEFECT_PARTS]
+        (response,) = (f for f in every if f.metric is HealthMetric.RESPONSE_TIME_UNDER_24_HOURS)
         worst = next(s for s in _WORST if any(f.status is s for f in shown))
         return SellerPerformance(
-            seller_id=seller_id, fulfilled_by=fulfilled_by, status=worst, figures=shown
+            seller_id=seller_id,
+            fulfilled_by=fulfilled_by,
+            status=worst,
+            figures=shown,
+            order_defect_parts=parts,
+            response_time=response,
         )
 
     @strawberry.field(

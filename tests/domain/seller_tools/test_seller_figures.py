@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from domain.kernel import policies
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Role
 from domain.kernel.shipping import FulfillmentChannel, ScanLocation, TrackingTag
@@ -72,7 +73,8 @@ def test_delivered_on_the_deliver_by_day_is_on_time_the_next_day_is_not() -> Non
 def test_what_an_order_counts_for_follows_its_channel_and_who_canceled() -> None:
     assert health_facts(order_in(OrderStatus.PENDING).order) == {}  # nothing promised yet
     fba = health_facts(order_in(OrderStatus.SHIPPED, channel=FulfillmentChannel.FBA).order)
-    assert set(fba) == {M.ORDER_DEFECT_RATE}  # the marketplace shipped it
+    # The marketplace shipped it: only the order defect rate, and its parts.
+    assert set(fba) == {M.ORDER_DEFECT_RATE, *policies.ORDER_DEFECT_PARTS}
     canceled = order_in(OrderStatus.CANCELED).order  # by an operator
     facts = health_facts(canceled)
     assert facts[M.PRE_FULFILLMENT_CANCEL_RATE].failing is False
@@ -98,10 +100,9 @@ def test_a_window_is_1_to_366_days_and_each_figure_has_its_own_by_default() -> N
     assert own[M.PRE_FULFILLMENT_CANCEL_RATE].start == end - timedelta(days=7)
     assert own[M.LATE_SHIPMENT_RATE_10_DAYS].start == end - timedelta(days=10)
     fba = health_spans(end, None, FulfilledBy.MARKETPLACE)
-    assert fba == {
-        M.ORDER_DEFECT_RATE: Span(
-            end - timedelta(days=60), end, frozenset({FulfillmentChannel.FBA})
-        )
+    odr = Span(end - timedelta(days=60), end, frozenset({FulfillmentChannel.FBA}))
+    assert fba == {M.ORDER_DEFECT_RATE: odr} | dict.fromkeys(policies.ORDER_DEFECT_PARTS, odr) | {
+        M.RESPONSE_TIME_UNDER_24_HOURS: Span(end - timedelta(days=90), end, odr.channels)
     }
 
 

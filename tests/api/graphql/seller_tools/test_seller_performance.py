@@ -126,6 +126,133 @@ async def test_order_defects_are_claims_not_denied_and_never_returns(api: Api) -
     assert {defective["id"], unwanted["id"], fine["id"]}.isdisjoint(ids(odr))
 
 
+PARTS = """
+query($id: ID!) {
+  sellerPerformance(sellerId: $id) {
+    status
+    figures { metric }
+    orderDefectParts {
+      metric numerator denominator rate target status windowStart windowEnd
+      orders(first: 20) { nodes { id } }
+    }
+    figure(metric: CHARGEBACK_RATE) { numerator }
+  }
+}"""
+
+
+async def test_the_defect_rates_three_parts_apart_and_an_order_counted_once_in_the_whole(
+    api: Api,
+) -> None:
+    """Account Health's order defect rate card: negative feedback, A-to-Z claims and
+    chargebacks apart, each over the same 60 days; an order with two defects is one defect in
+    the whole rate and one in each part it has."""
+    from tests.api.graphql.orders.test_feedback_and_chargebacks import leave, on_order
+
+    _, claim = await _claimable(api)
+    contest = {"input": {"claimId": claim["id"], "response": "CONTEST", "note": "it was fine"}}
+    assert (await _call(api, RESPOND, contest, SELLER))["errors"] == []
+    granted = await _call(api, DECIDE, _decide(claim["id"]), OPERATOR)
+    assert granted["claim"]["status"] == "GRANTED"
+    panned = await delivered_order(api)
+    await leave(api, panned["id"], 1)
+    both = await delivered_order(api)
+    await leave(api, both["id"], 2)
+    money = ("MoneyInput!", {"amount": 500, "currency": "USD"})
+    for order in (both,):
+        await on_order(
+            api, "openChargeback", order["id"], OPERATOR, amount=money, reason=("String!", "x")
+        )
+    praised = await delivered_order(api)
+    await leave(api, praised["id"], 3)  # 3 stars is not negative
+    await delivered_order(api)
+
+    body = await api.gql(PARTS, {"id": SELLER.id}, as_=SELLER)
+    assert "errors" not in body, body
+    performance = body["data"]["sellerPerformance"]
+    parts = {p["metric"]: p for p in performance["orderDefectParts"]}
+    assert list(parts) == ["NEGATIVE_FEEDBACK_RATE", "A_TO_Z_CLAIM_RATE", "CHARGEBACK_RATE"]
+    assert {p["denominator"] for p in parts.values()} == {5}
+    assert (parts["NEGATIVE_FEEDBACK_RATE"]["numerator"], ids(parts["NEGATIVE_FEEDBACK_RATE"])) == (
+        2,
+        {panned["id"], both["id"]},
+    )
+    assert parts["A_TO_Z_CLAIM_RATE"]["numerator"] == 1
+    assert ids(parts["CHARGEBACK_RATE"]) == {both["id"]}
+    assert (parts["CHARGEBACK_RATE"]["rate"], parts["CHARGEBACK_RATE"]["status"]) == (20.0, "POOR")
+    assert {p["target"] for p in parts.values()} == {1.0}
+    assert performance["figure"] == {"numerator": 1}
+    odr = (await figures(api))["ORDER_DEFECT_RATE"]
+    assert (odr["numerator"], odr["denominator"]) == (3, 5)  # `both` counts once
+    assert {p["windowStart"] for p in parts.values()} == {odr["windowStart"]}
+    # The parts are shown under the whole rate, not as figures of their own.
+    assert not set(parts) & {f["metric"] for f in performance["figures"]}
+
+    removed = await on_order(api, "removeFeedback", panned["id"], BUYER)
+    assert removed["errors"] == []
+    body = await api.gql(PARTS, {"id": SELLER.id}, as_=SELLER)
+    parts = {p["metric"]: p for p in body["data"]["sellerPerformance"]["orderDefectParts"]}
+    assert ids(parts["NEGATIVE_FEEDBACK_RATE"]) == {both["id"]}
+
+
+RESPONSE = """
+query($id: ID!, $window: PerformanceWindowInput) {
+  sellerPerformance(sellerId: $id, window: $window) {
+    status figures { metric }
+    responseTime {
+      metric numerator denominator rate target higherIsBetter status windowStart windowEnd
+      orders(first: 20) { nodes { id } }
+    }
+  }
+}"""
+
+
+async def _response_time(api: Api, window: dict[str, Any] | None = None) -> dict[str, Any]:
+    body = await api.gql(RESPONSE, {"id": SELLER.id, "window": window}, as_=SELLER)
+    assert "errors" not in body, body
+    found: dict[str, Any] = body["data"]["sellerPerformance"]["responseTime"]
+    return found
+
+
+async def test_response_time_counts_buyer_messages_answered_within_24_hours(api: Api) -> None:
+    """Seller Central's response time under 24 hours: per buyer message, answered at 24:00
+    is in time and a millisecond later is not; one answer covers every message waiting; a
+    message still inside its 24 hours is not counted yet."""
+    from tests.api.graphql.after_sale.test_conversation import _send
+
+    quick, edge, late, waiting = [await api.order_in("UNSHIPPED") for _ in range(4)]
+    start = api.clock()
+    for order in (quick, edge, late):
+        await _send(api, order["id"], "Where is my parcel?", BUYER)
+    await _send(api, quick["id"], "And can it come gift wrapped?", BUYER)
+    api.clock.advance(timedelta(hours=2))
+    await _send(api, quick["id"], "It ships today, wrapped.", SELLER)  # answers both
+    api.clock.advance(timedelta(hours=22))  # exactly 24 h after the first three
+    await _send(api, edge["id"], "Sorry, it ships tomorrow.", SELLER)
+    api.clock.advance(timedelta(milliseconds=1))
+    await _send(api, late["id"], "Sorry for the wait.", SELLER)
+    await _send(api, waiting["id"], "Is it gift wrapped?", BUYER)  # 24 h not yet passed
+
+    figure = await _response_time(api)
+    assert figure["metric"] == "RESPONSE_TIME_UNDER_24_HOURS"
+    assert (figure["numerator"], figure["denominator"]) == (3, 4)  # quick twice, edge; not late
+    assert (figure["rate"], figure["target"], figure["higherIsBetter"]) == (75.0, 90.0, True)
+    assert figure["status"] == "POOR"
+    assert ids(figure) == {late["id"]}
+    assert figure["windowStart"] == (api.clock() - timedelta(days=90)).isoformat()
+    # Not part of the status: every order shipped late or not would leave it GOOD otherwise.
+    body = await api.gql(RESPONSE, {"id": SELLER.id}, as_=SELLER)
+    assert "RESPONSE_TIME_UNDER_24_HOURS" not in {
+        f["metric"] for f in body["data"]["sellerPerformance"]["figures"]
+    }
+
+    api.clock.advance(timedelta(hours=24))  # the last one's 24 hours have passed unanswered
+    assert (await _response_time(api))["denominator"] == 5
+    assert ids(await _response_time(api)) == {late["id"], waiting["id"]}
+    # Read as of an earlier moment: the late answer had not failed yet, only counted from then.
+    before = await _response_time(api, {"endingAt": (start + timedelta(hours=23)).isoformat()})
+    assert (before["numerator"], before["denominator"]) == (2, 2)  # quick's two, answered
+
+
 async def test_each_figure_has_its_own_window_unless_one_is_asked_for(api: Api) -> None:
     old = await api.order_in("UNSHIPPED")
     await api.ship(old["id"], tracking="1ZOLD")
