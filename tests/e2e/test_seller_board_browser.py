@@ -262,3 +262,47 @@ async def test_paging_faster_than_the_rate_limit_waits_as_told_and_goes_on(
         await expect(page.locator("#problem")).to_be_hidden()
         assert await rows.first.get_attribute("data-order") != first
         assert outside == []
+
+
+async def test_account_health_shows_the_defect_rates_parts_and_the_response_time(
+    browser: Browser, live: LiveServer
+) -> None:
+    from tests.api.graphql.after_sale.test_conversation import _send
+    from tests.api.graphql.orders.test_feedback_and_chargebacks import leave
+    from tests.api.returns_helpers import delivered_order
+
+    api = live.api
+    outside: list[str] = []
+    panned = await delivered_order(api)
+    await leave(api, panned["id"], 1)
+    await delivered_order(api)
+    asked = await api.order_in("UNSHIPPED")
+    await _send(api, asked["id"], "Can you ship it today?", BUYER)
+    api.clock.advance(timedelta(hours=25))  # past its 24 hours, unanswered
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    health = page.locator("#health")
+    await expect(health).to_be_visible()
+    await expect(page.locator("#health-status")).to_have_text("Account health: Poor")
+    await page.locator("#health-status").click()
+    metrics = page.locator("#health-rows > tr")
+    await expect(metrics).to_have_count(10)
+    order = await metrics.evaluate_all("rows => rows.map(r => r.dataset.metric)")
+    odr = order.index("ORDER_DEFECT_RATE")
+    assert order[odr + 1 : odr + 4] == [
+        "NEGATIVE_FEEDBACK_RATE",
+        "A_TO_Z_CLAIM_RATE",
+        "CHARGEBACK_RATE",
+    ]
+    assert order[-1] == "RESPONSE_TIME_UNDER_24_HOURS"
+    negative = page.locator('tr[data-metric="NEGATIVE_FEEDBACK_RATE"]')
+    await expect(negative.locator("td").nth(1)).to_have_text("1 of 3")
+    await expect(negative.locator("th")).to_have_class("part")
+    response = page.locator('tr[data-metric="RESPONSE_TIME_UNDER_24_HOURS"]')
+    await expect(response).to_contain_text("0.00 %")
+    await expect(response).to_contain_text("0 of 1")
+    await expect(response).to_contain_text("over 90 %")
+
+    await _send(api, asked["id"], "Shipping it now, sorry.", SELLER)  # late: still a miss
+    await page.locator("#health-refresh").click()
+    await expect(response).to_contain_text("0 of 1")
+    assert outside == []

@@ -430,6 +430,7 @@ async function start() {
   skew = new Date(viewer.now) - Date.now();
   ow.signedIn(viewer);
   ow.$("board").hidden = false;
+  showHealth(viewer.id);
   wire();
   await load();
   ticking = ticking || setInterval(tick, 1000);
