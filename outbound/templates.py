@@ -14,7 +14,7 @@ from domain.kernel.identity import Role
 from domain.kernel.money import Money
 from domain.kernel.policies import SELLER_CLAIM_RESPONSE, SELLER_RETURN_RESPONSE
 from domain.kernel.shipping import DeliveryWindow, TrackingTag
-from domain.kernel.vocabulary import ChargebackStatus, ReturnStatus
+from domain.kernel.vocabulary import ChargebackStatus, RefundReason, ReturnStatus
 from domain.notifications.preferences import Category
 from domain.orders.order import Order
 
@@ -36,6 +36,17 @@ class Rendered:
     text: str
     html: str
     short: str  # SMS text and push body, at most 160 characters
+
+
+# How a refund outside a return reads to the buyer, per reason.
+_REFUND_WHY = {
+    RefundReason.GENERAL_ADJUSTMENT: "an adjustment to your order",
+    RefundReason.ITEM_DAMAGED: "for the damaged item; you may keep it",
+    RefundReason.DIFFERENT_ITEM: "for the item that was not the one you ordered",
+    RefundReason.SHIPPING_ADJUSTMENT: "an adjustment to your shipping",
+    RefundReason.LATE_DELIVERY: "for the late delivery",
+    RefundReason.COULD_NOT_SHIP: "for what could not be shipped",
+}
 
 
 def money(value: Money) -> str:
@@ -145,9 +156,12 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
             lines = [f"Reason: {reason}."] if reason else []
             phrase = status.value.lower().replace("_", " ")
             return _Story(f"Return {return_id} on {ref}: {phrase}", lines)
-        case ev.RefundIssued(amount=amount):
+        case ev.RefundIssued(amount=amount, reason=reason, note=note):
+            why = [] if reason is None else [f"From the seller: {_REFUND_WHY[reason]}."]
+            said = [] if note is None else [f"The seller's note: {note}"]
             return _Story(
-                f"Refund of {money(amount)} for {ref}", ["It reaches you in 3 to 5 days."]
+                f"Refund of {money(amount)} for {ref}",
+                [*why, *said, "It reaches you in 3 to 5 days."],
             )
         case ev.ReviewRequested():
             return _Story(f"How was {ref}?", ["The seller would value your review."])

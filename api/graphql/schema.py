@@ -30,6 +30,7 @@ from api.graphql.guard import Admission, Memories, request_guard
 from api.graphql.limits import Limits
 from api.graphql.nodes import NodeQueries
 from api.graphql.notifications.schema import NotificationMutations, NotificationQueries
+from api.graphql.orders.refunds import RefundMutations
 from api.graphql.orders.reputation import ReputationMutations
 from api.graphql.orders.scans import ScanMutations
 from api.graphql.orders.schema import OrderMutations, OrderQueries
@@ -68,6 +69,7 @@ class Mutation(
     SellerMutations,
     SellerToolMutations,
     ReputationMutations,
+    RefundMutations,
 ):
     pass
 

@@ -75,6 +75,7 @@ class Action(Enum):
     OPEN_CHARGEBACK = "record a chargeback"
     ANSWER_CHARGEBACK = "answer a chargeback"
     DECIDE_CHARGEBACK = "record a chargeback's outcome"
+    REFUND_ORDER = "refund an order"
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -114,6 +115,7 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.OPEN_CHARGEBACK: frozenset({Role.OPERATOR}),
     Action.ANSWER_CHARGEBACK: frozenset({Role.SELLER}),
     Action.DECIDE_CHARGEBACK: frozenset({Role.OPERATOR}),
+    Action.REFUND_ORDER: frozenset({Role.SELLER, Role.OPERATOR}),
 }
 
 # How a refusal reads where the general "a buyer may not …" would read oddly.
@@ -141,6 +143,7 @@ BY_CHANNEL: dict[tuple[Action, FulfillmentChannel], frozenset[Role]] = {
     **{(Action.REPORT_DELAY, c): frozenset({Role.SELLER}) for c in _SELF},
     **{(Action.CANCEL, _FBA): frozenset({Role.BUYER, Role.OPERATOR})},
     **{(Action.HANDLE_RETURN, _FBA): frozenset({Role.OPERATOR})},
+    **{(Action.REFUND_ORDER, _FBA): frozenset({Role.OPERATOR})},
     # The marketplace packs what it fulfils: a slip from the seller invites shipping twice.
     **{(Action.PRINT_PACKING_SLIP, _FBA): frozenset()},
 }
@@ -153,6 +156,9 @@ CHANNEL_REFUSALS: dict[Action, dict[FulfillmentChannel, str]] = {
     Action.CANCEL: {_FBA: "orders fulfilled by the marketplace are canceled by an operator"},
     Action.HANDLE_RETURN: {
         _FBA: "returns of orders fulfilled by the marketplace are handled by an operator"
+    },
+    Action.REFUND_ORDER: {
+        _FBA: "refunds of orders fulfilled by the marketplace are issued by an operator"
     },
     Action.PRINT_PACKING_SLIP: {
         _FBA: "the marketplace packs and ships orders it fulfils (FBA): no packing slip to print"

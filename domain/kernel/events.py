@@ -42,6 +42,7 @@ from domain.kernel.vocabulary import (
     ChargebackStatus,
     ClaimReason,
     ClaimStatus,
+    RefundReason,
     ReturnStatus,
 )
 
@@ -191,6 +192,8 @@ class RefundIssued(Event):
     amount: Money
     key: str
     claim_id: str | None = None
+    reason: RefundReason | None = None  # a refund outside returns and claims (refundOrder)
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

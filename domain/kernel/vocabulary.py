@@ -77,6 +77,17 @@ class HealthMetric(Enum):
     RESPONSE_TIME_UNDER_24_HOURS = "RESPONSE_TIME_UNDER_24_HOURS"
 
 
+class RefundReason(Enum):
+    """Why a seller refunds outside a return, as Seller Central's "Issue a refund" asks."""
+
+    GENERAL_ADJUSTMENT = "GENERAL_ADJUSTMENT"
+    ITEM_DAMAGED = "ITEM_DAMAGED"
+    DIFFERENT_ITEM = "DIFFERENT_ITEM"
+    SHIPPING_ADJUSTMENT = "SHIPPING_ADJUSTMENT"
+    LATE_DELIVERY = "LATE_DELIVERY"
+    COULD_NOT_SHIP = "COULD_NOT_SHIP"
+
+
 class ChargebackStatus(Enum):
     """Where a payment dispute the buyer raised with their bank is."""
 

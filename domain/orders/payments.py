@@ -9,6 +9,7 @@ from domain.kernel.errors import IdempotencyKeyReused, RefundExceedsPayment
 from domain.kernel.events import Event, RefundIssued, SellerDebited
 from domain.kernel.identity import Actor
 from domain.kernel.money import Money
+from domain.kernel.vocabulary import RefundReason
 
 
 @dataclass(slots=True)
@@ -43,6 +44,8 @@ class Payments:
         return_id: str | None,
         includes_shipping: bool,
         claim_id: str | None = None,
+        reason: RefundReason | None = None,
+        note: str | None = None,
     ) -> list[Event]:
         """Money back to the buyer: never more than was charged less earlier refunds."""
         if key in self.refund_keys:
@@ -65,6 +68,8 @@ class Payments:
                 amount=amount,
                 key=key,
                 claim_id=claim_id,
+                reason=reason,
+                note=note,
             )
         ]
 

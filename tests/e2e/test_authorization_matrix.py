@@ -97,6 +97,16 @@ MATRIX: dict[str, Call] = {
             "input": {"shipmentId": w.shipment_id, "carrier": "UPS", "trackingId": "1ZSTRANGE"}
         },
     ),
+    "refundOrder": row(
+        "mutation($input: RefundOrderInput!) { refundOrder(input: $input) { errors { code } } }",
+        lambda w, s: {
+            "input": {
+                "orderId": w.order_id,
+                "reason": "GENERAL_ADJUSTMENT",
+                "amount": {"amount": 1, "currency": "USD"},
+            }
+        },
+    ),
     "requestCancellation": row(
         'mutation($id: ID!) { requestCancellation(orderId: $id, reason: "x") { errors { code } } }',
         lambda w, s: {"id": w.order_id},

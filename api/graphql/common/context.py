@@ -21,6 +21,7 @@ from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor
 from domain.kernel.ports import IdempotencyStore
 from domain.notifications.use_cases import NotificationUseCases
+from domain.orders.refund_use_cases import RefundUseCases
 from domain.orders.reputation_use_cases import ReputationUseCases
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.use_cases import SellerToolUseCases
@@ -55,6 +56,11 @@ class Context:
     def reputation(self) -> ReputationUseCases:
         """Seller feedback and chargebacks: order changes through the order use cases."""
         return ReputationUseCases(self.orders)
+
+    @cached_property
+    def refunds(self) -> RefundUseCases:
+        """Refunds outside returns and claims: order changes through the order use cases."""
+        return RefundUseCases(self.orders)
 
     # DataLoaders batch a page's nested reads; made on first use, as most requests need none.
     @cached_property

@@ -121,7 +121,7 @@ class OrderPayload:
     errors: list[UserError]
 
 
-def _answer(order: Order | None, errors: list[UserError]) -> OrderPayload:
+def order_answer(order: Order | None, errors: list[UserError]) -> OrderPayload:
     return OrderPayload(
         order=None if order is None else OrderType.from_domain(order), errors=errors
     )
@@ -130,7 +130,7 @@ def _answer(order: Order | None, errors: list[UserError]) -> OrderPayload:
 async def change_order(
     info: Info[Context, None], name: str, change: Callable[[Actor], Awaitable[Order]]
 ) -> OrderPayload:
-    return await attempt(info, name, change, _answer)
+    return await attempt(info, name, change, order_answer)
 
 
 @strawberry.type
@@ -157,7 +157,7 @@ class OrderMutations:
             input,
             change=lambda a: uc.place_order(a, input.to_domain()),
             read=uc.get_order,
-            answer=_answer,
+            answer=order_answer,
         )
 
     @strawberry.mutation(
@@ -226,7 +226,7 @@ class OrderMutations:
             request,
             change=lambda a: uc.confirm_shipment(a, input.to_domain()),
             read=uc.get_order,
-            answer=_answer,
+            answer=order_answer,
         )
 
     @strawberry.mutation(

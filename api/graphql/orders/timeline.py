@@ -166,6 +166,8 @@ def order_event(recorded: ev.RecordedEvent) -> OrderEventType:
                 amount=money(event.amount),
                 for_return_id=_maybe_id(event.return_id),
                 for_claim_id=_maybe_id(event.claim_id),
+                refund_reason=event.reason,
+                note=event.note,
             )
         case ev.ReviewRequested():
             return ReviewRequested(**common)

@@ -11,6 +11,7 @@ from api.graphql.common.enums import (
     ChargebackStatus,
     ClaimReason,
     ClaimStatus,
+    RefundReason,
     ReturnStatus,
     TrackingTag,
 )
@@ -132,7 +133,10 @@ class ReturnProgressed(OrderEventType):
     note: str | None = strawberry.field(description="Why, when the move has a reason.")
 
 
-@strawberry.type(description="Money went back to the buyer, for a return or a claim.")
+@strawberry.type(
+    description="Money went back to the buyer: for a return, a claim, or a refund the seller "
+    "issued (refundOrder)."
+)
 class RefundIssued(OrderEventType):
     amount: MoneyType = strawberry.field(description="The amount refunded.")
     for_return_id: strawberry.ID | None = strawberry.field(
@@ -141,6 +145,10 @@ class RefundIssued(OrderEventType):
     for_claim_id: strawberry.ID | None = strawberry.field(
         description="The claim it settles, if it settles one."
     )
+    refund_reason: RefundReason | None = strawberry.field(
+        description="Why, for a refund issued outside returns and claims."
+    )
+    note: str | None = strawberry.field(description="Why, when the move has a reason.")
 
 
 @strawberry.type(description="The seller asked the buyer for a review.")
