@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 
+from domain.orders.line_items import order_item_id
 from domain.orders.order import Order
 
 EXPORT_COLUMNS = (
@@ -18,6 +19,7 @@ EXPORT_COLUMNS = (
     "shipping-speed",
     "ship-by",
     "deliver-by",
+    "order-item-id",
     "sku",
     "title",
     "quantity",
@@ -69,6 +71,7 @@ def order_rows(order: Order) -> list[list[str]]:
                 order.speed.value,
                 None if order.deadlines.ship_by is None else order.deadlines.ship_by.isoformat(),
                 order.deliver_by,
+                order_item_id(order.id, item.sku),
                 item.sku,
                 item.title,
                 item.quantity,

@@ -15,6 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from domain.orders.line_items import order_item_id
 from domain.orders.order import Order
 from domain.sellers.directory import Seller
 
@@ -23,6 +24,7 @@ BAR_HEIGHT = 40.0
 
 @dataclass(frozen=True, slots=True)
 class SlipLine:
+    item_id: str  # the order-item id the shipment flat file names the line by
     sku: str
     title: str
     quantity: int  # still to ship
@@ -31,7 +33,11 @@ class SlipLine:
 def slip_lines(order: Order) -> list[SlipLine]:
     """The units still to ship, in the order's item order."""
     left = {i.sku: i.quantity for i in order.unshipped_items()}
-    return [SlipLine(i.sku, i.title, left[i.sku]) for i in order.items if i.sku in left]
+    return [
+        SlipLine(order_item_id(order.id, i.sku), i.sku, i.title, left[i.sku])
+        for i in order.items
+        if i.sku in left
+    ]
 
 
 def ship_to(order: Order) -> list[str]:
@@ -52,7 +58,8 @@ def packing_slip_html(order: Order, seller: Seller) -> str:
     lines = slip_lines(order)
     rows = (
         "".join(
-            f"<tr><td>{html.escape(x.sku)}</td><td>{html.escape(x.title)}</td>"
+            f"<tr><td>{html.escape(x.sku)}<br><small>{x.item_id}</small></td>"
+            f"<td>{html.escape(x.title)}</td>"
             f'<td class="qty">{x.quantity}</td></tr>'
             for x in lines
         )
@@ -83,7 +90,7 @@ placed {order.placed_at:%d %b %Y}</p>
 </header>
 <section aria-labelledby="ship-to"><h2 id="ship-to">Ship to</h2><address>{address}</address></section>
 <section aria-labelledby="items"><h2 id="items">Items to ship</h2>
-<table><thead><tr><th scope="col">SKU</th><th scope="col">Item</th>
+<table><thead><tr><th scope="col">SKU, order-item id</th><th scope="col">Item</th>
 <th scope="col" class="qty">Quantity</th></tr></thead><tbody>{rows}</tbody></table>
 </section>
 </body>
@@ -138,7 +145,8 @@ def _draw_slip(pdf: Canvas, order: Order, seller: Seller) -> None:
             pdf.setFont("Helvetica", 11)
             y = height - 25 * mm
         pdf.drawString(left, y, x.sku)
-        pdf.drawString(left + 45 * mm, y, x.title[:60])
+        pdf.drawString(left + 35 * mm, y, x.item_id)
+        pdf.drawString(left + 70 * mm, y, x.title[:48])
         pdf.drawRightString(width - 20 * mm, y, str(x.quantity))
     pdf.showPage()
 

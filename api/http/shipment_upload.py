@@ -14,12 +14,20 @@ from starlette.responses import JSONResponse, Response
 
 from api.http.refusals import refusal
 from api.http.seller_files import caller
-from api.http.shipment_file import Parcel, RowAnswer, command_of, parcels_of, read_rows
+from api.http.shipment_file import (
+    Columns,
+    Parcel,
+    RowAnswer,
+    command_of,
+    parcels_of,
+    read_rows,
+)
 from api.http.tokens import Tokens
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.identity import Actor
-from domain.orders.use_cases import OrderUseCases
+from domain.orders.line_items import order_item_id
+from domain.orders.use_cases import ConfirmShipment, OrderUseCases, ShipmentOutcome
 
 log = logging.getLogger("orderwire.files")
 
@@ -27,13 +35,52 @@ log = logging.getLogger("orderwire.files")
 MAX_UPLOAD_BYTES = 1_000_000
 
 
-async def _answers(orders: OrderUseCases, actor: Actor, parcels: list[Parcel]) -> list[RowAnswer]:
-    if not parcels:
-        return []
-    results = await orders.confirm_shipments(actor, [command_of(p) for p in parcels])
+def _refused(parcel: Parcel, error: DomainError) -> list[RowAnswer]:
     return [
-        RowAnswer(line, p.order_id, p.tracking_id, result.outcome, result.error)
-        for p, result in zip(parcels, results, strict=True)
+        RowAnswer(line, parcel.order_id, parcel.tracking_id, ShipmentOutcome.REFUSED, error)
+        for line in parcel.rows
+    ]
+
+
+async def _skus(
+    orders: OrderUseCases, actor: Actor, columns: Columns, parcel: Parcel
+) -> dict[str, str]:
+    """The SKU of each order-item id a flat-file parcel names, read from its order."""
+    order = await orders.get_order(actor, parcel.order_id)
+    lines = {order_item_id(order.id, item.sku): item.sku for item in order.items}
+    for item_id in parcel.items:
+        if item_id not in lines:
+            name = columns.name("item-id")
+            raise ValidationFailed(
+                f"{name} {item_id} is not a line of order {order.id}", field=name
+            )
+    return lines
+
+
+async def _answers(
+    orders: OrderUseCases, actor: Actor, columns: Columns, parcels: list[Parcel]
+) -> list[RowAnswer]:
+    answers: list[RowAnswer] = []
+    ready: list[tuple[Parcel, ConfirmShipment]] = []
+    for parcel in parcels:
+        try:
+            named = await _skus(orders, actor, columns, parcel) if columns.flat else None
+        except DomainError as error:
+            answers += _refused(parcel, columns.named(error))
+            continue
+        ready.append((parcel, command_of(parcel, named)))
+    if not ready:
+        return answers
+    results = await orders.confirm_shipments(actor, [command for _, command in ready])
+    return answers + [
+        RowAnswer(
+            line,
+            p.order_id,
+            p.tracking_id,
+            result.outcome,
+            None if result.error is None else columns.named(result.error),
+        )
+        for (p, _), result in zip(ready, results, strict=True)
         for line in p.rows
     ]
 
@@ -48,9 +95,9 @@ def shipment_upload(
             actor = await caller(request, tokens)
             require_role(actor, Action.CONFIRM_SHIPMENT)
             text = await _body_text(request)
-            _, rows = read_rows(text)
-            parcels, answers = parcels_of(rows, now())
-            for answer in await _answers(orders(), actor, parcels):
+            columns, rows = read_rows(text)
+            parcels, answers = parcels_of(columns, rows, now())
+            for answer in await _answers(orders(), actor, columns, parcels):
                 answers[answer.row] = answer
         except DomainError as error:
             return refusal(error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,3 +45,15 @@ def check_order_lines(items: Sequence[LineItem], shipping_fee: Money | None) -> 
         raise ValidationFailed("all items must be priced in one currency", field="items")
     if shipping_fee is not None and shipping_fee.currency != items[0].unit_price.currency:
         raise ValidationFailed("shipping is charged in the items' currency", field="shippingFee")
+
+
+ORDER_ITEM_ID_DIGITS = 14
+
+
+def order_item_id(order_id: str, sku: str) -> str:
+    """An order line's id, 14 digits as Amazon's `order-item-id`: made from the order's id and
+    the line's SKU (each SKU is on an order once), so it never changes and needs no storing."""
+    digest = hashlib.sha256(f"{order_id}\x00{sku}".encode()).digest()
+    return str(int.from_bytes(digest[:8], "big") % 10**ORDER_ITEM_ID_DIGITS).zfill(
+        ORDER_ITEM_ID_DIGITS
+    )

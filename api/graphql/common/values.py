@@ -8,7 +8,7 @@ import strawberry
 
 from domain.kernel.money import Money
 from domain.kernel.shipping import Address, DeliveryWindow, ScanLocation
-from domain.orders.line_items import LineItem
+from domain.orders.line_items import LineItem, order_item_id
 
 
 @strawberry.type(name="Money", description="An amount in integer minor units (cents).")
@@ -77,6 +77,10 @@ class DeliveryWindowType:
 
 @strawberry.type(name="LineItem")
 class LineItemType:
+    id: strawberry.ID = strawberry.field(
+        description="The line's order-item id: 14 digits, stable, as Amazon's `order-item-id` "
+        "(the CSV export, the packing slip and the shipment flat file use it)."
+    )
     sku: str
     title: str
     quantity: int
@@ -84,8 +88,9 @@ class LineItemType:
     total: MoneyType
 
     @classmethod
-    def from_domain(cls, item: LineItem) -> LineItemType:
+    def from_domain(cls, order_id: str, item: LineItem) -> LineItemType:
         return cls(
+            id=strawberry.ID(order_item_id(order_id, item.sku)),
             sku=item.sku,
             title=item.title,
             quantity=item.quantity,

@@ -237,7 +237,7 @@ class OrderType(Node):
             fulfillment_channel=o.channel,
             shipping_speed=o.speed,
             delivery_option=o.delivery_option,
-            items=[LineItemType.from_domain(i) for i in o.items],
+            items=[LineItemType.from_domain(o.id, i) for i in o.items],
             shipping_address=AddressType.from_domain(o.shipping_address),
             shipping_fee=MoneyType.from_domain(Money(o.shipping_fee, o.currency)),
             total=MoneyType.from_domain(o.total),

@@ -276,8 +276,14 @@ async def test_a_packing_slip_shows_what_is_left_to_ship_as_html_and_pdf(api: Ap
         assert shown in text
     # The heading and the barcode's human-readable line both name the order.
     assert text.count(order["id"]) == 2
-    # What is left: one of the two mugs, and the lamp (sku, title, quantity per cell).
-    assert "Items to ship\nMUG-01\nMug\n1\nLAMP-7\nLamp\n1\n" in text
+    # What is left: one of the two mugs, and the lamp (sku, order-item id, title, quantity).
+    ids = {
+        i["sku"]: i["id"] for i in (await api.read(order["id"], fields="items { sku id }"))["items"]
+    }
+    assert (
+        f"Items to ship\nMUG-01\n{ids['MUG-01']}\nMug\n1\nLAMP-7\n{ids['LAMP-7']}\nLamp\n1\n"
+        in text
+    )
 
 
 async def test_only_the_orders_seller_and_operators_print_its_slip(api: Api) -> None:

@@ -97,31 +97,108 @@ async def test_upload_answers_name_the_real_problem(api: Api) -> None:
     assert rows[1]["error"] == {
         "code": "VALIDATION",
         "message": "SKU NOPE-9 is not on this order",
-        "field": "items",
+        "field": "sku",  # the file's own column
     }
     # The same answers as confirmShipment gives them.
     assert (await api.read(mine["id"], as_=OPERATOR))["status"] == "UNSHIPPED"
 
 
+FLAT = "order-id\torder-item-id\tquantity\tship-date\tcarrier-code\tcarrier-name\t"
+FLAT += "tracking-number\tship-method"
+
+
+async def _item_ids(api: Api, order_id: str) -> dict[str, str]:
+    order = await api.read(order_id, fields="items { sku id }")
+    return {item["sku"]: item["id"] for item in order["items"]}
+
+
 async def test_amazons_flat_file_confirms_shipments_like_the_csv(api: Api) -> None:
     await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=SELLER)
     order = await api.order_in("UNSHIPPED")
+    ids = await _item_ids(api, order["id"])
+    assert {len(i) for i in ids.values()} == {14}
+    assert all(i.isdigit() for i in ids.values())
     day = api.clock().date().isoformat()
-    columns = "order-id\torder-item-id\tquantity\tship-date\tcarrier-code\tcarrier-name\t"
     flat = (
-        f"{columns}tracking-number\tship-method\n"
-        f"{order['id']}\tMUG-01\t2\t{day}\tUPS\t\t1ZFLAT\tGround\n"
-        f"{order['id']}\tLAMP-7\t1\t{day}\tOther\tLasership\tLS123\tStandard\n"
+        f"{FLAT}\n"
+        f"{order['id']}\t{ids['MUG-01']}\t1\t{day}\tUPS\t\t1ZFLAT\tGround\n"
+        f"{order['id']}\t{ids['LAMP-7']}\t1\t{day}\tOther\tLasership\tLS123\t\n"
     )
     answer = await upload(api, flat)
     assert answer["summary"] == {"ACCEPTED": 2}
-    shipped = await api.read(order["id"], fields="status shipments { carrier trackingId }")
-    assert shipped["status"] == "SHIPPED"
+    shipped = await api.read(
+        order["id"], fields="status shipments { carrier trackingId shippingMethod }"
+    )
+    assert shipped["status"] == "PARTIALLY_SHIPPED"  # one of the two mugs is left
     assert shipped["shipments"] == [
-        {"carrier": "UPS", "trackingId": "1ZFLAT"},
-        {"carrier": "LASERSHIP", "trackingId": "LS123"},
+        {"carrier": "UPS", "trackingId": "1ZFLAT", "shippingMethod": "Ground"},
+        {"carrier": "LASERSHIP", "trackingId": "LS123", "shippingMethod": "Standard"},
     ]
     assert (await upload(api, flat))["summary"] == {"ALREADY_CONFIRMED": 2}
+    assert ids == await _item_ids(api, order["id"])  # stable
+    exported = await export(api)
+    assert {r["sku"]: r["order-item-id"] for r in exported if r["order-id"] == order["id"]} == ids
+
+
+async def test_a_flat_file_row_with_blank_item_and_quantity_ships_the_whole_order(
+    api: Api,
+) -> None:
+    await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=SELLER)
+    whole, half = await api.order_in("UNSHIPPED"), await api.order_in("UNSHIPPED")
+    other = await api.order_in("UNSHIPPED")
+    ids = await _item_ids(api, half["id"])
+    foreign = (await _item_ids(api, other["id"]))["MUG-01"]
+    day = api.clock().date().isoformat()
+    tomorrow = (api.clock() + timedelta(days=1)).date().isoformat()
+    h = half["id"]
+    flat = (
+        f"{FLAT}\n"
+        f"{whole['id']}\t\t\t{day}\tUPS\t\t1ZWHOLE\tGround\n"  # row 2: the whole order
+        f"{h}\t{ids['MUG-01']}\t\t{day}\tUPS\t\t1ZHALF\tGround\n"  # 3: no quantity
+        f"{h}\t\t1\t{day}\tUPS\t\t1ZHALF2\tGround\n"  # 4: no order-item-id
+        f"{h}\t{foreign}\t1\t{day}\tUPS\t\t1ZHALF3\tGround\n"  # 5: another order's line
+        f"{h}\t{ids['LAMP-7']}\t1\t{tomorrow}\tUPS\t\t1ZHALF4\tGround\n"  # 6: a day to come
+        f"{h}\t{ids['LAMP-7']}\t1\t{day}\tUPS\t\t\tGround\n"  # 7: no tracking-number
+    )
+    rows = {r["row"]: r for r in (await upload(api, flat))["rows"]}
+    assert rows[2]["outcome"] == "ACCEPTED"
+    assert (await api.read(whole["id"]))["status"] == "SHIPPED"
+    assert {n: (rows[n]["outcome"], rows[n]["error"]["field"]) for n in range(3, 8)} == {
+        3: ("REFUSED", "quantity"),
+        4: ("REFUSED", "order-item-id"),
+        5: ("REFUSED", "order-item-id"),
+        6: ("REFUSED", "ship-date"),
+        7: ("REFUSED", "tracking-number"),
+    }
+    assert "leave both empty to ship the whole order" in rows[3]["error"]["message"]
+    assert f"is not a line of order {h}" in rows[5]["error"]["message"]
+    assert "in the future" in rows[6]["error"]["message"]
+    assert rows[7]["error"]["message"] == "tracking-number is empty"
+    assert (await api.read(h))["status"] == "UNSHIPPED"  # nothing else moved
+
+    # A parcel whose rows both ship the whole order and name a line is refused whole.
+    mixed = (
+        f"{FLAT}\n"
+        f"{h}\t\t\t{day}\tUPS\t\t1ZMIX\tGround\n"
+        f"{h}\t{ids['MUG-01']}\t1\t{day}\tUPS\t\t1ZMIX\tGround\n"
+    )
+    mixed_rows = (await upload(api, mixed))["rows"]
+    assert {(r["outcome"], r["error"]["field"]) for r in mixed_rows} == {
+        ("REFUSED", "order-item-id")
+    }
+    # A missing column is named as the template names it.
+    response = await api.http.post(
+        "/imports/shipments",
+        content=b"order-id\tquantity\tship-date\tcarrier-code\n1\t1\t2026-01-01\tUPS\n",
+        headers=auth(api, SELLER),
+    )
+    assert response.status_code == 400
+    assert "missing columns: tracking-number" in response.text
+    # A future day in orderwire's CSV is refused too, as confirmShipment refuses it.
+    csv_future = f"{HEADER}\n{h},MUG-01,1,UPS,1ZCSV,{tomorrow},Ground\n"
+    (row,) = (await upload(api, csv_future))["rows"]
+    assert (row["outcome"], row["error"]["field"]) == ("REFUSED", "ship-date")
+    assert (await api.read(h))["status"] == "UNSHIPPED"
 
 
 async def test_the_export_carries_the_ship_to_lines_a_label_needs(api: Api) -> None:
