@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import Address
+from domain.kernel.shipping_calendar import ShippingCalendar
 from domain.sellers.directory import Seller
 from domain.sellers.ports import SELLERS_NEWEST_JOINED
 from storage.codec import decode_dataclass, encode, epoch_ms
@@ -42,12 +43,18 @@ class MongoSellerDirectory:
         except DuplicateKeyError as error:
             raise ValidationFailed(f"seller {seller.id} exists already", field="id") from error
 
-    async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
+    async def update(
+        self,
+        seller_id: str,
+        *,
+        ship_from: Address | None = None,
+        shipping: ShippingCalendar | None = None,
+    ) -> Seller | None:
+        given = {"ship_from": ship_from, "shipping": shipping}
+        changes = {name: encode(value) for name, value in given.items() if value is not None}
         async with self._database.outside_transactions():
             doc = await self._sellers.find_one_and_update(
-                {"_id": seller_id},
-                {"$set": {"ship_from": encode(address)}},
-                return_document=ReturnDocument.AFTER,
+                {"_id": seller_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
             )
         return None if doc is None else _seller(doc)
 

@@ -124,16 +124,23 @@ def buyer_may_cancel(placed_at: datetime, now: datetime) -> bool:
 
 
 def estimated_delivery_window(
-    speed: ShippingSpeed, verified_at: datetime, *, locker: bool
+    speed: ShippingSpeed,
+    verified_at: datetime,
+    *,
+    locker: bool,
+    ship_by_at: datetime | None = None,
 ) -> DeliveryWindow:
     """The window promised to the buyer when payment is verified: calendar days from the
     verification date, but never starting before the day the seller must ship by (a same-day
-    order verified in the evening ships, and arrives, the next day)."""
+    order verified in the evening ships, and arrives, the next day; an order taken on Friday
+    by a seller who ships Monday to Friday ships Monday). `ship_by_at`: the seller's, from its
+    shipping calendar; the marketplace's default handling without one."""
     earliest, latest = DELIVERY_DAYS[speed]
     if locker:
         latest += LOCKER_EXTRA_DAYS
     start = verified_at.date() + timedelta(days=earliest)
-    start = max(start, ship_by(speed, verified_at).date())  # later start, the same length
+    leaves = ship_by(speed, verified_at) if ship_by_at is None else ship_by_at
+    start = max(start, leaves.astimezone(UTC).date())  # later start, the same length
     return DeliveryWindow(start, start + timedelta(days=latest - earliest))
 
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import Enum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.kernel.errors import Forbidden, ValidationFailed
 from domain.kernel.identity import Actor, Role
+from domain.kernel.shipping_calendar import zone
 
 
 class Category(Enum):
@@ -102,15 +102,6 @@ class QuietHours:
         if self.start < self.end:
             return self.start <= moment < self.end
         return moment >= self.start or moment < self.end
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationFailed(
-            f"unknown time zone {name!r}; use an IANA name like Europe/Lisbon", field="timeZone"
-        ) from error
 
 
 def held_until(

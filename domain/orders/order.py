@@ -6,13 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from domain.kernel import policies
 from domain.kernel.access import Action, require_channel_role, require_role
-from domain.kernel.errors import (
-    InvalidTransition,
-    NotDelivered,
-    OrderAlreadyShipped,
-)
+from domain.kernel.errors import InvalidTransition, NotDelivered, OrderAlreadyShipped
 from domain.kernel.events import (
     DeliveryDelayed,
     Event,
@@ -37,6 +32,7 @@ from domain.kernel.shipping import (
     TrackingTag,
     require_text,
 )
+from domain.kernel.shipping_calendar import ShippingCalendar, promise
 from domain.kernel.vocabulary import (
     OrderStatus as OrderStatus,  # where it has always been imported from
 )
@@ -170,13 +166,16 @@ class Order(EventSource):
         )
         return order, order._emit(now, placed)
 
-    def verify_payment(self, actor: Actor, now: datetime) -> list[Event]:
-        """Payment cleared: the order awaits shipment and the buyer gets a delivery window."""
+    def verify_payment(
+        self, actor: Actor, now: datetime, calendar: ShippingCalendar | None = None
+    ) -> list[Event]:
+        """Payment cleared: the order awaits shipment, by the ship-by its seller's shipping
+        calendar gives (the marketplace's default without one), and the buyer gets a window."""
         self._move_to(S.UNSHIPPED)
-        self.estimated_delivery = policies.estimated_delivery_window(
-            self.speed, now, locker=self.delivery_option is DeliveryOption.LOCKER
+        locker = self.delivery_option is DeliveryOption.LOCKER
+        self.deadlines.ship_by, self.estimated_delivery = promise(
+            calendar, self.speed, now, locker=locker
         )
-        self.deadlines.ship_by = policies.ship_by(self.speed, now)
         verified = PaymentVerified(
             occurred_at=now,
             actor=actor,

@@ -147,9 +147,13 @@ class OrderUseCases:
         return order
 
     async def verify_payment(self, actor: Actor, order_id: str) -> Order:
-        return await self.change(
-            actor, order_id, Action.VERIFY_PAYMENT, lambda o, now: o.verify_payment(actor, now)
+        """Payment cleared: ship-by from the seller's shipping calendar, if it set one."""
+        order = require_access(
+            actor, await self._orders.get(order_id), Action.VERIFY_PAYMENT, order_id
         )
+        seller = await self._sellers.get(order.seller_id)
+        calendar = None if seller is None else seller.shipping
+        return await self._commit(order, lambda o, now: o.verify_payment(actor, now, calendar))
 
     async def fail_payment(self, actor: Actor, order_id: str, reason: str) -> Order:
         return await self.change(

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.shipping import Address, require_text
+from domain.kernel.shipping_calendar import ShippingCalendar
 
 _SELLER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -18,6 +19,7 @@ class Seller:
     name: str
     joined_at: datetime
     ship_from: Address | None = None  # where the seller usually ships from, for bulk uploads
+    shipping: ShippingCalendar | None = None  # None: the marketplace's default handling
 
     def __post_init__(self) -> None:
         if not _SELLER_ID.match(self.id):

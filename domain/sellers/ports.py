@@ -7,6 +7,7 @@ from typing import Protocol
 from domain.kernel.paging import ListOrder
 from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import Address
+from domain.kernel.shipping_calendar import ShippingCalendar
 from domain.sellers.directory import Seller
 
 # How the seller directory is read, for every store and the API's cursors.
@@ -22,5 +23,12 @@ class SellerDirectory(Protocol):
     async def page(self, window: PageWindow) -> Page[Seller]:
         """Newest joined first."""
 
-    async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
-        """Store the seller's usual ship-from address; None if there is no such seller."""
+    async def update(
+        self,
+        seller_id: str,
+        *,
+        ship_from: Address | None = None,
+        shipping: ShippingCalendar | None = None,
+    ) -> Seller | None:
+        """Store what is given of the seller's settings (its usual ship-from address, its
+        shipping calendar), leaving the rest; None if there is no such seller."""

@@ -7,6 +7,7 @@ from domain.kernel.errors import NotFound
 from domain.kernel.identity import Actor
 from domain.kernel.ports import Clock, Page, PageWindow
 from domain.kernel.shipping import Address
+from domain.kernel.shipping_calendar import ShippingCalendar
 from domain.sellers.directory import Seller
 from domain.sellers.ports import SellerDirectory
 
@@ -25,9 +26,26 @@ class SellerUseCases:
 
     async def set_ship_from(self, actor: Actor, seller_id: str, address: Address) -> Seller:
         """The seller (or an operator) sets where its parcels usually leave from."""
+        return await self._change(actor, seller_id, ship_from=address)
+
+    async def set_shipping_settings(
+        self, actor: Actor, seller_id: str, calendar: ShippingCalendar
+    ) -> Seller:
+        """The seller (or an operator) sets its handling time, cutoff and shipping days: the
+        ship-by of every order verified from now on follows them (earlier ones keep theirs)."""
+        return await self._change(actor, seller_id, shipping=calendar)
+
+    async def _change(
+        self,
+        actor: Actor,
+        seller_id: str,
+        *,
+        ship_from: Address | None = None,
+        shipping: ShippingCalendar | None = None,
+    ) -> Seller:
         require_role(actor, Action.SET_SHIP_FROM)
         require_own_shop(actor, seller_id, "a seller changes only its own shop")
-        seller = await self._sellers.set_ship_from(seller_id, address)
+        seller = await self._sellers.update(seller_id, ship_from=ship_from, shipping=shipping)
         if seller is None:
             raise NotFound(f"no seller {seller_id} in the directory", field="sellerId")
         return seller

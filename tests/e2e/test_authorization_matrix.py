@@ -245,6 +245,11 @@ MATRIX: dict[str, Call] = {
         'city: "Reno", postalCode: "1", countryCode: "US"}) { errors { code } } }',
         lambda w, s: {},
     ),
+    "setShippingSettings": row(
+        'mutation { setShippingSettings(sellerId: "seller-1", settings: {handlingDays: 1}) '
+        "{ errors { code } } }",
+        lambda w, s: {},
+    ),
     "watchDeadlines": row("mutation { watchDeadlines { errors { code } } }", lambda w, s: {}),
     # seller feedback and chargebacks: the world's order is delivered
     "leaveFeedback": row(

@@ -11,6 +11,7 @@ from domain.kernel.errors import ValidationFailed
 from domain.kernel.moments import truncate_to_millis
 from domain.kernel.ports import Page, PageWindow
 from domain.kernel.shipping import Address
+from domain.kernel.shipping_calendar import ShippingCalendar
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
@@ -39,10 +40,21 @@ class FakeSellers:
         sellers = self._m.sellers.values()
         return listed(SELLERS_NEWEST_JOINED, sellers, window)
 
-    async def set_ship_from(self, seller_id: str, address: Address) -> Seller | None:
+    async def update(
+        self,
+        seller_id: str,
+        *,
+        ship_from: Address | None = None,
+        shipping: ShippingCalendar | None = None,
+    ) -> Seller | None:
         seller = self._m.sellers.get(seller_id)
         if seller is not None:
-            seller = self._m.sellers[seller_id] = dataclasses.replace(seller, ship_from=address)
+            seller = dataclasses.replace(
+                seller,
+                ship_from=ship_from or seller.ship_from,
+                shipping=shipping or seller.shipping,
+            )
+            self._m.sellers[seller_id] = seller
         return seller
 
 

@@ -338,6 +338,8 @@ _ARGUMENTS = {
     "Mutation.addSeller(id)": "The new seller's handle; not starting with `slr_`.",
     "Mutation.addSeller(name)": "The shop's name.",
     "Mutation.setShipFromAddress(sellerId)": "The seller's handle.",
+    "Mutation.setShippingSettings(sellerId)": "The seller's handle.",
+    "Mutation.setShippingSettings(settings)": "Its whole shipping calendar; each field defaults.",
     "Mutation.setShipFromAddress(address)": "Where its parcels leave from.",
     "Mutation.confirmShipments(inputs)": "1 to 500 parcels, each confirmed on its own.",
     "Mutation.recordTrackingEvents(inputs)": "1 to 500 scans, each recorded on its own.",

@@ -7,6 +7,7 @@ import strawberry
 from domain.kernel.errors import ErrorCode
 from domain.kernel.identity import Role
 from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
+from domain.kernel.shipping_calendar import Weekday
 from domain.kernel.vocabulary import (
     ChargebackStatus,
     ClaimDecision,
@@ -58,6 +59,7 @@ for _enum, _description in (
 ):
     strawberry.enum(_enum, description=_description)
 
+strawberry.enum(Weekday, description="A day of the week.")
 strawberry.enum(Category, name="NotificationCategory", description="What a notification is about.")
 strawberry.enum(Channel, name="NotificationChannel", description="How a notification reaches you.")
 strawberry.enum(NotificationStatus, description="Where a notification's delivery is.")
@@ -90,4 +92,5 @@ __all__ = [
     "ShipmentStatus",
     "ShippingSpeed",
     "TrackingTag",
+    "Weekday",
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.common.context import Context
+from api.graphql.common.enums import Weekday
 from api.graphql.common.errors import UserError, by_id
 from api.graphql.common.inputs import AddressInput
 from api.graphql.common.node import SELLER_PREFIX, Node, seller_handle, seller_node_id
@@ -18,8 +19,63 @@ from domain.kernel.access import can_see_ship_from
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.shipping import Address
+from domain.kernel.shipping_calendar import ShippingCalendar
 from domain.sellers.directory import Seller
 from domain.sellers.ports import SELLERS_NEWEST_JOINED
+
+
+@strawberry.type(
+    name="ShippingSettings",
+    description="A seller's shipping calendar, as Seller Central's shipping settings: what the "
+    "ship-by of each order is counted from.",
+)
+class ShippingSettingsType:
+    handling_days: int = strawberry.field(
+        description="Handling time in business days (STANDARD; EXPEDITED at most 1, ONE_DAY "
+        "and SAME_DAY 0): the order ships by the end of that business day."
+    )
+    cutoff: str = strawberry.field(
+        description="The same-day cutoff, HH:MM in `timeZone`: an order verified at or after "
+        "it is taken the next day the seller ships."
+    )
+    time_zone: str = strawberry.field(description="The shop's IANA time zone.")
+    ship_days: list[Weekday] = strawberry.field(description="The days of the week it ships.")
+    holidays: list[date] = strawberry.field(description="Days it does not ship, in its zone.")
+
+    @classmethod
+    def from_domain(cls, calendar: ShippingCalendar) -> ShippingSettingsType:
+        return cls(
+            handling_days=calendar.handling_days,
+            cutoff=calendar.cutoff.strftime("%H:%M"),
+            time_zone=calendar.time_zone,
+            ship_days=[Weekday(day) for day in calendar.ship_days],
+            holidays=list(calendar.holidays),
+        )
+
+
+@strawberry.input(
+    description="A seller's shipping calendar; each field has Seller Central's default."
+)
+class ShippingSettingsInput:
+    handling_days: int = strawberry.field(default=2, description="0 to 30 business days.")
+    cutoff: str = strawberry.field(default="14:00", description="HH:MM in `timeZone`.")
+    time_zone: str = strawberry.field(default="UTC", description="An IANA name.")
+    ship_days: list[Weekday] = strawberry.field(
+        default_factory=lambda: [Weekday(day) for day in range(5)],
+        description="At least one; Monday to Friday by default.",
+    )
+    holidays: list[date] = strawberry.field(
+        default_factory=list, description="Up to 100 days it does not ship."
+    )
+
+    def to_domain(self) -> ShippingCalendar:
+        return ShippingCalendar.of(
+            handling_days=self.handling_days,
+            cutoff=self.cutoff,
+            time_zone=self.time_zone,
+            ship_days=self.ship_days,
+            holidays=self.holidays,
+        )
 
 
 @strawberry.type(name="Seller", description="A shop in the seller directory.")
@@ -31,6 +87,7 @@ class SellerType(Node):
     name: str
     joined_at: datetime
     address: strawberry.Private[Address | None]
+    calendar: strawberry.Private[ShippingCalendar | None]
 
     @strawberry.field(
         description="Where the seller's parcels usually leave from; bulk uploads default to it. "
@@ -41,6 +98,15 @@ class SellerType(Node):
             return None
         return None if self.address is None else AddressType.from_domain(self.address)
 
+    @strawberry.field(
+        description="The seller's shipping calendar; null while it keeps the marketplace's "
+        "default handling. Only the seller itself and operators see it."
+    )
+    def shipping_settings(self, info: Info[Context, None]) -> ShippingSettingsType | None:
+        if not can_see_ship_from(info.context.require_actor(), str(self.handle)):
+            return None
+        return None if self.calendar is None else ShippingSettingsType.from_domain(self.calendar)
+
     @classmethod
     def from_domain(cls, seller: Seller) -> SellerType:
         return cls(
@@ -49,6 +115,7 @@ class SellerType(Node):
             name=seller.name,
             joined_at=seller.joined_at,
             address=seller.ship_from,
+            calendar=seller.shipping,
         )
 
 
@@ -127,3 +194,23 @@ class SellerMutations:
             lambda a: uc.set_ship_from(a, str(seller_id), address.to_domain()),
             _answer,
         )
+
+    @strawberry.mutation(
+        description="Seller (own shop) or operator: handling time in business days, the "
+        "same-day cutoff in the shop's zone, the days it ships and its holidays, as Seller "
+        "Central's shipping settings. Orders verified from then on ship by the end of the "
+        "business day the handling time reaches; the watchdog, the late shipment and on-time "
+        "figures and the buyer's window follow it. Orders verified before keep their ship-by.",
+    )
+    async def set_shipping_settings(
+        self,
+        info: Info[Context, None],
+        seller_id: strawberry.ID,
+        settings: ShippingSettingsInput,
+    ) -> SellerPayload:
+        uc = info.context.sellers
+
+        async def change(actor: Actor) -> Seller:
+            return await uc.set_shipping_settings(actor, str(seller_id), settings.to_domain())
+
+        return await attempt(info, "setShippingSettings", change, _answer)
