@@ -81,7 +81,7 @@ class _Demo:
         self, order: Order, seller: Actor, items: list[ShippedItem] | None = None
     ) -> tuple[Order, str]:
         self.shipped += 1
-        tracking = f"1Z{self.shipped:08d}"
+        tracking = f"1Z{self.shipped:016d}"  # a UPS number's shape: 1Z and 16 more
         shipper = OPERATOR if order.channel is FulfillmentChannel.FBA else seller
         command = ConfirmShipment(
             order_id=order.id,

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         default="json", validation_alias="ORDERWIRE_LOG_FORMAT"
     )
     live_buffer: int = Field(default=1000, ge=1, validation_alias="ORDERWIRE_LIVE_BUFFER")
+    # Tracking numbers of UPS, FedEx, USPS and DHL checked against their formats when a
+    # shipment is confirmed (domain/kernel/tracking_formats.py); off: every number as it comes.
+    tracking_formats: bool = Field(default=True, validation_alias="ORDERWIRE_TRACKING_FORMATS")
     env: str = Field(default="development", validation_alias="ORDERWIRE_ENV")
     introspection: bool | None = Field(default=None, validation_alias="ORDERWIRE_INTROSPECTION")
     # Plain fields filled by compiled plans (api/serving/plans.py); off: all through graphql-core.

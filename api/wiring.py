@@ -156,13 +156,23 @@ class Services:
 
 
 def use_cases(
-    database: Database, publisher: OutboxPublisher, clock: Clock
+    database: Database, publisher: OutboxPublisher, clock: Clock, *, check_tracking: bool = True
 ) -> tuple[OrderUseCases, ReturnUseCases, ConversationUseCases, ClaimUseCases]:
-    """The marketplace's use cases over one database, publishing through `publisher`."""
+    """The marketplace's use cases over one database, publishing through `publisher`;
+    `check_tracking`: the major carriers' tracking-number formats (ORDERWIRE_TRACKING_FORMATS)."""
     repos = Repositories.on(database)
     orders = repos.orders
     return (
-        OrderUseCases(orders, repos.sellers, repos.events, repos.begin, new_id, clock, publisher),
+        OrderUseCases(
+            orders,
+            repos.sellers,
+            repos.events,
+            repos.begin,
+            new_id,
+            clock,
+            publisher,
+            check_tracking=check_tracking,
+        ),
         ReturnUseCases(repos.returns, orders, repos.begin, new_id, clock, publisher),
         ConversationUseCases(repos.messages, orders, repos.begin, new_id, clock, publisher),
         ClaimUseCases(repos.claims, orders, repos.begin, new_id, clock, publisher),
@@ -299,7 +309,9 @@ async def running(
         if demo:
             created = await seed_demo(repos, new_id, publisher, now=clock())
             log.info("demo data: %s", f"{created} orders created" if created else "present")
-        orders, returns, conversation, claims = use_cases(database, publisher, clock)
+        orders, returns, conversation, claims = use_cases(
+            database, publisher, clock, check_tracking=settings.tracking_formats
+        )
         sources: dict[str, TimeSource] = {"database": partial(server_time, database)}
         closers = []
         if settings.broadcast_url.startswith(("redis://", "rediss://")):

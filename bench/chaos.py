@@ -224,6 +224,7 @@ async def run(size: Size) -> dict[str, Any]:
         "ORDERWIRE_WS_MAX_CONNECTIONS": "100000",
         "ORDERWIRE_RATE_POINTS_PER_SECOND": "1000000000",
         "ORDERWIRE_RATE_BUCKET_SIZE": "1000000000",
+        "ORDERWIRE_TRACKING_FORMATS": "false",  # parcels 1ZC0, 1ZC1, ...
     }
     server = subprocess.Popen(  # noqa: ASYNC220 (the server under test, stopped at the end)
         [

@@ -40,14 +40,10 @@ from domain.kernel.shipping import (
     TrackingTag,
     carrier_code,
 )
+from domain.kernel.tracking_formats import any_format, check_tracking_format
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order
-from domain.orders.ports import (
-    BeginOrders,
-    EventPublisher,
-    OrderQuery,
-    OrderRepository,
-)
+from domain.orders.ports import BeginOrders, EventPublisher, OrderQuery, OrderRepository
 from domain.orders.shipments import Shipment, corrected_tracking
 from domain.sellers.ports import SellerDirectory
 
@@ -111,7 +107,10 @@ class OrderUseCases:
         ids: IdGenerator,
         clock: Clock,
         publisher: EventPublisher,
+        *,
+        check_tracking: bool = True,
     ) -> None:
+        self._formats = check_tracking_format if check_tracking else any_format
         self._orders = orders
         self._sellers = sellers
         self._log = log
@@ -147,7 +146,6 @@ class OrderUseCases:
         return order
 
     async def verify_payment(self, actor: Actor, order_id: str) -> Order:
-        """Payment cleared: ship-by from the seller's shipping calendar, if it set one."""
         order = require_access(
             actor, await self._orders.get(order_id), Action.VERIFY_PAYMENT, order_id
         )
@@ -182,6 +180,7 @@ class OrderUseCases:
         if found is None:
             raise NotFound(f"shipment {shipment_id} not found", field="shipmentId")
         order = require_access(actor, found, Action.CONFIRM_SHIPMENT, found.id)
+        self._formats(carrier, tracking_id)
         fix = (shipment_id, carrier, tracking_id)
         return await self._commit(
             order, lambda o, now: o.changed(now, [corrected_tracking(o, actor, *fix, now)])
@@ -331,6 +330,7 @@ class OrderUseCases:
     async def _confirm(self, actor: Actor, order: Order, command: ConfirmShipment) -> Order:
         # A tracking id on another parcel still on its way is refused when the unit of work
         # holds it (TrackingIdInUse): one indexed insert, in the same transaction, race-free.
+        self._formats(command.carrier, command.tracking_id)
         ship_from = command.ship_from or await self._usual_ship_from(order.seller_id)
         shipment_id = self._ids("shp")
         return await self._commit(
