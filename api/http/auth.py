@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from domain.kernel.errors import Unauthenticated
+from domain.kernel.errors import NotSignedIn, Unauthenticated
 from domain.kernel.identity import Actor, Role
 
 ALGORITHM = "HS256"
@@ -99,7 +99,10 @@ def _verify(token: str, secret: str, now: datetime) -> SignedIn:
     return SignedIn(Actor(id=subject, role=role), expires_at)
 
 
-def challenge(message: str) -> dict[str, str]:
-    """The header RFC 6750 asks of a 401 for a bad or missing token, saying why."""
-    described = message.replace("\\", "").replace('"', "'").encode("ascii", "replace").decode()
-    return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{described}"'}
+def challenge(error: Unauthenticated) -> dict[str, str]:
+    """The header RFC 6750 asks of a 401: for a bad token its error and why; for a request that
+    sent none, the scheme and realm alone (§3.1: no error code when no credentials were sent)."""
+    if isinstance(error, NotSignedIn):
+        return {"WWW-Authenticate": 'Bearer realm="orderwire"'}
+    said = error.message.replace("\\", "").replace('"', "'").encode("ascii", "replace").decode()
+    return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{said}"'}

@@ -377,7 +377,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 def unauthenticated(error: Unauthenticated, media_type: str) -> JSONResponse:
     """A 401 that says why, in the body and as RFC 6750 asks (WWW-Authenticate)."""
     body = error_body(error.message, {"code": RequestCode.UNAUTHENTICATED.value})
-    return JSONResponse(body, 401, headers=challenge(error.message), media_type=media_type)
+    return JSONResponse(body, 401, headers=challenge(error), media_type=media_type)
 
 
 def _refused(error: HTTPException) -> Response:

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from api.graphql.common.errors import error_extensions
 from api.http.auth import challenge
 from api.serving.codes import error_body
-from domain.kernel.errors import DomainError, ErrorCode
+from domain.kernel.errors import DomainError, ErrorCode, Unauthenticated
 
 STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
@@ -22,6 +22,5 @@ def refusal(error: DomainError, status: int | None = None) -> JSONResponse:
     """A refused request as a client of /graphql would read it; 401s say why in
     WWW-Authenticate too (RFC 6750). The status follows the code unless given."""
     body = error_body(error.message, error_extensions(error))
-    signed_out = error.code is ErrorCode.UNAUTHENTICATED
-    headers = challenge(error.message) if signed_out else None
+    headers = challenge(error) if isinstance(error, Unauthenticated) else None
     return JSONResponse(body, status_code=status or STATUS.get(error.code, 409), headers=headers)

@@ -15,7 +15,7 @@ from api.http.orders_csv import csv_chunks
 from api.http.packing_slips import packing_slip_html, packing_slip_pdf, packing_slips_pdf
 from api.http.refusals import refusal
 from api.http.tokens import Tokens
-from domain.kernel.errors import DomainError, Unauthenticated, ValidationFailed
+from domain.kernel.errors import DomainError, NotSignedIn, ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import FulfillmentChannel, ShippingSpeed
@@ -31,7 +31,7 @@ async def caller(request: Request, tokens: Tokens) -> Actor:
     """The signed-in caller of a file route, proven as /graphql proves it."""
     actor = await tokens.actor_from_header(request.headers.get("authorization"))
     if actor is None:
-        raise Unauthenticated("sign in: send 'Authorization: Bearer <token>'")
+        raise NotSignedIn("sign in: send 'Authorization: Bearer <token>'")
     return actor
 
 

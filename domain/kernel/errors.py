@@ -76,6 +76,10 @@ class Unauthenticated(DomainError):
     code = ErrorCode.UNAUTHENTICATED
 
 
+class NotSignedIn(Unauthenticated):
+    """No credentials were sent at all (RFC 6750 §3.1: the challenge then names no error)."""
+
+
 class Conflict(DomainError):
     """Someone else changed the aggregate between our read and our write."""
 

@@ -60,7 +60,10 @@ def fake_world(now: datetime) -> World:
         publisher=publisher,
         preferences=preferences,
         history=history,
-        orders=OrderUseCases(orders, FakeSellers(market), log, begin, ids, clock, publisher),
+        # Made-up tracking numbers ("1Z1"), as in every test: tests/conftest.py TRACKING_FORMATS.
+        orders=OrderUseCases(
+            orders, FakeSellers(market), log, begin, ids, clock, publisher, check_tracking=False
+        ),
         returns=ReturnUseCases(FakeReturns(market), orders, begin, ids, clock, publisher),
         claims=ClaimUseCases(FakeClaims(market), orders, begin, ids, clock, publisher),
         conversation=ConversationUseCases(

@@ -16,7 +16,7 @@ from domain.after_sale.claims import Claim
 from domain.after_sale.conversation_use_cases import ConversationUseCases
 from domain.after_sale.return_use_cases import ReturnUseCases
 from domain.after_sale.returns import Return
-from domain.kernel.errors import Unauthenticated
+from domain.kernel.errors import NotSignedIn, Unauthenticated
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor
 from domain.kernel.ports import IdempotencyStore
@@ -93,7 +93,7 @@ class Context:
 
     def require_actor(self) -> Actor:
         if self.actor is None:
-            raise Unauthenticated("sign in: send 'Authorization: Bearer <token>'")
+            raise NotSignedIn("sign in: send 'Authorization: Bearer <token>'")
         if self.token_expired():
             raise Unauthenticated("the token has expired: reconnect with a fresh one")
         return self.actor

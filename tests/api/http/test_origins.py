@@ -114,7 +114,12 @@ async def test_the_file_routes_follow_the_same_list(listed: Api) -> None:
     signed_out = await listed.http.get("/exports/orders.csv", headers={"Origin": SHOP})
     assert signed_out.status_code == 401
     assert signed_out.headers["access-control-allow-origin"] == SHOP
-    assert signed_out.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    # No credentials sent: the scheme and realm alone, no error code (RFC 6750 section 3.1).
+    assert signed_out.headers["www-authenticate"] == 'Bearer realm="orderwire"'
+    bad = await listed.http.get(
+        "/exports/orders.csv", headers={"Origin": SHOP, "Authorization": "Bearer not-a-jwt"}
+    )
+    assert bad.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
     foreign = await listed.http.get(
         "/exports/orders.csv", headers={"Origin": "https://evil.example"}
     )
