@@ -341,7 +341,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return answer
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return graphiql.page()
+        # Strawberry's hook names an HTMLResponse; the page is one, or its 304.
+        return cast(HTMLResponse, graphiql.page(request))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, Any] | None:
         """Sign the socket in from `connection_init`'s `authorization`; refuse it otherwise."""

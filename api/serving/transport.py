@@ -5,6 +5,7 @@ Compression is Starlette's GZipMiddleware, set up in api/app.py."""
 from __future__ import annotations
 
 import os
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -73,14 +74,25 @@ class SecurityHeaders:
 
 
 def file_answer(request: Request, path: Path, media_type: str, cache_control: str) -> Response:
-    """A file with its validators (ETag, Last-Modified); 304 when the browser has it already."""
+    """A file with its validators (ETag, Last-Modified); 304 when the browser has it already:
+    by its ETag (If-None-Match), or, when it sends none, by date (If-Modified-Since), as RFC
+    9110 section 13.2.2 orders them."""
+    stat = os.stat(path)
     answer = FileResponse(
-        path,
-        media_type=media_type,
-        stat_result=os.stat(path),
-        headers={"Cache-Control": cache_control},
+        path, media_type=media_type, stat_result=stat, headers={"Cache-Control": cache_control}
     )
     etag = answer.headers["etag"]
-    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control})
+    validators = {"ETag": etag, "Last-Modified": answer.headers["last-modified"]}
+    unchanged = Response(status_code=304, headers={**validators, "Cache-Control": cache_control})
+    sent_tags = request.headers.get("if-none-match")
+    if sent_tags is not None:
+        return unchanged if etag in {tag.strip() for tag in sent_tags.split(",")} else answer
+    since = request.headers.get("if-modified-since")
+    if since is not None:
+        try:
+            known = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return answer  # a date that cannot be read is ignored (RFC 9110 section 13.1.3)
+        if known.tzinfo is not None and int(stat.st_mtime) <= known.timestamp():
+            return unchanged
     return answer

@@ -37,13 +37,14 @@ def assets_installed() -> bool:
     return all((MODULES / path).is_file() for path, _ in ASSETS.values())
 
 
-def page() -> HTMLResponse:
+def page(request: Request) -> Response:
+    """GraphiQL's page, with validators: 304 when the browser has it already."""
     if not assets_installed():
         log.warning(MISSING)
         return HTMLResponse(
             f"<!doctype html><title>orderwire</title><p>{MISSING}</p>", status_code=503
         )
-    return HTMLResponse((HERE / "index.html").read_text())
+    return file_answer(request, HERE / "index.html", "text/html; charset=utf-8", "no-cache")
 
 
 async def asset(request: Request) -> Response:

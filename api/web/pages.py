@@ -10,7 +10,6 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import (
-    FileResponse,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -34,20 +33,21 @@ FILES = {
 }
 
 
-def _page(name: str) -> Response:
+def _page(request: Request, name: str) -> Response:
     if not assets_installed():  # the live part needs the graphql-ws client
         return HTMLResponse(
             f"<!doctype html><title>orderwire</title><p>{MISSING}</p>", status_code=503
         )
-    return FileResponse(HERE / name, media_type="text/html", headers={"Cache-Control": "no-cache"})
+    # The same page for every order and every seller: revalidated, 304 when unchanged.
+    return file_answer(request, HERE / name, "text/html; charset=utf-8", "no-cache")
 
 
-async def tracking_page(_: Request) -> Response:
-    return _page("track.html")
+async def tracking_page(request: Request) -> Response:
+    return _page(request, "track.html")
 
 
-async def seller_board(_: Request) -> Response:
-    return _page("seller.html")
+async def seller_board(request: Request) -> Response:
+    return _page(request, "seller.html")
 
 
 async def asset(request: Request) -> Response:

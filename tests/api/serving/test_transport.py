@@ -57,6 +57,25 @@ async def test_files_carry_validators_and_answer_304_when_unchanged(api: Api) ->
     again = await api.http.get("/pages/pages.css", headers={"if-none-match": etag})
     assert again.status_code == 304
     assert again.content == b""
+    # The pages and GraphiQL's page too, by ETag and, without one, by date.
+    for path in ("/seller", "/track/ord_x", "/graphql"):
+        page = await api.http.get(path, headers={"accept": "text/html"})
+        assert page.status_code == 200, path
+        assert page.headers["cache-control"] == "no-cache"
+        tag, modified = page.headers["etag"], page.headers["last-modified"]
+        by_tag = await api.http.get(path, headers={"accept": "text/html", "if-none-match": tag})
+        assert (by_tag.status_code, by_tag.headers["etag"]) == (304, tag), path
+        by_date = await api.http.get(
+            path, headers={"accept": "text/html", "if-modified-since": modified}
+        )
+        assert by_date.status_code == 304, path
+        stale = await api.http.get(
+            path,
+            headers={"accept": "text/html", "if-modified-since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+        )
+        assert stale.status_code == 200, path
+        other = await api.http.get(path, headers={"accept": "text/html", "if-none-match": '"x"'})
+        assert other.status_code == 200, path  # a tag that differs wins over any date
     icon = await api.http.get("/favicon.ico")
     assert icon.status_code == 200
     assert icon.headers["content-type"] == "image/svg+xml"
