@@ -276,10 +276,14 @@ async def publishing(
         )
         if restamped := await restamp(database):
             log.info("gave %d documents stored by an earlier version their new fields", restamped)
+        publisher = OutboxPublisher(hub, Repositories.on(database).events)
         try:
-            yield database, OutboxPublisher(hub, Repositories.on(database).events), hub
+            yield database, publisher, hub
         finally:
-            await groups_of(database).settle()  # writes under way, before the database closes
+            # The outbox ticks and the writes under way, before the database closes (a tick
+            # left running met a closed database: the ERROR `serve --demo` logged on seeding).
+            await publisher.settle()
+            await groups_of(database).settle()
 
 
 @asynccontextmanager
