@@ -50,6 +50,8 @@ async def test_the_tracking_page_moves_from_shipped_to_delivered_live(
     await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     await expect(page.locator("#progress [aria-current=step]")).to_have_text("Shipped")
     await expect(page.locator("#parcels")).to_contain_text("UPS, tracking number 1ZPAGE")
+    # The shop by its name in the directory, not its handle.
+    await expect(page.locator("#facts .seller")).to_have_text("Shop seller-1")
 
     for tag, city in (("IN_TRANSIT", "Memphis"), ("OUT_FOR_DELIVERY", "Lisbon")):
         api.clock.advance(timedelta(hours=3))

@@ -41,6 +41,8 @@ const TAG_TEXT = {
 };
 
 let order = null;
+let sellerName = null;  // the shop's name from the directory; its handle until it is read
+const SELLER = "query TrackSeller($id: ID!) { seller(id: $id) { name } }";
 const events = new Map();  // sequence -> event: a replayed one is never shown twice
 
 function place(location) {
@@ -139,7 +141,7 @@ function render() {
   status.dataset.status = order.status;
   ow.$("facts").replaceChildren(
     ow.el("dt", {}, "Ordered"), ow.el("dd", {}, ow.el("time", { datetime: order.placedAt }, ow.moment(order.placedAt))),
-    ow.el("dt", {}, "Sold by"), ow.el("dd", {}, order.sellerId),
+    ow.el("dt", {}, "Sold by"), ow.el("dd", { class: "seller" }, sellerName || order.sellerId),
     ow.el("dt", {}, "Ships to"), ow.el("dd", {}, masked(order.shippingAddress)),
     ow.el("dt", {}, "Order number"), ow.el("dd", { class: "order-id" }, order.id),
   );
@@ -330,6 +332,12 @@ async function start() {
   order = body.data.order;
   for (const event of order.timeline) events.set(event.sequence, event);
   render();
+  ow.graphql(SELLER, { id: order.sellerId }).then((found) => {
+    if (found.data && found.data.seller) {
+      sellerName = found.data.seller.name;
+      render();
+    }
+  });
   ow.live({
     query: FOLLOW,
     variables: { id: ORDER_ID, after: order.updatesCursor },
