@@ -35,6 +35,8 @@ HEALTH_FIELDS = tuple(sorted({f"health_{name}_ms" for name in HEALTH_FIELD.value
 # carrier first scanned it, which decides whether it fails as of a window's end. A package not
 # scanned yet holds NEVER there: a plain range then finds it, where null inside $elemMatch is
 # not matched alike by every server (the embedded one finds nothing).
+# Which rule made the stored search terms; orders stored under an older one get them anew.
+SEARCH_VERSION = 2  # words without accents, cities, the beginnings of words and ids
 PACKAGES = "vtr_packages"
 NEVER = 2**53 - 1
 # Every figure that counts units: where its units are kept on the order ("at_ms" when it
@@ -68,6 +70,7 @@ def figure_fields(order: Order) -> Document:
         # The seller's queue: sorted by ship-by, searched by whole words.
         "ship_by_ms": epoch_ms(ship_by_or_last(order)),
         "search_terms": sorted(search_terms(order)),
+        "search_v": SEARCH_VERSION,
         # The queue of cancellation requests the seller has not answered.
         "cancellation_requested": awaiting_answer(order.cancellation_request),
         "report_day": sale.day.isoformat(),

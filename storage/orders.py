@@ -81,7 +81,7 @@ def query_conditions(query: OrderQuery) -> list[Document]:
     if query.ship_by_before is not None:
         conditions.append({"ship_by_ms": {"$lt": epoch_ms(query.ship_by_before)}})
     if query.search is not None:
-        conditions.append({"search_terms": query.search})
+        conditions += [{"search_terms": word} for word in query.search]
     if query.cancellation_requested is not None:
         conditions.append({"cancellation_requested": query.cancellation_requested})
     return conditions

@@ -13,7 +13,7 @@ from typing import Any
 
 from storage.codec import decode, epoch_ms
 from storage.database import Database
-from storage.order_facts import HEALTH_FIELD
+from storage.order_facts import HEALTH_FIELD, SEARCH_VERSION
 from storage.orders import order_document, order_from_document
 
 Document = dict[str, Any]
@@ -38,7 +38,7 @@ STAMPS: dict[str, tuple[str, str]] = {
 # stamp names a new marker.
 DONE = (
     "stamped: *_ms keys, ship_by_ms, search_terms; order defects without returns, "
-    "and their three parts apart; buyer messages' response times"
+    "and their three parts apart; buyer messages' response times; search v2"
 )
 
 
@@ -65,6 +65,7 @@ async def _restamp_orders(database: Database) -> int:
     # Stored before the order defect rate's parts were counted apart.
     older += [doc async for doc in orders.find({"health_nfr_ms": {"$exists": False}})]
     older += [doc async for doc in orders.find({"rt_questions": {"$exists": False}})]
+    older += [doc async for doc in orders.find({"search_v": {"$ne": SEARCH_VERSION}})]
     for doc in {doc["_id"]: doc for doc in older}.values():
         fresh = order_document(order_from_document(doc))
         del fresh["_id"]

@@ -13,7 +13,7 @@ from domain.kernel.identity import Actor
 from domain.kernel.ports import Page, PageWindow, scoped_to_party
 from domain.kernel.shipping import FulfillmentChannel, ShippingSpeed
 from domain.orders.order import Order, OrderStatus
-from domain.orders.queue import OrderSort, search_term
+from domain.orders.queue import OrderSort, search_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,8 @@ class OrderQuery:
     speeds: frozenset[ShippingSpeed] | None = None
     ship_by_from: datetime | None = None  # inclusive
     ship_by_before: datetime | None = None  # exclusive
-    search: str | None = None  # one whole word: see domain/orders/queue.search_terms
+    # Words an order must all have: see domain/orders/queue.search_terms.
+    search: tuple[str, ...] | None = None
     # True: only orders whose buyer asked to cancel and waits for an answer.
     cancellation_requested: bool | None = None
     sort: OrderSort = OrderSort.NEWEST_PLACED
@@ -65,7 +66,7 @@ def order_query(
         speeds=frozenset(speeds) if speeds else None,
         ship_by_from=ship_by_from,
         ship_by_before=ship_by_before,
-        search=None if search is None else search_term(search),
+        search=None if search is None else search_words(search),
         cancellation_requested=cancellation_requested,
         sort=sort,
     )

@@ -306,3 +306,27 @@ async def test_account_health_shows_the_defect_rates_parts_and_the_response_time
     await page.locator("#health-refresh").click()
     await expect(response).to_contain_text("0 of 1")
     assert outside == []
+
+
+async def test_the_search_box_takes_several_words_beginnings_and_no_accents(
+    browser: Browser, live: LiveServer
+) -> None:
+    from tests.api.client import ADDRESS
+
+    api = live.api
+    outside: list[str] = []
+    hiro = await api.order_in("UNSHIPPED", shippingAddress={**ADDRESS, "name": "Hiro Tanaka"})
+    goran = await api.order_in("UNSHIPPED", shippingAddress={**ADDRESS, "name": "Göran Lind"})
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    rows = page.locator("#orders > tr")
+    await expect(rows).to_have_count(2)
+    await expect(page.locator("#search-hint")).to_contain_text("The start of any word")
+    for words, expected in (("Hiro Tanaka", hiro), ("goran", goran), ("tan hi", hiro)):
+        await page.locator("#search").fill(words)
+        await page.locator("#search").press("Enter")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first).to_have_attribute("data-order", expected["id"])
+    await page.locator("#search").fill("lis")  # both ship to Lisbon
+    await page.locator("#search").press("Enter")
+    await expect(rows).to_have_count(2)
+    assert outside == []

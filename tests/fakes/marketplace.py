@@ -83,7 +83,7 @@ def _found_by(query: OrderQuery, orders: Iterable[Order]) -> list[Order]:
         and (query.speeds is None or o.speed in query.speeds)
         and (query.ship_by_from is None or _ms(ship_by_or_last(o)) >= _ms(query.ship_by_from))
         and (query.ship_by_before is None or _ms(ship_by_or_last(o)) < _ms(query.ship_by_before))
-        and (query.search is None or query.search in search_terms(o))
+        and (query.search is None or set(query.search) <= search_terms(o))
         and (
             query.cancellation_requested is None
             or awaiting_answer(o.cancellation_request) == query.cancellation_requested

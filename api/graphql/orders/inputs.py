@@ -146,8 +146,10 @@ class OrderFilter:
     )
     search: str | None = strawberry.field(
         default=None,
-        description="One whole word, any case: an order id, a buyer id, a word of the name it "
-        "ships to, a SKU or a tracking id.",
+        description="Up to five words, each of which an order must have, any case, accents "
+        "aside: the beginning (two letters or more) of a word of the buyer, the name it ships "
+        "to or its city; an order id whole, from its first six characters (with or without "
+        "`ord_`) or its last eight; a SKU or a tracking id whole.",
     )
     cancellation_requested: bool | None = strawberry.field(
         default=None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.api.client import OTHER_SELLER, SELLER, Api
+from tests.api.client import ADDRESS, OTHER_SELLER, SELLER, Api
 
 QUEUE = """query($filter: OrderFilter, $sort: OrderSort!, $first: Int, $after: String) {
   orders(filter: $filter, orderBy: $sort, first: $first, after: $after) {
@@ -71,6 +71,42 @@ async def test_a_one_word_search_finds_an_order_by_id_sku_tracking_or_name(api: 
     ):
         found = await _queue(api, sort="NEWEST_PLACED", search=word)
         assert {o["id"] for o in found} == expected, word
+
+
+async def test_a_search_takes_several_words_their_beginnings_and_no_accents(api: Api) -> None:
+    """The review's cases: "Hiro Tanaka" (two words), "goran" for "Göran", a city, the start of
+    an order id or its last eight characters, as a seller types them."""
+    hiro = await api.order_in(
+        "UNSHIPPED", shippingAddress={**ADDRESS, "name": "Hiro Tanaka", "city": "Ōsaka"}
+    )
+    goran = await api.order_in("UNSHIPPED", shippingAddress={**ADDRESS, "name": "Göran Lind"})
+    ana = await api.order_in("UNSHIPPED")  # Ana Lima, Lisbon
+    bare = hiro["id"].removeprefix("ord_")
+    for words, expected in (
+        ("Hiro Tanaka", {hiro["id"]}),
+        ("tanaka hiro", {hiro["id"]}),
+        ("hiro lima", set()),  # every word must match
+        ("goran", {goran["id"]}),
+        ("GÖRAN lind", {goran["id"]}),
+        ("osaka", {hiro["id"]}),  # the city, accents aside
+        ("lis", {goran["id"], ana["id"]}),  # the beginning of a word: Lisbon
+        ("ta", {hiro["id"]}),
+        ("t", set()),  # one letter is too little to go on
+        # Ids made in one second in one process begin alike: the start finds them all.
+        (bare[:6], {hiro["id"], goran["id"], ana["id"]}),
+        (f"ord_{bare[:8]}", {hiro["id"], goran["id"], ana["id"]}),
+        (hiro["id"], {hiro["id"]}),
+        (bare[-8:].upper(), {hiro["id"]}),
+        (bare[2:10], set()),  # the middle of an id is not a beginning or an end
+    ):
+        found = await _queue(api, sort="NEWEST_PLACED", search=words)
+        assert {o["id"] for o in found} == expected, words
+    body = await api.gql(
+        QUEUE,
+        {"filter": {"search": "a b c d e f"}, "sort": "NEWEST_PLACED", "first": 3, "after": None},
+        as_=SELLER,
+    )
+    assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "search"}
 
 
 async def test_pages_of_the_queue_never_repeat_or_skip(api: Api) -> None:
