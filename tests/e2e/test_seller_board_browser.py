@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pypdf
 from playwright.async_api import Browser, expect
@@ -23,6 +24,36 @@ from tests.api.client import BUYER, OPERATOR, SELLER, WAREHOUSE
 from tests.api.http.test_seller_files import SET_SHIP_FROM
 from tests.e2e.conftest import LiveServer, serving
 from tests.e2e.test_pages_browser import open_page
+
+
+async def store_paid_orders(
+    settings: Settings,
+    count: int,
+    placed: Callable[[int], datetime],
+    verified: datetime,
+    prefix: str = "page",
+) -> list[str]:
+    """Paid standard orders written straight to the database, many at once."""
+    documents = []
+    for n in range(count):
+        order, _ = Order.place(
+            order_id=f"ord_{prefix}{n:06d}",
+            buyer=Actor(BUYER.id, Role.BUYER),
+            seller_id=SELLER.id,
+            items=[LineItem("MUG-01", "Mug", 1, Money(1299, "USD"))],
+            shipping_address=Address("Ana Lima", "12 Rua Augusta", "Lisbon", "1100-053", "PT"),
+            channel=FulfillmentChannel.MFN,
+            speed=ShippingSpeed.STANDARD,
+            delivery_option=DeliveryOption.DOOR,
+            now=placed(n),
+        )
+        order.verify_payment(Actor(OPERATOR.id, Role.OPERATOR), verified)
+        documents.append(order_document(order))
+    assert settings.mongodb_uri is not None
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri)
+    await client[settings.mongodb_db]["orders"].insert_many(documents)
+    await client.close()
+    return [str(d["_id"]) for d in documents]
 
 
 async def test_the_queue_updates_live_in_place_and_follows_its_filters(
@@ -61,9 +92,9 @@ async def test_the_queue_updates_live_in_place_and_follows_its_filters(
         {"orderId": soon["id"], "reason": "out of stock"},
         as_=SELLER,
     )
-    canceled = page.locator(f'tr[data-order="{soon["id"]}"]')
-    await expect(canceled).to_have_attribute("data-status", "CANCELED")
-    await expect(canceled.locator(".countdown")).to_have_text("")  # nothing left to ship
+    # Canceled, it is no longer one to ship: its row leaves the view and the count follows.
+    await expect(page.locator(f'tr[data-order="{soon["id"]}"]')).to_have_count(0)
+    await expect(page.locator("#count")).to_have_text("2 shown of 2")
     await page.locator("#filter-status").select_option("CANCELED")
     await expect(page.locator("#heading")).to_have_text("Canceled orders")
     await expect(rows).to_have_count(1)
@@ -92,13 +123,13 @@ async def test_a_bulk_confirmation_answers_each_row_and_a_refusal_blocks_nothing
     await expect(page.locator("#ship-sheet-problem")).to_contain_text("Row 2 of the sheet")
     await sheet.fill(f"{first['id']},1ZBULK1\n{second['id']},1ZTAKEN\n{third['id']}\t1ZBULK3")
     await page.locator("#ship-form button[type=submit]").click()
-    result = page.locator("#orders .result")
-    await expect(page.locator(f'tr[data-order="{first["id"]}"] .result')).to_have_text("Shipped")
+    # Shipped, two leave the queue of orders to ship; the refused one stays, saying why.
+    await expect(page.locator("#done")).to_have_text("2 of 3 shipments confirmed.")
     await expect(page.locator(f'tr[data-order="{second["id"]}"] .result')).to_contain_text(
         "Refused"
     )
-    await expect(page.locator(f'tr[data-order="{third["id"]}"] .result')).to_have_text("Shipped")
-    assert await result.count() == 3
+    await expect(page.locator("#orders > tr")).to_have_count(1)
+    await expect(page.locator("#count")).to_have_text("1 shown of 1")
     statuses = [(await api.read(o["id"]))["status"] for o in (first, second, third)]
     assert statuses == ["SHIPPED", "UNSHIPPED", "SHIPPED"]
     await expect(page.locator("#selected-count")).to_have_text("1 selected")  # the refused one
@@ -171,25 +202,8 @@ async def test_paging_through_two_thousand_orders_shows_each_once(
 ) -> None:
     """2,000 paid orders, stored at once, walked 100 a page forward and then back."""
     now = live.api.clock()
-    documents = []
-    for n in range(2_000):
-        order, _ = Order.place(
-            order_id=f"ord_page{n:06d}",
-            buyer=Actor(BUYER.id, Role.BUYER),
-            seller_id=SELLER.id,
-            items=[LineItem("MUG-01", "Mug", 1, Money(1299, "USD"))],
-            shipping_address=Address("Ana Lima", "12 Rua Augusta", "Lisbon", "1100-053", "PT"),
-            channel=FulfillmentChannel.MFN,
-            speed=ShippingSpeed.STANDARD,
-            delivery_option=DeliveryOption.DOOR,
-            now=now - timedelta(minutes=n % 700),  # ship-by days repeat: ties break by id
-        )
-        order.verify_payment(Actor(OPERATOR.id, Role.OPERATOR), now)
-        documents.append(order_document(order))
-    assert settings.mongodb_uri is not None
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.mongodb_uri)
-    await client[settings.mongodb_db]["orders"].insert_many(documents)
-    await client.close()
+    # Ship-by days repeat: ties break by id.
+    await store_paid_orders(settings, 2_000, lambda n: now - timedelta(minutes=n % 700), now)
 
     outside: list[str] = []
     page = await open_page(browser, live, "/seller", SELLER, outside)
@@ -329,4 +343,104 @@ async def test_the_search_box_takes_several_words_beginnings_and_no_accents(
     await page.locator("#search").fill("lis")  # both ship to Lisbon
     await page.locator("#search").press("Enter")
     await expect(rows).to_have_count(2)
+    assert outside == []
+
+
+async def test_live_orders_take_their_place_by_the_views_filter_and_sort(
+    browser: Browser, live: LiveServer, settings: Settings
+) -> None:
+    """The review's cases: a new order under "Overdue", a standard order under "Ship-by,
+    soonest first" with same-day orders above it, the page holding its size, counts true."""
+    api = live.api
+    outside: list[str] = []
+    now = api.clock()
+    await store_paid_orders(settings, 30, lambda n: now - timedelta(minutes=n + 1), now, "live")
+    api.clock.advance(timedelta(minutes=5))
+    urgent = [await api.order_in("UNSHIPPED", shippingSpeed="SAME_DAY") for _ in range(2)]
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    await page.locator("#sort").select_option("SOONEST_SHIP_BY")
+    rows = page.locator("#orders > tr")
+    await expect(page.locator("#count")).to_have_text("25 shown of 32")
+    ids = await rows.evaluate_all("rows => rows.map(r => r.dataset.order)")
+    assert ids[:2] == [o["id"] for o in urgent]
+
+    # A standard order ships after all of these: it belongs on a later page, not this one.
+    api.clock.advance(timedelta(minutes=1))
+    later = await api.order_in("UNSHIPPED")
+    await expect(page.locator("#count")).to_have_text("25 shown of 33")
+    await expect(page.locator(f'tr[data-order="{later["id"]}"]')).to_have_count(0)
+    # A same-day one takes its place after the two same-day orders; the page keeps 25 rows.
+    third = await api.order_in("UNSHIPPED", shippingSpeed="SAME_DAY")
+    await expect(rows.nth(2)).to_have_attribute("data-order", third["id"])
+    await expect(rows.nth(2)).to_have_class("fresh")
+    await expect(page.locator("#count")).to_have_text("25 shown of 34")
+    assert await rows.count() == 25
+
+    # Nothing is overdue: a newly paid order does not join "Overdue".
+    await page.locator("#filter-status").select_option("OVERDUE")
+    await expect(page.locator("#heading")).to_have_text("Overdue orders")
+    await expect(page.locator("#count")).to_have_text("0 shown of 0")
+    fresh = await api.order_in("UNSHIPPED")
+    await expect(page.locator("#totals")).to_contain_text("0 overdue")
+    await page.wait_for_timeout(600)  # past the moment it would have been shown
+    await expect(page.locator(f'tr[data-order="{fresh["id"]}"]')).to_have_count(0)
+    await expect(page.locator("#count")).to_have_text("0 shown of 0")
+    assert outside == []
+
+
+async def test_a_refusal_for_an_order_not_on_screen_is_named_and_let_go(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    shipped = await api.order_in("SHIPPED")
+    waiting = await api.order_in("UNSHIPPED")
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await page.locator("#filter-status").select_option("ALL")
+    await expect(page.locator("#orders > tr")).to_have_count(2)
+    await page.locator("#select-page").check()
+    await page.locator("#filter-status").select_option("TO_SHIP")  # the shipped one leaves view
+    await expect(page.locator("#orders > tr")).to_have_count(1)
+    await expect(page.locator("#selected-count")).to_have_text("2 selected")
+    await page.locator("#bulk-cancel").click()
+    await page.locator("#cancel-reason").select_option("No inventory")
+    await page.locator("#cancel-form button[type=submit]").click()
+    problem = page.locator("#problem")
+    await expect(problem).to_contain_text(f"1 of 2 orders could not be canceled. {shipped['id']}:")
+    await expect(problem).to_contain_text("has shipped and can no longer be canceled")
+    # Not on screen: named above and let go; the canceled one left the view.
+    await expect(page.locator("#selected-count")).to_have_text("0 selected")
+    await expect(page.locator(f'tr[data-order="{waiting["id"]}"]')).to_have_count(0)
+    assert (await api.read(waiting["id"]))["status"] == "CANCELED"
+    assert outside == []
+
+
+async def test_more_slips_than_a_file_holds_are_printed_a_file_at_a_time(
+    browser: Browser, live: LiveServer, settings: Settings
+) -> None:
+    now = live.api.clock()
+    stored = await store_paid_orders(settings, 101, lambda n: now - timedelta(minutes=n), now, "s")
+    outside: list[str] = []
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await expect(page.locator("#count")).to_have_text("25 shown of 101")
+    await page.locator("#select-all").click()
+    await expect(page.locator("#selected-count")).to_have_text("101 selected")
+    async with (
+        page.expect_response("**/packing-slips.pdf?**") as first,
+        page.context.expect_page(),
+    ):
+        await page.locator("#bulk-slips").click()
+    assert len((await first.value).url.split("?", 1)[1].split("&")) == 100
+    more = page.locator("#slips-more")
+    await expect(more).to_contain_text("Printed 100 slips; 1 more are selected")
+    async with (
+        page.expect_response("**/packing-slips.pdf?**") as second,
+        page.context.expect_page(),
+    ):
+        await more.locator("button").click()
+    (rest,) = (await second.value).url.split("?", 1)[1].split("&")
+    firsts = {q.split("=", 1)[1] for q in (await first.value).url.split("?", 1)[1].split("&")}
+    assert firsts | {rest.split("=", 1)[1]} == set(stored)
+    await expect(more).to_be_hidden()
     assert outside == []

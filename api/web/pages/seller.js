@@ -156,23 +156,61 @@ function showSelection() {
   ow.$("select-page").checked = boxes.length > 0 && boxes.every((b) => b.checked);
 }
 
+// Whether an order belongs in the view as the server would filter it: its statuses, ship-by
+// bound, buyer's request, channel and speed. A search is the server's to answer: a live order
+// waits for a reload there.
 function matches(order) {
-  const chosen = view();
-  if (chosen.statuses && !chosen.statuses.includes(order.status)) return false;
   const filter = currentFilter();
+  if (filter.statuses && !filter.statuses.includes(order.status)) return false;
+  if (filter.shipByBefore && !(order.shipBy && new Date(order.shipBy) < new Date(filter.shipByBefore))) return false;
+  const request = order.cancellationRequest;
+  if (filter.cancellationRequested && !(request && !request.closedAt)) return false;
   if (filter.fulfillmentChannel && order.fulfillmentChannel !== filter.fulfillmentChannel) return false;
   if (filter.shippingSpeeds && !filter.shippingSpeeds.includes(order.shippingSpeed)) return false;
-  return !filter.search;  // a search is the server's to answer: a live order waits for a reload
+  return !filter.search;
+}
+
+let total = 0;  // how many orders the view holds, as the server last counted them
+function showCount() {
+  ow.$("count").textContent = `${shown.size} shown of ${total}`;
+}
+
+// An order not on this page that now belongs in the view: the server places it. The page is
+// read again as it was asked for (same cursor), a moment later so a burst is one read; rows new
+// to it fade in, the others keep their selection, and the count is the server's.
+let rereading = null;
+function reread() {
+  clearTimeout(rereading);
+  rereading = setTimeout(() => {
+    if (!retrying) load(page.direction, { live: true });  // a throttled load will read it anyway
+  }, 300);
+}
+
+// A row whose order left the view (canceled under "To ship", shipped under "Overdue") goes.
+function leave(order) {
+  if (!shown.has(order.id)) return;  // gone already (the answer and the feed both say so)
+  const tr = document.querySelector(`tr[data-order="${CSS.escape(order.id)}"]`);
+  if (tr) tr.remove();
+  shown.delete(order.id);
+  selected.delete(order.id);
+  total = Math.max(0, total - 1);
+  showCount();
+  showSelection();
 }
 
 let throttled = false;
+let retrying = null;  // the one load waiting out a THROTTLED answer; a newer load replaces it
 
-async function load(direction = null) {
+async function load(direction = null, { live = false } = {}) {
+  clearTimeout(retrying);
+  retrying = null;
   const variables = { filter: currentFilter(), sort: ow.$("sort").value };
   const size = Number(ow.$("page-size").value);
-  if (direction === "previous") Object.assign(variables, { last: size, before: page.info.startCursor });
+  if (live && page.asked) Object.assign(variables, page.asked);  // the same page again
+  else if (direction === "previous") Object.assign(variables, { last: size, before: page.info.startCursor });
   else if (direction === "next") Object.assign(variables, { first: size, after: page.info.endCursor });
   else variables.first = size;
+  const asked = { first: variables.first, after: variables.after, last: variables.last, before: variables.before };
   const body = await ow.graphql(PAGE, variables);
   if (body.errors) {
     const refusal = body.errors[0];
@@ -181,7 +219,7 @@ async function load(direction = null) {
       const wait = Math.max(1, Math.ceil(refusal.extensions.retryAfterSeconds || 1));
       ow.say("problem", `Too many requests at once: trying again in ${wait} s.`);
       throttled = true;
-      setTimeout(() => load(direction), wait * 1000);
+      retrying = setTimeout(() => load(direction, { live }), wait * 1000);
       return;
     }
     ow.say("problem", refusal.message);
@@ -191,12 +229,24 @@ async function load(direction = null) {
   throttled = false;
   const found = body.data.orders;
   page.info = found.pageInfo;
+  page.asked = asked;
+  page.direction = direction;
+  const before = new Set(shown.keys());
+  // A row read again keeps the answer its last action left in it.
+  const said = new Map([...document.querySelectorAll("#orders tr")].map((tr) => [tr.dataset.order, tr.querySelector(".result")]));
   shown.clear();
   for (const order of found.nodes) shown.set(order.id, order);
-  ow.$("orders").replaceChildren(...found.nodes.map((o) => row(o, false)));
+  ow.$("orders").replaceChildren(...found.nodes.map((o) => row(o, live && !before.has(o.id))));
+  if (live) {
+    for (const tr of ow.$("orders").children) {
+      const kept = said.get(tr.dataset.order);
+      if (kept) tr.querySelector(".result").replaceWith(kept);
+    }
+  }
   ow.$("heading").textContent = view().title;
   document.title = `${view().title} · orderwire`;
-  ow.$("count").textContent = `${found.nodes.length} shown of ${found.totalCount}`;
+  total = found.totalCount;
+  showCount();
   ow.$("previous").disabled = !found.pageInfo.hasPreviousPage;
   ow.$("next").disabled = !found.pageInfo.hasNextPage;
   showSelection();
@@ -277,6 +327,7 @@ async function confirmShipments(event) {
     shipDate: now().toISOString(),
   }));
   if (!inputs.length) { ow.say("ship-sheet-problem", "Give a tracking number for at least one order."); return; }
+  const refusals = new Map();
   const body = await ow.graphql(SHIP, { inputs });
   const answer = body.data && body.data.confirmShipments;
   if (body.errors || answer.errors.length) {
@@ -287,12 +338,15 @@ async function confirmShipments(event) {
   for (const r of answer.results) {
     const ok = r.outcome !== "REFUSED";
     accepted += ok ? 1 : 0;
+    if (ok) selected.delete(r.orderId);
+    else refusals.set(r.orderId, r.error.message);
+    if (r.order && !matches(r.order)) { leave(r.order); continue; }  // shipped: not to ship now
     if (r.order) { shown.has(r.order.id) && shown.set(r.order.id, r.order); refresh(r.order); }
     result(r.orderId, ok ? (r.outcome === "ACCEPTED" ? "Shipped" : "Already confirmed") : `Refused: ${r.error.message}`, ok);
-    if (ok) selected.delete(r.orderId);
   }
+  ow.say("done", `${accepted} of ${answer.results.length} shipments confirmed.`);
   ow.$("ship-form").hidden = true;
-  ow.say("problem", accepted === answer.results.length ? "" : `${answer.results.length - accepted} of ${answer.results.length} shipments were refused: see each row.`);
+  sayRefused(refusals, "shipments were refused", answer.results.length);
   showSelection();
   totals();
 }
@@ -321,25 +375,44 @@ async function cancelSelected(event) {
     ow.say("problem", `Choose a reason for ${unexplained.join(", ")}: the buyer reads it.`);
     return;
   }
-  let refused = 0;
-  for (const id of [...selected.keys()]) {
+  const refusals = new Map();
+  const asked = [...selected.keys()];
+  for (const id of asked) {
     const reason = own.get(id) || shared;
     const body = await ow.graphql(CANCEL, { id, reason });
     const answer = body.data && body.data.cancelOrder;
     const problem = body.errors ? body.errors[0] : answer.errors[0];
-    if (problem) { refused += 1; result(id, `Refused: ${problem.message}`, false); continue; }
-    refresh(answer.order);
-    result(id, "Canceled", true);
+    if (problem) { refusals.set(id, problem.message); result(id, `Refused: ${problem.message}`, false); continue; }
     selected.delete(id);
+    if (matches(answer.order)) { refresh(answer.order); result(id, "Canceled", true); } else leave(answer.order);
   }
+  ow.say("done", `${asked.length - refusals.size} of ${asked.length} orders canceled.`);
   ow.$("cancel-form").hidden = true;
-  ow.say("problem", refused ? `${refused} orders could not be canceled: see each row.` : "");
+  sayRefused(refusals, "orders could not be canceled", asked.length);
   showSelection();
   totals();
 }
 
-async function printSlips() {
-  const query = [...selected.keys()].slice(0, 100).map((id) => `order=${encodeURIComponent(id)}`).join("&");
+// A refusal named with its order: a row on this page shows it too and stays selected to act on
+// again; one not on this page is named here and let go from the selection.
+function sayRefused(refusals, what, of) {
+  if (!refusals.size) { ow.say("problem", ""); showSelection(); return; }
+  const named = [...refusals].map(([id, message]) => `${id}: ${message}`);
+  for (const id of refusals.keys()) if (!shown.has(id)) selected.delete(id);
+  ow.say("problem", `${refusals.size} of ${of} ${what}. ${named.join("; ")}`);
+  showSelection();
+}
+
+const SLIPS_PER_FILE = 100;  // what one /packing-slips.pdf takes
+let slipsLeft = [];
+
+// Up to 100 slips a file: more than that are printed a file at a time, the page saying how
+// many are left and offering the next file.
+async function printSlips(ids = null) {
+  const wanted = ids || [...selected.keys()];
+  const batch = wanted.slice(0, SLIPS_PER_FILE);
+  slipsLeft = wanted.slice(SLIPS_PER_FILE);
+  const query = batch.map((id) => `order=${encodeURIComponent(id)}`).join("&");
   const response = await fetch(`/packing-slips.pdf?${query}`, { headers: { authorization: `Bearer ${ow.token()}` } });
   if (!response.ok) {
     const body = await response.json().catch(() => null);
@@ -348,7 +421,14 @@ async function printSlips() {
   }
   const skipped = (response.headers.get("x-not-printed") || "").split(",").filter(Boolean);
   for (const id of skipped) result(id, "No slip: not waiting to ship", false);
-  ow.say("problem", skipped.length ? `${skipped.length} orders have no slip (not waiting to ship).` : "");
+  ow.say("problem", skipped.length ? `${skipped.length} orders have no slip (not waiting to ship): ${skipped.join(", ")}.` : "");
+  const more = ow.$("slips-more");
+  more.hidden = !slipsLeft.length;
+  if (slipsLeft.length) {
+    more.querySelector("span").textContent = `Printed ${batch.length} slips; ${slipsLeft.length} more are selected (a file holds ${SLIPS_PER_FILE}).`;
+    more.querySelector("button").textContent = `Print the next ${Math.min(SLIPS_PER_FILE, slipsLeft.length)}`;
+    more.querySelector("button").onclick = () => printSlips(slipsLeft);
+  }
   const url = URL.createObjectURL(await response.blob());
   window.open(url, "_blank", "noopener");
   setTimeout(() => URL.revokeObjectURL(url), 60000);
@@ -368,13 +448,10 @@ function tick() {
 function onUpdate(update) {
   const order = update.order;
   if (shown.has(order.id)) {
-    shown.set(order.id, order);
-    refresh(order);
-  } else if (!page.info || !page.info.hasPreviousPage) {
-    if (matches(order)) {
-      shown.set(order.id, order);
-      ow.$("orders").prepend(row(order, true));  // the top of the first page; it fades in
-    }
+    if (!matches(order)) leave(order);
+    else { shown.set(order.id, order); refresh(order); }
+  } else if (matches(order)) {
+    reread();
   }
   totals();
 }
@@ -405,7 +482,7 @@ function wire() {
   ow.$("bulk-cancel").onclick = showCancelForm;
   ow.$("cancel-form").onsubmit = cancelSelected;
   ow.$("cancel-close").onclick = () => { ow.$("cancel-form").hidden = true; };
-  ow.$("bulk-slips").onclick = printSlips;
+  ow.$("bulk-slips").onclick = () => printSlips();
 }
 
 async function start() {
@@ -430,9 +507,9 @@ async function start() {
   skew = new Date(viewer.now) - Date.now();
   ow.signedIn(viewer);
   ow.$("board").hidden = false;
-  showHealth(viewer.id);
   wire();
   await load();
+  showHealth(viewer.id);  // after the queue, the page's first business
   ticking = ticking || setInterval(tick, 1000);
   ow.live({
     query: FOLLOW,
