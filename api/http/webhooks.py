@@ -44,6 +44,7 @@ def _scan(carrier: str, payload: Any) -> RecordTrackingEvent:
             country_code=str(location.get("countryCode", "")),
             region=location.get("region"),
             postal_code=location.get("postalCode"),
+            time_zone=location.get("timeZone"),
         ),
         scanned_at=parse_zoned(str(payload["occurredAt"]), "occurredAt"),
         description=payload.get("description"),

@@ -7,6 +7,7 @@ from datetime import date
 from enum import Enum
 
 from domain.kernel.errors import ValidationFailed
+from domain.kernel.moments import zone, zone_of_country
 
 
 class FulfillmentChannel(Enum):
@@ -103,12 +104,20 @@ class ScanLocation:
     country_code: str
     region: str | None = None
     postal_code: str | None = None
+    time_zone: str | None = None  # IANA; None: the country's, if it keeps one
 
     def __post_init__(self) -> None:
         require_text(self.city, "city")
         optional_text(self.region, "region", limit=MAX_REGION)
         optional_text(self.postal_code, "postalCode", limit=MAX_POSTAL_CODE)
         require_country_code(self.country_code)
+        if self.time_zone is not None:
+            zone(self.time_zone)
+
+    @property
+    def zone_name(self) -> str | None:
+        """Where the scan's local time is read: its own zone, else its country's one zone."""
+        return self.time_zone or zone_of_country(self.country_code)
 
 
 @dataclass(frozen=True, slots=True)

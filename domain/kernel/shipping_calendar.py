@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.kernel import policies
 from domain.kernel.errors import ValidationFailed
-from domain.kernel.moments import truncate_to_millis
+from domain.kernel.moments import truncate_to_millis, zone
 from domain.kernel.shipping import DeliveryWindow, ShippingSpeed
 
 MAX_HANDLING_DAYS = 30
@@ -39,16 +38,6 @@ HANDLING_CAP: dict[ShippingSpeed, int] = {
     ShippingSpeed.ONE_DAY: 0,
     ShippingSpeed.SAME_DAY: 0,
 }
-
-
-def zone(name: str, field: str = "timeZone") -> ZoneInfo:
-    """The IANA zone by that name, or VALIDATION naming the field."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationFailed(
-            f"unknown time zone {name!r}; use an IANA name like Europe/Lisbon", field=field
-        ) from error
 
 
 @dataclass(frozen=True, slots=True)

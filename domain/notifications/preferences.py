@@ -10,7 +10,7 @@ from enum import Enum
 
 from domain.kernel.errors import Forbidden, ValidationFailed
 from domain.kernel.identity import Actor, Role
-from domain.kernel.shipping_calendar import zone
+from domain.kernel.moments import zone
 
 
 class Category(Enum):

@@ -180,11 +180,12 @@ class Api:
         as_: Actor = UPS,
         carrier: str = "UPS",
         city: str = "Memphis",
+        country: str = "US",
     ) -> dict[str, Any]:
         return await self.ok(
             "recordTrackingEvent",
             "input: $input",
-            {"input": scan_input(tracking, tag, self.clock, carrier, city)},
+            {"input": scan_input(tracking, tag, self.clock, carrier, city, country)},
             as_=as_,
         )
 
@@ -328,12 +329,12 @@ def ship_input(order_id: str, tracking: str, clock: ManualClock, **extra: Any) -
 
 
 def scan_input(
-    tracking: str, tag: str, clock: ManualClock, carrier: str, city: str
+    tracking: str, tag: str, clock: ManualClock, carrier: str, city: str, country: str = "US"
 ) -> dict[str, Any]:
     return {
         "carrier": carrier,
         "trackingId": tracking,
         "tag": tag,
-        "location": {"city": city, "countryCode": "US"},
+        "location": {"city": city, "countryCode": country},
         "occurredAt": clock().isoformat(),
     }

@@ -3,7 +3,8 @@ counted on the marketplace's clock; behind-the-scenes events stay off the buyer'
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 
 from playwright.async_api import Browser, expect
 
@@ -48,12 +49,55 @@ async def test_a_delay_and_a_missed_promise_say_so(browser: Browser, live: LiveS
     await api.ok("reportDelay", "input: $input", {"input": delay}, as_=SELLER)
     page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
     day = date.fromisoformat(later)
-    await expect(page.locator("#promise")).to_contain_text("Running late: now expected")
+    await expect(page.locator("#promise")).to_contain_text("Delayed: now arriving")
     await expect(page.locator("#promise")).to_contain_text(str(day.day))
+    # The alert says what happened, once: not "Delayed. Delayed: storm".
+    await expect(page.locator("#alert")).to_have_text("The carrier reports: storm.")
     await expect(page.locator("#latest")).to_contain_text("Latest: In transit")
     api.clock.advance(timedelta(days=12))  # past even the revised date
     await page.reload()
     await expect(page.locator("#promise")).to_contain_text("Running late: it was due")
+    await expect(page.locator("#window")).to_have_text("")  # a window gone by is not shown
+    texts = [await page.locator(s).inner_text() for s in ("#promise", "#alert")]
+    assert sum(t.count("Running late") for t in texts) == 1, texts
+    assert "Delayed. Delayed" not in " ".join(texts)
+    assert outside == []
+
+
+async def test_times_are_shown_where_they_happened_and_today_is_the_destinations(
+    browser: Browser, live: LiveServer
+) -> None:
+    """The review's case: a Monday-morning delivery in Lisbon, read from Los Angeles, where it
+    is still Sunday evening: the scan and the delivery in Lisbon's time, labelled WET."""
+    api = live.api
+    outside: list[str] = []
+    api.clock.now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    order = await api.order_in("SHIPPED", tracking="1ZZONES")
+    api.clock.now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # a Saturday
+    await api.scan("1ZZONES", "OUT_FOR_DELIVERY", city="Lisbon", country="PT")  # WET
+    base = f"http://127.0.0.1:{live.port}"
+    context = await browser.new_context(timezone_id="America/Los_Angeles", locale="en-US")
+    token = json.dumps(api.token(BUYER))
+    await context.add_init_script(f"localStorage.setItem('orderwire.token', {token});")
+    context.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
+    page = await context.new_page()
+    # Monday 7 December 06:00 UTC: Sunday 22:00 in Los Angeles, Monday in Lisbon. The
+    # Saturday out-for-delivery scan is stale: it promises nothing today.
+    api.clock.now = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    await page.goto(f"{base}/track/{order['id']}")
+    await expect(page.locator("#status")).to_have_attribute("data-status", "OUT_FOR_DELIVERY")
+    await expect(page.locator("#promise")).not_to_have_text("Arriving today")
+    await expect(page.locator("#latest")).to_contain_text("Sat, Dec 5, 9:00 AM WET")
+
+    api.clock.now = datetime(2026, 12, 7, 8, 35, tzinfo=UTC)
+    await api.scan("1ZZONES", "OUT_FOR_DELIVERY", city="Lisbon", country="PT")
+    await expect(page.locator("#promise")).to_have_text("Arriving today")  # Monday in Lisbon
+    await api.scan("1ZZONES", "DELIVERED", city="Lisbon", country="PT")
+    await expect(page.locator("#promise")).to_have_text("Delivered today at 8:35 AM WET")
+    newest = page.locator("#timeline li").first
+    await expect(newest).to_contain_text("Mon, Dec 7, 8:35 AM WET")
+    await expect(newest).to_contain_text("Delivered · Lisbon, PT")
+    await context.close()
     assert outside == []
 
 

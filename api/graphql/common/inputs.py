@@ -52,6 +52,11 @@ class ScanLocationInput:
     country_code: str
     region: str | None = None
     postal_code: str | None = None
+    time_zone: str | None = strawberry.field(
+        default=None,
+        description="The place's IANA time zone (e.g. America/Chicago); without it, its "
+        "country's, when the country keeps one time.",
+    )
 
     def to_domain(self) -> ScanLocation:
         return ScanLocation(
@@ -59,4 +64,5 @@ class ScanLocationInput:
             country_code=self.country_code,
             region=self.region,
             postal_code=self.postal_code,
+            time_zone=self.time_zone,
         )

@@ -50,6 +50,10 @@ class ScanLocationType:
     region: str | None
     postal_code: str | None
     country_code: str
+    time_zone: str | None = strawberry.field(
+        description="The place's IANA time zone, to show the scan's local time: the one the "
+        "carrier gave, else its country's when the country keeps one time; null otherwise."
+    )
 
     @classmethod
     def from_domain(cls, loc: ScanLocation) -> ScanLocationType:
@@ -58,6 +62,7 @@ class ScanLocationType:
             region=loc.region,
             postal_code=loc.postal_code,
             country_code=loc.country_code,
+            time_zone=loc.zone_name,
         )
 
 

@@ -39,12 +39,25 @@ from domain.kernel.access import (
     can_see_return,
     claims_visible_to,
 )
+from domain.kernel.moments import zone_of_country
 from domain.kernel.money import Money
 from domain.kernel.ports import PageWindow
 from domain.orders.cancellation import CancellationRequest
 from domain.orders.order import Order
 from domain.orders.reputation import Reputation
 from domain.orders.shipments import Shipment
+
+_AT_THE_DOOR = frozenset({ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERED})
+
+
+def destination_zone(order: Order) -> str | None:
+    """Where 'today' is counted for the buyer: a parcel at the door says where that is."""
+    for shipment in reversed(order.shipments):
+        if shipment.status in _AT_THE_DOOR and shipment.last_location is not None:
+            found = shipment.last_location.zone_name
+            if found is not None:
+                return found
+    return zone_of_country(order.shipping_address.country_code)
 
 
 @strawberry.type(name="Shipment", description="One parcel: its items, carrier and progress.")
@@ -120,11 +133,17 @@ class OrderType(Node):
     refunded: MoneyType = strawberry.field(description="What has been refunded to the buyer.")
     estimated_delivery: DeliveryWindowType | None
     ship_by: datetime | None = strawberry.field(
-        description="The seller confirms shipment by this moment: payment verification plus "
-        "the handling time of the shipping speed. Null until payment is verified."
+        description="The seller confirms shipment by this moment: the end of the business day "
+        "its shipping calendar gives (setShippingSettings), or, without one, payment "
+        "verification plus the default handling time of the speed. Null until verified."
     )
     deliver_by: date | None = strawberry.field(
         description="The last day of the delivery estimate the buyer holds now (UTC)."
+    )
+    destination_time_zone: str | None = strawberry.field(
+        description="The IANA zone where the order is delivered, for its 'today' and "
+        "'tomorrow': its latest parcel's last scan place's when out for delivery or "
+        "delivered, else the ship-to country's when the country keeps one time."
     )
 
     @strawberry.field
@@ -246,6 +265,7 @@ class OrderType(Node):
             estimated_delivery=DeliveryWindowType.maybe(o.estimated_delivery),
             ship_by=o.deadlines.ship_by,
             deliver_by=o.deliver_by,
+            destination_time_zone=destination_zone(o),
             parcels=[(ShipmentType.from_domain(s), s) for s in o.shipments],
             reputation=o.reputation,
             placed_at=o.placed_at,

@@ -75,14 +75,33 @@ const ow = {
     });
   },
 
-  // A moment in this device's time zone, named; the year only when it is not this one.
-  moment(value) {
+  // A moment in `zone` (an IANA name: where it happened) or else this device's, labelled with
+  // the zone's short name; the year only when it is not this one.
+  moment(value, zone) {
     const when = new Date(value);
-    return when.toLocaleString(undefined, {
+    const options = {
       weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit",
       year: when.getFullYear() === new Date().getFullYear() ? undefined : "numeric",
-      timeZoneName: "short",
-    });
+    };
+    if (zone) options.timeZone = zone;
+    return `${when.toLocaleString(undefined, options)} ${ow.zoneName(when, zone)}`;
+  },
+
+  // A zone's short name at that moment: WET, PST, CET where a locale knows one, rather than
+  // "GMT+0" (browsers in en-US name few zones outside America; en-GB names Europe's).
+  zoneName(when, zone) {
+    const named = (locale) => new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: "short" })
+      .formatToParts(when).find((part) => part.type === "timeZoneName").value;
+    const tried = [undefined, "en-US", "en-GB"].map(named);
+    return tried.find((name) => !/^(GMT|UTC)[+-−]/.test(name)) || tried[0];
+  },
+
+  // The calendar day (YYYY-MM-DD) a moment falls on in `zone` (this device's without one).
+  dayIn(when, zone) {
+    const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+      .formatToParts(when);
+    const get = (type) => parts.find((part) => part.type === type).value;
+    return `${get("year")}-${get("month")}-${get("day")}`;
   },
 
   // Sign-in: through the shop's identity provider when the server has one; else a pasted

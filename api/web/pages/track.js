@@ -3,13 +3,13 @@
 
 const ORDER_ID = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
 const ORDER_FIELDS = `id status deliverBy deliveredAt placedAt sellerId estimatedDelivery { earliest latest }
-  items { sku title quantity } shippingAddress { name city countryCode }
-  shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode } items { sku quantity } }`;
+  destinationTimeZone items { sku title quantity } shippingAddress { name city countryCode }
+  shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode timeZone } items { sku quantity } }`;
 const EVENT_FIELDS = `__typename id sequence type status occurredAt
   ... on PaymentFailed { reason }
   ... on OrderCanceled { reason }
   ... on ShipmentConfirmed { parcel { carrier trackingId } }
-  ... on TrackingScanned { tag location { city countryCode } scannedAt }
+  ... on TrackingScanned { tag location { city countryCode timeZone } scannedAt }
   ... on DeliveryDelayed { reason revised { earliest latest } }
   ... on DeliveryOverdue { deliverBy }
   ... on TrackingStalled { parcel { trackingId } }`;
@@ -60,8 +60,8 @@ function describe(event) {
       return `Shipped with ${event.parcel.carrier}, tracking number ${event.parcel.trackingId}`;
     case "TrackingScanned":
       return [TAG_TEXT[event.tag] || event.tag, place(event.location)].filter(Boolean).join(" · ");
-    case "DeliveryDelayed": return `Delayed: ${event.reason}. Now arriving by ${ow.day(event.revised.latest)}`;
-    case "DeliveryOverdue": return `Running late: it was due by ${ow.day(event.deliverBy)}`;
+    case "DeliveryDelayed": return `Delayed (${event.reason}): now arriving by ${ow.day(event.revised.latest)}`;
+    case "DeliveryOverdue": return `Not delivered by ${ow.day(event.deliverBy)}, the day it was due`;
     case "TrackingStalled": return `No carrier scan yet for ${event.parcel.trackingId}`;
     case "ShipByMissed": return "The seller has not shipped it yet";
     default: return event.type.toLowerCase().replaceAll("_", " ");
@@ -74,12 +74,11 @@ const BEHIND_THE_SCENES = new Set([
   "SellerDebited", "ChargebackAnswered",
 ]);
 
-function localDay(d) {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
 let skew = 0;  // the marketplace's clock minus this device's, in ms
 const clock = () => new Date(Date.now() + skew);
+// "Today" and "tomorrow" are the destination's, wherever the buyer reads the page from.
+const destination = () => (order && order.destinationTimeZone) || undefined;
+const localDay = (when) => ow.dayIn(when, destination());
 const today = () => localDay(clock());
 
 function longDay(value) {
@@ -91,10 +90,18 @@ function longDay(value) {
 
 function arriving(day) {
   if (day === today()) return "today";
-  const tomorrow = clock();
-  tomorrow.setDate(tomorrow.getDate() + 1);
-  if (day === localDay(tomorrow)) return "tomorrow";
+  const [y, m, d] = today().split("-").map(Number);
+  const tomorrow = new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+  if (day === tomorrow) return "tomorrow";
   return longDay(day);
+}
+
+// The last "out for delivery" scan, if it came today where the parcel is: a stale one from an
+// earlier day promises nothing.
+function outForDeliveryToday() {
+  const scans = [...events.values()].filter((e) => e.__typename === "TrackingScanned" && e.tag === "OUT_FOR_DELIVERY");
+  const last = scans.sort((a, b) => (a.scannedAt < b.scannedAt ? 1 : -1))[0];
+  return last && localDay(new Date(last.scannedAt)) === today() ? last : null;
 }
 
 // The promise first: what a buyer wants to know.
@@ -102,26 +109,51 @@ function promise() {
   const eta = order.estimatedDelivery;
   const late = eta && eta.latest < today();
   switch (order.status) {
-    case "DELIVERED": return order.deliveredAt ? `Delivered ${ow.moment(order.deliveredAt)}` : "Delivered";
+    case "DELIVERED": return delivered();
     case "CANCELED": return "Canceled";
     case "PENDING": return "Waiting for your payment to be confirmed";
-    case "OUT_FOR_DELIVERY": return "Arriving today";
     default: break;
   }
+  if (order.status === "OUT_FOR_DELIVERY" && outForDeliveryToday()) return "Arriving today";
   if (!eta) return STATUS_TEXT[order.status] || order.status;
   if (late) return `Running late: it was due ${longDay(eta.latest)}`;
   const delayed = [...events.values()].some((e) => e.__typename === "DeliveryDelayed");
   const when = eta.earliest === eta.latest || eta.earliest <= today()
     ? arriving(eta.latest)
     : `${longDay(eta.earliest)} – ${longDay(eta.latest)}`;
-  return delayed ? `Running late: now expected ${when}` : `Arriving ${when}`;
+  return delayed ? `Delayed: now arriving ${when}` : `Arriving ${when}`;
+}
+
+// "Delivered today at 10:42 WET": the day and time where it was delivered.
+function delivered() {
+  if (!order.deliveredAt) return "Delivered";
+  const at = new Date(order.deliveredAt);
+  const zone = destination();
+  const time = at.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit", timeZone: zone });
+  const day = localDay(at);
+  const said = day === today() ? "today" : longDay(day);
+  return `Delivered ${said} at ${time} ${ow.zoneName(at, zone)}`;
+}
+
+// Where an event happened decides the time it shows: a scan in its place's zone, a delivery in
+// the destination's; the rest (placing, paying, messages) in the reader's own.
+const zoneOf = (location) => (location && location.timeZone) || undefined;
+function when(event) {
+  if (event.__typename === "TrackingScanned") return ow.moment(event.scannedAt || event.occurredAt, zoneOf(event.location));
+  return ow.moment(event.occurredAt);
+}
+
+// The alert under a delay: what happened, not the headline again.
+function notice(event) {
+  if (event.type === "DELIVERY_DELAYED") return `The carrier reports: ${event.reason}.`;
+  return "It has not arrived by the day it was due. The seller has been told.";
 }
 
 function latestScan() {
   const scans = [...events.values()].filter((e) => e.__typename === "TrackingScanned" && e.location);
   const last = scans.sort((a, b) => (a.scannedAt < b.scannedAt ? 1 : -1))[0];
   if (!last) return "";
-  return `Latest: ${TAG_TEXT[last.tag] || last.tag} · ${place(last.location)} · ${ow.moment(last.scannedAt)}`;
+  return `Latest: ${TAG_TEXT[last.tag] || last.tag} · ${place(last.location)} · ${ow.moment(last.scannedAt, zoneOf(last.location))}`;
 }
 
 function masked(address) {
@@ -166,12 +198,13 @@ function render() {
     CANCELED: "This order was canceled.",
     DELIVERY_EXCEPTION: "There is a problem with the delivery; the carrier is on it.",
     DELIVERY_ATTEMPTED: "The carrier tried to deliver and will try again.",
-  }[order.status] || (delay && order.status !== "DELIVERED" ? `Delayed. ${describe(delay)}.` : "");
+  }[order.status] || (delay && order.status !== "DELIVERED" ? notice(delay) : "");
   ow.say("alert", trouble);
 
   const eta = order.estimatedDelivery;
   const settled = ["DELIVERED", "OUT_FOR_DELIVERY", "CANCELED"].includes(order.status);
-  ow.$("window").textContent = settled || !eta ? "" :
+  const past = eta && eta.latest < today();  // a window gone by is never shown as expected
+  ow.$("window").textContent = settled || !eta || past ? "" :
     eta.earliest === eta.latest ? `Expected ${ow.day(eta.latest)}` :
     `Expected between ${ow.day(eta.earliest)} and ${ow.day(eta.latest)}`;
 
@@ -182,7 +215,7 @@ function render() {
   const newest = shown.filter((e) => !BEHIND_THE_SCENES.has(e.__typename)).sort((a, b) => b.sequence - a.sequence);
   ow.$("timeline").replaceChildren(...newest.map((e) => ow.el(
     "li", { "data-sequence": e.sequence, "data-type": e.type },
-    ow.el("time", { datetime: e.occurredAt }, ow.moment(e.occurredAt)), " ", describe(e),
+    ow.el("time", { datetime: e.occurredAt }, when(e)), " ", describe(e),
   )));
 }
 
@@ -208,7 +241,7 @@ function parcelBlock(parcel, index) {
       }, name),
     )),
     parcel.lastScanAt ? ow.el("p", { class: "latest" }, "Last scan ",
-      ow.el("time", { datetime: parcel.lastScanAt }, ow.moment(parcel.lastScanAt)),
+      ow.el("time", { datetime: parcel.lastScanAt }, ow.moment(parcel.lastScanAt, zoneOf(parcel.lastLocation))),
       parcel.lastLocation ? ` in ${place(parcel.lastLocation)}` : "") : "",
     ow.el("p", {}, "Holds ", parcel.items.map(
       (item) => `${item.quantity} × ${titles.get(item.sku) || item.sku}`).join(", ")),

@@ -37,7 +37,9 @@ def _sample(hint: Any, name: str = "") -> Any:
     if isinstance(hint, type) and issubclass(hint, Enum):
         return next(iter(hint))
     if hint is str:
-        return {"currency": "USD", "country_code": "US"}.get(name, "Lisbon")
+        return {"currency": "USD", "country_code": "US", "time_zone": "Europe/Lisbon"}.get(
+            name, "Lisbon"
+        )
     made: dict[Any, Any] = {
         int: 1,
         bool: False,
