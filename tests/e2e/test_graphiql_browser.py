@@ -121,6 +121,13 @@ async def test_sign_in_as_a_demo_user_fills_the_headers_and_runs_the_default_tab
             [x, y],
         )
         assert on_top, "something covers the picker at 375 px"
+        # The panes are stacked: the query above its result, each as wide as the screen.
+        editors = await page.locator(".graphiql-editors").bounding_box()
+        answer = await page.locator(".graphiql-response").bounding_box()
+        assert editors is not None
+        assert answer is not None
+        assert answer["width"] >= 250, answer  # it was 37 px beside the editor
+        assert answer["y"] >= editors["y"] + editors["height"] - 1, (editors, answer)
         await picker.select_option(label="nobody (schema only)")
         assert outside == []
 
