@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, Request, expect
+from playwright.async_api import Browser, Page, Request, Route, expect
 
 from api.clock import ManualClock
 from api.settings import Settings
@@ -151,3 +151,49 @@ async def test_graphiql_signs_in_at_the_provider_and_runs_with_the_token_in_memo
     assert "BUYER" in await result.inner_text()
     stored = await page.evaluate("JSON.stringify([localStorage, sessionStorage])")
     assert "eyJ" not in stored  # tabs and history are kept without the token
+
+
+async def test_a_reload_keeps_the_sign_in_and_a_sign_in_that_ends_leaves_the_page(
+    browser: Browser, signing_in: tuple[LiveServer, IdentityProvider]
+) -> None:
+    """The review's cases: a reload forgot the sign-in; without a renewal the warning had no
+    button, and at expiry the order was hidden while the header still named the buyer."""
+    server, provider = signing_in
+    base = f"http://127.0.0.1:{server.port}"
+    order = await server.api.place()
+    page = await browser.new_page()
+    await page.goto(f"{base}/track/{order['id']}")
+    await _log_in(page, "buyer-1")
+    await expect(page.locator("#who")).to_have_text("Signed in as buyer-1")
+
+    # A reload signs in again at the provider's session, with no page of its own.
+    await page.reload()
+    await expect(page.locator("#who")).to_have_text("Signed in as buyer-1")
+    await expect(page.locator("#order-id")).to_have_attribute("title", order["id"])
+    assert page.url == f"{base}/track/{order['id']}"
+    stored = await page.evaluate("JSON.stringify([localStorage, sessionStorage])")
+    assert "eyJ" not in stored  # still no token in web storage
+
+    # The provider will not renew this session: the page says so, with a way back in.
+    async def no_renewal(route: Route) -> None:
+        if "refresh_token" in (route.request.post_data or ""):
+            await route.fulfill(status=400, json={"error": "invalid_grant"})
+        else:
+            await route.continue_()
+
+    await page.route(f"{provider.address}/**", no_renewal)
+    problem = page.locator("#problem")
+    await expect(problem).to_contain_text("cannot be renewed", timeout=10_000)
+    await expect(problem.get_by_role("button", name="Sign in again")).to_be_visible()
+    # At expiry the order stays on the page, marked as no longer kept current.
+    await expect(page.locator("#who")).to_have_text(
+        "Signed out: your sign-in ended", timeout=10_000
+    )
+    await expect(page.locator("#order")).to_be_visible()
+    await expect(page.locator("#order")).to_have_class("stale")
+    await expect(problem).to_contain_text("no longer kept up to date")
+    await expect(page.locator("#signout")).to_be_hidden()
+    await page.unroute(f"{provider.address}/**")
+    await problem.get_by_role("button", name="Sign in again").click()
+    await expect(page.locator("#who")).to_have_text("Signed in as buyer-1", timeout=10_000)
+    assert page.url == f"{base}/track/{order['id']}"

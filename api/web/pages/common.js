@@ -22,8 +22,19 @@ const ow = {
     ow.session = session;
     owSignIn.keepFresh(session, {
       renewed: (next) => { ow.session = next; },
-      ended: () => ow.say("problem", "Your sign-in ends soon and cannot be renewed: sign in again to keep following."),
+      ended: () => ow.sayWithSignIn("Your sign-in ends soon and cannot be renewed: sign in again to keep following."),
     });
+  },
+
+  // A sentence with a "Sign in again" button beside it, back to this very page.
+  async sayWithSignIn(text) {
+    const node = ow.$("problem");
+    const provider = await owSignIn.provider();
+    const again = provider ? ow.el("button", { type: "button", class: "signin-again", onclick: () => {
+      owSignIn.begin(provider).catch((failure) => ow.say("problem", `The identity provider cannot be reached (${failure.message}).`));
+    } }, "Sign in again") : null;
+    node.replaceChildren(text, ...(again ? [" ", again] : []));
+    node.hidden = false;
   },
 
   $: (id) => document.getElementById(id),
@@ -111,6 +122,10 @@ const ow = {
     const picker = ow.$("demo-user");
     ow.$("signout").hidden = true;
     const provider = await owSignIn.provider();
+    if (provider && owSignIn.wasSignedIn()) {  // a reload: back in at the provider's session
+      owSignIn.begin(provider, location.pathname + location.search, { silent: true }).catch(() => {});
+      return;
+    }
     if (provider) {
       const button = ow.$("provider-signin");
       button.hidden = false;
@@ -227,8 +242,20 @@ const ow = {
     return { stop: () => { stopped = true; if (client) client.dispose(); } };
   },
 
-  // A refusal the page cannot get past: say why; a bad sign-in asks for a new one.
+  // A refusal the page cannot get past: say why; a bad sign-in asks for a new one. A sign-in
+  // that ended under a page already shown leaves the page as it was (marked as no longer
+  // kept current) and says who is signed in no more.
   refuse(code, message, { hide, texts = {}, roles, restart }) {
+    const ended = code === "UNAUTHENTICATED" && ow.session && !ow.$(hide).hidden;
+    ow.showState(null);
+    if (ended) {
+      ow.session = null;
+      ow.$(hide).classList.add("stale");
+      ow.say("who", "Signed out: your sign-in ended");
+      ow.$("signout").hidden = true;
+      ow.sayWithSignIn("Your sign-in has ended, so this page is no longer kept up to date: sign in again to go on.");
+      return;
+    }
     ow.$(hide).hidden = true;
     const said = {
       UNAUTHENTICATED: "Your sign-in is not valid (wrong or expired token). Sign in again.",
@@ -236,10 +263,11 @@ const ow = {
       ...texts,
     };
     ow.say("problem", said[code] || message);
-    ow.showState(null);
     if (code === "UNAUTHENTICATED") {
       localStorage.removeItem(TOKEN_KEY);
       ow.session = null;
+      ow.say("who", "");
+      ow.$("signout").hidden = true;
       ow.signIn(roles, restart);
     }
   },

@@ -7,6 +7,9 @@
 
 const owSignIn = (() => {
   const FLOW_KEY = "orderwire.signin";  // only the PKCE verifier and state, for one round trip
+  // That this tab was signed in (never the token): a reload signs in again silently, at the
+  // provider's own session (prompt=none), so a reload does not forget who is signed in.
+  const SIGNED_IN_KEY = "orderwire.signedin";
   const RENEW_AT = 0.8;  // of the token's lifetime
 
   const pending = (() => {
@@ -25,6 +28,10 @@ const owSignIn = (() => {
     sessionStorage.removeItem(FLOW_KEY);
     if (!saved || saved.state !== state) return { problem: "The sign-in could not be completed (it was started elsewhere). Sign in again." };
     history.replaceState(null, "", saved.back);
+    if (error && saved.silent) {  // no session at the provider any more: ask, quietly
+      sessionStorage.removeItem(SIGNED_IN_KEY);
+      return null;
+    }
     if (error) return { problem: `The identity provider refused the sign-in: ${params.get("error_description") || error}.` };
     return { code, saved };
   })();
@@ -78,13 +85,17 @@ const owSignIn = (() => {
       return configPromise;
     },
 
-    // Off to the provider's login page; it sends the browser back to `back`.
-    async begin(config, back = location.pathname + location.search) {
+    // Whether this tab was signed in before a reload (and has not signed out since).
+    wasSignedIn: () => sessionStorage.getItem(SIGNED_IN_KEY) === "1",
+
+    // Off to the provider's login page; it sends the browser back to `back`. `silent`: no page
+    // at the provider (prompt=none), for a reload while its session lasts.
+    async begin(config, back = location.pathname + location.search, { silent = false } = {}) {
       const endpoints = await discovery(config);
       const verifier = random();
       const state = random();
       const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-      sessionStorage.setItem(FLOW_KEY, JSON.stringify({ verifier, state, back }));
+      sessionStorage.setItem(FLOW_KEY, JSON.stringify({ verifier, state, back, silent }));
       const query = new URLSearchParams({
         response_type: "code",
         client_id: config.clientId,
@@ -95,6 +106,7 @@ const owSignIn = (() => {
         code_challenge_method: "S256",
       });
       if (config.audience) query.set("audience", config.audience);  // Auth0 and alike ask for it
+      if (silent) query.set("prompt", "none");
       location.assign(`${endpoints.authorization_endpoint}?${query}`);
     },
 
@@ -102,16 +114,22 @@ const owSignIn = (() => {
     // throws with a sentence to show when the sign-in failed.
     async complete() {
       if (!pending) return null;
-      if (pending.problem) throw new Error(pending.problem);
+      if (pending.problem) {
+        sessionStorage.removeItem(SIGNED_IN_KEY);  // never a silent try again after a failure
+        throw new Error(pending.problem);
+      }
       const config = await this.provider();
       try {
-        return await token(config, {
+        const session = await token(config, {
           grant_type: "authorization_code",
           code: pending.code,
           redirect_uri: callback(pending.saved.back),
           code_verifier: pending.saved.verifier,
         });
+        sessionStorage.setItem(SIGNED_IN_KEY, "1");
+        return session;
       } catch (failure) {
+        sessionStorage.removeItem(SIGNED_IN_KEY);
         throw new Error(`The sign-in could not be completed: ${failure.message}. Sign in again.`);
       }
     },
@@ -138,6 +156,7 @@ const owSignIn = (() => {
     // Sign out at the provider too, back to `back` signed out.
     // (client_id names the client; no id_token_hint, which some providers refuse once renewed.)
     async signOut(back = location.pathname) {
+      sessionStorage.removeItem(SIGNED_IN_KEY);
       const config = await this.provider();
       const endpoints = config && await discovery(config).catch(() => null);
       if (!endpoints || !endpoints.end_session_endpoint) {
