@@ -129,7 +129,7 @@ async def test_a_buyer_cancels_returns_and_writes_from_the_page(
     await page.locator("#return-reason").select_option("DAMAGED")
     await page.locator("#return").click()
     await page.get_by_role("button", name="Yes, start a return").click()
-    await expect(page.locator("#action-result")).to_contain_text("Return ret_")
+    await expect(page.locator("#action-result")).to_contain_text("Return started: accepted")
     assert outside == []
 
 
@@ -160,4 +160,62 @@ async def test_an_order_in_two_parcels_shows_each_with_its_own_progress(
     await api.scan(second, "DELIVERED")  # live: only the second block moves
     await expect(two.locator('[aria-current="step"]')).to_have_text("Delivered")
     await expect(one.locator('[aria-current="step"]')).to_have_text("Out for delivery")
+    assert outside == []
+
+
+async def test_a_buyer_returns_chosen_items_and_follows_the_return_to_its_refund(
+    browser: Browser, live: LiveServer
+) -> None:
+    """The review's case: "Return items" took every item, was still offered once nothing was
+    left and then refused; the page never showed the return, its label or its refund."""
+    from tests.api.graphql.after_sale.test_conversation import _send
+    from tests.api.returns_helpers import bring_back, delivered_order, ok, refund_input
+
+    api = live.api
+    outside: list[str] = []
+    order = await delivered_order(api)  # 2 mugs and a lamp
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    mugs = page.locator('.return-quantity[data-sku="MUG-01"]')
+    await expect(mugs).to_have_attribute("max", "2")
+    await mugs.fill("1")
+    await page.locator('.return-quantity[data-sku="LAMP-7"]').fill("0")
+    await page.locator("#return-reason").select_option("DAMAGED")
+    await page.locator("#return").click()
+    await expect(page.locator("#action-confirm")).to_contain_text("Return 1 \u00d7 Mug?")
+    await page.get_by_role("button", name="Yes, start a return").click()
+    await expect(page.locator("#action-result")).to_contain_text("Return started")
+    returns = page.locator("#returns > li")
+    await expect(returns).to_have_count(1)
+    await expect(returns.first).to_contain_text("1 \u00d7 Mug \u00b7 Arrived damaged")
+    await expect(mugs).to_have_attribute("max", "1")  # one mug is left to return
+    return_id = await returns.first.get_attribute("data-return")
+    assert return_id is not None
+
+    # The seller sends a label, the parcel goes back, the refund lands: each shows, live.
+    await bring_back(api, return_id, tracking="1ZRETURN")
+    await expect(returns.first).to_contain_text("received by the seller")
+    await expect(returns.first.locator(".label")).to_contain_text("UPS, tracking number 1ZRETURN")
+    await ok(api, "refundReturn", "input: $input", refund_input(return_id, "r-1"), as_=SELLER)
+    await expect(returns.first.locator(".refund")).to_contain_text("Refunded")
+    await expect(returns.first).to_have_attribute("data-status", "REFUNDED")
+    await expect(page.locator("#timeline")).to_contain_text("Refunded $12.99")
+
+    # Both sides of the conversation, as they come.
+    await _send(api, order["id"], "Sorry about the mug: the refund is on its way.", SELLER)
+    thread = page.locator("#thread li")
+    await expect(thread).to_have_count(1)
+    await expect(thread.first).to_contain_text("The seller")
+    await page.locator("#message-body").fill("Thank you!")
+    await page.get_by_role("button", name="Send").click()
+    await expect(thread).to_have_count(2)
+    await expect(thread.last).to_contain_text("You")
+
+    # Returning all that is left: afterwards nothing more is offered.
+    await page.locator('.return-quantity[data-sku="MUG-01"]').fill("1")
+    await page.locator('.return-quantity[data-sku="LAMP-7"]').fill("1")
+    await page.locator("#return").click()
+    await page.get_by_role("button", name="Yes, start a return").click()
+    await expect(returns).to_have_count(2)
+    await expect(page.locator("#return")).to_have_count(0)
+    await expect(page.locator("#return-items-field")).to_be_hidden()
     assert outside == []

@@ -91,11 +91,16 @@ class LineItemType:
     quantity: int
     unit_price: MoneyType
     total: MoneyType
+    returnable: int = strawberry.field(
+        description="Units the buyer may still return: delivered, and not held by a return "
+        "under way or refunded; 0 before delivery."
+    )
 
     @classmethod
-    def from_domain(cls, order_id: str, item: LineItem) -> LineItemType:
+    def from_domain(cls, order_id: str, item: LineItem, returnable: int = 0) -> LineItemType:
         return cls(
             id=strawberry.ID(order_item_id(order_id, item.sku)),
+            returnable=returnable,
             sku=item.sku,
             title=item.title,
             quantity=item.quantity,

@@ -256,7 +256,12 @@ class OrderType(Node):
             fulfillment_channel=o.channel,
             shipping_speed=o.speed,
             delivery_option=o.delivery_option,
-            items=[LineItemType.from_domain(o.id, i) for i in o.items],
+            items=[
+                LineItemType.from_domain(
+                    o.id, i, o.returnable_quantity(i.sku) if o.delivered_at is not None else 0
+                )
+                for i in o.items
+            ],
             shipping_address=AddressType.from_domain(o.shipping_address),
             shipping_fee=MoneyType.from_domain(Money(o.shipping_fee, o.currency)),
             total=MoneyType.from_domain(o.total),

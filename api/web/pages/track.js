@@ -3,7 +3,9 @@
 
 const ORDER_ID = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
 const ORDER_FIELDS = `id status deliverBy deliveredAt placedAt sellerId estimatedDelivery { earliest latest }
-  destinationTimeZone items { sku title quantity } shippingAddress { name city countryCode }
+  destinationTimeZone items { sku title quantity returnable } shippingAddress { name city countryCode }
+  returns { id status reason requestedAt rejectionReason items { sku quantity }
+    label { kind carrier trackingId } refunded { amount currency } }
   shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode timeZone } items { sku quantity } }`;
 const EVENT_FIELDS = `__typename id sequence type status occurredAt
   ... on PaymentFailed { reason }
@@ -12,7 +14,11 @@ const EVENT_FIELDS = `__typename id sequence type status occurredAt
   ... on TrackingScanned { tag location { city countryCode timeZone } scannedAt }
   ... on DeliveryDelayed { reason revised { earliest latest } }
   ... on DeliveryOverdue { deliverBy }
-  ... on TrackingStalled { parcel { trackingId } }`;
+  ... on TrackingStalled { parcel { trackingId } }
+  ... on ReturnOpened { returnId }
+  ... on ReturnProgressed { returnId returnStatus note }
+  ... on RefundIssued { amount { amount currency } forReturnId }
+  ... on MessageSent { actorRole }`;
 const READ = `query Track($id: ID!) {
   viewer { id role now }
   order(id: $id) { ${ORDER_FIELDS} updatesCursor timeline { ${EVENT_FIELDS} } }
@@ -40,6 +46,16 @@ const TAG_TEXT = {
   AVAILABLE_FOR_PICKUP: "Ready for pickup", EXCEPTION: "Delivery problem",
 };
 
+const RETURN_TEXT = {
+  REQUESTED: "asked for", PENDING_SELLER: "waiting for the seller's answer (within 24 hours)",
+  AUTHORIZED: "accepted; a label comes next", LABEL_ISSUED: "label ready: drop the parcel off",
+  IN_TRANSIT: "on its way back", RECEIVED: "received by the seller; the refund comes next",
+  REFUNDED: "refunded", REJECTED: "refused by the seller", CLOSED: "closed",
+};
+// The reasons as the return form names them.
+const REASON_TEXT = Object.fromEntries([...document.querySelectorAll("#return-reason option")].map((o) => [o.value, o.textContent]));
+const money = (m) => new Intl.NumberFormat(undefined, { style: "currency", currency: m.currency }).format(m.amount / 100);
+
 let order = null;
 let sellerName = null;  // the shop's name from the directory; its handle until it is read
 const SELLER = "query TrackSeller($id: ID!) { seller(id: $id) { name } }";
@@ -64,6 +80,11 @@ function describe(event) {
     case "DeliveryOverdue": return `Not delivered by ${ow.day(event.deliverBy)}, the day it was due`;
     case "TrackingStalled": return `No carrier scan yet for ${event.parcel.trackingId}`;
     case "ShipByMissed": return "The seller has not shipped it yet";
+    case "ReturnOpened": return "You started a return";
+    case "ReturnProgressed":
+      return `Return: ${RETURN_TEXT[event.returnStatus] || event.returnStatus}${event.note ? ` (${event.note})` : ""}`;
+    case "RefundIssued": return `Refunded ${money(event.amount)}`;
+    case "MessageSent": return event.actorRole === "BUYER" ? "You wrote to the seller" : "The seller wrote to you";
     default: return event.type.toLowerCase().replaceAll("_", " ");
   }
 }
@@ -212,11 +233,51 @@ function render() {
     ? order.shipments.map(parcelBlock)
     : [ow.el("li", {}, "Not shipped yet.")]));
 
+  renderReturns();
   const newest = shown.filter((e) => !BEHIND_THE_SCENES.has(e.__typename)).sort((a, b) => b.sequence - a.sequence);
   ow.$("timeline").replaceChildren(...newest.map((e) => ow.el(
     "li", { "data-sequence": e.sequence, "data-type": e.type },
     ow.el("time", { datetime: e.occurredAt }, when(e)), " ", describe(e),
   )));
+}
+
+// Each return: where it is, what it holds, its label and where to drop it off, its refund.
+function renderReturns() {
+  const titles = new Map(order.items.map((item) => [item.sku, item.title]));
+  const returns = order.returns || [];
+  ow.$("returns-section").hidden = !returns.length;
+  ow.$("returns").replaceChildren(...returns.map((r) => {
+    const label = r.label;
+    return ow.el(
+      "li", { class: "return", "data-return": r.id, "data-status": r.status },
+      ow.el("h4", {}, `Return of ${ow.day(r.requestedAt.slice(0, 10))}: ${RETURN_TEXT[r.status] || r.status}`),
+      ow.el("p", {}, r.items.map((i) => `${i.quantity} × ${titles.get(i.sku) || i.sku}`).join(", "),
+        ` · ${REASON_TEXT[r.reason] || r.reason}`),
+      label ? ow.el("p", { class: "label" }, `Label: ${label.carrier}, tracking number `,
+        ow.el("span", { class: "code" }, label.trackingId),
+        label.kind === "SELLER_PREPAID" ? " (paid by the seller)" : " (paid by you)",
+        r.status === "LABEL_ISSUED" ? `. Print it and drop the parcel off at any ${label.carrier} location.` : "") : "",
+      r.refunded.amount ? ow.el("p", { class: "refund" }, `Refunded ${money(r.refunded)}`) : "",
+      r.rejectionReason ? ow.el("p", {}, `The seller's reason: ${r.rejectionReason}`) : "",
+    );
+  }));
+}
+
+// The conversation with the seller, both sides, oldest first; read again when a message comes.
+const THREAD = `query TrackThread($id: ID!) {
+  thread(orderId: $id, first: 50) { nodes { id body senderRole sentAt } }
+}`;
+async function showThread() {
+  const body = await ow.graphql(THREAD, { id: ORDER_ID });
+  if (body.errors) return;
+  const messages = body.data.thread.nodes;
+  ow.$("thread").replaceChildren(...messages.map((m) => ow.el(
+    "li", { class: m.senderRole === "BUYER" ? "mine" : "theirs", "data-message": m.id },
+    ow.el("strong", {}, m.senderRole === "BUYER" ? "You" : m.senderRole === "SELLER" ? "The seller" : "The marketplace"),
+    " · ", ow.el("time", { datetime: m.sentAt }, ow.moment(m.sentAt)),
+    ow.el("p", {}, m.body),
+  )));
+  ow.$("thread").hidden = !messages.length;
 }
 
 // One block per parcel: its carrier and tracking number, its own progress, what it holds.
@@ -306,20 +367,35 @@ function renderActions() {
         })),
     }, "Cancel order"));
   }
-  if (order.status === "DELIVERED") {
+  const returnable = order.items.filter((i) => i.returnable > 0);
+  if (returnable.length) {
     buttons.push(ow.el("button", {
       type: "button", id: "return",
-      onclick: () => confirmStep("Return every item of this order? You will get a label.", "Yes, start a return", () =>
-        act(RETURN, {
-          input: {
-            orderId: order.id,
-            items: order.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
-            reason: ow.$("return-reason").value,
-          },
-        }, "requestReturn", (answer) => `Return ${answer.return.id} started: ${answer.return.status.toLowerCase().replaceAll("_", " ")}.`)),
+      onclick: () => {
+        const items = [...document.querySelectorAll(".return-quantity")]
+          .map((box) => ({ sku: box.dataset.sku, quantity: Number(box.value) }))
+          .filter((i) => i.quantity > 0);
+        if (!items.length) { ow.say("action-result", "Choose how many of an item to return."); return; }
+        const titles = new Map(order.items.map((item) => [item.sku, item.title]));
+        const what = items.map((i) => `${i.quantity} × ${titles.get(i.sku)}`).join(", ");
+        confirmStep(`Return ${what}? The seller answers; the label appears on this page once it is issued.`, "Yes, start a return", () =>
+          act(RETURN, { input: { orderId: order.id, items, reason: ow.$("return-reason").value } }, "requestReturn",
+            (answer) => `Return started: ${RETURN_TEXT[answer.return.status] || answer.return.status}.`));
+      },
     }, "Return items"));
   }
-  ow.$("return-reason-field").hidden = order.status !== "DELIVERED";
+  // Only what can still go back is offered, each up to what is left of it.
+  const shownNow = new Map([...document.querySelectorAll(".return-quantity")].map((b) => [b.dataset.sku, b.value]));
+  ow.$("return-items").replaceChildren(...returnable.map((i) => ow.el(
+    "label", { class: "return-item" }, `${i.title} `,
+    ow.el("input", {
+      type: "number", class: "return-quantity", "data-sku": i.sku, min: 0, max: i.returnable,
+      value: Math.min(Number(shownNow.get(i.sku) ?? i.returnable), i.returnable), "aria-label": `How many ${i.title} to return`,
+    }),
+    ` of ${i.returnable}`,
+  )));
+  ow.$("return-reason-field").hidden = !returnable.length;
+  ow.$("return-items-field").hidden = !returnable.length;
   ow.$("action-buttons").replaceChildren(...buttons);
   section.hidden = false;
 }
@@ -330,6 +406,7 @@ async function sendMessage(event) {
   if (!text) return;
   await act(MESSAGE, { id: order.id, body: text }, "sendMessage", () => {
     ow.$("message-body").value = "";
+    showThread();
     return "Your message is on its way to the seller.";
   });
 }
@@ -365,6 +442,7 @@ async function start() {
   order = body.data.order;
   for (const event of order.timeline) events.set(event.sequence, event);
   render();
+  showThread();
   ow.graphql(SELLER, { id: order.sellerId }).then((found) => {
     if (found.data && found.data.seller) {
       sellerName = found.data.seller.name;
@@ -378,6 +456,7 @@ async function start() {
       order = update.order;
       events.set(update.event.sequence, update.event);
       render();
+      if (update.event.type === "MESSAGE_SENT") showThread();
     },
     state: ow.showState,
     fatal: stop,
