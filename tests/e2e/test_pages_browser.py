@@ -48,7 +48,7 @@ async def test_the_tracking_page_moves_from_shipped_to_delivered_live(
     status = page.locator("#status")
     await expect(status).to_have_attribute("data-status", "SHIPPED")
     await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
-    await expect(page.locator("#progress [aria-current=step]")).to_have_text("Shipped")
+    await expect(page.locator("#progress [aria-current=step] .step-name")).to_have_text("Shipped")
     await expect(page.locator("#parcels")).to_contain_text("UPS, tracking number 1ZPAGE")
     # The shop by its name in the directory, not its handle.
     await expect(page.locator("#facts .seller")).to_have_text("Shop seller-1")
@@ -61,7 +61,7 @@ async def test_the_tracking_page_moves_from_shipped_to_delivered_live(
     api.clock.advance(timedelta(hours=3))
     await api.scan("1ZPAGE", "DELIVERED", city="Lisbon")
     await expect(status).to_have_attribute("data-status", "DELIVERED")
-    await expect(page.locator("#progress [aria-current=step]")).to_have_text("Delivered")
+    await expect(page.locator("#progress [aria-current=step] .step-name")).to_have_text("Delivered")
     newest = page.locator("#timeline li").first
     await expect(newest).to_contain_text("Delivered · Lisbon, US")
     # The buyer's story: every event but billing and the seller's own deadlines.

@@ -219,3 +219,29 @@ async def test_a_buyer_returns_chosen_items_and_follows_the_return_to_its_refund
     await expect(page.locator("#return")).to_have_count(0)
     await expect(page.locator("#return-items-field")).to_be_hidden()
     assert outside == []
+
+
+async def test_the_page_shows_the_orders_money_its_dated_steps_and_the_carriers_link(
+    browser: Browser, live: LiveServer
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    order = await api.order_in(
+        "IN_TRANSIT", tracking="1Z999AA10123456784", shippingFee={"amount": 599, "currency": "USD"}
+    )
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    money = page.locator("#money")
+    await expect(money).to_contain_text("Items$71.97")  # 2 x 12.99 + 45.99
+    await expect(money).to_contain_text("Shipping$5.99")
+    await expect(money.locator(".total")).to_have_text("$77.96")
+    await expect(page.locator("#facts .speed")).to_have_text("Standard shipping")
+    steps = page.locator("#progress li")
+    await expect(steps.nth(0).locator(".step-date")).not_to_be_empty()
+    await expect(steps.nth(1).locator(".step-date")).not_to_be_empty()
+    await expect(steps.nth(3).locator(".step-date")).to_have_count(0)  # not delivered yet
+    link = page.locator("#parcels a.code")
+    await expect(link).to_have_attribute(
+        "href", "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+    )
+    await expect(link).to_have_attribute("rel", "noopener noreferrer")
+    assert outside == []  # a link not followed asks nothing of the carrier

@@ -3,7 +3,9 @@
 
 const ORDER_ID = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
 const ORDER_FIELDS = `id status deliverBy deliveredAt placedAt sellerId estimatedDelivery { earliest latest }
-  destinationTimeZone items { sku title quantity returnable } shippingAddress { name city countryCode }
+  destinationTimeZone shippingSpeed items { sku title quantity returnable unitPrice { amount currency } total { amount currency } }
+  shippingFee { amount currency } total { amount currency } refunded { amount currency }
+  shippingAddress { name city countryCode }
   returns { id status reason requestedAt rejectionReason items { sku quantity }
     label { kind carrier trackingId } refunded { amount currency } }
   shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode timeZone } items { sku quantity } }`;
@@ -196,21 +198,26 @@ function render() {
     ow.el("dt", {}, "Ordered"), ow.el("dd", {}, ow.el("time", { datetime: order.placedAt }, ow.moment(order.placedAt))),
     ow.el("dt", {}, "Sold by"), ow.el("dd", { class: "seller" }, sellerName || order.sellerId),
     ow.el("dt", {}, "Ships to"), ow.el("dd", {}, masked(order.shippingAddress)),
+    ow.el("dt", {}, "Delivery"), ow.el("dd", { class: "speed" }, SPEED_TEXT[order.shippingSpeed] || order.shippingSpeed),
     ow.el("dt", {}, "Order number"), ow.el("dd", { class: "order-id" }, order.id),
   );
   renderActions();
   ow.$("items").replaceChildren(...order.items.map((i) => ow.el(
     "li", {}, ow.el("span", { class: "thumb", "aria-hidden": "true" }), `${i.title} × ${i.quantity}`,
+    ow.el("span", { class: "price" }, money(i.total)),
   )));
+  renderMoney();
 
   const reached = STEP_OF[order.status] ?? 0;
+  const dates = stepDates();
   ow.$("progress").replaceChildren(...STEPS.map((name, i) => ow.el(
     "li",
     {
       class: i < reached ? "done" : i === reached && order.status !== "CANCELED" ? "current" : "todo",
       "aria-current": i === reached ? "step" : null,
     },
-    name,
+    ow.el("span", { class: "step-name" }, name),
+    i <= reached && dates[i] ? ow.el("small", { class: "step-date" }, ow.el("time", { datetime: dates[i] }, shortDay(dates[i]))) : "",
   )));
 
   const shown = [...events.values()];
@@ -239,6 +246,55 @@ function render() {
     "li", { "data-sequence": e.sequence, "data-type": e.type },
     ow.el("time", { datetime: e.occurredAt }, when(e)), " ", describe(e),
   )));
+}
+
+const SPEED_TEXT = { STANDARD: "Standard shipping", EXPEDITED: "Expedited shipping", ONE_DAY: "One-day delivery", SAME_DAY: "Same-day delivery" };
+
+// When each step of the order was reached: placed, first shipped, first out for delivery,
+// delivered (the destination's day).
+function stepDates() {
+  const all = [...events.values()].sort((a, b) => a.sequence - b.sequence);
+  const first = (test) => { const found = all.find(test); return found ? found.occurredAt : null; };
+  return [
+    order.placedAt,
+    first((e) => e.__typename === "ShipmentConfirmed"),
+    first((e) => e.__typename === "TrackingScanned" && e.tag === "OUT_FOR_DELIVERY"),
+    order.deliveredAt,
+  ];
+}
+
+function shortDay(moment) {
+  return new Date(moment).toLocaleDateString(undefined, { weekday: "short", month: "short", day: "numeric", timeZone: destination() });
+}
+
+// The order's money, as an order status page shows it: items, shipping, total, and refunds.
+function renderMoney() {
+  const items = { amount: order.items.reduce((sum, i) => sum + i.total.amount, 0), currency: order.total.currency };
+  const lines = [
+    ["Items", money(items)],
+    ["Shipping", order.shippingFee.amount ? money(order.shippingFee) : "Free"],
+    ["Total", money(order.total)],
+  ];
+  if (order.refunded.amount) lines.push(["Refunded", money(order.refunded)]);
+  ow.$("money").replaceChildren(...lines.flatMap(([name, value]) => [
+    ow.el("dt", {}, name), ow.el("dd", { class: name === "Total" ? "total" : null }, value),
+  ]));
+}
+
+// The carriers' own tracking pages, for a parcel's number (others are shown as text).
+const CARRIER_PAGES = {
+  UPS: "https://www.ups.com/track?tracknum=",
+  FEDEX: "https://www.fedex.com/fedextrack/?trknbr=",
+  USPS: "https://tools.usps.com/go/TrackConfirmAction?tLabels=",
+  DHL: "https://www.dhl.com/en/express/tracking.html?AWB=",
+};
+function trackingLink(carrier, number) {
+  const base = CARRIER_PAGES[carrier.toUpperCase()];
+  if (!base) return ow.el("span", { class: "code" }, number);
+  return ow.el("a", {
+    class: "code", href: base + encodeURIComponent(number), target: "_blank", rel: "noopener noreferrer",
+    "aria-label": `${number}, on ${carrier}'s site (opens a new tab)`,
+  }, number);
 }
 
 // Each return: where it is, what it holds, its label and where to drop it off, its refund.
@@ -294,7 +350,7 @@ function parcelBlock(parcel, index) {
   return ow.el(
     "li", { class: "parcel", "data-tracking": parcel.trackingId, "data-status": parcel.status },
     ow.el("h4", {}, heading, ": ", STATUS_TEXT[parcel.status] || parcel.status),
-    ow.el("p", {}, `${parcel.carrier}, tracking number `, ow.el("span", { class: "code" }, parcel.trackingId)),
+    ow.el("p", {}, `${parcel.carrier}, tracking number `, trackingLink(parcel.carrier, parcel.trackingId)),
     ow.el("ol", { class: "progress", "aria-label": `Progress of parcel ${index + 1}` }, ...STEPS.map(
       (name, i) => ow.el("li", {
         class: i < reached ? "done" : i === reached ? "current" : "todo",
