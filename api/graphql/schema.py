@@ -30,6 +30,7 @@ from api.graphql.guard import Admission, Memories, request_guard
 from api.graphql.limits import Limits
 from api.graphql.nodes import NodeQueries
 from api.graphql.notifications.schema import NotificationMutations, NotificationQueries
+from api.graphql.orders.bulk import BulkOrderMutations
 from api.graphql.orders.refunds import RefundMutations
 from api.graphql.orders.reputation import ReputationMutations
 from api.graphql.orders.scans import ScanMutations
@@ -70,6 +71,7 @@ class Mutation(
     SellerToolMutations,
     ReputationMutations,
     RefundMutations,
+    BulkOrderMutations,
 ):
     pass
 

@@ -97,6 +97,11 @@ MATRIX: dict[str, Call] = {
             "input": {"shipmentId": w.shipment_id, "carrier": "UPS", "trackingId": "1ZSTRANGE"}
         },
     ),
+    "cancelOrders": row(
+        "mutation($inputs: [CancelOrderInput!]!) { cancelOrders(inputs: $inputs) "
+        "{ results { error { code } } errors { code } } }",
+        lambda w, s: {"inputs": [{"orderId": w.order_id, "reason": "x"}]},
+    ),
     "refundOrder": row(
         "mutation($input: RefundOrderInput!) { refundOrder(input: $input) { errors { code } } }",
         lambda w, s: {

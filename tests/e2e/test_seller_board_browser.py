@@ -3,10 +3,13 @@ current live without losing selection or focus, and bulk actions that answer row
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import io
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pypdf
 from playwright.async_api import Browser, expect
@@ -443,4 +446,57 @@ async def test_more_slips_than_a_file_holds_are_printed_a_file_at_a_time(
     firsts = {q.split("=", 1)[1] for q in (await first.value).url.split("?", 1)[1].split("&")}
     assert firsts | {rest.split("=", 1)[1]} == set(stored)
     await expect(more).to_be_hidden()
+    assert outside == []
+
+
+async def test_dates_a_date_range_fifteen_a_page_a_download_and_one_request_to_cancel(
+    browser: Browser, live: LiveServer, settings: Settings
+) -> None:
+    """Manage Orders' own: ship-by and deliver-by beside the countdown, a placed-date range,
+    15 a page, the view as a CSV, each row opening its order's page, and a bulk cancel sent
+    as one request."""
+    api = live.api
+    outside: list[str] = []
+    now = api.clock()
+    old = await store_paid_orders(
+        settings, 3, lambda n: now - timedelta(days=10, minutes=n), now, "old"
+    )
+    recent = await store_paid_orders(settings, 17, lambda n: now - timedelta(minutes=n), now, "new")
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await page.locator("#sort").select_option("NEWEST_PLACED")
+    await page.locator("#page-size").select_option("15")
+    await expect(page.locator("#count")).to_have_text("15 shown of 20")
+    first = page.locator("#orders > tr").first
+    await expect(first.locator(".ship-by")).to_contain_text("Ship by")
+    await expect(first.locator(".deliver-by")).to_contain_text("Deliver by")
+    await expect(first.locator("a.order-id")).to_have_attribute("href", f"/track/{recent[0]}")
+
+    day = (now - timedelta(days=10)).date().isoformat()
+    await page.locator("#placed-from").fill(day)
+    await page.locator("#placed-to").fill(day)
+    await page.locator("#placed-to").dispatch_event("change")
+    await expect(page.locator("#count")).to_have_text("3 shown of 3")
+    ids = await page.locator("#orders > tr").evaluate_all("rows => rows.map(r => r.dataset.order)")
+    assert set(ids) == set(old)
+
+    async with page.expect_download() as downloading:
+        await page.locator("#download").click()
+    saved = await (await downloading.value).path()
+    text = await asyncio.to_thread(Path(saved).read_text)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["order-id"] for r in rows} == set(old)  # the view, as the page filters it
+
+    cancels: list[str] = []
+    page.on(
+        "request",
+        lambda r: cancels.append(r.url) if "BoardCancel" in (r.post_data or "") else None,
+    )
+    await page.locator("#select-page").check()
+    await page.locator("#bulk-cancel").click()
+    await page.locator("#cancel-reason").select_option("No inventory")
+    await page.locator("#cancel-form button[type=submit]").click()
+    await expect(page.locator("#done")).to_have_text("3 of 3 orders canceled.")
+    assert len(cancels) == 1  # one request for the selection
+    statuses = {(await api.read(order_id))["status"] for order_id in old}
+    assert statuses == {"CANCELED"}
     assert outside == []

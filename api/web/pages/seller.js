@@ -2,7 +2,7 @@
 // bulk through the public API, and kept current by the feed without losing place or focus.
 "use strict";
 
-const ROW = `id status fulfillmentChannel shippingSpeed shipBy placedAt buyerId
+const ROW = `id status fulfillmentChannel shippingSpeed shipBy deliverBy placedAt buyerId
   shippingAddress { name city countryCode } items { sku quantity } total { amount currency }
   cancellationRequest { reason closedAt }`;
 const PAGE = `query BoardPage($filter: OrderFilter, $sort: OrderSort!, $first: Int, $after: String, $last: Int, $before: String) {
@@ -31,8 +31,11 @@ const SHIP = `mutation BoardShip($inputs: [ConfirmShipmentInput!]!) {
     errors { code message field }
   }
 }`;
-const CANCEL = `mutation BoardCancel($id: ID!, $reason: String!) {
-  cancelOrder(orderId: $id, reason: $reason) { order { ${ROW} } errors { code message } }
+const CANCEL = `mutation BoardCancel($inputs: [CancelOrderInput!]!) {
+  cancelOrders(inputs: $inputs) {
+    results { orderId outcome order { ${ROW} } error { code message } }
+    errors { code message }
+  }
 }`;
 
 const CANCEL_REASONS = [...document.querySelectorAll("#cancel-reason option")].map((o) => o.value).filter(Boolean);
@@ -82,6 +85,11 @@ function currentFilter() {
   if (channel) filter.fulfillmentChannel = channel;
   if (speed) filter.shippingSpeeds = [speed];
   if (search) filter.search = search;
+  // The date range in this device's days: from the start of the first to the end of the last.
+  const from = ow.$("placed-from").value;
+  const to = ow.$("placed-to").value;
+  if (from) filter.placedFrom = new Date(`${from}T00:00:00`).toISOString();
+  if (to) filter.placedBefore = new Date(new Date(`${to}T00:00:00`).getTime() + 86400000).toISOString();
   return filter;
 }
 
@@ -100,14 +108,19 @@ function cells(order) {
   const to = order.shippingAddress;
   const items = order.items.map((i) => `${i.quantity} × ${i.sku}`).join(", ");
   return [
-    ow.el("th", { scope: "row" }, ow.el("span", { class: "order-id" }, order.id), ow.el("small", {}, items)),
+    ow.el("th", { scope: "row" },
+      ow.el("a", { class: "order-id", href: `/track/${encodeURIComponent(order.id)}`, title: "The order's page: everything about it and its timeline" }, order.id),
+      ow.el("small", {}, items)),
     ow.el("td", {}, to.name, ow.el("small", {}, order.buyerId)),
     ow.el("td", {}, `${to.city}, ${to.countryCode}`),
     ow.el("td", {}, SPEED_TEXT[order.shippingSpeed] || order.shippingSpeed),
     ow.el("td", { class: "number" }, money(order.total)),
     ow.el("td", {}, ow.el("time", { datetime: order.placedAt }, ow.moment(order.placedAt))),
     ow.el("td", { class: "order-status" }, STATUS_TEXT[order.status] || order.status, ...asked(order)),
-    ow.el("td", {}, ow.el("span", { class: due.late ? "countdown late" : "countdown", "data-ship-by": order.shipBy || "" }, due.text)),
+    ow.el("td", {},
+      ow.el("span", { class: due.late ? "countdown late" : "countdown", "data-ship-by": order.shipBy || "" }, due.text),
+      order.shipBy ? ow.el("small", { class: "ship-by" }, `Ship by ${ow.moment(order.shipBy)}`) : "",
+      order.deliverBy ? ow.el("small", { class: "deliver-by" }, `Deliver by ${ow.day(order.deliverBy)}`) : ""),
   ];
 }
 
@@ -167,6 +180,8 @@ function matches(order) {
   if (filter.cancellationRequested && !(request && !request.closedAt)) return false;
   if (filter.fulfillmentChannel && order.fulfillmentChannel !== filter.fulfillmentChannel) return false;
   if (filter.shippingSpeeds && !filter.shippingSpeeds.includes(order.shippingSpeed)) return false;
+  if (filter.placedFrom && new Date(order.placedAt) < new Date(filter.placedFrom)) return false;
+  if (filter.placedBefore && new Date(order.placedAt) >= new Date(filter.placedBefore)) return false;
   return !filter.search;
 }
 
@@ -377,14 +392,18 @@ async function cancelSelected(event) {
   }
   const refusals = new Map();
   const asked = [...selected.keys()];
-  for (const id of asked) {
-    const reason = own.get(id) || shared;
-    const body = await ow.graphql(CANCEL, { id, reason });
-    const answer = body.data && body.data.cancelOrder;
-    const problem = body.errors ? body.errors[0] : answer.errors[0];
-    if (problem) { refusals.set(id, problem.message); result(id, `Refused: ${problem.message}`, false); continue; }
+  // One request for the whole selection; one answer per order.
+  const body = await ow.graphql(CANCEL, { inputs: asked.map((id) => ({ orderId: id, reason: own.get(id) || shared })) });
+  const answer = body.data && body.data.cancelOrders;
+  if (body.errors || answer.errors.length) {
+    ow.say("problem", (body.errors || answer.errors)[0].message);
+    return;
+  }
+  for (const r of answer.results) {
+    const id = r.orderId;
+    if (r.outcome === "REFUSED") { refusals.set(id, r.error.message); result(id, `Refused: ${r.error.message}`, false); continue; }
     selected.delete(id);
-    if (matches(answer.order)) { refresh(answer.order); result(id, "Canceled", true); } else leave(answer.order);
+    if (matches(r.order)) { refresh(r.order); result(id, r.outcome === "CANCELED" ? "Canceled" : "Already canceled", true); } else leave(r.order);
   }
   ow.say("done", `${asked.length - refusals.size} of ${asked.length} orders canceled.`);
   ow.$("cancel-form").hidden = true;
@@ -434,6 +453,31 @@ async function printSlips(ids = null) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
+// The current view as the CSV export: its filters and sort, every page of it.
+async function download() {
+  const params = new URLSearchParams();
+  const filter = currentFilter();
+  for (const status of filter.statuses || []) params.append("status", status);
+  for (const speed of filter.shippingSpeeds || []) params.append("shippingSpeed", speed);
+  for (const key of ["fulfillmentChannel", "search", "shipByBefore", "placedFrom", "placedBefore"]) {
+    if (filter[key]) params.set(key, filter[key]);
+  }
+  if (filter.cancellationRequested) params.set("cancellationRequested", "true");
+  params.set("orderBy", ow.$("sort").value);
+  const response = await fetch(`/exports/orders.csv?${params}`, { headers: { authorization: `Bearer ${ow.token()}` } });
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    ow.say("problem", `The download could not be made: ${body ? body.errors[0].message : response.status}.`);
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = ow.el("a", { href: url, download: `orders-${view().title.toLowerCase().replaceAll(" ", "-")}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 function tick() {
   for (const tr of document.querySelectorAll("#orders tr")) {
     const order = shown.get(tr.dataset.order);
@@ -462,7 +506,8 @@ function stop(code, message) {
 
 function wire() {
   ow.$("filters").onsubmit = (event) => { event.preventDefault(); load(); };
-  for (const id of ["filter-status", "filter-channel", "filter-speed", "sort", "page-size"]) ow.$(id).onchange = () => load();
+  for (const id of ["filter-status", "filter-channel", "filter-speed", "sort", "page-size", "placed-from", "placed-to"]) ow.$(id).onchange = () => load();
+  ow.$("download").onclick = download;
   ow.$("previous").onclick = () => load("previous");
   ow.$("next").onclick = () => load("next");
   ow.$("select-page").onchange = (event) => {
