@@ -158,24 +158,16 @@ class Services:
 def use_cases(
     database: Database, publisher: OutboxPublisher, clock: Clock, *, check_tracking: bool = True
 ) -> tuple[OrderUseCases, ReturnUseCases, ConversationUseCases, ClaimUseCases]:
-    """The marketplace's use cases over one database, publishing through `publisher`;
-    `check_tracking`: the major carriers' tracking-number formats (ORDERWIRE_TRACKING_FORMATS)."""
+    """The marketplace's use cases over one database, publishing through `publisher`."""
     repos = Repositories.on(database)
-    orders = repos.orders
+    orders, begin, rest = repos.orders, repos.begin, (new_id, clock, publisher)
     return (
         OrderUseCases(
-            orders,
-            repos.sellers,
-            repos.events,
-            repos.begin,
-            new_id,
-            clock,
-            publisher,
-            check_tracking=check_tracking,
+            orders, repos.sellers, repos.events, begin, *rest, check_tracking=check_tracking
         ),
-        ReturnUseCases(repos.returns, orders, repos.begin, new_id, clock, publisher),
-        ConversationUseCases(repos.messages, orders, repos.begin, new_id, clock, publisher),
-        ClaimUseCases(repos.claims, orders, repos.begin, new_id, clock, publisher),
+        ReturnUseCases(repos.returns, orders, begin, *rest),
+        ConversationUseCases(repos.messages, orders, begin, *rest),
+        ClaimUseCases(repos.claims, orders, begin, *rest),
     )
 
 
@@ -280,9 +272,7 @@ async def publishing(
         try:
             yield database, publisher, hub
         finally:
-            # The outbox ticks and the writes under way, before the database closes (a tick
-            # left running met a closed database: the ERROR `serve --demo` logged on seeding).
-            await publisher.settle()
+            await publisher.settle()  # its outbox ticks too: a late one met a closed database
             await groups_of(database).settle()
 
 
