@@ -34,12 +34,13 @@ FORMATS: dict[str, TrackingFormat] = {
 }
 
 
-def check_tracking_format(carrier: str, tracking_id: str) -> None:
-    """Refuse a number that cannot be `carrier`'s (case and spaces aside); any carrier not in
-    FORMATS is taken as it comes."""
+def check_tracking_format(carrier: str, tracking_id: str) -> str:
+    """The number as the carrier writes it (upper case, no spaces: what its scans will carry),
+    or VALIDATION when it cannot be `carrier`'s; any carrier not in FORMATS is taken as it
+    comes."""
     known = FORMATS.get(carrier.strip().upper())
     if known is None:
-        return
+        return tracking_id
     number = tracking_id.replace(" ", "").upper()
     if not known.pattern.fullmatch(number):
         raise ValidationFailed(
@@ -47,7 +48,9 @@ def check_tracking_format(carrier: str, tracking_id: str) -> None:
             f"({known.described})",
             field="trackingId",
         )
+    return number
 
 
-def any_format(carrier: str, tracking_id: str) -> None:
+def any_format(carrier: str, tracking_id: str) -> str:
     """For a deployment that takes every number as it comes (ORDERWIRE_TRACKING_FORMATS)."""
+    return tracking_id

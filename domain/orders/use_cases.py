@@ -180,8 +180,7 @@ class OrderUseCases:
         if found is None:
             raise NotFound(f"shipment {shipment_id} not found", field="shipmentId")
         order = require_access(actor, found, Action.CONFIRM_SHIPMENT, found.id)
-        self._formats(carrier, tracking_id)
-        fix = (shipment_id, carrier, tracking_id)
+        fix = (shipment_id, carrier, self._formats(carrier, tracking_id))
         return await self._commit(
             order, lambda o, now: o.changed(now, [corrected_tracking(o, actor, *fix, now)])
         )
@@ -212,7 +211,8 @@ class OrderUseCases:
                     command.order_id,
                 )
                 carrier = carrier_code(command.carrier)
-                if any(s.is_tracked_as(carrier, command.tracking_id) for s in order.shipments):
+                tracked = self._formats(carrier, command.tracking_id)
+                if any(s.is_tracked_as(carrier, tracked) for s in order.shipments):
                     results.append(ShipmentResult(ShipmentOutcome.ALREADY_CONFIRMED, order))
                     continue
                 confirmed = await self._confirm(actor, order, command)
@@ -330,7 +330,7 @@ class OrderUseCases:
     async def _confirm(self, actor: Actor, order: Order, command: ConfirmShipment) -> Order:
         # A tracking id on another parcel still on its way is refused when the unit of work
         # holds it (TrackingIdInUse): one indexed insert, in the same transaction, race-free.
-        self._formats(command.carrier, command.tracking_id)
+        tracking_id = self._formats(command.carrier, command.tracking_id)
         ship_from = command.ship_from or await self._usual_ship_from(order.seller_id)
         shipment_id = self._ids("shp")
         return await self._commit(
@@ -340,7 +340,7 @@ class OrderUseCases:
                 shipment_id=shipment_id,
                 carrier=command.carrier,
                 shipping_method=command.shipping_method,
-                tracking_id=command.tracking_id,
+                tracking_id=tracking_id,
                 shipped_at=command.shipped_at,
                 ship_from=ship_from,
                 items=command.items,

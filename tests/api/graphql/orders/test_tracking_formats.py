@@ -60,6 +60,8 @@ async def test_a_major_carriers_number_must_have_its_shape(
     accepted = await confirm(api, order["id"], carrier, good)
     assert accepted["errors"] == []
     assert accepted["order"]["status"] == "SHIPPED"
+    # Kept as the carrier writes it, so that its scans find the parcel.
+    assert accepted["order"]["shipments"][0]["trackingId"] == good.upper()
 
 
 async def test_other_carriers_numbers_are_taken_as_they_come(api: Api) -> None:
