@@ -41,7 +41,8 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
     """Build the app; its lifespan opens the database (starting the embedded one if needed)."""
     services = Services()
     metrics = Metrics()
-    tokens = tokens_for(settings)
+    # The provider's keys are fetched again by the app's clock (a test's manual clock moves it).
+    tokens = tokens_for(settings, lambda: clock().timestamp())
     endpoint = GraphQLEndpoint(services, settings, metrics, tokens)
 
     deployment = endpoint.deployment

@@ -5,11 +5,13 @@ is configured (api/http/oidc.py)."""
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 import jwt
 
 from api.http.auth import ALGORITHM, SignedIn, remembered, signed_in
-from api.http.oidc import ProviderConfig, ProviderTokens
+from api.http.oidc import ProviderConfig, ProviderKeys, ProviderTokens
 from api.settings import Settings
 from domain.kernel.errors import Unauthenticated
 from domain.kernel.identity import Actor
@@ -82,8 +84,10 @@ class Tokens:
         return None if found is None else found.actor
 
 
-def tokens_for(settings: Settings) -> Tokens:
-    """The token rules the settings ask for: orderwire's own, plus the provider's if set."""
+def tokens_for(settings: Settings, clock: Callable[[], float] = time.monotonic) -> Tokens:
+    """The token rules the settings ask for: orderwire's own, plus the provider's if set.
+    `clock` (seconds) paces the fetches of the provider's keys; tokens expire by the wall
+    clock whatever it says."""
     secret = settings.signing_secret()
     if not settings.identity_provider:
         return Tokens(secret)
@@ -109,4 +113,4 @@ def tokens_for(settings: Settings) -> Tokens:
         ", ".join(config.algorithms),
         config.role_claim,
     )
-    return Tokens(secret, ProviderTokens(config))
+    return Tokens(secret, ProviderTokens(config, ProviderKeys(config, clock=clock)))
