@@ -238,8 +238,9 @@ def claims_visible_to(role: Role) -> bool:
     return role is not Role.CARRIER
 
 
-def can_see_ship_from(actor: Actor, seller_id: str) -> bool:
-    """Where a seller's parcels leave from: the seller itself and operators."""
+def can_see_shop_settings(actor: Actor, seller_id: str) -> bool:
+    """A shop's own settings (where its parcels leave from, its shipping calendar): the seller
+    itself and operators."""
     return actor.role is Role.OPERATOR or (actor.role is Role.SELLER and actor.id == seller_id)
 
 

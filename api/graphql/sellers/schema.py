@@ -15,7 +15,7 @@ from api.graphql.common.node import SELLER_PREFIX, Node, seller_handle, seller_n
 from api.graphql.common.pagination import After, Before, Connection, First, Last, connection
 from api.graphql.common.payloads import attempt
 from api.graphql.common.values import AddressType
-from domain.kernel.access import can_see_ship_from
+from domain.kernel.access import can_see_shop_settings
 from domain.kernel.errors import ValidationFailed
 from domain.kernel.identity import Actor
 from domain.kernel.shipping import Address
@@ -94,7 +94,7 @@ class SellerType(Node):
         "Only the seller itself and operators see it."
     )
     def ship_from(self, info: Info[Context, None]) -> AddressType | None:
-        if not can_see_ship_from(info.context.require_actor(), str(self.handle)):
+        if not can_see_shop_settings(info.context.require_actor(), str(self.handle)):
             return None
         return None if self.address is None else AddressType.from_domain(self.address)
 
@@ -103,7 +103,7 @@ class SellerType(Node):
         "default handling. Only the seller itself and operators see it."
     )
     def shipping_settings(self, info: Info[Context, None]) -> ShippingSettingsType | None:
-        if not can_see_ship_from(info.context.require_actor(), str(self.handle)):
+        if not can_see_shop_settings(info.context.require_actor(), str(self.handle)):
             return None
         return None if self.calendar is None else ShippingSettingsType.from_domain(self.calendar)
 

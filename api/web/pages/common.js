@@ -77,6 +77,9 @@ const ow = {
     return response.json();
   },
 
+  // An amount in minor units, in its currency, as this device writes money.
+  money: (m) => new Intl.NumberFormat(undefined, { style: "currency", currency: m.currency }).format(m.amount / 100),
+
   code: (errors) => (errors && errors[0] && errors[0].extensions && errors[0].extensions.code) || null,
 
   day(value) {

@@ -67,7 +67,7 @@ let skew = 0;  // the marketplace's clock minus this device's, in ms
 let ticking = null;
 
 const now = () => new Date(Date.now() + skew);
-const money = (m) => new Intl.NumberFormat(undefined, { style: "currency", currency: m.currency }).format(m.amount / 100);
+const money = ow.money;
 const endOfToday = () => { const d = now(); d.setHours(23, 59, 59, 999); return d; };
 
 function view() { return VIEWS[ow.$("filter-status").value] || VIEWS.TO_SHIP; }

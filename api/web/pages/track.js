@@ -56,7 +56,7 @@ const RETURN_TEXT = {
 };
 // The reasons as the return form names them.
 const REASON_TEXT = Object.fromEntries([...document.querySelectorAll("#return-reason option")].map((o) => [o.value, o.textContent]));
-const money = (m) => new Intl.NumberFormat(undefined, { style: "currency", currency: m.currency }).format(m.amount / 100);
+const money = ow.money;
 
 let order = null;
 let sellerName = null;  // the shop's name from the directory; its handle until it is read
