@@ -20,6 +20,7 @@ from domain.kernel.shipping import (
 )
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order, OrderStatus
+from domain.orders.parcels import package_of
 from domain.orders.payments import Payments
 from domain.orders.shipments import Shipment, ShipmentStatus
 from storage.codec import epoch_ms
@@ -226,6 +227,7 @@ async def _ship(
                 now=paid_at,
             )
             docs.append(order_document(order))
-            live.append({"_id": f"UPS|{tracking_id(n)}", "order_id": order.id})
+            key = f"UPS|{tracking_id(n)}"
+            live.append({"_id": key, "package": package_of(order), "orders": [order.id]})
         await orders.insert_many(docs)
         await parcels.insert_many(live)

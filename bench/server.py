@@ -164,8 +164,14 @@ async def ship_by_hand(database: Database, order: str, tracking_id: str) -> bool
         result = await orders.replace_one({"_id": order, "version": version}, doc, session=session)
         assert result.matched_count == 1
         await events.insert_many(new_events, session=session)
-        parcel = {"_id": f"UPS|{tracking_id}", "order_id": order}
-        await database.db["live_parcels"].insert_one(parcel, session=session)
+        # One box per seller, buyer and ship-to: orders of one box share its number.
+        box = json.dumps([doc["seller_id"], doc["buyer_id"], doc["shipping_address"]])
+        await database.db["live_parcels"].update_one(
+            {"_id": f"UPS|{tracking_id}", "package": box},
+            {"$addToSet": {"orders": order}},
+            upsert=True,
+            session=session,
+        )
     async with database.outside_transactions():
         await events.update_many(
             {"aggregate_id": order, "sequence": {"$in": [version + 1, version + 2]}},
@@ -180,7 +186,7 @@ async def scan_by_hand(database: Database, tracking_id: str, city: str) -> bool:
     one transaction, then the outbox tick. False when no live parcel has this id."""
     orders, events = database.db["orders"], database.db["events"]
     held = await database.db["live_parcels"].find_one({"_id": f"UPS|{tracking_id}"})
-    doc = None if held is None else await orders.find_one({"_id": held["order_id"]})
+    doc = None if held is None else await orders.find_one({"_id": held["orders"][0]})
     if doc is None:
         return False
     now = system_now()

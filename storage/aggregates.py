@@ -27,12 +27,17 @@ class AggregateWrite:
 
 @dataclass(slots=True)
 class UnitWrites:
-    """Everything one unit of work writes: aggregates with their events, live parcels held
-    (`{"_id": "<carrier>|<tracking id>", "order_id": …}`) and freed (their `_id`s)."""
+    """Everything one unit of work writes: aggregates with their events, and the live parcels
+    an order holds (`{"_id": "<carrier>|<tracking id>", "package": …, "order_id": …}`) and
+    frees (`{"_id": …, "order_id": …}`).
+
+    A live parcel is stored as `{"_id": key, "package": …, "orders": [order ids]}`: orders of
+    one package join it, an order of another package is refused by the `_id`, and it is
+    deleted when its last order leaves (domain/orders/parcels.py)."""
 
     writes: list[AggregateWrite]
     held: list[Document] = field(default_factory=list)
-    freed: list[str] = field(default_factory=list)
+    freed: list[Document] = field(default_factory=list)
 
     def touches(self) -> set[tuple[str, object]]:
         return {(w.collection, w.document["_id"]) for w in self.writes}
@@ -68,7 +73,8 @@ async def apply_group(
     """Write every unit in `session`'s transaction, with as few commands as the data allows:
     per collection one insert_many for new aggregates and one bulk_write of version-guarded
     replaces; one feed update and one read for all the events' positions; one insert_many
-    of events (the outbox); one delete and one insert for live parcels."""
+    of events (the outbox); for live parcels one update and one delete to free, one upsert
+    per held id (its package in the filter: another package's `_id` is a duplicate key)."""
     db = database.db
     inserts: dict[str, list[tuple[int, AggregateWrite]]] = {}
     replaces: dict[str, list[tuple[int, AggregateWrite]]] = {}
@@ -96,15 +102,27 @@ async def apply_group(
     if events:
         await _give_feed_positions(database, events, session)
         await db["events"].insert_many(events, ordered=True, session=session)
-    freed = [key for unit in units for key in unit.freed]
+    parcels = db["live_parcels"]
+    freed = [doc for unit in units for doc in unit.freed]
     if freed:
-        await db["live_parcels"].delete_many({"_id": {"$in": freed}}, session=session)
+        leaving = [
+            UpdateOne({"_id": d["_id"]}, {"$pull": {"orders": d["order_id"]}}) for d in freed
+        ]
+        await parcels.bulk_write(leaving, ordered=True, session=session)
+        empty = {"_id": {"$in": [d["_id"] for d in freed]}, "orders": {"$size": 0}}
+        await parcels.delete_many(empty, session=session)
     held = [(n, doc) for n, unit in enumerate(units) for doc in unit.held]
     if held:
-        try:
-            await db["live_parcels"].insert_many(
-                [doc for _, doc in held], ordered=True, session=session
+        joining = [
+            UpdateOne(
+                {"_id": doc["_id"], "package": doc["package"]},
+                {"$addToSet": {"orders": doc["order_id"]}},
+                upsert=True,
             )
+            for _, doc in held
+        ]
+        try:
+            await parcels.bulk_write(joining, ordered=True, session=session)
         except BulkWriteError as error:
             n, doc = held[_first_failed(error)]
             raise UnitRefused(n, "tracking", doc["_id"]) from error

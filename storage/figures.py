@@ -14,13 +14,14 @@ from domain.kernel.shipping import FulfillmentChannel
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
+from domain.orders.queue import OrderSort
 from domain.seller_tools.performance import Span
 from domain.seller_tools.reports import ReportGrouping, ReportRow
 from storage.codec import epoch_ms
 from storage.database import Database
 from storage.keyset import all_of
 from storage.order_facts import HEALTH_FIELD, UNIT_FIELD
-from storage.orders import KEYSETS, NEWEST_PLACED, order_from_document, query_conditions
+from storage.orders import KEYSETS, order_from_document, query_conditions
 
 Document = dict[str, Any]
 
@@ -144,7 +145,8 @@ class MongoSellerFigures:
             conditions = _counted_in(seller_id, name, span)
             if failing_only:
                 conditions.append({f"health_{name}_failing": True})
-        return await NEWEST_PLACED.page(self._orders, conditions, window, order_from_document)
+        newest = KEYSETS[OrderSort.NEWEST_PLACED]
+        return await newest.page(self._orders, conditions, window, order_from_document)
 
     async def report(self, query: OrderQuery, grouping: ReportGrouping) -> list[ReportRow]:
         key = {"$concat": [f"${_GROUP_FIELD[grouping]}", "|", "$currency"]}

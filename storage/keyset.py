@@ -31,16 +31,19 @@ def all_of(conditions: Sequence[Document]) -> Document:
 
 @dataclass(frozen=True, slots=True)
 class Keyset:
-    """A list ordered by `field` (epoch ms), then `_id`: newest first when `descending`."""
+    """A list ordered by `field` (epoch ms, or text), then `_id`: newest (or Z) first when
+    `descending`."""
 
     field: str
     descending: bool
 
     def beyond(self, cursor: PageCursor, *, later: bool) -> Document:
         """The items after the cursor in list order (`later`), or those before it."""
-        moment = epoch_ms(cursor.at)
+        value = cursor.at if isinstance(cursor.at, str) else epoch_ms(cursor.at)
         op = "$lt" if later == self.descending else "$gt"
-        return {"$or": [{self.field: {op: moment}}, {self.field: moment, "_id": {op: cursor.id}}]}
+        if self.field == "_id":  # a list by id alone
+            return {"_id": {op: cursor.id}}
+        return {"$or": [{self.field: {op: value}}, {self.field: value, "_id": {op: cursor.id}}]}
 
     def bounds(self, window: PageWindow) -> list[Document]:
         found = []
@@ -52,6 +55,8 @@ class Keyset:
 
     def sort(self, window: PageWindow) -> list[tuple[str, int]]:
         direction = DESCENDING if self.descending != window.from_end else ASCENDING
+        if self.field == "_id":
+            return [("_id", direction)]
         return [(self.field, direction), ("_id", direction)]
 
     async def page(

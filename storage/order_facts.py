@@ -12,7 +12,7 @@ from typing import Any
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.cancellation import awaiting_answer
 from domain.orders.order import Order
-from domain.orders.queue import search_terms, ship_by_or_last
+from domain.orders.queue import STORED_SORT_KEYS, search_terms, ship_by_or_last
 from domain.seller_tools.performance import UNIT_FACTS, health_facts
 from domain.seller_tools.reports import sale_facts
 from storage.codec import epoch_ms
@@ -36,7 +36,8 @@ HEALTH_FIELDS = tuple(sorted({f"health_{name}_ms" for name in HEALTH_FIELD.value
 # scanned yet holds NEVER there: a plain range then finds it, where null inside $elemMatch is
 # not matched alike by every server (the embedded one finds nothing).
 # Which rule made the stored search terms; orders stored under an older one get them anew.
-SEARCH_VERSION = 2  # words without accents, cities, the beginnings of words and ids
+# (and the keys a list is sorted by).
+SEARCH_VERSION = 3  # words without accents, cities, the beginnings of words and ids; sorts
 PACKAGES = "vtr_packages"
 NEVER = 2**53 - 1
 # Every figure that counts units: where its units are kept on the order ("at_ms" when it
@@ -71,6 +72,11 @@ def figure_fields(order: Order) -> Document:
         "ship_by_ms": epoch_ms(ship_by_or_last(order)),
         "search_terms": sorted(search_terms(order)),
         "search_v": SEARCH_VERSION,
+        # The board's other columns, each as a list sorts by it (domain/orders/queue).
+        **{
+            field: value if isinstance(value := key(order), str) else epoch_ms(value)
+            for field, key in STORED_SORT_KEYS.items()
+        },
         # The queue of cancellation requests the seller has not answered.
         "cancellation_requested": awaiting_answer(order.cancellation_request),
         "report_day": sale.day.isoformat(),

@@ -15,7 +15,7 @@ from domain.orders.deadlines import Deadlines
 from domain.orders.order import Order
 from domain.orders.payments import Payments
 from domain.orders.ports import OrderQuery
-from domain.orders.queue import OrderSort
+from domain.orders.queue import SORT_KEYS
 from domain.orders.reputation import Reputation
 from domain.orders.shipments import ShipmentStatus
 from storage.codec import decode_dataclass, encode, epoch_ms
@@ -55,9 +55,7 @@ def order_from_document(doc: Document) -> Order:
     return decode_dataclass(Order, raw)
 
 
-NEWEST_PLACED = Keyset("placed_ms", descending=True)
-SOONEST_SHIP_BY = Keyset("ship_by_ms", descending=False)
-KEYSETS = {OrderSort.NEWEST_PLACED: NEWEST_PLACED, OrderSort.SOONEST_SHIP_BY: SOONEST_SHIP_BY}
+KEYSETS = {sort: Keyset(key.field, key.descending) for sort, key in SORT_KEYS.items()}
 
 
 def query_conditions(query: OrderQuery) -> list[Document]:
@@ -100,34 +98,41 @@ class MongoOrderRepository:
         cursor = self._orders.find({"_id": {"$in": list(order_ids)}})
         return {doc["_id"]: order_from_document(doc) async for doc in cursor}
 
-    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
+    async def by_tracking(self, carrier: str, tracking_id: str) -> list[Order]:
         # A parcel on its way is held in live_parcels under its key: one lookup by _id.
         held = await self._live_parcels.find_one({"_id": f"{carrier}|{tracking_id}"})
-        if held is not None and (doc := await self._orders.find_one({"_id": held["order_id"]})):
-            return order_from_document(doc)
+        if held is not None:
+            found = await self._package(held["orders"])
+            if found:
+                return found
         parcel = {"carrier": carrier, "tracking_id": tracking_id}
         live = {**parcel, "status": {"$ne": ShipmentStatus.DELIVERED.value}}
         doc = await self._orders.find_one({"shipments": {"$elemMatch": live}})
         if doc is None:  # a late scan of a delivered parcel still finds where it went
-            found = self._orders.find({"shipments": {"$elemMatch": parcel}})
-            docs = [d async for d in found.sort("placed_ms", DESCENDING).limit(1)]
+            found_docs = self._orders.find({"shipments": {"$elemMatch": parcel}})
+            docs = [d async for d in found_docs.sort("placed_ms", DESCENDING).limit(1)]
             doc = docs[0] if docs else None
-        return None if doc is None else order_from_document(doc)
+        return [] if doc is None else [order_from_document(doc)]
 
     async def live_by_tracking(
         self, parcels: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], Order]:
+    ) -> dict[tuple[str, str], list[Order]]:
         keys = [f"{carrier}|{tracking_id}" for carrier, tracking_id in parcels]
         held = {
-            d["_id"]: d["order_id"] async for d in self._live_parcels.find({"_id": {"$in": keys}})
+            d["_id"]: d["orders"] async for d in self._live_parcels.find({"_id": {"$in": keys}})
         }
-        wanted = sorted(set(held.values()))
+        wanted = sorted({order_id for orders in held.values() for order_id in orders})
         found = {d["_id"]: d async for d in self._orders.find({"_id": {"$in": wanted}})}
-        return {  # one Order each, even for two parcels of one order: each is changed alone
-            parcel: order_from_document(found[held[key]])
-            for parcel, key in zip(parcels, keys, strict=True)
-            if key in held and held[key] in found
-        }
+        read: dict[tuple[str, str], list[Order]] = {}
+        for parcel, key in zip(parcels, keys, strict=True):
+            # One Order each, even for two parcels of one order: each is changed alone.
+            package = [order_from_document(found[i]) for i in held.get(key, []) if i in found]
+            if package:
+                read[parcel] = sorted(package, key=_first_placed)
+        return read
+
+    async def _package(self, order_ids: Sequence[str]) -> list[Order]:
+        return sorted((await self.get_many(order_ids)).values(), key=_first_placed)
 
     async def get_by_shipment(self, shipment_id: str) -> Order | None:
         # $elemMatch, not "shipments.id": with that path indexed, the embedded server's dotted
@@ -144,3 +149,7 @@ class MongoOrderRepository:
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
         cursor = self._orders.find({"watch_ms": {"$lte": epoch_ms(now)}}, {"_id": 1})
         return [doc["_id"] async for doc in cursor.sort("watch_ms", ASCENDING).limit(limit)]
+
+
+def _first_placed(order: Order) -> tuple[datetime, str]:
+    return order.placed_at, order.id

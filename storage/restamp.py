@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.orders.parcels import package_of
 from storage.codec import decode, epoch_ms
 from storage.database import Database
 from storage.order_facts import HEALTH_FIELD, SEARCH_VERSION
@@ -38,7 +39,8 @@ STAMPS: dict[str, tuple[str, str]] = {
 # stamp names a new marker.
 DONE = (
     "stamped: *_ms keys, ship_by_ms, search_terms; order defects without returns, "
-    "and their three parts apart; buyer messages' response times; search v2"
+    "and their three parts apart; buyer messages' response times; search v2; "
+    "live parcels by package"
 )
 
 
@@ -47,9 +49,8 @@ async def restamp(database: Database) -> int:
     migrations = database.db["migrations"]
     if await migrations.find_one({"_id": DONE}) is not None:
         return 0
-    changed = await _restamp_orders(database) + sum(
-        [await _stamp(database, name, *fields) for name, fields in STAMPS.items()]
-    )
+    changed = await _restamp_orders(database) + await _parcels_by_package(database)
+    changed += sum([await _stamp(database, name, *fields) for name, fields in STAMPS.items()])
     async with database.outside_transactions():
         await migrations.update_one({"_id": DONE}, {"$setOnInsert": {"done": True}}, upsert=True)
     return changed
@@ -75,6 +76,27 @@ async def _restamp_orders(database: Database) -> int:
         )
         restamped += result.modified_count
     return restamped
+
+
+async def _parcels_by_package(database: Database) -> int:
+    """A live parcel held by one order (`order_id`) before orders of one package could share
+    it: held by its package (`package`, `orders`) as domain/orders/parcels.py has it now."""
+    parcels, orders = database.db["live_parcels"], database.db["orders"]
+    changed = 0
+    async for held in parcels.find({"orders": {"$exists": False}}):
+        doc = await orders.find_one({"_id": held["order_id"]})
+        if doc is None:
+            continue
+        package = package_of(order_from_document(doc))
+        result = await parcels.update_one(
+            {"_id": held["_id"], "orders": {"$exists": False}},
+            {
+                "$set": {"package": package, "orders": [held["order_id"]]},
+                "$unset": {"order_id": ""},
+            },
+        )
+        changed += result.modified_count
+    return changed
 
 
 async def _stamp(database: Database, name: str, field: str, source: str) -> int:

@@ -32,7 +32,7 @@ class MongoUnitOfWork:
         self._database = database
         self._writes: list[AggregateWrite] = []
         self._held: list[dict[str, Any]] = []
-        self._freed: list[str] = []
+        self._freed: list[dict[str, Any]] = []
         self._committed = False
         self._order_events: list[tuple[RecordedEvent, Document]] = []
 
@@ -71,11 +71,12 @@ class MongoUnitOfWork:
         }
         self._writes.append(AggregateWrite("seller_ledger", entry, 0, []))
 
-    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
-        self._held.append({"_id": f"{carrier}|{tracking_id}", "order_id": order_id})
+    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str, package: str) -> None:
+        key = f"{carrier}|{tracking_id}"
+        self._held.append({"_id": key, "package": package, "order_id": order_id})
 
-    def free_tracking(self, carrier: str, tracking_id: str) -> None:
-        self._freed.append(f"{carrier}|{tracking_id}")
+    def free_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
+        self._freed.append({"_id": f"{carrier}|{tracking_id}", "order_id": order_id})
 
     async def commit(self) -> list[RecordedEvent]:
         if self._committed:

@@ -20,7 +20,7 @@ ListedT = TypeVar("ListedT", bound=Identified)
 
 def keyset_page(
     items: Iterable[T],
-    at: Callable[[T], datetime],
+    at: Callable[[T], datetime | str],
     ident: Callable[[T], str],
     window: PageWindow,
     *,

@@ -49,9 +49,13 @@ def sequence_moment(sequence: int) -> datetime:
     return _EPOCH + sequence * _MS
 
 
+def _comparable(at: datetime | str) -> datetime | str:
+    return at if isinstance(at, str) else truncate_to_millis(at)
+
+
 def memory_page(
     items: Iterable[T],
-    at: Callable[[T], datetime],
+    at: Callable[[T], datetime | str],
     ident: Callable[[T], str],
     window: PageWindow,
     *,
@@ -59,11 +63,11 @@ def memory_page(
 ) -> Page[T]:
     """The window of `items` in list order."""
 
-    def key(item: T) -> tuple[datetime, str]:
-        return truncate_to_millis(at(item)), ident(item)
+    def key(item: T) -> tuple[datetime | str, str]:
+        return _comparable(at(item)), ident(item)
 
-    def place(cursor: PageCursor) -> tuple[datetime, str]:
-        return truncate_to_millis(cursor.at), cursor.id
+    def place(cursor: PageCursor) -> tuple[datetime | str, str]:
+        return _comparable(cursor.at), cursor.id
 
     def later(item: T, cursor: PageCursor) -> bool:
         return key(item) < place(cursor) if descending else key(item) > place(cursor)

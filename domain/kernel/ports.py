@@ -51,9 +51,10 @@ def scoped_to_party(query: QueryT, actor: Actor, listing: str) -> QueryT | None:
 
 @dataclass(frozen=True, slots=True)
 class PageCursor:
-    """Position in a list kept in keyset order: the item's time, then its id to break ties."""
+    """Position in a list kept in keyset order: the item's time (or a number carried as one,
+    or a text such as a name), then its id to break ties."""
 
-    at: datetime
+    at: datetime | str
     id: str
 
 

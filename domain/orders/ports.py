@@ -77,14 +77,15 @@ class OrderRepository(Protocol):
 
     async def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]: ...
 
-    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
-        """The order whose live parcel has this id; else the last one that carried it."""
+    async def by_tracking(self, carrier: str, tracking_id: str) -> list[Order]:
+        """The orders whose live parcel has this id (one package, domain/orders/parcels), first
+        placed first; else the last one that carried it; else none."""
 
     async def live_by_tracking(
         self, parcels: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], Order]:
-        """The orders of these (carrier, tracking id) parcels still on their way, read at once;
-        a parcel delivered or unknown is left out (get_by_tracking answers for it)."""
+    ) -> dict[tuple[str, str], list[Order]]:
+        """The orders of these (carrier, tracking id) parcels still on their way, read at once,
+        first placed first; a parcel delivered or unknown is left out (by_tracking answers)."""
 
     async def get_by_shipment(self, shipment_id: str) -> Order | None:
         """The order one of whose shipments has this id."""
@@ -107,11 +108,13 @@ class OrderUnitOfWork(Protocol):
         self, order: Order, events: Sequence[RecordedEvent], *, expected_version: int
     ) -> None: ...
 
-    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
-        """Take a tracking id for a live parcel; TrackingIdInUse if another parcel has it."""
+    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str, package: str) -> None:
+        """Take a tracking id for the order's live parcel. Orders of one package share it;
+        TrackingIdInUse if an order of another package holds it."""
 
-    def free_tracking(self, carrier: str, tracking_id: str) -> None:
-        """Give a delivered parcel's tracking id back."""
+    def free_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
+        """The order's parcel was delivered or its id corrected: the id is free again once no
+        order of its package holds it."""
 
     async def commit(self) -> list[RecordedEvent]:
         """Apply everything, or nothing; the order's events as committed, with their feed

@@ -58,15 +58,15 @@ def receipt(command: RecordTrackingEvent) -> tuple[str, str]:
 
 
 async def record_with_retries(
-    orders: OrderUseCases, actor: Actor, command: RecordTrackingEvent, read: Order | None = None
+    orders: OrderUseCases, actor: Actor, command: RecordTrackingEvent, read: Sequence[Order] = ()
 ) -> Order:
-    """Record the scan, trying again (reading the order anew) while other writers move the
-    same order. `read`: the order as a batch read it, for the first try."""
+    """Record the scan, trying again (reading the orders anew) while other writers move an
+    order of its parcel. `read`: the parcel's orders as a batch read them, for the first try."""
     for attempt in range(1, CONFLICT_RETRIES):
         try:
             return await orders.record_tracking_event(actor, command, read=read)
         except Conflict:
-            read = None
+            read = ()
             await asyncio.sleep(_JITTER.uniform(0, 0.01 * attempt))
     return await orders.record_tracking_event(actor, command)  # the last try answers as it is
 
@@ -118,7 +118,7 @@ async def record_scans(
         for n, index in enumerate(indexes):
             command = scans[index]
             assert isinstance(command, RecordTrackingEvent)
-            first = read.get(parcel) if n == 0 else None  # later ones read what came before
+            first = read.get(parcel, []) if n == 0 else []  # later ones read what came before
             try:
                 order = await record_with_retries(orders, actor, command, first)
             except ScanAlreadyRecorded as repeat:  # the parcel holds it: its receipt had gone

@@ -43,6 +43,7 @@ from domain.kernel.shipping import (
 from domain.kernel.tracking_formats import any_format, check_tracking_format
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order
+from domain.orders.parcels import hold_and_free, live_parcels
 from domain.orders.ports import BeginOrders, EventPublisher, OrderQuery, OrderRepository
 from domain.orders.shipments import Shipment, corrected_tracking
 from domain.sellers.ports import SellerDirectory
@@ -227,7 +228,7 @@ class OrderUseCases:
         recorded: Counter[str] = Counter()
         due = await self._orders.due_for_watch(self._clock(), limit=limit)
         for order in (await self._orders.get_many(due)).values():
-            version, live = order.version, _live_parcels(order)
+            version, live = order.version, live_parcels(order)
             events = order.watch(actor, self._clock())
             if not events:
                 continue
@@ -239,34 +240,31 @@ class OrderUseCases:
         return recorded
 
     async def record_tracking_event(
-        self, actor: Actor, command: RecordTrackingEvent, *, read: Order | None = None
+        self, actor: Actor, command: RecordTrackingEvent, *, read: Sequence[Order] = ()
     ) -> Order:
-        """`read`: the parcel's order as a batch read it a moment ago (live_by_tracking), so
-        that it is not read again; a version that moved since is a Conflict as always."""
+        """The scan, recorded on every order of the parcel's package (domain/orders/parcels);
+        the answer is the first order it changed. `read`: the package as a batch read it a
+        moment ago (live_by_tracking), so that it is not read again; a version that moved
+        since is a Conflict as always, and a retry skips the orders that recorded it."""
         require_role(actor, Action.RECORD_SCAN)
         carrier = carrier_code(command.carrier)
-        found = read or await self._orders.get_by_tracking(carrier, command.tracking_id)
-        order = require_parcel_access(actor, found, carrier, command.tracking_id)
-        try:
-            return await self._commit(
-                order,
-                lambda o, now: o.record_scan(
-                    actor,
-                    carrier=command.carrier,
-                    tracking_id=command.tracking_id,
-                    tag=command.tag,
-                    location=command.location,
-                    scanned_at=command.scanned_at,
-                    description=command.description,
-                    now=now,
-                ),
-            )
-        except ScanAlreadyRecorded:  # a repeat: answered with the order as it stands
-            raise ScanAlreadyRecorded(order_id=order.id, status=order.status.value) from None
+        found = list(read) or await self._orders.by_tracking(carrier, command.tracking_id)
+        if not found:
+            require_parcel_access(actor, None, carrier, command.tracking_id)  # NotFound
+        package = [require_parcel_access(actor, o, carrier, command.tracking_id) for o in found]
+        changed: list[Order] = []
+        for order in package:
+            try:
+                changed.append(await self._commit(order, _scan(actor, command)))
+            except ScanAlreadyRecorded:
+                continue  # this order has it already (an earlier try, or a repeat)
+        if not changed:  # a repeat: answered with the order as it stands
+            raise ScanAlreadyRecorded(order_id=package[0].id, status=package[0].status.value)
+        return changed[0]
 
     async def live_orders_of(
         self, parcels: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], Order]:
+    ) -> dict[tuple[str, str], list[Order]]:
         """The orders of these (carrier code, tracking id) parcels on their way, read at once:
         only for record_tracking_event's `read`, which checks the caller's access."""
         return await self._orders.live_by_tracking(parcels)
@@ -371,7 +369,7 @@ class OrderUseCases:
     async def _commit(
         self, order: Order, decide: Callable[[Order, datetime], list[Event]]
     ) -> Order:
-        expected_version, live_before = order.version, _live_parcels(order)
+        expected_version, live_before = order.version, live_parcels(order)
         await self._save(order, decide(order, self._clock()), expected_version, live_before)
         return order
 
@@ -383,16 +381,20 @@ class OrderUseCases:
         live_before: set[tuple[str, str]],
     ) -> None:
         recorded = record(order.id, order.status.value, events, after=expected_version)
-        live_after = _live_parcels(order)
         unit = self._begin()
         unit.save_order(order, recorded, expected_version=expected_version)
-        for carrier, tracking_id in sorted(live_after - live_before):
-            unit.hold_tracking(carrier, tracking_id, order.id)
-        for carrier, tracking_id in sorted(live_before - live_after):
-            unit.free_tracking(carrier, tracking_id)
+        hold_and_free(unit, order, live_before)
         await self._publisher.publish(order, await unit.commit())
 
 
-def _live_parcels(order: Order) -> set[tuple[str, str]]:
-    """(carrier, tracking id) of the order's parcels not yet delivered."""
-    return {(s.carrier, s.tracking_id) for s in order.shipments if s.live}
+def _scan(actor: Actor, command: RecordTrackingEvent) -> Callable[[Order, datetime], list[Event]]:
+    return lambda order, now: order.record_scan(
+        actor,
+        carrier=command.carrier,
+        tracking_id=command.tracking_id,
+        tag=command.tag,
+        location=command.location,
+        scanned_at=command.scanned_at,
+        description=command.description,
+        now=now,
+    )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pypdf
+import pytest
 from playwright.async_api import Browser, expect
 from pymongo import AsyncMongoClient
 
@@ -23,7 +24,7 @@ from domain.kernel.shipping import Address, DeliveryOption, FulfillmentChannel, 
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order
 from storage.orders import order_document
-from tests.api.client import BUYER, OPERATOR, SELLER, WAREHOUSE
+from tests.api.client import ADDRESS, BUYER, OPERATOR, OTHER_BUYER, SELLER, WAREHOUSE
 from tests.api.http.test_seller_files import SET_SHIP_FROM
 from tests.e2e.conftest import LiveServer, serving
 from tests.e2e.test_pages_browser import open_page
@@ -113,7 +114,8 @@ async def test_a_bulk_confirmation_answers_each_row_and_a_refusal_blocks_nothing
     api = live.api
     outside: list[str] = []
     first, second, third = [await api.order_in("UNSHIPPED") for _ in range(3)]
-    taken = await api.order_in("SHIPPED", tracking="1ZTAKEN")  # a live parcel has this id
+    # Another buyer's live parcel has this id (one buyer's orders may share a box's).
+    taken = await api.order_in("SHIPPED", tracking="1ZTAKEN", as_=OTHER_BUYER)
     await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=SELLER)
     page = await open_page(browser, live, "/seller", SELLER, outside)
     await expect(page.locator("#orders > tr")).to_have_count(3)
@@ -499,4 +501,43 @@ async def test_dates_a_date_range_fifteen_a_page_a_download_and_one_request_to_c
     assert len(cancels) == 1  # one request for the selection
     statuses = {(await api.read(order_id))["status"] for order_id in old}
     assert statuses == {"CANCELED"}
+    assert outside == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+async def test_each_column_header_sorts_the_queue_one_way_then_the_other(
+    browser: Browser, live: LiveServer, width: int
+) -> None:
+    api = live.api
+    outside: list[str] = []
+    made = []
+    for mugs, city in ((2, "Oslo"), (5, "Århus"), (1, "Bergen")):
+        items = [{"sku": "MUG-01", "title": "Mug", "quantity": mugs,
+                  "unitPrice": {"amount": 1299, "currency": "USD"}}]  # fmt: skip
+        to = {**ADDRESS, "city": city}
+        made.append((await api.order_in("UNSHIPPED", items=items, shippingAddress=to))["id"])
+    two, five, one = made
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
+    rows = page.locator("#orders > tr")
+    await expect(rows).to_have_count(3)
+    total = page.locator("th", has=page.get_by_role("button", name="Total"))
+
+    async def shown() -> list[str]:
+        ids: list[str] = await rows.evaluate_all("rows => rows.map(r => r.dataset.order)")
+        return ids
+
+    await page.get_by_role("button", name="Total").click()
+    await expect(total).to_have_attribute("aria-sort", "descending")
+    await expect(rows.first).to_have_attribute("data-order", five)
+    assert await shown() == [five, two, one]
+    await page.get_by_role("button", name="Total").click()
+    await expect(total).to_have_attribute("aria-sort", "ascending")
+    await expect(rows.first).to_have_attribute("data-order", one)
+    assert await shown() == [one, two, five]
+    assert await page.locator("#sort").input_value() == "LOWEST_TOTAL"
+    # Another column: the first header lets go of its aria-sort.
+    await page.get_by_role("button", name="Ship to").click()
+    await expect(rows.first).to_have_attribute("data-order", five)  # Århus folds to "arhus"
+    assert await shown() == [five, one, two]
+    await expect(total).not_to_have_attribute("aria-sort", "ascending")
     assert outside == []

@@ -49,7 +49,8 @@ class Marketplace:
     claims: dict[str, Claim] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     ledger: dict[str, int] = field(default_factory=dict)  # claim id -> seller debit
-    live_parcels: dict[tuple[str, str], str] = field(default_factory=dict)  # -> order id
+    # (carrier, tracking id) -> (package, ids of its orders holding it)
+    live_parcels: dict[tuple[str, str], tuple[str, set[str]]] = field(default_factory=dict)
     sellers: dict[str, Seller] = field(default_factory=dict)
     log: list[LoggedEvent] = field(default_factory=list)
     published: list[tuple[str, int]] = field(default_factory=list)  # (order id, sequence)

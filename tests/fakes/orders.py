@@ -9,7 +9,7 @@ from datetime import datetime
 from domain.kernel.ports import Page, PageWindow
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
-from domain.orders.queue import OrderSort, ship_by_or_last
+from domain.orders.queue import SORT_KEYS
 from tests.fake_pages import keyset_page
 from tests.fakes.marketplace import Marketplace, _found_by
 
@@ -26,24 +26,30 @@ class FakeOrders:
 
     async def live_by_tracking(
         self, parcels: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], Order]:
+    ) -> dict[tuple[str, str], list[Order]]:
         found = {}
         for carrier, tracking_id in parcels:
-            for order in self._m.orders.values():
-                if any(s.live and s.is_tracked_as(carrier, tracking_id) for s in order.shipments):
-                    found[(carrier, tracking_id)] = copy.deepcopy(order)
+            if package := self._live_package(carrier, tracking_id):
+                found[(carrier, tracking_id)] = package
         return found
 
-    async def get_by_tracking(self, carrier: str, tracking_id: str) -> Order | None:
-        carrying = [
-            (any(s.live for s in o.shipments if s.is_tracked_as(carrier, tracking_id)), o)
+    async def by_tracking(self, carrier: str, tracking_id: str) -> list[Order]:
+        if package := self._live_package(carrier, tracking_id):
+            return package
+        carried = [
+            o
             for o in self._m.orders.values()
             if any(s.is_tracked_as(carrier, tracking_id) for s in o.shipments)
         ]
-        if not carrying:
-            return None
-        _, order = max(carrying, key=lambda pair: (pair[0], pair[1].placed_at))
-        return copy.deepcopy(order)
+        return [copy.deepcopy(max(carried, key=lambda o: o.placed_at))] if carried else []
+
+    def _live_package(self, carrier: str, tracking_id: str) -> list[Order]:
+        live = [
+            copy.deepcopy(o)
+            for o in self._m.orders.values()
+            if any(s.live and s.is_tracked_as(carrier, tracking_id) for s in o.shipments)
+        ]
+        return sorted(live, key=lambda o: (o.placed_at, o.id))
 
     async def get_by_shipment(self, shipment_id: str) -> Order | None:
         found = (o for o in self._m.orders.values() if o.shipment(shipment_id) is not None)
@@ -51,9 +57,8 @@ class FakeOrders:
 
     async def page(self, query: OrderQuery, window: PageWindow) -> Page[Order]:
         found = _found_by(query, self._m.orders.values())
-        if query.sort is OrderSort.SOONEST_SHIP_BY:
-            return keyset_page(found, ship_by_or_last, lambda o: o.id, window, descending=False)
-        return keyset_page(found, lambda o: o.placed_at, lambda o: o.id, window, descending=True)
+        sort = SORT_KEYS[query.sort]
+        return keyset_page(found, sort.key, lambda o: o.id, window, descending=sort.descending)
 
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
         due = [

@@ -15,12 +15,12 @@ from domain.kernel.shipping_calendar import ShippingCalendar
 from domain.kernel.vocabulary import HealthMetric
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
-from domain.orders.queue import OrderSort, ship_by_or_last
+from domain.orders.queue import SORT_KEYS
 from domain.seller_tools.performance import UNIT_FACTS, Span, health_facts
 from domain.seller_tools.reports import ReportGrouping, ReportRow, SaleFacts, sale_facts
 from domain.sellers.directory import Seller
 from domain.sellers.ports import SELLERS_NEWEST_JOINED
-from tests.fake_pages import keyset_page, listed, newest_first
+from tests.fake_pages import keyset_page, listed
 from tests.fakes.marketplace import Marketplace, _found_by
 
 
@@ -145,9 +145,7 @@ class FakeSellerFigures:
 
     async def export(self, query: OrderQuery) -> AsyncIterator[Order]:
         found = _found_by(query, self._m.orders.values())
-        if query.sort is OrderSort.SOONEST_SHIP_BY:
-            ordered = sorted(found, key=lambda o: (ship_by_or_last(o), o.id))
-        else:
-            ordered = newest_first(found, lambda o: o.placed_at, lambda o: o.id)
+        sort = SORT_KEYS[query.sort]
+        ordered = sorted(found, key=lambda o: (sort.key(o), o.id), reverse=sort.descending)
         for order in ordered:
             yield copy.deepcopy(order)

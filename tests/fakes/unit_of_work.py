@@ -93,19 +93,29 @@ class FakeUnitOfWork:
         self._checks.append(check)
         self._writes.append(lambda: self._m.ledger.__setitem__(claim.id, amount))
 
-    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
+    def hold_tracking(self, carrier: str, tracking_id: str, order_id: str, package: str) -> None:
+        key = (carrier, tracking_id)
+
         def check() -> None:
-            if (carrier, tracking_id) in self._m.live_parcels:
+            held = self._m.live_parcels.get(key)
+            if held is not None and held[0] != package:
                 raise TrackingIdInUse(f"{carrier} {tracking_id} is in use", field="trackingId")
 
-        self._checks.append(check)
-        self._writes.append(
-            lambda: self._m.live_parcels.__setitem__((carrier, tracking_id), order_id)
-        )
-
-    def free_tracking(self, carrier: str, tracking_id: str) -> None:
         def write() -> None:
-            self._m.live_parcels.pop((carrier, tracking_id), None)
+            self._m.live_parcels.setdefault(key, (package, set()))[1].add(order_id)
+
+        self._checks.append(check)
+        self._writes.append(write)
+
+    def free_tracking(self, carrier: str, tracking_id: str, order_id: str) -> None:
+        key = (carrier, tracking_id)
+
+        def write() -> None:
+            held = self._m.live_parcels.get(key)
+            if held is not None:
+                held[1].discard(order_id)
+                if not held[1]:
+                    del self._m.live_parcels[key]
 
         self._writes.append(write)
 

@@ -224,20 +224,30 @@ async def test_a_seller_is_debited_once_per_claim(repos: Stores) -> None:
         await unit.commit()
 
 
-async def test_a_tracking_id_is_held_by_one_live_parcel_until_it_is_freed(
+async def test_a_tracking_id_is_held_by_one_package_until_its_last_order_frees_it(
     repos: Stores,
 ) -> None:
     unit = repos.begin()
-    unit.hold_tracking("UPS", "1Z1", "ord_1")
+    unit.hold_tracking("UPS", "1Z1", "ord_1", "box_a")
     await unit.commit()
     unit = repos.begin()
-    unit.hold_tracking("UPS", "1Z1", "ord_2")
+    unit.hold_tracking("UPS", "1Z1", "ord_2", "box_b")  # another buyer, seller or ship-to
     with pytest.raises(TrackingIdInUse):
         await unit.commit()
     unit = repos.begin()
-    unit.hold_tracking("DHL", "1Z1", "ord_2")  # another carrier's number space
-    unit.free_tracking("UPS", "1Z1")
+    unit.hold_tracking("UPS", "1Z1", "ord_2", "box_a")  # one box, two orders
+    unit.hold_tracking("DHL", "1Z1", "ord_3", "box_b")  # another carrier's number space
     await unit.commit()
     unit = repos.begin()
-    unit.hold_tracking("UPS", "1Z1", "ord_3")
+    unit.free_tracking("UPS", "1Z1", "ord_1")
+    await unit.commit()
+    unit = repos.begin()
+    unit.hold_tracking("UPS", "1Z1", "ord_4", "box_b")  # ord_2 still holds it
+    with pytest.raises(TrackingIdInUse):
+        await unit.commit()
+    unit = repos.begin()
+    unit.free_tracking("UPS", "1Z1", "ord_2")
+    await unit.commit()
+    unit = repos.begin()
+    unit.hold_tracking("UPS", "1Z1", "ord_4", "box_b")
     await unit.commit()

@@ -29,7 +29,9 @@ def unit(order_id: str, version: int, *, held: str | None = None) -> UnitWrites:
     doc = {"_id": order_id, "version": version + 1, "seller_id": "seller-g"}
     return UnitWrites(
         [AggregateWrite("orders", doc, version, [event])],
-        held=[] if held is None else [{"_id": f"UPS|{held}", "order_id": order_id}],
+        held=[]
+        if held is None
+        else [{"_id": f"UPS|{held}", "package": "box", "order_id": order_id}],
     )
 
 
@@ -57,7 +59,8 @@ async def test_a_stale_version_is_refused_alone_and_the_group_commits(database: 
 
 async def test_a_held_tracking_id_and_a_duplicate_are_refused_alone(database: Database) -> None:
     await seed(database, "o1", "o2", "o3")
-    await database.db["live_parcels"].insert_one({"_id": "UPS|1ZHELD", "order_id": "old"})
+    held = {"_id": "UPS|1ZHELD", "package": "another box", "orders": ["old"]}
+    await database.db["live_parcels"].insert_one(held)
     groups = WriteGroups(database, GroupSettings(window_ms=50, max_units=10))
     created = UnitWrites([AggregateWrite("orders", {"_id": "o3", "version": 1}, 0, [])])
     answers = await asyncio.gather(
@@ -69,8 +72,8 @@ async def test_a_held_tracking_id_and_a_duplicate_are_refused_alone(database: Da
     assert isinstance(answers[0], TrackingIdInUse)
     assert answers[1] is None
     assert isinstance(answers[2], Conflict)
-    parcels = {d["_id"]: d["order_id"] async for d in database.db["live_parcels"].find({})}
-    assert parcels == {"UPS|1ZHELD": "old", "UPS|1ZFREE": "o2"}
+    parcels = {d["_id"]: d["orders"] async for d in database.db["live_parcels"].find({})}
+    assert parcels == {"UPS|1ZHELD": ["old"], "UPS|1ZFREE": ["o2"]}
     versions = {d["_id"]: d["version"] async for d in database.db["orders"].find({})}
     assert versions == {"o1": 1, "o2": 2, "o3": 1}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,7 +17,9 @@ from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingS
 from domain.kernel.vocabulary import ClaimReason
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order, OrderStatus
+from domain.orders.parcels import package_of
 from domain.orders.ports import OrderQuery
+from domain.orders.queue import OrderSort, position
 from storage.database import Database
 from storage.event_log import MongoEventLog
 from storage.ids import new_id
@@ -175,9 +178,9 @@ async def test_orders_are_found_by_carrier_and_tracking_id(repos: Stores) -> Non
         now=T0,
     )
     await update(repos, order, events, version)
-    assert (await repos.orders.get_by_tracking("DHL", "JD0001")) == order
-    assert await repos.orders.get_by_tracking("UPS", "JD0001") is None
-    assert await repos.orders.get_by_tracking("DHL", "JD0002") is None
+    assert (await repos.orders.by_tracking("DHL", "JD0001")) == [order]
+    assert await repos.orders.by_tracking("UPS", "JD0001") == []
+    assert await repos.orders.by_tracking("DHL", "JD0002") == []
 
 
 async def test_an_order_with_every_part_filled_reads_back_equal_from_a_flat_document(
@@ -256,3 +259,62 @@ async def test_an_order_counted_as_a_defect_for_a_return_is_counted_anew_on_star
     stored = await orders.find_one({"_id": order.id})
     assert stored is not None
     assert not stored["health_odr_failing"]  # the embedded server reads booleans back as 0 and 1
+
+
+async def test_a_parcel_shared_by_one_package_reads_back_every_order_first_placed_first(
+    repos: Stores,
+) -> None:
+    first = order_in(OrderStatus.SHIPPED, order_id="ord_a", tracking="1ZBOX", at=T0)
+    later = order_in(
+        OrderStatus.SHIPPED, order_id="ord_b", tracking="1ZBOX", at=T0 + timedelta(minutes=1)
+    )
+    assert package_of(first.order) == package_of(later.order)
+    for walked in (later, first):
+        unit = repos.begin()
+        unit.save_order(walked.order, walked.log, expected_version=0)
+        unit.hold_tracking("UPS", "1ZBOX", walked.order.id, package_of(walked.order))
+        await unit.commit()
+    assert await repos.orders.by_tracking("UPS", "1ZBOX") == [first.order, later.order]
+    read = await repos.orders.live_by_tracking([("UPS", "1ZBOX"), ("UPS", "1ZNONE")])
+    assert read == {("UPS", "1ZBOX"): [first.order, later.order]}
+
+
+async def test_a_live_parcel_held_by_one_order_before_packages_is_held_by_its_package(
+    mongo_repos: Repositories, database: Database
+) -> None:
+    walked = order_in(OrderStatus.SHIPPED, order_id="ord_old", tracking="1ZOLD")
+    await save_order(mongo_repos, walked.order, walked.log, expected=0)
+    parcels = database.db["live_parcels"]
+    await parcels.insert_one({"_id": "UPS|1ZOLD", "order_id": "ord_old"})  # as stored before
+    await database.db["migrations"].delete_many({})
+    assert await restamp(database) >= 1
+    stored = await parcels.find_one({"_id": "UPS|1ZOLD"})
+    assert stored == {
+        "_id": "UPS|1ZOLD",
+        "package": package_of(walked.order),
+        "orders": ["ord_old"],
+    }
+    assert await mongo_repos.orders.by_tracking("UPS", "1ZOLD") == [walked.order]
+
+
+async def test_orders_sort_by_the_ship_to_city_and_by_status_in_every_store(repos: Stores) -> None:
+    made = []
+    for n, (city, status) in enumerate(
+        [("Évry", OrderStatus.DELIVERED), ("austin", OrderStatus.PENDING), ("Boston", None)]
+    ):
+        walked = order_in(status or OrderStatus.SHIPPED, order_id=f"ord_{n}", tracking=f"1Z{n}")
+        walked.order.shipping_address = replace(walked.order.shipping_address, city=city)
+        await save_order(repos, walked.order, walked.log, expected=0)
+        made.append(walked.order.id)
+    evry, austin, boston = made
+
+    async def listed(sort: OrderSort, after: PageCursor | None = None) -> list[str]:
+        page = await repos.orders.page(OrderQuery(sort=sort), PageWindow(2, after))
+        ids = [o.id for o in page.items]
+        if page.has_more:
+            ids += await listed(sort, position(page.items[-1], sort))
+        return ids
+
+    assert await listed(OrderSort.SHIP_TO_A_TO_Z) == [austin, boston, evry]
+    assert await listed(OrderSort.SHIP_TO_Z_TO_A) == [evry, boston, austin]
+    assert await listed(OrderSort.STATUS_FIRST_STEP) == [austin, boston, evry]

@@ -129,6 +129,24 @@ _DOMAIN_VALUES = {
     "NotificationCategory.CHARGEBACK": "Sellers: a chargeback on their order, and its outcome.",
     "OrderSort.NEWEST_PLACED": "Newest placed first.",
     "OrderSort.SOONEST_SHIP_BY": "Soonest ship-by first; orders not yet paid last.",
+    "OrderSort.OLDEST_PLACED": "Oldest placed first.",
+    "OrderSort.LATEST_SHIP_BY": "Latest ship-by first; orders not yet paid first.",
+    "OrderSort.ORDER_ID_A_TO_Z": "By order id, A to Z.",
+    "OrderSort.ORDER_ID_Z_TO_A": "By order id, Z to A.",
+    "OrderSort.BUYER_A_TO_Z": "By the ship-to name, then the buyer id, A to Z (no case, no "
+    "accents).",
+    "OrderSort.BUYER_Z_TO_A": "By the ship-to name, then the buyer id, Z to A.",
+    "OrderSort.SHIP_TO_A_TO_Z": "By the ship-to city, then the country, A to Z (no case, no "
+    "accents).",
+    "OrderSort.SHIP_TO_Z_TO_A": "By the ship-to city, then the country, Z to A.",
+    "OrderSort.FASTEST_SPEED": "SAME_DAY first, STANDARD last.",
+    "OrderSort.SLOWEST_SPEED": "STANDARD first, SAME_DAY last.",
+    "OrderSort.HIGHEST_TOTAL": "Highest total first (the amount in minor units, whatever the "
+    "currency).",
+    "OrderSort.LOWEST_TOTAL": "Lowest total first.",
+    "OrderSort.STATUS_FIRST_STEP": "By status along the lifecycle: PENDING first, then "
+    "UNSHIPPED, shipped and on the way, DELIVERED, CANCELED last.",
+    "OrderSort.STATUS_LAST_STEP": "By status along the lifecycle, CANCELED first, PENDING last.",
     "Weekday.MONDAY": "Monday.",
     "Weekday.TUESDAY": "Tuesday.",
     "Weekday.WEDNESDAY": "Wednesday.",

@@ -1,7 +1,7 @@
 """Relay-style connections over keyset cursors, paged forward (`first/after`) or backward
 (`last/before`).
 
-A cursor is opaque: its position (a moment and an id) is sealed with AES-GCM under a key drawn
+A cursor is opaque: its position (a moment, or a name, and an id) is sealed with AES-GCM under a key drawn
 from the server's token secret, so a client can neither read one nor make one, and a cursor
 changed by a single bit is refused (`BAD_USER_INPUT` on the argument it came in). Every process
 of a deployment shares the secret, so any of them reads any cursor.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from domain.kernel.errors import MalformedInput
 from domain.kernel.ports import Page, PageCursor, PageWindow, page_window
 
 _NONCE = 12
+_TEXT = "~"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
@@ -38,9 +40,12 @@ class Cursors:
         self._aead = AESGCM(key)
 
     def encode(self, cursor: PageCursor) -> str:
-        millis = (cursor.at.astimezone(UTC) - _EPOCH) // _MS
+        if isinstance(cursor.at, str):  # a list by a name: "~" and the name and id as JSON
+            position = _TEXT + json.dumps([cursor.at, cursor.id])
+        else:
+            position = f"{(cursor.at.astimezone(UTC) - _EPOCH) // _MS}|{cursor.id}"
         nonce = os.urandom(_NONCE)
-        sealed = self._aead.encrypt(nonce, f"{millis}|{cursor.id}".encode(), None)
+        sealed = self._aead.encrypt(nonce, position.encode(), None)
         return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
 
     def decode(self, value: str | None, field: str = "after") -> PageCursor | None:
@@ -50,6 +55,9 @@ class Cursors:
         try:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
             opened = self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], None).decode()
+            if opened.startswith(_TEXT):
+                name, item_id = json.loads(opened[len(_TEXT) :])
+                return PageCursor(at=str(name), id=str(item_id))
             millis, item_id = opened.split("|", 1)
             moment = _EPOCH + int(millis) * _MS
         except (ValueError, binascii.Error, InvalidTag, UnicodeError) as exc:

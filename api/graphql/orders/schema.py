@@ -34,7 +34,7 @@ from domain.kernel.ports import Page, PageWindow
 from domain.orders.order import Order
 from domain.orders.ports import OrderQuery
 from domain.orders.ports import order_query as domain_order_query
-from domain.orders.queue import position
+from domain.orders.queue import check_cursors, position
 
 
 def order_query(
@@ -89,7 +89,7 @@ class OrderQueries:
         return OrderType.from_domain(order)
 
     @strawberry.field(
-        description="Orders you may see, newest placed first, or soonest ship-by first.",
+        description="Orders you may see, newest placed first, or in another `orderBy`.",
     )
     async def orders(
         self,
@@ -98,9 +98,9 @@ class OrderQueries:
         order_by: Annotated[
             OrderSort,
             strawberry.argument(
-                description="NEWEST_PLACED, or SOONEST_SHIP_BY for a queue of what to ship "
-                "next (orders without a ship-by last). Cursors belong to the order they were "
-                "read in."
+                description="NEWEST_PLACED, SOONEST_SHIP_BY for a queue of what to ship next "
+                "(orders without a ship-by last), or by any column of Manage Orders either way. "
+                "Cursors belong to the order they were read in (another is BAD_USER_INPUT)."
             ),
         ] = OrderSort.NEWEST_PLACED,
         first: First = None,
@@ -110,6 +110,7 @@ class OrderQueries:
     ) -> Connection[OrderType]:
         ctx = info.context
         window = ctx.cursors.window(first=first, after=after, last=last, before=before)
+        check_cursors(order_by, window)
         query = order_query(filter, order_by)
         page = await ctx.orders.list_orders(ctx.require_actor(), query, window)
         return order_connection(page, window, ctx.cursors, order_by)

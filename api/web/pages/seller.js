@@ -220,6 +220,7 @@ async function load(direction = null, { live = false } = {}) {
   clearTimeout(retrying);
   retrying = null;
   const variables = { filter: currentFilter(), sort: ow.$("sort").value };
+  showSort();
   const size = Number(ow.$("page-size").value);
   if (live && page.asked) Object.assign(variables, page.asked);  // the same page again
   else if (direction === "previous") Object.assign(variables, { last: size, before: page.info.startCursor });
@@ -500,6 +501,23 @@ function onUpdate(update) {
   totals();
 }
 
+// The column headers sort the list: a press reads it by that column, the next press the other
+// way. aria-sort tells which column the list is read by and which way (the sort picker says
+// the same in words).
+const ASCENDING = new Set(["ORDER_ID_A_TO_Z", "BUYER_A_TO_Z", "SHIP_TO_A_TO_Z", "SLOWEST_SPEED",
+  "LOWEST_TOTAL", "OLDEST_PLACED", "STATUS_FIRST_STEP", "SOONEST_SHIP_BY"]);
+function showSort() {
+  const sort = ow.$("sort").value;
+  for (const button of document.querySelectorAll("button.sort")) {
+    const th = button.closest("th");
+    if ([button.dataset.first, button.dataset.then].includes(sort)) {
+      th.setAttribute("aria-sort", ASCENDING.has(sort) ? "ascending" : "descending");
+    } else {
+      th.removeAttribute("aria-sort");
+    }
+  }
+}
+
 function stop(code, message) {
   ow.refuse(code, message, { hide: "board", roles: ["SELLER"], restart: start });
 }
@@ -507,6 +525,13 @@ function stop(code, message) {
 function wire() {
   ow.$("filters").onsubmit = (event) => { event.preventDefault(); load(); };
   for (const id of ["filter-status", "filter-channel", "filter-speed", "sort", "page-size", "placed-from", "placed-to"]) ow.$(id).onchange = () => load();
+  for (const button of document.querySelectorAll("button.sort")) {
+    button.onclick = () => {
+      const { first, then } = button.dataset;
+      ow.$("sort").value = ow.$("sort").value === first ? then : first;
+      load();
+    };
+  }
   ow.$("download").onclick = download;
   ow.$("previous").onclick = () => load("previous");
   ow.$("next").onclick = () => load("next");

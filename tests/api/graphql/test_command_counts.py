@@ -65,7 +65,7 @@ SCAN = """mutation Scan($input: RecordTrackingEventInput!) {
 # are the outbox), the live parcel held; the commit; after it, the outbox tick. A scan, through
 # whichever door, also reserves its receipt first and completes it once recorded.
 IN_THE_TRANSACTION = ["update orders", "update feeds", "find feeds", "insert events"]
-SHIPMENT = ["find orders", *IN_THE_TRANSACTION, "insert live_parcels", "commitTransaction"]
+SHIPMENT = ["find orders", *IN_THE_TRANSACTION, "update live_parcels", "commitTransaction"]
 SCAN_COMMANDS = [
     "insert webhook_receipts",
     "find live_parcels",

@@ -12,7 +12,17 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from api.settings import Settings
-from tests.api.client import BUYER, DHL, SELLER, UPS, Api, place_input, scan_input, ship_input
+from tests.api.client import (
+    BUYER,
+    DHL,
+    OTHER_BUYER,
+    SELLER,
+    UPS,
+    Api,
+    place_input,
+    scan_input,
+    ship_input,
+)
 
 SCANS = """mutation Scans($inputs: [RecordTrackingEventInput!]!) {
   recordTrackingEvents(inputs: $inputs) {
@@ -120,7 +130,8 @@ async def test_two_changes_of_one_order_in_one_group_answer_conflict_for_the_sec
 async def test_a_tracking_id_taken_inside_a_group_refuses_only_the_second_parcel(
     api: Api,
 ) -> None:
-    first, second, third = [await api.order_in("UNSHIPPED") for _ in range(3)]
+    first, third = [await api.order_in("UNSHIPPED") for _ in range(2)]
+    second = await api.order_in("UNSHIPPED", as_=OTHER_BUYER)  # another box
     answers = await asyncio.gather(
         api.gql(SHIP, {"input": ship_input(first["id"], "1ZTWICE", api.clock)}, as_=SELLER),
         api.gql(SHIP, {"input": ship_input(second["id"], "1ZTWICE", api.clock)}, as_=SELLER),
@@ -133,6 +144,21 @@ async def test_a_tracking_id_taken_inside_a_group_refuses_only_the_second_parcel
     assert errors[2] == []
     statuses = sorted([(await api.read(o["id"]))["status"] for o in (first, second)])
     assert statuses == ["SHIPPED", "UNSHIPPED"]  # the refused one changed nothing
+
+
+async def test_two_orders_of_one_box_shipped_inside_one_group_both_hold_its_number(
+    api: Api,
+) -> None:
+    orders = [await api.order_in("UNSHIPPED") for _ in range(3)]
+    answers = await asyncio.gather(
+        *(
+            api.gql(SHIP, {"input": ship_input(o["id"], "1ZONEBOX", api.clock)}, as_=SELLER)
+            for o in orders
+        )
+    )
+    assert [a["data"]["confirmShipment"]["errors"] for a in answers] == [[], [], []]
+    await api.scan("1ZONEBOX", "DELIVERED")
+    assert {(await api.read(o["id"]))["status"] for o in orders} == {"DELIVERED"}
 
 
 async def test_one_idempotency_key_sent_five_times_at_once_places_one_order(api: Api) -> None:

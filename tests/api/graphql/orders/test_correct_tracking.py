@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.kernel.identity import Actor
-from tests.api.client import BUYER, OTHER_SELLER, SELLER, UPS, Api
+from tests.api.client import BUYER, OTHER_BUYER, OTHER_SELLER, SELLER, UPS, Api
 
 CORRECT = """mutation($input: CorrectTrackingInput!) {
   correctTracking(input: $input) {
@@ -69,7 +69,8 @@ async def test_a_wrong_number_is_put_right_before_the_first_scan(api: Api) -> No
 
 
 async def test_a_number_another_live_parcel_holds_is_refused(api: Api) -> None:
-    await api.order_in("SHIPPED", tracking="1ZTAKEN")
+    # Another buyer's parcel: another box (one buyer's orders to one ship-to may share one).
+    await api.order_in("SHIPPED", tracking="1ZTAKEN", as_=OTHER_BUYER)
     order = await api.order_in("SHIPPED", tracking="1ZMINE")
     shipment = await _shipment(api, order["id"])
     taken = await _correct(api, shipment, "1ZTAKEN")

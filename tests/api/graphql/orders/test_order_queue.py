@@ -117,3 +117,93 @@ async def test_pages_of_the_queue_never_repeat_or_skip(api: Api) -> None:
     queue = [o["id"] for o in await _queue(api)]
     assert sorted(queue) == sorted(placed)
     assert len(set(queue)) == len(queue)
+
+
+SORTED = """query($sort: OrderSort!, $first: Int, $after: String, $last: Int, $before: String) {
+  orders(orderBy: $sort, first: $first, after: $after, last: $last, before: $before) {
+    nodes { id }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}"""
+
+
+async def _sorted(api: Api, sort: str, *, backward: bool = False) -> list[str]:
+    """Every order in `sort` order, read two at a time from the start or from the end."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        if backward:
+            variables = {"sort": sort, "last": 2, "before": cursor}
+        else:
+            variables = {"sort": sort, "first": 2, "after": cursor}
+        body = await api.gql(SORTED, variables, as_=SELLER)
+        assert "errors" not in body, body
+        page = body["data"]["orders"]
+        ids = [o["id"] for o in page["nodes"]]
+        info = page["pageInfo"]
+        if backward:
+            seen = ids + seen
+            if not info["hasPreviousPage"]:
+                return seen
+            cursor = info["startCursor"]
+        else:
+            seen += ids
+            if not info["hasNextPage"]:
+                return seen
+            cursor = info["endCursor"]
+
+
+async def test_the_queue_sorts_by_every_column_either_way_and_pages_both_ways(api: Api) -> None:
+    # name, city, country, speed, mugs (the total), status; folded keys written by hand.
+    rows = [
+        ("Zoë Adams", "Reno", "US", "STANDARD", 3, "PENDING"),
+        ("anna Berg", "Évry", "FR", "SAME_DAY", 5, "UNSHIPPED"),
+        ("Émile Chen", "austin", "US", "ONE_DAY", 1, "SHIPPED"),
+        ("Bob Diaz", "Zurich", "CH", "EXPEDITED", 4, "DELIVERED"),
+        ("Carla Ek", "Boston", "US", "STANDARD", 2, "CANCELED"),
+    ]
+    made = []
+    for name, city, country, speed, mugs, status in rows:
+        to = {**ADDRESS, "name": name, "city": city, "countryCode": country}
+        items = [{"sku": "MUG-01", "title": "Mug", "quantity": mugs,
+                  "unitPrice": {"amount": 1299, "currency": "USD"}}]  # fmt: skip
+        order = await api.order_in(status, shippingAddress=to, shippingSpeed=speed, items=items)
+        made.append(order["id"])
+        api.clock.advance(timedelta(minutes=1))
+    a, b, c, d, e = made
+    by_id = sorted(made)
+    expected = {
+        "OLDEST_PLACED": [a, b, c, d, e],
+        "NEWEST_PLACED": [e, d, c, b, a],
+        "ORDER_ID_A_TO_Z": by_id,
+        "ORDER_ID_Z_TO_A": by_id[::-1],
+        "BUYER_A_TO_Z": [b, d, e, c, a],  # anna, bob, carla, emile, zoe
+        "BUYER_Z_TO_A": [a, c, e, d, b],
+        "SHIP_TO_A_TO_Z": [c, e, b, a, d],  # austin, boston, evry, reno, zurich
+        "SHIP_TO_Z_TO_A": [d, a, b, e, c],
+        "HIGHEST_TOTAL": [b, d, a, e, c],
+        "LOWEST_TOTAL": [c, e, a, d, b],
+        "STATUS_FIRST_STEP": [a, b, c, d, e],
+        "STATUS_LAST_STEP": [e, d, c, b, a],
+        # Two STANDARD orders: the tie is broken by id, the same way as the sort.
+        "FASTEST_SPEED": [b, c, d, *sorted([a, e], reverse=True)],
+        "SLOWEST_SPEED": [*sorted([a, e]), d, c, b],
+    }
+    for sort, ids in expected.items():
+        assert await _sorted(api, sort) == ids, sort
+        assert await _sorted(api, sort, backward=True) == ids, sort
+
+
+async def test_a_cursor_read_in_a_list_by_name_is_refused_in_a_list_by_moment(api: Api) -> None:
+    for _ in range(3):
+        await api.order_in("UNSHIPPED")
+    body = await api.gql(SORTED, {"sort": "BUYER_A_TO_Z", "first": 1}, as_=SELLER)
+    cursor = body["data"]["orders"]["pageInfo"]["endCursor"]
+    for sort in ("NEWEST_PLACED", "HIGHEST_TOTAL"):
+        body = await api.gql(SORTED, {"sort": sort, "first": 1, "after": cursor}, as_=SELLER)
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
+    # In a list by name it reads on.
+    body = await api.gql(
+        SORTED, {"sort": "SHIP_TO_A_TO_Z", "first": 5, "after": cursor}, as_=SELLER
+    )
+    assert "errors" not in body

@@ -7,8 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from tests.api.client import (
+    ADDRESS,
     DHL,
     OPERATOR,
+    OTHER_BUYER,
     OTHER_SELLER,
     SELLER,
     UPS,
@@ -68,10 +70,71 @@ async def test_a_tracking_id_in_use_on_a_live_parcel_is_refused_for_every_other_
     assert (await api.scan("1ZSAME", "IN_TRANSIT"))["id"] == acme["id"]
 
 
+async def test_orders_of_one_buyer_to_one_ship_to_share_the_box_and_its_every_scan(
+    api: Api,
+) -> None:
+    first, second = [await api.verify((await api.place())["id"]) for _ in range(2)]
+    await api.ship(first["id"], tracking="1ZBOX")
+    shipped = await api.ship(second["id"], tracking="1ZBOX")
+    assert shipped["shipments"][0]["trackingId"] == "1ZBOX"
+    # Another ship-to, or another buyer at the same address, is another box.
+    elsewhere = await api.verify(
+        (await api.place(shippingAddress={**ADDRESS, "line1": "9 Oak"}))["id"]
+    )
+    stranger = await api.verify((await api.place(as_=OTHER_BUYER))["id"])
+    for order in (elsewhere, stranger):
+        variables = {"input": _ship(api, order["id"], "1ZBOX")}
+        error = await api.refused("confirmShipment", "input: $input", variables, as_=SELLER)
+        assert (error["code"], error["field"]) == ("TRACKING_ID_IN_USE", "trackingId")
+        assert (await api.read(order["id"]))["status"] == "UNSHIPPED"
+    # One scan of the box is on both orders; the answer names the first placed.
+    assert (await api.scan("1ZBOX", "OUT_FOR_DELIVERY"))["id"] == first["id"]
+    for order in (first, second):
+        assert (await api.read(order["id"]))["status"] == "OUT_FOR_DELIVERY"
+    assert (await api.scan("1ZBOX", "DELIVERED"))["id"] == first["id"]
+    for order in (first, second):
+        assert (await api.read(order["id"]))["status"] == "DELIVERED"
+    # Delivered: the id is free for anyone's next parcel.
+    variables = {"input": _ship(api, stranger["id"], "1ZBOX")}
+    shipped = await api.ok("confirmShipment", "input: $input", variables, as_=SELLER)
+    assert shipped["status"] == "SHIPPED"
+
+
+async def test_a_batch_scan_of_a_shared_box_reaches_every_order_once(api: Api) -> None:
+    first, second = [await api.verify((await api.place())["id"]) for _ in range(2)]
+    for order in (first, second):
+        await api.ship(order["id"], tracking="1ZPACK")
+    scans = [scan_input("1ZPACK", "IN_TRANSIT", api.clock, "UPS", "Reno")] * 2
+    body = await api.gql(BATCH, {"inputs": scans}, as_=UPS)
+    results = body["data"]["recordTrackingEvents"]["results"]
+    assert [(r["outcome"], r["orderId"]) for r in results] == [
+        ("RECORDED", first["id"]),
+        ("DUPLICATE", first["id"]),
+    ]
+    for order in (first, second):
+        [shipment] = (await api.read(order["id"]))["shipments"]
+        assert shipment["status"] == "IN_TRANSIT"
+    # Sent again later: recorded on neither.
+    before = [(await api.read(o["id"]))["version"] for o in (first, second)]
+    body = await api.gql(BATCH, {"inputs": scans}, as_=UPS)
+    results = body["data"]["recordTrackingEvents"]["results"]
+    assert [r["outcome"] for r in results] == ["DUPLICATE", "DUPLICATE"]
+    assert [(await api.read(o["id"]))["version"] for o in (first, second)] == before
+
+
+BATCH = """mutation Scans($inputs: [RecordTrackingEventInput!]!) {
+  recordTrackingEvents(inputs: $inputs) { results { outcome orderId error { code } } }
+}"""
+
+
 async def test_racing_shipments_with_one_tracking_id_let_exactly_one_through(api: Api) -> None:
     import asyncio
 
-    orders = [await api.verify((await api.place())["id"]) for _ in range(4)]
+    # Four ship-to addresses: four packages, so one tracking id cannot be all of theirs.
+    orders = [
+        await api.verify((await api.place(shippingAddress={**ADDRESS, "line1": f"{n} Elm"}))["id"])
+        for n in range(4)
+    ]
     answers = await asyncio.gather(
         *(
             api.mutate(
