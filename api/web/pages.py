@@ -28,6 +28,7 @@ FILES = {
     "track.js": "text/javascript",
     "seller.js": "text/javascript",
     "health.js": "text/javascript",
+    "order-seller.js": "text/javascript",
     "graphiql.css": "text/css",
     "graphiql-app.js": "text/javascript",
 }

@@ -37,6 +37,11 @@ async def main() -> None:
                     as_=ana,
                 )
                 order_id = mine["data"]["orders"]["nodes"][0]["id"]
+                to_ship = await api.gql(
+                    "{ orders(first: 1, filter: {statuses: [UNSHIPPED]}) { nodes { id } } }",
+                    as_=acme,
+                )
+                unshipped_id = to_ship["data"]["orders"]["nodes"][0]["id"]
                 OUT.mkdir(parents=True, exist_ok=True)
                 async with async_playwright() as playwright:
                     browser = await playwright.chromium.launch(
@@ -45,6 +50,7 @@ async def main() -> None:
                     for name, path, actor, width in (
                         ("track", f"/track/{order_id}", ana, 420),
                         ("seller", "/seller", acme, 900),
+                        ("order-seller", f"/track/{unshipped_id}", acme, 420),
                     ):
                         page = await browser.new_page(viewport={"width": width, "height": 900})
                         token = api.token(actor)

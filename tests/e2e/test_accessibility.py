@@ -40,7 +40,7 @@ async def test_the_pages_have_no_accessibility_violations_at_either_width(
     async with serving(demo, clock) as live:
         api = live.api
         order = await api.order_in("IN_TRANSIT")
-        await api.order_in("UNSHIPPED")
+        unshipped = await api.order_in("UNSHIPPED")
         base = f"http://127.0.0.1:{live.port}"
         # axe is injected as a script of its own: the test's context may bypass the policy.
         context = await browser.new_context(bypass_csp=True)
@@ -48,6 +48,8 @@ async def test_the_pages_have_no_accessibility_violations_at_either_width(
         for width in (1280, 375):
             for path, actor, ready in (
                 (f"/track/{order['id']}", BUYER, "#promise"),
+                (f"/track/{order['id']}", SELLER, "#seller-refund"),  # the seller's order page
+                (f"/track/{unshipped['id']}", SELLER, "#seller-ship"),
                 ("/seller", SELLER, "#orders > tr"),
                 ("/graphql", None, ".orderwire-signin select"),
             ):
@@ -58,7 +60,8 @@ async def test_the_pages_have_no_accessibility_violations_at_either_width(
                     await page.add_init_script(f"localStorage.setItem('orderwire.token', {token});")
                 await page.goto(base + path)
                 await expect(page.locator(ready).first).to_be_visible(timeout=20_000)
-                found[f"{path} at {width} px"] = await _violations(page)
+                who = "nobody" if actor is None else actor.id
+                found[f"{path} as {who} at {width} px"] = await _violations(page)
                 await page.close()
         await context.close()
     assert found == {path: [] for path in found}, json.dumps(found, indent=1)

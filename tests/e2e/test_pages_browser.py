@@ -18,6 +18,9 @@ from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OTHER_BUYER, SELLER
 from tests.e2e.conftest import LiveServer, blocked_page, serving
 
+# The widths every page feature is tried at: a laptop, and a phone.
+WIDTHS = [1280, 375]
+
 
 async def open_page(
     browser: Browser,

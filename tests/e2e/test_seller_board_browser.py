@@ -27,7 +27,7 @@ from storage.orders import order_document
 from tests.api.client import ADDRESS, BUYER, OPERATOR, OTHER_BUYER, SELLER, WAREHOUSE
 from tests.api.http.test_seller_files import SET_SHIP_FROM
 from tests.e2e.conftest import LiveServer, serving
-from tests.e2e.test_pages_browser import open_page
+from tests.e2e.test_pages_browser import WIDTHS, open_page
 
 
 async def store_paid_orders(
@@ -108,8 +108,9 @@ async def test_the_queue_updates_live_in_place_and_follows_its_filters(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_a_bulk_confirmation_answers_each_row_and_a_refusal_blocks_nothing(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
@@ -117,7 +118,7 @@ async def test_a_bulk_confirmation_answers_each_row_and_a_refusal_blocks_nothing
     # Another buyer's live parcel has this id (one buyer's orders may share a box's).
     taken = await api.order_in("SHIPPED", tracking="1ZTAKEN", as_=OTHER_BUYER)
     await api.gql(SET_SHIP_FROM, {"id": SELLER.id, "address": WAREHOUSE}, as_=SELLER)
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     await expect(page.locator("#orders > tr")).to_have_count(3)
     await page.locator("#select-page").check()
     await expect(page.locator("#selected-count")).to_have_text("3 selected")
@@ -171,15 +172,16 @@ async def test_packing_slips_print_in_one_pdf_for_the_selection(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_a_bulk_cancel_gives_each_order_its_reason_and_a_refusal_blocks_nothing(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
     first = await api.order_in("UNSHIPPED")
     gone = await api.order_in("SHIPPED")  # too late to cancel: refused in the middle
     last = await api.order_in("UNSHIPPED")
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     await page.locator("#filter-status").select_option("ALL")
     await expect(page.locator("#orders > tr")).to_have_count(3)
     await page.locator("#select-page").check()
@@ -327,8 +329,9 @@ async def test_account_health_shows_the_defect_rates_parts_and_the_response_time
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_the_search_box_takes_several_words_beginnings_and_no_accents(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     from tests.api.client import ADDRESS
 
@@ -336,7 +339,7 @@ async def test_the_search_box_takes_several_words_beginnings_and_no_accents(
     outside: list[str] = []
     hiro = await api.order_in("UNSHIPPED", shippingAddress={**ADDRESS, "name": "Hiro Tanaka"})
     goran = await api.order_in("UNSHIPPED", shippingAddress={**ADDRESS, "name": "Göran Lind"})
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     rows = page.locator("#orders > tr")
     await expect(rows).to_have_count(2)
     await expect(page.locator("#search-hint")).to_contain_text("The start of any word")
@@ -451,8 +454,9 @@ async def test_more_slips_than_a_file_holds_are_printed_a_file_at_a_time(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_dates_a_date_range_fifteen_a_page_a_download_and_one_request_to_cancel(
-    browser: Browser, live: LiveServer, settings: Settings
+    browser: Browser, live: LiveServer, settings: Settings, width: int
 ) -> None:
     """Manage Orders' own: ship-by and deliver-by beside the countdown, a placed-date range,
     15 a page, the view as a CSV, each row opening its order's page, and a bulk cancel sent
@@ -464,7 +468,7 @@ async def test_dates_a_date_range_fifteen_a_page_a_download_and_one_request_to_c
         settings, 3, lambda n: now - timedelta(days=10, minutes=n), now, "old"
     )
     recent = await store_paid_orders(settings, 17, lambda n: now - timedelta(minutes=n), now, "new")
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     await page.locator("#sort").select_option("NEWEST_PLACED")
     await page.locator("#page-size").select_option("15")
     await expect(page.locator("#count")).to_have_text("15 shown of 20")
@@ -504,7 +508,7 @@ async def test_dates_a_date_range_fifteen_a_page_a_download_and_one_request_to_c
     assert outside == []
 
 
-@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_each_column_header_sorts_the_queue_one_way_then_the_other(
     browser: Browser, live: LiveServer, width: int
 ) -> None:

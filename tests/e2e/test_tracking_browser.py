@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from playwright.async_api import Browser, expect
 
 from tests.api.client import BUYER, SELLER
 from tests.e2e.conftest import LiveServer
-from tests.e2e.test_pages_browser import open_page
+from tests.e2e.test_pages_browser import WIDTHS, open_page
 
 
 async def test_the_promise_comes_first_for_every_status(browser: Browser, live: LiveServer) -> None:
@@ -101,13 +102,14 @@ async def test_times_are_shown_where_they_happened_and_today_is_the_destinations
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_a_buyer_cancels_returns_and_writes_from_the_page(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
     fresh = await api.order_in("UNSHIPPED")
-    page = await open_page(browser, live, f"/track/{fresh['id']}", BUYER, outside)
+    page = await open_page(browser, live, f"/track/{fresh['id']}", BUYER, outside, width=width)
     await page.locator("#cancel").click()
     await page.get_by_role("button", name="Yes, cancel it").click()
     await expect(page.locator("#action-result")).to_have_text("Your order is canceled.")
@@ -115,7 +117,7 @@ async def test_a_buyer_cancels_returns_and_writes_from_the_page(
 
     late = await api.order_in("UNSHIPPED")
     api.clock.advance(timedelta(hours=1))  # the buyer's own 30 minutes are over
-    page = await open_page(browser, live, f"/track/{late['id']}", BUYER, outside)
+    page = await open_page(browser, live, f"/track/{late['id']}", BUYER, outside, width=width)
     await page.locator("#cancel").click()
     await page.get_by_role("button", name="Yes, cancel it").click()
     await expect(page.locator("#action-result")).to_contain_text("write to the seller instead")
@@ -125,7 +127,7 @@ async def test_a_buyer_cancels_returns_and_writes_from_the_page(
     await expect(page.locator("#action-result")).to_contain_text("on its way to the seller")
 
     delivered = await api.order_in("DELIVERED")
-    page = await open_page(browser, live, f"/track/{delivered['id']}", BUYER, outside)
+    page = await open_page(browser, live, f"/track/{delivered['id']}", BUYER, outside, width=width)
     await page.locator("#return-reason").select_option("DAMAGED")
     await page.locator("#return").click()
     await page.get_by_role("button", name="Yes, start a return").click()
@@ -163,8 +165,9 @@ async def test_an_order_in_two_parcels_shows_each_with_its_own_progress(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_a_buyer_returns_chosen_items_and_follows_the_return_to_its_refund(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     """The review's case: "Return items" took every item, was still offered once nothing was
     left and then refused; the page never showed the return, its label or its refund."""
@@ -174,7 +177,7 @@ async def test_a_buyer_returns_chosen_items_and_follows_the_return_to_its_refund
     api = live.api
     outside: list[str] = []
     order = await delivered_order(api)  # 2 mugs and a lamp
-    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside, width=width)
     mugs = page.locator('.return-quantity[data-sku="MUG-01"]')
     await expect(mugs).to_have_attribute("max", "2")
     await mugs.fill("1")
@@ -221,15 +224,16 @@ async def test_a_buyer_returns_chosen_items_and_follows_the_return_to_its_refund
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_the_page_shows_the_orders_money_its_dated_steps_and_the_carriers_link(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
     order = await api.order_in(
         "IN_TRANSIT", tracking="1Z999AA10123456784", shippingFee={"amount": 599, "currency": "USD"}
     )
-    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside, width=width)
     money = page.locator("#money")
     await expect(money).to_contain_text("Items$71.97")  # 2 x 12.99 + 45.99
     await expect(money).to_contain_text("Shipping$5.99")

@@ -2,10 +2,11 @@
 "use strict";
 
 const ORDER_ID = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
-const ORDER_FIELDS = `id status deliverBy deliveredAt placedAt sellerId estimatedDelivery { earliest latest }
+const ORDER_FIELDS = `id status fulfillmentChannel deliverBy deliveredAt placedAt sellerId estimatedDelivery { earliest latest }
   destinationTimeZone shippingSpeed items { sku title quantity returnable unitPrice { amount currency } total { amount currency } }
   shippingFee { amount currency } total { amount currency } refunded { amount currency }
-  shippingAddress { name city countryCode }
+  captured { amount currency }
+  shippingAddress { name line1 line2 city region postalCode countryCode }
   returns { id status reason requestedAt rejectionReason items { sku quantity }
     label { kind carrier trackingId } refunded { amount currency } }
   shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode timeZone } items { sku quantity } }`;
@@ -185,6 +186,12 @@ function masked(address) {
   return `${first}${initial}, ${address.city}, ${address.countryCode}`;
 }
 
+// The seller packs the parcel: the whole address, as the label needs it.
+function whole(address) {
+  const lines = [address.name, address.line1, address.line2, [address.postalCode, address.city].join(" "), address.region, address.countryCode];
+  return lines.filter(Boolean).join(", ");
+}
+
 function render() {
   ow.$("order").hidden = false;
   ow.$("order-id").textContent = order.id.slice(-8).toUpperCase();
@@ -197,7 +204,7 @@ function render() {
   ow.$("facts").replaceChildren(
     ow.el("dt", {}, "Ordered"), ow.el("dd", {}, ow.el("time", { datetime: order.placedAt }, ow.moment(order.placedAt))),
     ow.el("dt", {}, "Sold by"), ow.el("dd", { class: "seller" }, sellerName || order.sellerId),
-    ow.el("dt", {}, "Ships to"), ow.el("dd", {}, masked(order.shippingAddress)),
+    ow.el("dt", {}, "Ships to"), ow.el("dd", { class: "ship-to" }, viewerRole === "SELLER" ? whole(order.shippingAddress) : masked(order.shippingAddress)),
     ow.el("dt", {}, "Delivery"), ow.el("dd", { class: "speed" }, SPEED_TEXT[order.shippingSpeed] || order.shippingSpeed),
     ow.el("dt", {}, "Order number"), ow.el("dd", { class: "order-id" }, order.id),
   );
@@ -410,6 +417,20 @@ function confirmStep(label, confirmLabel, run) {
 
 function renderActions() {
   const section = ow.$("actions");
+  if (viewerRole === "SELLER") {
+    const redraw = (changed) => { order = changed; render(); };
+    // Redrawn at each live update: what the seller was typing stays.
+    const typed = [...ow.$("action-buttons").querySelectorAll("input, select")].map((c) => [c.id, c.value]);
+    ow.$("action-buttons").replaceChildren(...sellerActions(order, { act, confirmStep, clock, redraw }));
+    for (const [id, value] of typed) if (document.getElementById(id)) document.getElementById(id).value = value;
+    ow.$("return-reason-field").hidden = true;
+    ow.$("return-items-field").hidden = true;
+    ow.$("thread-title").textContent = "Your conversation with the buyer";
+    ow.$("message-label").textContent = "Write to the buyer";
+    ow.$("message-form").setAttribute("aria-label", "Write to the buyer");
+    section.hidden = false;
+    return;
+  }
   if (viewerRole !== "BUYER") { section.hidden = true; return; }
   const buttons = [];
   if (["PENDING", "UNSHIPPED"].includes(order.status)) {
@@ -463,7 +484,7 @@ async function sendMessage(event) {
   await act(MESSAGE, { id: order.id, body: text }, "sendMessage", () => {
     ow.$("message-body").value = "";
     showThread();
-    return "Your message is on its way to the seller.";
+    return `Your message is on its way to the ${viewerRole === "SELLER" ? "buyer" : "seller"}.`;
   });
 }
 
@@ -493,6 +514,10 @@ async function start() {
   }
   ow.signedIn(body.data.viewer);
   viewerRole = body.data.viewer.role;
+  if (viewerRole === "SELLER") {  // Seller Central's "Order details", not the buyer's tracking
+    document.querySelector("h1").textContent = "Order details";
+    document.title = "Order details · orderwire";
+  }
   ow.$("message-form").onsubmit = sendMessage;
   skew = new Date(body.data.viewer.now) - Date.now();
   order = body.data.order;
