@@ -41,13 +41,14 @@ async def open_page(
     return page
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_the_tracking_page_moves_from_shipped_to_delivered_live(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
     order = await api.order_in("SHIPPED", tracking="1ZPAGE")
-    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside, width=width)
     status = page.locator("#status")
     await expect(status).to_have_attribute("data-status", "SHIPPED")
     await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
@@ -74,14 +75,15 @@ async def test_the_tracking_page_moves_from_shipped_to_delivered_live(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_the_tracking_page_survives_a_server_restart_and_shows_the_missed_scans(
-    browser: Browser, settings: Settings, clock: ManualClock
+    browser: Browser, settings: Settings, clock: ManualClock, width: int
 ) -> None:
     outside: list[str] = []
     async with serving(settings, clock) as first:
         port = first.port
         order = await first.api.order_in("SHIPPED", tracking="1ZBOUNCE")
-        page = await open_page(browser, first, f"/track/{order['id']}", BUYER, outside)
+        page = await open_page(browser, first, f"/track/{order['id']}", BUYER, outside, width=width)
         await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     # The server is gone: the page says it is reconnecting.
     await expect(page.locator("#connection")).to_have_attribute("data-state", "reconnecting")
@@ -107,18 +109,21 @@ async def test_the_tracking_page_survives_a_server_restart_and_shows_the_missed_
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_the_tracking_page_says_when_the_order_is_not_found_or_the_token_is_wrong(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     outside: list[str] = []
     order = await live.api.order_in("SHIPPED")
-    stranger = await open_page(browser, live, f"/track/{order['id']}", OTHER_BUYER, outside)
+    stranger = await open_page(
+        browser, live, f"/track/{order['id']}", OTHER_BUYER, outside, width=width
+    )
     await expect(stranger.locator("#problem")).to_contain_text(
         f"We cannot find order {order['id']}"
     )
     assert await stranger.locator("#order").is_hidden()
 
-    page = await open_page(browser, live, f"/track/{order['id']}", None, outside)
+    page = await open_page(browser, live, f"/track/{order['id']}", None, outside, width=width)
     await page.evaluate("localStorage.setItem('orderwire.token', 'not-a-token')")
     await page.reload()
     await expect(page.locator("#problem")).to_contain_text("Your sign-in is not valid")
@@ -152,9 +157,12 @@ async def demo(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServ
         yield server
 
 
-async def test_a_demo_user_signs_in_from_the_picker(browser: Browser, demo: LiveServer) -> None:
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_a_demo_user_signs_in_from_the_picker(
+    browser: Browser, demo: LiveServer, width: int
+) -> None:
     outside: list[str] = []
-    page = await open_page(browser, demo, "/seller", None, outside)
+    page = await open_page(browser, demo, "/seller", None, outside, width=width)
     await expect(page.locator("#demo")).to_be_visible()
     await page.locator("#demo-user").select_option(label="seller-acme (seller)")
     await page.locator("#signin button[type=submit]").click()

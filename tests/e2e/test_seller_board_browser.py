@@ -60,15 +60,16 @@ async def store_paid_orders(
     return [str(d["_id"]) for d in documents]
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_the_queue_updates_live_in_place_and_follows_its_filters(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
     soon = await api.order_in("UNSHIPPED")
     api.clock.advance(timedelta(hours=1))
     later = await api.order_in("UNSHIPPED")
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     rows = page.locator("#orders > tr")
     await expect(rows).to_have_count(2)
     await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
@@ -143,13 +144,14 @@ async def test_a_bulk_confirmation_answers_each_row_and_a_refusal_blocks_nothing
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_packing_slips_print_in_one_pdf_for_the_selection(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
     orders = [await api.order_in("UNSHIPPED") for _ in range(2)]
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     await expect(page.locator("#orders > tr")).to_have_count(2)
     await page.locator("#select-page").check()
     async with (
@@ -236,14 +238,15 @@ async def test_paging_through_two_thousand_orders_shows_each_once(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_a_buyers_request_to_cancel_shows_on_its_row_and_in_its_queue(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
     asked, quiet = await api.order_in("UNSHIPPED"), await api.order_in("UNSHIPPED")
     api.clock.advance(timedelta(hours=1))
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     await api.ok(
         "requestCancellation",
@@ -285,8 +288,9 @@ async def test_paging_faster_than_the_rate_limit_waits_as_told_and_goes_on(
         assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_account_health_shows_the_defect_rates_parts_and_the_response_time(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     from tests.api.graphql.after_sale.test_conversation import _send
     from tests.api.graphql.orders.test_feedback_and_chargebacks import leave
@@ -300,7 +304,7 @@ async def test_account_health_shows_the_defect_rates_parts_and_the_response_time
     asked = await api.order_in("UNSHIPPED")
     await _send(api, asked["id"], "Can you ship it today?", BUYER)
     api.clock.advance(timedelta(hours=25))  # past its 24 hours, unanswered
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     health = page.locator("#health")
     await expect(health).to_be_visible()
     await expect(page.locator("#health-status")).to_have_text("Account health: Poor")
@@ -354,8 +358,9 @@ async def test_the_search_box_takes_several_words_beginnings_and_no_accents(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_live_orders_take_their_place_by_the_views_filter_and_sort(
-    browser: Browser, live: LiveServer, settings: Settings
+    browser: Browser, live: LiveServer, settings: Settings, width: int
 ) -> None:
     """The review's cases: a new order under "Overdue", a standard order under "Ship-by,
     soonest first" with same-day orders above it, the page holding its size, counts true."""
@@ -365,7 +370,7 @@ async def test_live_orders_take_their_place_by_the_views_filter_and_sort(
     await store_paid_orders(settings, 30, lambda n: now - timedelta(minutes=n + 1), now, "live")
     api.clock.advance(timedelta(minutes=5))
     urgent = [await api.order_in("UNSHIPPED", shippingSpeed="SAME_DAY") for _ in range(2)]
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     await expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     await page.locator("#sort").select_option("SOONEST_SHIP_BY")
     rows = page.locator("#orders > tr")
@@ -397,14 +402,15 @@ async def test_live_orders_take_their_place_by_the_views_filter_and_sort(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_a_refusal_for_an_order_not_on_screen_is_named_and_let_go(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
     shipped = await api.order_in("SHIPPED")
     waiting = await api.order_in("UNSHIPPED")
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     await page.locator("#filter-status").select_option("ALL")
     await expect(page.locator("#orders > tr")).to_have_count(2)
     await page.locator("#select-page").check()
@@ -424,13 +430,14 @@ async def test_a_refusal_for_an_order_not_on_screen_is_named_and_let_go(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_more_slips_than_a_file_holds_are_printed_a_file_at_a_time(
-    browser: Browser, live: LiveServer, settings: Settings
+    browser: Browser, live: LiveServer, settings: Settings, width: int
 ) -> None:
     now = live.api.clock()
     stored = await store_paid_orders(settings, 101, lambda n: now - timedelta(minutes=n), now, "s")
     outside: list[str] = []
-    page = await open_page(browser, live, "/seller", SELLER, outside)
+    page = await open_page(browser, live, "/seller", SELLER, outside, width=width)
     await expect(page.locator("#count")).to_have_text("25 shown of 101")
     await page.locator("#select-all").click()
     await expect(page.locator("#selected-count")).to_have_text("101 selected")

@@ -14,7 +14,10 @@ from tests.e2e.conftest import LiveServer
 from tests.e2e.test_pages_browser import WIDTHS, open_page
 
 
-async def test_the_promise_comes_first_for_every_status(browser: Browser, live: LiveServer) -> None:
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_the_promise_comes_first_for_every_status(
+    browser: Browser, live: LiveServer, width: int
+) -> None:
     api = live.api
     outside: list[str] = []
     expected = {
@@ -26,7 +29,7 @@ async def test_the_promise_comes_first_for_every_status(browser: Browser, live: 
     }
     for status, words in expected.items():
         order = await api.order_in(status)
-        page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+        page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside, width=width)
         await expect(page.locator("#promise")).to_contain_text(words)
         await expect(page.locator("#order-id")).to_have_text(order["id"][-8:].upper())
         if status == "DELIVERED":
@@ -36,7 +39,10 @@ async def test_the_promise_comes_first_for_every_status(browser: Browser, live: 
     assert outside == []
 
 
-async def test_a_delay_and_a_missed_promise_say_so(browser: Browser, live: LiveServer) -> None:
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_a_delay_and_a_missed_promise_say_so(
+    browser: Browser, live: LiveServer, width: int
+) -> None:
     api = live.api
     outside: list[str] = []
     order = await api.order_in("IN_TRANSIT")
@@ -48,7 +54,7 @@ async def test_a_delay_and_a_missed_promise_say_so(browser: Browser, live: LiveS
         "reason": "storm",
     }
     await api.ok("reportDelay", "input: $input", {"input": delay}, as_=SELLER)
-    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside, width=width)
     day = date.fromisoformat(later)
     await expect(page.locator("#promise")).to_contain_text("Delayed: now arriving")
     await expect(page.locator("#promise")).to_contain_text(str(day.day))
@@ -135,8 +141,9 @@ async def test_a_buyer_cancels_returns_and_writes_from_the_page(
     assert outside == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 async def test_an_order_in_two_parcels_shows_each_with_its_own_progress(
-    browser: Browser, live: LiveServer
+    browser: Browser, live: LiveServer, width: int
 ) -> None:
     api = live.api
     outside: list[str] = []
@@ -145,7 +152,7 @@ async def test_an_order_in_two_parcels_shows_each_with_its_own_progress(
     await api.ship(order["id"], tracking=first, items=[{"sku": "MUG-01", "quantity": 2}])
     await api.ship(order["id"], tracking=second, items=[{"sku": "LAMP-7", "quantity": 1}])
     await api.scan(first, "OUT_FOR_DELIVERY", city="Austin")
-    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside)
+    page = await open_page(browser, live, f"/track/{order['id']}", BUYER, outside, width=width)
     parcels = page.locator("#parcels > li.parcel")
     await expect(parcels).to_have_count(2)
     one, two = (
