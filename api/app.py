@@ -22,6 +22,8 @@ from api.http.origins import cors
 from api.http.seller_files import orders_export, packing_slips, packing_slips_at_once
 from api.http.shipment_upload import shipment_upload
 from api.http.tokens import tokens_for
+from api.http.tracking_providers.aftership import AfterShip
+from api.http.tracking_providers.receiver import provider_webhook
 from api.http.webhooks import carrier_webhook
 from api.metrics import Metrics
 from api.ops import Operations
@@ -78,6 +80,17 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 "/webhooks/carriers/{carrier}",
                 carrier_webhook(
                     settings.carrier_secrets, services.require_orders, services.require_receipts
+                ),
+                methods=["POST"],
+            ),
+            Route(
+                "/webhooks/aftership",
+                provider_webhook(
+                    AfterShip(),
+                    settings.aftership_webhook_secrets,
+                    services.require_orders,
+                    services.require_receipts,
+                    metrics,
                 ),
                 methods=["POST"],
             ),

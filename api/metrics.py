@@ -52,6 +52,27 @@ class Metrics:
             ["operation"],
             registry=self.registry,
         )
+        self.provider_deliveries = Counter(
+            "orderwire_provider_webhooks",
+            "Tracking aggregators' webhook deliveries, by provider and outcome (accepted, "
+            "unauthenticated, unreadable).",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
+        self.provider_checkpoint_outcomes = Counter(
+            "orderwire_provider_checkpoints",
+            "Aggregators' checkpoints, by provider and outcome (RECORDED, DUPLICATE, IGNORED, "
+            "REFUSED).",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
+        self.provider_unknown_values = Counter(
+            "orderwire_provider_unknown_values",
+            "Values of an aggregator's vocabulary no table knows (read under the broader "
+            "category), by provider and field.",
+            ["provider", "field"],
+            registry=self.registry,
+        )
         self.throttled = Counter(
             "orderwire_rate_limit_refusals",
             "Requests refused by the rate limit (THROTTLED).",
@@ -127,6 +148,15 @@ class Metrics:
         self.latency.labels(name).observe(seconds)
         if outcome == RequestCode.THROTTLED:
             self.throttled.inc()
+
+    def provider_delivery(self, provider: str, outcome: str) -> None:
+        self.provider_deliveries.labels(provider, outcome).inc()
+
+    def provider_checkpoints(self, provider: str, outcome: str, count: int) -> None:
+        self.provider_checkpoint_outcomes.labels(provider, outcome).inc(count)
+
+    def provider_unknown(self, provider: str, field: str) -> None:
+        self.provider_unknown_values.labels(provider, field).inc()
 
     def observe_clock(self, against: str, offset_seconds: float) -> None:
         self.clock_offset.labels(against).set(offset_seconds)

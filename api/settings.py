@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     carrier_secrets: dict[str, str] = Field(
         default_factory=dict, validation_alias="ORDERWIRE_CARRIER_SECRETS"
     )  # JSON: {"UPS": "secret", ...}
+    # A tracking aggregator's webhook secrets (api/http/tracking_providers/): comma-separated,
+    # so that the old and the new one are both accepted while a secret is rotated.
+    aftership_webhook_secrets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="ORDERWIRE_AFTERSHIP_WEBHOOK_SECRET"
+    )
     # Group commit (storage/group_commit.py): how long the first ready write waits for others,
     # and how many go in one transaction at most.
     write_group_window_ms: float = Field(
@@ -219,6 +224,11 @@ class Settings(BaseSettings):
         if not names:
             raise ValueError("name at least one algorithm")
         return names
+
+    @field_validator("aftership_webhook_secrets", mode="before")
+    @classmethod
+    def _secrets(cls, value: object) -> object:
+        return _listed(value)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

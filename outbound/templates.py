@@ -116,7 +116,8 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
                 lines.append(f"Track it: {link}")
             return _Story(f"New tracking number for {ref}", lines)
         case ev.TrackingEventRecorded(tag=TrackingTag.DELIVERED, location=where):
-            return _Story(f"Order {order.id} was delivered", [f"Delivered in {where.city}."])
+            lines = [f"Delivered in {where.city}."] if where is not None else []
+            return _Story(f"Order {order.id} was delivered", lines)
         case ev.TrackingEventRecorded(tag=TrackingTag.ATTEMPT_FAIL):
             lines = ["The carrier will try again, or leave a note on where to collect it."]
             return _Story(f"We missed you: delivery of {ref} was attempted", lines)

@@ -130,7 +130,7 @@ class TrackingEventRecorded(Event):
     carrier: str
     tracking_id: str
     tag: TrackingTag
-    location: ScanLocation
+    location: ScanLocation | None  # None: the source gave no place (an aggregator's checkpoint)
     scanned_at: datetime
     description: str | None
     out_of_order: bool  # older than the shipment's latest scan: kept, but moves nothing

@@ -273,7 +273,7 @@ class Order(EventSource):
         carrier: str,
         tracking_id: str,
         tag: TrackingTag,
-        location: ScanLocation,
+        location: ScanLocation | None,
         scanned_at: datetime,
         description: str | None,
         now: datetime,

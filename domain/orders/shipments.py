@@ -100,15 +100,18 @@ class Shipment:
     def is_tracked_as(self, carrier: str, tracking_id: str) -> bool:
         return self.carrier == carrier_code(carrier) and self.tracking_id == tracking_id
 
-    def follow_scan(self, tag: TrackingTag, location: ScanLocation, scanned_at: datetime) -> None:
-        """Apply the newest scan: move along SHIPMENT_TRANSITIONS, remember where and when."""
+    def follow_scan(
+        self, tag: TrackingTag, location: ScanLocation | None, scanned_at: datetime
+    ) -> None:
+        """Apply the newest scan: move along SHIPMENT_TRANSITIONS, remember when, and where
+        when the scan says (a scan without a place keeps the last place known)."""
         moved_to = SCAN_MOVES_SHIPMENT_TO[tag]
         if moved_to is None:
             require_transition(SHIPMENT_TRANSITIONS, self.status, self.status, "a shipment")
         else:
             self._move_to(moved_to)
         self.last_scan_at = scanned_at
-        self.last_location = location
+        self.last_location = location or self.last_location
 
     def _move_to(self, target: ShipmentStatus) -> None:
         """The only place a shipment's status changes, and only along SHIPMENT_TRANSITIONS."""
@@ -249,19 +252,19 @@ def corrected_tracking(
 
 
 def scan_fingerprint(
-    tag: TrackingTag, location: ScanLocation, scanned_at: datetime, description: str | None
+    tag: TrackingTag,
+    location: ScanLocation | None,
+    scanned_at: datetime,
+    description: str | None,
 ) -> str:
     """What makes a scan the same scan, whichever door it came through and however its time
     was written: its tag, its place, its moment (in UTC) and its words."""
-    content = [
-        tag.value,
-        scanned_at.astimezone(UTC).isoformat(),
-        location.city,
-        location.country_code,
-        location.region,
-        location.postal_code,
-        description,
-    ]
+    place = (
+        [None, None, None, None]  # no place: a city is required wherever there is one
+        if location is None
+        else [location.city, location.country_code, location.region, location.postal_code]
+    )
+    content = [tag.value, scanned_at.astimezone(UTC).isoformat(), *place, description]
     return fingerprint(content)
 
 
@@ -272,7 +275,7 @@ def scanned(
     carrier: str,
     tracking_id: str,
     tag: TrackingTag,
-    location: ScanLocation,
+    location: ScanLocation | None,
     scanned_at: datetime,
     description: str | None,
     now: datetime,

@@ -76,7 +76,7 @@ class RecordTrackingEvent:
     carrier: str
     tracking_id: str
     tag: TrackingTag
-    location: ScanLocation
+    location: ScanLocation | None  # None: the source gave no place
     scanned_at: datetime
     description: str | None = None
 

@@ -65,6 +65,10 @@ class ScanLocationType:
             time_zone=loc.zone_name,
         )
 
+    @classmethod
+    def maybe(cls, loc: ScanLocation | None) -> ScanLocationType | None:
+        return None if loc is None else cls.from_domain(loc)
+
 
 @strawberry.type(name="DeliveryWindow", description="Dates between which delivery is expected.")
 class DeliveryWindowType:

@@ -129,7 +129,7 @@ def order_event(recorded: ev.RecordedEvent) -> OrderEventType:
                 **common,
                 parcel=_parcel(event.shipment_id, event.carrier, event.tracking_id),
                 tag=event.tag,
-                location=ScanLocationType.from_domain(event.location),
+                location=ScanLocationType.maybe(event.location),
                 scanned_at=event.scanned_at,
                 description=event.description,
                 out_of_order=event.out_of_order,

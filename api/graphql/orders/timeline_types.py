@@ -88,7 +88,10 @@ class PaymentCaptured(OrderEventType):
 class TrackingScanned(OrderEventType):
     parcel: Parcel = strawberry.field(description="The parcel scanned.")
     tag: TrackingTag = strawberry.field(description="The scan, normalized.")
-    location: ScanLocationType = strawberry.field(description="Where the scan happened.")
+    location: ScanLocationType | None = strawberry.field(
+        description="Where the scan happened; null when its source gave no place (a tracking "
+        "aggregator's checkpoint may have none)."
+    )
     scanned_at: datetime = strawberry.field(description="When the carrier scanned it.")
     description: str | None = strawberry.field(description="The carrier's own words, if any.")
     out_of_order: bool = strawberry.field(

@@ -174,10 +174,12 @@ function notice(event) {
 }
 
 function latestScan() {
-  const scans = [...events.values()].filter((e) => e.__typename === "TrackingScanned" && e.location);
+  // A checkpoint may come without a place (an aggregator's "label created"): said without one.
+  const scans = [...events.values()].filter((e) => e.__typename === "TrackingScanned");
   const last = scans.sort((a, b) => (a.scannedAt < b.scannedAt ? 1 : -1))[0];
   if (!last) return "";
-  return `Latest: ${TAG_TEXT[last.tag] || last.tag} · ${place(last.location)} · ${ow.moment(last.scannedAt, zoneOf(last.location))}`;
+  const parts = [TAG_TEXT[last.tag] || last.tag, place(last.location), ow.moment(last.scannedAt, zoneOf(last.location))];
+  return `Latest: ${parts.filter(Boolean).join(" · ")}`;
 }
 
 function masked(address) {

@@ -12,13 +12,16 @@ from domain.kernel.errors import (
     InvalidTransition,
     NotFound,
     OrderAlreadyShipped,
+    ScanAlreadyRecorded,
     ValidationFailed,
 )
 from domain.kernel.events import (
+    Event,
     OrderCanceled,
     PaymentAuthorizationReleased,
     PaymentCaptured,
     ShipmentConfirmed,
+    TrackingEventRecorded,
 )
 from domain.kernel.money import Money
 from domain.kernel.shipping import (
@@ -191,3 +194,32 @@ def test_money_and_items_validate() -> None:
         LineItem("A", "Mug", 0, Money(1, "USD"))
     with pytest.raises(ValidationFailed):
         Money(1, "USD") + Money(1, "EUR")
+
+
+def test_a_scan_without_a_place_moves_the_parcel_and_keeps_its_last_known_place() -> None:
+    order = placed()
+    order.verify_payment(OPERATOR, T0)
+    ship(order, "1")
+    scan(order, "1", TrackingTag.IN_TRANSIT, T0 + timedelta(hours=1))
+
+    def placeless(tag: TrackingTag, at: datetime) -> list[Event]:
+        return order.record_scan(
+            UPS,
+            carrier="UPS",
+            tracking_id="1",
+            tag=tag,
+            location=None,
+            scanned_at=at,
+            description=None,
+            now=at,
+        )
+
+    [recorded] = placeless(TrackingTag.OUT_FOR_DELIVERY, T0 + timedelta(hours=2))
+    assert isinstance(recorded, TrackingEventRecorded)
+    assert recorded.location is None
+    [shipment] = order.shipments
+    assert (order.status, shipment.last_location) == (OrderStatus.OUT_FOR_DELIVERY, HUB)
+    # The same scan with a place is another scan; without one again, a repeat.
+    scan(order, "1", TrackingTag.OUT_FOR_DELIVERY, T0 + timedelta(hours=2))
+    with pytest.raises(ScanAlreadyRecorded):
+        placeless(TrackingTag.OUT_FOR_DELIVERY, T0 + timedelta(hours=2))

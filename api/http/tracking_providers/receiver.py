@@ -1,0 +1,196 @@
+"""What every tracking aggregator's webhook shares: authenticate the raw body against any of the
+provider's secrets (two at once while one is rotated), refuse a stale delivery, answer an event
+seen before from memory, and hand each checkpoint to the one door of every scan.
+
+A provider retries what is not answered 2xx, for days. So only what it must fix is refused
+(a forged or stale delivery: 401; a body that is not JSON: 400); a delivery for a parcel
+orderwire does not know, or checkpoints that are not scans, is answered 200 saying what was
+ignored and why, counted in /metrics and logged: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from api.http.refusals import refusal
+from domain.kernel.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
+from domain.kernel.identity import Actor, Role
+from domain.kernel.ports import IdempotencyStore
+from domain.orders.scan_batches import ScanOutcome, record_scans
+from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
+
+log = logging.getLogger("orderwire.tracking_providers")
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A checkpoint that is not a carrier's scan (the provider's own bookkeeping)."""
+
+    reason: str
+
+
+Checkpoint = RecordTrackingEvent | Ignored | DomainError
+
+
+@dataclass(slots=True)
+class Delivery:
+    """What one webhook delivery says: its event id, and the checkpoints of one parcel."""
+
+    event_id: str | None
+    sent_at: datetime | None
+    carrier: str | None  # orderwire's carrier code; None: a delivery about no parcel
+    tracking_id: str | None
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    ignored: str | None = None  # why the whole delivery changes nothing (another event kind)
+    unknown: list[tuple[str, str]] = field(default_factory=list)  # (field, value) no table knew
+
+
+class Provider(Protocol):
+    name: str  # as in the path and the metrics: "aftership"
+    max_age: timedelta  # a delivery sent longer ago than this is stale (the provider's retries)
+
+    def authentic(self, secret: str, body: bytes, headers: Any) -> bool:
+        """The provider's own signature over the raw body, checked in constant time."""
+
+    def read(self, payload: Any) -> Delivery:
+        """The delivery; ValueError, KeyError or TypeError for a body of another shape."""
+
+
+class ProviderMetrics(Protocol):
+    def provider_delivery(self, provider: str, outcome: str) -> None: ...
+
+    def provider_checkpoints(self, provider: str, outcome: str, count: int) -> None: ...
+
+    def provider_unknown(self, provider: str, field: str) -> None: ...
+
+
+def provider_webhook(
+    provider: Provider,
+    secrets: Sequence[str],
+    orders: Callable[[], OrderUseCases],
+    receipts: Callable[[], IdempotencyStore],
+    metrics: ProviderMetrics,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """POST /webhooks/<provider>: the checkpoints of one parcel, each recorded once."""
+
+    async def receive(request: Request) -> JSONResponse:
+        body = await request.body()
+        if not any(provider.authentic(secret, body, request.headers) for secret in secrets):
+            why = "no secret configured" if not secrets else "bad signature"
+            return _unauthenticated(f"{provider.name} webhook: {why}")
+        try:
+            delivery = provider.read(json.loads(body))
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
+            metrics.provider_delivery(provider.name, "unreadable")
+            log.warning("%s webhook unreadable: %s", provider.name, error)
+            return refusal(ValidationFailed(f"unreadable {provider.name} delivery: {error}"), 400)
+        at = now()
+        if delivery.sent_at is not None and at - delivery.sent_at > provider.max_age:
+            return _unauthenticated(f"{provider.name} webhook older than {provider.max_age}")
+        for name, value in delivery.unknown:
+            metrics.provider_unknown(provider.name, name)
+            log.warning("%s sent a %s no table knows: %r", provider.name, name, value)
+        try:
+            answer = await _record(provider, delivery, orders(), receipts(), at)
+        except Conflict as busy:
+            return refusal(busy)
+        metrics.provider_delivery(provider.name, "accepted")
+        for outcome, count in answer["summary"].items():
+            metrics.provider_checkpoints(provider.name, outcome, count)
+        log.info(
+            "%s webhook %s for %s %s: %s",
+            provider.name,
+            delivery.event_id,
+            delivery.carrier,
+            delivery.tracking_id,
+            answer["summary"],
+        )
+        return JSONResponse(answer)
+
+    def _unauthenticated(message: str) -> JSONResponse:
+        metrics.provider_delivery(provider.name, "unauthenticated")
+        log.warning(message)
+        return refusal(Unauthenticated(message))
+
+    return receive
+
+
+async def _record(
+    provider: Provider,
+    delivery: Delivery,
+    orders: OrderUseCases,
+    receipts: IdempotencyStore,
+    at: datetime,
+) -> dict[str, Any]:
+    if delivery.ignored is not None or delivery.carrier is None:
+        return _answer(delivery.event_id, [], delivery.ignored or "no parcel in this delivery")
+    scope = f"{provider.name}:{delivery.event_id}" if delivery.event_id else None
+    if scope is not None:
+        seen = await receipts.reserve(scope, scope, at)
+        if seen is not None:  # answered before, or being answered now (the provider retries)
+            if seen.result_id is None:
+                raise Conflict(f"{provider.name} event {delivery.event_id} is being recorded")
+            return {**json.loads(seen.result_id), "repeat": True}
+    try:
+        answer = await _checkpoints(delivery, orders, receipts, at)
+    except BaseException:
+        if scope is not None:
+            await receipts.release(scope)
+        raise
+    if scope is not None:
+        await receipts.complete(scope, json.dumps(answer))
+    return answer
+
+
+async def _checkpoints(
+    delivery: Delivery, orders: OrderUseCases, receipts: IdempotencyStore, at: datetime
+) -> dict[str, Any]:
+    assert delivery.carrier is not None
+    scans = [c for c in delivery.checkpoints if not isinstance(c, Ignored)]
+    actor = Actor(delivery.carrier, Role.CARRIER)  # the parcel's carrier, through its provider
+    answered = await record_scans(orders, receipts, actor, scans, at) if scans else []
+    results: list[dict[str, Any]] = []
+    found = iter(answered)
+    for index, checkpoint in enumerate(delivery.checkpoints):
+        if isinstance(checkpoint, Ignored):
+            results.append({"index": index, "outcome": "IGNORED", "reason": checkpoint.reason})
+            continue
+        answer = next(found)
+        if isinstance(answer.error, NotFound):  # not a parcel of ours: the provider must not retry
+            results.append({"index": index, "outcome": "IGNORED", "reason": answer.error.message})
+        elif answer.error is not None:
+            results.append({"index": index, "outcome": "REFUSED", **_error(answer.error)})
+        else:
+            outcome = "RECORDED" if answer.outcome is ScanOutcome.RECORDED else "DUPLICATE"
+            results.append({"index": index, "outcome": outcome, "orderId": answer.order_id})
+    return _answer(delivery.event_id, results, None)
+
+
+def _answer(
+    event_id: str | None, results: list[dict[str, Any]], ignored: str | None
+) -> dict[str, Any]:
+    summary = Counter(r["outcome"] for r in results)
+    answer: dict[str, Any] = {"eventId": event_id, "summary": dict(summary), "checkpoints": results}
+    if ignored is not None:
+        answer["ignored"] = ignored
+    return answer
+
+
+def _error(error: DomainError) -> dict[str, Any]:
+    return {"error": {"code": error.code.value, "message": error.message, "field": error.field}}
