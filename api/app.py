@@ -23,6 +23,7 @@ from api.http.seller_files import orders_export, packing_slips, packing_slips_at
 from api.http.shipment_upload import shipment_upload
 from api.http.tokens import tokens_for
 from api.http.tracking_providers.aftership import AfterShip
+from api.http.tracking_providers.easypost import EasyPost
 from api.http.tracking_providers.receiver import provider_webhook
 from api.http.webhooks import carrier_webhook
 from api.metrics import Metrics
@@ -88,6 +89,17 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 provider_webhook(
                     AfterShip(),
                     settings.aftership_webhook_secrets,
+                    services.require_orders,
+                    services.require_receipts,
+                    metrics,
+                ),
+                methods=["POST"],
+            ),
+            Route(
+                "/webhooks/easypost",
+                provider_webhook(
+                    EasyPost(),
+                    settings.easypost_webhook_secrets,
                     services.require_orders,
                     services.require_receipts,
                     metrics,

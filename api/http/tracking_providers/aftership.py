@@ -17,9 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pycountry
-
-from api.http.tracking_providers.receiver import Checkpoint, Delivery, Ignored
+from api.http.tracking_providers.receiver import Checkpoint, Delivery, Ignored, place_of
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import ScanLocation, TrackingTag, carrier_code
@@ -129,16 +127,11 @@ def _checkpoint(carrier: str, number: str, point: Any, delivery: Delivery) -> Ch
 
 def _place(point: Any) -> ScanLocation | None:
     """Where the checkpoint was, when AfterShip says a city and a country; else none."""
-    city = point.get("city")
-    iso3 = point.get("country_region") or point.get("country_iso3")
-    country = pycountry.countries.get(alpha_3=str(iso3).upper()) if iso3 else None
-    if not city or country is None:
-        return None
-    return ScanLocation(
-        city=str(city)[:200],
-        country_code=country.alpha_2,
-        region=point.get("state") or None,
-        postal_code=point.get("postal_code") or point.get("zip") or None,
+    return place_of(
+        point.get("city"),
+        point.get("country_region") or point.get("country_iso3"),
+        point.get("state"),
+        point.get("postal_code") or point.get("zip"),
     )
 
 

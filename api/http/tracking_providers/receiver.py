@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import pycountry
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -31,6 +32,7 @@ from domain.kernel.errors import (
 )
 from domain.kernel.identity import Actor, Role
 from domain.kernel.ports import IdempotencyStore
+from domain.kernel.shipping import ScanLocation
 from domain.orders.scan_batches import ScanOutcome, record_scans
 from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
 
@@ -77,6 +79,24 @@ class ProviderMetrics(Protocol):
     def provider_checkpoints(self, provider: str, outcome: str, count: int) -> None: ...
 
     def provider_unknown(self, provider: str, field: str) -> None: ...
+
+
+def place_of(
+    city: Any, country: Any, region: Any = None, postal_code: Any = None
+) -> ScanLocation | None:
+    """A checkpoint's place when the provider says a city and a country (ISO 3166 alpha-2 or
+    alpha-3); else none: no place is made up."""
+    code = str(country or "").strip().upper()
+    countries = pycountry.countries
+    found = countries.get(alpha_2=code) if len(code) == 2 else countries.get(alpha_3=code)
+    if not city or not str(city).strip() or found is None:
+        return None
+    return ScanLocation(
+        city=str(city).strip()[:200],
+        country_code=found.alpha_2,
+        region=str(region)[:100] if region else None,
+        postal_code=str(postal_code)[:16] if postal_code else None,
+    )
 
 
 def provider_webhook(
