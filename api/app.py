@@ -22,9 +22,7 @@ from api.http.origins import cors
 from api.http.seller_files import orders_export, packing_slips, packing_slips_at_once
 from api.http.shipment_upload import shipment_upload
 from api.http.tokens import tokens_for
-from api.http.tracking_providers.aftership import AfterShip
-from api.http.tracking_providers.easypost import EasyPost
-from api.http.tracking_providers.receiver import provider_webhook
+from api.http.tracking_providers.routes import provider_routes
 from api.http.webhooks import carrier_webhook
 from api.metrics import Metrics
 from api.ops import Operations
@@ -84,28 +82,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
                 ),
                 methods=["POST"],
             ),
-            Route(
-                "/webhooks/aftership",
-                provider_webhook(
-                    AfterShip(),
-                    settings.aftership_webhook_secrets,
-                    services.require_orders,
-                    services.require_receipts,
-                    metrics,
-                ),
-                methods=["POST"],
-            ),
-            Route(
-                "/webhooks/easypost",
-                provider_webhook(
-                    EasyPost(),
-                    settings.easypost_webhook_secrets,
-                    services.require_orders,
-                    services.require_receipts,
-                    metrics,
-                ),
-                methods=["POST"],
-            ),
+            *provider_routes(settings, services.require_orders, services.require_receipts, metrics),
             Route(
                 "/exports/orders.csv",
                 orders_export(services.require_seller_tools, tokens),

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     easypost_webhook_secrets: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="ORDERWIRE_EASYPOST_WEBHOOK_SECRET"
     )
+    shippo_webhook_secrets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="ORDERWIRE_SHIPPO_WEBHOOK_SECRET"
+    )
     # Group commit (storage/group_commit.py): how long the first ready write waits for others,
     # and how many go in one transaction at most.
     write_group_window_ms: float = Field(
@@ -228,7 +231,12 @@ class Settings(BaseSettings):
             raise ValueError("name at least one algorithm")
         return names
 
-    @field_validator("aftership_webhook_secrets", "easypost_webhook_secrets", mode="before")
+    @field_validator(
+        "aftership_webhook_secrets",
+        "easypost_webhook_secrets",
+        "shippo_webhook_secrets",
+        mode="before",
+    )
     @classmethod
     def _secrets(cls, value: object) -> object:
         return _listed(value)

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from starlette.requests import Request
+
 from api.http.tracking_providers.receiver import Checkpoint, Delivery, Ignored, place_of
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.moments import parse_zoned
@@ -64,10 +66,10 @@ class AfterShip:
     name = "aftership"
     max_age = MAX_AGE
 
-    def authentic(self, secret: str, body: bytes, headers: Any) -> bool:
+    def authentic(self, secret: str, body: bytes, request: Request) -> bool:
         digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
         expected = base64.b64encode(digest).decode()
-        return hmac.compare_digest(expected, headers.get(SIGNATURE, ""))
+        return hmac.compare_digest(expected, request.headers.get(SIGNATURE, ""))
 
     def read(self, payload: Any) -> Delivery:
         event_id = str(payload["event_id"])

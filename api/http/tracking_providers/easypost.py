@@ -15,6 +15,8 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
+from starlette.requests import Request
+
 from api.http.tracking_providers.receiver import Checkpoint, Delivery, Ignored, place_of
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.moments import parse_zoned
@@ -80,10 +82,10 @@ class EasyPost:
     name = "easypost"
     max_age = MAX_AGE
 
-    def authentic(self, secret: str, body: bytes, headers: Any) -> bool:
+    def authentic(self, secret: str, body: bytes, request: Request) -> bool:
         key = unicodedata.normalize("NFKD", secret).encode()
         expected = "hmac-sha256-hex=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, headers.get(SIGNATURE, ""))
+        return hmac.compare_digest(expected, request.headers.get(SIGNATURE, ""))
 
     def read(self, payload: Any) -> Delivery:
         event_id = str(payload["id"])

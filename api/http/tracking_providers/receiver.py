@@ -66,8 +66,9 @@ class Provider(Protocol):
     name: str  # as in the path and the metrics: "aftership"
     max_age: timedelta  # a delivery sent longer ago than this is stale (the provider's retries)
 
-    def authentic(self, secret: str, body: bytes, headers: Any) -> bool:
-        """The provider's own signature over the raw body, checked in constant time."""
+    def authentic(self, secret: str, body: bytes, request: Request) -> bool:
+        """The provider's own authentication of the request (a signature over the raw body,
+        or what it documents instead), checked in constant time."""
 
     def read(self, payload: Any) -> Delivery:
         """The delivery; ValueError, KeyError or TypeError for a body of another shape."""
@@ -111,7 +112,7 @@ def provider_webhook(
 
     async def receive(request: Request) -> JSONResponse:
         body = await request.body()
-        if not any(provider.authentic(secret, body, request.headers) for secret in secrets):
+        if not any(provider.authentic(secret, body, request) for secret in secrets):
             why = "no secret configured" if not secrets else "bad signature"
             return _unauthenticated(f"{provider.name} webhook: {why}")
         try:
