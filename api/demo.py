@@ -22,16 +22,12 @@ from domain.kernel.shipping import (
     TrackingTag,
 )
 from domain.kernel.vocabulary import ReturnReason
+from domain.orders.commands import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 from domain.orders.line_items import LineItem
 from domain.orders.order import Order
 from domain.orders.ports import EventPublisher, OrderQuery
 from domain.orders.reputation_use_cases import ReputationUseCases
-from domain.orders.use_cases import (
-    ConfirmShipment,
-    OrderUseCases,
-    PlaceOrder,
-    RecordTrackingEvent,
-)
+from domain.orders.use_cases import OrderUseCases
 from domain.sellers.directory import Seller
 from storage.repositories import Repositories
 

@@ -13,7 +13,7 @@ from domain.kernel import policies
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import Address, ShippedItem
-from domain.orders.use_cases import ConfirmShipment, ShipmentOutcome
+from domain.orders.commands import ConfirmShipment, ShipmentOutcome
 
 # orderwire's own CSV (comma-separated): one row per line of a parcel, named by its SKU.
 REQUIRED = ("order-id", "sku", "quantity", "carrier", "tracking-id", "ship-date", "ship-method")

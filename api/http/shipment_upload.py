@@ -26,8 +26,9 @@ from api.http.tokens import Tokens
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.identity import Actor
+from domain.orders.commands import ConfirmShipment, ShipmentOutcome
 from domain.orders.line_items import order_item_id
-from domain.orders.use_cases import ConfirmShipment, OrderUseCases, ShipmentOutcome
+from domain.orders.use_cases import OrderUseCases
 
 log = logging.getLogger("orderwire.files")
 

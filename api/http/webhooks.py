@@ -20,8 +20,9 @@ from domain.kernel.identity import Actor, Role
 from domain.kernel.moments import parse_zoned
 from domain.kernel.ports import IdempotencyStore
 from domain.kernel.shipping import ScanLocation, TrackingTag
+from domain.orders.commands import RecordTrackingEvent
 from domain.orders.scan_batches import ScanAnswer, ScanOutcome, record_scans
-from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
+from domain.orders.use_cases import OrderUseCases
 from outbound.signing import sign
 
 log = logging.getLogger("orderwire.webhooks")

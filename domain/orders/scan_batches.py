@@ -22,9 +22,10 @@ from domain.kernel.errors import Conflict, DomainError, ScanAlreadyRecorded
 from domain.kernel.identity import Actor
 from domain.kernel.ports import IdempotencyStore, StoredKey
 from domain.kernel.shipping import carrier_code
+from domain.orders.commands import RecordTrackingEvent
 from domain.orders.order import Order
 from domain.orders.shipments import scan_fingerprint
-from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
+from domain.orders.use_cases import OrderUseCases
 
 # Retry delays drawn apart from the global `random` (whose state belongs to the caller).
 _JITTER = random.Random()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from domain.kernel import policies
 from domain.kernel.access import (
@@ -27,73 +25,25 @@ from domain.kernel.errors import (
 )
 from domain.kernel.events import Event, RecordedEvent, record
 from domain.kernel.identity import Actor
-from domain.kernel.money import Money
 from domain.kernel.ports import Clock, EventLog, IdGenerator, Page, PageWindow
 from domain.kernel.shipping import (
     Address,
-    DeliveryOption,
     DeliveryWindow,
-    FulfillmentChannel,
-    ScanLocation,
-    ShippedItem,
-    ShippingSpeed,
-    TrackingTag,
     carrier_code,
 )
 from domain.kernel.tracking_formats import any_format, check_tracking_format
-from domain.orders.line_items import LineItem
+from domain.orders.commands import (
+    ConfirmShipment,
+    PlaceOrder,
+    RecordTrackingEvent,
+    ShipmentOutcome,
+    ShipmentResult,
+)
 from domain.orders.order import Order
 from domain.orders.parcels import hold_and_free, live_parcels
 from domain.orders.ports import BeginOrders, EventPublisher, OrderQuery, OrderRepository
 from domain.orders.shipments import Shipment, corrected_tracking
 from domain.sellers.ports import SellerDirectory
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceOrder:
-    seller_id: str
-    items: Sequence[LineItem]
-    shipping_address: Address
-    channel: FulfillmentChannel = FulfillmentChannel.MFN
-    speed: ShippingSpeed = ShippingSpeed.STANDARD
-    delivery_option: DeliveryOption = DeliveryOption.DOOR
-    shipping_fee: Money | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ConfirmShipment:
-    order_id: str
-    carrier: str
-    shipping_method: str
-    tracking_id: str
-    shipped_at: datetime
-    ship_from: Address | None  # None: the seller's usual ship-from address
-    items: Sequence[ShippedItem] | None = None  # None ships every unit still unshipped
-
-
-@dataclass(frozen=True, slots=True)
-class RecordTrackingEvent:
-    carrier: str
-    tracking_id: str
-    tag: TrackingTag
-    location: ScanLocation | None  # None: the source gave no place
-    scanned_at: datetime
-    description: str | None = None
-
-
-class ShipmentOutcome(Enum):
-    ACCEPTED = "ACCEPTED"
-    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"  # the same parcel is on the order: nothing changed
-    REFUSED = "REFUSED"
-
-
-@dataclass(frozen=True, slots=True)
-class ShipmentResult:
-    """What became of one shipment of a batch: the order as it is now, or why not."""
-
-    outcome: ShipmentOutcome
-    order: Order | None = None
-    error: DomainError | None = None
 
 
 class OrderUseCases:

@@ -24,11 +24,11 @@ from domain.kernel.vocabulary import (
 )
 from domain.notifications.deliveries import NotificationStatus
 from domain.notifications.preferences import Category, Channel
+from domain.orders.commands import ShipmentOutcome
 from domain.orders.order import OrderStatus
 from domain.orders.queue import OrderSort
 from domain.orders.scan_batches import ScanOutcome
 from domain.orders.shipments import ShipmentStatus
-from domain.orders.use_cases import ShipmentOutcome
 from domain.seller_tools.reports import ReportGrouping
 
 for _enum, _description in (

@@ -16,8 +16,8 @@ from api.graphql.common.enums import (
 from api.graphql.common.inputs import AddressInput, MoneyInput, ScanLocationInput, ShippedItemInput
 from domain.kernel.moments import client_moment
 from domain.kernel.shipping import DeliveryWindow, ShippedItem
+from domain.orders.commands import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 from domain.orders.line_items import LineItem
-from domain.orders.use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 
 
 @strawberry.input

@@ -19,8 +19,8 @@ from api.graphql.orders.types import OrderType
 from domain.kernel import policies
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError
+from domain.orders.commands import RecordTrackingEvent
 from domain.orders.scan_batches import ScanAnswer, record_scans
-from domain.orders.use_cases import RecordTrackingEvent
 
 log = logging.getLogger("orderwire.graphql")
 

@@ -31,7 +31,7 @@ from domain.kernel import policies
 from domain.kernel.access import Action, require_role
 from domain.kernel.errors import DomainError
 from domain.kernel.money import Money
-from domain.orders.use_cases import ShipmentResult
+from domain.orders.commands import ShipmentResult
 from domain.seller_tools.performance import HealthFigure, Span
 from domain.seller_tools.reports import ReportRow
 

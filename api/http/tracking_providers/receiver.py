@@ -33,8 +33,9 @@ from domain.kernel.errors import (
 from domain.kernel.identity import Actor, Role
 from domain.kernel.ports import IdempotencyStore
 from domain.kernel.shipping import ScanLocation
+from domain.orders.commands import RecordTrackingEvent
 from domain.orders.scan_batches import ScanOutcome, record_scans
-from domain.orders.use_cases import OrderUseCases, RecordTrackingEvent
+from domain.orders.use_cases import OrderUseCases
 
 log = logging.getLogger("orderwire.tracking_providers")
 

@@ -21,7 +21,7 @@ from api.http.tracking_providers.receiver import Checkpoint, Delivery, Ignored, 
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import TrackingTag, carrier_code
-from domain.orders.use_cases import RecordTrackingEvent
+from domain.orders.commands import RecordTrackingEvent
 
 TOKEN = "token"
 MAX_AGE = timedelta(days=14)  # unused: Shippo sends no time of sending

@@ -21,8 +21,8 @@ from domain.kernel.events import FeedPositions, OrderPlaced, RecordedEvent
 from domain.kernel.identity import Role
 from domain.kernel.money import Money
 from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
+from domain.orders.commands import ConfirmShipment, PlaceOrder
 from domain.orders.ports import LiveUpdate
-from domain.orders.use_cases import ConfirmShipment, PlaceOrder
 from tests.data import BUYER, HOME, OPERATOR, SELLER, T0, line_items
 from tests.fakes import FakeLiveUpdates, fake_world
 

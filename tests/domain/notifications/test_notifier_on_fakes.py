@@ -11,7 +11,7 @@ import pytest
 from domain.kernel.shipping import DeliveryWindow
 from domain.notifications.deliveries import NotificationStatus, Outgoing
 from domain.notifications.preferences import Channel, Preferences, PreferencesChange
-from domain.orders.use_cases import PlaceOrder
+from domain.orders.commands import PlaceOrder
 from outbound.notifier import Delivery, Notifier
 from outbound.senders import DeliveryFailed, Sender
 from tests.data import BUYER, HOME, OPERATOR, SELLER, T0, line_items

@@ -11,9 +11,9 @@ from domain.kernel.events import PaymentVerified, ShipmentConfirmed, TrackingEve
 from domain.kernel.identity import Actor, Role
 from domain.kernel.ports import PageWindow
 from domain.kernel.shipping import TrackingTag
+from domain.orders.commands import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 from domain.orders.order import OrderStatus
 from domain.orders.ports import OrderQuery
-from domain.orders.use_cases import ConfirmShipment, PlaceOrder, RecordTrackingEvent
 from tests.data import BUYER, HOME, HUB, OPERATOR, SELLER, T0, UPS, line_items
 from tests.fakes import World, fake_world
 
