@@ -129,6 +129,13 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
         case ev.DeliveryDelayed(revised=revised, reason=reason):
             subject = f"Order {order.id} is delayed: now arriving {window(revised)}"
             return _Story(subject, [f"Reason: {reason}.", f"New delivery date: {window(revised)}."])
+        case ev.CarrierEstimateChanged(estimate=estimate, carrier=carrier):
+            subject = f"Order {order.id} may arrive later: {carrier} now expects {window(estimate)}"
+            lines = [
+                f"The carrier's latest estimate: {window(estimate)}.",
+                "We will keep you posted.",
+            ]
+            return _Story(subject, lines)
         case ev.ShipByMissed(ship_by=ship_by):
             lines = [f"It was due to ship by {local(ship_by)}. Confirm the shipment now."]
             return _Story(f"Order {order.id} missed its ship-by time", lines)

@@ -144,6 +144,18 @@ class DeliveryDelayed(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CarrierEstimateChanged(Event):
+    """The parcel's carrier, through its tracking provider, expects it on other dates."""
+
+    shipment_id: str
+    carrier: str
+    tracking_id: str
+    estimate: DeliveryWindow
+    source: str
+    later_than_promise: bool  # after the latest date the marketplace promised the buyer
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ShipByMissed(Event):
     """The watchdog saw the ship-by moment pass with units still unshipped."""
 
@@ -277,6 +289,7 @@ OrderEvent: TypeAlias = (
     | PaymentCaptured
     | TrackingEventRecorded
     | DeliveryDelayed
+    | CarrierEstimateChanged
     | ShipByMissed
     | TrackingStalled
     | DeliveryOverdue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 
 from domain.kernel.errors import ValidationFailed
@@ -130,6 +130,15 @@ class DeliveryWindow:
     def __post_init__(self) -> None:
         if self.earliest > self.latest:
             raise ValidationFailed("earliest must not be after latest", field="earliest")
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierEstimate:
+    """When the carrier expects to deliver a parcel, as its tracking provider last said."""
+
+    window: DeliveryWindow  # a single date is a window of one day
+    source: str  # the provider: "aftership", "easypost", "shippo"
+    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

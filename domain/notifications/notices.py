@@ -89,6 +89,10 @@ def notices_for(
             return [tell(buyer, _TAG_CATEGORY[tag])]
         case ev.DeliveryDelayed():
             return [tell(buyer, Category.DELAY)]
+        case ev.CarrierEstimateChanged(later_than_promise=True):
+            return [tell(buyer, Category.DELAY)]
+        case ev.CarrierEstimateChanged():
+            return []
         case ev.ShipByMissed() | ev.TrackingStalled():
             return [tell(seller, Category.DEADLINE)] if seller_ships else []
         case ev.DeliveryOverdue():

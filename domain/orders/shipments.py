@@ -11,12 +11,19 @@ from typing import Protocol
 from domain.kernel import policies
 from domain.kernel.access import Action, require_channel_role
 from domain.kernel.errors import InvalidTransition, NotFound, ScanAlreadyRecorded, ValidationFailed
-from domain.kernel.events import ShipmentConfirmed, TrackingCorrected, TrackingEventRecorded
+from domain.kernel.events import (
+    CarrierEstimateChanged,
+    ShipmentConfirmed,
+    TrackingCorrected,
+    TrackingEventRecorded,
+)
 from domain.kernel.idempotency import fingerprint
 from domain.kernel.identity import Actor
 from domain.kernel.lifecycle import require_transition
 from domain.kernel.shipping import (
     Address,
+    CarrierEstimate,
+    DeliveryWindow,
     FulfillmentChannel,
     ScanLocation,
     ShippedItem,
@@ -83,6 +90,8 @@ class Shipment:
     carrier_scanned_at: datetime | None = None
     # Fingerprints of the scans recorded (scan_fingerprint): the same scan again is a repeat.
     scan_keys: tuple[str, ...] = ()
+    # When the carrier expects it, as its tracking provider last said (None: never said).
+    carrier_estimate: CarrierEstimate | None = None
 
     @property
     def first_carrier_scan(self) -> datetime | None:
@@ -314,4 +323,35 @@ def scanned(
         scanned_at=scanned_at,
         description=description,
         out_of_order=out_of_order,
+    )
+
+
+def estimate_noted(
+    shipments: Sequence[Shipment],
+    actor: Actor,
+    *,
+    carrier: str,
+    tracking_id: str,
+    estimate: CarrierEstimate,
+    promised: DeliveryWindow | None,
+    now: datetime,
+) -> CarrierEstimateChanged | None:
+    """Keep the carrier's estimate on its parcel; None when the dates did not change (a
+    provider repeats its estimate with every update) or the parcel is delivered."""
+    shipment = next((s for s in shipments if s.is_tracked_as(carrier, tracking_id)), None)
+    if shipment is None:
+        raise NotFound(f"no shipment {tracking_id} by {carrier} on this order", field="trackingId")
+    before = shipment.carrier_estimate
+    if not shipment.live or (before is not None and before.window == estimate.window):
+        return None
+    shipment.carrier_estimate = estimate
+    return CarrierEstimateChanged(
+        occurred_at=now,
+        actor=actor,
+        shipment_id=shipment.id,
+        carrier=shipment.carrier,
+        tracking_id=tracking_id,
+        estimate=estimate.window,
+        source=estimate.source,
+        later_than_promise=promised is not None and estimate.window.latest > promised.latest,
     )

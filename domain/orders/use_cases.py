@@ -212,6 +212,30 @@ class OrderUseCases:
             raise ScanAlreadyRecorded(order_id=package[0].id, status=package[0].status.value)
         return changed[0]
 
+    async def change_parcel(
+        self,
+        actor: Actor,
+        carrier: str,
+        tracking_id: str,
+        decide: Callable[[Order, datetime], list[Event]],
+    ) -> list[Order]:
+        """A change by the parcel's carrier (or an operator) of every order of its package,
+        each committed alone; an order `decide` leaves unchanged (no events) is not written."""
+        require_role(actor, Action.RECORD_SCAN)
+        code = carrier_code(carrier)
+        found = await self._orders.by_tracking(code, tracking_id)
+        if not found:
+            require_parcel_access(actor, None, code, tracking_id)  # NotFound
+        changed = []
+        for order in found:
+            require_parcel_access(actor, order, code, tracking_id)
+            version, live = order.version, live_parcels(order)
+            events = decide(order, self._clock())
+            if events:
+                await self._save(order, events, version, live)
+                changed.append(order)
+        return changed
+
     async def live_orders_of(
         self, parcels: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], list[Order]]:

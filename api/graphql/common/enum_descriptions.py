@@ -218,6 +218,7 @@ _EVENT_KINDS = {
     "TRACKING_CORRECTED": "TrackingCorrected",
     "PAYMENT_CAPTURED": "PaymentCaptured",
     "DELIVERY_DELAYED": "DeliveryDelayed",
+    "CARRIER_ESTIMATE_CHANGED": "CarrierEstimateChanged",
     "SHIP_BY_MISSED": "ShipByMissed",
     "TRACKING_STALLED": "TrackingStalled",
     "DELIVERY_OVERDUE": "DeliveryOverdue",

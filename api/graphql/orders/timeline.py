@@ -25,6 +25,7 @@ from api.graphql.orders.timeline_base import event_place as event_place
 from api.graphql.orders.timeline_types import (
     CancellationRequestClosed,
     CancellationRequested,
+    CarrierEstimateChanged,
     ChargebackAnswered,
     ChargebackDecided,
     ChargebackOpened,
@@ -141,6 +142,14 @@ def order_event(recorded: ev.RecordedEvent) -> OrderEventType:
                 revised=DeliveryWindowType.from_domain(event.revised),
                 reason=event.reason,
             )
+        case ev.CarrierEstimateChanged():
+            return CarrierEstimateChanged(
+                **common,
+                parcel=_parcel(event.shipment_id, event.carrier, event.tracking_id),
+                estimate=DeliveryWindowType.from_domain(event.estimate),
+                source=event.source,
+                later_than_promise=event.later_than_promise,
+            )
         case ev.ShipByMissed():
             return ShipByMissed(**common, deadline=event.ship_by)
         case ev.TrackingStalled():
@@ -215,6 +224,7 @@ EVENT_TYPES: tuple[type[OrderEventType], ...] = (
     PaymentCaptured,
     TrackingScanned,
     DeliveryDelayed,
+    CarrierEstimateChanged,
     ShipByMissed,
     TrackingStalled,
     DeliveryOverdue,

@@ -42,6 +42,7 @@ class OrderEventKind(Enum):
         "TrackingEventRecorded", description="A carrier scan: the type `TrackingScanned`."
     )
     DELIVERY_DELAYED = "DeliveryDelayed"
+    CARRIER_ESTIMATE_CHANGED = "CarrierEstimateChanged"
     SHIP_BY_MISSED = "ShipByMissed"
     TRACKING_STALLED = "TrackingStalled"
     DELIVERY_OVERDUE = "DeliveryOverdue"

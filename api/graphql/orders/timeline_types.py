@@ -108,6 +108,20 @@ class DeliveryDelayed(OrderEventType):
     reason: str = strawberry.field(description="Why, in the seller's words.")
 
 
+@strawberry.type(
+    description="The parcel's carrier, through its tracking provider, expects it on other dates."
+)
+class CarrierEstimateChanged(OrderEventType):
+    parcel: Parcel = strawberry.field(description="The parcel.")
+    estimate: DeliveryWindowType = strawberry.field(description="The carrier's dates now.")
+    source: str = strawberry.field(
+        description="The tracking provider that said so: aftership, easypost or shippo."
+    )
+    later_than_promise: bool = strawberry.field(
+        description="After the latest date the marketplace promised (the buyer is told)."
+    )
+
+
 @strawberry.type(description="The seller did not ship by the ship-by moment.")
 class ShipByMissed(OrderEventType):
     deadline: datetime = strawberry.field(description="The ship-by moment that passed.")

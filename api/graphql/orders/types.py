@@ -42,6 +42,7 @@ from domain.kernel.access import (
 from domain.kernel.moments import zone_of_country
 from domain.kernel.money import Money
 from domain.kernel.ports import PageWindow
+from domain.kernel.shipping import CarrierEstimate
 from domain.orders.cancellation import CancellationRequest
 from domain.orders.order import Order
 from domain.orders.reputation import Reputation
@@ -60,6 +61,29 @@ def destination_zone(order: Order) -> str | None:
     return zone_of_country(order.shipping_address.country_code)
 
 
+@strawberry.type(
+    name="CarrierEstimate",
+    description="When the parcel's carrier expects to deliver it, as its tracking provider said.",
+)
+class CarrierEstimateType:
+    earliest: date = strawberry.field(description="The first day it may arrive.")
+    latest: date = strawberry.field(description="The last day (the same day for one date).")
+    source: str = strawberry.field(description="The provider: aftership, easypost or shippo.")
+    received_at: datetime = strawberry.field(description="When orderwire received it.")
+
+    @classmethod
+    def maybe(cls, estimate: CarrierEstimate | None) -> CarrierEstimateType | None:
+        if estimate is None:
+            return None
+        window = estimate.window
+        return cls(
+            earliest=window.earliest,
+            latest=window.latest,
+            source=estimate.source,
+            received_at=estimate.received_at,
+        )
+
+
 @strawberry.type(name="Shipment", description="One parcel: its items, carrier and progress.")
 class ShipmentType(Node):
     id: strawberry.ID
@@ -72,6 +96,10 @@ class ShipmentType(Node):
     status: ShipmentStatus
     last_scan_at: datetime | None
     last_location: ScanLocationType | None
+    carrier_estimate: CarrierEstimateType | None = strawberry.field(
+        description="When the carrier expects it, as its tracking provider last said (an "
+        "AfterShip, EasyPost or Shippo webhook); null until one does."
+    )
 
     @classmethod
     def from_domain(cls, s: Shipment) -> ShipmentType:
@@ -85,9 +113,8 @@ class ShipmentType(Node):
             ship_from=AddressType.from_domain(s.ship_from),
             status=s.status,
             last_scan_at=s.last_scan_at,
-            last_location=None
-            if s.last_location is None
-            else ScanLocationType.from_domain(s.last_location),
+            last_location=ScanLocationType.maybe(s.last_location),
+            carrier_estimate=CarrierEstimateType.maybe(s.carrier_estimate),
         )
 
 

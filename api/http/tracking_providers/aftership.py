@@ -19,10 +19,16 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
-from api.http.tracking_providers.receiver import Checkpoint, Delivery, Ignored, place_of
+from api.http.tracking_providers.receiver import (
+    Checkpoint,
+    Delivery,
+    Ignored,
+    place_of,
+    window_of,
+)
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.moments import parse_zoned
-from domain.kernel.shipping import ScanLocation, TrackingTag, carrier_code
+from domain.kernel.shipping import DeliveryWindow, ScanLocation, TrackingTag, carrier_code
 from domain.orders.commands import RecordTrackingEvent
 
 SIGNATURE = "aftership-hmac-sha256"
@@ -81,7 +87,7 @@ class AfterShip:
         slug = str(tracking["slug"])
         carrier = SLUGS.get(slug.lower()) or carrier_code(slug)
         number = str(tracking["tracking_number"]).replace(" ", "").upper()
-        delivery = Delivery(event_id, sent_at, carrier, number)
+        delivery = Delivery(event_id, sent_at, carrier, number, estimate=_estimate(tracking))
         for point in tracking.get("checkpoints") or []:
             delivery.checkpoints.append(_checkpoint(carrier, number, point, delivery))
         return delivery
@@ -151,3 +157,17 @@ def _moment(raw: str, location: ScanLocation | None) -> datetime:
         )
     local = datetime.fromisoformat(raw).replace(tzinfo=ZoneInfo(name))
     return parse_zoned(local.isoformat(), "checkpoint_time")
+
+
+def _estimate(tracking: Any) -> DeliveryWindow | None:
+    """The carrier's own estimate first, else AfterShip's prediction, else `expected_delivery`;
+    each a date, or a window of its earliest and latest dates."""
+    for name in ("courier_estimated_delivery_date", "aftership_estimated_delivery_date"):
+        found = tracking.get(name) or {}
+        low, high = (
+            found.get("estimated_delivery_date_min"),
+            found.get("estimated_delivery_date_max"),
+        )
+        if low or high or found.get("estimated_delivery_date"):
+            return window_of(low or found.get("estimated_delivery_date"), high)
+    return window_of(tracking.get("expected_delivery"))

@@ -17,7 +17,13 @@ from typing import Any
 
 from starlette.requests import Request
 
-from api.http.tracking_providers.receiver import Checkpoint, Delivery, Ignored, place_of
+from api.http.tracking_providers.receiver import (
+    Checkpoint,
+    Delivery,
+    Ignored,
+    place_of,
+    window_of,
+)
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import TrackingTag, carrier_code
@@ -97,7 +103,8 @@ class EasyPost:
         name = str(tracker["carrier"])
         carrier = CARRIERS.get(name.upper()) or carrier_code(name)
         number = str(tracker["tracking_code"]).replace(" ", "").upper()
-        delivery = Delivery(event_id, sent_at, carrier, number)
+        estimate = window_of(tracker.get("est_delivery_date"))
+        delivery = Delivery(event_id, sent_at, carrier, number, estimate=estimate)
         for detail in tracker.get("tracking_details") or []:
             delivery.checkpoints.append(_checkpoint(carrier, number, detail, delivery))
         return delivery

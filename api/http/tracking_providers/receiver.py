@@ -15,7 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import pycountry
@@ -32,7 +32,8 @@ from domain.kernel.errors import (
 )
 from domain.kernel.identity import Actor, Role
 from domain.kernel.ports import IdempotencyStore
-from domain.kernel.shipping import ScanLocation
+from domain.kernel.shipping import DeliveryWindow, ScanLocation
+from domain.orders.carrier_estimates import note_carrier_estimate
 from domain.orders.commands import RecordTrackingEvent
 from domain.orders.scan_batches import ScanOutcome, record_scans
 from domain.orders.use_cases import OrderUseCases
@@ -61,6 +62,7 @@ class Delivery:
     checkpoints: list[Checkpoint] = field(default_factory=list)
     ignored: str | None = None  # why the whole delivery changes nothing (another event kind)
     unknown: list[tuple[str, str]] = field(default_factory=list)  # (field, value) no table knew
+    estimate: DeliveryWindow | None = None  # when the carrier expects to deliver, if it says
 
 
 class Provider(Protocol):
@@ -81,6 +83,16 @@ class ProviderMetrics(Protocol):
     def provider_checkpoints(self, provider: str, outcome: str, count: int) -> None: ...
 
     def provider_unknown(self, provider: str, field: str) -> None: ...
+
+
+def window_of(earliest: Any, latest: Any = None) -> DeliveryWindow | None:
+    """A provider's estimate as dates: each a date or a moment (its date as written, the
+    carrier's local day); one date is a window of one day; none when it gives none."""
+    first = str(earliest or latest or "")[:10]
+    last = str(latest or earliest or "")[:10]
+    if not first:
+        return None
+    return DeliveryWindow(date.fromisoformat(first), date.fromisoformat(last))
 
 
 def place_of(
@@ -170,7 +182,7 @@ async def _record(
                 raise Conflict(f"{provider.name} event {delivery.event_id} is being recorded")
             return {**json.loads(seen.result_id), "repeat": True}
     try:
-        answer = await _checkpoints(delivery, orders, receipts, at)
+        answer = await _checkpoints(provider.name, delivery, orders, receipts, at)
     except BaseException:
         if scope is not None:
             await receipts.release(scope)
@@ -181,7 +193,11 @@ async def _record(
 
 
 async def _checkpoints(
-    delivery: Delivery, orders: OrderUseCases, receipts: IdempotencyStore, at: datetime
+    source: str,
+    delivery: Delivery,
+    orders: OrderUseCases,
+    receipts: IdempotencyStore,
+    at: datetime,
 ) -> dict[str, Any]:
     assert delivery.carrier is not None
     scans = [c for c in delivery.checkpoints if not isinstance(c, Ignored)]
@@ -201,7 +217,38 @@ async def _checkpoints(
         else:
             outcome = "RECORDED" if answer.outcome is ScanOutcome.RECORDED else "DUPLICATE"
             results.append({"index": index, "outcome": outcome, "orderId": answer.order_id})
-    return _answer(delivery.event_id, results, None)
+    answered_all = _answer(delivery.event_id, results, None)
+    if delivery.estimate is not None:  # after the scans: a delivered parcel keeps no estimate
+        said = await _estimate(source, delivery, delivery.estimate, orders, actor)
+        answered_all["estimate"] = said
+    return answered_all
+
+
+async def _estimate(
+    source: str,
+    delivery: Delivery,
+    window: DeliveryWindow,
+    orders: OrderUseCases,
+    actor: Actor,
+) -> dict[str, Any]:
+    """The carrier's dates kept on the parcel (an event when they change)."""
+    assert delivery.carrier is not None
+    assert delivery.tracking_id is not None
+    said = {"earliest": window.earliest.isoformat(), "latest": window.latest.isoformat()}
+    try:
+        changed = await note_carrier_estimate(
+            orders,
+            actor,
+            carrier=delivery.carrier,
+            tracking_id=delivery.tracking_id,
+            window=window,
+            source=source,
+        )
+    except NotFound:
+        return {**said, "outcome": "IGNORED"}
+    except Conflict:
+        return {**said, "outcome": "REFUSED", "error": {"code": "CONFLICT"}}
+    return {**said, "outcome": "RECORDED" if changed else "DUPLICATE"}
 
 
 def _answer(

@@ -17,7 +17,13 @@ from typing import Any
 
 from starlette.requests import Request
 
-from api.http.tracking_providers.receiver import Checkpoint, Delivery, Ignored, place_of
+from api.http.tracking_providers.receiver import (
+    Checkpoint,
+    Delivery,
+    Ignored,
+    place_of,
+    window_of,
+)
 from domain.kernel.errors import DomainError, ValidationFailed
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import TrackingTag, carrier_code
@@ -92,7 +98,7 @@ class Shippo:
         name = str(track["carrier"])
         carrier = CARRIERS.get(name.lower()) or carrier_code(name)
         number = str(track["tracking_number"]).replace(" ", "").upper()
-        delivery = Delivery(None, None, carrier, number)
+        delivery = Delivery(None, None, carrier, number, estimate=window_of(track.get("eta")))
         for step in track.get("tracking_history") or []:
             delivery.checkpoints.append(_checkpoint(carrier, number, step, delivery))
         return delivery

@@ -9,13 +9,15 @@ const ORDER_FIELDS = `id status fulfillmentChannel deliverBy deliveredAt placedA
   shippingAddress { name line1 line2 city region postalCode countryCode }
   returns { id status reason requestedAt rejectionReason items { sku quantity }
     label { kind carrier trackingId } refunded { amount currency } }
-  shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode timeZone } items { sku quantity } }`;
+  shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode timeZone } items { sku quantity }
+    carrierEstimate { earliest latest source } }`;
 const EVENT_FIELDS = `__typename id sequence type status occurredAt
   ... on PaymentFailed { reason }
   ... on OrderCanceled { reason }
   ... on ShipmentConfirmed { parcel { carrier trackingId } }
   ... on TrackingScanned { tag location { city countryCode timeZone } scannedAt }
   ... on DeliveryDelayed { reason revised { earliest latest } }
+  ... on CarrierEstimateChanged { estimate { earliest latest } laterThanPromise parcel { carrier } }
   ... on DeliveryOverdue { deliverBy }
   ... on TrackingStalled { parcel { trackingId } }
   ... on ReturnOpened { returnId }
@@ -80,6 +82,8 @@ function describe(event) {
     case "TrackingScanned":
       return [TAG_TEXT[event.tag] || event.tag, place(event.location)].filter(Boolean).join(" · ");
     case "DeliveryDelayed": return `Delayed (${event.reason}): now arriving by ${ow.day(event.revised.latest)}`;
+    case "CarrierEstimateChanged":
+      return `${event.parcel.carrier} now expects it ${daysText(event.estimate)}${event.laterThanPromise ? ", later than promised" : ""}`;
     case "DeliveryOverdue": return `Not delivered by ${ow.day(event.deliverBy)}, the day it was due`;
     case "TrackingStalled": return `No carrier scan yet for ${event.parcel.trackingId}`;
     case "ShipByMissed": return "The seller has not shipped it yet";
@@ -351,6 +355,13 @@ const PARCEL_STEP = {
   DELIVERED: 3,
 };
 
+const PROVIDER_TEXT = { aftership: "AfterShip", easypost: "EasyPost", shippo: "Shippo" };
+
+// A carrier's dates: one day, or the first and the last.
+function daysText(window) {
+  return window.earliest === window.latest ? longDay(window.latest) : `${longDay(window.earliest)} – ${longDay(window.latest)}`;
+}
+
 function parcelBlock(parcel, index) {
   const reached = PARCEL_STEP[parcel.status] ?? 1;
   const titles = new Map(order.items.map((item) => [item.sku, item.title]));
@@ -369,6 +380,9 @@ function parcelBlock(parcel, index) {
     parcel.lastScanAt ? ow.el("p", { class: "latest" }, "Last scan ",
       ow.el("time", { datetime: parcel.lastScanAt }, ow.moment(parcel.lastScanAt, zoneOf(parcel.lastLocation))),
       parcel.lastLocation ? ` in ${place(parcel.lastLocation)}` : "") : "",
+    // The carrier's own estimate, beside the marketplace's promise (a tracking provider's).
+    parcel.carrierEstimate && parcel.status !== "DELIVERED" ? ow.el("p", { class: "carrier-estimate" },
+      `${parcel.carrier} expects it ${daysText(parcel.carrierEstimate)} (via ${PROVIDER_TEXT[parcel.carrierEstimate.source] || parcel.carrierEstimate.source})`) : "",
     ow.el("p", {}, "Holds ", parcel.items.map(
       (item) => `${item.quantity} × ${titles.get(item.sku) || item.sku}`).join(", ")),
   );

@@ -255,3 +255,53 @@ async def test_a_hundred_checkpoints_in_one_delivery_are_each_recorded(api: Api)
     assert answer["summary"] == {"RECORDED": 100}
     seen = await scans_of(api, order["id"])
     assert (seen["status"], len(seen["timeline"])) == ("IN_TRANSIT", 100)
+
+
+ESTIMATES = """query($id: ID!) { order(id: $id) {
+  estimatedDelivery { earliest latest }
+  shipments { carrierEstimate { earliest latest source } }
+  timeline { ... on CarrierEstimateChanged { estimate { earliest latest } source laterThanPromise } }
+} }"""
+
+
+async def test_the_carriers_estimate_is_kept_and_a_later_one_is_on_the_timeline(api: Api) -> None:
+    order = await api.order_in("SHIPPED", tracking="1ZAFTER9")
+    api.clock.advance(timedelta(hours=4))
+    steps = history(api)[:2]
+    read = await api.gql(ESTIMATES, {"id": order["id"]}, as_=OPERATOR)
+    promised = read["data"]["order"]["estimatedDelivery"]
+    within = {"estimated_delivery_date": promised["earliest"]}
+    body = update("1ZAFTER9", steps)
+    body["msg"]["aftership_estimated_delivery_date"] = within
+    answer = (await post(api, body)).json()
+    assert answer["estimate"]["outcome"] == "RECORDED"
+    again = update("1ZAFTER9", steps)  # the same dates with the next update: nothing new
+    again["msg"]["aftership_estimated_delivery_date"] = within
+    assert (await post(api, again)).json()["estimate"]["outcome"] == "DUPLICATE"
+    later = update("1ZAFTER9", steps)
+    later["msg"]["courier_estimated_delivery_date"] = {
+        "estimated_delivery_date": None,
+        "estimated_delivery_date_min": promised["latest"],
+        "estimated_delivery_date_max": "2099-01-02",
+    }
+    assert (await post(api, later)).json()["estimate"]["outcome"] == "RECORDED"
+    seen = (await api.gql(ESTIMATES, {"id": order["id"]}, as_=OPERATOR))["data"]["order"]
+    [parcel] = seen["shipments"]
+    assert parcel["carrierEstimate"] == {
+        "earliest": promised["latest"],
+        "latest": "2099-01-02",
+        "source": "aftership",
+    }
+    changes = [e for e in seen["timeline"] if e]
+    assert changes == [
+        {
+            "estimate": {"earliest": promised["earliest"], "latest": promised["earliest"]},
+            "source": "aftership",
+            "laterThanPromise": False,
+        },
+        {
+            "estimate": {"earliest": promised["latest"], "latest": "2099-01-02"},
+            "source": "aftership",
+            "laterThanPromise": True,
+        },
+    ]

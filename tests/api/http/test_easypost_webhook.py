@@ -223,3 +223,19 @@ def test_every_documented_status_and_detail_has_its_row() -> None:
             delivery = Delivery(None, None, "USPS", "9400")
             assert tag_of(status, known, delivery) == (STATUSES[status], DETAILS[known])
             assert delivery.unknown == []
+
+
+async def test_easyposts_estimated_delivery_date_is_kept_on_the_parcel(api: Api) -> None:
+    order = await api.order_in("SHIPPED", tracking="9400EASY4")
+    api.clock.advance(timedelta(hours=3))
+    body = event("9400EASY4", history(api)[:1])
+    body["result"]["est_delivery_date"] = "2099-03-04T00:00:00Z"
+    assert (await post(api, body)).json()["estimate"] == {
+        "earliest": "2099-03-04",
+        "latest": "2099-03-04",
+        "outcome": "RECORDED",
+    }
+    query = "query($id: ID!) { order(id: $id) { shipments { carrierEstimate { latest source } } } }"
+    read = await api.gql(query, {"id": order["id"]}, as_=OPERATOR)
+    [parcel] = read["data"]["order"]["shipments"]
+    assert parcel["carrierEstimate"] == {"latest": "2099-03-04", "source": "easypost"}

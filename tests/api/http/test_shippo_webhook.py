@@ -189,3 +189,19 @@ def test_every_documented_status_and_substatus_has_its_row() -> None:
     assert {transit[c] for c in ("address_issue", "package_damaged", "package_held")} == {
         T.EXCEPTION
     }
+
+
+async def test_shippos_eta_is_kept_and_an_unknown_parcels_eta_is_ignored(api: Api) -> None:
+    order = await api.order_in("SHIPPED", tracking="1ZSHIPPO4")
+    api.clock.advance(timedelta(hours=3))
+    history = [step(api, "TRANSIT", "package_arrived", after=-timedelta(hours=1))]
+    body = track("1ZSHIPPO4", history)
+    body["data"]["eta"] = "2099-05-06T12:00:00Z"
+    assert (await post(api, body)).json()["estimate"]["outcome"] == "RECORDED"
+    query = "query($id: ID!) { order(id: $id) { shipments { carrierEstimate { latest source } } } }"
+    read = await api.gql(query, {"id": order["id"]}, as_=OPERATOR)
+    [parcel] = read["data"]["order"]["shipments"]
+    assert parcel["carrierEstimate"] == {"latest": "2099-05-06", "source": "shippo"}
+    stranger = track("1ZNOBODY", history)
+    stranger["data"]["eta"] = "2099-05-06T12:00:00Z"
+    assert (await post(api, stranger)).json()["estimate"]["outcome"] == "IGNORED"
