@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,13 +24,14 @@ from api.http.tracking_providers.receiver import (
     Checkpoint,
     Delivery,
     Ignored,
+    guarded,
     place_of,
+    scan_of,
     window_of,
 )
-from domain.kernel.errors import DomainError, ValidationFailed
+from domain.kernel.errors import ValidationFailed
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import DeliveryWindow, ScanLocation, TrackingTag, carrier_code
-from domain.orders.commands import RecordTrackingEvent
 
 SIGNATURE = "aftership-hmac-sha256"
 MAX_AGE = timedelta(days=12)
@@ -89,7 +91,8 @@ class AfterShip:
         number = str(tracking["tracking_number"]).replace(" ", "").upper()
         delivery = Delivery(event_id, sent_at, carrier, number, estimate=_estimate(tracking))
         for point in tracking.get("checkpoints") or []:
-            delivery.checkpoints.append(_checkpoint(carrier, number, point, delivery))
+            read = guarded("checkpoint", partial(_checkpoint, point, delivery))
+            delivery.checkpoints.append(read)
         return delivery
 
 
@@ -110,27 +113,16 @@ def tag_of(
     raise ValidationFailed(f"AfterShip status {status!r} is not one orderwire knows", field="tag")
 
 
-def _checkpoint(carrier: str, number: str, point: Any, delivery: Delivery) -> Checkpoint:
-    try:
-        tag, unknown = tag_of(point.get("tag"), point.get("subtag"), delivery)
-        if tag is None:
-            return Ignored(f"{point.get('subtag') or point.get('tag')}: not a carrier scan")
-        location = _place(point)
-        message = point.get("message") or point.get("subtag_message")
-        if unknown is not None:  # kept on the scan in AfterShip's words
-            message = f"{message or ''} (AfterShip {unknown})".strip()
-        return RecordTrackingEvent(
-            carrier=carrier,
-            tracking_id=number,
-            tag=tag,
-            location=location,
-            scanned_at=_moment(str(point["checkpoint_time"]), location),
-            description=message[:500] if message else None,
-        )
-    except DomainError as error:
-        return error
-    except (KeyError, TypeError, ValueError) as error:
-        return ValidationFailed(f"unreadable checkpoint: {error}")
+def _checkpoint(point: Any, delivery: Delivery) -> Checkpoint:
+    tag, unknown = tag_of(point.get("tag"), point.get("subtag"), delivery)
+    if tag is None:
+        return Ignored(f"{point.get('subtag') or point.get('tag')}: not a carrier scan")
+    location = _place(point)
+    words = str(point.get("message") or point.get("subtag_message") or "")
+    if unknown is not None:  # kept on the scan in AfterShip's words
+        words = f"{words} (AfterShip {unknown})"
+    moment = _moment(str(point["checkpoint_time"]), location)
+    return scan_of(delivery, tag, location, moment, words)
 
 
 def _place(point: Any) -> ScanLocation | None:

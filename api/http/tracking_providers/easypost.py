@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import unicodedata
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -21,13 +22,14 @@ from api.http.tracking_providers.receiver import (
     Checkpoint,
     Delivery,
     Ignored,
-    place_of,
+    address_of,
+    guarded,
+    scan_of,
     window_of,
 )
-from domain.kernel.errors import DomainError, ValidationFailed
+from domain.kernel.errors import ValidationFailed
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import TrackingTag, carrier_code
-from domain.orders.commands import RecordTrackingEvent
 
 SIGNATURE = "x-hmac-signature"
 MAX_AGE = timedelta(days=14)
@@ -106,7 +108,8 @@ class EasyPost:
         estimate = window_of(tracker.get("est_delivery_date"))
         delivery = Delivery(event_id, sent_at, carrier, number, estimate=estimate)
         for detail in tracker.get("tracking_details") or []:
-            delivery.checkpoints.append(_checkpoint(carrier, number, detail, delivery))
+            read = guarded("tracking detail", partial(_checkpoint, detail, delivery))
+            delivery.checkpoints.append(read)
         return delivery
 
 
@@ -125,26 +128,12 @@ def tag_of(status: str, detail: str | None, delivery: Delivery) -> tuple[Trackin
     return STATUSES[status], DETAILS[detail]
 
 
-def _checkpoint(carrier: str, number: str, detail: Any, delivery: Delivery) -> Checkpoint:
-    try:
-        status = str(detail["status"])
-        tag, words = tag_of(status, detail.get("status_detail"), delivery)
-        if tag is None:
-            return Ignored(f"{status}: not a carrier scan")
-        where = detail.get("tracking_location") or {}
-        message = str(detail.get("message") or detail.get("description") or "")
-        text = f"{message} ({words})" if message and words else message or words
-        return RecordTrackingEvent(
-            carrier=carrier,
-            tracking_id=number,
-            tag=tag,
-            location=place_of(
-                where.get("city"), where.get("country"), where.get("state"), where.get("zip")
-            ),
-            scanned_at=parse_zoned(str(detail["datetime"]), "datetime"),
-            description=text[:500] or None,
-        )
-    except DomainError as error:
-        return error
-    except (KeyError, TypeError, ValueError) as error:
-        return ValidationFailed(f"unreadable tracking detail: {error}")
+def _checkpoint(detail: Any, delivery: Delivery) -> Checkpoint:
+    status = str(detail["status"])
+    tag, words = tag_of(status, detail.get("status_detail"), delivery)
+    if tag is None:
+        return Ignored(f"{status}: not a carrier scan")
+    message = str(detail.get("message") or detail.get("description") or "")
+    text = f"{message} ({words})" if message and words else message or words
+    moment = parse_zoned(str(detail["datetime"]), "datetime")
+    return scan_of(delivery, tag, address_of(detail.get("tracking_location")), moment, text)

@@ -32,7 +32,7 @@ from domain.kernel.errors import (
 )
 from domain.kernel.identity import Actor, Role
 from domain.kernel.ports import IdempotencyStore
-from domain.kernel.shipping import DeliveryWindow, ScanLocation
+from domain.kernel.shipping import DeliveryWindow, ScanLocation, TrackingTag
 from domain.orders.carrier_estimates import note_carrier_estimate
 from domain.orders.commands import RecordTrackingEvent
 from domain.orders.scan_batches import ScanOutcome, record_scans
@@ -83,6 +83,42 @@ class ProviderMetrics(Protocol):
     def provider_checkpoints(self, provider: str, outcome: str, count: int) -> None: ...
 
     def provider_unknown(self, provider: str, field: str) -> None: ...
+
+
+def guarded(what: str, read: Callable[[], Checkpoint]) -> Checkpoint:
+    """One checkpoint read on its own: what cannot be read is refused alone, by name."""
+    try:
+        return read()
+    except DomainError as error:
+        return error
+    except (KeyError, TypeError, ValueError) as error:
+        return ValidationFailed(f"unreadable {what}: {error}")
+
+
+def scan_of(
+    delivery: Delivery,
+    tag: TrackingTag,
+    location: ScanLocation | None,
+    scanned_at: datetime,
+    words: str,
+) -> RecordTrackingEvent:
+    """A checkpoint of the delivery's parcel as a scan, its words cut to what a scan keeps."""
+    assert delivery.carrier is not None
+    assert delivery.tracking_id is not None
+    return RecordTrackingEvent(
+        carrier=delivery.carrier,
+        tracking_id=delivery.tracking_id,
+        tag=tag,
+        location=location,
+        scanned_at=scanned_at,
+        description=words.strip()[:500] or None,
+    )
+
+
+def address_of(where: Any) -> ScanLocation | None:
+    """A place written as `{city, state, zip, country}` (EasyPost's and Shippo's)."""
+    where = where or {}
+    return place_of(where.get("city"), where.get("country"), where.get("state"), where.get("zip"))
 
 
 def window_of(earliest: Any, latest: Any = None) -> DeliveryWindow | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -21,13 +22,14 @@ from api.http.tracking_providers.receiver import (
     Checkpoint,
     Delivery,
     Ignored,
-    place_of,
+    address_of,
+    guarded,
+    scan_of,
     window_of,
 )
-from domain.kernel.errors import DomainError, ValidationFailed
+from domain.kernel.errors import ValidationFailed
 from domain.kernel.moments import parse_zoned
 from domain.kernel.shipping import TrackingTag, carrier_code
-from domain.orders.commands import RecordTrackingEvent
 
 TOKEN = "token"
 MAX_AGE = timedelta(days=14)  # unused: Shippo sends no time of sending
@@ -100,7 +102,8 @@ class Shippo:
         number = str(track["tracking_number"]).replace(" ", "").upper()
         delivery = Delivery(None, None, carrier, number, estimate=window_of(track.get("eta")))
         for step in track.get("tracking_history") or []:
-            delivery.checkpoints.append(_checkpoint(carrier, number, step, delivery))
+            read = guarded("tracking history entry", partial(_checkpoint, step, delivery))
+            delivery.checkpoints.append(read)
         return delivery
 
 
@@ -119,29 +122,15 @@ def tag_of(
     return STATUSES[status], code
 
 
-def _checkpoint(carrier: str, number: str, step: Any, delivery: Delivery) -> Checkpoint:
-    try:
-        status = str(step["status"])
-        substatus = step.get("substatus") or {}
-        code = substatus.get("code")
-        tag, unknown = tag_of(status, code, delivery)
-        if tag is None:
-            return Ignored(f"{code or status}: not a carrier scan")
-        where = step.get("location") or {}
-        words = str(step.get("status_details") or substatus.get("text") or "")
-        if unknown is not None:
-            words = f"{words} (Shippo {unknown})".strip()
-        return RecordTrackingEvent(
-            carrier=carrier,
-            tracking_id=number,
-            tag=tag,
-            location=place_of(
-                where.get("city"), where.get("country"), where.get("state"), where.get("zip")
-            ),
-            scanned_at=parse_zoned(str(step["status_date"]), "status_date"),
-            description=words[:500] or None,
-        )
-    except DomainError as error:
-        return error
-    except (KeyError, TypeError, ValueError) as error:
-        return ValidationFailed(f"unreadable tracking history entry: {error}")
+def _checkpoint(step: Any, delivery: Delivery) -> Checkpoint:
+    status = str(step["status"])
+    substatus = step.get("substatus") or {}
+    code = substatus.get("code")
+    tag, unknown = tag_of(status, code, delivery)
+    if tag is None:
+        return Ignored(f"{code or status}: not a carrier scan")
+    words = str(step.get("status_details") or substatus.get("text") or "")
+    if unknown is not None:
+        words = f"{words} (Shippo {unknown})"
+    moment = parse_zoned(str(step["status_date"]), "status_date")
+    return scan_of(delivery, tag, address_of(step.get("location")), moment, words)

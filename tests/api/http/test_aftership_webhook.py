@@ -19,6 +19,7 @@ import pytest
 
 from api.settings import Settings
 from tests.api.client import BUYER, OPERATOR, UPS, Api
+from tests.api.http.provider_scans import scans_of
 
 SECRET = "aftership-secret-new"
 OLD_SECRET = "aftership-secret-old"
@@ -86,18 +87,6 @@ def history(api: Api) -> list[dict[str, Any]]:
         ),
         checkpoint(api, "Delivered", "Delivered_001", after=timedelta(hours=26), **lisbon),
     ]
-
-
-SCANS = """query($id: ID!) { order(id: $id) { status version timeline {
-  ... on TrackingScanned { tag description outOfOrder location { city countryCode region } }
-} } }"""
-
-
-async def scans_of(api: Api, order_id: str) -> dict[str, Any]:
-    body = await api.gql(SCANS, {"id": order_id}, as_=OPERATOR)
-    order: dict[str, Any] = body["data"]["order"]
-    order["timeline"] = [e for e in order["timeline"] if e]
-    return order
 
 
 async def test_a_history_is_recorded_checkpoint_by_checkpoint_and_once(api: Api) -> None:
