@@ -170,7 +170,8 @@ def seed() -> None:
 
 
 async def _watch(settings: Settings) -> Counter[str]:
-    from api.wiring import MARKETPLACE, publishing, use_cases
+    from api.background import MARKETPLACE
+    from api.wiring import publishing, use_cases
 
     # Running servers on the same broadcast channel see the recorded events live.
     async with publishing(settings) as (database, publisher, _):
@@ -202,7 +203,7 @@ def watchdog() -> None:
 
 
 async def _notify(settings: Settings) -> None:
-    from api.wiring import notifier_for
+    from api.background import notifier_for
     from storage.database import open_database
 
     async with open_database(

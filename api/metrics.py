@@ -73,6 +73,13 @@ class Metrics:
             ["provider", "field"],
             registry=self.registry,
         )
+        self.tracker_registrations = Counter(
+            "orderwire_tracker_registrations",
+            "Parcels registered with the tracking provider, by provider and outcome "
+            "(registered, retried, failed).",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
         self.throttled = Counter(
             "orderwire_rate_limit_refusals",
             "Requests refused by the rate limit (THROTTLED).",
@@ -148,6 +155,9 @@ class Metrics:
         self.latency.labels(name).observe(seconds)
         if outcome == RequestCode.THROTTLED:
             self.throttled.inc()
+
+    def tracker(self, provider: str, outcome: str) -> None:
+        self.tracker_registrations.labels(provider, outcome).inc()
 
     def provider_delivery(self, provider: str, outcome: str) -> None:
         self.provider_deliveries.labels(provider, outcome).inc()

@@ -87,6 +87,32 @@ class Settings(BaseSettings):
     shippo_webhook_secrets: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="ORDERWIRE_SHIPPO_WEBHOOK_SECRET"
     )
+    # Trackers registered out (outbound/trackers.py): the provider each parcel on its way is
+    # registered with, its API key, and its address (the documented one unless set).
+    tracking_provider: Literal["aftership", "easypost", "shippo"] | None = Field(
+        default=None, validation_alias="ORDERWIRE_TRACKING_PROVIDER"
+    )
+    tracking_provider_api_key: str | None = Field(
+        default=None, validation_alias="ORDERWIRE_TRACKING_PROVIDER_API_KEY"
+    )
+    tracking_provider_url: str | None = Field(
+        default=None, validation_alias="ORDERWIRE_TRACKING_PROVIDER_URL"
+    )
+    tracker_poll_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="ORDERWIRE_TRACKER_POLL_SECONDS"
+    )
+    tracker_max_attempts: int = Field(
+        default=8, ge=1, le=50, validation_alias="ORDERWIRE_TRACKER_MAX_ATTEMPTS"
+    )
+    tracker_retry_base_seconds: float = Field(
+        default=30.0, ge=0, validation_alias="ORDERWIRE_TRACKER_RETRY_BASE_SECONDS"
+    )
+    tracker_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, validation_alias="ORDERWIRE_TRACKER_TIMEOUT_SECONDS"
+    )
+    tracker_lease_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="ORDERWIRE_TRACKER_LEASE_SECONDS"
+    )
     # Group commit (storage/group_commit.py): how long the first ready write waits for others,
     # and how many go in one transaction at most.
     write_group_window_ms: float = Field(
@@ -255,6 +281,14 @@ class Settings(BaseSettings):
             ):
                 raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path)")
         return origins
+
+    @model_validator(mode="after")
+    def _tracker_key(self) -> Settings:
+        if self.tracking_provider is not None and not self.tracking_provider_api_key:
+            raise ValueError(
+                "ORDERWIRE_TRACKING_PROVIDER_API_KEY is needed with ORDERWIRE_TRACKING_PROVIDER"
+            )
+        return self
 
     @model_validator(mode="after")
     def _identity_whole(self) -> Settings:

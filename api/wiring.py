@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from api.background import (
+    notifier_for,
+    on_a_timer,
+    register_trackers,
+    registrar_for,
+    review_silent_claims,
+    watch_deadlines,
+)
 from api.clock_check import ClockWatch, TimeSource, redis_time
 from api.demo import seed_demo
 from api.graphql.common.context import Context
@@ -27,16 +34,12 @@ from api.stopping import Stopping
 from domain.after_sale.claim_use_cases import ClaimUseCases
 from domain.after_sale.conversation_use_cases import ConversationUseCases
 from domain.after_sale.return_use_cases import ReturnUseCases
-from domain.kernel.identity import Actor, Role
 from domain.kernel.ports import Clock
-from domain.notifications.preferences import Channel
 from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.use_cases import SellerToolUseCases
 from domain.sellers.use_cases import SellerUseCases
-from outbound.notifier import Delivery, Notifier
 from outbound.relay import OutboxPublisher, relay_forever
-from outbound.senders import HttpSender, Sender, SmtpConfig, SmtpSender
 from storage.database import Database, open_database
 from storage.group_commit import GroupSettings, groups_of
 from storage.group_commit import configure as configure_groups
@@ -46,11 +49,11 @@ from storage.notifications import MongoOutbox, MongoPreferences
 from storage.probes import Backlogs, backlogs, reachable, server_time
 from storage.repositories import Repositories
 from storage.restamp import restamp
+from storage.trackers import TrackerRegistrations
 
 log = logging.getLogger("orderwire")
 
 # Who the timers act as: the marketplace itself.
-MARKETPLACE = Actor("marketplace", Role.OPERATOR)
 
 
 class NotStarted(RuntimeError):
@@ -69,6 +72,7 @@ class Running:
     notifications: NotificationUseCases
     idempotency: IdempotencyKeys
     receipts: IdempotencyKeys
+    trackers: TrackerRegistrations
     live: LiveHub
     fanout: Fanout
     cursors: Cursors
@@ -145,6 +149,7 @@ class Services:
             notifications=run.notifications,
             idempotency=run.idempotency,
             receipts=run.receipts,
+            trackers=run.trackers,
             fanout=run.fanout,
             cursors=run.cursors,
             sellers=run.sellers,
@@ -169,77 +174,6 @@ def use_cases(
         ConversationUseCases(repos.messages, orders, begin, *rest),
         ClaimUseCases(repos.claims, orders, begin, *rest),
     )
-
-
-def senders_for(settings: Settings) -> dict[Channel, Sender]:
-    """A sender for each channel whose provider is configured."""
-    found: dict[Channel, Sender] = {}
-    timeout = settings.notify_send_timeout
-    if settings.smtp_host:
-        found[Channel.EMAIL] = SmtpSender(
-            SmtpConfig(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                mail_from=settings.mail_from,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                tls=settings.smtp_tls,
-                timeout=timeout,
-            )
-        )
-    secret = settings.provider_secret or ""
-    if settings.sms_url:
-        found[Channel.SMS] = HttpSender(Channel.SMS, settings.sms_url, secret, timeout)
-    if settings.push_url:
-        found[Channel.PUSH] = HttpSender(Channel.PUSH, settings.push_url, secret, timeout)
-    return found
-
-
-def notifier_for(database: Database, settings: Settings, clock: Clock) -> Notifier:
-    """A notifier on `database` with the providers and delivery policy the settings name."""
-    repos = Repositories.on(database)
-    return Notifier(
-        checkpoint=repos.events,
-        log=repos.events,
-        orders=repos.orders,
-        preferences=MongoPreferences(database),
-        outbox=MongoOutbox(database),
-        senders=senders_for(settings),
-        clock=clock,
-        delivery=Delivery(
-            max_attempts=settings.notify_max_attempts,
-            retry_base_seconds=settings.notify_retry_base_seconds,
-            retry_max_seconds=settings.notify_retry_max_seconds,
-            lease=timedelta(seconds=settings.notify_lease_seconds),
-            concurrency=settings.notify_concurrency,
-        ),
-        order_url=settings.order_url,
-    )
-
-
-async def on_a_timer(name: str, every: float, sweep: Callable[[], Awaitable[str | None]]) -> None:
-    """Run `sweep` every `every` seconds; log what it did, and carry on after a failure."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            done = await sweep()
-        except Exception:
-            log.exception("%s failed; trying again in %ss", name, every)
-            continue
-        if done:
-            log.info("%s: %s", name, done)
-
-
-async def review_silent_claims(claims: ClaimUseCases) -> str | None:
-    """Move claims whose seller let the 48 hours pass to review."""
-    moved = await claims.review_silent_claims(MARKETPLACE)
-    return f"{moved} silent claims moved to review" if moved else None
-
-
-async def watch_deadlines(orders: OrderUseCases) -> str | None:
-    """Record missed ship-by, tracking and delivery deadlines."""
-    recorded = await orders.watch_deadlines(MARKETPLACE)
-    return ", ".join(f"{n} {kind}" for kind, n in sorted(recorded.items())) or None
 
 
 @asynccontextmanager
@@ -325,6 +259,7 @@ async def running(
             notifications=NotificationUseCases(MongoPreferences(database), MongoOutbox(database)),
             idempotency=IdempotencyKeys(database),
             receipts=IdempotencyKeys(database, "webhook_receipts"),
+            trackers=TrackerRegistrations(database),
             live=hub,
             fanout=Fanout(
                 hub,
@@ -367,6 +302,15 @@ async def running(
                 name="orderwire-outbox-relay",
             ),
         ]
+        registrar = registrar_for(database, settings, clock, metrics.tracker if metrics else None)
+        if registrar is not None:
+            timer = on_a_timer(
+                "tracker registrar",
+                settings.tracker_poll_seconds,
+                partial(register_trackers, registrar),
+            )
+            background.append(asyncio.create_task(timer, name="orderwire-tracker-registrar"))
+            closers.append(registrar.close)
         notifier = notifier_for(database, settings, clock) if settings.notifier else None
         notifier_stop = asyncio.Event()
 

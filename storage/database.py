@@ -60,6 +60,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "sellers": [
         IndexModel([("joined_ms", DESCENDING)]),
     ],
+    # One per parcel registered with the tracking provider, `_id` "<carrier>|<tracking id>".
+    "tracker_registrations": [
+        IndexModel([("state", ASCENDING), ("due_ms", ASCENDING)]),
+    ],
     "seller_ledger": [
         IndexModel([("seller_id", ASCENDING), ("at", ASCENDING)]),
     ],
@@ -77,6 +81,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("seller_id", ASCENDING), ("seller_pos", ASCENDING)]),
         IndexModel([("published", ASCENDING), ("recorded_at", ASCENDING)]),
         IndexModel([("notified", ASCENDING), ("recorded_at", ASCENDING)]),
+        IndexModel([("tracker", ASCENDING)], sparse=True),  # parcels the registrar has to meet
     ],
     "notification_preferences": [],
     # One counter per party feed, `_id` "buyer:<id>" or "seller:<id>": the last position given.

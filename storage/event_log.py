@@ -47,7 +47,13 @@ def event_document(kind: str, owner: Parties, recorded: RecordedEvent) -> Docume
         # The notifier's checkpoint: it ticks each order event off once its messages are stored.
         "notified": kind != "order",
         "recorded_at": encode(datetime.now(UTC)),
+        # The tracker registrar's checkpoint (storage/trackers.py): a parcel on its way.
+        **({"tracker": False} if type(recorded.event).__name__ in PARCEL_EVENTS else {}),
     }
+
+
+# The order events that put a tracking number on its way.
+PARCEL_EVENTS = frozenset({"ShipmentConfirmed", "TrackingCorrected"})
 
 
 def recorded_event(doc: Document) -> RecordedEvent:

@@ -9,9 +9,9 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from api.app import create_app
+from api.background import notifier_for
 from api.clock import ManualClock
 from api.settings import Settings
-from api.wiring import notifier_for
 from storage.database import Database
 from tests.api.client import BUYER, SELLER, Api
 from tests.api.notification_helpers import (

@@ -23,6 +23,7 @@ from domain.kernel.ports import IdempotencyStore
 from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.refund_use_cases import RefundUseCases
 from domain.orders.reputation_use_cases import ReputationUseCases
+from domain.orders.trackers import TrackerOutbox, TrackerRegistration
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.use_cases import SellerToolUseCases
 from domain.sellers.use_cases import SellerUseCases
@@ -43,6 +44,7 @@ class Context:
     seller_tools: SellerToolUseCases
     idempotency: IdempotencyStore
     receipts: IdempotencyStore  # one per carrier scan, shared with the carrier webhook
+    trackers: TrackerOutbox  # parcels registered with the tracking provider, read by key
     fanout: Fanout  # live updates shared per distinct selection
     cursors: Cursors  # page cursors, sealed with the deployment's secret
     request_id: str
@@ -74,6 +76,14 @@ class Context:
     @cached_property
     def claims_loader(self) -> DataLoader[str, list[Claim]]:
         return DataLoader(load_fn=self._load_claims)
+
+    @cached_property
+    def registration_loader(self) -> DataLoader[str, TrackerRegistration | None]:
+        return DataLoader(load_fn=self._load_registrations)
+
+    async def _load_registrations(self, keys: list[str]) -> list[TrackerRegistration | None]:
+        found = await self.trackers.get_many(keys)
+        return [found.get(key) for key in keys]
 
     async def _load_claims(self, order_ids: list[str]) -> list[list[Claim]]:
         found = await self.claims.claims_of_orders(order_ids)

@@ -127,6 +127,10 @@ _DOMAIN_VALUES = {
     "NotificationCategory.MESSAGE": "Sellers: the buyer wrote.",
     "NotificationCategory.FEEDBACK": "Sellers: a buyer left or removed feedback.",
     "NotificationCategory.CHARGEBACK": "Sellers: a chargeback on their order, and its outcome.",
+    "TrackingRegistrationState.PENDING": "Not registered yet: waiting for its first or next attempt.",
+    "TrackingRegistrationState.REGISTERED": "The provider tracks it and sends its webhooks.",
+    "TrackingRegistrationState.FAILED": "Given up: refused for good, or every attempt failed (see "
+    "lastError).",
     "OrderSort.NEWEST_PLACED": "Newest placed first.",
     "OrderSort.SOONEST_SHIP_BY": "Soonest ship-by first; orders not yet paid last.",
     "OrderSort.OLDEST_PLACED": "Oldest placed first.",

@@ -29,6 +29,7 @@ from domain.orders.order import OrderStatus
 from domain.orders.queue import OrderSort
 from domain.orders.scan_batches import ScanOutcome
 from domain.orders.shipments import ShipmentStatus
+from domain.orders.trackers import RegistrationState
 from domain.seller_tools.reports import ReportGrouping
 
 for _enum, _description in (
@@ -63,6 +64,11 @@ strawberry.enum(Weekday, description="A day of the week.")
 strawberry.enum(Category, name="NotificationCategory", description="What a notification is about.")
 strawberry.enum(Channel, name="NotificationChannel", description="How a notification reaches you.")
 strawberry.enum(NotificationStatus, description="Where a notification's delivery is.")
+strawberry.enum(
+    RegistrationState,
+    name="TrackingRegistrationState",
+    description="Where a parcel's registration with the shop's tracking provider stands.",
+)
 
 __all__ = [
     "Category",
@@ -82,6 +88,7 @@ __all__ = [
     "OrderSort",
     "OrderStatus",
     "RefundReason",
+    "RegistrationState",
     "ReportGrouping",
     "ReturnReason",
     "ReturnStatus",

@@ -27,6 +27,7 @@ from api.graphql.common.values import (
     ScanLocationType,
     ShippedItemType,
 )
+from api.graphql.orders.parcel_types import CarrierEstimateType, TrackingRegistrationType
 from api.graphql.orders.reputation_types import ChargebackType, FeedbackType
 from api.graphql.orders.timeline import OrderEventType, event_page, event_position, order_event
 from api.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
@@ -42,11 +43,11 @@ from domain.kernel.access import (
 from domain.kernel.moments import zone_of_country
 from domain.kernel.money import Money
 from domain.kernel.ports import PageWindow
-from domain.kernel.shipping import CarrierEstimate
 from domain.orders.cancellation import CancellationRequest
 from domain.orders.order import Order
 from domain.orders.reputation import Reputation
 from domain.orders.shipments import Shipment
+from domain.orders.trackers import parcel_key
 
 _AT_THE_DOOR = frozenset({ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERED})
 
@@ -59,29 +60,6 @@ def destination_zone(order: Order) -> str | None:
             if found is not None:
                 return found
     return zone_of_country(order.shipping_address.country_code)
-
-
-@strawberry.type(
-    name="CarrierEstimate",
-    description="When the parcel's carrier expects to deliver it, as its tracking provider said.",
-)
-class CarrierEstimateType:
-    earliest: date = strawberry.field(description="The first day it may arrive.")
-    latest: date = strawberry.field(description="The last day (the same day for one date).")
-    source: str = strawberry.field(description="The provider: aftership, easypost or shippo.")
-    received_at: datetime = strawberry.field(description="When orderwire received it.")
-
-    @classmethod
-    def maybe(cls, estimate: CarrierEstimate | None) -> CarrierEstimateType | None:
-        if estimate is None:
-            return None
-        window = estimate.window
-        return cls(
-            earliest=window.earliest,
-            latest=window.latest,
-            source=estimate.source,
-            received_at=estimate.received_at,
-        )
 
 
 @strawberry.type(name="Shipment", description="One parcel: its items, carrier and progress.")
@@ -100,6 +78,16 @@ class ShipmentType(Node):
         description="When the carrier expects it, as its tracking provider last said (an "
         "AfterShip, EasyPost or Shippo webhook); null until one does."
     )
+
+    @strawberry.field(
+        description="Its registration with the shop's tracking provider; null when none is "
+        "configured or the parcel shipped before one was."
+    )
+    async def tracking_registration(
+        self, info: Info[Context, None]
+    ) -> TrackingRegistrationType | None:
+        key = parcel_key(self.carrier, self.tracking_id)
+        return TrackingRegistrationType.maybe(await info.context.registration_loader.load(key))
 
     @classmethod
     def from_domain(cls, s: Shipment) -> ShipmentType:
