@@ -10,13 +10,14 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+from pydantic_settings import NoDecode, SettingsConfigDict, SettingsError
 from pythonjsonlogger.json import JsonFormatter
 
+from api.tracking_settings import TrackingSettings
 from domain.kernel.identity import Role
 
 
-class Settings(BaseSettings):
+class Settings(TrackingSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
@@ -76,43 +77,6 @@ class Settings(BaseSettings):
     carrier_secrets: dict[str, str] = Field(
         default_factory=dict, validation_alias="ORDERWIRE_CARRIER_SECRETS"
     )  # JSON: {"UPS": "secret", ...}
-    # A tracking aggregator's webhook secrets (api/http/tracking_providers/): comma-separated,
-    # so that the old and the new one are both accepted while a secret is rotated.
-    aftership_webhook_secrets: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, validation_alias="ORDERWIRE_AFTERSHIP_WEBHOOK_SECRET"
-    )
-    easypost_webhook_secrets: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, validation_alias="ORDERWIRE_EASYPOST_WEBHOOK_SECRET"
-    )
-    shippo_webhook_secrets: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, validation_alias="ORDERWIRE_SHIPPO_WEBHOOK_SECRET"
-    )
-    # Trackers registered out (outbound/trackers.py): the provider each parcel on its way is
-    # registered with, its API key, and its address (the documented one unless set).
-    tracking_provider: Literal["aftership", "easypost", "shippo"] | None = Field(
-        default=None, validation_alias="ORDERWIRE_TRACKING_PROVIDER"
-    )
-    tracking_provider_api_key: str | None = Field(
-        default=None, validation_alias="ORDERWIRE_TRACKING_PROVIDER_API_KEY"
-    )
-    tracking_provider_url: str | None = Field(
-        default=None, validation_alias="ORDERWIRE_TRACKING_PROVIDER_URL"
-    )
-    tracker_poll_seconds: float = Field(
-        default=5.0, gt=0, validation_alias="ORDERWIRE_TRACKER_POLL_SECONDS"
-    )
-    tracker_max_attempts: int = Field(
-        default=8, ge=1, le=50, validation_alias="ORDERWIRE_TRACKER_MAX_ATTEMPTS"
-    )
-    tracker_retry_base_seconds: float = Field(
-        default=30.0, ge=0, validation_alias="ORDERWIRE_TRACKER_RETRY_BASE_SECONDS"
-    )
-    tracker_timeout_seconds: float = Field(
-        default=10.0, gt=0, le=120, validation_alias="ORDERWIRE_TRACKER_TIMEOUT_SECONDS"
-    )
-    tracker_lease_seconds: float = Field(
-        default=60.0, gt=0, validation_alias="ORDERWIRE_TRACKER_LEASE_SECONDS"
-    )
     # Group commit (storage/group_commit.py): how long the first ready write waits for others,
     # and how many go in one transaction at most.
     write_group_window_ms: float = Field(
@@ -281,14 +245,6 @@ class Settings(BaseSettings):
             ):
                 raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path)")
         return origins
-
-    @model_validator(mode="after")
-    def _tracker_key(self) -> Settings:
-        if self.tracking_provider is not None and not self.tracking_provider_api_key:
-            raise ValueError(
-                "ORDERWIRE_TRACKING_PROVIDER_API_KEY is needed with ORDERWIRE_TRACKING_PROVIDER"
-            )
-        return self
 
     @model_validator(mode="after")
     def _identity_whole(self) -> Settings:

@@ -10,7 +10,6 @@ from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 
-from domain.kernel.events import EVENT_TYPES
 from domain.orders.trackers import RegistrationState, TrackerRegistration, parcel_key
 from storage.codec import decode, encode, epoch_ms
 from storage.database import Database
@@ -28,10 +27,8 @@ class TrackerRegistrations:
         found = self._events.find({"tracker": False}).sort("recorded_at", ASCENDING).limit(limit)
         made = 0
         async with self._database.outside_transactions():
-            async for doc in found:
-                event = EVENT_TYPES[doc["type"]]
+            async for doc in found:  # ShipmentConfirmed or TrackingCorrected (PARCEL_EVENTS)
                 data = doc["data"]
-                assert event.__name__ in ("ShipmentConfirmed", "TrackingCorrected")
                 key = parcel_key(data["carrier"], data["tracking_id"])
                 fresh = {
                     "provider": provider,
