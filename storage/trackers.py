@@ -22,6 +22,7 @@ class TrackerRegistrations:
         self._database = database
         self._events = database.db["events"]
         self._registrations = database.db["tracker_registrations"]
+        self._live = database.db["live_parcels"]
 
     async def enqueue_new(self, provider: str, now: datetime, *, limit: int) -> int:
         found = self._events.find({"tracker": False}).sort("recorded_at", ASCENDING).limit(limit)
@@ -30,6 +31,11 @@ class TrackerRegistrations:
             async for doc in found:  # ShipmentConfirmed or TrackingCorrected (PARCEL_EVENTS)
                 data = doc["data"]
                 key = parcel_key(data["carrier"], data["tracking_id"])
+                if await self._live.find_one({"_id": key}) is None:
+                    # Delivered (or its number corrected) before the registrar met it: there
+                    # is nothing left for a provider to track.
+                    await self._events.update_one({"_id": doc["_id"]}, {"$set": {"tracker": True}})
+                    continue
                 fresh = {
                     "provider": provider,
                     "carrier": data["carrier"],

@@ -60,7 +60,8 @@ class TrackerOutbox(Protocol):
 
     async def enqueue_new(self, provider: str, now: datetime, *, limit: int) -> int:
         """Make a registration of each parcel that went on its way since the last call (from
-        the order events); how many were new. A parcel met again is left as it is."""
+        the order events) and is still on its way; how many were new. A parcel met again is
+        left as it is."""
 
     async def claim_due(self, now: datetime, lease: timedelta) -> TrackerRegistration | None:
         """The next PENDING registration that is due, its attempts counted, leased until

@@ -153,3 +153,13 @@ async def test_a_refusal_for_good_is_given_up_and_said(tracking: Tracking) -> No
 def test_a_provider_needs_its_api_key(settings: Settings) -> None:
     with pytest.raises(ValidationError, match="ORDERWIRE_TRACKING_PROVIDER_API_KEY"):
         Settings.model_validate({**settings.model_dump(), "tracking_provider": "easypost"})
+
+
+async def test_a_parcel_delivered_before_the_registrar_met_it_is_not_registered(
+    tracking: Tracking,
+) -> None:
+    api, trackers, registrar = tracking.api, tracking.trackers, tracking.registrar
+    order = await api.order_in("DELIVERED", tracking="1ZREG6")
+    assert await registrar.run_once() == 0
+    assert await registration(api, order["id"]) == [None]
+    assert trackers.count() == 0
