@@ -114,7 +114,16 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+async def browser(chromium: Browser) -> AsyncIterator[Browser]:
+    """The module's Chromium, left as the test found it: every page it opened is closed."""
+    yield chromium
+    for context in chromium.contexts:
+        await context.close()
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[Browser]:
+    """One Chromium for every test of a module (each test opens pages of its own)."""
     if CHROMIUM is None or not assets_installed():
         missing = (
             "Chromium" if CHROMIUM is None else "GraphiQL's npm files (npm ci in api/web/graphiql)"
