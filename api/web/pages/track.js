@@ -435,10 +435,14 @@ function renderActions() {
   const section = ow.$("actions");
   if (viewerRole === "SELLER") {
     const redraw = (changed) => { order = changed; render(); };
-    // Redrawn at each live update: what the seller was typing stays.
-    const typed = [...ow.$("action-buttons").querySelectorAll("input, select")].map((c) => [c.id, c.value]);
-    ow.$("action-buttons").replaceChildren(...sellerActions(order, { act, confirmStep, clock, redraw }));
-    for (const [id, value] of typed) if (document.getElementById(id)) document.getElementById(id).value = value;
+    // Drawn again only when what the seller may do changes (a live update, an answer): what
+    // the seller is typing stays where it is.
+    const buttons = ow.$("action-buttons");
+    const offered = [order.status, order.fulfillmentChannel, order.captured.amount, order.refunded.amount].join(",");
+    if (buttons.dataset.offered !== offered) {
+      buttons.replaceChildren(...sellerActions(order, { act, confirmStep, clock, redraw }));
+      buttons.dataset.offered = offered;
+    }
     ow.$("return-reason-field").hidden = true;
     ow.$("return-items-field").hidden = true;
     ow.$("thread-title").textContent = "Your conversation with the buyer";
@@ -477,9 +481,13 @@ function renderActions() {
       },
     }, "Return items"));
   }
-  // Only what can still go back is offered, each up to what is left of it.
+  // Only what can still go back is offered, each up to what is left of it. Drawn again only
+  // when that changes: a live update or the seller's name arriving leaves what the buyer is
+  // typing where it is.
+  const offered = returnable.map((i) => `${i.sku}:${i.returnable}`).join(",");
+  const items = ow.$("return-items");
   const shownNow = new Map([...document.querySelectorAll(".return-quantity")].map((b) => [b.dataset.sku, b.value]));
-  ow.$("return-items").replaceChildren(...returnable.map((i) => ow.el(
+  if (items.dataset.offered !== offered) items.replaceChildren(...returnable.map((i) => ow.el(
     "label", { class: "return-item" }, `${i.title} `,
     ow.el("input", {
       type: "number", class: "return-quantity", "data-sku": i.sku, min: 0, max: i.returnable,
@@ -487,6 +495,7 @@ function renderActions() {
     }),
     ` of ${i.returnable}`,
   )));
+  items.dataset.offered = offered;
   ow.$("return-reason-field").hidden = !returnable.length;
   ow.$("return-items-field").hidden = !returnable.length;
   ow.$("action-buttons").replaceChildren(...buttons);
