@@ -155,7 +155,9 @@ def _estimate(tracking: Any) -> DeliveryWindow | None:
     """The carrier's own estimate first, else AfterShip's prediction, else `expected_delivery`;
     each a date, or a window of its earliest and latest dates."""
     for name in ("courier_estimated_delivery_date", "aftership_estimated_delivery_date"):
-        found = tracking.get(name) or {}
+        found = tracking.get(name)
+        if not isinstance(found, dict):
+            continue
         low, high = (
             found.get("estimated_delivery_date_min"),
             found.get("estimated_delivery_date_max"),

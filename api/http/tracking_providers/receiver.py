@@ -91,7 +91,7 @@ def guarded(what: str, read: Callable[[], Checkpoint]) -> Checkpoint:
         return read()
     except DomainError as error:
         return error
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         return ValidationFailed(f"unreadable {what}: {error}")
 
 
@@ -123,12 +123,17 @@ def address_of(where: Any) -> ScanLocation | None:
 
 def window_of(earliest: Any, latest: Any = None) -> DeliveryWindow | None:
     """A provider's estimate as dates: each a date or a moment (its date as written, the
-    carrier's local day); one date is a window of one day; none when it gives none."""
+    carrier's local day); one date is a window of one day. None when it gives none, or gives
+    what is not a window: an estimate never costs the delivery its checkpoints."""
     first = str(earliest or latest or "")[:10]
     last = str(latest or earliest or "")[:10]
     if not first:
         return None
-    return DeliveryWindow(date.fromisoformat(first), date.fromisoformat(last))
+    try:
+        return DeliveryWindow(date.fromisoformat(first), date.fromisoformat(last))
+    except (ValueError, DomainError):
+        log.warning("an estimate that is not a window of dates: %r to %r", earliest, latest)
+        return None
 
 
 def place_of(
@@ -166,7 +171,7 @@ def provider_webhook(
             return _unauthenticated(f"{provider.name} webhook: {why}")
         try:
             delivery = provider.read(json.loads(body))
-        except (ValueError, KeyError, TypeError, RecursionError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             metrics.provider_delivery(provider.name, "unreadable")
             log.warning("%s webhook unreadable: %s", provider.name, error)
             return refusal(ValidationFailed(f"unreadable {provider.name} delivery: {error}"), 400)

@@ -294,3 +294,20 @@ async def test_the_carriers_estimate_is_kept_and_a_later_one_is_on_the_timeline(
             "laterThanPromise": True,
         },
     ]
+
+
+async def test_a_body_of_another_shape_is_400_and_a_bad_checkpoint_is_refused_alone(
+    api: Api,
+) -> None:
+    order = await api.order_in("SHIPPED", tracking="1ZAFTER10")
+    api.clock.advance(timedelta(hours=4))
+    for shape in ([1, 2], {"event": "tracking_update", "event_id": "e", "ts": 1, "msg": "x"}):
+        answer = await post(api, shape)  # type: ignore[arg-type]
+        assert answer.status_code == 400, answer.text
+    steps = ["not a checkpoint", *history(api)[:1]]
+    body = update("1ZAFTER10", steps)  # type: ignore[arg-type]
+    body["msg"]["aftership_estimated_delivery_date"] = "tomorrow"
+    answer = await post(api, body)
+    assert answer.status_code == 200, answer.text
+    assert [c["outcome"] for c in answer.json()["checkpoints"]] == ["REFUSED", "RECORDED"]
+    assert len((await scans_of(api, order["id"]))["timeline"]) == 1

@@ -228,3 +228,15 @@ async def test_easyposts_estimated_delivery_date_is_kept_on_the_parcel(api: Api)
     read = await api.gql(query, {"id": order["id"]}, as_=OPERATOR)
     [parcel] = read["data"]["order"]["shipments"]
     assert parcel["carrierEstimate"] == {"latest": "2099-03-04", "source": "easypost"}
+
+
+async def test_an_estimate_that_is_not_a_date_costs_the_delivery_nothing(api: Api) -> None:
+    order = await api.order_in("SHIPPED", tracking="9400EASY5")
+    api.clock.advance(timedelta(hours=3))
+    body = event("9400EASY5", history(api)[:1])
+    body["result"]["est_delivery_date"] = "soon, probably"
+    answer = await post(api, body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["summary"] == {"RECORDED": 1}
+    assert "estimate" not in answer.json()
+    assert len((await scans_of(api, order["id"]))["timeline"]) == 1
