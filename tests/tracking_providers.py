@@ -201,6 +201,5 @@ def tracking_provider(trackers: Trackers) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         trackers.release.set()
-        time.sleep(0)
         server.shutdown()
         server.server_close()

@@ -196,12 +196,7 @@ class OrderUseCases:
         the answer is the first order it changed. `read`: the package as a batch read it a
         moment ago (live_by_tracking), so that it is not read again; a version that moved
         since is a Conflict as always, and a retry skips the orders that recorded it."""
-        require_role(actor, Action.RECORD_SCAN)
-        carrier = carrier_code(command.carrier)
-        found = list(read) or await self._orders.by_tracking(carrier, command.tracking_id)
-        if not found:
-            require_parcel_access(actor, None, carrier, command.tracking_id)  # NotFound
-        package = [require_parcel_access(actor, o, carrier, command.tracking_id) for o in found]
+        package = await self._package(actor, command.carrier, command.tracking_id, read)
         changed: list[Order] = []
         for order in package:
             try:
@@ -221,20 +216,26 @@ class OrderUseCases:
     ) -> list[Order]:
         """A change by the parcel's carrier (or an operator) of every order of its package,
         each committed alone; an order `decide` leaves unchanged (no events) is not written."""
-        require_role(actor, Action.RECORD_SCAN)
-        code = carrier_code(carrier)
-        found = await self._orders.by_tracking(code, tracking_id)
-        if not found:
-            require_parcel_access(actor, None, code, tracking_id)  # NotFound
         changed = []
-        for order in found:
-            require_parcel_access(actor, order, code, tracking_id)
+        for order in await self._package(actor, carrier, tracking_id):
             version, live = order.version, live_parcels(order)
             events = decide(order, self._clock())
             if events:
                 await self._save(order, events, version, live)
                 changed.append(order)
         return changed
+
+    async def _package(
+        self, actor: Actor, carrier: str, tracking_id: str, read: Sequence[Order] = ()
+    ) -> list[Order]:
+        """The orders of the parcel's package, if the actor may scan it (a carrier only its
+        own); NotFound otherwise. `read`: the package as read a moment ago, not read again."""
+        require_role(actor, Action.RECORD_SCAN)
+        code = carrier_code(carrier)
+        found = list(read) or await self._orders.by_tracking(code, tracking_id)
+        if not found:
+            require_parcel_access(actor, None, code, tracking_id)  # NotFound
+        return [require_parcel_access(actor, order, code, tracking_id) for order in found]
 
     async def live_orders_of(
         self, parcels: Sequence[tuple[str, str]]
