@@ -45,7 +45,7 @@ class Settings(TrackingSettings):
     graphql_plans: bool = Field(default=True, validation_alias="ORDERWIRE_GRAPHQL_PLANS")
     # GraphQL over HTTP answered without Starlette's middleware stack and Strawberry's HTTP view
     # (api/serving/lane.py), documents seen before run without Strawberry's per-request wrapper
-    # (api/graphql/direct.py); off: every request through all three, as before.
+    # (api/serving/direct.py); off: every request through all three, as before.
     graphql_lane: bool = Field(default=True, validation_alias="ORDERWIRE_GRAPHQL_LANE")
     graphiql: bool | None = Field(default=None, validation_alias="ORDERWIRE_GRAPHIQL")
     max_depth: int = Field(default=15, ge=1, validation_alias="ORDERWIRE_MAX_DEPTH")

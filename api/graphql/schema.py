@@ -24,10 +24,8 @@ from api.graphql.after_sale.claims import ClaimMutations, ClaimQueries
 from api.graphql.after_sale.messages import ConversationMutations, ConversationQueries
 from api.graphql.after_sale.returns import ReturnMutations, ReturnQueries
 from api.graphql.common.descriptions import describe
-from api.graphql.common.errors import MaskInternalErrors, is_unexpected
-from api.graphql.direct import DirectExecution
-from api.graphql.guard import Admission, Memories, request_guard
-from api.graphql.limits import Limits
+from api.graphql.common.errors import MaskInternalErrors, client_error, is_unexpected
+from api.graphql.gates import CarriersKeptFromOrderParts, SignedIn
 from api.graphql.nodes import NodeQueries
 from api.graphql.notifications.schema import NotificationMutations, NotificationQueries
 from api.graphql.orders.bulk import BulkOrderMutations
@@ -39,8 +37,12 @@ from api.graphql.orders.subscriptions import Subscription
 from api.graphql.orders.timeline import EVENT_TYPES
 from api.graphql.seller_tools.schema import SellerToolMutations, SellerToolQueries
 from api.graphql.sellers.schema import SellerMutations, SellerQueries
+from api.serving.direct import DirectExecution
+from api.serving.guard import Admission, Memories, request_guard
+from api.serving.limits import Limits, PageSizes
 from api.serving.plans import PlanExecutor
 from api.serving.ratelimit import Buckets
+from domain.kernel.policies import DEFAULT_PAGE_SIZE, THREAD_PAGE_SIZE
 
 log = logging.getLogger("orderwire.graphql")
 
@@ -76,10 +78,16 @@ class Mutation(
     pass
 
 
+# How long a list's page is without `first` or `last`, for the cost of a request.
+PAGE_SIZES = PageSizes(
+    DEFAULT_PAGE_SIZE, {"Query.thread": THREAD_PAGE_SIZE, "Order.messages": THREAD_PAGE_SIZE}
+)
+
+
 class OrderwireSchema(strawberry.Schema):
-    # Parsed and validated documents and their costs, kept between requests (api/graphql/guard).
+    # Parsed and validated documents and their costs, kept between requests (api/serving/guard).
     memories: Memories
-    # Documents seen before, run without Strawberry's per-request wrapper (api/graphql/direct).
+    # Documents seen before, run without Strawberry's per-request wrapper (api/serving/direct).
     direct: DirectExecution | None = None
 
     async def execute(
@@ -130,7 +138,7 @@ def build_schema(
     """The schema with its request limits; introspection can be switched off (production).
     `planned`: plain fields filled by compiled plans (api/serving/plans.py); without, every
     field goes through graphql-core (the tests compare the two). `direct`: documents seen
-    before run without Strawberry's per-request wrapper (api/graphql/direct.py)."""
+    before run without Strawberry's per-request wrapper (api/serving/direct.py)."""
     limits = limits or Limits()
     # The rules are built once; validation results are kept per document text (guard.py).
     rules: tuple[type[ASTValidationRule], ...] = (
@@ -141,7 +149,9 @@ def build_schema(
     if not introspection:
         rules += (NoSchemaIntrospectionCustomRule,)
     memories = Memories()
-    admission = Admission(limits, buckets, memories)
+    admission = Admission(
+        limits, buckets, memories, (SignedIn(), CarriersKeptFromOrderParts()), PAGE_SIZES
+    )
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         MaskInternalErrors,
         request_guard(limits, buckets, rules, memories, admission),
@@ -162,6 +172,7 @@ def build_schema(
             admission,
             built.execution_context_class,
             lambda errors: built.process_errors(errors),
+            client_error,
         )
     describe(built._schema)
     return built

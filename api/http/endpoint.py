@@ -24,7 +24,6 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.graphql.common.context import Context
 from api.graphql.common.errors import refusal_code
-from api.graphql.limits import Limits
 from api.graphql.schema import build_schema
 from api.http.accounting import OPERATION, accounted
 from api.http.auth import challenge
@@ -43,6 +42,7 @@ from api.serving.body import (
 )
 from api.serving.codes import RequestCode, error_body
 from api.serving.deployment import deployment_for
+from api.serving.limits import Limits
 from api.serving.media import (
     GRAPHQL_RESPONSE,
     JSON,

@@ -1,6 +1,6 @@
 """Every README/docs example answers the same, byte for byte, on the short way (compiled plans,
 api/serving/plans.py; the HTTP lane, api/serving/lane.py; direct execution,
-api/graphql/direct.py) and on the long one (every field through graphql-core, every request
+api/serving/direct.py) and on the long one (every field through graphql-core, every request
 through Starlette's middleware, Strawberry's HTTP view and its per-request wrapper).
 
 Two demo servers on two databases, one with `ORDERWIRE_GRAPHQL_PLANS` and

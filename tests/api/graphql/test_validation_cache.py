@@ -9,7 +9,7 @@ import graphql
 import pytest
 from strawberry.schema.schema import validate_document
 
-from api.graphql import guard
+from api.serving import guard
 from tests.api.client import BUYER, OPERATOR, Api
 
 

@@ -4,9 +4,9 @@ For every request Strawberry makes an execution context and an instance of each 
 and enters and leaves their hooks (operation, parsing, validation, executing) around
 graphql-core's `execute`: about a tenth of an order read's server time (docs/performance.md).
 A document the guard has already parsed and found valid needs none of that: this runs the
-same admission (api/graphql/guard.py: sign-in, carriers, cost, rate limit), graphql-core's
+same admission (api/serving/guard.py: the schema's gates, cost, rate limit), graphql-core's
 `execute` with the same executor (api/serving/plans.py), and treats the errors as the
-extensions would (logged by the schema, masked as MaskInternalErrors masks them), with the
+extensions would (told to the schema, shown as the schema shows them to clients), with the
 same `extensions.cost` in the answer. A document not seen before, not valid, naming no
 single operation, or a subscription, goes through Strawberry as always, which parses,
 validates and keeps it for next time.
@@ -30,14 +30,19 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.graphql.common.errors import client_error
-from api.graphql.guard import Admission, Memories
+from api.serving.guard import Admission, Memories
 
 
 class Errors(Protocol):
     """Where errors raised while executing are told (the schema's `process_errors`)."""
 
     def __call__(self, errors: list[GraphQLError]) -> None: ...
+
+
+class ClientView(Protocol):
+    """An error as the client sees it (the schema's masking of the unexpected)."""
+
+    def __call__(self, error: GraphQLError, request_id: str) -> GraphQLError: ...
 
 
 class DirectExecution:
@@ -48,12 +53,14 @@ class DirectExecution:
         admission: Admission,
         executor: type[Executor[Any]] | None,
         told: Errors,
+        shown: ClientView,
     ) -> None:
         self.schema = schema
         self.memories = memories
         self.admission = admission
         self.executor = executor
         self.told = told
+        self.shown = shown
 
     async def execute(
         self,
@@ -80,7 +87,7 @@ class DirectExecution:
         )
         extensions = self.admission.results(admitted)
         if admitted.refusal is not None:
-            refused = [client_error(admitted.refusal, context.request_id)]
+            refused = [self.shown(admitted.refusal, context.request_id)]
             return ExecutionResult(data=None, errors=refused, extensions=extensions)
         result = execute(
             self.schema,
@@ -96,7 +103,7 @@ class DirectExecution:
         errors = None
         if result.errors:
             self.told(result.errors)
-            errors = [client_error(error, context.request_id) for error in result.errors]
+            errors = [self.shown(error, context.request_id) for error in result.errors]
         return ExecutionResult(data=result.data, errors=errors, extensions=extensions)
 
 

@@ -1,7 +1,8 @@
 """Every check a request passes before it runs, in one extension, with what can be cached cached.
 
 Parsing (token-limited), validation (behind a cheap count of selections, with the depth and
-alias rules), the static cost and the caller's rate-limit bucket. Parse, validation and cost
+alias rules), the schema's own gates (who may run what: api/graphql/gates.py), the static cost
+and the caller's rate-limit bucket. Parse, validation and cost
 results are kept per document text in bounded memories, so a repeated document costs a dict
 lookup, not a parse, a validation and a walk: one extension with four hooks instead of six
 extensions, because Strawberry pays for every hook of every extension on every request.
@@ -9,9 +10,9 @@ extensions, because Strawberry pays for every hook of every extension on every r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import (
     ASTValidationRule,
@@ -26,14 +27,10 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.graphql.carriers import MESSAGE as CARRIER_MESSAGE
-from api.graphql.carriers import carrier_may_not_select
-from api.graphql.limits import Limits, count_selections, identity, query_cost, root_fields
 from api.serving.codes import RequestCode
+from api.serving.limits import Limits, PageSizes, count_selections, identity, query_cost
 from api.serving.memory import Memory
 from api.serving.ratelimit import Buckets, Throttle
-from domain.kernel.errors import Unauthenticated
-from domain.kernel.identity import Role
 
 # How many distinct documents each memory keeps; the oldest unused one goes first.
 DOCUMENTS_KEPT = 512
@@ -47,29 +44,42 @@ class Memories:
         self.validated: Memory[str, list[GraphQLError]] = Memory(size)
         # Cost by (document, operation); None when it depends on variables (a `first: $n`).
         self.costs: Memory[tuple[str, str | None], int | None] = Memory(size)
-        # The root fields an operation selects, through fragments too.
-        self.roots: Memory[tuple[str, str | None], frozenset[str]] = Memory(size)
-        # The order fields an operation selects that a carrier may not read (api/graphql/carriers.py).
-        self.not_for_carriers: Memory[tuple[str, str | None], list[str]] = Memory(size)
-        # The operation a valid document runs, when it can run directly (api/graphql/direct.py).
+        # The operation a valid document runs, when it can run directly (api/serving/direct.py).
         self.operations: Memory[tuple[str, str | None], tuple[OperationDefinitionNode | None]]
         self.operations = Memory(size)
 
 
-# What a caller without a (valid) token may ask for: who it is (nobody), and the schema.
-PUBLIC_ROOT_FIELDS = frozenset({"viewer", "__schema", "__type", "__typename"})
+# An operation as the memories know it: the document's text and the operation it names.
+Key = tuple[str, str | None]
+
+
+class Gate(Protocol):
+    """A rule of the schema's about who may run an operation, asked before anything runs
+    (api/graphql/gates.py holds the schema's). A gate keeps what it works out per `key`."""
+
+    def refusal(
+        self, schema: GraphQLSchema, context: Any, document: DocumentNode, key: Key
+    ) -> GraphQLError | None: ...
 
 
 class Admission:
-    """What a parsed, valid operation passes before it runs: a signed-in caller (unless it
-    only asks who it is or for the schema), a carrier kept away from money and items, a cost
-    within the limit and within the caller's rate-limit bucket. Used by the guard below and
-    by direct execution (api/graphql/direct.py), so both refuse alike."""
+    """What a parsed, valid operation passes before it runs: the schema's gates in order, a
+    cost within the limit and within the caller's rate-limit bucket. Used by the guard below
+    and by direct execution (api/serving/direct.py), so both refuse alike."""
 
-    def __init__(self, limits: Limits, buckets: Buckets | None, memories: Memories) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        buckets: Buckets | None,
+        memories: Memories,
+        gates: Sequence[Gate] = (),
+        pages: PageSizes | None = None,
+    ) -> None:
         self.limits = limits
         self.buckets = buckets
         self.memories = memories
+        self.gates = tuple(gates)
+        self.pages = pages or PageSizes()
 
     async def admit(
         self,
@@ -83,14 +93,18 @@ class Admission:
         """Why the operation may not run (None when it may), its cost and the bucket's
         answer. The bucket is only drawn from for an operation that may otherwise run."""
         key = (query, operation)
-        refusal = self._unauthenticated(context, document, key) or self._forbidden(
-            schema, context, document, key
+        for gate in self.gates:
+            refusal = gate.refusal(schema, context, document, key)
+            if refusal is not None:
+                return Admitted(refusal, 0, None)
+        pages = self.pages
+        known = self.memories.costs.get(
+            key, lambda: _fixed_cost(schema, document, operation, pages)
         )
-        if refusal:
-            return Admitted(refusal, 0, None)
-        known = self.memories.costs.get(key, lambda: _fixed_cost(schema, document, operation))
         cost = (
-            known if known is not None else query_cost(schema, document, variables, operation).cost
+            known
+            if known is not None
+            else query_cost(schema, document, variables, operation, pages).cost
         )
         if cost > self.limits.max_cost:
             error = GraphQLError(
@@ -126,42 +140,6 @@ class Admission:
             }
         return {"cost": cost}
 
-    def _unauthenticated(
-        self, context: Any, document: DocumentNode, key: tuple[str, str | None]
-    ) -> GraphQLError | None:
-        if context.actor is not None and not context.token_expired():
-            return None
-        roots = self.memories.roots.get(key, lambda: root_fields(document, key[1]))
-        if roots <= PUBLIC_ROOT_FIELDS:
-            return None
-        try:
-            context.require_actor()
-        except Unauthenticated as refused:
-            return GraphQLError(refused.message, extensions={"code": refused.code.value})
-        return None
-
-    def _forbidden(
-        self,
-        schema: GraphQLSchema,
-        context: Any,
-        document: DocumentNode,
-        key: tuple[str, str | None],
-    ) -> GraphQLError | None:
-        """A carrier's operation that selects an order's money or items: refused whole,
-        before anything runs (the fields once carried a permission each)."""
-        actor = context.actor
-        if actor is None or actor.role is not Role.CARRIER:
-            return None
-        fields = self.memories.not_for_carriers.get(
-            key, lambda: carrier_may_not_select(schema, document, key[1])
-        )
-        if not fields:
-            return None
-        return GraphQLError(
-            f"{CARRIER_MESSAGE} Not for carriers: {', '.join(fields)}.",
-            extensions={"code": "FORBIDDEN", "fields": fields},
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Admitted:
@@ -179,10 +157,7 @@ def request_guard(
 ) -> type[SchemaExtension]:
     """The extension class; Strawberry makes one instance per request (it holds the request).
 
-    Authorization starts here, at the root: an operation that selects any root field but
-    `viewer` (or introspection) needs a signed-in caller whose token has not expired. Below
-    the root, nothing can be reached without passing through a root field, and each root
-    resolver scopes what it returns to the caller (domain/kernel/access.py).
+    Authorization starts here, at the root, with the schema's gates (api/graphql/gates.py).
     """
 
     def parsed(query: str) -> DocumentNode:
@@ -280,7 +255,9 @@ def _operations(document: DocumentNode) -> int:
     return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
 
 
-def _fixed_cost(schema: GraphQLSchema, document: DocumentNode, operation: str | None) -> int | None:
+def _fixed_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation: str | None, pages: PageSizes
+) -> int | None:
     """The document's cost when no variable changes it, else None (worked out per request)."""
-    found = query_cost(schema, document, None, operation)
+    found = query_cost(schema, document, None, operation, pages)
     return None if found.reads_variables else found.cost

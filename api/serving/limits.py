@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -24,7 +24,18 @@ from graphql import (
     value_from_ast,
 )
 
-from domain.kernel.policies import DEFAULT_PAGE_SIZE, THREAD_PAGE_SIZE
+
+@dataclass(frozen=True, slots=True)
+class PageSizes:
+    """How many items a list holds when a request names no `first` or `last`: `default` for
+    every list but those `by_field` names ("Type.field"). The schema says (api/graphql/schema.py);
+    the cost counts with it."""
+
+    default: int = 20
+    by_field: Mapping[str, int] = field(default_factory=dict)
+
+    def of(self, parent: str, name: str) -> int:
+        return self.by_field.get(f"{parent}.{name}", self.default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +113,7 @@ def query_cost(
     document: DocumentNode,
     variables: Mapping[str, Any] | None,
     operation_name: str | None,
+    pages_of: PageSizes,
 ) -> Cost:
     """Objects count 1 each; a connection counts its selection once per item it may hold
     (`first` or `last`, else its default page size)."""
@@ -149,16 +161,12 @@ def query_cost(
         reads_variables = reads_variables or _reads_variables(node)
         pages = _page_size(node, variables)
         if pages is None:
-            pages = DEFAULT_PAGES.get(f"{parent.name}.{node.name.value}", DEFAULT_PAGE_SIZE)
+            pages = pages_of.of(parent.name, node.name.value)
         # A connection object, plus each of its nodes and what they select.
         return 1 + pages * max(child, 1)
 
     total = cost(chosen.selection_set, root, frozenset())
     return Cost(total, reads_variables)
-
-
-# The lists whose page without `first` or `last` is not DEFAULT_PAGE_SIZE long.
-DEFAULT_PAGES = {"Query.thread": THREAD_PAGE_SIZE, "Order.messages": THREAD_PAGE_SIZE}
 
 
 def _paging(node: FieldNode) -> list[ValueNode]:
