@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from api.graphql.webhooks.body import webhook_data
 from api.settings import Settings
 from domain.after_sale.claim_use_cases import ClaimUseCases
 from domain.kernel.identity import Actor, Role
@@ -15,14 +16,21 @@ from domain.kernel.ports import Clock
 from domain.notifications.preferences import Channel
 from domain.orders.trackers import RegistrationPolicy
 from domain.orders.use_cases import OrderUseCases
+from domain.webhooks.use_cases import WebhookUseCases
 from outbound.notifier import Delivery, Notifier
 from outbound.senders import HttpSender, Sender, SmtpConfig, SmtpSender
 from outbound.tracker_clients import tracker_client
 from outbound.trackers import Registrar
+from outbound.webhook_http import WebhookHttp
+from outbound.webhooks import SendingPolicy, WebhookSender
 from storage.database import Database
+from storage.ids import new_id
 from storage.notifications import MongoOutbox, MongoPreferences
 from storage.repositories import Repositories
+from storage.sealing import Sealer
 from storage.trackers import TrackerRegistrations
+from storage.webhook_endpoints import MongoWebhookEndpoints
+from storage.webhook_outbox import MongoWebhookOutbox
 
 log = logging.getLogger("orderwire")
 
@@ -129,3 +137,44 @@ async def register_trackers(registrar: Registrar) -> str | None:
     """Register the parcels that went on their way with the tracking provider."""
     done = await registrar.run_once()
     return f"{done} trackers registered" if done else None
+
+
+def webhook_endpoints(database: Database, settings: Settings) -> MongoWebhookEndpoints:
+    """The endpoints, their secrets sealed under the settings' key."""
+    key = settings.webhook_sealing_key or settings.signing_secret()
+    return MongoWebhookEndpoints(database, Sealer(key, "orderwire webhook secrets"))
+
+
+def webhooks_for(database: Database, settings: Settings, clock: Clock) -> WebhookUseCases:
+    return WebhookUseCases(
+        webhook_endpoints(database, settings),
+        MongoWebhookOutbox(database),
+        new_id,
+        clock,
+        allow_private=settings.webhooks_allow_private,
+    )
+
+
+def webhook_sender_for(
+    database: Database,
+    settings: Settings,
+    clock: Clock,
+    count: Callable[[str, str], None] | None = None,
+) -> WebhookSender:
+    """The sender of webhook messages: the event log's messages to their endpoints."""
+    return WebhookSender(
+        webhook_endpoints(database, settings),
+        MongoWebhookOutbox(database),
+        WebhookHttp(
+            allow_private=settings.webhooks_allow_private,
+            timeout=settings.webhook_timeout_seconds,
+        ),
+        webhook_data,
+        clock,
+        new_id,
+        policy=SendingPolicy(
+            lease=timedelta(seconds=settings.webhook_lease_seconds),
+            concurrency=settings.webhook_concurrency,
+        ),
+        count=count or (lambda endpoint, outcome: None),
+    )

@@ -80,6 +80,33 @@ class Metrics:
             ["provider", "outcome"],
             registry=self.registry,
         )
+        self.webhook_messages = Counter(
+            "orderwire_webhook_attempts",
+            "Webhook attempts by endpoint and outcome (delivered, failed).",
+            ["endpoint", "outcome"],
+            registry=self.registry,
+        )
+        self.webhook_waiting = Gauge(
+            "orderwire_webhook_backlog",
+            "Webhook messages waiting, per endpoint.",
+            ["endpoint"],
+            registry=self.registry,
+            multiprocess_mode="livemostrecent",
+        )
+        self.webhook_failing = Gauge(
+            "orderwire_webhook_failing",
+            "Webhook messages waiting after a failed attempt, per endpoint.",
+            ["endpoint"],
+            registry=self.registry,
+            multiprocess_mode="livemostrecent",
+        )
+        self.webhook_lag = Gauge(
+            "orderwire_webhook_lag_seconds",
+            "How long the oldest waiting webhook message of an endpoint has waited.",
+            ["endpoint"],
+            registry=self.registry,
+            multiprocess_mode="livemostrecent",
+        )
         self.throttled = Counter(
             "orderwire_rate_limit_refusals",
             "Requests refused by the rate limit (THROTTLED).",
@@ -159,6 +186,9 @@ class Metrics:
     def tracker(self, provider: str, outcome: str) -> None:
         self.tracker_registrations.labels(provider, outcome).inc()
 
+    def webhook(self, endpoint: str, outcome: str) -> None:
+        self.webhook_messages.labels(endpoint, outcome).inc()
+
     def provider_delivery(self, provider: str, outcome: str) -> None:
         self.provider_deliveries.labels(provider, outcome).inc()
 
@@ -183,6 +213,12 @@ class Metrics:
             self.unpublished.set(backlogs.unpublished_events)
             self.waiting.set(backlogs.waiting_notifications)
             self.dead.set(backlogs.dead_notifications)
+            for gauge in (self.webhook_waiting, self.webhook_failing, self.webhook_lag):
+                gauge.clear()  # endpoints deleted or caught up since the last scrape drop out
+            for endpoint, waiting in backlogs.webhooks.items():
+                self.webhook_waiting.labels(endpoint).set(waiting.waiting)
+                self.webhook_failing.labels(endpoint).set(waiting.failing)
+                self.webhook_lag.labels(endpoint).set(waiting.lag_seconds)
         directory = os.environ.get(MULTIPROCESS_DIR)
         if not directory:
             return generate_latest(self.registry)

@@ -14,10 +14,11 @@ from pydantic_settings import NoDecode, SettingsConfigDict, SettingsError
 from pythonjsonlogger.json import JsonFormatter
 
 from api.tracking_settings import TrackingSettings
+from api.webhook_settings import WebhookSettings
 from domain.kernel.identity import Role
 
 
-class Settings(TrackingSettings):
+class Settings(TrackingSettings, WebhookSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")

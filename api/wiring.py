@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 
 from starlette.requests import Request
@@ -20,6 +21,8 @@ from api.background import (
     registrar_for,
     review_silent_claims,
     watch_deadlines,
+    webhook_sender_for,
+    webhooks_for,
 )
 from api.clock_check import ClockWatch, TimeSource, redis_time
 from api.demo import seed_demo
@@ -39,6 +42,7 @@ from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.use_cases import SellerToolUseCases
 from domain.sellers.use_cases import SellerUseCases
+from domain.webhooks.use_cases import WebhookUseCases
 from outbound.relay import OutboxPublisher, relay_forever
 from storage.database import Database, open_database
 from storage.group_commit import GroupSettings, groups_of
@@ -78,6 +82,7 @@ class Running:
     cursors: Cursors
     sellers: SellerUseCases
     seller_tools: SellerToolUseCases
+    webhooks: WebhookUseCases
     database: Database  # for operational tools on the same process (bench/server.py)
     clocks: ClockWatch
 
@@ -123,7 +128,7 @@ class Services:
         if self.running is None:
             return None
         try:
-            return await backlogs(self.running.database)
+            return await backlogs(self.running.database, datetime.now(UTC))
         except Exception:
             log.exception("could not count the backlogs for /metrics")
             return None
@@ -150,6 +155,7 @@ class Services:
             idempotency=run.idempotency,
             receipts=run.receipts,
             trackers=run.trackers,
+            webhooks=run.webhooks,
             fanout=run.fanout,
             cursors=run.cursors,
             sellers=run.sellers,
@@ -270,6 +276,7 @@ async def running(
             cursors=Cursors(settings.signing_secret()),
             sellers=SellerUseCases(repos.sellers, clock),
             seller_tools=SellerToolUseCases(repos.figures, repos.orders, repos.sellers, clock),
+            webhooks=webhooks_for(database, settings, clock),
             database=database,
             clocks=clocks,
         )
@@ -311,6 +318,16 @@ async def running(
             )
             background.append(asyncio.create_task(timer, name="orderwire-tracker-registrar"))
             closers.append(registrar.close)
+        if settings.webhooks:
+            sender = webhook_sender_for(
+                database, settings, clock, metrics.webhook if metrics else None
+            )
+            background.append(
+                asyncio.create_task(
+                    sender.run(settings.webhook_poll_seconds), name="orderwire-webhook-sender"
+                )
+            )
+            closers.append(sender.close)
         notifier = notifier_for(database, settings, clock) if settings.notifier else None
         notifier_stop = asyncio.Event()
 

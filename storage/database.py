@@ -82,12 +82,32 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("published", ASCENDING), ("recorded_at", ASCENDING)]),
         IndexModel([("notified", ASCENDING), ("recorded_at", ASCENDING)]),
         IndexModel([("tracker", ASCENDING)], sparse=True),  # parcels the registrar has to meet
+        IndexModel([("webhooks", ASCENDING)], sparse=True),  # events the dispatcher has to meet
     ],
     "notification_preferences": [],
     # One counter per party feed, `_id` "buyer:<id>" or "seller:<id>": the last position given.
     "feeds": [],
     # Markers of one-off rewrites of documents stored by earlier versions (storage/restamp.py).
     "migrations": [],
+    # Webhook endpoints, their messages (`_id` the webhook-id) and each message's attempts.
+    "webhook_endpoints": [
+        IndexModel([("shop_id", ASCENDING), ("created_ms", DESCENDING)]),
+        IndexModel([("created_ms", DESCENDING)]),
+    ],
+    "webhook_messages": [
+        IndexModel([("state", ASCENDING), ("due_ms", ASCENDING)]),
+        IndexModel([("endpoint_id", ASCENDING), ("created_ms", DESCENDING)]),
+        IndexModel([("order_id", ASCENDING), ("sequence", ASCENDING)]),
+    ],
+    # One per (endpoint, order), `_id` "<endpoint id>|<order id>": what senders lease.
+    "webhook_streams": [
+        IndexModel([("active", ASCENDING), ("due_ms", ASCENDING)]),
+        IndexModel([("endpoint_id", ASCENDING)]),
+    ],
+    "webhook_attempts": [
+        IndexModel([("message_id", ASCENDING), ("at_ms", DESCENDING)]),
+        IndexModel([("endpoint_id", ASCENDING)]),
+    ],
     "notifications": [
         # `_id` is the unique (event, recipient, channel) key; these serve workers and history.
         IndexModel([("status", ASCENDING), ("due_ms", ASCENDING)]),

@@ -47,6 +47,9 @@ def event_document(kind: str, owner: Parties, recorded: RecordedEvent) -> Docume
         # The notifier's checkpoint: it ticks each order event off once its messages are stored.
         "notified": kind != "order",
         "recorded_at": encode(datetime.now(UTC)),
+        # The webhook dispatcher's checkpoint (storage/webhook_outbox.py): order events only;
+        # events stored before webhooks existed carry no flag and are never sent.
+        **({"webhooks": False} if kind == "order" else {}),
         # The tracker registrar's checkpoint (storage/trackers.py): a parcel on its way.
         **({"tracker": False} if type(recorded.event).__name__ in PARCEL_EVENTS else {}),
     }

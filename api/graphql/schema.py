@@ -37,6 +37,7 @@ from api.graphql.orders.subscriptions import Subscription
 from api.graphql.orders.timeline import EVENT_TYPES
 from api.graphql.seller_tools.schema import SellerToolMutations, SellerToolQueries
 from api.graphql.sellers.schema import SellerMutations, SellerQueries
+from api.graphql.webhooks.schema import WebhookMutations, WebhookQueries
 from api.serving.direct import DirectExecution
 from api.serving.guard import Admission, Memories, request_guard
 from api.serving.limits import Limits, PageSizes
@@ -57,6 +58,7 @@ class Query(
     NotificationQueries,
     SellerQueries,
     SellerToolQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -74,6 +76,7 @@ class Mutation(
     ReputationMutations,
     RefundMutations,
     BulkOrderMutations,
+    WebhookMutations,
 ):
     pass
 

@@ -76,6 +76,7 @@ class Action(Enum):
     ANSWER_CHARGEBACK = "answer a chargeback"
     DECIDE_CHARGEBACK = "record a chargeback's outcome"
     REFUND_ORDER = "refund an order"
+    MANAGE_WEBHOOKS = "manage webhook endpoints"
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -116,6 +117,8 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.ANSWER_CHARGEBACK: frozenset({Role.SELLER}),
     Action.DECIDE_CHARGEBACK: frozenset({Role.OPERATOR}),
     Action.REFUND_ORDER: frozenset({Role.SELLER, Role.OPERATOR}),
+    # The marketplace's endpoints hear every shop; a seller's hear its own shop only.
+    Action.MANAGE_WEBHOOKS: frozenset({Role.SELLER, Role.OPERATOR}),
 }
 
 # How a refusal reads where the general "a buyer may not …" would read oddly.
@@ -129,6 +132,7 @@ REFUSALS: dict[Action, str] = {
     Action.WITHDRAW_CLAIM: "only the buyer withdraws a claim",
     Action.REQUEST_REVIEW: "only the seller asks for a review",
     Action.CLOSE_RETURN: "only the buyer or an operator closes a return",
+    Action.MANAGE_WEBHOOKS: "webhook endpoints belong to a shop or to the marketplace",
 }
 
 _FBA = FulfillmentChannel.FBA
@@ -302,3 +306,17 @@ def require_return_access(
     if ret is None or not can_see_return(actor, ret):
         raise NotFound(f"return {return_id} not found", field="returnId")
     return ret
+
+
+def require_webhook_owner(actor: Actor, shop_id: str | None) -> None:
+    """Webhook endpoints: an operator manages any (a shop's, or the marketplace's with no
+    shop); a seller its own shop's only; nobody else any."""
+    require_role(actor, Action.MANAGE_WEBHOOKS)
+    if actor.role is Role.SELLER and shop_id != actor.id:
+        raise Forbidden("a seller manages its own shop's webhook endpoints only")
+
+
+def webhook_scope(actor: Actor) -> str | None:
+    """Whose endpoints a caller lists: a seller its shop's, an operator every one (None)."""
+    require_role(actor, Action.MANAGE_WEBHOOKS)
+    return actor.id if actor.role is Role.SELLER else None

@@ -6,15 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from graphql import (
-    GraphQLInterfaceType,
-    GraphQLNamedType,
-    GraphQLObjectType,
-    get_named_type,
-)
 
 from api.clock import ManualClock, system_now
 from api.graphql.schema import schema
+from api.graphql.webhooks.body import every_event_field
 from api.http.auth import mint_token
 from domain.kernel.identity import Actor, Role
 
@@ -246,28 +241,9 @@ class Api:
         return events
 
 
-def _selection(type_: GraphQLNamedType) -> str:
-    """Every field of an object type, objects' fields within, as a selection set's body."""
-    assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
-    fields = []
-    for name, field in type_.fields.items():
-        inner = get_named_type(field.type)
-        leaf = not isinstance(inner, GraphQLObjectType | GraphQLInterfaceType)
-        fields.append(name if leaf else f"{name} {{ {_selection(inner)} }}")
-    return " ".join(fields)
-
-
-def _every_event_field() -> str:
-    graph = schema._schema
-    interface = graph.get_type("OrderEvent")
-    assert isinstance(interface, GraphQLInterfaceType)
-    kinds = graph.get_possible_types(interface)
-    return "__typename " + " ".join(f"... on {t.name} {{ {_selection(t)} }}" for t in kinds)
-
-
 # Every field of every timeline type, in one selection: also proof that no two types give one
 # field name two types (GraphQL would refuse the document).
-EVERY_EVENT_FIELD = _every_event_field()
+EVERY_EVENT_FIELD = every_event_field(schema._schema)
 
 # The carrier scan that takes a shipped order to each later status.
 _LAST_SCAN = {

@@ -40,6 +40,8 @@ class World:
     claim_id: str
     tracking_id: str
     shipment_id: str
+    endpoint_id: str  # seller-1's webhook endpoint
+    message_id: str  # a message of it
 
 
 Call = Callable[[World, LiveServer], tuple[str, dict[str, Any]]]
@@ -290,6 +292,43 @@ MATRIX: dict[str, Call] = {
     ),
     "myOrderUpdates": row("subscription { myOrderUpdates { cursor } }", lambda w, s: {}),
     "sellerOrderUpdates": row("subscription { sellerOrderUpdates { cursor } }", lambda w, s: {}),
+    # webhooks: seller-1's endpoint and its messages
+    "webhookEndpoints": row(
+        "{ webhookEndpoints(first: 50) { nodes { id url messages { nodes { id } } } } }",
+        lambda w, s: {},
+    ),
+    "webhookEndpoint": row(
+        "query($id: ID!) { webhookEndpoint(id: $id) { id url } }",
+        lambda w, s: {"id": w.endpoint_id},
+    ),
+    "webhookEventTypes": row("{ webhookEventTypes }", lambda w, s: {}),
+    "createWebhookEndpoint": row(
+        'mutation { createWebhookEndpoint(input: {url: "https://hooks.example.com/x", '
+        'eventTypes: ["*"], shopId: "seller-1"}) { errors { code } } }',
+        lambda w, s: {},
+    ),
+    "updateWebhookEndpoint": row(
+        "mutation($id: ID!) { updateWebhookEndpoint(input: {id: $id, enabled: false}) "
+        "{ errors { code } } }",
+        lambda w, s: {"id": w.endpoint_id},
+    ),
+    "deleteWebhookEndpoint": row(
+        "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { errors { code } } }",
+        lambda w, s: {"id": w.endpoint_id},
+    ),
+    "rotateWebhookSecret": row(
+        "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret errors { code } } }",
+        lambda w, s: {"id": w.endpoint_id},
+    ),
+    "resendWebhookMessage": row(
+        "mutation($id: ID!) { resendWebhookMessage(id: $id) { errors { code } } }",
+        lambda w, s: {"id": w.message_id},
+    ),
+    "replayWebhookEvents": row(
+        "mutation($id: ID!) { replayWebhookEvents(input: {endpointId: $id, "
+        'since: "2000-01-01T00:00:00Z"}) { errors { code } } }',
+        lambda w, s: {"id": w.endpoint_id},
+    ),
 }
 
 # Rows whose caller acts on their own account: a stranger may succeed, but must never see or
@@ -309,6 +348,9 @@ OWN_ACCOUNT = {
     "updateNotificationPreferences",
     "myOrderUpdates",
     "sellerOrderUpdates",
+    "webhookEndpoints",  # a seller's own shop's only
+    "webhookEndpoint",  # null for another's
+    "webhookEventTypes",
 }
 
 
@@ -340,20 +382,41 @@ async def _world(server: LiveServer) -> World:
     )
     parcel = order["shipments"][0]
     claim_id = filed["data"]["fileClaim"]["claim"]["id"]
-    return World(order["id"], ret["id"], claim_id, parcel["trackingId"], parcel["id"])
+    made = await api.gql(
+        'mutation { createWebhookEndpoint(input: {url: "https://hooks.example.com/seller-1", '
+        'eventTypes: ["MESSAGE_SENT"]}) { endpoint { id } } }',
+        as_=SELLER,
+    )
+    endpoint_id = made["data"]["createWebhookEndpoint"]["endpoint"]["id"]
+    await api.gql(send.replace("It broke", "Still broken"), {"id": order["id"]}, as_=BUYER)
+    messages = "query($id: ID!) { webhookEndpoint(id: $id) { messages { nodes { id } } } }"
+    async with asyncio.timeout(10):
+        while True:
+            found = await api.gql(messages, {"id": endpoint_id}, as_=SELLER)
+            if nodes := found["data"]["webhookEndpoint"]["messages"]["nodes"]:
+                break
+            await asyncio.sleep(0.1)
+    return World(
+        order["id"],
+        ret["id"],
+        claim_id,
+        parcel["trackingId"],
+        parcel["id"],
+        endpoint_id,
+        nodes[0]["id"],
+    )
 
 
 async def _snapshot(server: LiveServer, world: World) -> Any:
-    query = """query($o: ID!, $r: ID!, $c: ID!) {
+    query = """query($o: ID!, $r: ID!, $c: ID!, $e: ID!) {
       order(id: $o) { status version refunded { amount } timeline { sequence } }
       return(id: $r) { status version }
       claim(id: $c) { status version }
+      webhookEndpoint(id: $e) { url enabled eventTypes updatedAt messages { totalCount } }
+      webhookEndpoints(first: 50) { totalCount }
     }"""
-    return (
-        await server.api.gql(
-            query, {"o": world.order_id, "r": world.return_id, "c": world.claim_id}, as_=OPERATOR
-        )
-    )["data"]
+    ids = {"o": world.order_id, "r": world.return_id, "c": world.claim_id, "e": world.endpoint_id}
+    return (await server.api.gql(query, ids, as_=OPERATOR))["data"]
 
 
 def _codes(body: dict[str, Any]) -> set[str]:
@@ -396,7 +459,7 @@ def _close_code(error: BaseException | None) -> int | None:
 async def test_strangers_are_refused_on_every_root_field(live: LiveServer) -> None:
     world = await _world(live)
     before = await _snapshot(live, world)
-    foreign_ids = {world.order_id, world.return_id, world.claim_id}
+    foreign_ids = {world.order_id, world.return_id, world.claim_id, world.endpoint_id}
     failures: list[str] = []
     for field, call in MATRIX.items():
         query, variables = call(world, live)

@@ -27,6 +27,8 @@ from domain.orders.trackers import TrackerOutbox, TrackerRegistration
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.use_cases import SellerToolUseCases
 from domain.sellers.use_cases import SellerUseCases
+from domain.webhooks.messages import WebhookAttempt
+from domain.webhooks.use_cases import WebhookUseCases
 
 if TYPE_CHECKING:
     from api.live.fanout import Fanout
@@ -45,6 +47,7 @@ class Context:
     idempotency: IdempotencyStore
     receipts: IdempotencyStore  # one per carrier scan, shared with the carrier webhook
     trackers: TrackerOutbox  # parcels registered with the tracking provider, read by key
+    webhooks: WebhookUseCases
     fanout: Fanout  # live updates shared per distinct selection
     cursors: Cursors  # page cursors, sealed with the deployment's secret
     request_id: str
@@ -80,6 +83,14 @@ class Context:
     @cached_property
     def registration_loader(self) -> DataLoader[str, TrackerRegistration | None]:
         return DataLoader(load_fn=self._load_registrations)
+
+    @cached_property
+    def webhook_attempts_loader(self) -> DataLoader[str, list[WebhookAttempt]]:
+        return DataLoader(load_fn=self._load_webhook_attempts)
+
+    async def _load_webhook_attempts(self, message_ids: list[str]) -> list[list[WebhookAttempt]]:
+        found = await self.webhooks.attempts_of(message_ids)
+        return [found[message_id] for message_id in message_ids]
 
     async def _load_registrations(self, keys: list[str]) -> list[TrackerRegistration | None]:
         found = await self.trackers.get_many(keys)

@@ -127,6 +127,11 @@ _DOMAIN_VALUES = {
     "NotificationCategory.MESSAGE": "Sellers: the buyer wrote.",
     "NotificationCategory.FEEDBACK": "Sellers: a buyer left or removed feedback.",
     "NotificationCategory.CHARGEBACK": "Sellers: a chargeback on their order, and its outcome.",
+    "WebhookMessageState.PENDING": "Waiting for its first or next attempt, or for an earlier "
+    "message of its order to be delivered.",
+    "WebhookMessageState.DELIVERED": "The endpoint answered 2xx.",
+    "WebhookMessageState.FAILED": "Every attempt of the schedule failed; resend or replay sends "
+    "it again.",
     "TrackingRegistrationState.PENDING": "Not registered yet: waiting for its first or next attempt.",
     "TrackingRegistrationState.REGISTERED": "The provider tracks it and sends its webhooks.",
     "TrackingRegistrationState.FAILED": "Given up: refused for good, or every attempt failed (see "

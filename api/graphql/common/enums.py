@@ -31,6 +31,7 @@ from domain.orders.scan_batches import ScanOutcome
 from domain.orders.shipments import ShipmentStatus
 from domain.orders.trackers import RegistrationState
 from domain.seller_tools.reports import ReportGrouping
+from domain.webhooks.messages import MessageState
 
 for _enum, _description in (
     (OrderStatus, "Where an order is in its lifecycle."),
@@ -69,6 +70,11 @@ strawberry.enum(
     name="TrackingRegistrationState",
     description="Where a parcel's registration with the shop's tracking provider stands.",
 )
+strawberry.enum(
+    MessageState,
+    name="WebhookMessageState",
+    description="Where a webhook message's delivery to its endpoint stands.",
+)
 
 __all__ = [
     "Category",
@@ -84,6 +90,7 @@ __all__ = [
     "HealthMetric",
     "HealthStatus",
     "LabelKind",
+    "MessageState",
     "NotificationStatus",
     "OrderSort",
     "OrderStatus",
