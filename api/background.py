@@ -22,6 +22,7 @@ from outbound.senders import HttpSender, Sender, SmtpConfig, SmtpSender
 from outbound.tracker_clients import tracker_client
 from outbound.trackers import Registrar
 from outbound.webhook_http import WebhookHttp
+from outbound.webhook_notice import OwnerNotice
 from outbound.webhooks import SendingPolicy, WebhookSender
 from storage.database import Database
 from storage.ids import new_id
@@ -177,4 +178,5 @@ def webhook_sender_for(
             concurrency=settings.webhook_concurrency,
         ),
         count=count or (lambda endpoint, outcome: None),
+        disabled=OwnerNotice(MongoPreferences(database), MongoOutbox(database), clock),
     )

@@ -60,7 +60,7 @@ class WebhookSender:
         *,
         policy: SendingPolicy | None = None,
         count: Callable[[str, str], None] = lambda endpoint_id, outcome: None,
-        disabled: Callable[[WebhookEndpoint, str], Awaitable[None]] | None = None,
+        disabled: Callable[[WebhookEndpoint, str, WebhookMessage], Awaitable[object]] | None = None,
     ) -> None:
         self._endpoints = endpoints
         self._outbox = outbox
@@ -192,7 +192,7 @@ class WebhookSender:
                 status=outcome.status,
                 now=now,
             )
-            await self._disable(endpoint, "the endpoint answered 410 Gone")
+            await self._disable(endpoint, "the endpoint answered 410 Gone", message)
             return False
         due = next_attempt(message.attempts, now)
         await self._outbox.settle(
@@ -212,17 +212,18 @@ class WebhookSender:
         )
         since = await self._endpoints.failed(endpoint.id, now)
         if since is not None and now - since >= DISABLE_AFTER:
-            await self._disable(endpoint, f"every attempt failed since {since:%Y-%m-%d %H:%M} UTC")
+            reason = f"every attempt failed since {since:%Y-%m-%d %H:%M} UTC"
+            await self._disable(endpoint, reason, message)
         return False
 
-    async def _disable(self, endpoint: WebhookEndpoint, reason: str) -> None:
+    async def _disable(self, endpoint: WebhookEndpoint, reason: str, last: WebhookMessage) -> None:
         now = self._clock()
         if not await self._endpoints.disable(endpoint.id, reason, now):
             return
         await self._outbox.pause(endpoint.id, True, now)
         log.warning("webhook endpoint %s disabled: %s", endpoint.id, reason)
         if self._disabled is not None:
-            await self._disabled(endpoint, reason)
+            await self._disabled(endpoint, reason, last)
 
     def body(self, message: WebhookMessage, recorded: RecordedEvent) -> bytes:
         """`{type, timestamp, data}`: the same bytes for every attempt of one message."""

@@ -71,3 +71,11 @@ def test_the_error_codes_page_names_every_code() -> None:
     page = (Path(__file__).resolve().parents[1] / "docs" / "errors.md").read_text()
     missing = [c.value for c in [*ErrorCode, *RequestCode] if f"`{c.value}`" not in page]
     assert missing == []
+
+
+def test_the_webhooks_page_names_every_event_type() -> None:
+    """docs/webhooks.md is the event types' reference: every one a webhook may carry."""
+    from domain.webhooks.endpoints import EVENT_TYPES
+
+    page = (ROOT / "docs" / "webhooks.md").read_text()
+    assert [name for name in EVENT_TYPES if f"| `{name}` |" not in page] == []

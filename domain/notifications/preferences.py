@@ -34,6 +34,7 @@ class Category(Enum):
     DEADLINE = "DEADLINE"
     FEEDBACK = "FEEDBACK"
     CHARGEBACK = "CHARGEBACK"
+    WEBHOOKS = "WEBHOOKS"
 
 
 class Channel(Enum):
@@ -68,6 +69,7 @@ DEFAULT_CHANNELS: dict[Role, dict[Category, frozenset[Channel]]] = {
         Category.DEADLINE: frozenset({EMAIL, SMS, PUSH}),
         Category.FEEDBACK: frozenset({EMAIL}),
         Category.CHARGEBACK: frozenset({EMAIL, PUSH}),
+        Category.WEBHOOKS: frozenset({EMAIL}),
     },
 }
 

@@ -127,6 +127,7 @@ _DOMAIN_VALUES = {
     "NotificationCategory.MESSAGE": "Sellers: the buyer wrote.",
     "NotificationCategory.FEEDBACK": "Sellers: a buyer left or removed feedback.",
     "NotificationCategory.CHARGEBACK": "Sellers: a chargeback on their order, and its outcome.",
+    "NotificationCategory.WEBHOOKS": "Sellers: a webhook endpoint of their shop was disabled.",
     "WebhookMessageState.PENDING": "Waiting for its first or next attempt, or for an earlier "
     "message of its order to be delivered.",
     "WebhookMessageState.DELIVERED": "The endpoint answered 2xx.",

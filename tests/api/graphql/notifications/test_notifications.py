@@ -267,6 +267,7 @@ async def test_defaults_before_anything_is_saved(api: Api) -> None:
         {"category": "DEADLINE", "channels": ["EMAIL", "SMS", "PUSH"]},
         {"category": "FEEDBACK", "channels": ["EMAIL"]},
         {"category": "CHARGEBACK", "channels": ["EMAIL", "PUSH"]},
+        {"category": "WEBHOOKS", "channels": ["EMAIL"]},
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.client import OPERATOR
+from tests.api.client import OPERATOR, SELLER
 from tests.api.graphql.webhooks.conftest import Hooks
 
 
@@ -233,3 +233,30 @@ async def test_metrics_show_each_endpoints_backlog_failures_and_lag(hooks: Hooks
     await hooks.send()
     scrape = (await hooks.api.http.get("/metrics")).text
     assert f'orderwire_webhook_backlog{{endpoint="{endpoint}"}}' not in scrape
+
+
+async def test_a_shop_is_told_when_its_endpoint_is_disabled(hooks: Hooks) -> None:
+    saved = await hooks.api.gql(
+        'mutation { updateNotificationPreferences(input: {email: "shop@example.com"}) '
+        "{ errors { code } } }",
+        as_=SELLER,
+    )
+    assert saved["data"]["updateNotificationPreferences"]["errors"] == []
+    made = await hooks.create(as_=SELLER, eventTypes=["ORDER_PLACED"])
+    hooks.receiver.answers(410)
+    order = await hooks.api.place()
+    await hooks.send()
+    body = await hooks.api.gql(
+        "{ notifications { nodes { category channel orderId to subject } } }", as_=SELLER
+    )
+    told = [n for n in body["data"]["notifications"]["nodes"] if n["category"] == "WEBHOOKS"]
+    assert told == [
+        {
+            "category": "WEBHOOKS",
+            "channel": "EMAIL",
+            "orderId": order["id"],
+            "to": "shop@example.com",
+            "subject": "A webhook endpoint of your shop was disabled",
+        }
+    ]
+    assert (await hooks.endpoint(made["endpoint"]["id"], as_=SELLER))["enabled"] is False
