@@ -328,6 +328,7 @@ async def running(
                 )
             )
             closers.append(sender.close)
+            publisher.listeners.append(sender.wake)
         notifier = notifier_for(database, settings, clock) if settings.notifier else None
         notifier_stop = asyncio.Event()
 

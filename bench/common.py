@@ -31,6 +31,7 @@ class Sizes:
     page: int = 100
     reads: int = 10_000  # P1 reads one of this many orders a request; P2 pages of 100 sellers
     settle: float = 1.0  # seconds P4 waits for the server (and updates in flight) to settle
+    webhooks: int = 2_000  # P9: order events drained to the receivers per figure
 
 
 FULL = Sizes(
@@ -63,6 +64,7 @@ TINY = Sizes(  # proves every benchmark runs (inside `make test`); measures noth
     read=600,
     export=1_000,
     settle=0.2,
+    webhooks=100,
 )
 
 

@@ -1,4 +1,4 @@
-"""`make bench`: P1-P8, each figure against its baseline from the same run; a table and JSON.
+"""`make bench`: P1-P9, each figure against its baseline from the same run; a table and JSON.
 
 python -m bench.run [--tiny] [--only P1,P3] [--data-dir DIR] [--json FILE]
 
@@ -46,6 +46,7 @@ from bench.p5_depth import p5
 from bench.p6_memory import p6
 from bench.p7_export import p7
 from bench.p8_scans import p8
+from bench.p9_webhooks import p9
 from storage.database import connect
 from storage.embedded import EmbeddedMongo, free_port
 
@@ -140,6 +141,11 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
                 fresh = partial(serving, uri, RUN_DB, data_dir)
                 p4_rows = await p4(http, database, port, pids, sizes, fresh)
                 rows += [report(row) for row in p4_rows]
+        if "P9" in only:  # servers of its own: one with its sender off, then on
+            rows += [
+                report(row)
+                for row in await p9(database, sizes, partial(serving, uri, RUN_DB, data_dir))
+            ]
         if "P6" in only:  # a server of its own, so that P1-P4 leave nothing in its memory
             async with serving(uri, RUN_DB, data_dir) as (http, _, pid):
                 rows.append(report(await p6(http, database, pid, sizes)))
@@ -199,7 +205,9 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, default=Path(".orderwire/bench"))
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"))
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8", help="comma-separated subset")
+    parser.add_argument(
+        "--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9", help="comma-separated subset"
+    )
     parser.add_argument(
         "--depth", type=int, help="P5's depth (default 100,000; see docs/performance.md)"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -33,6 +33,8 @@ class OutboxPublisher:
         self._outbox = outbox
         self._waiting: list[tuple[str, list[int]]] = []
         self._ticking: asyncio.Task[None] | None = None
+        # Told after each publish: loops that read the log (the webhook sender) start at once.
+        self.listeners: list[Callable[[], None]] = []
 
     async def publish(self, order: Order, events: Sequence[RecordedEvent]) -> None:
         """Never raises: the commit stands, and the relay publishes what did not go out.
@@ -48,6 +50,8 @@ class OutboxPublisher:
             # Subscribers drop whatever they have already seen when the relay repeats it.
             log.exception("could not publish %d events of %s", len(events), order.id)
             return
+        for listener in self.listeners:
+            listener()
         self._waiting.append((order.id, [r.sequence for r in events]))
         if self._ticking is None:
             self._ticking = asyncio.ensure_future(self._tick())

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
@@ -30,6 +30,11 @@ from domain.webhooks.messages import (
 from domain.webhooks.ports import Claimed, WebhookEndpoints, WebhookOutbox
 
 log = logging.getLogger("orderwire.webhooks")
+
+# Messages of one stream sent in a row before it goes back to the queue.
+RUN_LENGTH = 50
+# How long an endpoint read is used before it is read again.
+ENDPOINT_FRESH = 1.0
 
 # The event as subscriptions give it (api/graphql/webhooks/body.py renders it from the schema).
 Render = Callable[[RecordedEvent], dict[str, Any]]
@@ -72,12 +77,22 @@ class WebhookSender:
         self._count = count
         self._disabled = disabled
         self.stopping = asyncio.Event()
+        self._woken = asyncio.Event()
+        self._endpoints_read: dict[str, tuple[float, WebhookEndpoint | None]] = {}
+
+    def wake(self) -> None:
+        """Events were committed on this process: the next pass starts now, not at the poll."""
+        self._woken.set()
 
     async def dispatch(self) -> int:
         """Messages made from the events recorded since the last pass; how many."""
         made = 0
         while refs := await self._outbox.undispatched(limit=self._policy.batch):
             endpoints = await self._endpoints.enabled()
+            bodies = {
+                (ref.order_id, ref.sequence): self.body(kind_name(ref.class_name), ref.event)
+                for ref in refs
+            }
             messages = [
                 WebhookMessage(
                     id=message_id(e.id, ref.order_id, ref.sequence),
@@ -92,6 +107,7 @@ class WebhookSender:
                     next_attempt_at=self._clock(),
                     delivered_at=None,
                     last_status=None,
+                    body=bodies[ref.order_id, ref.sequence],
                 )
                 for ref in refs
                 for e in endpoints
@@ -107,9 +123,10 @@ class WebhookSender:
 
     async def run_once(self) -> int:
         """Dispatch, then send what is due, up to `concurrency` at once; how many delivered."""
+        self._endpoints_read.clear()
         await self.dispatch()
         delivered = 0
-        flying: set[asyncio.Task[bool]] = set()
+        flying: set[asyncio.Task[int]] = set()
         policy = self._policy
         try:
             while True:
@@ -117,7 +134,7 @@ class WebhookSender:
                     claimed = await self._outbox.claim_due(self._clock(), policy.lease)
                     if claimed is None:
                         break
-                    flying.add(asyncio.create_task(self._send(claimed)))
+                    flying.add(asyncio.create_task(self._stream(claimed)))
                 if not flying:
                     return delivered
                 done, flying = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
@@ -127,80 +144,124 @@ class WebhookSender:
                 task.cancel()
 
     async def run(self, every: float) -> None:
-        """Pass after pass until stopped; a failed pass is logged and the next one goes on."""
+        """Pass after pass until stopped: every `every` seconds, or at once when woken; a
+        failed pass is logged and the next one goes on."""
         while not self.stopping.is_set():
+            self._woken.clear()
             try:
                 await self.run_once()
             except Exception:
                 log.exception("a webhook pass failed; trying again in %ss", every)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), every)
+            waits = [asyncio.ensure_future(e.wait()) for e in (self.stopping, self._woken)]
+            try:
+                await asyncio.wait(waits, timeout=every, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
 
     async def close(self) -> None:
         await self._poster.close()
 
-    async def _send(self, claimed: Claimed) -> bool:
+    async def _stream(self, claimed: Claimed | None) -> int:
+        """Send a claimed order's messages to one endpoint, one after the other while each is
+        delivered (up to RUN_LENGTH, or half the lease: then the stream goes back, due at
+        once, for fairness). Deliveries are stored together, before the stream is read again
+        or let go: a crash before that sends them again, in order, with their webhook-ids."""
+        delivered: list[tuple[Claimed, WebhookAttempt]] = []
+        count, started = 0, time.monotonic()
+        # Well within the lease: a run never outlasts it, so no other sender takes the stream.
+        until = started + self._policy.lease.total_seconds() / 2
+
+        async def store() -> None:
+            if delivered:
+                await self._outbox.delivered(list(delivered))
+                delivered.clear()
+
+        while claimed is not None:
+            attempt = await self._send(claimed, store)
+            if attempt is None:
+                return count  # the stream was let go with the message's outcome
+            delivered.append((claimed, attempt))
+            count += 1
+            if count >= RUN_LENGTH or time.monotonic() > until or self.stopping.is_set():
+                await store()
+                await self._outbox.release(claimed, self._clock())
+                return count
+            if not claimed.following:
+                await store()  # the stream is read next: it must see them delivered
+            claimed = await self._outbox.next_in_stream(claimed, self._clock())
+        await store()
+        return count
+
+    async def _endpoint(self, endpoint_id: str) -> WebhookEndpoint | None:
+        """The endpoint, read again after ENDPOINT_FRESH seconds (a change made elsewhere is
+        seen within that; a disabled one's messages are held back by its paused streams)."""
+        now = time.monotonic()
+        kept = self._endpoints_read.get(endpoint_id)
+        if kept is not None and now - kept[0] < ENDPOINT_FRESH:
+            return kept[1]
+        found = await self._endpoints.get(endpoint_id)
+        self._endpoints_read[endpoint_id] = (now, found)
+        return found
+
+    async def _send(
+        self, claimed: Claimed, store: Callable[[], Awaitable[None]]
+    ) -> WebhookAttempt | None:
+        """One attempt: the delivering attempt (stored by the caller, the stream still held),
+        or None: the stream let go, after `store` has stored the run's deliveries so far."""
         message = claimed.message
-        endpoint = await self._endpoints.get(message.endpoint_id)
+        endpoint = await self._endpoint(message.endpoint_id)
         if endpoint is None:
-            return False  # deleted meanwhile, with its messages
+            return None  # deleted meanwhile, with its messages
         if not endpoint.enabled:  # disabled meanwhile: its messages wait for it
+            await store()
             await self._outbox.hand_back(claimed)
             await self._outbox.pause(endpoint.id, True, self._clock())
-            return False
-        recorded = await self._outbox.event(message.order_id, message.sequence)
-        if recorded is None:
+            return None
+        body = message.body
+        recorded = None if body else await self._outbox.event(message.order_id, message.sequence)
+        if body is None and recorded is None:  # never expected: the log keeps every event
             log.error("webhook message %s: its event is not in the log", message.id)
-            return False
-        body = self.body(message, recorded)
+            await store()
+            now = self._clock()
+            missing = Outcome(None, 0, "", "its event is not in the log")
+            await self._outbox.settle(
+                claimed,
+                state=MessageState.FAILED,
+                next_attempt_at=None,
+                attempt=self._attempt(message, missing, now),
+            )
+            return None
+        if body is None:  # a replayed message: made now, the same bytes as at dispatch
+            assert recorded is not None
+            body = self.body(message.event_type, recorded)
         secrets = endpoint.signing_secrets(self._clock())
         outcome = await self._poster.post(endpoint.url, message.id, secrets, body)
         now = self._clock()
-        await self._outbox.record(
-            WebhookAttempt(
-                id=self._new_id("wha"),
-                message_id=message.id,
-                at=now,
-                status=outcome.status,
-                latency_ms=outcome.latency_ms,
-                response=outcome.response,
-                error=outcome.error,
-            ),
-            endpoint.id,
-        )
+        attempt = self._attempt(message, outcome, now)
         if outcome.delivered:
-            await self._outbox.settle(
-                claimed,
-                state=MessageState.DELIVERED,
-                next_attempt_at=None,
-                status=outcome.status,
-                now=now,
-            )
             if endpoint.failing_since is not None:
                 await self._endpoints.succeeded(endpoint.id)
             self._count(endpoint.id, "delivered")
             log.debug(
                 "webhook %s delivered to %s in %d ms", message.id, endpoint.id, outcome.latency_ms
             )
-            return True
+            return attempt
+        await store()
         self._count(endpoint.id, "failed")
+        self._endpoints_read.pop(endpoint.id, None)  # its failing streak changes: read it again
         if outcome.gone:
             await self._outbox.settle(
-                claimed,
-                state=MessageState.PENDING,
-                next_attempt_at=now,
-                status=outcome.status,
-                now=now,
+                claimed, state=MessageState.PENDING, next_attempt_at=now, attempt=attempt
             )
             await self._disable(endpoint, "the endpoint answered 410 Gone", message)
-            return False
+            return None
         due = next_attempt(message.attempts, now)
         await self._outbox.settle(
             claimed,
             state=MessageState.PENDING if due else MessageState.FAILED,
             next_attempt_at=due,
-            status=outcome.status,
-            now=now,
+            attempt=attempt,
         )
         log.warning(
             "webhook %s to %s failed (attempt %d: %s)%s",
@@ -214,10 +275,11 @@ class WebhookSender:
         if since is not None and now - since >= DISABLE_AFTER:
             reason = f"every attempt failed since {since:%Y-%m-%d %H:%M} UTC"
             await self._disable(endpoint, reason, message)
-        return False
+        return None
 
     async def _disable(self, endpoint: WebhookEndpoint, reason: str, last: WebhookMessage) -> None:
         now = self._clock()
+        self._endpoints_read.pop(endpoint.id, None)
         if not await self._endpoints.disable(endpoint.id, reason, now):
             return
         await self._outbox.pause(endpoint.id, True, now)
@@ -225,11 +287,22 @@ class WebhookSender:
         if self._disabled is not None:
             await self._disabled(endpoint, reason, last)
 
-    def body(self, message: WebhookMessage, recorded: RecordedEvent) -> bytes:
+    def _attempt(self, message: WebhookMessage, outcome: Outcome, at: datetime) -> WebhookAttempt:
+        return WebhookAttempt(
+            id=self._new_id("wha"),
+            message_id=message.id,
+            at=at,
+            status=outcome.status,
+            latency_ms=outcome.latency_ms,
+            response=outcome.response,
+            error=outcome.error,
+        )
+
+    def body(self, event_type: str, recorded: RecordedEvent) -> bytes:
         """`{type, timestamp, data}`: the same bytes for every attempt of one message."""
         return orjson.dumps(
             {
-                "type": message.event_type,
+                "type": event_type,
                 "timestamp": recorded.event.occurred_at.isoformat(),
                 "data": self._render(recorded),
             }

@@ -60,6 +60,8 @@ class WebhookMessage:
     next_attempt_at: datetime | None  # when PENDING
     delivered_at: datetime | None
     last_status: int | None  # the last answer's HTTP status; None before one, or without one
+    # What is sent, made once when the message is (None: made from the event when sent).
+    body: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,7 @@ class EventRef:
     class_name: str  # ShipmentConfirmed, …
     seller_id: str
     recorded_at: datetime
+    event: RecordedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +63,14 @@ class Claimed:
 
     message: WebhookMessage
     token: int
+    # The stream's later PENDING messages as they stood when it was claimed, in sequence: sent
+    # in turn without reading them again.
+    following: tuple[WebhookMessage, ...] = ()
 
 
 class WebhookOutbox(Protocol):
     async def undispatched(self, *, limit: int) -> list[EventRef]:
-        """Order events not yet turned into messages, oldest first."""
+        """Order events not yet turned into messages, by order and sequence."""
 
     async def add(self, messages: Sequence[WebhookMessage]) -> int:
         """Store new messages, leaving ones already stored as they are; how many were new."""
@@ -74,9 +78,9 @@ class WebhookOutbox(Protocol):
     async def dispatched(self, events: Sequence[EventRef]) -> None: ...
 
     async def claim_due(self, now: datetime, lease: timedelta) -> Claimed | None:
-        """The next message due: the lowest PENDING one of its order and endpoint (an earlier
-        event of its order not yet a message first), of an endpoint not paused, its attempts
-        counted; its order's messages to that endpoint are leased until `now + lease`."""
+        """The next message due: the lowest PENDING one of its order and endpoint, of an
+        endpoint not paused (its `attempts` counting the one about to be made); its order's
+        messages to that endpoint are leased until `now + lease`."""
 
     async def event(self, order_id: str, sequence: int) -> RecordedEvent | None: ...
 
@@ -86,15 +90,26 @@ class WebhookOutbox(Protocol):
         *,
         state: MessageState,
         next_attempt_at: datetime | None,
-        status: int | None,
-        now: datetime,
+        attempt: WebhookAttempt,
     ) -> bool:
-        """Leave the message so, if this sender's lease still holds it."""
+        """An attempt that did not deliver: the message left so (PENDING until its next
+        attempt, or FAILED), the attempt kept and counted, and its stream let go (due when the
+        next attempt is, or at once), if this sender's lease still holds it."""
+
+    async def delivered(self, deliveries: Sequence[tuple[Claimed, WebhookAttempt]]) -> None:
+        """Messages delivered, each with its delivering attempt, in one write; their stream
+        stays held."""
+
+    async def release(self, claimed: Claimed, now: datetime) -> None:
+        """Let a held stream go, due at once."""
+
+    async def next_in_stream(self, claimed: Claimed, now: datetime) -> Claimed | None:
+        """The next message of a stream this sender holds (`following` first, then read), the
+        attempt about to be made counted in it; None when there is none to send now (the
+        stream let go) or the lease was lost."""
 
     async def hand_back(self, claimed: Claimed) -> None:
         """Undo a claim that sent nothing."""
-
-    async def record(self, attempt: WebhookAttempt, endpoint_id: str) -> None: ...
 
     async def pause(self, endpoint_id: str, paused: bool, now: datetime) -> None:
         """Hold (or let go, due now) the endpoint's PENDING messages."""
