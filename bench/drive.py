@@ -1,8 +1,10 @@
-"""The status-change driver for P4 (b), a process of its own: carrier scans at a steady rate.
+"""The status-change driver for P4 (b) and P9 (c), a process of its own: carrier scans at a
+steady rate.
 
-`python -m bench.drive PORT TOKEN ORDERS RATE SECONDS`: scan `i` goes to parcel `1ZS<i % ORDERS>`
-at `i / RATE` seconds from the start, whatever the answers take; prints one JSON line with
-how many were sent, answered without error, and how far behind schedule the last one left.
+`python -m bench.drive PORT TOKEN ORDERS RATE SECONDS [PARCEL]`: scan `i` goes to parcel
+`PARCEL.format(i % ORDERS)` (P4's `1ZS{}` unless given) at `i / RATE` seconds from the start,
+whatever the answers take; prints one JSON line with how many were sent, answered without
+error, how far behind schedule the last one left, and the first refusal (parcel and errors).
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import httpx
 from bench.p4_live import SCAN
 
 
-async def main(port: int, token: str, orders: int, rate: float, seconds: float) -> None:
+async def main(
+    port: int, token: str, orders: int, rate: float, seconds: float, parcel: str = "1ZS{}"
+) -> None:
     total = int(rate * seconds)
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     answered: list[bool] = []
+    refused: list[object] = []  # the first refusal, told with the figures
     async with httpx.AsyncClient(
         base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
     ) as http:
@@ -30,7 +35,7 @@ async def main(port: int, token: str, orders: int, rate: float, seconds: float) 
         async def one(n: int) -> None:
             scan = {
                 "carrier": "UPS",
-                "trackingId": f"1ZS{n % orders}",
+                "trackingId": parcel.format(n % orders),
                 "tag": "IN_TRANSIT",
                 "location": {"city": f"Stop {n}", "countryCode": "US"},
                 "occurredAt": datetime.now(UTC).isoformat(),
@@ -38,7 +43,10 @@ async def main(port: int, token: str, orders: int, rate: float, seconds: float) 
             body = {"query": SCAN, "variables": {"input": scan}}
             try:
                 answer = (await http.post("/graphql", json=body, headers=headers)).json()
-                answered.append(answer["data"]["recordTrackingEvent"]["errors"] == [])
+                errors = answer["data"]["recordTrackingEvent"]["errors"]
+                if errors and not refused:
+                    refused.append([scan["trackingId"], errors])
+                answered.append(errors == [])
             except (httpx.HTTPError, KeyError, TypeError, ValueError):
                 answered.append(False)
 
@@ -63,6 +71,7 @@ async def main(port: int, token: str, orders: int, rate: float, seconds: float) 
                 "seconds": took,
                 "rate": sum(answered) / took,
                 "behind_s": behind,
+                "refused": refused[:1],
             }
         ),
         flush=True,
@@ -71,4 +80,5 @@ async def main(port: int, token: str, orders: int, rate: float, seconds: float) 
 
 if __name__ == "__main__":
     port, token, orders, rate, seconds = sys.argv[1:6]
-    asyncio.run(main(int(port), token, int(orders), float(rate), float(seconds)))
+    parcel = sys.argv[6] if len(sys.argv) > 6 else "1ZS{}"
+    asyncio.run(main(int(port), token, int(orders), float(rate), float(seconds), parcel))

@@ -30,7 +30,7 @@ import httpx
 
 from api.clock import system_now
 from bench.common import OPERATOR, UPS, Row, Sizes, auth, token
-from bench.data import ensure_scannable, ensure_shipped, scan_tracking_id, spread_id
+from bench.data import ensure_scannable, scan_order_id, scan_tracking_id, scan_tracking_prefix
 from bench.p4_live import HOT, Clients, halves, percentile, pin
 from storage.database import Database
 
@@ -176,7 +176,9 @@ async def latency(
         pin(pid, server_cores)
         (endpoint,) = await endpoints(http, [receivers.url(0)])
         clients = Clients(port, "/graphql", cores, processes=1)
-        await clients.open([[token(OPERATOR), HOT, {"id": spread_id(n)}] for n in range(orders)])
+        await clients.open(
+            [[token(OPERATOR), HOT, {"id": scan_order_id("w", n)}] for n in range(orders)]
+        )
         await asyncio.sleep(sizes.settle)
         (await http.get("/bench/published")).raise_for_status()  # forget earlier stamps
         await receivers.report()
@@ -190,12 +192,13 @@ async def latency(
                 str(orders),
                 str(per_second),
                 str(seconds),
+                scan_tracking_prefix("w") + "{:09d}",
             ],
             stdout=subprocess.PIPE,
             text=True,
         )
         pin(driver.pid, cores)
-        await asyncio.to_thread(driver.communicate, None, 120)
+        driven, _ = await asyncio.to_thread(driver.communicate, None, 120)
         await asyncio.sleep(2 * sizes.settle + 1)
         published: dict[str, dict[str, float]] = (await http.get("/bench/published")).json()
         hooks = {(a[3], a[4]): a[1] for a in await receivers.report()}
@@ -218,7 +221,10 @@ async def latency(
                 continue
             webhook.append((hooks[key] - stamp) * 1000)
             socket.append((sockets[key] - stamp) * 1000)
-    assert webhook, "no event reached both the receiver and the socket"
+    assert webhook, (
+        f"no event reached both the receiver ({len(hooks)}) and the socket ({len(sockets)}) "
+        f"of {sum(len(s) for s in published.values())} published; driven: {driven}"
+    )
     return {
         "events": len(webhook),
         "missing": missing,
@@ -231,8 +237,7 @@ async def latency(
 
 async def p9(database: Database, sizes: Sizes, fresh: Serving) -> list[Row]:
     now = system_now()
-    await ensure_scannable(database, "w", PARCELS, now)
-    await ensure_shipped(database, max(sizes.spread[0], LATENCY_ORDERS), now)
+    await ensure_scannable(database, "w", PARCELS, now)  # (c) follows the first twenty
     server_cores, cores = halves()
     receivers = Receivers(11, cores)
     try:

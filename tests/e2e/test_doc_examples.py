@@ -57,6 +57,13 @@ async def _value(api: Api, description: str) -> str:
         order = await delivered_order(api)
         back = await bring_back(api, (await request(api, order["id"]))["id"])
         return str(back["id"])
+    if description == "a webhook endpoint":
+        made = await api.gql(
+            'mutation { createWebhookEndpoint(input: {url: "https://hooks.example.com/erp", '
+            'eventTypes: ["*"]}) { endpoint { id } } }',
+            as_=OPERATOR,
+        )
+        return str(made["data"]["createWebhookEndpoint"]["endpoint"]["id"])
     if description == "a DELIVERED order":
         return str((await delivered_order(api))["id"])
     if found := re.fullmatch(r"an? (\w+) order('s parcel)?", description):

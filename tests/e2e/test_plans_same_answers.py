@@ -40,6 +40,7 @@ MADE_UP = {
     "updatesCursor",
     "handle",
     "trackingId",  # the tests make it from the order id
+    "secret",  # a webhook endpoint's, random
 }
 
 

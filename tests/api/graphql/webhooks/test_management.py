@@ -3,6 +3,7 @@ its own shop, bad input refused with a typed error and nothing stored."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -19,15 +20,29 @@ async def listed(hooks: Hooks, as_: Any) -> list[str]:
     return [e["node"]["id"] for e in body["data"]["webhookEndpoints"]["edges"]]
 
 
-async def test_the_secret_is_shown_once_and_stored_sealed(hooks: Hooks) -> None:
+async def test_the_secret_is_shown_once_stored_sealed_and_never_logged(
+    hooks: Hooks, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     made = await hooks.create()
     secret, endpoint_id = made["secret"], made["endpoint"]["id"]
+    rotated = await hooks.mutate(
+        "rotateWebhookSecret", "id: $id", {"id": endpoint_id}, fields="secret"
+    )
+    hooks.receiver.answers(500)
+    await hooks.api.place()
+    await hooks.send()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert endpoint_id in logged  # the log does speak of the endpoint
+    for shown in (secret, rotated["secret"]):
+        assert shown.removeprefix("whsec_") not in logged
     fields = await hooks.api.gql('{ __type(name: "WebhookEndpoint") { fields { name } } }')
     assert "secret" not in {f["name"] for f in fields["data"]["__type"]["fields"]}
     stored = await hooks.database.db["webhook_endpoints"].find_one({"_id": endpoint_id})
     assert stored is not None
-    assert secret not in str(stored)
-    assert secret.removeprefix("whsec_") not in str(stored)
+    assert len(stored["secrets"]) == 2  # the new one, and the old one for a day
+    for shown in (secret, rotated["secret"]):
+        assert shown.removeprefix("whsec_") not in str(stored)
 
 
 async def test_each_owner_sees_and_changes_its_own_endpoints_only(hooks: Hooks) -> None:
