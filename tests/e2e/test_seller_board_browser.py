@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 from pymongo import AsyncMongoClient
 
 from api.clock import ManualClock
@@ -458,6 +458,38 @@ async def test_more_slips_than_a_file_holds_are_printed_a_file_at_a_time(
     firsts = {q.split("=", 1)[1] for q in (await first.value).url.split("?", 1)[1].split("&")}
     assert firsts | {rest.split("=", 1)[1]} == set(stored)
     await expect(more).to_be_hidden()
+    assert outside == []
+
+
+async def test_an_answer_overtaken_by_a_later_choice_is_dropped(
+    browser: Browser, live: LiveServer, settings: Settings
+) -> None:
+    """The sort changed, then the page size before the first answer came: the answer that
+    comes last is the older one, and the board shows the newer choice, not the older answer."""
+    now = live.api.clock()
+    await store_paid_orders(settings, 20, lambda n: now - timedelta(minutes=n), now, "race")
+    outside: list[str] = []
+    page = await open_page(browser, live, "/seller", SELLER, outside)
+    await expect(page.locator("#count")).to_have_text("20 shown of 20")
+    release = asyncio.Event()
+    held: list[str] = []
+
+    async def hold_the_sorted_page(route: Route) -> None:
+        body = route.request.post_data or ""
+        if '"sort":"NEWEST_PLACED"' in body and '"first":15' not in body and not held:
+            held.append(body)
+            await release.wait()  # answered after the page-size choice's answer
+        await route.fallback()
+
+    await page.route("**/graphql", hold_the_sorted_page)
+    await page.locator("#sort").select_option("NEWEST_PLACED")
+    await page.locator("#page-size").select_option("15")
+    await expect(page.locator("#count")).to_have_text("15 shown of 20")
+    assert held
+    release.set()
+    await asyncio.sleep(0.5)  # the older answer arrives now, and is dropped
+    await expect(page.locator("#count")).to_have_text("15 shown of 20")
+    assert await page.locator("#orders tr").count() == 15
     assert outside == []
 
 

@@ -215,10 +215,12 @@ function leave(order) {
 
 let throttled = false;
 let retrying = null;  // the one load waiting out a THROTTLED answer; a newer load replaces it
+let loads = 0;  // the latest load's number: an answer to an earlier one arriving later is dropped
 
 async function load(direction = null, { live = false } = {}) {
   clearTimeout(retrying);
   retrying = null;
+  const mine = ++loads;
   const variables = { filter: currentFilter(), sort: ow.$("sort").value };
   showSort();
   const size = Number(ow.$("page-size").value);
@@ -228,6 +230,7 @@ async function load(direction = null, { live = false } = {}) {
   else variables.first = size;
   const asked = { first: variables.first, after: variables.after, last: variables.last, before: variables.before };
   const body = await ow.graphql(PAGE, variables);
+  if (mine !== loads) return;  // the view changed meanwhile (sort, then page size): its answer rules
   if (body.errors) {
     const refusal = body.errors[0];
     const code = refusal.extensions && refusal.extensions.code;
