@@ -318,17 +318,20 @@ async def running(
             )
             background.append(asyncio.create_task(timer, name="orderwire-tracker-registrar"))
             closers.append(registrar.close)
-        if settings.webhooks:
-            sender = webhook_sender_for(
-                database, settings, clock, metrics.webhook if metrics else None
-            )
-            background.append(
-                asyncio.create_task(
-                    sender.run(settings.webhook_poll_seconds), name="orderwire-webhook-sender"
-                )
-            )
-            closers.append(sender.close)
+        sender = (
+            webhook_sender_for(database, settings, clock, metrics.webhook if metrics else None)
+            if settings.webhooks
+            else None
+        )
+        sending = None
+        if sender is not None:
+            # Stopped, not cancelled: a send under way finishes (within the stop's bound), and
+            # no database command is cut off mid-way.
+            stopping.on_stop(sender.stop)
             publisher.listeners.append(sender.wake)
+            sending = asyncio.create_task(
+                sender.run(settings.webhook_poll_seconds), name="orderwire-webhook-sender"
+            )
         notifier = notifier_for(database, settings, clock) if settings.notifier else None
         notifier_stop = asyncio.Event()
 
@@ -352,6 +355,10 @@ async def running(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            if sender is not None and sending is not None:
+                await sender.stop()
+                await stopping.wait_for(sending, "the webhook sender")
+                await sender.close()
             await publisher.settle()  # outbox ticks under way, before the database closes
             if notifier is not None and notifying is not None:
                 notifier_stop.set()  # finish what is being sent, until the stop's deadline

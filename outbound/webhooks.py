@@ -79,19 +79,34 @@ class WebhookSender:
         self.stopping = asyncio.Event()
         self._woken = asyncio.Event()
         self._endpoints_read: dict[str, tuple[float, WebhookEndpoint | None]] = {}
+        self._listening = True  # some endpoint was enabled at the last pass
 
     def wake(self) -> None:
-        """Events were committed on this process: the next pass starts now, not at the poll."""
-        self._woken.set()
+        """Events were committed on this process: the next pass starts now, not at the poll
+        (unless no endpoint was enabled at the last pass: the poll ticks them off then)."""
+        if self._listening:
+            self._woken.set()
 
     async def dispatch(self) -> int:
         """Messages made from the events recorded since the last pass; how many."""
         made = 0
+        endpoints = await self._endpoints.enabled()
+        self._listening = bool(endpoints)
+        if not endpoints:  # nobody hears: every event so far ticked off in one write
+            await self._outbox.dispatched_all()
+            return 0
         while refs := await self._outbox.undispatched(limit=self._policy.batch):
-            endpoints = await self._endpoints.enabled()
+            heard = [
+                (ref, e)
+                for ref in refs
+                for e in endpoints
+                if e.hears(ref.class_name, ref.seller_id)
+            ]
+            # Each event made into its body once, for all the endpoints that hear it (and not
+            # at all when none does).
             bodies = {
                 (ref.order_id, ref.sequence): self.body(kind_name(ref.class_name), ref.event)
-                for ref in refs
+                for ref, _ in heard
             }
             messages = [
                 WebhookMessage(
@@ -109,9 +124,7 @@ class WebhookSender:
                     last_status=None,
                     body=bodies[ref.order_id, ref.sequence],
                 )
-                for ref in refs
-                for e in endpoints
-                if e.hears(ref.class_name, ref.seller_id)
+                for ref, e in heard
             ]
             # Stored before the events are ticked off: a crash in between meets them again,
             # and each message's `_id` keeps the one message there is.
@@ -158,6 +171,10 @@ class WebhookSender:
             finally:
                 for wait in waits:
                     wait.cancel()
+
+    async def stop(self) -> None:
+        """Take no new message; the passes under way finish what they are sending."""
+        self.stopping.set()
 
     async def close(self) -> None:
         await self._poster.close()

@@ -88,6 +88,12 @@ class MongoWebhookOutbox(WebhookMessages):
         async with self._database.outside_transactions():
             await self._events.bulk_write(writes, ordered=False)
 
+    async def dispatched_all(self) -> None:
+        if await self._events.find_one({"webhooks": False}, {"_id": 1}) is None:
+            return  # the usual case when idle: a read, no write
+        async with self._database.outside_transactions():
+            await self._events.update_many({"webhooks": False}, {"$set": {"webhooks": True}})
+
     async def claim_due(self, now: datetime, lease: timedelta) -> Claimed | None:
         at = epoch_ms(now)
         for _ in range(STREAMS_PER_CLAIM):

@@ -7,9 +7,10 @@ import base64
 import ipaddress
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
 from domain.kernel.errors import ValidationFailed
@@ -60,8 +61,9 @@ def _matching(pattern: str) -> list[str]:
     return [pattern] if pattern in EVENT_TYPES else []
 
 
-def classes_of(patterns: Iterable[str]) -> frozenset[str]:
-    """The event classes (`ShipmentConfirmed`) the patterns name."""
+@cache
+def classes_of(patterns: tuple[str, ...]) -> frozenset[str]:
+    """The event classes (`ShipmentConfirmed`) the patterns name (worked out once per set)."""
     return frozenset(EVENT_TYPES[name] for pattern in patterns for name in _matching(pattern))
 
 

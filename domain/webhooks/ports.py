@@ -77,6 +77,9 @@ class WebhookOutbox(Protocol):
 
     async def dispatched(self, events: Sequence[EventRef]) -> None: ...
 
+    async def dispatched_all(self) -> None:
+        """Every event not yet turned into messages ticked off: no endpoint hears them."""
+
     async def claim_due(self, now: datetime, lease: timedelta) -> Claimed | None:
         """The next message due: the lowest PENDING one of its order and endpoint, of an
         endpoint not paused (its `attempts` counting the one about to be made); its order's

@@ -32,7 +32,10 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     rows = json.loads(out.read_text())["rows"]
     names = [r["name"].split()[0] for r in rows]
-    assert names == ["P1", "P2", "P3", "P8a", "P8b", "P8c", "P4a", "P4b", "P4c", "P6", "P7", "P5"]
+    assert names == [
+        *("P1", "P2", "P3", "P8a", "P8b", "P8c", "P4a", "P4b", "P4c"),
+        *("P9a", "P9b", "P9c", "P6", "P7", "P5"),
+    ]
     assert all(row["baseline"] for row in rows)
     assert all(row["ratio"] >= 0 for row in rows)
     # P4: every socket got every update, on orderwire and on the bare endpoint alike.
@@ -40,6 +43,9 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
     assert hot["subscribers"] == 3
     assert hot["p99_ms"] > 0
     assert hot["bare_p99_ms"] > 0
+    # P9: the drains delivered what was committed, and events reached both kinds of client.
+    assert rows[9]["detail"]["events"] > 0
+    assert rows[11]["detail"]["events"] > 0
     spread = rows[7]["detail"]
     assert spread["driven"]["ok"] == spread["driven"]["sent"] > 0
     assert spread["expected"] > 0
