@@ -41,10 +41,6 @@ class Receiver:
     script: deque[int | tuple[int, float]] = field(default_factory=deque)
     requests: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    arrived: threading.Condition = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.arrived = threading.Condition(self.lock)
 
     def answers(self, *answers: int | tuple[int, float]) -> None:
         """The next answers, in turn: a status, or (status, seconds to wait before it)."""
@@ -56,13 +52,7 @@ class Receiver:
             answer = self.script.popleft() if self.script else self.status
             status, delay = answer if isinstance(answer, tuple) else (answer, 0.0)
             self.requests.append(Request(path, headers, body, status))
-            self.arrived.notify_all()
         return status, delay
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Request]:
-        with self.lock:
-            self.arrived.wait_for(lambda: len(self.requests) >= count, timeout)
-            return list(self.requests)
 
     def payloads(self, secret: str) -> list[Any]:
         return [r.verified(secret) for r in self.requests]
