@@ -29,9 +29,10 @@ from api.demo import seed_demo
 from api.graphql.common.context import Context
 from api.graphql.common.errors import live_errors
 from api.graphql.common.pagination import Cursors
-from api.live.fanout import Fanout
-from api.live.hub import LiveHub
+from api.live import OrderBroadcast, order_hub
 from api.metrics import Metrics
+from api.serving.live.fanout import Fanout
+from api.serving.live.hub import LiveHub
 from api.settings import Settings
 from api.stopping import Stopping
 from domain.after_sale.claim_use_cases import ClaimUseCases
@@ -39,6 +40,7 @@ from domain.after_sale.conversation_use_cases import ConversationUseCases
 from domain.after_sale.return_use_cases import ReturnUseCases
 from domain.kernel.ports import Clock
 from domain.notifications.use_cases import NotificationUseCases
+from domain.orders.ports import LiveUpdate
 from domain.orders.use_cases import OrderUseCases
 from domain.seller_tools.use_cases import SellerToolUseCases
 from domain.sellers.use_cases import SellerUseCases
@@ -77,8 +79,8 @@ class Running:
     idempotency: IdempotencyKeys
     receipts: IdempotencyKeys
     trackers: TrackerRegistrations
-    live: LiveHub
-    fanout: Fanout
+    live: LiveHub[LiveUpdate]
+    fanout: Fanout[LiveUpdate]
     cursors: Cursors
     sellers: SellerUseCases
     seller_tools: SellerToolUseCases
@@ -183,8 +185,8 @@ def use_cases(
 
 
 @asynccontextmanager
-async def live_hub(settings: Settings) -> AsyncIterator[LiveHub]:
-    hub = LiveHub(settings.broadcast_url, capacity=settings.live_buffer)
+async def live_hub(settings: Settings) -> AsyncIterator[LiveHub[LiveUpdate]]:
+    hub = order_hub(settings.broadcast_url, capacity=settings.live_buffer)
     await hub.start()
     try:
         yield hub
@@ -195,7 +197,7 @@ async def live_hub(settings: Settings) -> AsyncIterator[LiveHub]:
 @asynccontextmanager
 async def publishing(
     settings: Settings,
-) -> AsyncIterator[tuple[Database, OutboxPublisher, LiveHub]]:
+) -> AsyncIterator[tuple[Database, OutboxPublisher, LiveHub[LiveUpdate]]]:
     """The database, the broadcast channel, and a publisher on it, as every instance has them."""
     async with (
         open_database(
@@ -208,7 +210,7 @@ async def publishing(
         )
         if restamped := await restamp(database):
             log.info("gave %d documents stored by an earlier version their new fields", restamped)
-        publisher = OutboxPublisher(hub, Repositories.on(database).events)
+        publisher = OutboxPublisher(OrderBroadcast(hub), Repositories.on(database).events)
         try:
             yield database, publisher, hub
         finally:

@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from api.app import create_app
 from api.clock import system_now
-from api.live.hub import LiveHub
+from api.live import OrderBroadcast
 from api.settings import Settings
 from domain.kernel.events import RecordedEvent
 from domain.orders.order import Order
@@ -306,18 +306,18 @@ def bare_app(uri: str, db_name: str, shared: Callable[[], Database] | None = Non
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def stamp_publishes(hub: LiveHub, published: dict[str, dict[int, float]]) -> None:
+def stamp_publishes(published: dict[str, dict[int, float]]) -> None:
     """Note when each event was handed to the channel: right after its commit.
 
     P4 measures fan-out from this moment, as the bare broadcast is measured from its start."""
-    send = hub.send
+    send = OrderBroadcast.send
 
-    async def stamped(order: Order, events: Sequence[RecordedEvent]) -> None:
+    async def stamped(self: OrderBroadcast, order: Order, events: Sequence[RecordedEvent]) -> None:
         now = time.time()
         published.setdefault(order.id, {}).update({r.sequence: now for r in events})
-        await send(order, events)
+        await send(self, order, events)
 
-    hub.send = stamped  # type: ignore[method-assign]
+    OrderBroadcast.send = stamped  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -332,11 +332,11 @@ def main() -> None:
     )
 
     published: dict[str, dict[int, float]] = {}
+    stamp_publishes(published)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with orderwire.router.lifespan_context(orderwire), bare.router.lifespan_context(bare):
-            stamp_publishes(orderwire.state.services.require().live, published)
             yield
 
     async def published_at(request: Request) -> Response:

@@ -16,7 +16,7 @@ log = logging.getLogger("orderwire.relay")
 
 
 class Broadcast(Protocol):
-    """Where committed events go out to every instance (api/live/hub.py's LiveHub)."""
+    """Where committed events go out to every instance (api/live.py's OrderBroadcast)."""
 
     async def send(self, order: Order, events: Sequence[RecordedEvent]) -> None: ...
 

@@ -28,7 +28,6 @@ from api.graphql.schema import build_schema
 from api.http.accounting import OPERATION, accounted
 from api.http.auth import challenge
 from api.http.tokens import Tokens
-from api.live.sockets import SocketHandler
 from api.metrics import Metrics
 from api.serving.body import (
     INCOMING,
@@ -43,6 +42,7 @@ from api.serving.body import (
 from api.serving.codes import RequestCode, error_body
 from api.serving.deployment import deployment_for
 from api.serving.limits import Limits
+from api.serving.live.sockets import SocketHandler
 from api.serving.media import (
     GRAPHQL_RESPONSE,
     JSON,

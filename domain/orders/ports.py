@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -151,16 +150,3 @@ class LiveUpdate:
 def live_channels(order: Order) -> tuple[str, ...]:
     """The channels an order's events reach: the order's, its buyer's and its seller's."""
     return (f"order:{order.id}", f"buyer:{order.buyer_id}", f"seller:{order.seller_id}")
-
-
-class LiveFeed(Protocol):
-    async def next(self) -> LiveUpdate:
-        """The next update; SubscriberTooSlow or UpdatesInterrupted when the feed has ended."""
-
-
-class LiveUpdates(Protocol):
-    """Committed events as they happen, on every instance, for the channels asked for."""
-
-    def subscribe(
-        self, channels: Iterable[str], *, on_overflow: Callable[[], None]
-    ) -> AbstractContextManager[LiveFeed]: ...

@@ -143,7 +143,7 @@ async def test_losing_redis_ends_live_subscriptions_and_they_resume_after(
 
 
 def _cursor_after(order_id: str, sequence: int) -> str:
-    from api.live.streams import OrderCursor, encode_stream_cursor
+    from api.serving.live.streams import OrderCursor, encode_stream_cursor
 
     return encode_stream_cursor(OrderCursor(order_id, sequence))
 

@@ -31,7 +31,8 @@ from domain.webhooks.messages import WebhookAttempt
 from domain.webhooks.use_cases import WebhookUseCases
 
 if TYPE_CHECKING:
-    from api.live.fanout import Fanout
+    from api.serving.live.fanout import Fanout
+    from domain.orders.ports import LiveUpdate
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Context:
     receipts: IdempotencyStore  # one per carrier scan, shared with the carrier webhook
     trackers: TrackerOutbox  # parcels registered with the tracking provider, read by key
     webhooks: WebhookUseCases
-    fanout: Fanout  # live updates shared per distinct selection
+    fanout: Fanout[LiveUpdate]  # live updates shared per distinct selection
     cursors: Cursors  # page cursors, sealed with the deployment's secret
     request_id: str
     request: Any = None

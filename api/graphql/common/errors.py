@@ -12,9 +12,17 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
 from api.graphql.common.enums import ErrorCode
-from api.live.members import LiveErrors
 from api.serving.codes import RequestCode
-from domain.kernel.errors import DomainError, NotFound
+from api.serving.live.failures import BadCursor, Interrupted, LiveFailure, StaleCursor, TooSlow
+from api.serving.live.members import LiveErrors
+from domain.kernel.errors import (
+    CursorExpired,
+    DomainError,
+    NotFound,
+    SubscriberTooSlow,
+    UpdatesInterrupted,
+    ValidationFailed,
+)
 
 FoundT = TypeVar("FoundT")
 
@@ -111,10 +119,24 @@ class MaskInternalErrors(MaskErrors):
         return client_error(error, request_id)
 
 
+_LIVE_FAILURES: dict[type[LiveFailure], type[DomainError]] = {
+    TooSlow: SubscriberTooSlow,
+    Interrupted: UpdatesInterrupted,
+    BadCursor: ValidationFailed,
+    StaleCursor: CursorExpired,
+}
+
+
+def live_failure(failure: LiveFailure) -> DomainError:
+    """Why a live stream was refused or ended, as the error (and code) clients know."""
+    kind = _LIVE_FAILURES.get(type(failure), UpdatesInterrupted)
+    return kind(failure.message, field=failure.field)
+
+
 def live_errors() -> LiveErrors:
     """The same wording for errors a live group writes to sockets itself."""
     return LiveErrors(
-        ending=lambda error: dict(graphql_error(error).formatted),
+        ending=lambda failure: dict(graphql_error(live_failure(failure)).formatted),
         executing=lambda error, request_id: dict(client_error(error, request_id).formatted),
     )
 

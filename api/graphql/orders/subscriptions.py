@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import aclosing
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.common.context import Context
 from api.graphql.common.enums import OrderStatus
-from api.graphql.common.errors import graphql_error
+from api.graphql.common.errors import graphql_error, live_failure
 from api.graphql.orders.timeline import OrderEventType, order_event
-from api.graphql.orders.types import OrderType
-from api.live.fanout import follow
-from api.live.members import Member
-from api.live.selections import selection_of
-from api.live.sockets import close_when_too_slow, current_socket
-from api.live.streams import Feed, SentSoFar, decode_stream_cursor
+from api.graphql.orders.types import OrderType, party_feed
+from api.serving.live.failures import LiveFailure
+from api.serving.live.fanout import follow
+from api.serving.live.members import Member
+from api.serving.live.ports import Event
+from api.serving.live.selections import selection_of
+from api.serving.live.sockets import close_when_too_slow, current_socket
+from api.serving.live.streams import Feed, SentSoFar, decode_stream_cursor
 from domain.kernel.errors import DomainError, Forbidden, ValidationFailed
 from domain.kernel.events import RecordedEvent
-from domain.kernel.identity import Actor
+from domain.kernel.identity import Actor, Role
 from domain.orders.order import Order
 from domain.orders.ports import LiveUpdate
+from domain.orders.use_cases import OrderUseCases
 
 
 @strawberry.type(name="OrderUpdate", description="One change to an order, as it happens.")
@@ -39,12 +43,30 @@ def update_root(update: LiveUpdate, cursor: str) -> OrderUpdateType:
     return _update(update.order, update.event, cursor)
 
 
+@dataclass(frozen=True, slots=True)
+class OrderLog:
+    """Where a live order stream replays from and fills its gaps: the orders' event log."""
+
+    orders: OrderUseCases
+
+    async def events_after(self, aggregate_id: str, sequence: int) -> Sequence[Event]:
+        return await self.orders.events_after(aggregate_id, sequence)
+
+    async def current(self, events: Sequence[Event]) -> list[LiveUpdate]:
+        recorded = cast(Sequence[RecordedEvent], events)
+        found = await self.orders.orders_by_id(list({r.aggregate_id for r in recorded}))
+        return [LiveUpdate(found[r.aggregate_id], r) for r in recorded]
+
+    def beside(self, update: LiveUpdate, event: Event) -> LiveUpdate:
+        return LiveUpdate(update.order, cast(RecordedEvent, event))
+
+
 async def _updates(
     info: Info[Context, None],
     channels: tuple[str, ...],
     after: str | None,
     replay: Callable[[SentSoFar], AsyncIterator[RecordedEvent] | None],
-    accept: Callable[[RecordedEvent], bool] = lambda _: True,
+    accept: Callable[[Event], bool] = lambda _: True,
     feed: Feed | None = None,
 ) -> AsyncGenerator[OrderUpdateType, None]:
     """Replay after the cursor, catch up, then go live in the group sharing this selection."""
@@ -52,23 +74,31 @@ async def _updates(
     try:
         delivered = SentSoFar(decode_stream_cursor(after), feed)
         source = replay(delivered)
+    except LiveFailure as failure:
+        raise graphql_error(live_failure(failure)) from failure
     except DomainError as error:
         raise graphql_error(error) from error
     socket = current_socket()
     member = Member(
         context=ctx,
+        source=OrderLog(ctx.orders),
         delivered=delivered,
         accept=accept,
         capacity=ctx.fanout.capacity,
         on_too_slow=close_when_too_slow(ctx.request, ctx.background),
         socket=socket,
     )
-    selection = selection_of(info, ctx.require_actor(), channels, socket, update_root)
+    actor = ctx.require_actor()
+    # Every operator sees the same; a buyer or a seller sees their own.
+    caller = (actor.role.value, None if actor.role is Role.OPERATOR else actor.id)
+    selection = selection_of(info, caller, channels, socket, update_root)
     try:
-        async with aclosing(follow(ctx.fanout, selection, member, source, ctx.orders)) as updates:
-            async for order, recorded, cursor in updates:
-                yield _update(order, recorded, cursor)
-    except DomainError as error:  # too slow, or the broadcast connection was lost
+        async with aclosing(follow(ctx.fanout, selection, member, source)) as updates:
+            async for update, cursor in updates:
+                yield _update(update.order, update.event, cursor)
+    except LiveFailure as failure:  # too slow, or the broadcast connection was lost
+        raise graphql_error(live_failure(failure)) from failure
+    except DomainError as error:
         raise graphql_error(error) from error
 
 
@@ -169,7 +199,7 @@ async def _party_updates(
         (f"{party}:{actor.id}",),
         after,
         replay,
-        accept=lambda r: wanted is None or r.status in wanted,
-        feed=Feed(actor.role, actor.id),
+        accept=lambda r: wanted is None or cast(RecordedEvent, r).status in wanted,
+        feed=party_feed(actor),
     ):
         yield update

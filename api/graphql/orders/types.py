@@ -30,7 +30,7 @@ from api.graphql.common.values import (
 from api.graphql.orders.parcel_types import CarrierEstimateType, TrackingRegistrationType
 from api.graphql.orders.reputation_types import ChargebackType, FeedbackType
 from api.graphql.orders.timeline import OrderEventType, event_page, event_position, order_event
-from api.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
+from api.serving.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
 from domain.after_sale.messaging import Message
 from domain.after_sale.ports import MESSAGES_OLDEST_SENT
 from domain.kernel import policies
@@ -40,6 +40,8 @@ from domain.kernel.access import (
     can_see_return,
     claims_visible_to,
 )
+from domain.kernel.events import RecordedEvent
+from domain.kernel.identity import Actor
 from domain.kernel.moments import zone_of_country
 from domain.kernel.money import Money
 from domain.kernel.ports import PageWindow
@@ -336,6 +338,17 @@ async def thread_page(
     )
 
 
+def party_feed(actor: Actor) -> Feed:
+    """A buyer's or a seller's feed of updates: keyed by who they are, each event placed by
+    the feed positions storage gave it at commit."""
+    role = actor.role
+
+    def place(recorded: RecordedEvent) -> int | None:
+        return None if recorded.positions is None else recorded.positions.of(role)
+
+    return Feed(f"{role.value.lower()}:{actor.id}", place)
+
+
 # How many feed updates before the read a viewer's cursor starts (see Viewer.updatesCursor).
 VIEWER_CURSOR_MARGIN = 25
 
@@ -356,7 +369,7 @@ class Viewer:
         # Fields of one query run side by side: the orders read with this cursor may have
         # been read a moment before it, so the cursor starts a few updates back.
         start = max(0, position - VIEWER_CURSOR_MARGIN)
-        return encode_stream_cursor(FeedCursor(Feed(actor.role, actor.id).key, start))
+        return encode_stream_cursor(FeedCursor(party_feed(actor).key, start))
 
     @strawberry.field(
         description="The marketplace's clock now: count down to shipBy against it, not against "

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from api.live.eager import start_eagerly
+from api.serving.live.eager import start_eagerly
 
 
 async def test_a_coroutine_that_never_waits_runs_at_once_without_a_task() -> None:

@@ -9,17 +9,15 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol
 
 from graphql import GraphQLError
 
-from api.live.eager import start_eagerly
-from api.live.sockets import SocketOperation
-from api.live.streams import SentSoFar
-from domain.kernel.errors import DomainError, SubscriberTooSlow
-from domain.kernel.events import RecordedEvent
-from domain.orders.ports import LiveUpdate
-from domain.orders.use_cases import OrderUseCases
+from api.serving.live.eager import start_eagerly
+from api.serving.live.failures import LiveFailure, TooSlow
+from api.serving.live.ports import Event, LiveSource, U
+from api.serving.live.sockets import SocketOperation
+from api.serving.live.streams import SentSoFar
 
 log = logging.getLogger("orderwire.fanout")
 
@@ -28,7 +26,6 @@ class LiveContext(Protocol):
     """What a group needs of a subscriber's request context (api/graphql/common/context.py's)."""
 
     request_id: str
-    orders: OrderUseCases
 
     def for_update(self) -> object:
         """A context for executing one update: nothing cached from an earlier one."""
@@ -39,17 +36,19 @@ class LiveContext(Protocol):
 class LiveErrors:
     """How errors reach a client, as the GraphQL layer words them (api/graphql/common/errors.py)."""
 
-    ending: Callable[[DomainError], dict[str, Any]]  # one that ends a subscription
+    ending: Callable[[LiveFailure], dict[str, Any]]  # one that ends a subscription
     executing: Callable[[GraphQLError, str], dict[str, Any]]  # one of an execution, by request id
 
 
 @dataclass(eq=False, slots=True)
-class Member:
-    """One subscription in a group: what it has been sent, and how to reach its socket."""
+class Member(Generic[U]):
+    """One subscription in a group: what it has been sent, where its gaps are filled from,
+    and how to reach its socket."""
 
     context: LiveContext
+    source: LiveSource[U]
     delivered: SentSoFar
-    accept: Callable[[RecordedEvent], bool]
+    accept: Callable[[Event], bool]
     capacity: int
     on_too_slow: Callable[[], None]
     socket: SocketOperation | None
@@ -57,7 +56,7 @@ class Member:
     errors: LiveErrors | None = None  # set when it joins a group
     joined: bool = True
     live: bool = False  # the group writes to its socket; its resolver has ended
-    pending: deque[LiveUpdate] | None = None  # made when an update must wait its turn
+    pending: deque[U] | None = None  # made when an update must wait its turn
     _waiting: asyncio.Future[None] | None = None
     _failure: Exception | None = None
     _writing: asyncio.Task[None] | None = None
@@ -67,7 +66,7 @@ class Member:
         if self.socket is not None:
             self.id_json = json.dumps(self.socket.operation_id)
 
-    def hold(self, update: LiveUpdate) -> bool:
+    def hold(self, update: U) -> bool:
         """Keep `update` to be sent in order after what came before; False if too many wait."""
         if self.pending is None:
             self.pending = deque()
@@ -78,7 +77,7 @@ class Member:
         self._wake()
         return True
 
-    def fail(self, error: DomainError) -> None:
+    def fail(self, error: LiveFailure) -> None:
         """End the subscription with `error`: through its resolver, or written by the group."""
         if self._failure is not None:
             return
@@ -93,7 +92,7 @@ class Member:
         if self._failure is not None:
             return
         self.joined = False
-        self.fail(SubscriberTooSlow(f"more than {self.capacity} updates waiting"))
+        self.fail(TooSlow(f"more than {self.capacity} updates waiting"))
         self.on_too_slow()
 
     def _leave(self) -> None:

@@ -16,12 +16,14 @@ import base64
 import binascii
 import json
 from bisect import bisect_right
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from domain.kernel.errors import CursorExpired, ValidationFailed
-from domain.kernel.events import RecordedEvent
-from domain.kernel.identity import Role
+from api.serving.live.failures import BadCursor, StaleCursor
+from api.serving.live.ports import Event
+
+T = TypeVar("T")
 
 REPLAY_BATCH = 100
 CURSOR_VERSION = 2
@@ -32,14 +34,11 @@ AHEAD_RUNS_KEPT = 32
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A party's feed: the buyer's orders or the seller's shop's."""
+    """A party's feed (the buyer's orders, the seller's shop's): its key in cursors, and where
+    an event stands in it."""
 
-    party: Role
-    party_id: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.party.value.lower()}:{self.party_id}"
+    key: str
+    place: Callable[[Any], int | None]  # an event's position in this feed, if it has one
 
 
 Run = tuple[int, int]  # positions first..last, both sent
@@ -77,8 +76,8 @@ def encode_stream_cursor(cursor: StreamCursor) -> str:
 
 
 def decode_stream_cursor(value: str | None) -> StreamCursor | None:
-    """The position a cursor names; VALIDATION for anything we did not issue, CURSOR_EXPIRED
-    for one an earlier version issued."""
+    """The position a cursor names; BadCursor for anything we did not issue, StaleCursor for
+    one an earlier version issued."""
     if value is None:
         return None
     try:
@@ -86,7 +85,7 @@ def decode_stream_cursor(value: str | None) -> StreamCursor | None:
         if not isinstance(data, dict):
             raise TypeError("not an object")
         if "v" not in data and "t" in data:
-            raise CursorExpired(
+            raise StaleCursor(
                 "this cursor was issued before updates were numbered by commit; read the "
                 "current state again and subscribe without `after`",
                 field="after",
@@ -111,7 +110,7 @@ def decode_stream_cursor(value: str | None) -> StreamCursor | None:
             if cursor.sequence < 0:
                 raise ValueError("negative sequence")
     except (ValueError, TypeError, KeyError, AttributeError, binascii.Error) as exc:
-        raise ValidationFailed("malformed cursor", field="after") from exc
+        raise BadCursor("malformed cursor", field="after") from exc
     return cursor
 
 
@@ -168,11 +167,11 @@ class SentSoFar:
         self.resumed = cursor is not None
         if isinstance(cursor, OrderCursor):
             if feed is not None:
-                raise ValidationFailed("this cursor is from one order's updates", field="after")
+                raise BadCursor("this cursor is from one order's updates", field="after")
             self._last[cursor.order_id] = cursor.sequence
         elif isinstance(cursor, FeedCursor):
             if feed is None or cursor.feed != feed.key:
-                raise ValidationFailed("this cursor is not from this feed", field="after")
+                raise BadCursor("this cursor is not from this feed", field="after")
             self._position, self._ahead = cursor.position, Runs(cursor.ahead)
 
     def begin_at(self, head: int) -> None:
@@ -189,13 +188,13 @@ class SentSoFar:
     def last(self, order_id: str) -> int | None:
         return self._last.get(order_id)
 
-    def is_new(self, recorded: RecordedEvent) -> bool:
+    def is_new(self, recorded: Event) -> bool:
         if recorded.sequence <= self._last.get(recorded.aggregate_id, 0):
             return False
         place = self._place(recorded)
         return place is None or (place > self._position and place not in self._ahead)
 
-    def mark(self, recorded: RecordedEvent) -> str:
+    def mark(self, recorded: Event) -> str:
         """Remember `recorded` as sent and return the cursor that resumes right after it."""
         self._last[recorded.aggregate_id] = recorded.sequence
         if self._feed is None:
@@ -206,10 +205,8 @@ class SentSoFar:
             self._position = self._ahead.take_from(self._position)
         return _encoded(FeedCursor(self._feed.key, self._position, self._ahead.runs()))
 
-    def _place(self, recorded: RecordedEvent) -> int | None:
-        if self._feed is None or recorded.positions is None:
-            return None
-        return recorded.positions.of(self._feed.party)
+    def _place(self, recorded: Event) -> int | None:
+        return None if self._feed is None else self._feed.place(recorded)
 
 
 # Subscribers of one stream reach the same positions: each cursor is encoded once.
@@ -226,12 +223,10 @@ def _encoded(cursor: StreamCursor) -> str:
     return encoded
 
 
-async def batches(
-    events: AsyncIterator[RecordedEvent], size: int
-) -> AsyncIterator[list[RecordedEvent]]:
-    batch: list[RecordedEvent] = []
-    async for recorded in events:
-        batch.append(recorded)
+async def batches(items: AsyncIterator[T], size: int) -> AsyncIterator[list[T]]:
+    batch: list[T] = []
+    async for item in items:
+        batch.append(item)
         if len(batch) == size:
             yield batch
             batch = []

@@ -1,7 +1,7 @@
 """Which live subscriptions may share one execution: the operation as a group key.
 
 Subscribers whose operation is the same (document, variables other than the cursor, the
-caller's role, and who the caller is unless an operator) share a group (api/live/fanout.py).
+caller's role, and who the caller is when that matters) share a group (fanout.py).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Any
 from graphql import DocumentNode, GraphQLSchema, VariableNode
 from strawberry.types import Info
 
-from api.live.sockets import SocketOperation
-from domain.kernel.identity import Actor, Role
-from domain.orders.ports import LiveUpdate
+from api.serving.live.sockets import SocketOperation
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,18 +27,21 @@ class Selection:
     operation_name: str | None
     variables: dict[str, Any] | None
     channels: tuple[str, ...]
-    root: Callable[[LiveUpdate, str], object]  # the subscription field's value, given a cursor
+    root: Callable[
+        [Any, str], object
+    ]  # the subscription field's value, given an update and a cursor
     executor: Any = None  # the schema's executor class (api/serving/plans.py), for each update
 
 
 def selection_of(
     info: Info[Any, None],
-    actor: Actor,
+    caller: tuple[str, str | None],
     channels: tuple[str, ...],
     socket: SocketOperation | None,
-    root: Callable[[LiveUpdate, str], object],
+    root: Callable[[Any, str], object],
 ) -> Selection:
-    """The running operation as a group key: the cursor argument and per-socket ids left out."""
+    """The running operation as a group key: the cursor argument and per-socket ids left out.
+    `caller` is the caller's role and, unless every caller of that role sees the same, who."""
     raw = info._raw_info
     variables = socket.variables if socket is not None else dict(info.variable_values)
     cursor_variables = {
@@ -50,12 +51,12 @@ def selection_of(
         if argument.name.value == "after" and isinstance(argument.value, VariableNode)
     }
     shared = {k: v for k, v in (variables or {}).items() if k not in cursor_variables}
-    who = None if actor.role is Role.OPERATOR else actor.id
+    role, who = caller
     key = (
         info.query,
         raw.operation.name.value if raw.operation.name else None,
         json.dumps(shared, sort_keys=True, default=str),
-        actor.role.value,
+        role,
         who,
         channels,
     )

@@ -1,4 +1,8 @@
-"""Live order updates: each commit is broadcast once, then fanned out to bounded buffers."""
+"""Live updates: each commit is broadcast once, then fanned out to bounded buffers.
+
+The schema's side says how a message is read (`read`: the channels it reaches and its
+updates) and which backend a broadcast URL names (`connect`); it writes messages itself.
+"""
 
 from __future__ import annotations
 
@@ -7,43 +11,42 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from typing import Generic
 from urllib.parse import urlparse
 
 from broadcaster import BroadcastBackend
 
-from domain.kernel.errors import SubscriberTooSlow, UpdatesInterrupted
-from domain.kernel.events import RecordedEvent
-from domain.orders.order import Order
-from domain.orders.ports import LiveUpdate, live_channels
-from outbound.channels import channel_for
-from outbound.wire import decode_batch, encode_batch
+from api.serving.live.failures import Interrupted, TooSlow
+from api.serving.live.ports import U
 
 log = logging.getLogger("orderwire.live")
 
 CHANNEL = "orderwire.order-events"
+# A message as the schema's side reads it: the channels it reaches, and its updates in order.
+Read = Callable[[str], tuple[Iterable[str], Sequence[U]]]
 RECONNECT_DELAY = 1.0
 
 
 @dataclass(eq=False)
-class LiveBuffer:
+class LiveBuffer(Generic[U]):
     """One subscriber's bounded buffer; overflowing it ends the subscription."""
 
     keys: tuple[str, ...]
     capacity: int
-    on_overflow: Callable[[LiveBuffer], None]
-    _queue: asyncio.Queue[LiveUpdate | None] = field(init=False)
+    on_overflow: Callable[[LiveBuffer[U]], None]
+    _queue: asyncio.Queue[U | None] = field(init=False)
     _failure: Exception | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue(maxsize=self.capacity)
 
-    def offer(self, update: LiveUpdate) -> None:
+    def offer(self, update: U) -> None:
         if self._failure is not None:
             return
         try:
             self._queue.put_nowait(update)
         except asyncio.QueueFull:
-            self.fail(SubscriberTooSlow(f"more than {self.capacity} updates waiting"))
+            self.fail(TooSlow(f"more than {self.capacity} updates waiting"))
             self.on_overflow(self)
 
     def fail(self, error: Exception) -> None:
@@ -52,7 +55,7 @@ class LiveBuffer:
         with suppress(asyncio.QueueFull):
             self._queue.put_nowait(None)
 
-    async def next(self) -> LiveUpdate:
+    async def next(self) -> U:
         """The next update, or the error that ended this subscription."""
         if self._failure is None:
             update = await self._queue.get()
@@ -62,17 +65,26 @@ class LiveBuffer:
         raise self._failure
 
 
-class LiveHub:
-    """Publishes committed events through broadcaster and routes them to local subscribers.
+class LiveHub(Generic[U]):
+    """Publishes committed updates through broadcaster and routes them to local subscribers.
 
     One listener per process reads the channel and decodes each message once; broadcaster's
     own fan-out (an unbounded queue per subscriber) is not used.
     """
 
-    def __init__(self, url: str, *, capacity: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        capacity: int,
+        connect: Callable[[str], BroadcastBackend],
+        read: Read[U],
+    ) -> None:
         self.url = url
         self.capacity = capacity
-        self._subscriptions: dict[str, set[LiveBuffer]] = {}
+        self._connect = connect
+        self._read = read
+        self._subscriptions: dict[str, set[LiveBuffer[U]]] = {}
         self._backend: BroadcastBackend | None = None
         self._listener: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
@@ -93,24 +105,22 @@ class LiveHub:
                 await self._listener
         await self._disconnect()
 
-    async def send(self, order: Order, events: Sequence[RecordedEvent]) -> None:
-        """Broadcast committed events, encoded once for every subscriber on every instance."""
-        if not events:
-            return
+    async def publish(self, message: str) -> None:
+        """Broadcast one message, encoded once for every subscriber on every instance."""
         if self._backend is None:
             raise ConnectionError("the broadcast channel is not connected")
-        await self._backend.publish(CHANNEL, encode_batch(order, events))
+        await self._backend.publish(CHANNEL, message)
 
     @contextmanager
     def subscribe(
         self, channels: Iterable[str], *, on_overflow: Callable[[], None]
-    ) -> Iterator[LiveBuffer]:
-        def overflowed(subscription: LiveBuffer) -> None:
+    ) -> Iterator[LiveBuffer[U]]:
+        def overflowed(subscription: LiveBuffer[U]) -> None:
             # Stop routing to it at once: its reader may stay stuck for a while yet.
             self._detach(subscription)
             on_overflow()
 
-        subscription = LiveBuffer(tuple(channels), self.capacity, overflowed)
+        subscription = LiveBuffer[U](tuple(channels), self.capacity, overflowed)
         for key in subscription.keys:
             self._subscriptions.setdefault(key, set()).add(subscription)
         try:
@@ -118,7 +128,7 @@ class LiveHub:
         finally:
             self._detach(subscription)
 
-    def _detach(self, subscription: LiveBuffer) -> None:
+    def _detach(self, subscription: LiveBuffer[U]) -> None:
         for key in subscription.keys:
             subs = self._subscriptions.get(key)
             if subs is not None:
@@ -133,8 +143,8 @@ class LiveHub:
             log.exception("dropped an unreadable live message: %.200s", message)
 
     def _dispatch(self, message: str) -> None:
-        order, updates = decode_batch(message)
-        targets = {s for key in live_channels(order) for s in self._subscriptions.get(key, ())}
+        channels, updates = self._read(message)
+        targets = {s for key in channels for s in self._subscriptions.get(key, ())}
         for update in updates:
             for subscription in targets:
                 subscription.offer(update)
@@ -142,7 +152,7 @@ class LiveHub:
     async def _listen(self) -> None:
         while True:
             try:
-                backend = channel_for(self.url)
+                backend = self._connect(self.url)
                 await backend.connect()
                 self._backend = backend
                 await backend.subscribe(CHANNEL)
@@ -155,7 +165,7 @@ class LiveHub:
                 raise
             except Exception:
                 log.exception("live update channel lost; reconnecting in %ss", RECONNECT_DELAY)
-                lost = UpdatesInterrupted("live updates interrupted; resume with your cursor")
+                lost = Interrupted("live updates interrupted; resume with your cursor")
                 self._fail_all(lost)
                 await self._disconnect()
                 self._listening.set()

@@ -11,14 +11,15 @@ import pytest
 from graphql import parse
 
 from api.graphql.common.errors import live_errors
+from api.graphql.orders.subscriptions import OrderLog
+from api.graphql.orders.types import party_feed
 from api.graphql.schema import build_schema
-from api.live.fanout import Fanout, follow
-from api.live.members import Member
-from api.live.selections import Selection
-from api.live.streams import AHEAD_RUNS_KEPT, Feed, SentSoFar, decode_stream_cursor
-from domain.kernel.errors import ValidationFailed
+from api.serving.live.failures import BadCursor
+from api.serving.live.fanout import Fanout, follow
+from api.serving.live.members import Member
+from api.serving.live.selections import Selection
+from api.serving.live.streams import AHEAD_RUNS_KEPT, SentSoFar, decode_stream_cursor
 from domain.kernel.events import FeedPositions, OrderPlaced, RecordedEvent
-from domain.kernel.identity import Role
 from domain.kernel.money import Money
 from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed
 from domain.orders.commands import ConfirmShipment, PlaceOrder
@@ -40,8 +41,10 @@ async def test_a_stream_resumed_from_a_cursor_replays_the_gap_then_goes_live() -
 
     def stream(sent: SentSoFar, replay: AsyncIterator[RecordedEvent] | None) -> Any:
         # No socket: the member never goes live, every update comes back through its resolver.
-        member = Member(cast(Any, None), sent, lambda _: True, 10, lambda: None, None)
-        return follow(fanout, selection, member, replay, world.orders)
+        member = Member(
+            cast(Any, None), OrderLog(world.orders), sent, lambda _: True, 10, lambda: None, None
+        )
+        return follow(fanout, selection, member, replay)
 
     async def later(sequence: int) -> AsyncIterator[RecordedEvent]:
         for recorded in await world.orders.events_after(order.id, sequence):
@@ -49,15 +52,15 @@ async def test_a_stream_resumed_from_a_cursor_replays_the_gap_then_goes_live() -
 
     # A first client sees the order placed (replayed from sequence 0) and keeps its cursor.
     first = stream(SentSoFar(None), later(0))
-    _, placed, cursor = await anext(first)
-    assert placed.sequence == 1
+    placed, cursor = await anext(first)
+    assert placed.event.sequence == 1
     await first.aclose()
     assert fanout.subscriber_count == 0
 
     # While it is away the payment is verified; it comes back with its cursor.
     await world.orders.verify_payment(OPERATOR, order.id)
     back = stream(SentSoFar(decode_stream_cursor(cursor)), later(1))
-    assert (await anext(back))[1].sequence == 2
+    assert (await anext(back))[0].event.sequence == 2
 
     # Live from here: a repeat of an event already sent (a relay) is dropped, new ones arrive.
     waiting = asyncio.ensure_future(anext(back))
@@ -71,8 +74,8 @@ async def test_a_stream_resumed_from_a_cursor_replays_the_gap_then_goes_live() -
     # Sequence 4 published before 3 (overtaken): the gap is filled from the log, in order.
     events = world.market.events(order.id)
     await live.publish(shipped, events[3:4])
-    assert (await waiting)[1].sequence == 3
-    assert (await anext(back))[1].sequence == 4
+    assert (await waiting)[0].event.sequence == 3
+    assert (await anext(back))[0].event.sequence == 4
     await live.publish(shipped, events[2:3])  # the late one is a repeat now: dropped
     await back.aclose()
     assert fanout.subscriber_count == 0
@@ -97,7 +100,7 @@ def _feed_event(order_id: str, sequence: int, position: int) -> RecordedEvent:
 
 
 def test_a_feed_cursor_covers_what_was_sent_out_of_order_and_nothing_else() -> None:
-    feed = Feed(Role.SELLER, SELLER.id)
+    feed = party_feed(SELLER)
     sent = SentSoFar(None, feed)
     sent.mark(_feed_event("ord_a", 1, 1))
     cursor = sent.mark(_feed_event("ord_b", 1, 3))  # position 2 has not arrived yet
@@ -108,14 +111,14 @@ def test_a_feed_cursor_covers_what_was_sent_out_of_order_and_nothing_else() -> N
     assert not resumed.is_new(_feed_event("ord_a", 1, 1))  # a relay repeating an old one
     resumed.mark(_feed_event("ord_c", 1, 2))
     assert resumed.position == 3  # the gap closed: everything up to 3 was sent
-    with pytest.raises(ValidationFailed):
-        SentSoFar(decode_stream_cursor(cursor), Feed(Role.BUYER, BUYER.id))
+    with pytest.raises(BadCursor):
+        SentSoFar(decode_stream_cursor(cursor), party_feed(BUYER))
 
 
 def test_a_feed_cursor_stays_small_after_ten_thousand_updates_however_they_interleave() -> None:
     """Publishes of different orders overtake each other and one is lost for good: the cursor
     keeps runs of what was sent above the hole, not every position."""
-    feed = Feed(Role.SELLER, SELLER.id)
+    feed = party_feed(SELLER)
     sent = SentSoFar(None, feed)
     sent.begin_at(40)
     places = list(range(42, 42 + 10_000))  # 41 is never published
@@ -137,7 +140,7 @@ def test_a_feed_cursor_stays_small_after_ten_thousand_updates_however_they_inter
 
 def test_a_cursor_with_many_holes_forgets_only_the_highest_runs() -> None:
     """Past the runs a cursor keeps, the highest are sent again on resume, never lost."""
-    feed = Feed(Role.SELLER, SELLER.id)
+    feed = party_feed(SELLER)
     sent = SentSoFar(None, feed)
     cursor = ""
     for place in range(2, 2 + 2 * (AHEAD_RUNS_KEPT + 5), 2):  # every odd position missing
@@ -153,7 +156,7 @@ def test_a_cursor_with_many_holes_forgets_only_the_highest_runs() -> None:
 
 
 def test_a_feed_begins_at_its_head_and_a_cursor_cannot_begin_again() -> None:
-    feed = Feed(Role.BUYER, BUYER.id)
+    feed = party_feed(BUYER)
     sent = SentSoFar(None, feed)
     sent.begin_at(1_000)
     assert not sent.is_new(_feed_event("ord_old", 1, 1_000))

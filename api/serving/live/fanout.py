@@ -23,18 +23,15 @@ import secrets
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from inspect import isawaitable
-from typing import Any
+from typing import Any, Generic
 
 from graphql import ExecutionResult, execute
 
-from api.live.members import LiveContext, LiveErrors, Member
-from api.live.selections import Selection
-from api.live.streams import REPLAY_BATCH, batches
-from domain.kernel.errors import DomainError, SubscriberTooSlow, UpdatesInterrupted
-from domain.kernel.events import RecordedEvent
-from domain.orders.order import Order
-from domain.orders.ports import LiveUpdate, LiveUpdates
-from domain.orders.use_cases import OrderUseCases
+from api.serving.live.failures import Interrupted, LiveFailure, TooSlow
+from api.serving.live.members import LiveContext, LiveErrors, Member
+from api.serving.live.ports import Event, LiveChannels, U
+from api.serving.live.selections import Selection
+from api.serving.live.streams import REPLAY_BATCH, batches
 
 log = logging.getLogger("orderwire.fanout")
 
@@ -44,21 +41,21 @@ WRITES_PER_TURN = 64
 CURSOR_MARK = f"cursor-{secrets.token_hex(16)}"
 
 
-class Group:
+class Group(Generic[U]):
     """Subscribers sharing one selection: one channel subscription and one execution per update."""
 
     def __init__(
         self,
         selection: Selection,
-        hub: LiveUpdates,
-        on_empty: Callable[[Group], None],
+        hub: LiveChannels[U],
+        on_empty: Callable[[Group[U]], None],
         errors: LiveErrors,
         observe: Callable[[float], None] | None = None,
     ) -> None:
         self.selection = selection
         self.errors = errors
         self._observe = observe
-        self.members: dict[Member, None] = {}
+        self.members: dict[Member[U], None] = {}
         self._hub = hub
         self._on_empty = on_empty
         self._ready = asyncio.Event()
@@ -69,7 +66,7 @@ class Group:
     async def ready(self) -> None:
         await self._ready.wait()
 
-    def leave(self, member: Member) -> None:
+    def leave(self, member: Member[U]) -> None:
         member.joined = False
         self.members.pop(member, None)
         if not self.members:
@@ -83,11 +80,11 @@ class Group:
                 while True:
                     try:
                         update = await feed.next()
-                    except SubscriberTooSlow:  # this group fell behind its channel
+                    except TooSlow:  # this group fell behind its channel
                         for member in list(self.members):
                             member.too_slow()
                         return
-                    except DomainError as error:  # the channel was lost: resume by cursor
+                    except LiveFailure as error:  # the channel was lost: resume by cursor
                         for member in list(self.members):
                             member.fail(error)
                         return
@@ -98,7 +95,7 @@ class Group:
         finally:
             self._ready.set()
 
-    async def _deliver(self, update: LiveUpdate) -> None:
+    async def _deliver(self, update: U) -> None:
         recorded = update.event
         encoded: str | None = None
         payloads: dict[str, str] = {}
@@ -127,7 +124,7 @@ class Group:
             if member.joined:
                 member.write(payload)
 
-    def _refill(self, member: Member, update: LiveUpdate) -> None:
+    def _refill(self, member: Member[U], update: U) -> None:
         """Fill a live subscriber's gap from the log, then let it go on as before."""
         member.live = False
         if not member.hold(update):
@@ -136,21 +133,21 @@ class Group:
         self._refills.add(task)
         task.add_done_callback(self._refills.discard)
 
-    async def _catch_up_live(self, member: Member) -> None:
+    async def _catch_up_live(self, member: Member[U]) -> None:
         try:
-            async for order, recorded, cursor in catch_up(member, member.context.orders):
-                payload = await self._execute(LiveUpdate(order, recorded), member.context)
+            async for update, cursor in catch_up(member):
+                payload = await self._execute(update, member.context)
                 if not member.joined:
                     return
                 member.write(payload.replace(CURSOR_MARK, cursor))
             member.live = member.joined
-        except DomainError as error:
+        except LiveFailure as error:
             member.fail(error)
         except Exception:
             log.exception("could not fill a live subscriber's gap; ending its subscription")
-            member.fail(UpdatesInterrupted("live updates interrupted; resume with your cursor"))
+            member.fail(Interrupted("live updates interrupted; resume with your cursor"))
 
-    async def _execute(self, update: LiveUpdate, context: LiveContext) -> str:
+    async def _execute(self, update: U, context: LiveContext) -> str:
         selection = self.selection
         self.executions += 1
         fresh = context.for_update()
@@ -174,12 +171,12 @@ class Group:
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
-class Fanout:
+class Fanout(Generic[U]):
     """Every group of this process, by selection key."""
 
     def __init__(
         self,
-        hub: LiveUpdates,
+        hub: LiveChannels[U],
         *,
         capacity: int,
         errors: LiveErrors,
@@ -189,7 +186,7 @@ class Fanout:
         self.capacity = capacity
         self.errors = errors
         self.observe = observe  # told how long each group's fan-out of an update took
-        self.groups: dict[tuple[object, ...], Group] = {}
+        self.groups: dict[tuple[object, ...], Group[U]] = {}
 
     @property
     def subscriber_count(self) -> int:
@@ -199,7 +196,7 @@ class Fanout:
     def executions(self) -> int:
         return sum(group.executions for group in self.groups.values())
 
-    def join(self, selection: Selection, member: Member) -> Group:
+    def join(self, selection: Selection, member: Member[U]) -> Group[U]:
         group = self.groups.get(selection.key)
         if group is None or group.task.done():
             group = Group(selection, self.hub, self._forget, self.errors, self.observe)
@@ -208,18 +205,17 @@ class Fanout:
         group.members[member] = None
         return group
 
-    def _forget(self, group: Group) -> None:
+    def _forget(self, group: Group[U]) -> None:
         if self.groups.get(group.selection.key) is group:
             del self.groups[group.selection.key]
 
 
 async def follow(
-    fanout: Fanout,
+    fanout: Fanout[U],
     selection: Selection,
-    member: Member,
-    replay: AsyncIterator[RecordedEvent] | None,
-    orders: OrderUseCases,
-) -> AsyncGenerator[tuple[Order, RecordedEvent, str], None]:
+    member: Member[U],
+    replay: AsyncIterator[Event] | None,
+) -> AsyncGenerator[tuple[U, str], None]:
     """What the resolver sends itself: the log after the cursor, then whatever the group held
     meanwhile. Then it hands the subscriber over to the group and ends (on a socket), or waits
     for more (without one)."""
@@ -230,15 +226,15 @@ async def follow(
         await group.ready()  # listening before the log is read: nothing falls in between
         if replay is not None:
             async for batch in batches(replay, REPLAY_BATCH):
-                current = await orders.orders_by_id(list({r.aggregate_id for r in batch}))
-                for recorded in batch:
+                for update in await member.source.current(batch):
+                    recorded = update.event
                     if delivered.is_new(recorded):
                         cursor = delivered.mark(recorded)
                         if member.accept(recorded):
-                            yield current[recorded.aggregate_id], recorded, cursor
+                            yield update, cursor
         while True:
-            async for update in catch_up(member, orders):
-                yield update
+            async for sent in catch_up(member):
+                yield sent
             member.check()
             if member.socket is not None:
                 # Nothing is pending and nothing awaits until the generator ends: from here
@@ -252,9 +248,7 @@ async def follow(
             group.leave(member)
 
 
-async def catch_up(
-    member: Member, orders: OrderUseCases
-) -> AsyncIterator[tuple[Order, RecordedEvent, str]]:
+async def catch_up(member: Member[U]) -> AsyncIterator[tuple[U, str]]:
     """What the group held for `member`, in order, with any gap filled from the log."""
     while member.pending:
         update = member.pending.popleft()
@@ -262,11 +256,15 @@ async def catch_up(
         if not member.delivered.is_new(recorded):
             continue
         last = member.delivered.last(recorded.aggregate_id)
-        missed: list[RecordedEvent] = []
+        missed: list[U] = []
         if last is not None and recorded.sequence > last + 1:
-            missed = await orders.events_after(recorded.aggregate_id, last)
-        for event in [*(m for m in missed if m.sequence < recorded.sequence), recorded]:
+            earlier = await member.source.events_after(recorded.aggregate_id, last)
+            missed = [
+                member.source.beside(update, m) for m in earlier if m.sequence < recorded.sequence
+            ]
+        for sent in [*missed, update]:
+            event = sent.event
             if member.delivered.is_new(event):
                 cursor = member.delivered.mark(event)
                 if member.accept(event):
-                    yield update.order, event, cursor
+                    yield sent, cursor

@@ -1,8 +1,7 @@
 """graphql-transport-ws, with each operation's socket made known to its resolver.
 
-A subscription joins a group that writes its updates to the socket directly (api/live/
-fanout.py). Once its resolver has caught up it hands the subscriber over and ends; the
-operation then stays open here, with nothing of it running, until the client completes it or
+A subscription joins a group that writes its updates to the socket directly (fanout.py).
+Once its resolver has caught up it hands the subscriber over and ends; the operation then stays open here, with nothing of it running, until the client completes it or
 the socket closes, which this handler tells the group.
 """
 
