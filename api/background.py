@@ -11,9 +11,12 @@ from datetime import timedelta
 from api.graphql.webhooks.body import webhook_data
 from api.settings import Settings
 from domain.after_sale.claim_use_cases import ClaimUseCases
+from domain.forecast.predictor import Forecaster
+from domain.forecast.synthetic import synthetic_replay
 from domain.kernel.identity import Actor, Role
 from domain.kernel.ports import Clock
 from domain.notifications.preferences import Channel
+from domain.orders.learning import DeliveryLearning
 from domain.orders.trackers import RegistrationPolicy
 from domain.orders.use_cases import OrderUseCases
 from domain.webhooks.use_cases import WebhookUseCases
@@ -180,3 +183,40 @@ def webhook_sender_for(
         count=count or (lambda endpoint, outcome: None),
         disabled=OwnerNotice(MongoPreferences(database), MongoOutbox(database), clock),
     )
+
+
+# Synthetic parcels the demo's forecast starts from (domain/forecast/synthetic.py).
+DEMO_REPLAY_PARCELS = 3000
+
+
+async def forecast_for(
+    database: Database, settings: Settings, clock: Clock, *, demo: bool = False
+) -> DeliveryLearning:
+    """The delivery forecast, having learned what was delivered within its window (and, for
+    the demo, a synthetic replay first: its lanes are made up, and say so)."""
+    forecast = Forecaster(settings.delivery_calendar(), at_risk_below=settings.at_risk_below)
+    if demo:
+        forecast.learn(
+            synthetic_replay(
+                DEMO_REPLAY_PARCELS, start=clock().date() - timedelta(days=120), days=110
+            )
+        )
+    repos = Repositories.on(database)
+    learning = DeliveryLearning(repos.orders, repos.events, forecast)
+    learning.start_at(clock() - timedelta(days=settings.forecast_window_days))
+    orders = await learning.catch_up()
+    log.info(
+        "delivery forecast: learned %d parcels of %d orders delivered in the last %d days",
+        learning.parcels,
+        orders,
+        settings.forecast_window_days,
+    )
+    return learning
+
+
+async def learn_deliveries(learning: DeliveryLearning) -> str | None:
+    """Teach the forecast the parcels delivered since it last looked."""
+    before = learning.parcels
+    await learning.catch_up()
+    learned = learning.parcels - before
+    return f"learned {learned} delivered parcels" if learned else None

@@ -170,12 +170,13 @@ def seed() -> None:
 
 
 async def _watch(settings: Settings) -> Counter[str]:
-    from api.background import MARKETPLACE
+    from api.background import MARKETPLACE, forecast_for
     from api.wiring import publishing, use_cases
 
     # Running servers on the same broadcast channel see the recorded events live.
     async with publishing(settings) as (database, publisher, _):
-        orders, *_ = use_cases(database, publisher, system_now)
+        learning = await forecast_for(database, settings, system_now)
+        orders, *_ = use_cases(database, publisher, system_now, forecast=learning.forecast)
         recorded = await orders.watch_deadlines(MARKETPLACE, limit=100_000)
         await publisher.settle()
         return recorded

@@ -13,12 +13,13 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict, SettingsError
 from pythonjsonlogger.json import JsonFormatter
 
+from api.forecast_settings import ForecastSettings
 from api.tracking_settings import TrackingSettings
 from api.webhook_settings import WebhookSettings
 from domain.kernel.identity import Role
 
 
-class Settings(TrackingSettings, WebhookSettings):
+class Settings(TrackingSettings, WebhookSettings, ForecastSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")

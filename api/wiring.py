@@ -15,6 +15,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from api.background import (
+    forecast_for,
+    learn_deliveries,
     notifier_for,
     on_a_timer,
     register_trackers,
@@ -38,6 +40,7 @@ from api.stopping import Stopping
 from domain.after_sale.claim_use_cases import ClaimUseCases
 from domain.after_sale.conversation_use_cases import ConversationUseCases
 from domain.after_sale.return_use_cases import ReturnUseCases
+from domain.forecast.predictor import Forecaster
 from domain.kernel.ports import Clock
 from domain.notifications.use_cases import NotificationUseCases
 from domain.orders.ports import LiveUpdate
@@ -169,14 +172,25 @@ class Services:
 
 
 def use_cases(
-    database: Database, publisher: OutboxPublisher, clock: Clock, *, check_tracking: bool = True
+    database: Database,
+    publisher: OutboxPublisher,
+    clock: Clock,
+    *,
+    check_tracking: bool = True,
+    forecast: Forecaster | None = None,
 ) -> tuple[OrderUseCases, ReturnUseCases, ConversationUseCases, ClaimUseCases]:
     """The marketplace's use cases over one database, publishing through `publisher`."""
     repos = Repositories.on(database)
     orders, begin, rest = repos.orders, repos.begin, (new_id, clock, publisher)
     return (
         OrderUseCases(
-            orders, repos.sellers, repos.events, begin, *rest, check_tracking=check_tracking
+            orders,
+            repos.sellers,
+            repos.events,
+            begin,
+            *rest,
+            check_tracking=check_tracking,
+            forecast=forecast,
         ),
         ReturnUseCases(repos.returns, orders, begin, *rest),
         ConversationUseCases(repos.messages, orders, begin, *rest),
@@ -245,8 +259,13 @@ async def running(
         if demo:
             created = await seed_demo(repos, new_id, publisher, now=clock())
             log.info("demo data: %s", f"{created} orders created" if created else "present")
+        learning = await forecast_for(database, settings, clock, demo=demo)
         orders, returns, conversation, claims = use_cases(
-            database, publisher, clock, check_tracking=settings.tracking_formats
+            database,
+            publisher,
+            clock,
+            check_tracking=settings.tracking_formats,
+            forecast=learning.forecast,
         )
         sources: dict[str, TimeSource] = {"database": partial(server_time, database)}
         closers = []
@@ -299,6 +318,14 @@ async def running(
                     "deadline watchdog", settings.watchdog_seconds, partial(watch_deadlines, orders)
                 ),
                 name="orderwire-deadline-watchdog",
+            ),
+            asyncio.create_task(
+                on_a_timer(
+                    "delivery learning",
+                    settings.forecast_learn_seconds,
+                    partial(learn_deliveries, learning),
+                ),
+                name="orderwire-delivery-learning",
             ),
             asyncio.create_task(
                 relay_forever(

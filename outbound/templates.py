@@ -151,6 +151,16 @@ def _story(category: Category, recorded: RecordedEvent, order: Order, tz: ZoneIn
         case ev.DeliveryOverdue(deliver_by=due_day):
             lines = [f"It was due by {day(due_day)}. We have asked the seller; you will hear more."]
             return _Story(f"Order {order.id} is running late", lines)
+        case ev.DeliveryAtRisk(on_time_probability=chance, predicted=likely, deliver_by=promised):
+            lines = [
+                f"Its parcel now most likely arrives {day(likely)}, after the promised "
+                f"{day(promised)} (a {chance:.0%} chance of arriving in time).",
+                "There is still time to act: reship it faster, or tell the buyer.",
+            ]
+            return _Story(f"Order {order.id} may miss its delivery promise", lines)
+        case ev.DeliveryBackOnTrack(on_time_probability=chance, predicted=likely):
+            lines = [f"Its parcel now most likely arrives {day(likely)} ({chance:.0%} on time)."]
+            return _Story(f"Order {order.id} is back on track", lines)
         case ev.ReturnOpened(return_id=return_id):
             return _Story(f"Return requested on {ref}", [f"Return {return_id} was requested."])
         case ev.ReturnProgressed(return_status=ReturnStatus.PENDING_SELLER, return_id=return_id):

@@ -37,6 +37,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("shipments.id", ASCENDING)]),  # a shipment fetched by its Node id
         # The watchdog's sweep, the seller reports and each account-health figure.
         IndexModel([("watch_ms", ASCENDING)], sparse=True),
+        IndexModel([("delivered_ms", ASCENDING)], sparse=True),
         *(IndexModel([("seller_id", ASCENDING), (field, ASCENDING)]) for field in HEALTH_FIELDS),
     ],
     "returns": [

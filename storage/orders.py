@@ -44,6 +44,8 @@ def order_document(order: Order) -> Document:
         doc.update(doc.pop(part))
     check_at = order.next_check_at()
     doc["watch_ms"] = None if check_at is None else epoch_ms(check_at)
+    # What the delivery forecast learns from, in delivery order (domain/orders/learning.py).
+    doc["delivered_ms"] = None if order.delivered_at is None else epoch_ms(order.delivered_at)
     doc.update(figure_fields(order))
     return doc
 
@@ -149,6 +151,31 @@ class MongoOrderRepository:
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
         cursor = self._orders.find({"watch_ms": {"$lte": epoch_ms(now)}}, {"_id": 1})
         return [doc["_id"] async for doc in cursor.sort("watch_ms", ASCENDING).limit(limit)]
+
+    async def delivered_since(
+        self, after: tuple[datetime, str] | None, *, limit: int
+    ) -> list[Order]:
+        """Orders delivered after `after` (a delivery moment and an order id), in that order."""
+        conditions: Document = {"delivered_ms": {"$ne": None}}
+        if after is not None:
+            at = epoch_ms(after[0])
+            conditions = {
+                "$or": [
+                    {"delivered_ms": {"$gt": at}},
+                    {"delivered_ms": at, "_id": {"$gt": after[1]}},
+                ]
+            }
+        cursor = self._orders.find(conditions).sort(
+            [("delivered_ms", ASCENDING), ("_id", ASCENDING)]
+        )
+        return [order_from_document(doc) async for doc in cursor.limit(limit)]
+
+    async def postpone_watch(self, order_id: str, version: int, at: datetime | None) -> None:
+        # Under the version read: an order changed since has its moment from that change.
+        await self._orders.update_one(
+            {"_id": order_id, "version": version},
+            {"$set": {"watch_ms": None if at is None else epoch_ms(at)}},
+        )
 
 
 def _first_placed(order: Order) -> tuple[datetime, str]:

@@ -40,7 +40,7 @@ STAMPS: dict[str, tuple[str, str]] = {
 DONE = (
     "stamped: *_ms keys, ship_by_ms, search_terms; order defects without returns, "
     "and their three parts apart; buyer messages' response times; search v2; "
-    "live parcels by package"
+    "live parcels by package; delivered_ms"
 )
 
 
@@ -67,6 +67,8 @@ async def _restamp_orders(database: Database) -> int:
     older += [doc async for doc in orders.find({"health_nfr_ms": {"$exists": False}})]
     older += [doc async for doc in orders.find({"rt_questions": {"$exists": False}})]
     older += [doc async for doc in orders.find({"search_v": {"$ne": SEARCH_VERSION}})]
+    # Delivered before the forecast learned from delivered orders by this field.
+    older += [doc async for doc in orders.find({"delivered_ms": {"$exists": False}})]
     for doc in {doc["_id"]: doc for doc in older}.values():
         fresh = order_document(order_from_document(doc))
         del fresh["_id"]

@@ -49,8 +49,8 @@ async def _event(ctx: Context, id: str) -> Node:
 
 
 async def _shipment(ctx: Context, id: str) -> Node:
-    _, shipment = await ctx.orders.get_shipment(ctx.require_actor(), id)
-    return ShipmentType.from_domain(shipment)
+    order, shipment = await ctx.orders.get_shipment(ctx.require_actor(), id)
+    return ShipmentType.from_domain(shipment, order)
 
 
 async def _return(ctx: Context, id: str) -> Node:

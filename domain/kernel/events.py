@@ -25,6 +25,8 @@ from domain.kernel.after_sale_events import (
     SellerRespondedToClaim,
     SellerStayedSilent,
 )
+from domain.kernel.delivery_events import DeliveryAtRisk as DeliveryAtRisk
+from domain.kernel.delivery_events import DeliveryBackOnTrack as DeliveryBackOnTrack
 from domain.kernel.event_base import Event as Event
 from domain.kernel.identity import Role
 from domain.kernel.money import Money
@@ -293,6 +295,8 @@ OrderEvent: TypeAlias = (
     | ShipByMissed
     | TrackingStalled
     | DeliveryOverdue
+    | DeliveryAtRisk
+    | DeliveryBackOnTrack
     | ReturnOpened
     | ReturnProgressed
     | RefundIssued

@@ -98,6 +98,10 @@ def notices_for(
         case ev.DeliveryOverdue():
             late = [tell(seller, Category.DEADLINE)] if seller_ships else []
             return [tell(buyer, Category.DELAY), *late]
+        case ev.DeliveryAtRisk() | ev.DeliveryBackOnTrack():
+            # The shipper can still act (a reshipment, a word to the buyer); the buyer sees
+            # the prediction on the tracking page.
+            return [tell(seller, Category.DEADLINE)] if seller_ships else []
         case ev.ReturnOpened():
             return [tell(seller, Category.RETURN_REQUEST)]
         case ev.ReturnProgressed(return_status=ReturnStatus.PENDING_SELLER, return_id=return_id):

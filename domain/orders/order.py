@@ -43,6 +43,7 @@ from domain.orders.cancellation import CancellationRequest
 from domain.orders.deadlines import Deadlines, Progress, check_delay
 from domain.orders.line_items import LineItem, check_order_lines
 from domain.orders.payments import Payments
+from domain.orders.predictions import next_review
 from domain.orders.reputation import Reputation
 from domain.orders.shipments import Shipment, combined_status, confirmed, leaving, scanned
 from domain.orders.statuses import NOT_YET_SHIPPED, TRANSITIONS
@@ -113,9 +114,11 @@ class Order(EventSource):
     def returnable_quantity(self, sku: str) -> int:
         return self.shipped_quantity(sku) - self.after_sale.held(sku)
 
-    def next_check_at(self) -> datetime | None:
-        """The earliest moment a deadline of this order can pass; None when none is left."""
-        return self.deadlines.next_check_at(self._progress())
+    def next_check_at(self, after: datetime | None = None) -> datetime | None:
+        """The first moment a deadline can pass or a parcel's prediction change, after `after`."""
+        review = next_review(self, after or self.updated_at)
+        due = self.deadlines.next_check_at(self._progress())
+        return min((m for m in (due, review) if m is not None), default=None)
 
     def unshipped_items(self) -> tuple[ShippedItem, ...]:
         left = (ShippedItem(i.sku, i.quantity - self.shipped_quantity(i.sku)) for i in self.items)
@@ -169,8 +172,7 @@ class Order(EventSource):
     def verify_payment(
         self, actor: Actor, now: datetime, calendar: ShippingCalendar | None = None
     ) -> list[Event]:
-        """Payment cleared: the order awaits shipment, by the ship-by its seller's shipping
-        calendar gives (the marketplace's default without one), and the buyer gets a window."""
+        """Payment cleared: shipment awaited by the ship-by its seller's calendar gives."""
         self._move_to(S.UNSHIPPED)
         locker = self.delivery_option is DeliveryOption.LOCKER
         self.deadlines.ship_by, self.estimated_delivery = promise(
@@ -321,8 +323,7 @@ class Order(EventSource):
     # -- through its parts ------------------------------------------------------------
 
     def changed(self, now: datetime, events: list[Event]) -> list[Event]:
-        """Count a change one of the order's parts made (`order.after_sale.file_claim(…)`,
-        `order.payments.grant_claim(…)`): the order's version moves with every event."""
+        """Count a change one of the order's parts made: its version moves with every event."""
         return self._emit(now, *events)
 
     def record_refund(

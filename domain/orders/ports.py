@@ -95,6 +95,15 @@ class OrderRepository(Protocol):
     async def due_for_watch(self, now: datetime, *, limit: int) -> list[str]:
         """Ids of orders with a deadline that may have passed by `now`, earliest first."""
 
+    async def postpone_watch(self, order_id: str, version: int, at: datetime | None) -> None:
+        """Look at the order next at `at` (None: never), unless it changed since `version`."""
+
+    async def delivered_since(
+        self, after: tuple[datetime, str] | None, *, limit: int
+    ) -> list[Order]:
+        """Orders delivered after `after` (a delivery moment and an order id; None: from the
+        first), in delivery order then by id."""
+
 
 class OrderUnitOfWork(Protocol):
     """What one order use case changed, committed together or not at all.

@@ -92,6 +92,10 @@ class Shipment:
     scan_keys: tuple[str, ...] = ()
     # When the carrier expects it, as its tracking provider last said (None: never said).
     carrier_estimate: CarrierEstimate | None = None
+    # The tag of its latest scan that moved it (None: none yet): where the forecast stands.
+    last_tag: TrackingTag | None = None
+    # In a risk episode: DeliveryAtRisk recorded, DeliveryBackOnTrack not yet.
+    at_risk: bool = False
 
     @property
     def first_carrier_scan(self) -> datetime | None:
@@ -121,6 +125,8 @@ class Shipment:
             self._move_to(moved_to)
         self.last_scan_at = scanned_at
         self.last_location = location or self.last_location
+        if moved_to is not None:
+            self.last_tag = tag
 
     def _move_to(self, target: ShipmentStatus) -> None:
         """The only place a shipment's status changes, and only along SHIPMENT_TRANSITIONS."""

@@ -42,6 +42,7 @@ from domain.orders.commands import (
 from domain.orders.order import Order
 from domain.orders.parcels import hold_and_free, live_parcels
 from domain.orders.ports import BeginOrders, EventPublisher, OrderQuery, OrderRepository
+from domain.orders.predictions import FORECAST, Forecast, review
 from domain.orders.shipments import Shipment, corrected_tracking
 from domain.sellers.ports import SellerDirectory
 
@@ -60,8 +61,10 @@ class OrderUseCases:
         publisher: EventPublisher,
         *,
         check_tracking: bool = True,
+        forecast: Forecast | None = None,
     ) -> None:
         self._formats = check_tracking_format if check_tracking else any_format
+        self.forecast = forecast  # predicts each parcel's delivery; None: nothing predicted
         self._orders = orders
         self._sellers = sellers
         self._log = log
@@ -178,9 +181,10 @@ class OrderUseCases:
         recorded: Counter[str] = Counter()
         due = await self._orders.due_for_watch(self._clock(), limit=limit)
         for order in (await self._orders.get_many(due)).values():
-            version, live = order.version, live_parcels(order)
-            events = order.watch(actor, self._clock())
-            if not events:
+            version, live, now = order.version, live_parcels(order), self._clock()
+            events = order.watch(actor, now) + self._reviewed(order, now)
+            if not events:  # a parcel's prediction looked at again: nothing to record
+                await self._orders.postpone_watch(order.id, version, order.next_check_at(now))
                 continue
             try:
                 await self._save(order, events, version, live)
@@ -355,11 +359,19 @@ class OrderUseCases:
         expected_version: int,
         live_before: set[tuple[str, str]],
     ) -> None:
+        events = [*events, *self._reviewed(order, self._clock())]
         recorded = record(order.id, order.status.value, events, after=expected_version)
         unit = self._begin()
         unit.save_order(order, recorded, expected_version=expected_version)
         hold_and_free(unit, order, live_before)
         await self._publisher.publish(order, await unit.commit())
+
+    def _reviewed(self, order: Order, now: datetime) -> list[Event]:
+        """A risk episode begun or ended by what just changed (or by the day that began)."""
+        if self.forecast is None:
+            return []
+        found = review(self.forecast, order, FORECAST, now)
+        return order.changed(now, found) if found else []
 
 
 def _scan(actor: Actor, command: RecordTrackingEvent) -> Callable[[Order, datetime], list[Event]]:

@@ -17,6 +17,7 @@ from tests.fakes.marketplace import Marketplace, _found_by
 class FakeOrders:
     def __init__(self, market: Marketplace) -> None:
         self._m = market
+        self._postponed: dict[str, tuple[int, datetime | None]] = {}
 
     async def get(self, order_id: str) -> Order | None:
         return copy.deepcopy(self._m.orders.get(order_id))
@@ -64,6 +65,24 @@ class FakeOrders:
         due = [
             (at, o.id)
             for o in self._m.orders.values()
-            if (at := o.next_check_at()) is not None and at <= now
+            if (at := self._watch_at(o)) is not None and at <= now
         ]
         return [order_id for _, order_id in sorted(due)[:limit]]
+
+    async def delivered_since(
+        self, after: tuple[datetime, str] | None, *, limit: int
+    ) -> list[Order]:
+        found = sorted(
+            ((o.delivered_at, o.id), o) for o in self._m.orders.values() if o.delivered_at
+        )
+        return [copy.deepcopy(o) for key, o in found if after is None or key > after][:limit]
+
+    async def postpone_watch(self, order_id: str, version: int, at: datetime | None) -> None:
+        order = self._m.orders.get(order_id)
+        if order is not None and order.version == version:
+            self._postponed[order_id] = (version, at)
+
+    def _watch_at(self, order: Order) -> datetime | None:
+        """As storage keeps it: from the order's last save, unless postponed since."""
+        version, at = self._postponed.get(order.id, (-1, None))
+        return at if version == order.version else order.next_check_at()

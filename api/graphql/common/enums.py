@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.forecast.predictor import Basis
 from domain.kernel.errors import ErrorCode
 from domain.kernel.identity import Role
 from domain.kernel.shipping import DeliveryOption, FulfillmentChannel, ShippingSpeed, TrackingTag
@@ -70,6 +71,7 @@ strawberry.enum(
     name="TrackingRegistrationState",
     description="Where a parcel's registration with the shop's tracking provider stands.",
 )
+strawberry.enum(Basis, name="PredictionBasis", description="What a predicted delivery rests on.")
 strawberry.enum(
     MessageState,
     name="WebhookMessageState",
@@ -77,6 +79,7 @@ strawberry.enum(
 )
 
 __all__ = [
+    "Basis",
     "Category",
     "Channel",
     "ChargebackStatus",

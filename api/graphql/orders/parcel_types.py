@@ -4,11 +4,20 @@ with the shop's tracking provider."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from datetime import date as datetime_date
+from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
-from api.graphql.common.enums import RegistrationState
+from api.graphql.common.context import Context
+from api.graphql.common.enums import Basis, RegistrationState
+from domain.forecast.predictor import Prediction
+from domain.kernel.access import can_see_parcel
 from domain.kernel.shipping import CarrierEstimate
+from domain.orders.order import Order
+from domain.orders.predictions import predicted, summary
+from domain.orders.shipments import Shipment
 from domain.orders.trackers import TrackerRegistration
 
 
@@ -62,3 +71,72 @@ class TrackingRegistrationType:
             last_error=found.last_error,
             updated_at=found.updated_at,
         )
+
+
+@strawberry.type(
+    name="PredictedDelivery",
+    description="When the parcel will most likely arrive, from the delivered parcels of its "
+    "lane, revised at every scan and as days pass without one (docs/predictions.md).",
+)
+class PredictedDeliveryType:
+    date: datetime_date = strawberry.field(
+        description="The most likely day, in the destination's time zone."
+    )
+    earliest: datetime_date = strawberry.field(
+        description="About one parcel in ten of its lane arrives before this day."
+    )
+    latest: datetime_date = strawberry.field(
+        description="About one parcel in ten of its lane arrives after this day."
+    )
+    on_time_probability: float | None = strawberry.field(
+        description="Its chance of arriving by the promised day; null unless the basis is LANE."
+    )
+    basis: Basis = strawberry.field(description="What the prediction rests on.")
+    sample_size: int = strawberry.field(
+        description="How many delivered parcels of its lane it rests on (0 unless LANE)."
+    )
+    revised_at: datetime = strawberry.field(
+        description="The scan, or the start of the day, that last changed it."
+    )
+    at_risk: bool = strawberry.field(
+        description="In a risk episode: DeliveryAtRisk recorded and not yet DeliveryBackOnTrack "
+        "(on the order, any parcel on its way)."
+    )
+
+    @classmethod
+    def maybe(cls, found: Prediction | None, at_risk: bool) -> PredictedDeliveryType | None:
+        if found is None:
+            return None
+        chance = found.on_time_probability
+        return cls(
+            date=found.date,
+            earliest=found.earliest,
+            latest=found.latest,
+            on_time_probability=None if chance is None else round(chance, 4),
+            basis=found.basis,
+            sample_size=found.sample_size,
+            revised_at=found.revised_at,
+            at_risk=at_risk,
+        )
+
+
+def parcel_prediction(root: Any, info: Info[Context, None]) -> PredictedDeliveryType | None:
+    """A Shipment's predictedDelivery: null once delivered."""
+    forecast = info.context.orders.forecast
+    if forecast is None:
+        return None
+    shipment: Shipment = root.parcel
+    found = predicted(forecast, root.order, shipment, info.context.orders.now())
+    return PredictedDeliveryType.maybe(found, shipment.at_risk)
+
+
+def order_prediction(root: Any, info: Info[Context, None]) -> PredictedDeliveryType | None:
+    """An Order's predictedDelivery: over the parcels on their way the caller may see."""
+    forecast = info.context.orders.forecast
+    if forecast is None:
+        return None
+    actor, now = info.context.require_actor(), info.context.orders.now()
+    order: Order = root.order
+    mine = [s for s in order.shipments if s.live and can_see_parcel(actor, s)]
+    found = [p for s in mine if (p := predicted(forecast, order, s, now)) is not None]
+    return PredictedDeliveryType.maybe(summary(found), any(s.at_risk for s in mine))

@@ -31,6 +31,8 @@ from api.graphql.orders.timeline_types import (
     ChargebackOpened,
     ClaimFiled,
     ClaimProgressed,
+    DeliveryAtRisk,
+    DeliveryBackOnTrack,
     DeliveryDelayed,
     DeliveryOverdue,
     FeedbackAnswered,
@@ -160,6 +162,15 @@ def order_event(recorded: ev.RecordedEvent) -> OrderEventType:
             )
         case ev.DeliveryOverdue():
             return DeliveryOverdue(**common, deliver_by=event.deliver_by)
+        case ev.DeliveryAtRisk() | ev.DeliveryBackOnTrack():
+            kind = DeliveryAtRisk if isinstance(event, ev.DeliveryAtRisk) else DeliveryBackOnTrack
+            return kind(
+                **common,
+                shipment_id=strawberry.ID(event.shipment_id),
+                on_time_probability=event.on_time_probability,
+                predicted=event.predicted,
+                deliver_by=event.deliver_by,
+            )
         case ev.ReturnOpened():
             return ReturnOpened(**common, return_id=strawberry.ID(event.return_id))
         case ev.ReturnProgressed():
@@ -228,6 +239,8 @@ EVENT_TYPES: tuple[type[OrderEventType], ...] = (
     ShipByMissed,
     TrackingStalled,
     DeliveryOverdue,
+    DeliveryAtRisk,
+    DeliveryBackOnTrack,
     ReturnOpened,
     ReturnProgressed,
     RefundIssued,

@@ -46,6 +46,8 @@ class OrderEventKind(Enum):
     SHIP_BY_MISSED = "ShipByMissed"
     TRACKING_STALLED = "TrackingStalled"
     DELIVERY_OVERDUE = "DeliveryOverdue"
+    DELIVERY_AT_RISK = "DeliveryAtRisk"
+    DELIVERY_BACK_ON_TRACK = "DeliveryBackOnTrack"
     RETURN_OPENED = "ReturnOpened"
     RETURN_PROGRESSED = "ReturnProgressed"
     REFUND_ISSUED = "RefundIssued"

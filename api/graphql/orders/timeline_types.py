@@ -138,6 +138,25 @@ class DeliveryOverdue(OrderEventType):
     deliver_by: date = strawberry.field(description="The date that passed.")
 
 
+@strawberry.type(
+    description="A parcel's chance of arriving by the promise fell under the threshold while "
+    "the promise can still be kept: once per risk episode."
+)
+class DeliveryAtRisk(OrderEventType):
+    shipment_id: strawberry.ID = strawberry.field(description="The parcel (`shp_…`).")
+    on_time_probability: float = strawberry.field(description="Its chance of arriving in time.")
+    predicted: date = strawberry.field(description="The day it most likely arrives now.")
+    deliver_by: date = strawberry.field(description="The promised day at risk.")
+
+
+@strawberry.type(description="A parcel at risk is likely on time again: its risk episode ended.")
+class DeliveryBackOnTrack(OrderEventType):
+    shipment_id: strawberry.ID = strawberry.field(description="The parcel (`shp_…`).")
+    on_time_probability: float = strawberry.field(description="Its chance of arriving in time.")
+    predicted: date = strawberry.field(description="The day it most likely arrives now.")
+    deliver_by: date = strawberry.field(description="The promised day.")
+
+
 @strawberry.type(description="The buyer asked to return items.")
 class ReturnOpened(OrderEventType):
     return_id: strawberry.ID = strawberry.field(description="The return (`ret_…`).")

@@ -27,7 +27,12 @@ from api.graphql.common.values import (
     ScanLocationType,
     ShippedItemType,
 )
-from api.graphql.orders.parcel_types import CarrierEstimateType, TrackingRegistrationType
+from api.graphql.orders.parcel_types import (
+    CarrierEstimateType,
+    TrackingRegistrationType,
+    order_prediction,
+    parcel_prediction,
+)
 from api.graphql.orders.reputation_types import ChargebackType, FeedbackType
 from api.graphql.orders.timeline import OrderEventType, event_page, event_position, order_event
 from api.serving.live.streams import Feed, FeedCursor, OrderCursor, encode_stream_cursor
@@ -80,6 +85,12 @@ class ShipmentType(Node):
         description="When the carrier expects it, as its tracking provider last said (an "
         "AfterShip, EasyPost or Shippo webhook); null until one does."
     )
+    predicted_delivery = strawberry.field(
+        resolver=parcel_prediction,
+        description="When it will most likely arrive (docs/predictions.md); null once delivered.",
+    )
+    parcel: strawberry.Private[Shipment]
+    order: strawberry.Private[Order]
 
     @strawberry.field(
         description="Its registration with the shop's tracking provider; null when none is "
@@ -92,8 +103,10 @@ class ShipmentType(Node):
         return TrackingRegistrationType.maybe(await info.context.registration_loader.load(key))
 
     @classmethod
-    def from_domain(cls, s: Shipment) -> ShipmentType:
+    def from_domain(cls, s: Shipment, order: Order) -> ShipmentType:
         return cls(
+            parcel=s,
+            order=order,
             id=strawberry.ID(s.id),
             carrier=s.carrier,
             shipping_method=s.shipping_method,
@@ -180,6 +193,12 @@ class OrderType(Node):
     )
     parcels: strawberry.Private[list[tuple[ShipmentType, Shipment]]]
     reputation: strawberry.Private[Reputation]
+    order: strawberry.Private[Order]
+    predicted_delivery = strawberry.field(
+        resolver=order_prediction,
+        description="When it will most likely arrive: with its last parcel on its way (each "
+        "parcel's chance of arriving in time multiplied); null once none is on its way.",
+    )
 
     @strawberry.field(
         description="The buyer's feedback on the seller while it stands; null if none, or removed.",
@@ -288,7 +307,8 @@ class OrderType(Node):
             ship_by=o.deadlines.ship_by,
             deliver_by=o.deliver_by,
             destination_time_zone=destination_zone(o),
-            parcels=[(ShipmentType.from_domain(s), s) for s in o.shipments],
+            parcels=[(ShipmentType.from_domain(s, o), s) for s in o.shipments],
+            order=o,
             reputation=o.reputation,
             placed_at=o.placed_at,
             updated_at=o.updated_at,

@@ -42,6 +42,7 @@ def _sample(hint: Any, name: str = "") -> Any:
         )
     made: dict[Any, Any] = {
         int: 1,
+        float: 0.25,
         bool: False,
         datetime: T0,
         date: T0.date(),
