@@ -127,7 +127,8 @@ def test_with_no_lane_the_carrier_estimate_then_the_promise_stand_in() -> None:
 def test_each_scan_revises_the_prediction_by_where_the_parcel_was_seen() -> None:
     """Half the parcels pass Memphis and lose two days there; a scan at Memphis says so."""
     forecast = Forecaster(DeliveryCalendar())
-    fast, slow = [], []
+    fast: list[ParcelHistory] = []
+    slow: list[ParcelHistory] = []
     for n in range(40):
         via = "Memphis" if n % 2 else "Columbus"
         late = 7 if n % 2 else 3  # the Monday after, or Thursday
