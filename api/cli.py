@@ -1,4 +1,4 @@
-"""The `orderwire` command: serve, notifier, seed, token, export-schema."""
+"""The `orderwire` command: serve, notifier, seed, token, export-schema, backtest, replay-gen."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import typer
 import uvicorn
 
 from api.clock import system_now
+from api.forecast_cli import backtest_command, replay_gen_command
 from api.http.auth import mint_token
 from api.settings import Settings, SettingsProblem, configure_logging, load_settings
 from domain.kernel.identity import Actor, Role
@@ -263,6 +264,10 @@ def export_schema(
         typer.echo(sdl, nl=False)
     else:
         output.write_text(sdl)
+
+
+app.command("backtest")(backtest_command)
+app.command("replay-gen")(replay_gen_command)
 
 
 def main() -> None:

@@ -164,15 +164,24 @@ class LaneTables:
 
     def lookup(self, keys: Iterator[Key], at_least: int, silent: int) -> tuple[Tail, int] | None:
         """The narrowest lane with MIN_SAMPLES parcels, and MIN_TAIL of them taking at least
-        `at_least` days after `silent` days without a scan: its tail and the lane's size."""
-        for key in keys:
-            histogram = self.histograms.get(key)
-            if histogram is None or histogram.total < MIN_SAMPLES:
-                continue
+        `at_least` days after `silent` days without a scan: its tail and the lane's size.
+
+        A parcel more silent than any of its lanes' is compared with the most silent parcels
+        of its narrowest lane; one slower than all of them is expected on the soonest day it
+        can still arrive. None when no lane has MIN_SAMPLES parcels."""
+        lanes = [h for k in keys if (h := self.histograms.get(k)) and h.total >= MIN_SAMPLES]
+        for histogram in lanes:
             tail = histogram.tail(at_least, silent)
             if tail is not None:
                 return tail, histogram.total
-        return None
+        if not lanes:
+            return None
+        narrowest = lanes[0]
+        for quieter in range(min(silent, GAP_CAP) - 1, -1, -1):
+            tail = narrowest.tail(at_least, quieter)
+            if tail is not None:
+                return tail, narrowest.total
+        return Tail([at_least], [1], 1), narrowest.total
 
 
 def moving_scans(scans: Iterable[Scan]) -> list[Scan]:

@@ -1,0 +1,193 @@
+"""Predicted delivery through GraphQL: learned from the orders delivered before, revised at
+every scan and as the days pass, and a risk episode recorded once (docs/predictions.md).
+
+The history: thirty parcels shipped from Reno to Lisbon on a Monday, scanned on Tuesday; the
+fifteen scanned at Columbus arrived on Thursday, the fifteen scanned at Memphis on the next
+Monday. Orders placed on a Monday are promised by Saturday.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.clock import ManualClock
+from api.settings import Settings
+from tests.api.client import OPERATOR, Api
+
+PREDICTED = "date earliest latest onTimeProbability basis sampleSize revisedAt atRisk"
+READ = f"""id status deliverBy predictedDelivery {{ {PREDICTED} }}
+shipments {{ id predictedDelivery {{ {PREDICTED} }} }}
+timeline {{ type
+  ... on DeliveryAtRisk {{ shipmentId onTimeProbability predicted deliverBy actorRole }}
+  ... on DeliveryBackOnTrack {{ shipmentId onTimeProbability predicted deliverBy }}
+}}"""
+HISTORY = 15  # parcels of each kind: what a lane needs (domain/forecast/tables.MIN_SAMPLES)
+
+
+@pytest.fixture
+async def api(settings: Settings, clock: ManualClock) -> AsyncIterator[Api]:
+    learning = settings.model_copy(update={"forecast_learn_seconds": 0.02})
+    app = create_app(learning, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://orderwire.test") as http:
+            api = Api(http, settings.signing_secret(), clock)
+            await api.open_shops()
+            await history(api)
+            yield api
+
+
+async def history(api: Api) -> None:
+    parcels = []
+    for n in range(2 * HISTORY):
+        order = await api.verify((await api.place())["id"])
+        await api.ship(order["id"], tracking=f"1ZHIST{n:04d}")
+        parcels.append(f"1ZHIST{n:04d}")
+    api.clock.advance(timedelta(days=1))
+    fast, slow = parcels[:HISTORY], parcels[HISTORY:]
+    for tracking in fast:
+        await api.scan(tracking, "IN_TRANSIT", city="Columbus")
+    for tracking in slow:
+        await api.scan(tracking, "IN_TRANSIT", city="Memphis")
+    api.clock.advance(timedelta(days=2))
+    for tracking in fast:
+        await api.scan(tracking, "DELIVERED", city="Lisbon")
+    api.clock.advance(timedelta(days=4))  # the next Monday, 09:00
+    for tracking in slow:
+        await api.scan(tracking, "DELIVERED", city="Lisbon")
+
+
+async def shipped(api: Api, tracking: str) -> dict[str, Any]:
+    """A new order shipped now, once the forecast has learned the thirty parcels."""
+    order = await api.verify((await api.place())["id"])
+    await api.ship(order["id"], tracking=tracking)
+    for _ in range(250):
+        found = await api.read(order["id"], fields=READ)
+        if found["predictedDelivery"]["sampleSize"] == 2 * HISTORY:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the forecast never learned the history: {found}")
+
+
+def risk_events(order: dict[str, Any]) -> list[dict[str, Any]]:
+    timeline = order["timeline"]
+    assert isinstance(timeline, list)
+    return [e for e in timeline if e["type"] in ("DELIVERY_AT_RISK", "DELIVERY_BACK_ON_TRACK")]
+
+
+async def test_a_parcel_is_predicted_from_its_lane_and_revised_at_each_scan(api: Api) -> None:
+    monday = api.clock().date()
+    order = await shipped(api, "1ZNEW0001")
+    assert order["deliverBy"] == str(monday + timedelta(days=5))  # Saturday
+    (parcel,) = order["shipments"]
+    at_shipment = parcel["predictedDelivery"]
+    assert at_shipment == order["predictedDelivery"]  # one parcel: the order's is its own
+    assert at_shipment["basis"] == "LANE"
+    assert at_shipment["date"] == str(monday + timedelta(days=3))  # Thursday, as half did
+    assert (at_shipment["earliest"], at_shipment["latest"]) == (
+        str(monday + timedelta(days=3)),
+        str(monday + timedelta(days=7)),
+    )
+    assert at_shipment["onTimeProbability"] == 0.5
+    assert at_shipment["atRisk"] is False
+    assert risk_events(order) == []
+
+    # Seen at Memphis on Tuesday: it arrives Monday, after the promise. At risk, once.
+    api.clock.advance(timedelta(days=1))
+    await api.scan("1ZNEW0001", "IN_TRANSIT", city="Memphis")
+    api.clock.advance(timedelta(hours=1))
+    await api.scan("1ZNEW0001", "IN_TRANSIT", city="Memphis")
+    order = await api.read(str(order["id"]), fields=READ)
+    revised = order["shipments"][0]["predictedDelivery"]
+    assert (revised["date"], revised["onTimeProbability"], revised["atRisk"]) == (
+        str(monday + timedelta(days=7)),
+        0.0,
+        True,
+    )
+    assert risk_events(order) == [
+        {
+            "type": "DELIVERY_AT_RISK",
+            "shipmentId": parcel["id"],
+            "onTimeProbability": 0.0,
+            "predicted": str(monday + timedelta(days=7)),
+            "deliverBy": str(monday + timedelta(days=5)),
+            "actorRole": "OPERATOR",
+        }
+    ]
+
+    # Then at Columbus: Thursday after all. The episode ends.
+    api.clock.advance(timedelta(hours=1))
+    await api.scan("1ZNEW0001", "IN_TRANSIT", city="Columbus")
+    order = await api.read(str(order["id"]), fields=READ)
+    back = order["shipments"][0]["predictedDelivery"]
+    assert (back["date"], back["onTimeProbability"], back["atRisk"]) == (
+        str(monday + timedelta(days=3)),
+        1.0,
+        False,
+    )
+    assert [e["type"] for e in risk_events(order)] == [
+        "DELIVERY_AT_RISK",
+        "DELIVERY_BACK_ON_TRACK",
+    ]
+
+    await api.scan("1ZNEW0001", "DELIVERED", city="Lisbon")
+    delivered = await api.read(str(order["id"]), fields=READ)
+    assert delivered["predictedDelivery"] is None
+    assert delivered["shipments"][0]["predictedDelivery"] is None
+
+
+async def test_a_parcel_silent_past_its_lane_is_put_at_risk_by_the_daily_check(api: Api) -> None:
+    monday = api.clock().date()
+    order = await shipped(api, "1ZNEW0002")
+    api.clock.advance(timedelta(days=1))
+    await api.scan("1ZNEW0002", "IN_TRANSIT", city="Columbus")
+    seen = (await api.read(str(order["id"]), fields=READ))["predictedDelivery"]
+    assert (seen["date"], seen["onTimeProbability"]) == (str(monday + timedelta(days=3)), 1.0)
+
+    watch = "mutation { watchDeadlines { recorded { type count } } }"
+    api.clock.advance(timedelta(hours=14))  # Tuesday 23:00 in Lisbon: as silent as usual
+    body = await api.gql(watch, as_=OPERATOR)
+    assert body["data"]["watchDeadlines"]["recorded"] == []
+
+    # Friday 00:00: no scan since Tuesday, when every parcel seen at Columbus had arrived by
+    # Thursday; the parcels of its lane as silent as that were the slow ones, Monday's.
+    api.clock.advance(timedelta(days=2, hours=1))
+    body = await api.gql(watch, as_=OPERATOR)
+    assert body["data"]["watchDeadlines"]["recorded"] == [{"type": "DELIVERY_AT_RISK", "count": 1}]
+    late = await api.read(str(order["id"]), fields=READ)
+    assert late["predictedDelivery"]["date"] == str(monday + timedelta(days=7))
+    assert late["predictedDelivery"]["revisedAt"].startswith(str(monday + timedelta(days=4)))
+    assert late["predictedDelivery"]["atRisk"] is True
+
+    api.clock.advance(timedelta(days=1))  # Saturday: still at risk, not told again
+    body = await api.gql(watch, as_=OPERATOR)
+    assert body["data"]["watchDeadlines"]["recorded"] == []
+    again = await api.read(str(order["id"]), fields=READ)
+    assert [e["type"] for e in risk_events(again)] == ["DELIVERY_AT_RISK"]
+
+
+async def test_with_nothing_learned_the_promise_stands_in(
+    settings: Settings, clock: ManualClock
+) -> None:
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://orderwire.test") as http:
+            api = Api(http, settings.signing_secret(), clock)
+            await api.open_shops()
+            order = await api.verify((await api.place())["id"])
+            await api.ship(order["id"], tracking="1ZALONE01")
+            found = await api.read(order["id"], fields=READ)
+    predicted = found["predictedDelivery"]
+    assert predicted["basis"] == "PROMISE"
+    assert predicted["date"] == found["deliverBy"]
+    assert predicted["onTimeProbability"] is None
+    assert predicted["sampleSize"] == 0
+    assert date.fromisoformat(predicted["earliest"]) < date.fromisoformat(predicted["date"])
