@@ -32,6 +32,8 @@ class Sizes:
     reads: int = 10_000  # P1 reads one of this many orders a request; P2 pages of 100 sellers
     settle: float = 1.0  # seconds P4 waits for the server (and updates in flight) to settle
     webhooks: int = 2_000  # P9: order events drained to the receivers per figure
+    forecast: int = 50_000  # P10: synthetic parcels learned
+    predictions: int = 20_000  # P10: scans predicted (and scans applied, the baseline)
 
 
 FULL = Sizes(
@@ -65,6 +67,8 @@ TINY = Sizes(  # proves every benchmark runs (inside `make test`); measures noth
     export=1_000,
     settle=0.2,
     webhooks=100,
+    forecast=1_000,
+    predictions=500,
 )
 
 

@@ -1,4 +1,4 @@
-"""`make bench`: P1-P9, each figure against its baseline from the same run; a table and JSON.
+"""`make bench`: P1-P10, each figure against its baseline from the same run; a table and JSON.
 
 python -m bench.run [--tiny] [--only P1,P3] [--data-dir DIR] [--json FILE]
 
@@ -47,6 +47,7 @@ from bench.p6_memory import p6
 from bench.p7_export import p7
 from bench.p8_scans import p8
 from bench.p9_webhooks import p9
+from bench.p10_forecast import p10
 from storage.database import connect
 from storage.embedded import EmbeddedMongo, free_port
 
@@ -154,6 +155,8 @@ async def bench(sizes: Sizes, data_dir: Path, only: set[str]) -> list[Row]:
                 rows.append(report(await p7(http, database, pid, sizes)))
         await client.drop_database(RUN_DB)
         await client.close()
+    if "P10" in only:  # in this process: CPU time per prediction, no server
+        rows.append(report(p10(sizes)))
     if "P5" in only:
         async with mongodb(data_dir / "deep") as (uri, _):
             client = AsyncMongoClient(uri, tz_aware=True)
@@ -178,7 +181,7 @@ def setting(sizes: Sizes) -> str:
         "in turn twice, the better run of each; P4: server and database pinned to the first "
         "half of the cores, two bench/fanout.py socket processes and bench/drive.py to the "
         "other half; "
-        "P5, P6, P7: this process, one request at a time"
+        "P5, P6, P7: this process, one request at a time; P10: this process, CPU time"
     )
 
 
@@ -206,7 +209,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(".orderwire/bench"))
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"))
     parser.add_argument(
-        "--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9", help="comma-separated subset"
+        "--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9,P10", help="comma-separated subset"
     )
     parser.add_argument(
         "--depth", type=int, help="P5's depth (default 100,000; see docs/performance.md)"

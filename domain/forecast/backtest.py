@@ -14,7 +14,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from domain.forecast.calendar import DeliveryCalendar, day_of, start_of, zone_of
-from domain.forecast.parcels import ParcelHistory, ParcelNow, Scan
+from domain.forecast.parcels import ParcelHistory, Scan
 from domain.forecast.predictor import Basis, Prediction, predict
 from domain.forecast.tables import LaneTables, moving_scans
 
@@ -111,16 +111,7 @@ def replay(parcels: Iterable[ParcelHistory], calendar: DeliveryCalendar) -> list
             continue
         if scan is not None:
             latest[turn] = scan
-        now = ParcelNow(
-            parcel.carrier,
-            parcel.service,
-            parcel.origin,
-            parcel.destination,
-            parcel.shipped_at,
-            parcel.promised_by,
-            parcel.carrier_estimate,
-            latest.get(turn),
-        )
+        now = parcel.seen(latest.get(turn))
         made.append(Made(parcel.parcel, at, moment, predict(tables, now, at)))
     return made
 

@@ -29,10 +29,9 @@ class Scan:
 
 
 @dataclass(frozen=True, slots=True)
-class ParcelHistory:
-    """One parcel from shipment to delivery (`delivered_at` None: never delivered)."""
+class Parcel:
+    """What a parcel is: its lane, when it left, what it was promised."""
 
-    parcel: str
     carrier: str
     service: str
     origin: Place
@@ -40,6 +39,20 @@ class ParcelHistory:
     shipped_at: datetime
     promised_by: datetime | None
     carrier_estimate: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelNow(Parcel):
+    """A parcel on its way, with its latest scan (None: none yet)."""
+
+    last_scan: Scan | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelHistory(Parcel):
+    """One parcel from shipment to delivery (`delivered_at` None: never delivered)."""
+
+    parcel: str
     scans: tuple[Scan, ...]
     delivered_at: datetime | None
 
@@ -47,19 +60,18 @@ class ParcelHistory:
     def delivered(self) -> bool:
         return self.delivered_at is not None
 
-
-@dataclass(frozen=True, slots=True)
-class ParcelNow:
-    """A parcel on its way: what it is, and its latest scan (None: none yet)."""
-
-    carrier: str
-    service: str
-    origin: Place
-    destination: Place
-    shipped_at: datetime
-    promised_by: datetime | None
-    carrier_estimate: date | None
-    last_scan: Scan | None
+    def seen(self, last_scan: Scan | None) -> ParcelNow:
+        """This parcel as it stood on its way, `last_scan` its latest scan then."""
+        return ParcelNow(
+            self.carrier,
+            self.service,
+            self.origin,
+            self.destination,
+            self.shipped_at,
+            self.promised_by,
+            self.carrier_estimate,
+            last_scan,
+        )
 
 
 def parcel_from_json(data: Mapping[str, Any], line: int = 0) -> ParcelHistory:

@@ -138,22 +138,13 @@ def review(forecast: Forecast, order: Order, actor: Actor, now: datetime) -> lis
         if guess is None or guess.basis is not Basis.LANE or guess.on_time_probability is None:
             continue
         chance = round(guess.on_time_probability, 4)
-        if not shipment.at_risk and chance < forecast.at_risk_below:
-            shipment.at_risk = True
+        begins = not shipment.at_risk and chance < forecast.at_risk_below
+        ends = shipment.at_risk and chance >= forecast.at_risk_below + RECOVERY_MARGIN
+        if begins or ends:
+            shipment.at_risk = begins
+            kind = DeliveryAtRisk if begins else DeliveryBackOnTrack
             events.append(
-                DeliveryAtRisk(
-                    occurred_at=now,
-                    actor=actor,
-                    shipment_id=shipment.id,
-                    on_time_probability=chance,
-                    predicted=guess.date,
-                    deliver_by=due,
-                )
-            )
-        elif shipment.at_risk and chance >= forecast.at_risk_below + RECOVERY_MARGIN:
-            shipment.at_risk = False
-            events.append(
-                DeliveryBackOnTrack(
+                kind(
                     occurred_at=now,
                     actor=actor,
                     shipment_id=shipment.id,

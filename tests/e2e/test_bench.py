@@ -34,7 +34,7 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
     names = [r["name"].split()[0] for r in rows]
     assert names == [
         *("P1", "P2", "P3", "P8a", "P8b", "P8c", "P4a", "P4b", "P4c"),
-        *("P9a", "P9b", "P9c", "P6", "P7", "P5"),
+        *("P9a", "P9b", "P9c", "P6", "P7", "P10", "P5"),
     ]
     assert all(row["baseline"] for row in rows)
     assert all(row["ratio"] >= 0 for row in rows)
@@ -59,6 +59,12 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
             assert side["cpu_us"]["server"] > 0
     assert set(rows[0]["detail"]) == {"bare", "graphql", "persisted"}
     assert rows[names.index("P6")]["detail"]["orders_read"] >= 600
+    # P10: the scans were predicted from what was learned, and applied for the baseline.
+    forecast = rows[names.index("P10")]["detail"]
+    assert forecast["scans"] > 0
+    assert forecast["learned"] == 1_000
+    assert forecast["prediction_us"] > 0
+    assert forecast["scan_us"] > 0
     # P8: every scan answered as expected, on each side, grouped or not.
     for side in [*rows[3]["detail"].values(), *rows[5]["detail"].values()]:
         assert side["requests"] > 0

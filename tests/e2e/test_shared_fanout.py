@@ -185,14 +185,14 @@ async def test_a_lost_publish_is_filled_from_the_log_for_live_sockets(live: Live
             (await next_message(ws))["payload"]["data"]["orderUpdates"] for ws in (first, second)
         ]
         # The next publish is lost (the broadcast call fails after the commit) ...
-        send = hub.send
+        publish = hub.publish
 
         async def lost(*_: object) -> None:
             raise ConnectionError("the channel dropped this one")
 
-        hub.send = lost
+        hub.publish = lost
         await live.api.scan("1ZGAP", "IN_TRANSIT", city="Louisville")
-        hub.send = send
+        hub.publish = publish
         # ... and the one after it arrives with a gap: each socket gets both, in order.
         await live.api.scan("1ZGAP", "OUT_FOR_DELIVERY")
         for ws, before in zip((first, second), seen, strict=True):

@@ -4,7 +4,7 @@
 
 const ROW = `id status fulfillmentChannel shippingSpeed shipBy deliverBy placedAt buyerId
   shippingAddress { name city countryCode } items { sku quantity } total { amount currency }
-  cancellationRequest { reason closedAt }`;
+  cancellationRequest { reason closedAt } predictedDelivery { date atRisk }`;
 const PAGE = `query BoardPage($filter: OrderFilter, $sort: OrderSort!, $first: Int, $after: String, $last: Int, $before: String) {
   orders(filter: $filter, orderBy: $sort, first: $first, after: $after, last: $last, before: $before) {
     nodes { ${ROW} }
@@ -120,8 +120,17 @@ function cells(order) {
     ow.el("td", {},
       ow.el("span", { class: due.late ? "countdown late" : "countdown", "data-ship-by": order.shipBy || "" }, due.text),
       order.shipBy ? ow.el("small", { class: "ship-by" }, `Ship by ${ow.moment(order.shipBy)}`) : "",
-      order.deliverBy ? ow.el("small", { class: "deliver-by" }, `Deliver by ${ow.day(order.deliverBy)}`) : ""),
+      order.deliverBy ? ow.el("small", { class: "deliver-by" }, `Deliver by ${ow.day(order.deliverBy)}`) : "",
+      ...atRisk(order)),
   ];
+}
+
+// A parcel likely to miss the promise while there is time to act (docs/predictions.md).
+function atRisk(order) {
+  const likely = order.predictedDelivery;
+  if (!likely || !likely.atRisk) return [];
+  return [ow.el("small", { class: "at-risk", title: "Likely to arrive after the promised day: reship faster, or tell the buyer" },
+    `At risk: likely ${ow.day(likely.date)}`)];
 }
 
 // An open request from the buyer to cancel: cancel it (not counted against the seller) or ship.

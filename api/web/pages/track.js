@@ -10,7 +10,8 @@ const ORDER_FIELDS = `id status fulfillmentChannel deliverBy deliveredAt placedA
   returns { id status reason requestedAt rejectionReason items { sku quantity }
     label { kind carrier trackingId } refunded { amount currency } }
   shipments { id carrier trackingId status lastScanAt lastLocation { city countryCode timeZone } items { sku quantity }
-    carrierEstimate { earliest latest source } }`;
+    carrierEstimate { earliest latest source } }
+  predictedDelivery { date basis }`;
 const EVENT_FIELDS = `__typename id sequence type status occurredAt
   ... on PaymentFailed { reason }
   ... on OrderCanceled { reason }
@@ -98,6 +99,7 @@ function describe(event) {
 
 // What a buyer sees on the timeline: the order's story, not billing or the seller's deadlines.
 const BEHIND_THE_SCENES = new Set([
+  "DeliveryAtRisk", "DeliveryBackOnTrack",
   "PaymentCaptured", "PaymentAuthorizationReleased", "TrackingStalled", "ShipByMissed",
   "SellerDebited", "ChargebackAnswered",
 ]);
@@ -146,6 +148,11 @@ function promise() {
   if (!eta) return STATUS_TEXT[order.status] || order.status;
   if (late) return `Running late: it was due ${longDay(eta.latest)}`;
   const delayed = [...events.values()].some((e) => e.__typename === "DeliveryDelayed");
+  // The prediction (docs/predictions.md) beside the promise: the day it will most likely come.
+  const likely = order.predictedDelivery;
+  if (likely && likely.basis !== "PROMISE") {
+    return `${delayed ? "Delayed: now arriving" : "Arriving"} ${arriving(likely.date)}; promised by ${longDay(eta.latest)}`;
+  }
   const when = eta.earliest === eta.latest || eta.earliest <= today()
     ? arriving(eta.latest)
     : `${longDay(eta.earliest)} – ${longDay(eta.latest)}`;

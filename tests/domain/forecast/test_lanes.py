@@ -49,16 +49,7 @@ def parcel(
 
 
 def now_of(history: ParcelHistory, last_scan: Scan | None = None) -> ParcelNow:
-    return ParcelNow(
-        history.carrier,
-        history.service,
-        history.origin,
-        history.destination,
-        history.shipped_at,
-        history.promised_by,
-        history.carrier_estimate,
-        last_scan,
-    )
+    return history.seen(last_scan)
 
 
 def test_the_calendar_counts_delivery_days_past_weekends_and_holidays() -> None:

@@ -1,14 +1,9 @@
 """Predicted delivery through GraphQL: learned from the orders delivered before, revised at
-every scan and as the days pass, and a risk episode recorded once (docs/predictions.md).
-
-The history: thirty parcels shipped from Reno to Lisbon on a Monday, scanned on Tuesday; the
-fifteen scanned at Columbus arrived on Thursday, the fifteen scanned at Memphis on the next
-Monday. Orders placed on a Monday are promised by Saturday.
-"""
+every scan and as the days pass, and a risk episode recorded once (docs/predictions.md), on
+the history of tests/api/forecast_helpers.py."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
@@ -19,16 +14,16 @@ import pytest
 from api.app import create_app
 from api.clock import ManualClock
 from api.settings import Settings
+from tests.api import forecast_helpers
 from tests.api.client import OPERATOR, Api
+from tests.api.forecast_helpers import PREDICTED, history
 
-PREDICTED = "date earliest latest onTimeProbability basis sampleSize revisedAt atRisk"
 READ = f"""id status deliverBy predictedDelivery {{ {PREDICTED} }}
 shipments {{ id predictedDelivery {{ {PREDICTED} }} }}
 timeline {{ type
   ... on DeliveryAtRisk {{ shipmentId onTimeProbability predicted deliverBy actorRole }}
   ... on DeliveryBackOnTrack {{ shipmentId onTimeProbability predicted deliverBy }}
 }}"""
-HISTORY = 15  # parcels of each kind: what a lane needs (domain/forecast/tables.MIN_SAMPLES)
 
 
 @pytest.fixture
@@ -44,36 +39,8 @@ async def api(settings: Settings, clock: ManualClock) -> AsyncIterator[Api]:
             yield api
 
 
-async def history(api: Api) -> None:
-    parcels = []
-    for n in range(2 * HISTORY):
-        order = await api.verify((await api.place())["id"])
-        await api.ship(order["id"], tracking=f"1ZHIST{n:04d}")
-        parcels.append(f"1ZHIST{n:04d}")
-    api.clock.advance(timedelta(days=1))
-    fast, slow = parcels[:HISTORY], parcels[HISTORY:]
-    for tracking in fast:
-        await api.scan(tracking, "IN_TRANSIT", city="Columbus")
-    for tracking in slow:
-        await api.scan(tracking, "IN_TRANSIT", city="Memphis")
-    api.clock.advance(timedelta(days=2))
-    for tracking in fast:
-        await api.scan(tracking, "DELIVERED", city="Lisbon")
-    api.clock.advance(timedelta(days=4))  # the next Monday, 09:00
-    for tracking in slow:
-        await api.scan(tracking, "DELIVERED", city="Lisbon")
-
-
 async def shipped(api: Api, tracking: str) -> dict[str, Any]:
-    """A new order shipped now, once the forecast has learned the thirty parcels."""
-    order = await api.verify((await api.place())["id"])
-    await api.ship(order["id"], tracking=tracking)
-    for _ in range(250):
-        found = await api.read(order["id"], fields=READ)
-        if found["predictedDelivery"]["sampleSize"] == 2 * HISTORY:
-            return found
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the forecast never learned the history: {found}")
+    return await forecast_helpers.shipped(api, tracking, READ)
 
 
 def risk_events(order: dict[str, Any]) -> list[dict[str, Any]]:
