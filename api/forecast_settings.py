@@ -15,8 +15,9 @@ _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
 class ForecastSettings(BaseSettings):
-    # The weekdays each carrier delivers on, "USPS=Mon-Sat;UPS=Mon-Fri": one not named
-    # delivers Monday to Friday (USPS Monday to Saturday).
+    # The weekdays each carrier, or one of its services, delivers on:
+    # "USPS=Mon-Sat;UPS=Mon-Fri;UPS/Next Day Air Saturday=Mon-Sat". One not named delivers
+    # Monday to Friday (USPS Monday to Saturday).
     delivery_days: str = Field(default="", validation_alias="ORDERWIRE_DELIVERY_DAYS")
     # Carrier holidays, "2026-12-25,2027-01-01;UPS=2026-11-27": dates alone are every carrier's.
     carrier_holidays: str = Field(default="", validation_alias="ORDERWIRE_CARRIER_HOLIDAYS")

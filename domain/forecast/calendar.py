@@ -104,10 +104,16 @@ def start_of(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
+def service_of(carrier: str, service: str) -> str:
+    """The name a calendar knows a carrier's service by: "UPS/Ground"."""
+    return f"{carrier}/{service}"
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryCalendar:
-    """The weekdays each carrier delivers on (Monday 0) and its holidays; a carrier not named
-    delivers Monday to Friday, or as DEFAULT_DELIVERY_DAYS says."""
+    """The weekdays each carrier, or one service of it, delivers on (Monday 0) and each
+    carrier's holidays; a carrier not named delivers Monday to Friday, or as
+    DEFAULT_DELIVERY_DAYS says."""
 
     weekdays: Mapping[str, frozenset[int]] = field(default_factory=dict)
     holidays: Mapping[str, frozenset[date]] = field(default_factory=dict)  # "*": every carrier
@@ -124,11 +130,18 @@ class DeliveryCalendar:
         )
 
     def delivers(self, carrier: str, day: date) -> bool:
-        carrier = carrier.upper()
-        week = self.weekdays.get(carrier) or DEFAULT_DELIVERY_DAYS.get(carrier, MONDAY_TO_FRIDAY)
+        """Whether `carrier` ("UPS", or "UPS/Next Day Air Saturday" for one of its services:
+        service_of) delivers on `day`: the service's week, else the carrier's; its holidays."""
+        name = carrier.upper()
+        base = name.split("/", 1)[0]
+        week = (
+            self.weekdays.get(name)
+            or self.weekdays.get(base)
+            or DEFAULT_DELIVERY_DAYS.get(base, MONDAY_TO_FRIDAY)
+        )
         if day.weekday() not in week:
             return False
-        return day not in self.holidays.get(carrier, ()) and day not in self.holidays.get("*", ())
+        return day not in self.holidays.get(base, ()) and day not in self.holidays.get("*", ())
 
     def count(self, carrier: str, start: date, end: date) -> int:
         """Delivery days after `start` up to and including `end` (negative when `end` is

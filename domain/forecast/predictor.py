@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from domain.forecast.calendar import DeliveryCalendar, day_of, start_of, zone_of
+from domain.forecast.calendar import DeliveryCalendar, day_of, service_of, start_of, zone_of
 from domain.forecast.parcels import ParcelHistory, ParcelNow
 from domain.forecast.tables import LaneTables, origin_zone, remaining_keys, transit_keys
 
@@ -46,7 +46,7 @@ def predict(
         base = day_of(parcel.shipped_at, origin_zone(parcel))
         keys = transit_keys(parcel, base.weekday())
     today = max(day_of(now, where), base)
-    calendar, carrier = tables.calendar, parcel.carrier
+    calendar, carrier = tables.calendar, service_of(parcel.carrier, parcel.service)
     # Not delivered yet: not before today, nor today when it is no delivery day.
     gone = calendar.count(carrier, base, today) + (not calendar.delivers(carrier, today))
     revised_at = max(base_moment, start_of(today, where)) if today > base else base_moment

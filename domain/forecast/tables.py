@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from domain.forecast.calendar import DeliveryCalendar, day_of, zone_of
+from domain.forecast.calendar import DeliveryCalendar, day_of, service_of, zone_of
 from domain.forecast.parcels import ParcelHistory, ParcelNow, Scan
 from domain.kernel.shipping import TrackingTag
 
@@ -146,7 +146,7 @@ class LaneTables:
         scans = [s for s in moving_scans(parcel.scans) if s.at <= parcel.delivered_at]
         # The day of each scan, then the delivery's: what followed each step.
         days = [day_of(s.at, where) for s in scans] + [delivered]
-        carrier, count = parcel.carrier, self.calendar.count
+        carrier, count = service_of(parcel.carrier, parcel.service), self.calendar.count
         for key in transit_keys(parcel, shipped.weekday()):
             self._add(key, (days[0] - shipped).days, count(carrier, shipped, delivered))
         for at, scan in enumerate(scans):

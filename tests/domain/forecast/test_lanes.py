@@ -162,3 +162,13 @@ def test_a_silence_past_the_usual_gap_is_read_as_the_parcels_that_were_as_silent
     assert three_days_on.date == MONDAY + timedelta(days=8)  # the Tuesday after
     assert three_days_on.on_time_probability == 0.0
     assert three_days_on.revised_at == at(MONDAY + timedelta(days=3), 0)
+
+
+def test_a_service_may_deliver_on_days_its_carrier_does_not() -> None:
+    calendar = DeliveryCalendar.of(
+        weekdays={"UPS/Next Day Air Saturday": range(6)}, holidays={"UPS": [date(2026, 3, 14)]}
+    )
+    friday, saturday = date(2026, 3, 6), date(2026, 3, 7)
+    assert calendar.after("UPS/Ground", friday, 1) == date(2026, 3, 9)
+    assert calendar.after("UPS/Next Day Air Saturday", friday, 1) == saturday
+    assert not calendar.delivers("UPS/Next Day Air Saturday", date(2026, 3, 14))  # UPS's holiday

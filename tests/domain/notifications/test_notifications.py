@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from domain.kernel.errors import Forbidden, ValidationFailed
 from domain.kernel.events import RecordedEvent
 from domain.kernel.identity import Actor, Role
 from domain.kernel.shipping import DeliveryWindow
-from domain.kernel.vocabulary import ClaimReason, ClaimStatus
+from domain.kernel.vocabulary import ClaimReason, ClaimStatus, OrderStatus
 from domain.notifications.deliveries import retry_delay
 from domain.notifications.notices import notices_for, settled
 from domain.notifications.preferences import (
@@ -22,6 +22,8 @@ from domain.notifications.preferences import (
     QuietHours,
     held_until,
 )
+from outbound.templates import render
+from tests.data import order_in
 
 NIGHT = QuietHours(time(22, 0), time(7, 0))
 BUYER = Actor("b1", Role.BUYER)
@@ -148,3 +150,31 @@ def test_a_seller_category_is_refused_for_a_buyer() -> None:
 def test_operators_and_carriers_have_no_preferences() -> None:
     with pytest.raises(Forbidden):
         Preferences.default_for(Actor("op", Role.OPERATOR))
+
+
+def test_a_parcel_at_risk_and_back_on_track_tell_the_shipper_only() -> None:
+    order = order_in(OrderStatus.IN_TRANSIT).order
+    kinds = (ev.DeliveryAtRisk, ev.DeliveryBackOnTrack)
+    subjects = ("may miss its delivery promise", "is back on track")
+    for kind, chance, subject in zip(kinds, (0.2, 0.75), subjects, strict=True):
+        event = kind(
+            occurred_at=AT,
+            actor=Actor("forecast", Role.OPERATOR),
+            shipment_id="shp_1",
+            on_time_probability=chance,
+            predicted=date(2026, 11, 9),
+            deliver_by=date(2026, 11, 7),
+        )
+        told = notices_for(_recorded(event), "b1", "s1")
+        assert [(n.recipient, n.category) for n in told] == [(SELLER, Category.DEADLINE)]
+        assert notices_for(_recorded(event), "b1", "s1", seller_ships=False) == []
+        said = render(
+            Category.DEADLINE,
+            _recorded(event),
+            order,
+            role=Role.SELLER,
+            time_zone="UTC",
+            order_url=None,
+        )
+        assert subject in said.subject
+        assert f"{chance:.0%}" in said.text
