@@ -8,7 +8,7 @@ PORT ?= 8000
 # GraphiQL's browser files, pinned in api/web/graphiql/package-lock.json, so the playground works offline.
 GRAPHIQL := api/web/graphiql/node_modules/.package-lock.json
 
-.PHONY: run test tools lint schema clean graphiql fuzz bench bench-quick chaos docs
+.PHONY: run test tools lint schema clean graphiql fuzz bench bench-quick chaos docs manifest
 
 # What the tests run beside Python, from Debian's packages (command and package share names):
 # Chromium drives the pages, redis-server carries live updates between instances, wrk drives
@@ -65,7 +65,22 @@ $(SCHEMA_TOOLS): tests/schema_tools/package-lock.json
 		echo "warning: npm not found; the schema linter and codegen tests will fail (make tools installs npm)"; \
 	fi
 
+# relay-compiler, Apollo's persisted query manifest generator and GraphQL Code Generator's
+# client preset, with relay-runtime, Apollo Client and urql: trusted documents from end to end.
+TRUSTED := tests/e2e/trusted/node_modules/.package-lock.json
+
+$(TRUSTED): tests/e2e/trusted/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/e2e/trusted --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else \
+		echo "warning: npm not found; the trusted documents tests will fail (make tools installs npm)"; \
+	fi
+
 graphiql: $(GRAPHIQL)
+
+# The pages' and the docs examples' trusted documents (api/web/trusted-documents.json).
+manifest: $(VENV)/.installed-test
+	$(BIN)/python -m tests.operations
 
 run: $(VENV)/.installed $(GRAPHIQL)
 	$(BIN)/orderwire serve --demo --host $(HOST) --port $(PORT)
@@ -89,7 +104,7 @@ tools:
 
 # Two workers (pytest-xdist), each with its own embedded MongoDB, servers and Chromium: on
 # two cores the suite takes about two thirds of the time it takes in one process.
-test: tools lint $(GRAPHIQL) $(AUDIT) $(OIDC) $(SCHEMA_TOOLS)
+test: tools lint $(GRAPHIQL) $(AUDIT) $(OIDC) $(SCHEMA_TOOLS) $(TRUSTED)
 	$(BIN)/pytest -n 2 --dist worksteal
 
 # The nightly-style fuzz run: 5,000 generated GraphQL operations against the real server.

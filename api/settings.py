@@ -15,11 +15,12 @@ from pythonjsonlogger.json import JsonFormatter
 
 from api.forecast_settings import ForecastSettings
 from api.tracking_settings import TrackingSettings
+from api.trusted_settings import TrustedSettings
 from api.webhook_settings import WebhookSettings
 from domain.kernel.identity import Role
 
 
-class Settings(TrackingSettings, WebhookSettings, ForecastSettings):
+class Settings(TrackingSettings, WebhookSettings, ForecastSettings, TrustedSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")

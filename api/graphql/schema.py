@@ -39,7 +39,7 @@ from api.graphql.seller_tools.schema import SellerToolMutations, SellerToolQueri
 from api.graphql.sellers.schema import SellerMutations, SellerQueries
 from api.graphql.webhooks.schema import WebhookMutations, WebhookQueries
 from api.serving.direct import DirectExecution
-from api.serving.guard import Admission, Memories, request_guard
+from api.serving.guard import Admission, Gate, Memories, request_guard
 from api.serving.limits import Limits, PageSizes
 from api.serving.plans import PlanExecutor
 from api.serving.ratelimit import Buckets
@@ -137,6 +137,7 @@ def build_schema(
     buckets: Buckets | None = None,
     planned: bool = True,
     direct: bool = True,
+    trusted: Gate | None = None,
 ) -> OrderwireSchema:
     """The schema with its request limits; introspection can be switched off (production).
     `planned`: plain fields filled by compiled plans (api/serving/plans.py); without, every
@@ -152,12 +153,12 @@ def build_schema(
     if not introspection:
         rules += (NoSchemaIntrospectionCustomRule,)
     memories = Memories()
-    admission = Admission(
-        limits, buckets, memories, (SignedIn(), CarriersKeptFromOrderParts()), PAGE_SIZES
-    )
+    # Trusted documents only (api/serving/trusted.py) first: nothing else is worked out.
+    gates = (*([trusted] if trusted else []), SignedIn(), CarriersKeptFromOrderParts())
+    admission = Admission(limits, buckets, memories, gates, PAGE_SIZES)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         MaskInternalErrors,
-        request_guard(limits, buckets, rules, memories, admission),
+        request_guard(limits, buckets, rules, memories, admission, trusted),
     ]
     built = OrderwireSchema(
         query=Query,

@@ -106,3 +106,10 @@ def challenge(error: Unauthenticated) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="orderwire"'}
     said = error.message.replace("\\", "").replace('"', "'").encode("ascii", "replace").decode()
     return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{said}"'}
+
+
+def operator_sends(free: bool, context: object) -> bool:
+    """With trusted documents only, whether this caller may still send any document: an
+    operator, when ORDERWIRE_TRUSTED_DOCUMENTS_OPERATORS_FREE says so."""
+    actor = getattr(context, "actor", None)
+    return free and isinstance(actor, Actor) and actor.role is Role.OPERATOR

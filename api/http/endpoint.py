@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 from typing import Any, Protocol, cast
 
 import orjson
@@ -26,7 +27,7 @@ from api.graphql.common.context import Context
 from api.graphql.common.errors import refusal_code
 from api.graphql.schema import build_schema
 from api.http.accounting import OPERATION, accounted
-from api.http.auth import challenge
+from api.http.auth import challenge, operator_sends
 from api.http.tokens import Tokens
 from api.metrics import Metrics
 from api.serving.body import (
@@ -52,10 +53,11 @@ from api.serving.media import (
     request_error_status,
     transport_error,
 )
-from api.serving.persisted import PersistedQueries, Refusal
+from api.serving.persisted import PersistedQueries, Refusal, with_validators
 from api.serving.request_ids import request_id
 from api.serving.request_parts import Method, json_or_none, operation_name, request_data
 from api.serving.socket_ends import close_at_expiry, close_going_away, with_refusal_reason
+from api.serving.trusted import Trusted
 from api.settings import Settings
 from api.web import graphiql
 from domain.kernel.errors import Unauthenticated
@@ -90,6 +92,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.deployment = deployment_for(
             settings.broadcast_url, settings.rate_bucket_size, settings.rate_points_per_second
         )
+        trusted = Trusted(settings.trusted_document_paths, only=settings.trusted_documents_only)
+        free = settings.trusted_documents_operators_free
         super().__init__(
             build_schema(
                 Limits(
@@ -103,6 +107,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 buckets=self.deployment,
                 planned=settings.graphql_plans,
                 direct=settings.graphql_lane,
+                trusted=trusted.gate(partial(operator_sends, free)) if trusted.only else None,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -116,7 +121,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.sockets: Counter[str] = Counter()  # this process's open, signed-in sockets
         self.services = services
         self.max_body = settings.max_body_bytes
-        self.persisted = PersistedQueries(self.deployment)
+        self.persisted = PersistedQueries(self.deployment, trusted=trusted)
         self.open_sockets: set[WebSocket] = set()  # signed in, this process
         self.stopping = False
 
@@ -221,18 +226,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 await bad_request(found)(scope, receive, send)
                 return
             decoded, query, extensions = raw, found.get("query"), found.get("extensions")
+            document_id = found.get("documentId")
             value: object = found
             body = found
             OPERATION.set(operation_name(found.get("operationName"), found.get("query")))
         else:
             params = request.query_params
-            query = params.get("query")
+            query, document_id = params.get("query"), params.get("documentId")
             OPERATION.set(operation_name(params.get("operationName"), query))
             text = params.get("extensions")
             value = extensions = json_or_none(text)
             # Malformed JSON is left to Strawberry, which refuses it with a 400.
             decoded = text if extensions is not None else None
-        persisted = await self.persisted.resolve(query, extensions)
+        persisted = await self.persisted.resolve(query, extensions, document_id)
         if isinstance(persisted, Refusal):
             OUTCOME.set(persisted.code)
             refused = error_body(persisted.message, {"code": persisted.code.value})
@@ -250,6 +256,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     response = await self.run(Request(scope, replay(raw, receive)))
             except HTTPException as error:
                 response = _refused(error)
+            if request.method == "GET" and persisted is not None:
+                response = with_validators(request.headers, response)
             await response(scope, receive, send)
         finally:
             INCOMING.reset(incoming)

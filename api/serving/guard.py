@@ -154,10 +154,13 @@ def request_guard(
     rules: tuple[type[ASTValidationRule], ...],
     memories: Memories,
     admission: Admission,
+    before_subscribing: Gate | None = None,
 ) -> type[SchemaExtension]:
     """The extension class; Strawberry makes one instance per request (it holds the request).
 
     Authorization starts here, at the root, with the schema's gates (api/graphql/gates.py).
+    Strawberry starts a subscription whatever `on_execute` answers, so `before_subscribing`
+    (trusted documents only) refuses one at validation instead; its resolvers check the rest.
     """
 
     def parsed(query: str) -> DocumentNode:
@@ -218,6 +221,11 @@ def request_guard(
             else:
                 found = validate_document(ctx.schema._schema, document, rules)
                 ctx.pre_execution_errors = memories.validated.keep(query, found)
+            subscribing = ctx.operation_type is OperationType.SUBSCRIPTION
+            if subscribing and before_subscribing is not None and not ctx.pre_execution_errors:
+                key = (query, ctx.operation_name)
+                refusal = before_subscribing.refusal(ctx.schema._schema, ctx.context, document, key)
+                ctx.pre_execution_errors = [] if refusal is None else [refusal]
             if ctx.pre_execution_errors and buckets is not None:
                 # Refused work is still work: it drains the caller's bucket like a query would.
                 selections = selections or count_selections(document)

@@ -15,11 +15,16 @@ each process remembers alone (and /ready says so).
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from starlette.responses import Response
+
 from api.serving.codes import RequestCode
 from api.serving.memory import Memory
+from api.serving.trusted import Trusted
 
 PERSISTED_KEPT = 2048  # documents remembered by hash
 # A longer document runs, but is not remembered: the memory stays under 2048 x 20,000 chars.
@@ -38,6 +43,24 @@ class Refusal:
 NOT_FOUND = Refusal("PersistedQueryNotFound", RequestCode.PERSISTED_QUERY_NOT_FOUND, 200)
 
 
+def with_validators(request_headers: Mapping[str, str], response: Response) -> Response:
+    """A GET by id or hash answered with an ETag (its body's digest): a cache revalidates it,
+    and an unchanged answer comes back as 304 without its body. The answer is the caller's
+    own (private), so a shared cache keys it by the Authorization it came with."""
+    if response.status_code != 200 or not isinstance(response.body, bytes):
+        return response
+    # The answer itself, not its `extensions` (the caller's rate-limit bucket moves).
+    answer = json.loads(response.body)
+    kept = {k: answer[k] for k in ("data", "errors") if k in answer}
+    digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+    tag = f'"{digest[:32]}"'
+    headers = {"etag": tag, "cache-control": "private, no-cache", "vary": "Authorization"}
+    if tag in (t.strip() for t in request_headers.get("if-none-match", "").split(",")):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response
+
+
 class SharedDocuments(Protocol):
     """Where the deployment's workers and instances share the documents they were sent."""
 
@@ -47,12 +70,23 @@ class SharedDocuments(Protocol):
 
 
 class PersistedQueries:
-    def __init__(self, shared: SharedDocuments, size: int = PERSISTED_KEPT) -> None:
+    def __init__(
+        self, shared: SharedDocuments, size: int = PERSISTED_KEPT, trusted: Trusted | None = None
+    ) -> None:
         self.documents: Memory[str, str] = Memory(size)
         self._shared = shared
+        self.trusted = trusted or Trusted(())
 
-    async def resolve(self, query: object, extensions: object) -> str | Refusal | None:
-        """The document to run; None when the request does not use the protocol."""
+    async def resolve(
+        self, query: object, extensions: object, document_id: object = None
+    ) -> str | Refusal | None:
+        """The document to run; None when the request names none by id or hash. A
+        `documentId` names a trusted document (api/serving/trusted.py); a hash, one of those
+        or one registered before."""
+        if document_id is not None and query is None:
+            if not isinstance(document_id, str):
+                return Refusal("documentId must be a string", RequestCode.BAD_REQUEST, 400)
+            return self.trusted.document(document_id) or NOT_FOUND
         if not isinstance(extensions, dict) or "persistedQuery" not in extensions:
             return None
         persisted: Any = extensions["persistedQuery"]
@@ -73,13 +107,13 @@ class PersistedQueries:
                 return Refusal(
                     "provided sha256Hash does not match query", RequestCode.BAD_REQUEST, 400
                 )
-            if len(query) > MAX_PERSISTED_CHARS:
-                return query
+            if len(query) > MAX_PERSISTED_CHARS or self.trusted.only:
+                return query  # with trusted documents only, nothing new is remembered
             if self.documents.find(digest) is None:  # new here: tell the other workers too
                 self.documents.keep(digest, query)
                 await self._shared.keep_document(digest, query)
             return query
-        found = self.documents.find(digest)
+        found = self.documents.find(digest) or self.trusted.by_hash(digest)
         if found is None:
             found = await self._shared.find_document(digest)
             # What comes back is checked as a client's document would be.
