@@ -67,6 +67,7 @@ def _table(report: Report) -> str:
     columns: list[tuple[str, Figures | None]] = [
         ("at shipment", report.predicted),
         ("after scans", report.after_scans),
+        ("as days pass", report.as_days_pass),
         ("promise", report.promise),
         ("carrier", report.carrier),
     ]

@@ -66,6 +66,7 @@ class Report:
     late: int
     predicted: Figures  # at shipment
     after_scans: Figures  # revised after each scan (and, for flags, as days pass)
+    as_days_pass: Figures  # revised at the start of each day without a scan
     promise: Figures
     carrier: Figures | None  # None when no parcel has a carrier estimate
     made: list[Made] = field(repr=False)
@@ -76,6 +77,7 @@ class Report:
             "late": self.late,
             "predicted": self.predicted.as_json(),
             "afterScans": self.after_scans.as_json(),
+            "asDaysPass": self.as_days_pass.as_json(),
             "promise": self.promise.as_json(),
             "carrier": None if self.carrier is None else self.carrier.as_json(),
         }
@@ -126,16 +128,19 @@ def backtest(parcels: list[ParcelHistory], calendar: DeliveryCalendar) -> Report
     promised = [p for p in parcels if p.promised_by is not None]
     at_shipment: dict[str, list[Made]] = {}
     after_scans: dict[str, list[Made]] = {}
+    days: dict[str, list[Made]] = {}
     for parcel in promised:
         mine = by_parcel.get(parcel.parcel, [])
         at_shipment[parcel.parcel] = [m for m in mine if m.moment is Moment.SHIPPED][:1]
         after_scans[parcel.parcel] = [m for m in mine if m.moment is Moment.SCAN]
+        days[parcel.parcel] = [m for m in mine if m.moment is Moment.DAY]
     estimated = [p for p in promised if p.carrier_estimate is not None]
     return Report(
         parcels=len(parcels),
         late=sum(_late(p) for p in promised),
         predicted=_figures(promised, at_shipment, at_shipment),
         after_scans=_figures(promised, after_scans, by_parcel),
+        as_days_pass=_figures(promised, days, days),
         promise=_figures(promised, _fixed(promised, _promise_of), {}),
         carrier=_figures(estimated, _fixed(estimated, _estimate_of), {}, flag_late=True)
         if estimated

@@ -28,7 +28,7 @@ def test_a_generated_replay_backtests_as_json_and_as_a_table(tmp_path: Path) -> 
     figures = json.loads(done.stdout)
     assert figures["parcels"] == 1500
     keys = {"onDay", "maeDays", "bandCoverage", "lateFlagged24h", "falseAlarm"}
-    for name in ("predicted", "afterScans", "promise", "carrier"):
+    for name in ("predicted", "afterScans", "asDaysPass", "promise", "carrier"):
         assert set(figures[name]) == keys
         assert all(
             v is None or 0 <= v <= (30 if k == "maeDays" else 1) for k, v in figures[name].items()

@@ -41,9 +41,17 @@ def test_no_prediction_looks_ahead() -> None:
 def test_the_figures_beat_the_promise_after_scans_and_say_so_as_json() -> None:
     report = backtest(list(synthetic_replay(4000, days=120)), CALENDAR)
     figures = report.as_json()
-    assert set(figures) == {"parcels", "late", "predicted", "afterScans", "promise", "carrier"}
+    assert set(figures) == {
+        "parcels",
+        "late",
+        "predicted",
+        "afterScans",
+        "asDaysPass",
+        "promise",
+        "carrier",
+    }
     keys = {"onDay", "maeDays", "bandCoverage", "lateFlagged24h", "falseAlarm"}
-    for name in ("predicted", "afterScans", "promise", "carrier"):
+    for name in ("predicted", "afterScans", "asDaysPass", "promise", "carrier"):
         shown = figures[name]
         assert isinstance(shown, dict)
         assert set(shown) == keys
