@@ -154,13 +154,14 @@ def request_guard(
     rules: tuple[type[ASTValidationRule], ...],
     memories: Memories,
     admission: Admission,
-    before_subscribing: Gate | None = None,
+    first: Gate | None = None,
 ) -> type[SchemaExtension]:
     """The extension class; Strawberry makes one instance per request (it holds the request).
 
     Authorization starts here, at the root, with the schema's gates (api/graphql/gates.py).
-    Strawberry starts a subscription whatever `on_execute` answers, so `before_subscribing`
-    (trusted documents only) refuses one at validation instead; its resolvers check the rest.
+    `first` (trusted documents only) is asked before validation, so a refused document learns
+    nothing of the schema; and Strawberry starts a subscription whatever `on_execute` answers,
+    so that is where a subscription is refused too (its resolvers check the rest).
     """
 
     def parsed(query: str) -> DocumentNode:
@@ -192,7 +193,13 @@ def request_guard(
             assert query is not None
             over_http = getattr(ctx.context.request, "scope", {}).get("type") == "http"
             selections = 0
-            if over_http and ctx.operation_type is OperationType.SUBSCRIPTION:
+            key = (query, ctx.operation_name)
+            refused = None
+            if first is not None:
+                refused = first.refusal(ctx.schema._schema, ctx.context, document, key)
+            if refused is not None:
+                ctx.pre_execution_errors = [refused]
+            elif over_http and ctx.operation_type is OperationType.SUBSCRIPTION:
                 ctx.pre_execution_errors = [
                     GraphQLError(
                         "subscriptions are served over WebSocket (graphql-transport-ws) "
@@ -221,11 +228,6 @@ def request_guard(
             else:
                 found = validate_document(ctx.schema._schema, document, rules)
                 ctx.pre_execution_errors = memories.validated.keep(query, found)
-            subscribing = ctx.operation_type is OperationType.SUBSCRIPTION
-            if subscribing and before_subscribing is not None and not ctx.pre_execution_errors:
-                key = (query, ctx.operation_name)
-                refusal = before_subscribing.refusal(ctx.schema._schema, ctx.context, document, key)
-                ctx.pre_execution_errors = [] if refusal is None else [refusal]
             if ctx.pre_execution_errors and buckets is not None:
                 # Refused work is still work: it drains the caller's bucket like a query would.
                 selections = selections or count_selections(document)

@@ -132,6 +132,8 @@ async def test_each_tools_manifest_runs_through_its_client_and_nothing_else_runs
         refused = await api.gql(widened, {"id": order["id"]}, as_=BUYER)
         assert refused["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
         assert refused.get("data") is None
+        probing = await api.gql("{ nothingHere }", as_=BUYER)  # learns nothing of the schema
+        assert probing["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
         cancel = (
             'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "no") { order { status } } }'
         )

@@ -4,15 +4,11 @@ the history of tests/api/forecast_helpers.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
-from api.app import create_app
-from api.clock import ManualClock
 from api.settings import Settings
 from tests.api import forecast_helpers
 from tests.api.client import OPERATOR, Api
@@ -27,16 +23,16 @@ timeline {{ type
 
 
 @pytest.fixture
-async def api(settings: Settings, clock: ManualClock) -> AsyncIterator[Api]:
-    learning = settings.model_copy(update={"forecast_learn_seconds": 0.02})
-    app = create_app(learning, clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://orderwire.test") as http:
-            api = Api(http, settings.signing_secret(), clock)
-            await api.open_shops()
-            await history(api)
-            yield api
+def settings(settings: Settings) -> Settings:
+    """The app learns what is delivered every 20 ms, not every 30 s."""
+    return settings.model_copy(update={"forecast_learn_seconds": 0.02})
+
+
+@pytest.fixture
+async def learned(api: Api) -> Api:
+    """The app, once the history is delivered."""
+    await history(api)
+    return api
 
 
 async def shipped(api: Api, tracking: str) -> dict[str, Any]:
@@ -49,7 +45,8 @@ def risk_events(order: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for e in timeline if e["type"] in ("DELIVERY_AT_RISK", "DELIVERY_BACK_ON_TRACK")]
 
 
-async def test_a_parcel_is_predicted_from_its_lane_and_revised_at_each_scan(api: Api) -> None:
+async def test_a_parcel_is_predicted_from_its_lane_and_revised_at_each_scan(learned: Api) -> None:
+    api = learned
     monday = api.clock().date()
     order = await shipped(api, "1ZNEW0001")
     assert order["deliverBy"] == str(monday + timedelta(days=5))  # Saturday
@@ -110,7 +107,10 @@ async def test_a_parcel_is_predicted_from_its_lane_and_revised_at_each_scan(api:
     assert delivered["shipments"][0]["predictedDelivery"] is None
 
 
-async def test_a_parcel_silent_past_its_lane_is_put_at_risk_by_the_daily_check(api: Api) -> None:
+async def test_a_parcel_silent_past_its_lane_is_put_at_risk_by_the_daily_check(
+    learned: Api,
+) -> None:
+    api = learned
     monday = api.clock().date()
     order = await shipped(api, "1ZNEW0002")
     api.clock.advance(timedelta(days=1))
@@ -140,18 +140,10 @@ async def test_a_parcel_silent_past_its_lane_is_put_at_risk_by_the_daily_check(a
     assert [e["type"] for e in risk_events(again)] == ["DELIVERY_AT_RISK"]
 
 
-async def test_with_nothing_learned_the_promise_stands_in(
-    settings: Settings, clock: ManualClock
-) -> None:
-    app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://orderwire.test") as http:
-            api = Api(http, settings.signing_secret(), clock)
-            await api.open_shops()
-            order = await api.verify((await api.place())["id"])
-            await api.ship(order["id"], tracking="1ZALONE01")
-            found = await api.read(order["id"], fields=READ)
+async def test_with_nothing_learned_the_promise_stands_in(api: Api) -> None:
+    order = await api.verify((await api.place())["id"])
+    await api.ship(order["id"], tracking="1ZALONE01")
+    found = await api.read(order["id"], fields=READ)
     predicted = found["predictedDelivery"]
     assert predicted["basis"] == "PROMISE"
     assert predicted["date"] == found["deliverBy"]
