@@ -65,13 +65,14 @@ $(SCHEMA_TOOLS): tests/schema_tools/package-lock.json
 		echo "warning: npm not found; the schema linter and codegen tests will fail (make tools installs npm)"; \
 	fi
 
-# relay-compiler, Apollo's persisted query manifest generator and GraphQL Code Generator's
-# client preset, with relay-runtime, Apollo Client and urql: trusted documents from end to end.
-TRUSTED := tests/e2e/trusted/node_modules/.package-lock.json
+# The JavaScript clients frontend teams run, pinned: relay-compiler and relay-runtime, Apollo's
+# persisted query manifest generator and Apollo Client, GraphQL Code Generator's client preset
+# and urql (trusted documents), graphql-sse's client and Apollo's multipart subscriptions.
+CLIENTS := tests/e2e/clients/node_modules/.package-lock.json
 
-$(TRUSTED): tests/e2e/trusted/package-lock.json
+$(CLIENTS): tests/e2e/clients/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --prefix tests/e2e/trusted --no-audit --no-fund --ignore-scripts --loglevel=error; \
+		npm ci --prefix tests/e2e/clients --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else \
 		echo "warning: npm not found; the trusted documents tests will fail (make tools installs npm)"; \
 	fi
@@ -104,7 +105,7 @@ tools:
 
 # Two workers (pytest-xdist), each with its own embedded MongoDB, servers and Chromium: on
 # two cores the suite takes about two thirds of the time it takes in one process.
-test: tools lint $(GRAPHIQL) $(AUDIT) $(OIDC) $(SCHEMA_TOOLS) $(TRUSTED)
+test: tools lint $(GRAPHIQL) $(AUDIT) $(OIDC) $(SCHEMA_TOOLS) $(CLIENTS)
 	$(BIN)/pytest -n 2 --dist worksteal
 
 # The nightly-style fuzz run: 5,000 generated GraphQL operations against the real server.

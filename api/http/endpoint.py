@@ -28,6 +28,7 @@ from api.graphql.common.errors import refusal_code
 from api.graphql.schema import build_schema
 from api.http.accounting import OPERATION, accounted
 from api.http.auth import challenge, operator_sends
+from api.http.streams import STREAMS, serve_stream, streamed
 from api.http.tokens import Tokens
 from api.metrics import Metrics
 from api.serving.body import (
@@ -110,7 +111,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 trusted=trusted.gate(partial(operator_sends, free)) if trusted.only else None,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
-            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, *STREAMS],
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
             max_subscriptions_per_connection=settings.ws_max_subscriptions,
             # Browsers apply no CORS to WebSockets: Strawberry refuses an upgrade from another
@@ -150,6 +151,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return
         request = Request(scope)
         accept = request.headers.get("accept", "")
+        if (transport := streamed(accept)) is not None:  # a subscription over SSE or multipart
+            await serve_stream(self, transport, scope, receive, send)
+            return
         if request.method == "GET" and "text/html" in accept:  # GraphiQL, in a browser
             await self._negotiated(request, JSON, scope, receive, send)
             return
@@ -305,8 +309,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return response
 
     def decode_json(self, data: str | bytes) -> object:
-        """What the endpoint already decoded (the body, a GET's extensions) is not decoded
-        again; anything else (a GET's variables) is."""
+        """What the endpoint already decoded (a body, a GET's extensions) is not decoded again."""
         incoming = INCOMING.get()
         if incoming is not None and incoming.decoded is not None and incoming.decoded == data:
             return incoming.value

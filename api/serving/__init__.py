@@ -4,7 +4,10 @@ WebSocket needs, and nothing about orders.
 - `lane`: GraphQL over HTTP straight to the endpoint, past Starlette's stack;
   `request_ids`, `transport` (security headers, gzip, favicon), `media` and `body`
   (media types, the body read within its limit), `request_parts`;
-- `persisted`: automatic persisted queries, shared through the deployment;
+- `persisted`: automatic persisted queries, shared through the deployment; `trusted`: the
+  trusted documents' manifests, and the gate that runs nothing else;
+- `streaming`: which requests ask for a subscription over SSE or multipart HTTP;
+- `live/`: live updates for any schema (the broadcast listener, the fan-out, cursors);
 - `plans`: plain fields filled by plans compiled once per selection; `memory`: the bounded
   least-recently-used maps every cache here uses; `ratelimit`: the caller's bucket;
 - `socket_ends`: how a socket ends (token expiry, a stopping server, a refusal's reason);

@@ -31,6 +31,7 @@ from api.serving.codes import RequestCode
 from api.serving.limits import Limits, PageSizes, count_selections, identity, query_cost
 from api.serving.memory import Memory
 from api.serving.ratelimit import Buckets, Throttle
+from api.serving.streaming import asks_for_stream
 
 # How many distinct documents each memory keeps; the oldest unused one goes first.
 DOCUMENTS_KEPT = 512
@@ -199,11 +200,16 @@ def request_guard(
                 refused = first.refusal(ctx.schema._schema, ctx.context, document, key)
             if refused is not None:
                 ctx.pre_execution_errors = [refused]
-            elif over_http and ctx.operation_type is OperationType.SUBSCRIPTION:
+            elif (
+                over_http
+                and ctx.operation_type is OperationType.SUBSCRIPTION
+                and not _streamed(ctx.context.request)
+            ):
                 ctx.pre_execution_errors = [
                     GraphQLError(
-                        "subscriptions are served over WebSocket (graphql-transport-ws) "
-                        "at /graphql, not over HTTP",
+                        "subscriptions are served over WebSocket (graphql-transport-ws), "
+                        "Server-Sent Events or multipart HTTP at /graphql: ask for "
+                        "text/event-stream or multipart/mixed in Accept",
                         extensions={"code": "BAD_REQUEST"},
                     )
                 ]
@@ -253,6 +259,11 @@ def request_guard(
             return admission.results(self.admitted)
 
     return RequestGuard
+
+
+def _streamed(request: Any) -> bool:
+    """An HTTP request that asks for a stream (api/http/streams.py chose it)."""
+    return asks_for_stream(getattr(request, "headers", {}).get("accept", ""))
 
 
 def _unnamed_choice(ctx: ExecutionContext) -> bool:

@@ -21,6 +21,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.serving.request_ids import request_id
+from api.serving.streaming import asks_for_stream
 from api.serving.transport import GZIP_MINIMUM, NOT_COMPRESSED
 
 # Added to every answer of the lane when the endpoint has not set them (none of its answers
@@ -72,12 +73,13 @@ class GraphQLLane:
 
     def _takes(self, method: str, headers: Headers) -> bool:
         """A POST, or a GET that asks for JSON only (`text/html` or `*/*` may be a visit to
-        GraphiQL, which the endpoint decides the long way)."""
-        if self.cross_origin and "origin" in headers:
+        GraphiQL, which the endpoint decides the long way); never a stream (a subscription
+        over Server-Sent Events or multipart HTTP, which gzip would hold back)."""
+        accept = headers.get("accept", "")
+        if (self.cross_origin and "origin" in headers) or asks_for_stream(accept):
             return False
         if method == "POST":
             return True
-        accept = headers.get("accept", "")
         return method == "GET" and "text/html" not in accept and "*/*" not in accept
 
 

@@ -24,7 +24,7 @@ from tests.e2e.test_pages_browser import open_page
 from tests.operations import MANIFEST, ROOT, manifest
 from tests.tools import require_tool
 
-PROJECT = ROOT / "tests" / "e2e" / "trusted"
+PROJECT = ROOT / "tests" / "e2e" / "clients"
 NODE = shutil.which("node")
 BIN = PROJECT / "node_modules" / ".bin"
 
@@ -32,7 +32,7 @@ BIN = PROJECT / "node_modules" / ".bin"
 def build(into: Path) -> dict[str, Path]:
     """The project's operations through each tool, in a copy of it: the three manifests."""
     present = NODE is not None and (BIN / "relay-compiler").exists()
-    require_tool(present, "node or tests/e2e/trusted/node_modules")
+    require_tool(present, "node or tests/e2e/clients/node_modules")
     for name in (
         "src",
         "relay.config.json",

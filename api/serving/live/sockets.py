@@ -53,15 +53,23 @@ CLOSE_TOO_SLOW = 4100
 
 def close_when_too_slow(websocket: Any, background: set[asyncio.Task[None]]) -> Callable[[], None]:
     """What cuts a slow reader off. It holds the socket, not the resolver's info, which would
-    keep the whole subscribe execution alive for as long as the socket is open."""
+    keep the whole subscribe execution alive for as long as the socket is open. An HTTP
+    stream has no socket to close: its subscription ends with SUBSCRIBER_TOO_SLOW instead."""
 
     def close() -> None:
+        if scope_type(websocket) != "websocket":
+            return
         reason = "too slow: resume with your last cursor"
         task = asyncio.ensure_future(websocket.close(code=CLOSE_TOO_SLOW, reason=reason))
         background.add(task)
         task.add_done_callback(background.discard)
 
     return close
+
+
+def scope_type(request: Any) -> str | None:
+    scope = getattr(request, "scope", None)
+    return scope.get("type") if isinstance(scope, dict) else None
 
 
 def current_socket() -> SocketOperation | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from api.serving.streaming import asks_for_stream
 from tests.api.client import BUYER, Api
 
 SPEC = "application/graphql-response+json"
@@ -93,3 +95,24 @@ async def test_transport_errors_are_graphql_json_with_a_code(api: Api) -> None:
         error = answer.json()["errors"][0]
         assert error["message"]
         assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    ("accept", "stream"),
+    [
+        ("text/event-stream", True),  # graphql-sse's client
+        (
+            'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json',
+            True,
+        ),  # Apollo
+        # urql lists the streams after JSON on every request: it asks for JSON.
+        (
+            "application/graphql-response+json, application/json, text/event-stream, multipart/mixed",
+            False,
+        ),
+        ("application/json", False),
+        ("", False),
+    ],
+)
+def test_a_stream_is_what_the_client_asks_for_first(accept: str, stream: bool) -> None:
+    assert asks_for_stream(accept) is stream
