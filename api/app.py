@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route, WebSocketRoute
 
+from api import telemetry
 from api.clock import system_now
 from api.http.endpoint import GraphQLEndpoint
 from api.http.origins import cors
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             reporting.cancel()
             await deployment.close()
             metrics.leave()
+            telemetry.flush()
 
     app = Starlette(
         routes=[
@@ -110,6 +112,9 @@ def create_app(settings: Settings, *, clock: Clock = system_now, demo: bool = Fa
             WebSocketRoute("/graphql", endpoint),
         ],
         middleware=[
+            # Outermost of all, when OTEL_* asks for traces: a server span per request and
+            # socket, continuing the caller's traceparent (api/telemetry.py).
+            *([Middleware(telemetry.asgi_middleware())] if telemetry.configure() else []),
             # Outermost: GraphQL over HTTP answered without the stack below (api/serving/lane.py).
             *(
                 [

@@ -14,6 +14,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict, SettingsError
 from pythonjsonlogger.json import JsonFormatter
 
 from api.forecast_settings import ForecastSettings
+from api.telemetry import TraceIds
 from api.tracking_settings import TrackingSettings
 from api.trusted_settings import TrustedSettings
 from api.webhook_settings import WebhookSettings
@@ -352,6 +353,7 @@ def configure_logging(level: str, form: str = "json") -> None:
         )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(TraceIds())  # a span's ids on each line, when traces are on
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
 
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from api import telemetry
 from api.background import (
     forecast_for,
     learn_deliveries,
@@ -31,7 +32,7 @@ from api.demo import seed_demo
 from api.graphql.common.context import Context
 from api.graphql.common.errors import live_errors
 from api.graphql.common.pagination import Cursors
-from api.live import OrderBroadcast, order_hub
+from api.live import OrderBroadcast, fanout_span, order_hub
 from api.metrics import Metrics
 from api.serving.live.fanout import Fanout
 from api.serving.live.hub import LiveHub
@@ -293,6 +294,7 @@ async def running(
                 capacity=settings.live_buffer,
                 errors=live_errors(),
                 observe=None if metrics is None else metrics.fanout.observe,
+                trace=fanout_span if telemetry.on() else None,
             ),
             cursors=Cursors(settings.signing_secret()),
             sellers=SellerUseCases(repos.sellers, clock),

@@ -10,6 +10,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
+from opentelemetry import trace
+
 from domain.kernel.events import RecordedEvent
 from domain.kernel.ports import Clock, EventLog
 from domain.kernel.shipping import FulfillmentChannel
@@ -22,6 +24,7 @@ from domain.orders.ports import OrderRepository
 from outbound.senders import DeliveryFailed, Sender
 from outbound.templates import render
 
+_TRACER = trace.get_tracer("orderwire.notifier")
 log = logging.getLogger("orderwire.notifier")
 
 
@@ -175,7 +178,10 @@ class Notifier:
             await self._outbox.give_up(lease, reason, NotificationStatus.SKIPPED)
             return 0
         try:
-            await sender.send(lease.id, message)
+            with _TRACER.start_as_current_span("orderwire notification") as span:
+                span.set_attribute("orderwire.channel", message.channel.value)
+                span.set_attribute("orderwire.category", message.category.value)
+                await sender.send(lease.id, message)
         except DeliveryFailed as error:
             await self._failed(lease, error)
             return 0

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 from standardwebhooks.webhooks import Webhook
 
 from domain.webhooks.endpoints import public_address
@@ -22,6 +24,8 @@ from domain.webhooks.messages import SEND_TIMEOUT, SNIPPET_CHARACTERS, Outcome
 # The answer's body read, at most; the rest is left unread.
 ANSWER_BYTES = 64 * 1024
 USER_AGENT = "orderwire-webhooks/1"
+
+_TRACER = trace.get_tracer("orderwire.webhooks")
 
 
 class AddressRefused(Exception):
@@ -69,6 +73,20 @@ class WebhookHttp:
         )
 
     async def post(self, url: str, message_id: str, secrets: Sequence[str], body: bytes) -> Outcome:
+        """One attempt, in a span when traces are on (api/telemetry.py), whose `traceparent`
+        goes with the request."""
+        with _TRACER.start_as_current_span(
+            "orderwire webhook attempt", kind=SpanKind.CLIENT
+        ) as span:
+            span.set_attribute("orderwire.webhook.id", message_id)
+            outcome = await self._post(url, message_id, secrets, body)
+            if outcome.status is not None:
+                span.set_attribute("http.response.status_code", outcome.status)
+            return outcome
+
+    async def _post(
+        self, url: str, message_id: str, secrets: Sequence[str], body: bytes
+    ) -> Outcome:
         started = time.perf_counter()
         at = datetime.now(UTC)  # the spec's timestamp is the sending moment, by the wall clock
 
@@ -92,6 +110,7 @@ class WebhookHttp:
             "webhook-timestamp": str(int(at.timestamp())),
             "webhook-signature": signature(secrets, message_id, at, body),
         }
+        propagate.inject(headers)  # traceparent, when a span is recording
         extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
         try:
             request = self._client.build_request(

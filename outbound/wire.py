@@ -19,11 +19,15 @@ from storage.codec import decode, decode_dataclass, encode, to_json
 WIRE_VERSION = 2
 
 
-def encode_batch(order: Order, events: Sequence[RecordedEvent]) -> str:
-    """One message for the order as it stands and the events that led there."""
+def encode_batch(
+    order: Order, events: Sequence[RecordedEvent], trace: dict[str, str] | None = None
+) -> str:
+    """One message for the order as it stands and the events that led there; `trace`: the
+    commit's trace context (W3C headers), when traces are on."""
     return to_json(
         {
             "v": WIRE_VERSION,
+            **({"trace": trace} if trace else {}),
             "order": encode(order),
             "events": [
                 {
@@ -41,6 +45,12 @@ def encode_batch(order: Order, events: Sequence[RecordedEvent]) -> str:
 
 def decode_batch(message: str) -> tuple[Order, list[LiveUpdate]]:
     """The order and one update per event; ValueError for a message we cannot read."""
+    order, updates, _ = decode_traced(message)
+    return order, updates
+
+
+def decode_traced(message: str) -> tuple[Order, list[LiveUpdate], dict[str, str] | None]:
+    """As decode_batch, with the trace context the message carries (None when none)."""
     data: dict[str, Any] = json.loads(message)
     if data.get("v") != WIRE_VERSION:
         raise ValueError(f"unknown wire version {data.get('v')!r}")
@@ -58,4 +68,5 @@ def decode_batch(message: str) -> tuple[Order, list[LiveUpdate]]:
         )
         for entry in data["events"]
     ]
-    return order, updates
+    trace = data.get("trace")
+    return order, updates, trace if isinstance(trace, dict) else None

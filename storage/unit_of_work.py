@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from opentelemetry import trace
+
 from domain.after_sale.claims import Claim
 from domain.after_sale.messaging import Message
 from domain.after_sale.returns import Return
@@ -21,6 +23,8 @@ from storage.group_commit import groups_of
 from storage.messages import message_document
 from storage.orders import order_document
 from storage.returns import return_document
+
+_TRACER = trace.get_tracer("orderwire.storage")
 
 Document = dict[str, Any]
 
@@ -82,7 +86,12 @@ class MongoUnitOfWork:
         if self._committed:
             raise RuntimeError("a unit of work commits once; begin another")
         self._committed = True
-        await groups_of(self._database).commit(UnitWrites(self._writes, self._held, self._freed))
+        # A span when traces are on (api/telemetry.py); OpenTelemetry's no-op tracer otherwise.
+        with _TRACER.start_as_current_span("orderwire commit") as span:
+            span.set_attribute("orderwire.writes", len(self._writes))
+            await groups_of(self._database).commit(
+                UnitWrites(self._writes, self._held, self._freed)
+            )
         return [
             replace(recorded, positions=FeedPositions(doc["buyer_pos"], doc["seller_pos"]))
             for recorded, doc in self._order_events

@@ -13,6 +13,7 @@ from contextvars import ContextVar
 
 from starlette.types import Message, Receive, Scope, Send
 
+from api import telemetry
 from api.metrics import Metrics
 from api.serving.media import OUTCOME
 
@@ -39,25 +40,37 @@ async def accounted(
         await send(message)
 
     outcome, operation = OUTCOME.set("ok"), OPERATION.set(None)
-    try:
-        await call(scope, receive, sending)
-    finally:
-        took = time.perf_counter() - started
-        ended, name = OUTCOME.get(), OPERATION.get()
-        OUTCOME.reset(outcome)
-        OPERATION.reset(operation)
-        metrics.request(name, ended, took)
-        if log.isEnabledFor(logging.INFO):  # the line is not even built otherwise
-            actor = scope.get("state", {}).get("actor")
-            log.info(
-                "graphql request",
-                extra={
-                    "request_id": seen.get("request_id"),
-                    "operation": name,
-                    "actor_id": None if actor is None else actor.id,
-                    "role": None if actor is None else actor.role.value,
-                    "status": seen.get("status"),
-                    "outcome": ended,
-                    "duration_ms": round(took * 1000, 2),
-                },
-            )
+    with telemetry.span("graphql request") as span:
+        try:
+            await call(scope, receive, sending)
+        finally:
+            took = time.perf_counter() - started
+            ended, name = OUTCOME.get(), OPERATION.get()
+            OUTCOME.reset(outcome)
+            OPERATION.reset(operation)
+            metrics.request(name, ended, took)
+            if span is not None:
+                span.update_name(f"graphql {name or 'request'}")
+                span.set_attribute("graphql.operation.name", name or "")
+                span.set_attribute("orderwire.outcome", ended)
+            _logged(scope, seen, name, ended, took)
+
+
+def _logged(
+    scope: Scope, seen: dict[str, object], name: str | None, ended: str, took: float
+) -> None:
+    """One line per GraphQL request over HTTP (inside its span: the line has its trace id)."""
+    if log.isEnabledFor(logging.INFO):  # the line is not even built otherwise
+        actor = scope.get("state", {}).get("actor")
+        log.info(
+            "graphql request",
+            extra={
+                "request_id": seen.get("request_id"),
+                "operation": name,
+                "actor_id": None if actor is None else actor.id,
+                "role": None if actor is None else actor.role.value,
+                "status": seen.get("status"),
+                "outcome": ended,
+                "duration_ms": round(took * 1000, 2),
+            },
+        )

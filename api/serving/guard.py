@@ -22,6 +22,7 @@ from graphql import (
     OperationDefinitionNode,
     parse,
 )
+from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -107,6 +108,7 @@ class Admission:
             if known is not None
             else query_cost(schema, document, variables, operation, pages).cost
         )
+        _traced(document, operation, cost)
         if cost > self.limits.max_cost:
             error = GraphQLError(
                 f"query cost {cost} exceeds the maximum of {self.limits.max_cost}; "
@@ -264,6 +266,24 @@ def request_guard(
 def _streamed(request: Any) -> bool:
     """An HTTP request that asks for a stream (api/http/streams.py chose it)."""
     return asks_for_stream(getattr(request, "headers", {}).get("accept", ""))
+
+
+def _traced(document: DocumentNode, operation: str | None, cost: int) -> None:
+    """The operation's type and cost on the request's span, when traces are on."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        chosen = next(
+            (
+                d
+                for d in document.definitions
+                if isinstance(d, OperationDefinitionNode)
+                and (operation is None or (d.name is not None and d.name.value == operation))
+            ),
+            None,
+        )
+        if chosen is not None:
+            span.set_attribute("graphql.operation.type", chosen.operation.value)
+        span.set_attribute("graphql.operation.cost", cost)
 
 
 def _unnamed_choice(ctx: ExecutionContext) -> bool:

@@ -22,6 +22,7 @@ import logging
 import secrets
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import AbstractContextManager, nullcontext
 from inspect import isawaitable
 from typing import Any, Generic
 
@@ -51,10 +52,12 @@ class Group(Generic[U]):
         on_empty: Callable[[Group[U]], None],
         errors: LiveErrors,
         observe: Callable[[float], None] | None = None,
+        trace: Callable[[U], AbstractContextManager[Any]] | None = None,
     ) -> None:
         self.selection = selection
         self.errors = errors
         self._observe = observe
+        self._trace = trace
         self.members: dict[Member[U], None] = {}
         self._hub = hub
         self._on_empty = on_empty
@@ -89,15 +92,20 @@ class Group(Generic[U]):
                             member.fail(error)
                         return
                     started = time.perf_counter()
-                    await self._deliver(update)
+                    with self._trace(update) if self._trace else nullcontext() as span:
+                        written = await self._deliver(update)
+                        if span is not None:
+                            span.set_attribute("orderwire.sockets", written)
                     if self._observe is not None:
                         self._observe(time.perf_counter() - started)
         finally:
             self._ready.set()
 
-    async def _deliver(self, update: U) -> None:
+    async def _deliver(self, update: U) -> int:
+        """Write `update` to every member's socket; how many sockets it was written to."""
         recorded = update.event
         encoded: str | None = None
+        written = 0
         payloads: dict[str, str] = {}
         for turn, member in enumerate(list(self.members)):
             if turn and turn % WRITES_PER_TURN == 0:
@@ -123,6 +131,8 @@ class Group(Generic[U]):
                 payload = payloads[cursor] = encoded.replace(CURSOR_MARK, cursor)
             if member.joined:
                 member.write(payload)
+                written += 1
+        return written
 
     def _refill(self, member: Member[U], update: U) -> None:
         """Fill a live subscriber's gap from the log, then let it go on as before."""
@@ -181,11 +191,13 @@ class Fanout(Generic[U]):
         capacity: int,
         errors: LiveErrors,
         observe: Callable[[float], None] | None = None,
+        trace: Callable[[U], AbstractContextManager[Any]] | None = None,
     ) -> None:
         self.hub = hub
         self.capacity = capacity
         self.errors = errors
         self.observe = observe  # told how long each group's fan-out of an update took
+        self.trace = trace  # a span around each update's fan-out (api/live.py's, traces on)
         self.groups: dict[tuple[object, ...], Group[U]] = {}
 
     @property
@@ -199,7 +211,7 @@ class Fanout(Generic[U]):
     def join(self, selection: Selection, member: Member[U]) -> Group[U]:
         group = self.groups.get(selection.key)
         if group is None or group.task.done():
-            group = Group(selection, self.hub, self._forget, self.errors, self.observe)
+            group = Group(selection, self.hub, self._forget, self.errors, self.observe, self.trace)
             self.groups[selection.key] = group
         member.errors = self.errors
         group.members[member] = None

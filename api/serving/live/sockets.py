@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry import trace
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -23,6 +24,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 
 log = logging.getLogger("orderwire.sockets")
+_TRACER = trace.get_tracer("orderwire.sockets")
 
 Send = Callable[[str], Coroutine[Any, Any, None]]
 
@@ -95,7 +97,10 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Any, None]):
         )
         self.sockets[operation.id] = socket
         _SOCKET_OPERATION.set(socket)
-        await super().run_operation(operation)
+        # A span per socket operation when traces are on (api/telemetry.py); a no-op otherwise.
+        name = f"graphql {operation.operation_name or 'operation'}"
+        with _TRACER.start_as_current_span(name):
+            await super().run_operation(operation)
 
     def forget_id(self, id: str) -> None:
         """A subscription handed over to its group stays registered when its resolver ends."""
