@@ -14,11 +14,13 @@ each webhook attempt (which sends its `traceparent` on).
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -26,6 +28,7 @@ from opentelemetry import propagate, trace
 log = logging.getLogger("orderwire.telemetry")
 
 TRACER = trace.get_tracer("orderwire")
+T = TypeVar("T")
 _ON = False
 
 
@@ -55,6 +58,16 @@ def configure() -> bool:
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+    if os.environ.get("OTEL_METRICS_EXPORTER", "otlp").strip().lower() == "otlp":
+        # The instrumentations' own metrics (http.server.*, by OpenTelemetry's names), beside
+        # /metrics' Prometheus ones.
+        from opentelemetry import metrics
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+        reader = PeriodicExportingMetricReader(OTLPMetricExporter())
+        metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
     PymongoInstrumentor().instrument()
     _ON = True
     log.info(
@@ -72,8 +85,39 @@ def on() -> bool:
 def flush() -> None:
     """Send what is still batched (an app stopping; the process may go on)."""
     if _ON:
+        from opentelemetry import metrics
+
         provider: Any = trace.get_tracer_provider()
         provider.force_flush()
+        meters: Any = metrics.get_meter_provider()
+        if hasattr(meters, "force_flush"):
+            meters.force_flush()
+
+
+def use_case_spans(use_cases: T) -> T:
+    """The use cases, each call of theirs in a span (`orderwire OrderUseCases.confirm_shipment`)
+    when traces are on; themselves, untouched, otherwise."""
+    if not _ON:
+        return use_cases
+    return cast(T, _Traced(use_cases))
+
+
+class _Traced:
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self._kind = type(inner).__name__
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._inner, name)
+        if not inspect.iscoroutinefunction(found):
+            return found
+
+        @functools.wraps(found)
+        async def traced_call(*args: Any, **kwargs: Any) -> Any:
+            with TRACER.start_as_current_span(f"orderwire {self._kind}.{name}"):
+                return await found(*args, **kwargs)
+
+        return traced_call
 
 
 def asgi_middleware() -> Any:

@@ -63,8 +63,6 @@ from storage.trackers import TrackerRegistrations
 
 log = logging.getLogger("orderwire")
 
-# Who the timers act as: the marketplace itself.
-
 
 class NotStarted(RuntimeError):
     def __init__(self) -> None:
@@ -117,8 +115,7 @@ class Services:
         return self.require().receipts
 
     async def readiness(self) -> dict[str, bool]:
-        """Whether the database answers, the broadcast channel is connected and this
-        process's clock agrees with theirs."""
+        """Whether the database answers, the broadcast is connected and the clocks agree."""
         if self.running is None:
             return {"database": False, "broadcast": False, "clock": False}
         return {
@@ -183,19 +180,22 @@ def use_cases(
     """The marketplace's use cases over one database, publishing through `publisher`."""
     repos = Repositories.on(database)
     orders, begin, rest = repos.orders, repos.begin, (new_id, clock, publisher)
+    spans = telemetry.use_case_spans  # each call a span when traces are on (api/telemetry.py)
     return (
-        OrderUseCases(
-            orders,
-            repos.sellers,
-            repos.events,
-            begin,
-            *rest,
-            check_tracking=check_tracking,
-            forecast=forecast,
+        spans(
+            OrderUseCases(
+                orders,
+                repos.sellers,
+                repos.events,
+                begin,
+                *rest,
+                check_tracking=check_tracking,
+                forecast=forecast,
+            )
         ),
-        ReturnUseCases(repos.returns, orders, begin, *rest),
-        ConversationUseCases(repos.messages, orders, begin, *rest),
-        ClaimUseCases(repos.claims, orders, begin, *rest),
+        spans(ReturnUseCases(repos.returns, orders, begin, *rest)),
+        spans(ConversationUseCases(repos.messages, orders, begin, *rest)),
+        spans(ClaimUseCases(repos.claims, orders, begin, *rest)),
     )
 
 
@@ -243,8 +243,7 @@ async def running(
     metrics: Metrics | None = None,
     stopping: Stopping | None = None,
 ) -> AsyncIterator[None]:
-    """Open the database, build the use cases, start the loops; undo it all on the way out
-    (within the stop's bound: what is cut off was leased, and the next process takes it)."""
+    """Open the database, build the use cases, start the loops; undo it all on the way out."""
     stopping = stopping or Stopping(settings.shutdown_seconds)
     async with publishing(settings) as (database, publisher, hub):
         if metrics is not None:

@@ -19,6 +19,9 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -39,10 +42,19 @@ SHIP = """mutation Ship($input: ConfirmShipmentInput!) {
 
 
 class Receiver:
-    """An OTLP/HTTP trace receiver: every span it was sent, decoded."""
+    """An OTLP/HTTP receiver: every span and the name of every metric it was sent, decoded."""
 
     def __init__(self) -> None:
         self.spans: list[Span] = []
+        self.metrics: set[str] = set()
+
+    async def metric_data(self, request: Request) -> Response:
+        sent = ExportMetricsServiceRequest()
+        sent.ParseFromString(await request.body())
+        for resource in sent.resource_metrics:
+            for scope in resource.scope_metrics:
+                self.metrics.update(metric.name for metric in scope.metrics)
+        return Response(b"", media_type="application/x-protobuf")
 
     async def traces(self, request: Request) -> Response:
         sent = ExportTraceServiceRequest()
@@ -73,7 +85,11 @@ def _value(value: Any) -> Any:
 @pytest.fixture
 def receiver() -> Iterator[tuple[Receiver, int]]:
     got, port = Receiver(), free_port()
-    app = Starlette(routes=[Route("/v1/traces", got.traces, methods=["POST"])])
+    routes = [
+        Route("/v1/traces", got.traces, methods=["POST"]),
+        Route("/v1/metrics", got.metric_data, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -92,6 +108,7 @@ async def test_one_shipment_is_traced_from_its_caller_to_the_socket_that_receive
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
         "OTEL_SERVICE_NAME": "orderwire-under-test",
         "OTEL_BSP_SCHEDULE_DELAY": "50",
+        "OTEL_METRIC_EXPORT_INTERVAL": "200",
         "ORDERWIRE_LOG_LEVEL": "INFO",
         "ORDERWIRE_TRACKING_FORMATS": "false",
     }
@@ -146,6 +163,7 @@ async def test_one_shipment_is_traced_from_its_caller_to_the_socket_that_receive
         names = {s["name"] for s in spans}
         assert {
             "graphql Ship",
+            "orderwire OrderUseCases.confirm_shipment",
             "orderwire commit",
             "orderwire publish",
             "orderwire fanout",
@@ -166,6 +184,9 @@ async def test_one_shipment_is_traced_from_its_caller_to_the_socket_that_receive
         assert fanout["attributes"]["orderwire.order_id"] == order["id"]
         assert fanout["attributes"]["orderwire.sockets"] >= 1
         assert {s["service"] for s in spans} == {"orderwire-under-test"}
+        async with asyncio.timeout(10):  # the instrumentation's own metrics, by their names
+            while not any(name.startswith("http.server.") for name in got.metrics):  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
     finally:
         process.terminate()
         process.wait(30)
