@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -26,8 +25,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTIO
 from api.http.tokens import Tokens
 from api.serving.codes import RequestCode, error_body
 from api.serving.streaming import asks_for_stream
-
-log = logging.getLogger("orderwire.streams")
+from domain.kernel.errors import Unauthenticated
 
 SSE, MULTIPART = SSETransport(), MultipartSubscriptionTransport()
 STREAMS = (GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)  # Strawberry's names
@@ -73,9 +71,8 @@ async def serve_stream(
     request = Request(scope, receive)
     try:
         proven = await view.tokens.from_header(request.headers.get("authorization"))
-    except Exception as error:  # Unauthenticated: a bad token
-        message = getattr(error, "message", str(error))
-        await _refused(401, message, RequestCode.UNAUTHENTICATED)(scope, receive, send)
+    except Unauthenticated as error:  # a bad or expired token
+        await _refused(401, error.message, RequestCode.UNAUTHENTICATED)(scope, receive, send)
         return
     if proven is None:
         refusal = "sign in: send 'Authorization: Bearer <token>'"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -21,11 +19,8 @@ from api.settings import Settings
 from storage.embedded import free_port
 from tests.api.client import BUYER
 from tests.e2e.conftest import LiveServer, serving
-from tests.operations import ROOT
-from tests.tools import require_tool
+from tests.e2e.node_clients import CLIENTS, run_client
 
-CLIENTS = ROOT / "tests" / "e2e" / "clients"
-NODE = shutil.which("node")
 FOLLOW = """subscription Follow($id: ID!) {
   orderUpdates(orderId: $id) { cursor event { type sequence } }
 }"""
@@ -42,20 +37,8 @@ async def database_dropped(settings: Settings) -> AsyncIterator[None]:
 
 async def follow(kind: str, env: dict[str, str]) -> list[dict[str, Any]]:
     """What the client printed: one JSON line per update."""
-    present = NODE is not None and (CLIENTS / "node_modules" / "graphql-sse").is_dir()
-    require_tool(present, "node or tests/e2e/clients/node_modules")
-    assert NODE is not None
-    process = await asyncio.create_subprocess_exec(
-        NODE,
-        f"{kind}-client.mjs",
-        cwd=CLIENTS,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err.decode()
-    return [json.loads(line) for line in out.decode().splitlines()]
+    out = await run_client(f"{kind}-client.mjs", CLIENTS, env)
+    return [json.loads(line) for line in out.splitlines()]
 
 
 @pytest.mark.parametrize("kind", ["sse", "multipart"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,20 +18,18 @@ from api.clock import ManualClock
 from api.settings import Settings
 from tests.api.client import BUYER, OPERATOR, SELLER
 from tests.e2e.conftest import serving
+from tests.e2e.node_clients import CLIENTS, require_clients, run_client
 from tests.e2e.sockets import signed_in_socket
 from tests.e2e.test_pages_browser import open_page
 from tests.operations import MANIFEST, ROOT, manifest
-from tests.tools import require_tool
 
-PROJECT = ROOT / "tests" / "e2e" / "clients"
-NODE = shutil.which("node")
+PROJECT = CLIENTS
 BIN = PROJECT / "node_modules" / ".bin"
 
 
 def build(into: Path) -> dict[str, Path]:
     """The project's operations through each tool, in a copy of it: the three manifests."""
-    present = NODE is not None and (BIN / "relay-compiler").exists()
-    require_tool(present, "node or tests/e2e/clients/node_modules")
+    require_clients()
     for name in (
         "src",
         "relay.config.json",
@@ -67,18 +64,7 @@ def build(into: Path) -> dict[str, Path]:
 
 
 async def client(name: str, where: Path, env: dict[str, str]) -> dict[str, Any]:
-    assert NODE is not None
-    process = await asyncio.create_subprocess_exec(
-        NODE,
-        f"{name}-client.mjs",
-        cwd=where,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode == 0, err.decode()
-    found: dict[str, Any] = json.loads(out)
+    found: dict[str, Any] = json.loads(await run_client(f"{name}-client.mjs", where, env))
     return found
 
 

@@ -122,21 +122,28 @@ class PredictedDeliveryType:
 
 def parcel_prediction(root: Any, info: Info[Context, None]) -> PredictedDeliveryType | None:
     """A Shipment's predictedDelivery: null once delivered."""
-    forecast = info.context.orders.forecast
-    if forecast is None:
-        return None
     shipment: Shipment = root.parcel
-    found = predicted(forecast, root.order, shipment, info.context.orders.now())
-    return PredictedDeliveryType.maybe(found, shipment.at_risk)
+    found = _predicted(info, root.order, [shipment])
+    return None if found is None else PredictedDeliveryType.maybe(found, shipment.at_risk)
 
 
 def order_prediction(root: Any, info: Info[Context, None]) -> PredictedDeliveryType | None:
     """An Order's predictedDelivery: over the parcels on their way the caller may see."""
-    forecast = info.context.orders.forecast
+    order: Order = root.order
+    actor = info.context.require_actor()
+    mine = [s for s in order.shipments if s.live and can_see_parcel(actor, s)]
+    found = _predicted(info, order, mine)
+    return (
+        None if found is None else PredictedDeliveryType.maybe(found, any(s.at_risk for s in mine))
+    )
+
+
+def _predicted(
+    info: Info[Context, None], order: Order, parcels: list[Shipment]
+) -> Prediction | None:
+    """The parcels' prediction now (their summary when several); None without a forecast."""
+    forecast, now = info.context.orders.forecast, info.context.orders.now()
     if forecast is None:
         return None
-    actor, now = info.context.require_actor(), info.context.orders.now()
-    order: Order = root.order
-    mine = [s for s in order.shipments if s.live and can_see_parcel(actor, s)]
-    found = [p for s in mine if (p := predicted(forecast, order, s, now)) is not None]
-    return PredictedDeliveryType.maybe(summary(found), any(s.at_risk for s in mine))
+    found = [p for s in parcels if (p := predicted(forecast, order, s, now)) is not None]
+    return summary(found)
