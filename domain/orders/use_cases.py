@@ -187,7 +187,7 @@ class OrderUseCases:
                 await self._orders.postpone_watch(order.id, version, order.next_check_at(now))
                 continue
             try:
-                await self._save(order, events, version, live)
+                await self._save(order, events, version, live, reviewed=True)
             except Conflict:
                 continue  # the order changed meanwhile; the next sweep looks at it again
             recorded.update(type(event).__name__ for event in events)
@@ -358,8 +358,13 @@ class OrderUseCases:
         events: list[Event],
         expected_version: int,
         live_before: set[tuple[str, str]],
+        *,
+        reviewed: bool = False,
     ) -> None:
-        events = [*events, *self._reviewed(order, self._clock())]
+        """Commit and publish; a risk episode the change began or ended is recorded with it
+        (`reviewed`: the caller looked already)."""
+        if not reviewed:
+            events = [*events, *self._reviewed(order, self._clock())]
         recorded = record(order.id, order.status.value, events, after=expected_version)
         unit = self._begin()
         unit.save_order(order, recorded, expected_version=expected_version)
