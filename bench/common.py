@@ -66,7 +66,7 @@ TINY = Sizes(  # proves every benchmark runs (inside `make test`); measures noth
     read=600,
     export=1_000,
     settle=0.2,
-    webhooks=100,
+    webhooks=40,
     forecast=1_000,
     predictions=500,
 )

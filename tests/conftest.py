@@ -37,6 +37,10 @@ def mongo_uri() -> Iterator[str]:
 
 @pytest.fixture
 def db_name() -> str:
+    return fresh_db_name()
+
+
+def fresh_db_name() -> str:
     return f"test_{uuid.uuid4().hex[:12]}"
 
 
@@ -55,10 +59,15 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
+    return settings_for(mongo_uri, db_name, tmp_path)
+
+
+def settings_for(mongo_uri: str, db_name: str, data_dir: Path) -> Settings:
+    """The settings every test starts from, on database `db_name`."""
     return Settings(
         mongodb_uri=mongo_uri,
         mongodb_db=db_name,
-        data_dir=tmp_path,
+        data_dir=data_dir,
         jwt_secret="test-secret-of-at-least-thirty-two-bytes",
         tracking_formats=False,  # see TRACKING_FORMATS above
     )

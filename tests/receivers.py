@@ -20,6 +20,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from storage.embedded import free_port
 
+# How often a local HTTP server's loop looks whether it is asked to stop: `shutdown()` waits up
+# to this long (http.server's default of half a second was most of many tests' teardown).
+POLL = 0.02
+
 
 @dataclass
 class Mailbox:
@@ -119,7 +123,7 @@ def provider_server(provider: Provider) -> Iterator[str]:
 
     port = free_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}/messages"

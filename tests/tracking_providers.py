@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from storage.embedded import free_port
+from tests.receivers import POLL
 
 API_KEY = "provider-api-key"
 AFTERSHIP = "/tracking/2024-10/trackings"
@@ -195,7 +196,7 @@ def tracking_provider(trackers: Trackers) -> Iterator[str]:
     port = free_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"

@@ -17,6 +17,7 @@ from typing import Any
 from standardwebhooks.webhooks import Webhook
 
 from storage.embedded import free_port
+from tests.receivers import POLL
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def receiving(receiver: Receiver, host: str = "127.0.0.1") -> Iterator[str]:
     port = free_port()
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
     thread.start()
     try:
         yield f"http://{host}:{port}"

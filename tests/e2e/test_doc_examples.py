@@ -1,4 +1,5 @@
-"""Every GraphQL example in README.md and docs/ runs as written against a fresh demo server.
+"""Every GraphQL example in README.md and docs/ runs as written against a demo server (one for
+the module: each example makes what it reads or changes).
 
 Each ```graphql block follows a comment naming who runs it and what its variables stand for:
 `<!-- example: as SELLER; orderId = an UNSHIPPED order; shipDate = now -->`. The test makes
@@ -17,13 +18,15 @@ from typing import Any
 
 import pytest
 from graphql import build_schema, parse, validate
+from pymongo import AsyncMongoClient
 from websockets.asyncio.client import connect
 
 from api.clock import ManualClock
-from api.settings import Settings
 from domain.kernel.identity import Actor
 from tests.api.client import BUYER, OPERATOR, SELLER, UPS, Api
 from tests.api.returns_helpers import bring_back, delivered_order, request
+from tests.conftest import fresh_db_name, settings_for
+from tests.data import T0
 from tests.e2e.conftest import LiveServer, serving
 from tests.operations import DOCS, EXAMPLES, ROOT
 
@@ -39,10 +42,16 @@ def test_every_graphql_block_is_a_runnable_example_valid_against_the_schema() ->
         assert validate(schema, parsed) == [], (spec, validate(schema, parsed))
 
 
-@pytest.fixture
-async def demo(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServer]:
-    async with serving(settings, clock, demo=True) as server:
+@pytest.fixture(scope="module")
+async def demo(
+    mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[LiveServer]:
+    settings = settings_for(mongo_uri, fresh_db_name(), tmp_path_factory.mktemp("demo"))
+    async with serving(settings, ManualClock(T0), demo=True) as server:
         yield server
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_uri)
+    await client.drop_database(settings.mongodb_db)
+    await client.close()
 
 
 async def _value(api: Api, description: str) -> str:

@@ -206,19 +206,19 @@ async def test_a_bulk_cancel_gives_each_order_its_reason_and_a_refusal_blocks_no
     assert outside == []
 
 
-async def test_paging_through_two_thousand_orders_shows_each_once(
+async def test_paging_through_a_thousand_orders_shows_each_once(
     browser: Browser, live: LiveServer, settings: Settings
 ) -> None:
-    """2,000 paid orders, stored at once, walked 100 a page forward and then back."""
+    """1,000 paid orders, stored at once, walked 100 a page forward and then back."""
     now = live.api.clock()
     # Ship-by days repeat: ties break by id.
-    await store_paid_orders(settings, 2_000, lambda n: now - timedelta(minutes=n % 700), now)
+    await store_paid_orders(settings, 1_000, lambda n: now - timedelta(minutes=n % 350), now)
 
     outside: list[str] = []
     page = await open_page(browser, live, "/seller", SELLER, outside)
     await page.locator("#page-size").select_option("100")
     rows = page.locator("#orders > tr")
-    await expect(page.locator("#count")).to_have_text("100 shown of 2000")
+    await expect(page.locator("#count")).to_have_text("100 shown of 1000")
     seen: list[str] = []
     pages: list[list[str]] = []
     while True:
@@ -229,8 +229,8 @@ async def test_paging_through_two_thousand_orders_shows_each_once(
             break
         await page.locator("#next").click()
         await expect(rows.first).not_to_have_attribute("data-order", ids[0])
-    assert len(seen) == 2_000
-    assert len(set(seen)) == 2_000  # none twice
+    assert len(seen) == 1_000
+    assert len(set(seen)) == 1_000  # none twice
     for back in reversed(pages[:-1][-3:]):  # and back again, page by page
         await page.locator("#previous").click()
         await expect(rows.first).to_have_attribute("data-order", back[0])
