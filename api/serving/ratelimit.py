@@ -15,6 +15,15 @@ class Throttle:
     available: float  # points left after this request (or now, when refused)
 
 
+@dataclass(frozen=True, slots=True)
+class Loan:
+    """Points lent from a shared bucket to one worker's share (0 when refused)."""
+
+    points: float
+    retry_after: float  # seconds until `least` would fit; 0 when lent
+    available: float  # points left in the shared bucket after the loan
+
+
 class Buckets(Protocol):
     capacity: int
     rate: float
@@ -54,3 +63,22 @@ class MemoryBuckets:
         level, at = self._levels.get(identity, (0.0, now))
         level = _leak(level, now - at, self.rate)
         self._levels[identity] = (min(float(self.capacity), level + points), now)
+
+    async def lend(self, identity: str, least: int, most: int) -> Loan:
+        """Take between `least` and `most` points at once, as many as fit: a worker's share."""
+        now = self._clock()
+        level, at = self._levels.get(identity, (0.0, now))
+        level = _leak(level, now - at, self.rate)
+        room = self.capacity - level
+        if room < least:
+            self._levels[identity] = (level, now)
+            return Loan(0.0, (least - room) / self.rate, room)
+        lent = min(float(most), room)
+        self._levels[identity] = (level + lent, now)
+        return Loan(lent, 0.0, room - lent)
+
+    async def give_back(self, identity: str, points: float) -> None:
+        """A share's unspent points, back in the shared bucket."""
+        now = self._clock()
+        level, at = self._levels.get(identity, (0.0, now))
+        self._levels[identity] = (max(0.0, _leak(level, now - at, self.rate) - points), now)

@@ -24,8 +24,9 @@ from api.serving.deployment.shared import (
     WorkerCounts,
     worker_name,
 )
+from api.serving.deployment.shares import Shares
 from api.serving.memory import Memory
-from api.serving.ratelimit import MemoryBuckets, Throttle
+from api.serving.ratelimit import Loan, MemoryBuckets, Throttle
 
 log = logging.getLogger("orderwire.deployment")
 
@@ -80,9 +81,11 @@ async def _answer(
     key: int,
 ) -> dict[str, Any] | None:
     match ask["op"]:
-        case "take":
-            taken = await buckets.take(ask["id"], int(ask["points"]))
-            return {"a": taken.allowed, "w": taken.retry_after, "v": taken.available}
+        case "lend":
+            loan = await buckets.lend(ask["id"], int(ask["least"]), int(ask["most"]))
+            return {"p": loan.points, "w": loan.retry_after, "v": loan.available}
+        case "give":
+            await buckets.give_back(ask["id"], float(ask["points"]))
         case "drain":
             await buckets.drain(ask["id"], int(ask["points"]))
         case "open":
@@ -139,6 +142,7 @@ class MachineDeployment:
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._alone = MemoryBuckets(capacity, rate)  # while the coordinator is away
+        self.shares = Shares(self, capacity, rate)  # requests spend these, not a round trip
         self._held = LocalSlots()  # this worker's open sockets, wherever they were counted
         self.name = worker_name()
         self._counts = WorkerCounts(self.name)
@@ -154,6 +158,7 @@ class MachineDeployment:
             self._background(self._reconnect())
 
     async def close(self) -> None:
+        await self.shares.give_back_all()
         self._closing = True
         for task in list(self._tasks):
             task.cancel()
@@ -162,10 +167,17 @@ class MachineDeployment:
             self._writer = None
 
     async def take(self, identity: str, points: int) -> Throttle:
-        answer = await self._ask({"op": "take", "id": identity, "points": points})
+        return await self.shares.take(identity, points)
+
+    async def lend(self, identity: str, least: int, most: int) -> Loan:
+        answer = await self._ask({"op": "lend", "id": identity, "least": least, "most": most})
         if answer is None:
-            return await self._alone.take(identity, points)
-        return Throttle(bool(answer["a"]), float(answer["w"]), float(answer["v"]))
+            return await self._alone.lend(identity, least, most)
+        return Loan(float(answer["p"]), float(answer["w"]), float(answer["v"]))
+
+    async def give_back(self, identity: str, points: float) -> None:
+        if not await self._tell({"op": "give", "id": identity, "points": points}):
+            await self._alone.give_back(identity, points)
 
     async def drain(self, identity: str, points: int) -> None:
         if not await self._tell({"op": "drain", "id": identity, "points": points}):

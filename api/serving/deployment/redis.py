@@ -2,7 +2,8 @@
 Redis (the one `BROADCAST_URL` names), with atomic scripts; when Redis cannot be reached, each
 process counts alone until it can again.
 
-- Buckets: a hash per caller, leaked and taken in one script (Shopify's leaky bucket).
+- Buckets: a hash per caller, leaked and lent from in one script (Shopify's leaky bucket);
+  each worker spends its share of it locally (shares.py).
 - Socket slots: a sorted set per caller whose members are leases ("<worker>:<n>", scored by
   when they lapse). Each worker renews its own every few seconds, so the slots of an instance
   that died lapse by themselves; renewing also puts back what was counted alone meanwhile.
@@ -28,7 +29,8 @@ from api.serving.deployment.shared import (
     WorkerCounts,
     worker_name,
 )
-from api.serving.ratelimit import MemoryBuckets, Throttle
+from api.serving.deployment.shares import Shares
+from api.serving.ratelimit import Loan, MemoryBuckets, Throttle
 
 log = logging.getLogger("orderwire.deployment")
 
@@ -36,25 +38,48 @@ LEASE_SECONDS = 30
 RENEW_EVERY = 5.0
 REPORTS = "orderwire:workers"
 
-# Leak since the last call, then take the points if they fit (or fill up, to charge refused
-# work). Times are Redis's own, so instances' clocks do not matter.
-_TAKE = """
+# Charge refused work: leak since the last call, then fill by ARGV[3], as far as it holds.
+# Times are Redis's own, so instances' clocks do not matter.
+_DRAIN = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local level = tonumber(redis.call('HGET', KEYS[1], 'level') or '0')
 local at = tonumber(redis.call('HGET', KEYS[1], 'at') or tostring(now))
 local capacity, rate, points = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+level = math.min(capacity, math.max(0, level - (now - at) * rate) + points)
+redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
+return 1
+"""
+
+# A worker's share: leak, then lend between ARGV[3] and ARGV[4] points, as many as fit.
+_LEND = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local level = tonumber(redis.call('HGET', KEYS[1], 'level') or '0')
+local at = tonumber(redis.call('HGET', KEYS[1], 'at') or tostring(now))
+local capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local least, most = tonumber(ARGV[3]), tonumber(ARGV[4])
 level = math.max(0, level - (now - at) * rate)
-local allowed = 0
-if level + points <= capacity then
-  level = level + points
-  allowed = 1
-elseif ARGV[4] == '1' then
-  level = capacity
+local lent = 0
+if capacity - level >= least then
+  lent = math.min(most, capacity - level)
+  level = level + lent
 end
 redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
-return {allowed, tostring(level)}
+return {tostring(lent), tostring(level)}
+"""
+
+# A share's unspent points back: leak, then lower the level by ARGV[2].
+_GIVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local level = tonumber(redis.call('HGET', KEYS[1], 'level') or '0')
+local at = tonumber(redis.call('HGET', KEYS[1], 'at') or tostring(now))
+level = math.max(0, level - (now - at) * tonumber(ARGV[1]) - tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
+return 1
 """
 
 # Drop lapsed leases; add this one if fewer than the limit are held.
@@ -110,6 +135,10 @@ DOCUMENT = "orderwire:apq:"
 DOCUMENTS_USED = "orderwire:apq-used"
 
 
+def _bucket_key(identity: str) -> str:
+    return f"orderwire:bucket:{identity}"
+
+
 def _slots_key(caller: str) -> str:
     return f"orderwire:sockets:{caller}"
 
@@ -121,6 +150,7 @@ class RedisDeployment:
         # Unique even for two apps in one process (tests): leases and reports are keyed by it.
         self.name = self._worker = f"{worker_name()}:{secrets.token_hex(3)}"
         self._alone = MemoryBuckets(capacity, rate)
+        self.shares = Shares(self, capacity, rate)  # requests spend these, not a round trip
         self._held: dict[str, list[str]] = {}  # caller -> this worker's lease members
         self._local = LocalSlots()
         self._leases = itertools.count(1)
@@ -136,6 +166,7 @@ class RedisDeployment:
         self._renewing = asyncio.create_task(self._renew_forever(), name="orderwire-leases")
 
     async def close(self) -> None:
+        await self.shares.give_back_all()
         if self._renewing is not None:
             self._renewing.cancel()
         try:
@@ -148,24 +179,35 @@ class RedisDeployment:
         await self._redis.aclose()
 
     async def take(self, identity: str, points: int) -> Throttle:
-        key = f"orderwire:bucket:{identity}"
+        return await self.shares.take(identity, points)
+
+    async def lend(self, identity: str, least: int, most: int) -> Loan:
+        key = _bucket_key(identity)
         try:
-            allowed, raw = await self._redis.eval(
-                _TAKE, 1, key, self.capacity, self.rate, points, 0
+            lent, level = await self._redis.eval(
+                _LEND, 1, key, self.capacity, self.rate, least, most
             )
         except redis.RedisError as error:
             self._unreachable(error)
-            return await self._alone.take(identity, points)
+            return await self._alone.lend(identity, least, most)
         self._reached()
-        level = float(raw)
-        if allowed:
-            return Throttle(True, 0.0, self.capacity - level)
-        return Throttle(False, (level + points - self.capacity) / self.rate, self.capacity - level)
+        room = self.capacity - float(level)
+        if float(lent) <= 0 and least > 0:
+            return Loan(0.0, (least - room) / self.rate, room)
+        return Loan(float(lent), 0.0, room)
+
+    async def give_back(self, identity: str, points: float) -> None:
+        try:
+            await self._redis.eval(_GIVE, 1, _bucket_key(identity), self.rate, points)
+        except redis.RedisError as error:
+            self._unreachable(error)
+            await self._alone.give_back(identity, points)
 
     async def drain(self, identity: str, points: int) -> None:
-        key = f"orderwire:bucket:{identity}"
         try:
-            await self._redis.eval(_TAKE, 1, key, self.capacity, self.rate, points, 1)
+            await self._redis.eval(
+                _DRAIN, 1, _bucket_key(identity), self.capacity, self.rate, points
+            )
         except redis.RedisError as error:
             self._unreachable(error)
             await self._alone.drain(identity, points)
