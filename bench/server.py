@@ -1,4 +1,5 @@
-"""The server under test: orderwire's app, plus bare Starlette endpoints on the same driver.
+"""The server under test: orderwire's app, plus bare Starlette endpoints on the same driver
+and the peer (bench/peer.py: plain Strawberry) at /peer/graphql.
 
 Run by bench/run.py as `python -m bench.server <port>` with the settings in its environment.
 """
@@ -24,6 +25,7 @@ from api.app import create_app
 from api.clock import system_now
 from api.live import OrderBroadcast
 from api.settings import Settings
+from bench.peer import peer_app
 from domain.kernel.events import RecordedEvent
 from domain.orders.order import Order
 from storage.database import Database, connect
@@ -331,12 +333,17 @@ def main() -> None:
         lambda: orderwire.state.services.require().database,
     )
 
+    peer = peer_app(settings.mongodb_uri, settings.mongodb_db)
     published: dict[str, dict[int, float]] = {}
     stamp_publishes(published)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with orderwire.router.lifespan_context(orderwire), bare.router.lifespan_context(bare):
+        async with (
+            orderwire.router.lifespan_context(orderwire),
+            bare.router.lifespan_context(bare),
+            peer.router.lifespan_context(peer),
+        ):
             yield
 
     async def published_at(request: Request) -> Response:
@@ -354,6 +361,7 @@ def main() -> None:
             Route("/bench/published/{order}", published_at),
             Route("/bench/published", every_publish),
             Mount("/bare", bare),
+            Mount("/peer", peer),
             Mount("/", orderwire),
         ],
         lifespan=lifespan,

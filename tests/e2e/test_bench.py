@@ -57,7 +57,8 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
             assert side["requests"] > 0
             assert side["failed"] == 0
             assert side["cpu_us"]["server"] > 0
-    assert set(rows[0]["detail"]) == {"bare", "graphql", "persisted"}
+    assert set(rows[0]["detail"]) == {"bare", "graphql", "persisted", "peer"}
+    assert set(rows[1]["detail"]) == {"bare", "graphql", "peer"}  # the peer answered alike
     assert rows[names.index("P6")]["detail"]["orders_read"] >= 600
     # P10: the scans were predicted from what was learned, and applied for the baseline.
     forecast = rows[names.index("P10")]["detail"]
