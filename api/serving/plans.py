@@ -4,30 +4,39 @@ graphql-core resolves every field the same way: a resolve-info object, argument 
 resolver through the middleware, then completion by the field's type. For most of an order's
 fields the resolver is a plain attribute read (Strawberry's basic fields) and the completion
 a scalar's or an enum's `serialize`. `PlanExecutor` compiles, once per selection of a
-document, a plan for each such field, including objects and lists made only of such fields,
-and fills it straight from the domain values; every other field (a resolver with arguments
-or `info`, an interface, an object with an `is_type_of` check) goes through graphql-core as
-before. A plan that meets anything it does not expect (a null where the schema says non-null,
-a value a scalar refuses) gives that field back to graphql-core, which then answers with the
-same data and the same error it always did: the plans have no side effects to repeat.
+document, a plan for each field it can fill straight from the domain values: a plain
+attribute; a resolver of its own that takes no arguments and is not async (called with the
+resolve info graphql-core would give it, so its access checks run as always); a scalar, an
+enum, a list, or an object (its `is_type_of` check included) made only of such fields. An
+object whose whole selection has a plan is completed in one call, with no graphql-core work
+for any field under it. Every other field (a resolver with arguments or an async one, an
+interface or a union) goes through graphql-core as before. A plan that meets anything it does
+not expect (a null where the schema says non-null, a value a scalar refuses, a resolver that
+raises, an object of another type) gives that field or object back to graphql-core, which
+then answers with the same data and the same error it always did: what a plan runs reads and
+changes nothing, so running it again is safe.
 
 Plans are kept per selection (the parsed document's nodes, which the guard keeps per document
-text), so a document seen before runs without compiling anything. A document that uses
-`@skip` or `@include` is planned per request, since its selections depend on variables.
+text), so a document seen before runs without compiling anything; they take the execution
+they serve as an argument, never keep one. A document that uses `@skip` or `@include` is
+planned per request, since its selections depend on variables.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     OperationDefinitionNode,
 )
@@ -35,20 +44,27 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-# A compiled field: the value for its response key from the parent's source, or _Bail.
-Plan = Callable[[Any], Any]
+from api.serving.compiled import (
+    BAIL,
+    Attribute,
+    Bail,
+    Entry,
+    Plan,
+    Planned,
+    object_function,
+    readable,
+)
+
 # Selections planned, kept with the type and nodes their key is made of (so the ids stay
 # theirs: a schema built again, in tests, has types of its own).
 PLANS_KEPT = 4096
 _plans: OrderedDict[tuple[int, ...], tuple[list[Any], Plan | None]] = OrderedDict()
 _conditional: dict[int, tuple[OperationDefinitionNode, bool]] = {}
+_FIELD, _OBJECT = 0, 1  # what a kept plan fills: one field of a parent, or a whole object
 
 
-class _Bail(Exception):
-    """A plan met a value it does not complete; graphql-core completes the field instead."""
-
-
-_BAIL = _Bail()
+# Where Strawberry keeps a field's definition on graphql-core's field.
+DEFINITION = "strawberry-definition"
 
 
 class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -74,8 +90,8 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
                 rest[key] = details
                 continue
             try:
-                results[key] = plan(source_value)
-            except _Bail:
+                results[key] = plan(source_value, self)
+            except Bail:
                 rest[key] = details
         if not rest:
             return results
@@ -87,6 +103,27 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
 
             return merged()
         return _in_order(grouped_field_set, results | done)  # type: ignore[operator]
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """An object whose whole selection is planned, in one call."""
+        if not self._middleware():
+            complete = self._shared(_OBJECT, return_type, field_details_list)
+            if complete is not None:
+                try:
+                    return complete(result, self)  # type: ignore[no-any-return]
+                except Bail:
+                    pass
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
 
     def _middleware(self) -> bool:
         manager = self.middleware_manager
@@ -100,23 +137,26 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
         known = mine.get((id(parent_type), id(details)))
         if known is not None and known[0] is details:
             return known[1]
-        plan = self._shared_plan(parent_type, details)
+        plan = self._shared(_FIELD, parent_type, details)
         mine[(id(parent_type), id(details))] = (details, plan)
         return plan
 
-    def _shared_plan(
-        self, parent_type: GraphQLObjectType, details: FieldDetailsList
+    def _shared(
+        self, kind: int, type_: GraphQLObjectType, details: FieldDetailsList
     ) -> Plan | None:
+        """A field's plan (`_FIELD`, `type_` its parent) or an object's (`_OBJECT`, `type_`
+        the object's), kept per document across executions."""
+        compile_ = self._compile_field if kind == _FIELD else self._object
         if self._conditional():
-            return self._compile_field(parent_type, details)
+            return compile_(type_, details)
         nodes = [d.node for d in details]
-        key = (id(parent_type), *map(id, nodes))
+        key = (kind, id(type_), *map(id, nodes))
         kept = _plans.get(key)
-        if kept is not None and kept[0][0] is parent_type:
+        if kept is not None and kept[0][0] is type_:
             _plans.move_to_end(key)
             return kept[1]
-        plan = self._compile_field(parent_type, details)
-        _plans[key] = ([parent_type, *nodes], plan)
+        plan = compile_(type_, details)
+        _plans[key] = ([type_, *nodes], plan)
         if len(_plans) > PLANS_KEPT:
             _plans.popitem(last=False)
         return plan
@@ -142,35 +182,86 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
         name = node.name.value
         if name == "__typename":
             type_name = parent_type.name
-            return lambda _source: type_name
+            return lambda _source, _execution: type_name
         field = parent_type.fields.get(name)
         if field is None or field.args or node.arguments or details[0].fragment_variable_values:
             return None
         resolve = field.resolve
-        if resolve is None or not getattr(resolve, "_is_default", False):
-            return None  # a resolver of its own: graphql-core runs it
+        if resolve is None or inspect.iscoroutinefunction(resolve):
+            return None  # graphql-core's default resolver, or an async one: graphql-core runs it
         complete = self._completion(field.type, details)
         if complete is None:
             return None
+        if getattr(resolve, "_is_default", False):
 
-        def plan(source: Any) -> Any:
-            return complete(resolve(source, None))
+            def plan(source: Any, execution: PlanExecutor) -> Any:
+                try:
+                    value = resolve(source, None)
+                except Exception as error:  # an attribute missing: graphql-core's to word
+                    raise BAIL from error
+                return complete(value, execution)
 
-        return plan
+            return plan
+        return _resolved(field, parent_type, details, complete)
 
-    def _completion(
-        self, type_: GraphQLOutputType, details: FieldDetailsList
-    ) -> Callable[[Any], Any] | None:
+    def _object(self, type_: GraphQLObjectType, details: FieldDetailsList) -> Plan | None:
+        """What completes an object of `type_` selected by `details`: every field planned,
+        written out as one function (api/serving/compiled.py)."""
+        check = type_.is_type_of
+        if check is not None and inspect.iscoroutinefunction(check):
+            return None  # an async check: graphql-core awaits it
+        entries: list[Entry] = []
+        for key, sub in self.collect_subfields(type_, details)[0].items():
+            entry: Entry | None = self._attribute(type_, key, sub)
+            if entry is None:
+                plan = self._compile_field(type_, sub)
+                if plan is None:
+                    return None  # not all planned: graphql-core completes this object
+                entry = Planned(key, plan)
+            entries.append(entry)
+        return object_function(cast(Callable[[Any, Any], bool] | None, check), entries)
+
+    def _attribute(
+        self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList
+    ) -> Attribute | None:
+        """A Strawberry field with no resolver, read as `source.attribute` (what its default
+        resolver, `getattr`, does); None for any other field."""
+        node = details[0].node
+        field = parent_type.fields.get(node.name.value)
+        if field is None or field.args or node.arguments or details[0].fragment_variable_values:
+            return None
+        if not getattr(field.resolve, "_is_default", False):
+            return None
+        defined = field.extensions.get(DEFINITION)
+        python_name = getattr(defined, "python_name", None)
+        if (
+            defined is None
+            or getattr(defined, "base_resolver", None) is not None
+            or getattr(defined, "default_resolver", None) is not getattr
+            or not isinstance(python_name, str)
+            or not readable(python_name)
+        ):
+            return None
+        type_ = field.type
+        non_null = isinstance(type_, GraphQLNonNull)
+        if isinstance(type_, GraphQLNonNull):
+            type_ = type_.of_type
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            return Attribute(key, python_name, non_null, serialize=type_.serialize)
+        then = self._completion(type_, details)
+        return None if then is None else Attribute(key, python_name, non_null, then=then)
+
+    def _completion(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Plan | None:
         """What turns a field's value into its answer, for types a plan can complete."""
         if isinstance(type_, GraphQLNonNull):
             inner = self._completion(type_.of_type, details)
             if inner is None:
                 return None
 
-            def non_null(value: Any) -> Any:
+            def non_null(value: Any, execution: PlanExecutor) -> Any:
                 if value is None:
-                    raise _BAIL
-                return inner(value)
+                    raise BAIL
+                return inner(value, execution)
 
             return non_null
         if isinstance(type_, GraphQLList):
@@ -178,45 +269,62 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
             if item is None:
                 return None
 
-            def listed(value: Any) -> Any:
+            def listed(value: Any, execution: PlanExecutor) -> Any:
                 if value is None:
                     return None
                 if not isinstance(value, list | tuple):
-                    raise _BAIL
-                return [item(v) for v in value]
+                    raise BAIL
+                return [item(v, execution) for v in value]
 
             return listed
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             serialize = type_.serialize
 
-            def leaf(value: Any) -> Any:
+            def leaf(value: Any, _execution: PlanExecutor) -> Any:
                 if value is None:
                     return None
                 try:
                     serialized = serialize(value)
                 except Exception as error:
-                    raise _BAIL from error
+                    raise BAIL from error
                 if serialized is None or serialized is Undefined:
-                    raise _BAIL  # graphql-core's error to give
+                    raise BAIL  # graphql-core's error to give
                 return serialized
 
             return leaf
-        if isinstance(type_, GraphQLObjectType) and type_.is_type_of is None:
-            grouped = self.collect_subfields(type_, details)[0]
-            fields: list[tuple[str, Plan]] = []
-            for key, sub in grouped.items():
-                plan = self._compile_field(type_, sub)
-                if plan is None:
-                    return None  # not all plain: graphql-core completes this object
-                fields.append((key, plan))
-
-            def obj(value: Any) -> Any:
-                if value is None:
-                    return None
-                return {key: plan(value) for key, plan in fields}
-
-            return obj
+        if isinstance(type_, GraphQLObjectType):
+            return self._object(type_, details)
         return None
+
+
+def _resolved(
+    field: GraphQLField,
+    parent_type: GraphQLObjectType,
+    details: FieldDetailsList,
+    complete: Plan,
+) -> Plan:
+    """A field whose resolver is its own (no arguments, not async): called with the resolve
+    info graphql-core would build, in the execution the plan serves."""
+    resolve = field.resolve
+    assert resolve is not None
+    nodes = [d.node for d in details]
+    node = nodes[0]
+    path = Path(None, (node.alias or node.name).value, parent_type.name)
+
+    def plan(source: Any, execution: PlanExecutor) -> Any:
+        info = execution.build_resolve_info(field, nodes, parent_type, path)
+        try:
+            value = resolve(source, info)
+        except Exception as error:
+            raise BAIL from error  # graphql-core calls it again, and words the error
+        if execution.is_awaitable(value):
+            close = getattr(value, "close", None)
+            if close is not None:
+                close()  # a coroutine not started: nothing ran
+            raise BAIL
+        return complete(value, execution)
+
+    return plan
 
 
 def _in_order(grouped: GroupedFieldSet, results: dict[str, Any]) -> dict[str, Any]:
