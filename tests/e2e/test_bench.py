@@ -71,3 +71,18 @@ def test_make_bench_runs_every_benchmark_at_tiny_sizes(tmp_path: Path) -> None:
         assert side["requests"] > 0
         assert side["failed"] == 0
     assert "wrk 1 thread" in done.stdout
+
+
+def test_the_cpu_per_read_harness_reads_on_every_side() -> None:
+    """bench/cpu_read.py, which weighs each side's own CPU per order read, still runs."""
+    for side in ("orderwire", "bare", "peer"):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.cpu_read", side, "--requests", "20"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=Path(__file__).parents[2],
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"{side}: " in done.stdout
+        assert "µs of CPU per order read (20 reads)" in done.stdout

@@ -1,0 +1,134 @@
+"""CPU per order read in one process: `python -m bench.cpu_read [orderwire|bare|peer]`.
+
+The app (orderwire's, the bare endpoint's or the peer's) called through ASGI, one request at a
+time, on an in-memory embedded MongoDB with 300 orders; each request reads another order.
+Prints the process CPU time per request (`time.process_time`: this process only, not the
+database's). No HTTP parsing and no load generator: it weighs what each side's own code costs,
+beside P1's throughput. `--profile FILE` writes a cProfile of the same loop (process time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import time
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from bench.common import OPERATOR, RUN_DB, SECRET, auth
+from bench.data import PAGE_SELLER, ensure_orders, order_id
+from bench.run import mongodb
+from bench.server import ORDER_FIELDS
+from storage.database import connect
+
+ORDERS = 300
+QUERY = f"query Read($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
+# One token for the run (minting one is the harness's work, not the server's).
+HEADERS = [(b"host", b"bench"), (b"content-type", b"application/json")] + [
+    (k.encode(), v.encode()) for k, v in auth(OPERATOR).items()
+]
+
+
+def _app(side: str, uri: str) -> Any:
+    os.environ.update(
+        {
+            "MONGODB_URI": uri,
+            "MONGODB_DB": RUN_DB,
+            "JWT_SECRET": SECRET,
+            "ORDERWIRE_NOTIFIER": "false",
+            "ORDERWIRE_LOG_LEVEL": "WARNING",
+            "ORDERWIRE_RATE_POINTS_PER_SECOND": "1000000000",
+            "ORDERWIRE_RATE_BUCKET_SIZE": "1000000000",
+            "ORDERWIRE_TRACKING_FORMATS": "false",
+        }
+    )
+    if side == "bare":
+        from bench.server import bare_app
+
+        return bare_app(uri, RUN_DB)
+    if side == "peer":
+        from bench.peer import peer_app
+
+        return peer_app(uri, RUN_DB)
+    from api.app import create_app
+    from api.settings import Settings
+
+    return create_app(Settings())
+
+
+async def _read(app: Any, side: str, n: int) -> None:
+    target = order_id(PAGE_SELLER, n % ORDERS)
+    body = b"" if side == "bare" else json.dumps({"query": QUERY, "variables": {"id": target}}).encode()  # fmt: skip
+    path = f"/order/{target}" if side == "bare" else "/graphql"
+    headers = [*HEADERS, (b"content-length", str(len(body)).encode())]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET" if side == "bare" else "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    given = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)  # the request is whole: nothing more comes
+        raise AssertionError("unreachable")
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert sent[0]["status"] == 200, answer[:300]
+    assert b'"order":{' in answer, answer[:300]
+
+
+async def main(side: str, requests: int, profile: str | None) -> None:
+    async with mongodb(None) as (uri, _):
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+        await client.drop_database(RUN_DB)
+        await ensure_orders(await connect(client, RUN_DB), PAGE_SELLER, ORDERS)
+        app = _app(side, uri)
+        async with app.router.lifespan_context(app):
+            for n in range(min(ORDERS, requests)):  # warm: documents parsed, plans made
+                await _read(app, side, n)
+            started = time.process_time()
+            for n in range(requests):
+                await _read(app, side, n)
+            spent = time.process_time() - started
+            print(f"{side}: {spent / requests * 1e6:,.0f} µs of CPU per order read ({requests:,} reads)")  # fmt: skip
+            if profile:
+                profiler = cProfile.Profile(time.process_time)
+                profiler.enable()
+                for n in range(requests):
+                    await _read(app, side, n)
+                profiler.disable()
+                profiler.dump_stats(profile)
+                print(f"profile written to {profile}")
+        await client.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("side", nargs="?", default="orderwire", choices=["orderwire", "bare", "peer"])  # fmt: skip
+    parser.add_argument("--requests", type=int, default=3_000)
+    parser.add_argument("--profile", help="write a cProfile of the loop to this file")
+    args = parser.parse_args()
+    asyncio.run(main(args.side, args.requests, args.profile))
