@@ -67,4 +67,9 @@ async def test_a_shipment_is_registered_and_its_first_checkpoint_comes_back(
     assert scans == ["INFO_RECEIVED"]
     assert seen["shipments"][0]["trackingRegistration"] == {"state": "REGISTERED"}
     assert trackers.count() == 1
+    # The provider notes the answer once its post returns, which may be after the scan is
+    # already readable.
+    while not trackers.posted:  # the provider's thread appends it
+        assert time.monotonic() < deadline, "the provider's post never returned"
+        await asyncio.sleep(0.05)
     assert trackers.posted == [200]
