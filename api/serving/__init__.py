@@ -8,7 +8,9 @@ WebSocket needs, and nothing about orders.
   trusted documents' manifests, and the gate that runs nothing else;
 - `streaming`: which requests ask for a subscription over SSE or multipart HTTP;
 - `live/`: live updates for any schema (the broadcast listener, the fan-out, cursors);
-- `plans`: plain fields filled by plans compiled once per selection; `memory`: the bounded
+- `plans`: fields filled by plans compiled once per selection, `compiled` writing an object's
+  plan out as one function, `root_plans` answering a planned read with no graphql-core
+  execution; `direct`: a document seen before, past Strawberry's wrapper; `memory`: the bounded
   least-recently-used maps every cache here uses; `ratelimit`: the caller's bucket;
 - `socket_ends`: how a socket ends (token expiry, a stopping server, a refusal's reason);
 - `deployment/`: what the workers of a machine and the instances on Redis share.

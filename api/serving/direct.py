@@ -4,9 +4,10 @@ For every request Strawberry makes an execution context and an instance of each 
 and enters and leaves their hooks (operation, parsing, validation, executing) around
 graphql-core's `execute`: about a tenth of an order read's server time (docs/performance.md).
 A document the guard has already parsed and found valid needs none of that: this runs the
-same admission (api/serving/guard.py: the schema's gates, cost, rate limit), graphql-core's
-`execute` with the same executor (api/serving/plans.py), and treats the errors as the
-extensions would (told to the schema, shown as the schema shows them to clients), with the
+same admission (api/serving/guard.py: the schema's gates, cost, rate limit), then a read whose
+root fields are all planned without graphql-core's execution (api/serving/root_plans.py), any
+other with graphql-core's `execute` and the same executor (api/serving/plans.py), and treats
+the errors as the extensions would (told to the schema, shown as the schema shows them to clients), with the
 same `extensions.cost` in the answer. A document not seen before, not valid, naming no
 single operation, or a subscription, goes through Strawberry as always, which parses,
 validates and keeps it for next time.
@@ -31,6 +32,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.serving.guard import Admission, Memories
+from api.serving.plans import PlanExecutor
+from api.serving.root_plans import planned_answer, planned_before
 
 
 class Errors(Protocol):
@@ -89,6 +92,9 @@ class DirectExecution:
         if admitted.refusal is not None:
             refused = [self.shown(admitted.refusal, context.request_id)]
             return ExecutionResult(data=None, errors=refused, extensions=extensions)
+        planned = await self._planned(document, operation, context, variables, operation_name)
+        if planned is not None:
+            return ExecutionResult(data=planned, errors=None, extensions=extensions)
         result = execute(
             self.schema,
             document,
@@ -105,6 +111,33 @@ class DirectExecution:
             self.told(result.errors)
             errors = [self.shown(error, context.request_id) for error in result.errors]
         return ExecutionResult(data=result.data, errors=errors, extensions=extensions)
+
+    async def _planned(
+        self,
+        document: Any,
+        operation: OperationDefinitionNode,
+        context: Any,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> dict[str, Any] | None:
+        """A read's answer with no graphql-core execution (api/serving/root_plans.py); None
+        when graphql-core is to run it (a read found not plannable is not built twice)."""
+        executor = self.executor
+        if executor is None or not issubclass(executor, PlanExecutor):
+            return None
+        if operation.operation.value != "query" or planned_before(operation) is False:
+            return None
+        built = executor.build(
+            self.schema,
+            document,
+            context_value=context,
+            raw_variable_values=variables,
+            operation_name=operation_name,
+            is_awaitable=cast(Callable[[Any], TypeGuard[Awaitable[Any]]], optimized_is_awaitable),
+        )
+        if not isinstance(built, PlanExecutor):
+            return None  # the variables' errors: graphql-core words them
+        return await planned_answer(built)
 
 
 def _runnable(document: Any, operation_name: str | None) -> OperationDefinitionNode | None:

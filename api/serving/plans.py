@@ -125,6 +125,16 @@ class PlanExecutor(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, info, path, result, position_context
         )
 
+    def planning_off(self) -> bool:
+        """Whether this execution plans nothing across requests: middleware wraps every
+        resolver, or the document's selections depend on its variables."""
+        return self._middleware() or self._conditional()
+
+    def completion(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Plan | None:
+        """What completes a value of `type_` selected by `details`, when every part of it
+        is planned (api/serving/root_plans.py plans a read's root fields with it)."""
+        return self._completion(type_, details)
+
     def _middleware(self) -> bool:
         manager = self.middleware_manager
         return manager is not None and getattr(manager, "_middleware_resolvers", None) is not None

@@ -1,4 +1,4 @@
-"""Every README/docs example answers the same, byte for byte, on the short way (compiled plans,
+"""Every README/docs example and every page operation answers the same, byte for byte, on the short way (compiled plans,
 api/serving/plans.py; the HTTP lane, api/serving/lane.py; direct execution,
 api/serving/direct.py) and on the long one (every field through graphql-core, every request
 through Starlette's middleware, Strawberry's HTTP view and its per-request wrapper).
@@ -22,10 +22,10 @@ import pytest
 from api.clock import ManualClock
 from api.settings import Settings
 from domain.kernel.identity import Actor
-from tests.api.client import OPERATOR, UPS
+from tests.api.client import BUYER, OPERATOR, SELLER, UPS
 from tests.e2e.conftest import LiveServer, serving
 from tests.e2e.test_doc_examples import _prepared
-from tests.operations import EXAMPLES
+from tests.operations import EXAMPLES, page_operations
 
 # Values a server makes up (ids, cursors), which differ between the two databases.
 MADE_UP = {
@@ -151,3 +151,67 @@ async def test_refusals_and_nulls_answer_the_same_both_ways(
         assert await ask(short, actor, document, variables) == await ask(
             long, actor, document, variables
         ), document
+
+
+async def _page_variables(server: LiveServer) -> dict[str, tuple[Actor, dict[str, Any]]]:
+    """Who sends each page operation, and with what, on this server (orders made for it)."""
+    api = server.api
+    shipped = await api.order_in("IN_TRANSIT")
+    waiting, asked = await api.order_in("UNSHIPPED"), await api.order_in("UNSHIPPED")
+    now = api.clock().isoformat()
+    board = {"filter": {"statuses": ["UNSHIPPED", "PARTIALLY_SHIPPED"]}, "sort": "SOONEST_SHIP_BY"}
+    return {
+        "health.HEALTH": (SELLER, {"sellerId": SELLER.id}),
+        "seller.PAGE": (SELLER, {**board, "first": 25}),
+        "seller.VIEWER": (SELLER, {}),
+        "seller.TOTALS": (SELLER, {"today": now, "now": now}),
+        "seller.IDS": (SELLER, board),
+        "seller.SHIP": (
+            SELLER,
+            {
+                "inputs": [
+                    {
+                        "orderId": waiting["id"],
+                        "carrier": "UPS",
+                        "shippingMethod": "Ground",
+                        "trackingId": f"1ZPAGE{waiting['id'][-8:]}",
+                        "shipDate": now,
+                    }
+                ]
+            },
+        ),
+        "seller.CANCEL": (
+            SELLER,
+            {"inputs": [{"orderId": asked["id"], "reason": "Out of stock"}]},
+        ),
+        "track.READ": (BUYER, {"id": shipped["id"]}),
+        "track.SELLER": (BUYER, {"id": SELLER.id}),
+        "track.THREAD": (BUYER, {"id": shipped["id"]}),
+        "track.CANCEL": (BUYER, {"id": shipped["id"], "reason": "Ordered twice"}),
+        "track.RETURN": (
+            BUYER,
+            {"input": {"orderId": shipped["id"], "reason": "NO_LONGER_NEEDED", "items": []}},
+        ),
+        "track.MESSAGE": (BUYER, {"id": shipped["id"], "body": "Where is it?"}),
+    }
+
+
+async def test_every_page_operation_answers_the_same_both_ways(
+    both: tuple[LiveServer, LiveServer],
+) -> None:
+    """The pages' own documents (api/web/pages), as the pages send them: reads, and writes
+    whose refusals (a parcel in transit cannot be cancelled or returned) say the same too."""
+    short, long = both
+    operations = page_operations()
+    mine, theirs = await _page_variables(short), await _page_variables(long)
+    for name, document in operations.items():
+        if document.lstrip().startswith("subscription"):
+            continue  # the live path executes with the same executor: test_live_updates
+        actor, variables = mine[name]
+        one = await ask(short, actor, document, variables)
+        other = await ask(long, actor, document, theirs[name][1])
+        assert one == other, name
+        assert one[0] == 200, (name, one)
+        if document.lstrip().startswith("query"):
+            assert '"errors"' not in one[2], (name, one)  # a read that ran, not a refusal
+    assert set(mine) == {n for n, d in operations.items() if "subscription" not in d.split("(")[0]}

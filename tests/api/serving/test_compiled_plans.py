@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 import strawberry
+from graphql import parse
 from strawberry.types import Info
 
 from api.serving.plans import PlanExecutor
+from api.serving.root_plans import planned_answer
 
 
 @strawberry.enum
@@ -78,12 +80,27 @@ PLANNED = strawberry.Schema(query=Query, types=[Other], execution_context_class=
 DOCUMENT = """{ box { id heavy: weight
   parts { name count colour note label __typename }
   first { name ... on Part { colour } ... on Other { size } } } }"""
+# Without the interface field, whose type graphql-core resolves: every field has a plan.
+PLANNABLE = """{ box { id heavy: weight parts { name count colour note label __typename } } }"""
+
+
+async def root_planned(value: Box, document: str = DOCUMENT) -> dict[str, Any] | None:
+    """The answer made with no graphql-core execution (api/serving/root_plans.py), or None."""
+    built = PlanExecutor.build(
+        PLANNED._schema, parse(document), context_value={"box": value, "who": "ana"}
+    )
+    assert isinstance(built, PlanExecutor)
+    return await planned_answer(built)
 
 
 async def both(value: Box, document: str = DOCUMENT) -> dict[str, Any]:
-    """The answer with plans, checked equal to graphql-core's own, as JSON-ready data."""
+    """The answer with plans, checked equal to graphql-core's own, as JSON-ready data; and
+    made without graphql-core's execution, the same or not at all."""
     context = {"box": value, "who": "ana"}
     plain = await SCHEMA.execute(document, context_value=context)
+    for _ in range(2):
+        without = await root_planned(value, document)
+        assert without is None or (without == plain.data and not plain.errors)
     for _ in range(2):  # the second run uses the plans kept from the first
         planned = await PLANNED.execute(document, context_value=context)
         assert planned.data == plain.data
@@ -97,6 +114,9 @@ async def both(value: Box, document: str = DOCUMENT) -> dict[str, Any]:
 async def test_plain_objects_answer_as_graphql_core_does() -> None:
     answer = await both(box())
     assert answer["errors"] == []
+    assert await root_planned(box()) is None  # `first` is an interface: graphql-core's
+    plannable = await both(box(), PLANNABLE)
+    assert await root_planned(box(), PLANNABLE) == plannable["data"]  # no graphql-core at all
     assert answer["data"]["box"]["parts"][1] == {
         "name": "nut",
         "count": 1,
@@ -118,10 +138,17 @@ async def test_plain_objects_answer_as_graphql_core_does() -> None:
         {"parts": "not a list"},
         {"parts": [Other(name="crate", size=4)]},  # a Named that is no Part: no `count`
         {"parts": [Lookalike()]},
-        {"first": Other(name="crate", size=4)},  # the fragment on Part selects nothing
         {"first": "not a part"},
     ],
 )
 async def test_every_surprise_is_graphql_cores_to_answer(change: dict[str, Any]) -> None:
     answer = await both(box(**change))
-    assert answer["data"] is not None or answer["errors"]  # it ran: an answer or its error
+    assert answer["errors"]  # graphql-core's error, word for word, both ways
+    if "parts" in change:  # PLANNABLE selects the parts only
+        assert (await both(box(**change), PLANNABLE))["errors"]
+        assert await root_planned(box(**change), PLANNABLE) is None  # left to graphql-core
+
+
+async def test_an_inline_fragment_selecting_nothing_of_the_objects_type() -> None:
+    answer = await both(box(first=Other(name="crate", size=4)))
+    assert answer["data"]["box"]["first"] == {"name": "crate", "size": 4}
