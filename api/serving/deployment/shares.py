@@ -2,15 +2,18 @@
 coordinator or Redis.
 
 The shared bucket stays the one truth: a worker takes a share from it (the points count as
-spent there at once) and spends the share locally, request by request; when the share runs
-short it asks for the next one, and a share left unspent for `HOLD_SECONDS` goes back. So
-across workers a caller is never let through more than its bucket allows; what it may lose
-is the share another worker holds unspent: at most `SHARE_FRACTION` of the bucket per worker,
-for at most `HOLD_SECONDS`, since the share is small and soon given back.
+spent there at once) and spends the share locally, request by request. When the share runs
+short the worker asks for the next one, one loan per caller at a time (the caller's other
+requests wait for it, then spend from it). A share older than `HOLD_SECONDS` goes back before
+the next loan, and every share goes back when the worker stops or holds too many. So across
+workers a caller is never let through more than its bucket allows; what it may lose is the
+unspent share another worker holds: at most `SHARE_FRACTION` of the bucket per worker (a
+caller that stopped asking loses nothing by it, as its bucket leaks meanwhile).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -57,17 +60,37 @@ class Shares:
         self._lender, self._clock = lender, clock
         self._size = max(1, math.ceil(capacity * SHARE_FRACTION))
         self._shares: dict[str, _Share] = {}
+        self._asking: dict[str, asyncio.Future[None]] = {}  # a loan in flight, per caller
         self.loans = 0  # shares taken: round trips, counted for the tests and the docs
 
     async def take(self, identity: str, points: int) -> Throttle:
-        now = self._clock()
-        share = self._shares.get(identity)
+        while True:
+            now = self._clock()
+            share = self._shares.get(identity)
+            if share is not None and share.left >= points and now - share.at < HOLD_SECONDS:
+                share.left -= points
+                return Throttle(True, 0.0, self._available(share, now))
+            asking = self._asking.get(identity)
+            if asking is None:
+                break
+            await asyncio.shield(asking)  # one loan at a time per caller: then look again
+        asked = asyncio.get_running_loop().create_future()
+        self._asking[identity] = asked
+        try:
+            return await self._borrow(identity, points, share, now)
+        finally:
+            del self._asking[identity]
+            asked.set_result(None)
+
+    async def _borrow(
+        self, identity: str, points: int, share: _Share | None, now: float
+    ) -> Throttle:
+        """The next share for this caller, `points` of it spent; or the refusal."""
+        if share is not None and self._shares.get(identity) is share:
+            del self._shares[identity]  # its points are this loan's now: none spent meanwhile
         if share is not None and now - share.at >= HOLD_SECONDS:
             await self._give_back(identity, share)
             share = None
-        if share is not None and share.left >= points:
-            share.left -= points
-            return Throttle(True, 0.0, self._available(share, now))
         held = 0.0 if share is None else share.left
         least = max(0, math.ceil(points - held))
         loan = await self._lender.lend(identity, least, least + self._size)
@@ -93,8 +116,9 @@ class Shares:
     async def _give_back(self, identity: str, share: _Share) -> None:
         if self._shares.get(identity) is share:
             del self._shares[identity]
-        if share.left > 0:
-            await self._lender.give_back(identity, share.left)
+        left, share.left = share.left, 0.0  # never given back twice
+        if left > 0:
+            await self._lender.give_back(identity, left)
 
     async def _sweep(self, now: float) -> None:
         """Shares of callers gone quiet, given back once many are held (a quiet caller's

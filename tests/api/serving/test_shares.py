@@ -6,6 +6,7 @@ tests/e2e/test_redis_instances.py between instances sharing Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -63,3 +64,14 @@ async def test_a_share_left_unspent_goes_back_for_the_other_worker(
     await one.shares.give_back_all()  # as it does after HOLD_SECONDS, or when it stops
     served, _ = await spend_until_refused([other.shares], "buyer-1")
     assert served >= (CAPACITY - POINTS) // POINTS  # every point but the one read is there
+
+
+async def test_requests_at_once_never_spend_more_than_the_bucket(
+    workers: list[MachineDeployment],
+) -> None:
+    """Many requests of one caller in flight together on both workers, each worker asking
+    the coordinator while others wait: no point is spent twice."""
+    takes = [workers[n % 2].take("buyer-1", POINTS) for n in range(900)]
+    allowed = sum(t.allowed for t in await asyncio.gather(*takes))
+    exact = CAPACITY // POINTS
+    assert exact * 0.95 <= allowed <= exact + 1
