@@ -27,6 +27,9 @@ Document = dict[str, Any]
 
 @strawberry.enum
 class OrderStatus(enum.Enum):
+    """Written out, as a team's own schema would: the stored statuses (domain/kernel/
+    vocabulary.py lists the same); a status the data gains fails the P1/P2 JSON check."""
+
     PENDING = "PENDING"
     UNSHIPPED = "UNSHIPPED"
     PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"

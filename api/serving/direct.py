@@ -4,13 +4,13 @@ For every request Strawberry makes an execution context and an instance of each 
 and enters and leaves their hooks (operation, parsing, validation, executing) around
 graphql-core's `execute`: about a tenth of an order read's server time (docs/performance.md).
 A document the guard has already parsed and found valid needs none of that: this runs the
-same admission (api/serving/guard.py: the schema's gates, cost, rate limit), then a read whose
-root fields are all planned without graphql-core's execution (api/serving/root_plans.py), any
-other with graphql-core's `execute` and the same executor (api/serving/plans.py), and treats
-the errors as the extensions would (told to the schema, shown as the schema shows them to clients), with the
-same `extensions.cost` in the answer. A document not seen before, not valid, naming no
-single operation, or a subscription, goes through Strawberry as always, which parses,
-validates and keeps it for next time.
+same admission (api/serving/guard.py: the schema's gates, cost, rate limit); then a read whose
+root fields are all planned, without graphql-core's execution (api/serving/root_plans.py), and
+any other with graphql-core's `execute` and the same executor (api/serving/plans.py); and
+treats the errors as the extensions would (told to the schema, shown as the schema shows them
+to clients), with the same `extensions.cost` in the answer. A document not seen before, not
+valid, naming no single operation, or a subscription, goes through Strawberry as always, which
+parses, validates and keeps it for next time.
 """
 
 from __future__ import annotations
