@@ -408,6 +408,15 @@ async def _health_status_and_metrics_count_every_worker(workers: Workers) -> Non
                 agreed = agreed + 1 if health["liveSubscribers"] == 3 else 0
                 await asyncio.sleep(0 if agreed else 0.2)
         assert (health["workers"], health["liveSubscribers"]) == (2, 3), health
+        # /health may have come from one worker each time; each worker's gauge is set in its
+        # report loop (every second), so a scrape agrees within a loop too: then it stays.
+        async with asyncio.timeout(10):
+            while True:
+                async with httpx.AsyncClient(base_url=workers.base, timeout=10) as http:
+                    scraped = (await http.get("/metrics")).text
+                if _sample(scraped, "orderwire_live_subscriptions") == 3:
+                    break
+                await asyncio.sleep(0.2)
         for _ in range(4):
             async with httpx.AsyncClient(base_url=workers.base, timeout=10) as http:
                 scraped = (await http.get("/metrics")).text
