@@ -91,7 +91,9 @@ async def serving(
         while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
             await asyncio.sleep(0.02)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        # 30 s, not httpx's 5: on two busy cores a write can wait its turn at the embedded
+        # database for seconds while another test's processes run.
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             api = Api(http, settings.signing_secret(), clock)
             await api.open_shops()
             yield LiveServer(api, port, app)
