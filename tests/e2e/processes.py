@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -53,3 +55,22 @@ def answering(
         time.sleep(0.1)
     process.kill()
     pytest.fail(f"{route} not answering within {within:.0f} s: {output.read_text()}")
+
+
+def stop_group(process: subprocess.Popen[bytes], within: float = 30) -> None:
+    """SIGTERM to the process group `process` leads (started with new_session=True), and
+    wait until every process in it is gone: a wrapper such as faketime forks the server as
+    its child, which a signal to the wrapper alone would leave running."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    process.wait(timeout=within)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)

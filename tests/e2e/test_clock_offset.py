@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from storage.embedded import free_port
-from tests.e2e.processes import answering, start_serve
+from tests.e2e.processes import answering, start_serve, stop_group
 from tests.e2e.test_redis_instances import RedisProcess
 from tests.tools import require_tool
 
@@ -47,7 +47,7 @@ def _serve(
         "ORDERWIRE_CLOCK_CHECK_SECONDS": "1",
     }
     output = tmp_path / f"serve-{port}.out"
-    process, base = start_serve(env, output, port=port, prefix=clock)
+    process, base = start_serve(env, output, port=port, prefix=clock, new_session=True)
     answering(base, process, output, "/health")  # up; /ready is what the test asks
     return base, process, output
 
@@ -81,6 +81,5 @@ def test_a_process_whose_clock_is_seven_minutes_behind_is_not_ready(
         assert fine.json()["clock"] is True
     finally:
         for process in (slow, right):
-            process.terminate()
-            process.wait(timeout=30)
+            stop_group(process)
     assert "clock is off by more than 500 ms" in slow_output.read_text()
