@@ -101,7 +101,9 @@ async def serving(
             update={
                 "webhooks": False,  # the test sends pass by pass
                 "webhooks_allow_private": True,  # the receiver is on 127.0.0.1, over http
-                "webhook_timeout_seconds": 0.5,
+                # Time enough for the local receiver on two busy cores; the slow-answer test
+                # sets its own.
+                "webhook_timeout_seconds": 5.0,
                 "webhook_lease_seconds": 2.0,
                 **changes,
             }

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from api.clock import ManualClock
+from api.settings import Settings
+from storage.database import Database
 from tests.api.client import OPERATOR, SELLER
-from tests.api.graphql.webhooks.conftest import Hooks
+from tests.api.graphql.webhooks.conftest import Hooks, serving
 
 
 async def test_a_failing_message_follows_the_schedule_with_one_webhook_id(hooks: Hooks) -> None:
@@ -137,7 +140,14 @@ async def test_a_success_ends_the_failing_streak(hooks: Hooks) -> None:
     assert (await hooks.endpoint(made["endpoint"]["id"]))["failingSince"] is None
 
 
-async def test_a_redirect_is_not_followed_and_a_slow_answer_times_out(hooks: Hooks) -> None:
+async def test_a_redirect_is_not_followed_and_a_slow_answer_times_out(
+    settings: Settings, clock: ManualClock, database: Database
+) -> None:
+    async with serving(settings, clock, database, webhook_timeout_seconds=0.5) as hooks:
+        await _a_redirect_and_a_slow_answer(hooks)
+
+
+async def _a_redirect_and_a_slow_answer(hooks: Hooks) -> None:
     made = await hooks.create(eventTypes=["ORDER_PLACED"])
     hooks.receiver.answers(302, (200, 1.5))
     await hooks.api.place()
