@@ -1,7 +1,7 @@
-"""CPU per order read in one process: `python -m bench.cpu_read [orderwire|bare|peer]`.
+"""CPU per order read in one process: `python -m bench.cpu_read [SIDE]`.
 
-The app (orderwire's, the bare endpoint's or the peer's) called through ASGI, one request at a
-time, on an in-memory embedded MongoDB with 300 orders; each request reads another order.
+SIDE is orderwire (a POST), persisted (orderwire's GET by persisted-query hash, as P1 sends
+it), bare or peer. The app called through ASGI, one request at a time, on an in-memory embedded MongoDB with 300 orders; each request reads another order.
 Prints the process CPU time per request (`time.process_time`: this process only, not the
 database's). No HTTP parsing and no load generator: it weighs what each side's own code costs,
 beside P1's throughput. `--profile FILE` writes a cProfile of the same loop (process time).
@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import hashlib
 import json
 import os
 import time
+import urllib.parse
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -27,6 +29,15 @@ from storage.database import connect
 
 ORDERS = 300
 QUERY = f"query Read($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
+PERSISTED = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(QUERY.encode()).hexdigest()}}  # fmt: skip
+PERSISTED_GET = urllib.parse.urlencode(
+    {
+        "operationName": "Read",
+        "variables": json.dumps({"id": "ORDER_ID"}),
+        "extensions": json.dumps(PERSISTED),
+    }
+).encode()
+SIDES = ["orderwire", "persisted", "bare", "peer"]
 # One token for the run (minting one is the harness's work, not the server's).
 HEADERS = [(b"host", b"bench"), (b"content-type", b"application/json")] + [
     (k.encode(), v.encode()) for k, v in auth(OPERATOR).items()
@@ -54,26 +65,38 @@ def _app(side: str, uri: str) -> Any:
         from bench.peer import peer_app
 
         return peer_app(uri, RUN_DB)
-    from api.app import create_app
+    from api.app import create_app  # orderwire and persisted
     from api.settings import Settings
 
     return create_app(Settings())
 
 
+def _request(side: str, target: str) -> tuple[str, str, bytes, bytes]:
+    """Method, path, query string and body of one read of order `target`."""
+    if side == "bare":
+        return "GET", f"/order/{target}", b"", b""
+    variables = {"id": target}
+    if side == "persisted":  # encoded once; the order's id put in (ids need no escaping)
+        return "GET", "/graphql", PERSISTED_GET.replace(b"ORDER_ID", target.encode()), b""
+    body = {"query": QUERY, "variables": variables}
+    if side == "orderwire":  # also stores the document for the persisted side's GETs
+        body["extensions"] = PERSISTED
+    return "POST", "/graphql", b"", json.dumps(body).encode()
+
+
 async def _read(app: Any, side: str, n: int) -> None:
     target = order_id(PAGE_SELLER, n % ORDERS)
-    body = b"" if side == "bare" else json.dumps({"query": QUERY, "variables": {"id": target}}).encode()  # fmt: skip
-    path = f"/order/{target}" if side == "bare" else "/graphql"
+    method, path, query_string, body = _request(side, target)
     headers = [*HEADERS, (b"content-length", str(len(body)).encode())]
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET" if side == "bare" else "POST",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query_string,
         "root_path": "",
         "headers": headers,
         "client": ("127.0.0.1", 1),
@@ -107,6 +130,8 @@ async def main(side: str, requests: int, profile: str | None) -> None:
         await ensure_orders(await connect(client, RUN_DB), PAGE_SELLER, ORDERS)
         app = _app(side, uri)
         async with app.router.lifespan_context(app):
+            if side == "persisted":
+                await _read(app, "orderwire", 0)  # the POST that stores the document
             for n in range(min(ORDERS, requests)):  # warm: documents parsed, plans made
                 await _read(app, side, n)
             started = time.process_time()
@@ -127,7 +152,7 @@ async def main(side: str, requests: int, profile: str | None) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("side", nargs="?", default="orderwire", choices=["orderwire", "bare", "peer"])  # fmt: skip
+    parser.add_argument("side", nargs="?", default="orderwire", choices=SIDES)
     parser.add_argument("--requests", type=int, default=3_000)
     parser.add_argument("--profile", help="write a cProfile of the loop to this file")
     args = parser.parse_args()

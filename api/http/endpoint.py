@@ -56,7 +56,13 @@ from api.serving.media import (
 )
 from api.serving.persisted import PersistedQueries, Refusal, with_validators
 from api.serving.request_ids import request_id
-from api.serving.request_parts import Method, json_or_none, operation_name, request_data
+from api.serving.request_parts import (
+    Method,
+    json_or_none,
+    operation_name,
+    query_parameters,
+    request_data,
+)
 from api.serving.socket_ends import close_at_expiry, close_going_away, with_refusal_reason
 from api.serving.trusted import Trusted
 from api.settings import Settings
@@ -224,6 +230,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         extensions: object
         content_type = request.headers.get("content-type", "")
         body: dict[str, Any] | None = None
+        params: dict[str, str] = {}
         if request.method == "POST" and "json" in content_type:
             found = parse_request(raw)
             if isinstance(found, str):
@@ -235,7 +242,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             body = found
             OPERATION.set(operation_name(found.get("operationName"), found.get("query")))
         else:
-            params = request.query_params
+            params = query_parameters(scope["query_string"])
             query, document_id = params.get("query"), params.get("documentId")
             OPERATION.set(operation_name(params.get("operationName"), query))
             text = params.get("extensions")
@@ -255,7 +262,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         try:
             try:
                 if direct and (plain or request.method == "GET"):
-                    response = await self._execute(request, body)
+                    response = await self._execute(request, params if body is None else body)
                 else:
                     response = await self.run(Request(scope, replay(raw, receive)))
             except HTTPException as error:
@@ -266,11 +273,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         finally:
             INCOMING.reset(incoming)
 
-    async def _execute(self, request: Request, body: dict[str, Any] | None) -> Response:
+    async def _execute(self, request: Request, given: dict[str, Any]) -> Response:
         """What Strawberry's HTTP view does with a JSON request or a GET, without its request
-        adapter: the request read (`body`, or the GET's parameters) and checked with the
-        view's own refusals, then its context, execution, result and response hooks."""
-        data = request_data(self.parse_query_params(request.query_params) if body is None else body)
+        adapter: the request read (a POST's body, or a GET's parameters, their JSON parsed as
+        the view parses it) and checked with the view's own refusals, then its context,
+        execution, result and response hooks."""
+        data = request_data(given if request.method == "POST" else self.parse_query_params(given))
         incoming = INCOMING.get()
         if incoming is not None and incoming.query:
             data.query = incoming.query
