@@ -92,3 +92,20 @@ def test_the_cpu_per_read_harness_reads_on_every_side() -> None:
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"{side}: " in done.stdout
         assert "µs of CPU per order read (20 reads)" in done.stdout
+
+
+def test_the_cpu_per_scan_harness_scans_one_at_a_time_and_in_batches() -> None:
+    """bench/cpu_scan.py, which weighs the server's and the database's CPU per scan, still
+    runs, and every scan it sends is recorded (it fails on any error or refusal)."""
+    for batch in ("1", "5"):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.cpu_scan", "--requests", "10", "--batch", batch],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=Path(__file__).parents[2],
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        scans = 10 * int(batch)
+        assert f"{scans:,} scans, {batch} a request: " in done.stdout
+        assert "µs of database CPU per scan" in done.stdout
