@@ -10,7 +10,7 @@ from pymongo import ASCENDING, UpdateMany
 
 from domain.kernel.events import EVENT_TYPES, FeedPositions, RecordedEvent
 from domain.kernel.identity import Role
-from storage.codec import decode_dataclass, encode
+from storage.codec import decode, decode_dataclass, encode
 from storage.database import Database
 
 Document = dict[str, Any]
@@ -137,12 +137,21 @@ class MongoEventLog:
             )
 
     async def unpublished(self, recorded_before: datetime, *, limit: int) -> list[RecordedEvent]:
-        """Order events committed before `recorded_before` but never published, in log order."""
-        cursor = (
-            self._events.find(
-                {"published": False, "recorded_at": {"$lte": encode(recorded_before)}}
-            )
-            .sort([("aggregate_id", ASCENDING), ("sequence", ASCENDING)])
-            .limit(limit)
+        """Order events committed before `recorded_before` but never published, in log order.
+
+        The query names `published` alone and the moment is compared here: nx-27017 answers
+        a one-field match from its index, but a match on two fields by reading every event
+        (70 ms a pass at 40,000 events, every relay pass). Unpublished events are the few in
+        flight or left behind, so reading past the newer ones costs little."""
+        cutoff = encode(recorded_before)
+        found: list[RecordedEvent] = []
+        cursor = self._events.find({"published": False}).sort(
+            [("aggregate_id", ASCENDING), ("sequence", ASCENDING)]
         )
-        return [recorded_event(doc) async for doc in cursor]
+        async with cursor:
+            async for doc in cursor:
+                if decode(datetime, doc["recorded_at"]) <= cutoff:
+                    found.append(recorded_event(doc))
+                    if len(found) == limit:
+                        break
+        return found

@@ -52,7 +52,7 @@ class FakeEventLog:
         waiting = [
             e.recorded for e in self._m.log if not e.published and e.recorded_at <= recorded_before
         ]
-        return waiting[:limit]
+        return sorted(waiting, key=lambda r: (r.aggregate_id, r.sequence))[:limit]
 
     async def mark_published(self, ticks: Sequence[tuple[str, Sequence[int]]]) -> None:
         for aggregate_id, sequences in ticks:

@@ -88,6 +88,29 @@ async def test_order_events_wait_in_the_outbox_until_published(repos: Stores) ->
     assert [r.sequence for r in await repos.events.unpublished(later, limit=10)] == [2]
 
 
+async def test_the_outbox_limit_counts_only_events_old_enough_whatever_sorts_first(
+    repos: Stores,
+) -> None:
+    """The relay asks for the oldest few left behind: events committed after its cutoff are
+    not counted against the limit, even when their order sorts first."""
+    older = order_in(OrderStatus.UNSHIPPED, order_id="ord_zz_older")
+    await save_order(repos, older.order, older.log, expected=0)
+    cutoff = datetime.now(UTC)
+    # Stored to the millisecond: the newer order is saved once the clock has moved past it.
+    while datetime.now(UTC) < cutoff + timedelta(milliseconds=2):  # noqa: ASYNC110 (a wall clock)
+        await asyncio.sleep(0)
+    newer = order_in(OrderStatus.UNSHIPPED, order_id="ord_aa_newer")
+    await save_order(repos, newer.order, newer.log, expected=0)
+    first = await repos.events.unpublished(cutoff, limit=1)
+    assert [(r.aggregate_id, r.sequence) for r in first] == [("ord_zz_older", 1)]
+    both = await repos.events.unpublished(cutoff + timedelta(hours=1), limit=3)
+    assert [(r.aggregate_id, r.sequence) for r in both] == [
+        ("ord_aa_newer", 1),
+        ("ord_aa_newer", 2),
+        ("ord_zz_older", 1),
+    ]
+
+
 async def test_the_notifier_checkpoint_ticks_events_off_one_by_one(repos: Stores) -> None:
     walked = order_in(OrderStatus.UNSHIPPED)
     await save_order(repos, walked.order, walked.log, expected=0)
