@@ -30,12 +30,11 @@ from strawberry.types.graphql import OperationType
 
 from api.serving.codes import RequestCode
 from api.serving.limits import Limits, PageSizes, count_selections, identity, query_cost
-from api.serving.memory import Memory
+from api.serving.memory import DOCUMENTS_KEPT, Memory
 from api.serving.ratelimit import Buckets, Throttle
 from api.serving.streaming import asks_for_stream
 
-# How many distinct documents each memory keeps; the oldest unused one goes first.
-DOCUMENTS_KEPT = 512
+__all__ = ["DOCUMENTS_KEPT", "Admission", "Gate", "Key", "Memories"]
 
 
 class Memories:

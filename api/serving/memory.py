@@ -7,6 +7,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+# How many distinct documents each memory of documents keeps (parsed, validated, costed,
+# planned); the oldest unused one goes first.
+DOCUMENTS_KEPT = 512
+
 K = TypeVar("K")
 V = TypeVar("V")
 

@@ -21,15 +21,17 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 
 from api.serving.compiled import BAIL, Bail, Plan
-from api.serving.plans import PLANS_KEPT, PlanExecutor
+from api.serving.memory import DOCUMENTS_KEPT, Memory
+from api.serving.plans import PlanExecutor
 
 RootPlan = Callable[[PlanExecutor], Awaitable[dict[str, Any]]]
-_kept: dict[int, tuple[OperationDefinitionNode, RootPlan | None]] = {}
+# Per operation, as many as the documents the guard keeps: each holds its operation's tree.
+_kept: Memory[int, tuple[OperationDefinitionNode, RootPlan | None]] = Memory(DOCUMENTS_KEPT)
 
 
 def planned_before(operation: OperationDefinitionNode) -> bool | None:
     """Whether the operation was found plannable (None: not looked at yet)."""
-    known = _kept.get(id(operation))
+    known = _kept.find(id(operation))
     if known is None or known[0] is not operation:
         return None
     return known[1] is not None
@@ -48,13 +50,11 @@ async def planned_answer(execution: PlanExecutor) -> dict[str, Any] | None:
 
 def _root_plan(execution: PlanExecutor) -> RootPlan | None:
     operation = execution.operation
-    known = _kept.get(id(operation))
+    known = _kept.find(id(operation))
     if known is not None and known[0] is operation:
         return known[1]
     plan = _compile(execution)
-    if len(_kept) > PLANS_KEPT:
-        _kept.clear()
-    _kept[id(operation)] = (operation, plan)
+    _kept.keep(id(operation), (operation, plan))
     return plan
 
 
