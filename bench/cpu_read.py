@@ -17,6 +17,7 @@ import json
 import os
 import time
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -84,10 +85,11 @@ def _request(side: str, target: str) -> tuple[str, str, bytes, bytes]:
     return "POST", "/graphql", b"", json.dumps(body).encode()
 
 
-async def _read(app: Any, side: str, n: int) -> None:
-    target = order_id(PAGE_SELLER, n % ORDERS)
-    method, path, query_string, body = _request(side, target)
-    headers = [*HEADERS, (b"content-length", str(len(body)).encode())]
+async def asgi_call(
+    app: Any, method: str, path: str, query_string: bytes, headers: list[Any], body: bytes
+) -> tuple[int, bytes]:
+    """One whole request through the app's ASGI interface, no HTTP parsing: its status and
+    body. (bench/cpu_scan.py sends its scans this way too.)"""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -98,7 +100,7 @@ async def _read(app: Any, side: str, n: int) -> None:
         "raw_path": path.encode(),
         "query_string": query_string,
         "root_path": "",
-        "headers": headers,
+        "headers": [*headers, (b"content-length", str(len(body)).encode())],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
@@ -119,7 +121,24 @@ async def _read(app: Any, side: str, n: int) -> None:
 
     await app(scope, receive, send)
     answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    assert sent[0]["status"] == 200, answer[:300]
+    return sent[0]["status"], answer
+
+
+async def write_profile(path: str, loop: Callable[[], Awaitable[None]]) -> None:
+    """A cProfile of `loop` in process time, written to `path`."""
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    await loop()
+    profiler.disable()
+    profiler.dump_stats(path)
+    print(f"profile written to {path}")
+
+
+async def _read(app: Any, side: str, n: int) -> None:
+    target = order_id(PAGE_SELLER, n % ORDERS)
+    method, path, query_string, body = _request(side, target)
+    status, answer = await asgi_call(app, method, path, query_string, HEADERS, body)
+    assert status == 200, answer[:300]
     assert b'"order":{' in answer, answer[:300]
 
 
@@ -140,13 +159,12 @@ async def main(side: str, requests: int, profile: str | None) -> None:
             spent = time.process_time() - started
             print(f"{side}: {spent / requests * 1e6:,.0f} µs of CPU per order read ({requests:,} reads)")  # fmt: skip
             if profile:
-                profiler = cProfile.Profile(time.process_time)
-                profiler.enable()
-                for n in range(requests):
-                    await _read(app, side, n)
-                profiler.disable()
-                profiler.dump_stats(profile)
-                print(f"profile written to {profile}")
+
+                async def loop() -> None:
+                    for n in range(requests):
+                        await _read(app, side, n)
+
+                await write_profile(profile, loop)
         await client.close()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import json
 import os
 import time
@@ -22,6 +21,7 @@ from pymongo import AsyncMongoClient
 
 from api.clock import system_now
 from bench.common import RUN_DB, SECRET, UPS, auth
+from bench.cpu_read import asgi_call, write_profile
 from bench.data import ensure_scannable, scan_tracking_id
 from bench.p8_scans import SCAN, SCANS, scan_input
 from bench.run import mongodb
@@ -46,39 +46,9 @@ def _body(first: int, batch: int) -> bytes:
 
 
 async def _post(app: Any, body: bytes) -> None:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [*HEADERS, (b"content-length", str(len(body)).encode())],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    given = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal given
-        if not given:
-            given = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.sleep(3600)  # the request is whole: nothing more comes
-        raise AssertionError("unreachable")
-
-    sent: list[dict[str, Any]] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    assert sent[0]["status"] == 200, answer[:300]
+    status, answer = await asgi_call(app, "POST", "/graphql", b"", HEADERS, body)
     recorded = b'"errors":[]' in answer and b"REFUSED" not in answer and b"DUPLICATE" not in answer
+    assert status == 200, answer[:300]
     assert recorded, answer[:300]
 
 
@@ -125,14 +95,14 @@ async def main(requests: int, batch: int, profile: str | None) -> None:
                 f"CPU and {database / scans * 1e6:,.0f} µs of database CPU per scan"
             )
             if profile:
-                profiler = cProfile.Profile(time.process_time)
-                profiler.enable()
-                for _ in range(requests):
-                    await _post(app, _body(sent, batch))
-                    sent += batch
-                profiler.disable()
-                profiler.dump_stats(profile)
-                print(f"profile written to {profile}")
+
+                async def loop() -> None:
+                    nonlocal sent
+                    for _ in range(requests):
+                        await _post(app, _body(sent, batch))
+                        sent += batch
+
+                await write_profile(profile, loop)
         await client.close()
 
 
