@@ -31,6 +31,7 @@ from api.http.auth import challenge, operator_sends
 from api.http.streams import STREAMS, serve_stream, streamed
 from api.http.tokens import Tokens
 from api.metrics import Metrics
+from api.serving import request_parts as parts
 from api.serving.body import (
     INCOMING,
     BodyTooLarge,
@@ -56,13 +57,6 @@ from api.serving.media import (
 )
 from api.serving.persisted import PersistedQueries, Refusal, with_validators
 from api.serving.request_ids import request_id
-from api.serving.request_parts import (
-    Method,
-    json_or_none,
-    operation_name,
-    query_parameters,
-    request_data,
-)
 from api.serving.socket_ends import close_at_expiry, close_going_away, with_refusal_reason
 from api.serving.trusted import Trusted
 from api.settings import Settings
@@ -230,7 +224,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         extensions: object
         content_type = request.headers.get("content-type", "")
         body: dict[str, Any] | None = None
-        params: dict[str, str] = {}
         if request.method == "POST" and "json" in content_type:
             found = parse_request(raw)
             if isinstance(found, str):
@@ -240,13 +233,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             document_id = found.get("documentId")
             value: object = found
             body = found
-            OPERATION.set(operation_name(found.get("operationName"), found.get("query")))
+            OPERATION.set(parts.operation_name(found.get("operationName"), found.get("query")))
         else:
-            params = query_parameters(scope["query_string"])
+            params = parts.query_parameters(scope["query_string"])  # `body` stays None
             query, document_id = params.get("query"), params.get("documentId")
-            OPERATION.set(operation_name(params.get("operationName"), query))
-            text = params.get("extensions")
-            value = extensions = json_or_none(text)
+            OPERATION.set(parts.operation_name(params.get("operationName"), query))
+            value = extensions = parts.json_or_none(text := params.get("extensions"))
             # Malformed JSON is left to Strawberry, which refuses it with a 400.
             decoded = text if extensions is not None else None
         persisted = await self.persisted.resolve(query, extensions, document_id)
@@ -275,10 +267,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def _execute(self, request: Request, given: dict[str, Any]) -> Response:
         """What Strawberry's HTTP view does with a JSON request or a GET, without its request
-        adapter: the request read (a POST's body, or a GET's parameters, their JSON parsed as
-        the view parses it) and checked with the view's own refusals, then its context,
-        execution, result and response hooks."""
-        data = request_data(given if request.method == "POST" else self.parse_query_params(given))
+        adapter: the request read (a POST's body; a GET's parameters, their JSON parsed) and
+        checked with the view's own refusals, then its context, execution, result and hooks."""
+        read = given if request.method == "POST" else self.parse_query_params(given)
+        data = parts.request_data(read)
         incoming = INCOMING.get()
         if incoming is not None and incoming.query:
             data.query = incoming.query
@@ -286,7 +278,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         context = await self.get_context(request, response=sub_response)
         result = await self.execute_single(
             request=request,
-            request_adapter=cast(AsyncHTTPRequestAdapter, Method(request.method)),
+            request_adapter=cast(AsyncHTTPRequestAdapter, parts.Method(request.method)),
             sub_response=sub_response,
             context=context,
             root_value=None,  # this schema has no root value
