@@ -76,14 +76,21 @@ def query_parameters(query_string: bytes) -> dict[str, str]:
     params: dict[str, str] = {}
     for part in query_string.decode("latin-1").split("&"):
         if part:
-            pair = _pair(part)
+            pair = _remembered(part) if len(part) <= _REMEMBERED_LENGTH else _pair(part)
             if pair is not None:
                 params[pair[0]] = pair[1]
     return params
 
 
-@lru_cache(maxsize=1024)
+# Pairs up to this long are remembered (1,024 of them, at most 2 MB): a document sent whole
+# in `query=` is decoded each time, so that distinct long ones cannot fill the memory.
+_REMEMBERED_LENGTH = 2048
+
+
 def _pair(part: str) -> tuple[str, str] | None:
     """One `name=value` part decoded as `parse_qsl` decodes it (it too splits at `&` first)."""
     found = parse_qsl(part, keep_blank_values=True)
     return found[0] if found else None
+
+
+_remembered = lru_cache(maxsize=1024)(_pair)
