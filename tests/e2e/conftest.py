@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
-from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright, expect
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 
@@ -113,6 +113,10 @@ async def live(settings: Settings, clock: ManualClock) -> AsyncIterator[LiveServ
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# A page's assertion waits up to 15 s, not Playwright's 5: on two cores shared with another
+# worker's servers and Chromium, a seller board's first page once took longer than 5 s to
+# show. A page that never shows it still fails, 10 s later.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ QUERY_STRINGS = [
     "plus=a+b&space=a%20b&amp=%26&eq=a=b",
     "caf%C3%A9=%E2%9C%93&bad=%FF%FE",  # UTF-8, and bytes that are not UTF-8
     "semi=a;b&%zz=%g1",  # not separators, not escapes
+    "query=" + "%7B+a+%7D" * 400 + "&variables=%7B%7D",  # too long to be remembered
 ]
 
 
