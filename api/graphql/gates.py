@@ -35,9 +35,9 @@ from graphql import (
 )
 from strawberry.utils.str_converters import to_camel_case
 
-from api.serving.guard import DOCUMENTS_KEPT, Key
+from api.serving.guard import Key
 from api.serving.limits import root_fields
-from api.serving.memory import Memory
+from api.serving.memory import DOCUMENTS_KEPT, Memory
 from domain.kernel.access import CARRIER_VIEW, ORDER_PARTS_NOT_FOR_CARRIERS
 from domain.kernel.errors import Unauthenticated
 from domain.kernel.identity import Role

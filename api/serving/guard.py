@@ -34,8 +34,6 @@ from api.serving.memory import DOCUMENTS_KEPT, Memory
 from api.serving.ratelimit import Buckets, Throttle
 from api.serving.streaming import asks_for_stream
 
-__all__ = ["DOCUMENTS_KEPT", "Admission", "Gate", "Key", "Memories"]
-
 
 class Memories:
     """What the guard keeps between requests, per schema."""
