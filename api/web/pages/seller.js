@@ -2,7 +2,7 @@
 // bulk through the public API, and kept current by the feed without losing place or focus.
 "use strict";
 
-const ROW = `id status fulfillmentChannel shippingSpeed shipBy deliverBy placedAt buyerId
+const ROW = `id version status fulfillmentChannel shippingSpeed shipBy deliverBy placedAt buyerId
   shippingAddress { name city countryCode } items { sku quantity } total { amount currency }
   cancellationRequest { reason closedAt } predictedDelivery { date atRisk }`;
 const PAGE = `query BoardPage($filter: OrderFilter, $sort: OrderSort!, $first: Int, $after: String, $last: Int, $before: String) {
@@ -153,6 +153,7 @@ function row(order, fresh) {
 
 // Change a row's cells in place: its checkbox, its result and whatever has focus stay.
 function refresh(order) {
+  if (shown.has(order.id)) shown.set(order.id, order);
   const tr = document.querySelector(`tr[data-order="${CSS.escape(order.id)}"]`);
   if (!tr) return;
   tr.dataset.status = order.status;
@@ -369,7 +370,7 @@ async function confirmShipments(event) {
     if (ok) selected.delete(r.orderId);
     else refusals.set(r.orderId, r.error.message);
     if (r.order && !matches(r.order)) { leave(r.order); continue; }  // shipped: not to ship now
-    if (r.order) { shown.has(r.order.id) && shown.set(r.order.id, r.order); refresh(r.order); }
+    if (r.order) refresh(r.order);
     result(r.orderId, ok ? (r.outcome === "ACCEPTED" ? "Shipped" : "Already confirmed") : `Refused: ${r.error.message}`, ok);
   }
   ow.say("done", `${accepted} of ${answer.results.length} shipments confirmed.`);
@@ -502,11 +503,15 @@ function tick() {
   }
 }
 
+// An update the page already shows (the feed starts a few updates back, and a live one may
+// arrive after a newer read) changes nothing: above all, it never takes a selection away.
 function onUpdate(update) {
   const order = update.order;
-  if (shown.has(order.id)) {
+  const known = shown.get(order.id);
+  if (known && known.version >= order.version) return;
+  if (known) {
     if (!matches(order)) leave(order);
-    else { shown.set(order.id, order); refresh(order); }
+    else refresh(order);
   } else if (matches(order)) {
     reread();
   }
