@@ -168,15 +168,18 @@ async def _later(ctx: Context, order_id: str, sequence: int) -> AsyncIterator[Re
 
 
 async def _from_head(
-    ctx: Context, actor: Actor, delivered: SentSoFar
+    ctx: Context, actor: Actor, delivered: SentSoFar, head: int
 ) -> AsyncIterator[RecordedEvent]:
-    """Nothing to replay: read once listening (as `follow` reads a replay), the feed's head is
-    where this subscription begins, so a resume never sends what came before it."""
+    """Nothing to replay: the subscription begins at the feed's `head`, read before listening,
+    so a resume never sends what came before it. Read again once listening (as `follow` reads a
+    replay): what was added between the two reads comes from the log, so nothing falls between
+    (an update placed while the first read was answered is sent, not taken as behind)."""
+    delivered.begin_at(head)
     # Shielded: a client gone mid-read must not cancel the driver's command halfway, which
     # leaves its connection to the garbage collector instead of the pool.
-    delivered.begin_at(await asyncio.shield(ctx.orders.feed_position(actor)))
-    return
-    yield  # an async generator that yields nothing
+    if await asyncio.shield(ctx.orders.feed_position(actor)) > head:
+        async for recorded in ctx.orders.party_events_after(actor, head):
+            yield recorded
 
 
 async def _party_updates(
@@ -188,10 +191,11 @@ async def _party_updates(
         refusal = Forbidden(f"only a {party} has this feed; use orderUpdates for one order")
         raise graphql_error(refusal)
     wanted = None if statuses is None else {s.value for s in statuses}
+    head = 0 if after is not None else await asyncio.shield(ctx.orders.feed_position(actor))
 
     def replay(delivered: SentSoFar) -> AsyncIterator[RecordedEvent] | None:
         if not delivered.resumed:
-            return _from_head(ctx, actor, delivered)
+            return _from_head(ctx, actor, delivered, head)
         return ctx.orders.party_events_after(actor, delivered.position)
 
     async for update in _updates(
