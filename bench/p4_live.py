@@ -32,6 +32,7 @@ from api.clock import system_now
 from bench.common import OPERATOR, SHIP_SELLER, UPS, Row, Sizes, auth, rss_kb, token
 from bench.data import ensure_shipped, ensure_unshipped, spread_id, spread_seller, unshipped_id
 from bench.p3_ship import SHIP, ship_input
+from bench.wrk import cpu_seconds
 from domain.kernel.identity import Actor, Role
 from storage.database import Database
 
@@ -247,9 +248,15 @@ async def memory(
 
 
 async def spread(
-    http: httpx.AsyncClient, port: int, database: Database, sizes: Sizes, cores: set[int]
+    http: httpx.AsyncClient,
+    port: int,
+    database: Database,
+    sizes: Sizes,
+    cores: set[int],
+    server_pids: list[int],
 ) -> dict[str, Any]:
-    """Sockets over many orders and 100 seller feeds; scans at a steady rate from bench/drive.py."""
+    """Sockets over many orders and 100 seller feeds; scans at a steady rate from bench/drive.py.
+    The server's and the database's CPU over the drive: they share one core (`pinned`)."""
     orders, rate, seconds = sizes.spread
     await ensure_shipped(database, orders, system_now())
     buyer, sellers = Actor("bench-buyer", Role.BUYER), min(100, orders)
@@ -267,6 +274,7 @@ async def spread(
     await until(http, "/health", "liveSubscribers", len(subscriptions))
     await asyncio.sleep(sizes.settle)
     (await http.get("/bench/published")).raise_for_status()  # forget earlier stamps
+    cpu_before, drive_began = [cpu_seconds(pid) for pid in server_pids], time.perf_counter()
     driver = subprocess.Popen(  # noqa: ASYNC220 (a child we talk to through its pipes)
         [
             sys.executable,
@@ -285,6 +293,8 @@ async def spread(
     assert driver.stdout is not None
     driven = json.loads(await asyncio.to_thread(driver.stdout.readline))
     await asyncio.to_thread(driver.wait, 60)
+    drove = time.perf_counter() - drive_began
+    shares = [(cpu_seconds(p) - b) / drove for p, b in zip(server_pids, cpu_before, strict=True)]
     await asyncio.sleep(2 * sizes.settle)  # the last updates on their way
     published: dict[str, dict[str, float]] = (await http.get("/bench/published")).json()
     received: dict[tuple[int, str, int], list[float]] = {}
@@ -319,6 +329,8 @@ async def spread(
         "p50_ms": statistics.median(latencies) if latencies else 0.0,
         "p99_ms": percentile(latencies, 0.99) if latencies else 0.0,
         "max_ms": max(latencies, default=0.0),
+        # Of one core, over the drive: the server's, then the database's when embedded.
+        "cpu": dict(zip(("server", "database"), shares, strict=False)),
     }
 
 
@@ -340,7 +352,7 @@ async def p4(
     assert shipped.json()["data"]["confirmShipment"]["errors"] == [], shipped.text
     with pinned(server_pids) as cores:
         runs = [await hot_order(http, port, n, cores) for n in sizes.subscribers]
-        wide = await spread(http, port, database, sizes, cores)
+        wide = await spread(http, port, database, sizes, cores, server_pids)
     top = runs[-1]
     weighed = await memory(fresh, server_pids[1:], top["subscribers"], sizes.settle)
     hot_ratio = top["p99_ms"] / top["bare_p99_ms"]
@@ -362,7 +374,9 @@ async def p4(
             f"{wide['sockets']:,} sockets over {wide['orders']:,} orders + {wide['feeds']} feeds, "
             f"{wide['driven']['ok']:,} scans answered at {wide['driven']['rate']:.0f}/s: "
             f"p99 {wide['p99_ms']:.0f} ms, {wide['lost']} lost of {wide['expected']:,}, "
-            f"{wide['duplicated']} repeated",
+            f"{wide['duplicated']} repeated; "
+            + " and ".join(f"{name} {share:.0%}" for name, share in wide["cpu"].items())
+            + " of their one core",
             f"{sizes.spread[1]} scans/s asked",
             wide["p99_ms"] / 250,
             f"{sizes.spread[1]} scans/s held, p99 <= 250 ms, none lost",

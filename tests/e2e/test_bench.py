@@ -45,6 +45,8 @@ def test_the_http_and_live_benchmarks_run_at_tiny_sizes(tmp_path: Path) -> None:
     assert spread["driven"]["ok"] == spread["driven"]["sent"] > 0
     assert spread["expected"] > 0
     assert (spread["lost"], spread["duplicated"]) == (0, 0)
+    assert set(spread["cpu"]) == {"server", "database"}  # what held the rate, weighed
+    assert all(share > 0 for share in spread["cpu"].values())
     # wrk drove P1-P3: every side has its requests, none failed, and the server's CPU weighed.
     for name in ("P1", "P2", "P3"):
         for side in rows[name]["detail"].values():
