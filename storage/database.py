@@ -187,10 +187,12 @@ NAMESPACE_EXISTS = 48  # the server's code when another process created the coll
 async def prepare(db: AsyncDatabase[Document], *, embedded: bool = False) -> None:
     """Create every collection and index the repositories rely on; safe to repeat, and
     safe to run in several processes at once (workers starting together race on it).
-    On the embedded server, the indexes it can use (`embedded_indexes`)."""
+    On the embedded server, the indexes it can use (`embedded_indexes`). An index already
+    made as declared is not asked for again: a start on a prepared database lists them only."""
     existing = set(await db.list_collection_names())
     for name in INDEXES:
         indexes = embedded_indexes(name) if embedded else INDEXES[name]
+        made: list[Mapping[str, Any]] = []
         if name not in existing:
             try:
                 await db.create_collection(name)
@@ -199,10 +201,15 @@ async def prepare(db: AsyncDatabase[Document], *, embedded: bool = False) -> Non
             except OperationFailure as failure:
                 if failure.code != NAMESPACE_EXISTS:
                     raise
-        if embedded:
-            await _drop_unused(db, name)
-        if indexes:
-            await db[name].create_indexes(indexes)
+        elif indexes or embedded:
+            made = [index async for index in await db[name].list_indexes()]
+            if embedded:
+                made = await _drop_unused(db, name, made)
+        missing = [
+            i for i in indexes if not any(_same(i.document, m, embedded=embedded) for m in made)
+        ]
+        if missing:
+            await db[name].create_indexes(missing)
 
 
 async def connect(client: AsyncMongoClient[Document], name: str) -> Database:
@@ -236,12 +243,34 @@ def _unique(index: Mapping[str, Any]) -> bool:
     return bool(index.get("unique"))
 
 
-async def _drop_unused(db: AsyncDatabase[Document], name: str) -> None:
-    """Compound indexes an earlier version made on the embedded server: only a cost there."""
-    async for index in await db[name].list_indexes():
+async def _drop_unused(
+    db: AsyncDatabase[Document], name: str, made: list[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """Compound indexes an earlier version made on the embedded server: only a cost there.
+    The indexes `made` that are left."""
+    kept = []
+    for index in made:
         if len(index["key"]) > 1 and not _unique(index):
             with suppress(OperationFailure):  # dropped by another process starting meanwhile
                 await db[name].drop_index(index["name"])
+        else:
+            kept.append(index)
+    return kept
+
+
+# What makes two indexes the same on MongoDB, beside their keys in order. nx-27017 keeps the
+# fields and `unique` only (it names an index itself and ignores direction and sparseness).
+_OPTIONS = ("name", "unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
+_EMBEDDED_OPTIONS = ("unique",)
+
+
+def _same(declared: Mapping[str, Any], made: Mapping[str, Any], *, embedded: bool) -> bool:
+    if embedded:
+        keys_equal = list(declared["key"]) == list(made["key"])
+    else:
+        keys_equal = list(declared["key"].items()) == list(made["key"].items())
+    options = _EMBEDDED_OPTIONS if embedded else _OPTIONS
+    return keys_equal and all(declared.get(o, False) == made.get(o, False) for o in options)
 
 
 async def turn_file(client: AsyncMongoClient[Document]) -> Path:
