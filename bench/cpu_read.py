@@ -1,7 +1,9 @@
 """CPU per order read in one process: `python -m bench.cpu_read [SIDE]`.
 
 SIDE is orderwire (a POST), persisted (orderwire's GET by persisted-query hash, as P1 sends
-it), bare or peer. The app called through ASGI, one request at a time, on an in-memory embedded MongoDB with 300 orders; each request reads another order.
+it), bare or peer. The app called through ASGI, one request at a time, on an in-memory embedded
+MongoDB with `--orders` orders (300; P1 reads 10,000, more than a GET's remembered query-string
+pairs, 1,024: give 2,000 to weigh a GET as P1 sends it); each request reads another order.
 Prints the process CPU time per request (`time.process_time`: this process only, not the
 database's). No HTTP parsing and no load generator: it weighs what each side's own code costs,
 beside P1's throughput. `--profile FILE` writes a cProfile of the same loop (process time).
@@ -28,7 +30,7 @@ from bench.run import mongodb
 from bench.server import ORDER_FIELDS
 from storage.database import connect
 
-ORDERS = 300
+ORDERS = 300  # the default
 QUERY = f"query Read($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
 PERSISTED = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(QUERY.encode()).hexdigest()}}  # fmt: skip
 PERSISTED_GET = urllib.parse.urlencode(
@@ -135,34 +137,34 @@ async def write_profile(path: str, loop: Callable[[], Awaitable[None]]) -> None:
 
 
 async def _read(app: Any, side: str, n: int) -> None:
-    target = order_id(PAGE_SELLER, n % ORDERS)
+    target = order_id(PAGE_SELLER, n)
     method, path, query_string, body = _request(side, target)
     status, answer = await asgi_call(app, method, path, query_string, HEADERS, body)
     assert status == 200, answer[:300]
     assert b'"order":{' in answer, answer[:300]
 
 
-async def main(side: str, requests: int, profile: str | None) -> None:
+async def main(side: str, requests: int, profile: str | None, orders: int = ORDERS) -> None:
     async with mongodb(None) as (uri, _):
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
         await client.drop_database(RUN_DB)
-        await ensure_orders(await connect(client, RUN_DB), PAGE_SELLER, ORDERS)
+        await ensure_orders(await connect(client, RUN_DB), PAGE_SELLER, orders)
         app = _app(side, uri)
         async with app.router.lifespan_context(app):
             if side == "persisted":
                 await _read(app, "orderwire", 0)  # the POST that stores the document
-            for n in range(min(ORDERS, requests)):  # warm: documents parsed, plans made
+            for n in range(min(orders, requests)):  # warm: documents parsed, plans made
                 await _read(app, side, n)
             started = time.process_time()
             for n in range(requests):
-                await _read(app, side, n)
+                await _read(app, side, n % orders)
             spent = time.process_time() - started
             print(f"{side}: {spent / requests * 1e6:,.0f} µs of CPU per order read ({requests:,} reads)")  # fmt: skip
             if profile:
 
                 async def loop() -> None:
                     for n in range(requests):
-                        await _read(app, side, n)
+                        await _read(app, side, n % orders)
 
                 await write_profile(profile, loop)
         await client.close()
@@ -172,6 +174,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("side", nargs="?", default="orderwire", choices=SIDES)
     parser.add_argument("--requests", type=int, default=3_000)
+    parser.add_argument("--orders", type=int, default=ORDERS, help="distinct orders read in turn")
     parser.add_argument("--profile", help="write a cProfile of the loop to this file")
     args = parser.parse_args()
-    asyncio.run(main(args.side, args.requests, args.profile))
+    asyncio.run(main(args.side, args.requests, args.profile, args.orders))
