@@ -217,11 +217,9 @@ async def scan_by_hand(database: Database, tracking_id: str, city: str) -> bool:
         )
         if result.matched_count != 1:
             raise RuntimeError(f"{doc['_id']} moved meanwhile")
-        await events.insert_one(event, session=session)
-    async with database.outside_transactions():
-        await events.update_one(
-            {"aggregate_id": doc["_id"], "sequence": version + 1}, {"$set": {"published": True}}
-        )
+        inserted = await events.insert_one(event, session=session)
+    async with database.outside_transactions():  # by its `_id`: one indexed update anywhere
+        await events.update_one({"_id": inserted.inserted_id}, {"$set": {"published": True}})
     return True
 
 

@@ -132,7 +132,9 @@ class MongoEventLog:
 
     async def mark_notified(self, aggregate_id: str, sequence: int) -> None:
         async with self._database.outside_transactions():
-            await self._events.update_one(
+            # update_many, though the pair is unique: nx-27017 reads every event for an
+            # update_one matched by other fields than `_id` (36 ms at 50,000), not this (1 ms).
+            await self._events.update_many(
                 {"aggregate_id": aggregate_id, "sequence": sequence}, {"$set": {"notified": True}}
             )
 

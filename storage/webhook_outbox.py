@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, ReturnDocument, UpdateMany, UpdateOne
 
 from domain.kernel.events import RecordedEvent
 from domain.webhooks.messages import MessageState, WebhookAttempt, WebhookMessage
@@ -79,11 +79,16 @@ class MongoWebhookOutbox(WebhookMessages):
     async def dispatched(self, events: Sequence[EventRef]) -> None:
         if not events:
             return
+        sequences: dict[str, list[int]] = {}
+        for e in events:
+            sequences.setdefault(e.order_id, []).append(e.sequence)
+        # One UpdateMany per order: nx-27017 reads every event for an update matched by other
+        # fields than `_id` one at a time (36 ms at 50,000 events), not for this (1 ms).
         writes = [
-            UpdateOne(
-                {"aggregate_id": e.order_id, "sequence": e.sequence}, {"$set": {"webhooks": True}}
+            UpdateMany(
+                {"aggregate_id": order_id, "sequence": {"$in": s}}, {"$set": {"webhooks": True}}
             )
-            for e in events
+            for order_id, s in sequences.items()
         ]
         async with self._database.outside_transactions():
             await self._events.bulk_write(writes, ordered=False)
