@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,6 @@ from api.clock import ManualClock
 from api.settings import Settings
 from api.web.graphiql import assets_installed
 from domain.kernel.identity import Actor
-from storage.embedded import free_port
 from tests.api.client import Api
 from tests.tools import require_tool
 
@@ -71,35 +71,65 @@ class LiveServer:
         return received
 
 
+async def wait_until(condition: Callable[[], bool], within: float, what: str) -> None:
+    """Poll `condition` until it holds (another process or the browser does the work); fail
+    naming `what` after `within` seconds."""
+    try:
+        async with asyncio.timeout(within):
+            while not condition():  # noqa: ASYNC110 (another party does the work: poll for it)
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"{what}: not within {within} s") from None
+
+
+def listening(port: int = 0) -> socket.socket:
+    """A loopback socket bound now (port 0: one the kernel picks). A server handed it listens
+    on a port no other test's server can take meanwhile, as one picked free and bound later can."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
 @asynccontextmanager
-async def serving(
-    settings: Settings, clock: ManualClock, *, demo: bool = False, port: int | None = None
-) -> AsyncIterator[LiveServer]:
-    """The app under uvicorn on a loopback port (a free one unless given), while the block runs."""
-    port = port or free_port()
-    app = create_app(settings, clock=clock, demo=demo)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws_max_size=settings.ws_max_message_bytes,  # as `orderwire serve` sets it
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+async def uvicorn_on(sock: socket.socket, app: Any, **options: Any) -> AsyncIterator[None]:
+    """`app` under uvicorn on `sock` while the block runs; the socket is closed after."""
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **options))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     async with asyncio.timeout(30):
         while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
             await asyncio.sleep(0.02)
     try:
-        # 30 s, not httpx's 5: on two busy cores a write can wait its turn at the embedded
-        # database for seconds while another test's processes run.
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            api = Api(http, settings.signing_secret(), clock)
-            await api.open_shops()
-            yield LiveServer(api, port, app)
+        yield
     finally:
         server.should_exit = True
         await task
+        sock.close()
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings,
+    clock: ManualClock,
+    *,
+    demo: bool = False,
+    port: int | None = None,
+    sock: socket.socket | None = None,
+) -> AsyncIterator[LiveServer]:
+    """The app under uvicorn on a loopback port, while the block runs: `sock`'s when given (a
+    port the test had to know first), else `port` (a server come back), else a free one."""
+    sock = sock or listening(port or 0)
+    port = sock.getsockname()[1]
+    app = create_app(settings, clock=clock, demo=demo)
+    # ws_max_size as `orderwire serve` sets it. The client waits 30 s, not httpx's 5: on two
+    # busy cores a write can wait its turn at the embedded database while other tests run.
+    async with (
+        uvicorn_on(sock, app, ws_max_size=settings.ws_max_message_bytes),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
+    ):
+        api = Api(http, settings.signing_secret(), clock)
+        await api.open_shops()
+        yield LiveServer(api, port, app)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from api.settings import Settings
 from storage.database import Database
 from tests.api.client import BUYER, SELLER, Api
 from tests.api.notification_helpers import ANA, SHOP, UPDATE, walk_to_delivery
-from tests.e2e.conftest import serving
+from tests.e2e.conftest import serving, wait_until
 from tests.receivers import Mailbox, smtp_server
 
 CLI = str(Path(sys.executable).with_name("orderwire"))
@@ -75,13 +75,6 @@ def notifier_process(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-async def wait_until(condition: object, within: float, what: str) -> None:
-    assert callable(condition)
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110 (another process does the work: poll for it)
-            await asyncio.sleep(0.05)
 
 
 async def test_killing_the_notifier_mid_batch_sends_nothing_twice_and_misses_nothing(

@@ -4,14 +4,12 @@ the server's WebSocket origin check. The same check, asked by a plain WebSocket 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,9 +20,8 @@ from websockets.exceptions import InvalidStatus
 
 from api.clock import ManualClock
 from api.settings import Settings
-from storage.embedded import free_port
 from tests.api.client import BUYER
-from tests.e2e.conftest import LiveServer, serving
+from tests.e2e.conftest import LiveServer, listening, serving, uvicorn_on
 
 # The frontend's page: it reads the API's address and a token from its URL, then calls the API
 # the way a shop's app would (fetch with a bearer token, graphql-ws with connection_init).
@@ -62,19 +59,9 @@ async def frontend(api_base: str) -> AsyncIterator[str]:
     async def index(_: Request) -> HTMLResponse:
         return HTMLResponse(page)
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(Starlette(routes=[Route("/", index)]), port=port, log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(30):
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-            await asyncio.sleep(0.02)
-    try:
-        yield f"http://localhost:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    sock = listening()
+    async with uvicorn_on(sock, Starlette(routes=[Route("/", index)])):
+        yield f"http://localhost:{sock.getsockname()[1]}"
 
 
 @pytest.fixture
@@ -82,11 +69,11 @@ async def frontends(
     settings: Settings, clock: ManualClock
 ) -> AsyncIterator[tuple[LiveServer, str, str]]:
     """The API listing one frontend origin, that frontend, and one it does not list."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    sock = listening()  # held, so that the origin the frontends name stays ours
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     async with frontend(base) as listed, frontend(base) as unlisted:
         allowing = settings.model_copy(update={"cors_origins": [listed]})
-        async with serving(allowing, clock, port=port) as server:
+        async with serving(allowing, clock, sock=sock) as server:
             yield server, listed, unlisted
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable
 
 from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
 
 from tests.api.client import SELLER
-from tests.e2e.conftest import LiveServer, blocked_page
+from tests.e2e.conftest import LiveServer, blocked_page, wait_until
 
 
 class HeldFeed:
@@ -47,13 +45,6 @@ class HeldFeed:
         self.held.clear()
 
 
-async def until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.05)
-
-
 async def test_updates_the_board_already_shows_arriving_as_the_view_changes_keep_the_selection(
     browser: Browser, live: LiveServer
 ) -> None:
@@ -83,14 +74,14 @@ async def test_updates_the_board_already_shows_arriving_as_the_view_changes_keep
     await page.locator("#select-page").check()
     await expect(page.locator("#selected-count")).to_have_text("2 selected")
     # The feed starts a few updates back: it replays the shipped order's updates, held here.
-    await until(lambda: feed.holds_about(shipped["id"]))
+    await wait_until(lambda: feed.holds_about(shipped["id"]), 15, "the replayed updates")
     await page.route("**/graphql", hold_the_to_ship_read)
     await page.locator("#filter-status").select_option("TO_SHIP")
     await asyncio.wait_for(to_ship_asked.wait(), 15)
     # While "To ship" is being read, the held updates arrive, then one that is new: a third
     # order to ship, which the page places by reading the view again.
     third = await api.order_in("UNSHIPPED")
-    await until(lambda: feed.holds_about(third["id"]))
+    await wait_until(lambda: feed.holds_about(third["id"]), 15, "the third order's update")
     feed.release()
     rows = page.locator("#orders > tr")
     await expect(page.locator(f'tr[data-order="{third["id"]}"]')).to_have_count(1)

@@ -13,9 +13,8 @@ from playwright.async_api import Browser, Page, Request, Route, expect
 
 from api.clock import ManualClock
 from api.settings import Settings
-from storage.embedded import free_port
 from tests.api.client import SELLER
-from tests.e2e.conftest import LiveServer, serving
+from tests.e2e.conftest import LiveServer, listening, serving
 from tests.e2e.identity_provider import (
     API_BRIEF,
     PAGES_CLIENT,
@@ -29,7 +28,8 @@ async def signing_in(
     settings: Settings, clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[tuple[LiveServer, IdentityProvider]]:
     """orderwire whose pages sign in through the provider; its tokens live 8 s."""
-    port = free_port()
+    sock = listening()  # held, so that the redirect URIs the provider knows stay ours
+    port = sock.getsockname()[1]
     pages = [f"http://127.0.0.1:{port}/{kind}" for kind in ("track", "seller", "graphql")]
     async with identity_provider(
         tmp_path, redirect_uris=pages, default_resource=API_BRIEF
@@ -41,7 +41,7 @@ async def signing_in(
                 "oidc_scopes": "openid orders",
             }
         )
-        async with serving(configured, clock, port=port) as server:
+        async with serving(configured, clock, sock=sock) as server:
             yield server, provider
 
 
